@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Arena helpers for BPF programs that use an arenad-owned arena: the
+ * address-space qualifier, the arena map definition compatible with reuse of
+ * the daemon's pin, and the page kfuncs.
+ *
+ * Include after vmlinux.h, which must be included with
+ * BPF_NO_KFUNC_PROTOTYPES defined: the vmlinux.h that bpftool dumps from a
+ * 6.18 kernel declares the arena kfuncs with btf_type_tag attributes, which
+ * conflict with the address_space(1) declarations below.
+ */
+#ifndef __ARENAD_BPF_H
+#define __ARENAD_BPF_H
+
+#include "arenad_abi.h"
+
+#ifndef BPF_NO_KFUNC_PROTOTYPES
+#error "define BPF_NO_KFUNC_PROTOTYPES before including vmlinux.h"
+#endif
+
+#if defined(__BPF_FEATURE_ADDR_SPACE_CAST)
+#define __arena __attribute__((address_space(1)))
+#define __arena_global __attribute__((address_space(1)))
+#define cast_kern(ptr) /* nop: the compiler emits the casts */
+#define cast_user(ptr) /* nop */
+#else
+#error "arenas need clang >= 18 with address_space(1) casts (use clang-19)"
+#endif
+
+#ifndef NUMA_NO_NODE
+#define NUMA_NO_NODE (-1)
+#endif
+
+/*
+ * The arena map definition. Size and user address are placeholders: the
+ * owner (arenad) sets them before it loads, and an external loader reuses
+ * the pinned map with bpf_map__reuse_fd, which takes the pinned map's
+ * parameters, so any value here is compatible.
+ */
+#define ARENAD_ARENA_MAP(name)						\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_ARENA);			\
+		__uint(map_flags, BPF_F_MMAPABLE);			\
+		__uint(max_entries, 1);					\
+		__ulong(map_extra, ARENAD_DEFAULT_USER_ADDR);		\
+	} name SEC(".maps")
+
+void __arena *bpf_arena_alloc_pages(void *map, void __arena *addr,
+				    __u32 page_cnt, int node_id,
+				    __u64 flags) __ksym __weak;
+void bpf_arena_free_pages(void *map, void __arena *ptr,
+			  __u32 page_cnt) __ksym __weak;
+
+#endif /* __ARENAD_BPF_H */

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * arenad ABI: the one header shared by the BPF allocator, the daemon, the
+ * client library and external BPF programs.
+ *
+ * Everything here describes memory that crosses the user/kernel boundary
+ * (BPF_PROG_TEST_RUN contexts, values of pinned maps), so only fixed-width
+ * types are used and every struct is padded by hand. Changing a layout is an
+ * ABI break: bump ARENAD_ABI_VERSION, and the daemon will refuse to adopt
+ * pins written by another version instead of misreading them.
+ */
+#ifndef __ARENAD_ABI_H
+#define __ARENAD_ABI_H
+
+#ifdef __BPF__
+/* vmlinux.h (or linux/types.h) already provides __u32 and friends. */
+#else
+#include <linux/types.h>
+#endif
+
+/*
+ * Arena uapi values under our own names: Debian 12's linux/bpf.h (6.1)
+ * predates arenas (6.9), and enum constants cannot be tested with #ifdef.
+ */
+#define ARENAD_MAP_TYPE_ARENA	33		/* BPF_MAP_TYPE_ARENA */
+#define ARENAD_F_SEGV_ON_FAULT	(1U << 17)	/* BPF_F_SEGV_ON_FAULT */
+
+#define ARENAD_ABI_VERSION	1
+#define ARENAD_STATE_MAGIC	0x6172656eU	/* "aren" */
+
+#define ARENAD_PAGE_SHIFT	12
+#define ARENAD_PAGE_SIZE	(1U << ARENAD_PAGE_SHIFT)
+
+/* An arena spans at most 4 GiB: page offsets are 32 bits in the kernel. */
+#define ARENAD_MAX_PAGES	(1U << 20)
+
+/* Sizes of the pinned bookkeeping maps (entries). */
+#define ARENAD_MAX_OWNERS	1024
+#define ARENAD_MAX_STRINGS	(64 * 1024)
+#define ARENAD_MAX_NAMED	(64 * 1024)
+
+/* Owner and name strings, NUL-padded. ID 0 means "none". */
+#define ARENAD_STR_LEN		64
+
+/* Operations of the allocator program (struct arenad_req.op). */
+enum arenad_op {
+	ARENAD_OP_ALLOC = 1,
+	ARENAD_OP_FREE = 2,
+};
+
+/*
+ * Context of the allocator program, passed in and out with
+ * BPF_PROG_TEST_RUN (ctx_in/ctx_out). A syscall program sees the caller's
+ * buffer directly, so the result is written back into the same struct.
+ */
+struct arenad_req {
+	__u32 op;		/* in: enum arenad_op */
+	__u32 pages;		/* in: ALLOC page count; out: pages allocated or freed */
+	__u64 addr;		/* in: ALLOC fixed address (0 = any) or FREE address;
+				 * out: address of the allocation */
+	__u32 owner;		/* in: owner string id (0 = none) */
+	__u32 name;		/* in: name string id (0 = anonymous) */
+	__u32 uid;		/* in: uid recorded as the allocation's holder */
+	__s32 ret;		/* out: 0 or a negative errno */
+	__s32 numa_node;	/* in: NUMA node for the pages, -1 = any */
+	__u32 flags;		/* in: reserved, must be 0 */
+};
+
+/* Ledger value, keyed by the allocation's first page offset (__u32). */
+struct arenad_range {
+	__u32 pgoff;		/* first page, relative to the arena start */
+	__u32 pages;
+	__u32 owner;		/* string id */
+	__u32 name;		/* string id, 0 = anonymous */
+	__u32 uid;
+	__u32 flags;		/* reserved */
+	__u64 time_ns;		/* bpf_ktime_get_boot_ns() at allocation */
+};
+
+/* Per-owner usage, keyed by owner string id (__u32). */
+struct arenad_owner {
+	__u64 pages;
+	__u64 allocations;	/* live allocations */
+};
+
+/* String table value, keyed by string id (__u32). */
+struct arenad_str {
+	char str[ARENAD_STR_LEN];
+};
+
+/*
+ * Global state: the single element of the "state" array map. The first
+ * block is written once by the daemon when it creates the arena and never
+ * changes; adopting pins starts by checking it. The counters are updated
+ * with atomic adds by the allocator program, which is why they are 64-bit
+ * and why pages_allocated can be trusted without walking the ledger.
+ */
+struct arenad_state {
+	/* identity, written at creation */
+	__u32 magic;
+	__u32 abi_version;
+	__u64 user_vm_start;	/* arena base address in every process */
+	__u32 pages_total;
+	__u32 map_flags;	/* BPF_F_* the arena was created with */
+	__u64 created_ns;	/* CLOCK_REALTIME of creation, nanoseconds */
+	__s32 numa_node;
+	__u32 reserved0;
+
+	/* counters, maintained by the allocator program */
+	__u64 pages_allocated;
+	__u64 allocations;	/* successful ALLOC operations, cumulative */
+	__u64 frees;		/* successful FREE operations, cumulative */
+	__u64 alloc_failures;
+	__u64 high_water_pages;
+	__u64 live_allocations;
+};
+
+/* Names of the pins below the pin directory. */
+#define ARENAD_PIN_ARENA	"arena"
+#define ARENAD_PIN_STATE	"state"
+#define ARENAD_PIN_LEDGER	"ledger"
+#define ARENAD_PIN_OWNERS	"owners"
+#define ARENAD_PIN_STRINGS	"strings"
+#define ARENAD_PIN_NAMES	"names"
+#define ARENAD_PIN_ALLOC_PROG	"alloc_prog"
+
+/* Defaults, shared by daemon, client library and docs. */
+#define ARENAD_DEFAULT_PIN_DIR		"/sys/fs/bpf/arenad"
+#define ARENAD_DEFAULT_SOCKET		"/run/arenad/arenad.sock"
+#define ARENAD_DEFAULT_USER_ADDR	0x100000000000ULL	/* 16 TiB, 4 GiB aligned */
+#define ARENAD_DEFAULT_PAGES		(1U << 18)		/* 1 GiB */
+
+#endif /* __ARENAD_ABI_H */

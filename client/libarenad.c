@@ -1,0 +1,1 @@
+/* socket client: filled in below */

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* libarenad: the pinned maps and program, used directly. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "arenad.h"
+
+static const struct {
+	const char *name;
+	size_t off;
+} pin_table[] = {
+	{ ARENAD_PIN_ARENA,	offsetof(struct arenad_pins, arena_fd) },
+	{ ARENAD_PIN_STATE,	offsetof(struct arenad_pins, state_fd) },
+	{ ARENAD_PIN_LEDGER,	offsetof(struct arenad_pins, ledger_fd) },
+	{ ARENAD_PIN_OWNERS,	offsetof(struct arenad_pins, owners_fd) },
+	{ ARENAD_PIN_STRINGS,	offsetof(struct arenad_pins, strings_fd) },
+	{ ARENAD_PIN_NAMES,	offsetof(struct arenad_pins, names_fd) },
+	{ ARENAD_PIN_ALLOC_PROG, offsetof(struct arenad_pins, prog_fd) },
+};
+
+static int *pin_fd(struct arenad_pins *pins, unsigned int i)
+{
+	return (int *)((char *)pins + pin_table[i].off);
+}
+
+static int pin_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+void arenad_pins_close(struct arenad_pins *pins)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(pin_table) / sizeof(pin_table[0]); i++) {
+		int *fd = pin_fd(pins, i);
+
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+}
+
+int arenad_pins_count(const char *pin_dir)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < sizeof(pin_table) / sizeof(pin_table[0]); i++) {
+		if (pin_path(path, sizeof(path), pin_dir, pin_table[i].name))
+			return -ENAMETOOLONG;
+		if (access(path, F_OK) == 0)
+			n++;
+	}
+	return n;
+}
+
+int arenad_pins_open(const char *pin_dir, struct arenad_pins *pins)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+	int r;
+
+	*pins = (struct arenad_pins)ARENAD_PINS_INIT;
+	for (i = 0; i < sizeof(pin_table) / sizeof(pin_table[0]); i++) {
+		r = pin_path(path, sizeof(path), pin_dir, pin_table[i].name);
+		if (r)
+			goto fail;
+		*pin_fd(pins, i) = bpf_obj_get(path);
+		if (*pin_fd(pins, i) < 0) {
+			r = -errno;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	arenad_pins_close(pins);
+	return r;
+}
+
+int arenad_pins_state(const struct arenad_pins *pins, struct arenad_state *st)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(pins->state_fd, &zero, st))
+		return -errno;
+	if (st->magic != ARENAD_STATE_MAGIC)
+		return -EBADMSG;
+	if (st->abi_version != ARENAD_ABI_VERSION)
+		return -EPROTO;
+	return 0;
+}
+
+int arenad_pins_run(const struct arenad_pins *pins, struct arenad_req *req)
+{
+	/* Syscall programs take no ctx_out: the kernel copies the context
+	 * back into ctx_in, which is how the result comes back. */
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.ctx_in = req,
+		.ctx_size_in = sizeof(*req),
+	);
+
+	if (bpf_prog_test_run_opts(pins->prog_fd, &opts))
+		return -errno;
+	return req->ret;
+}
+
+/* FNV-1a, never 0 (0 means "no string"). */
+static __u32 str_hash(const char *s)
+{
+	__u32 h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h ? h : 1;
+}
+
+#define STR_PROBES 16
+
+static int str_lookup(int fd, const char *s, __u32 *id, bool insert)
+{
+	struct arenad_str val, cur;
+	__u32 h;
+	int i;
+
+	if (!s || !*s || strlen(s) >= ARENAD_STR_LEN)
+		return -EINVAL;
+	memset(&val, 0, sizeof(val));
+	strcpy(val.str, s);
+
+	/* Open addressing with a short linear probe: ids are stable across
+	 * restarts and processes without any shared counter, and inserting
+	 * with BPF_NOEXIST makes two racing writers agree on one id. */
+	for (i = 0, h = str_hash(s); i < STR_PROBES; i++, h = h + 1 ? h + 1 : 1) {
+		if (bpf_map_lookup_elem(fd, &h, &cur) == 0) {
+			if (!memcmp(cur.str, val.str, sizeof(val.str))) {
+				*id = h;
+				return 0;
+			}
+			continue;
+		}
+		if (errno != ENOENT)
+			return -errno;
+		if (!insert)
+			return -ENOENT;
+		if (bpf_map_update_elem(fd, &h, &val, BPF_NOEXIST) == 0) {
+			*id = h;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+		i--;	/* lost a race for this slot: look at it again */
+	}
+	return -ENOSPC;
+}
+
+int arenad_str_intern(int strings_fd, const char *s, __u32 *id)
+{
+	return str_lookup(strings_fd, s, id, true);
+}
+
+int arenad_str_find(int strings_fd, const char *s, __u32 *id)
+{
+	return str_lookup(strings_fd, s, id, false);
+}
+
+int arenad_str_get(int strings_fd, __u32 id, char *buf, size_t len)
+{
+	struct arenad_str val;
+
+	if (!id) {
+		if (len)
+			buf[0] = 0;
+		return -ENOENT;
+	}
+	if (bpf_map_lookup_elem(strings_fd, &id, &val))
+		return -errno;
+	val.str[ARENAD_STR_LEN - 1] = 0;
+	if (snprintf(buf, len, "%s", val.str) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int arenad_name_find(const struct arenad_pins *pins, const char *name,
+		     struct arenad_range *r)
+{
+	__u32 id, pgoff;
+	int ret;
+
+	ret = arenad_str_find(pins->strings_fd, name, &id);
+	if (ret)
+		return ret;
+	if (bpf_map_lookup_elem(pins->names_fd, &id, &pgoff))
+		return -errno;
+	if (bpf_map_lookup_elem(pins->ledger_fd, &pgoff, r))
+		return -errno;
+	/* The name is claimed before its pages exist: a name whose ledger
+	 * entry is not (yet) its own is an allocation in flight. */
+	return r->name == id ? 0 : -ENOENT;
+}
+
+int arenad_pins_alloc(const struct arenad_pins *pins, __u32 pages,
+		      const char *owner, const char *name, __u64 *addr)
+{
+	struct arenad_req req = {
+		.op = ARENAD_OP_ALLOC,
+		.pages = pages,
+		.uid = geteuid(),
+		.numa_node = -1,
+	};
+	int r;
+
+	if (owner && *owner) {
+		r = arenad_str_intern(pins->strings_fd, owner, &req.owner);
+		if (r)
+			return r;
+	}
+	if (name && *name) {
+		r = arenad_str_intern(pins->strings_fd, name, &req.name);
+		if (r)
+			return r;
+	}
+	r = arenad_pins_run(pins, &req);
+	if (r)
+		return r;
+	*addr = req.addr;
+	return 0;
+}
+
+int arenad_pins_free(const struct arenad_pins *pins, __u64 addr, __u32 *pages)
+{
+	struct arenad_req req = {
+		.op = ARENAD_OP_FREE,
+		.addr = addr,
+		.uid = geteuid(),
+	};
+	int r;
+
+	r = arenad_pins_run(pins, &req);
+	if (r)
+		return r;
+	if (pages)
+		*pages = req.pages;
+	return 0;
+}

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "arena.h"
+#include "arenad_alloc.skel.h"
+#include "log.h"
+#include "util.h"
+
+static const char *const map_pins[] = {
+	ARENAD_PIN_STATE, ARENAD_PIN_LEDGER, ARENAD_PIN_OWNERS,
+	ARENAD_PIN_STRINGS, ARENAD_PIN_NAMES,
+};
+
+static int join(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs sfs;
+
+	return statfs(path, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX], *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; ; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char c = *p;
+
+		*p = 0;
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+int bpffs_prepare(const char *pin_dir)
+{
+	char anc[PATH_MAX];
+	char *slash;
+	int r;
+
+	/* Find the nearest existing ancestor: that is where the pins'
+	 * file system is decided. */
+	if (snprintf(anc, sizeof(anc), "%s", pin_dir) >= (int)sizeof(anc))
+		return log_error_errno(-ENAMETOOLONG, "pin dir %s", pin_dir);
+	while (access(anc, F_OK) && (slash = strrchr(anc, '/')) && slash != anc)
+		*slash = 0;
+
+	if (!is_bpffs(anc)) {
+		/* The default location: mount bpffs there, as systemd would. */
+		if (strcmp(anc, "/sys/fs/bpf"))
+			return log_error_errno(-ENOTSUP,
+				"%s is not on a BPF file system (mount one with 'mount -t bpf bpf DIR')",
+				pin_dir);
+		if (mount("bpf", anc, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700"))
+			return log_error_errno(-errno, "mount bpffs on %s", anc);
+		log_info("mounted bpffs on %s", anc);
+	}
+	r = mkdir_p(pin_dir, 0755);
+	if (r)
+		return log_error_errno(r, "create %s", pin_dir);
+	if (!is_bpffs(pin_dir))
+		return log_error_errno(-ENOTSUP, "%s is not on a BPF file system", pin_dir);
+	return 0;
+}
+
+static int pin_fd_at(int fd, const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = join(path, sizeof(path), dir, name);
+	if (r)
+		return r;
+	if (bpf_obj_pin(fd, path))
+		return log_error_errno(-errno, "pin %s", path);
+	return 0;
+}
+
+/*
+ * Pin the allocator under its final name atomically: pin beside it, then
+ * rename over the old pin, so that a loader opening the pin at any moment
+ * gets either the old or the new program, never nothing.
+ */
+static int pin_prog_replace(int prog_fd, const char *dir)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	int r;
+
+	r = join(tmp, sizeof(tmp), dir, ARENAD_PIN_ALLOC_PROG "_new");
+	if (!r)
+		r = join(path, sizeof(path), dir, ARENAD_PIN_ALLOC_PROG);
+	if (r)
+		return r;
+	(void)unlink(tmp);	/* left over by a crash between pin and rename */
+	if (bpf_obj_pin(prog_fd, tmp))
+		return log_error_errno(-errno, "pin %s", tmp);
+	if (rename(tmp, path)) {
+		r = -errno;
+		(void)unlink(tmp);
+		return log_error_errno(r, "rename %s to %s", tmp, path);
+	}
+	return 0;
+}
+
+static int configure_new(struct arenad_alloc_bpf *skel, const struct arena_opts *o)
+{
+	__u32 flags = BPF_F_MMAPABLE | (o->segv_on_fault ? ARENAD_F_SEGV_ON_FAULT : 0);
+	int r;
+
+	r = bpf_map__set_max_entries(skel->maps.arena, o->pages);
+	if (!r)
+		r = bpf_map__set_map_extra(skel->maps.arena, o->user_addr);
+	if (!r)
+		r = bpf_map__set_map_flags(skel->maps.arena, flags);
+	/* One ledger entry per allocation: never more than pages. */
+	if (!r)
+		r = bpf_map__set_max_entries(skel->maps.ledger, o->pages);
+	return r;
+}
+
+static void fill_pins(struct arena *a)
+{
+	struct arenad_alloc_bpf *s = a->skel;
+
+	a->pins = (struct arenad_pins) {
+		.arena_fd = bpf_map__fd(s->maps.arena),
+		.state_fd = bpf_map__fd(s->maps.state),
+		.ledger_fd = bpf_map__fd(s->maps.ledger),
+		.owners_fd = bpf_map__fd(s->maps.owners),
+		.strings_fd = bpf_map__fd(s->maps.strings),
+		.names_fd = bpf_map__fd(s->maps.names),
+		.prog_fd = bpf_program__fd(s->progs.arenad_alloc),
+	};
+}
+
+static int create_and_pin(struct arena *a, const struct arena_opts *o)
+{
+	struct timespec now;
+	__u32 zero = 0;
+	unsigned int i;
+	int r;
+
+	r = configure_new(a->skel, o);
+	if (r)
+		return log_error_errno(r, "configure arena maps");
+	r = arenad_alloc_bpf__load(a->skel);
+	if (r)
+		return log_error_errno(r, "load the allocator (kernel 6.9+ with BPF arena support is required)");
+	fill_pins(a);
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	a->ident = (struct arenad_state) {
+		.magic = ARENAD_STATE_MAGIC,
+		.abi_version = ARENAD_ABI_VERSION,
+		.user_vm_start = o->user_addr,
+		.pages_total = o->pages,
+		.map_flags = bpf_map__map_flags(a->skel->maps.arena),
+		.created_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec,
+		.numa_node = o->numa_node,
+	};
+	if (bpf_map_update_elem(a->pins.state_fd, &zero, &a->ident, BPF_ANY))
+		return log_error_errno(-errno, "initialise state map");
+
+	/* The arena pin goes last: its presence is what marks a complete set. */
+	for (i = 0; i < ARRAY_SIZE(map_pins); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(a->skel->obj, map_pins[i]);
+
+		r = pin_fd_at(bpf_map__fd(m), o->pin_dir, map_pins[i]);
+		if (r)
+			return r;
+	}
+	r = pin_prog_replace(a->pins.prog_fd, o->pin_dir);
+	if (r)
+		return r;
+	return pin_fd_at(a->pins.arena_fd, o->pin_dir, ARENAD_PIN_ARENA);
+}
+
+static int check_adoptable(const struct arenad_pins *p, const struct arena_opts *o,
+			   struct arenad_state *st)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	bool segv;
+	int r;
+
+	r = arenad_pins_state(p, st);
+	if (r == -EBADMSG || r == -EPROTO)
+		return log_error_errno(r, "pins in %s were not written by this arenad (ABI %u, magic 0x%x)",
+				       o->pin_dir, st->abi_version, st->magic);
+	if (r)
+		return log_error_errno(r, "read %s/" ARENAD_PIN_STATE, o->pin_dir);
+	if (bpf_map_get_info_by_fd(p->arena_fd, &info, &len))
+		return log_error_errno(-errno, "inspect %s/" ARENAD_PIN_ARENA, o->pin_dir);
+	if (info.type != ARENAD_MAP_TYPE_ARENA)
+		return log_error_errno(-EINVAL, "%s/" ARENAD_PIN_ARENA " is not an arena map", o->pin_dir);
+
+	segv = info.map_flags & ARENAD_F_SEGV_ON_FAULT;
+	if (info.max_entries != o->pages || info.map_extra != o->user_addr ||
+	    segv != o->segv_on_fault || st->numa_node != o->numa_node ||
+	    st->pages_total != info.max_entries) {
+		log_error("pins in %s hold an arena of %u pages at 0x%llx%s (numa node %d), "
+			  "but %u pages at 0x%llx%s (numa node %d) were requested",
+			  o->pin_dir, info.max_entries, (unsigned long long)info.map_extra,
+			  segv ? " with segv-on-fault" : "", st->numa_node,
+			  o->pages, (unsigned long long)o->user_addr,
+			  o->segv_on_fault ? " with segv-on-fault" : "", o->numa_node);
+		log_error("start arenad with matching options, or remove the pins "
+			  "(and everything in the arena) with 'arenad --unpin --pin-dir %s'",
+			  o->pin_dir);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static int adopt(struct arena *a, const struct arena_opts *o)
+{
+	struct arenad_pins old;
+	struct {
+		struct bpf_map *map;
+		int fd;
+	} reuse[6];
+	unsigned int i;
+	int r;
+
+	r = arenad_pins_open(o->pin_dir, &old);
+	if (r)
+		return log_error_errno(r, "open the pins in %s (an incomplete set? "
+				       "'arenad --unpin' removes it)", o->pin_dir);
+	r = check_adoptable(&old, o, &a->ident);
+	if (r)
+		goto out;
+
+	reuse[0].map = a->skel->maps.arena, reuse[0].fd = old.arena_fd;
+	reuse[1].map = a->skel->maps.state, reuse[1].fd = old.state_fd;
+	reuse[2].map = a->skel->maps.ledger, reuse[2].fd = old.ledger_fd;
+	reuse[3].map = a->skel->maps.owners, reuse[3].fd = old.owners_fd;
+	reuse[4].map = a->skel->maps.strings, reuse[4].fd = old.strings_fd;
+	reuse[5].map = a->skel->maps.names, reuse[5].fd = old.names_fd;
+	for (i = 0; i < ARRAY_SIZE(reuse); i++) {
+		r = bpf_map__reuse_fd(reuse[i].map, reuse[i].fd);
+		if (r) {
+			log_error_errno(r, "reuse pinned map %s", bpf_map__name(reuse[i].map));
+			goto out;
+		}
+	}
+	r = arenad_alloc_bpf__load(a->skel);
+	if (r) {
+		log_error_errno(r, "load the allocator against the pinned maps");
+		goto out;
+	}
+	fill_pins(a);
+	/* (bpffs reserves names with dots, hence "_new".) A new build brings a new program: swap it in under the old name. */
+	r = pin_prog_replace(a->pins.prog_fd, o->pin_dir);
+	a->adopted = true;
+out:
+	arenad_pins_close(&old);
+	return r;
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	size_t n;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	if (level == LIBBPF_WARN)
+		log_warning("%s", buf);
+	else
+		log_debug("%s", buf);
+	return 0;
+}
+
+int arena_setup(const struct arena_opts *o, struct arena **out)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	struct arena *a;
+	int r;
+
+	libbpf_set_print(libbpf_log);
+	r = bpffs_prepare(o->pin_dir);
+	if (r)
+		return r;
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->pins = (struct arenad_pins)ARENAD_PINS_INIT;
+	a->skel = arenad_alloc_bpf__open();
+	if (!a->skel) {
+		r = log_error_errno(-errno, "open the allocator object");
+		goto fail;
+	}
+
+	r = join(path, sizeof(path), o->pin_dir, ARENAD_PIN_ARENA);
+	if (r)
+		goto fail;
+	if (access(path, F_OK) == 0) {
+		r = adopt(a, o);
+	} else if (arenad_pins_count(o->pin_dir) > 0) {
+		/* Bookkeeping pins without an arena: a creation that died
+		 * half-way, or someone else's files. Never delete implicitly. */
+		r = log_error_errno(-EEXIST, "%s holds arenad pins but no arena; "
+				    "remove them with 'arenad --unpin --pin-dir %s'",
+				    o->pin_dir, o->pin_dir);
+	} else {
+		r = create_and_pin(a, o);
+	}
+	if (r)
+		goto fail;
+
+	if (bpf_map_get_info_by_fd(a->pins.arena_fd, &info, &len)) {
+		r = log_error_errno(-errno, "inspect the arena map");
+		goto fail;
+	}
+	a->map_id = info.id;
+	*out = a;
+	return 0;
+fail:
+	arena_free(a);
+	return r;
+}
+
+void arena_free(struct arena *a)
+{
+	if (!a)
+		return;
+	arenad_alloc_bpf__destroy(a->skel);
+	free(a);
+}
+
+int arena_unpin(const char *pin_dir)
+{
+	static const char *const all[] = {
+		ARENAD_PIN_ARENA, ARENAD_PIN_ALLOC_PROG, ARENAD_PIN_ALLOC_PROG "_new",
+		ARENAD_PIN_STATE, ARENAD_PIN_LEDGER, ARENAD_PIN_OWNERS,
+		ARENAD_PIN_STRINGS, ARENAD_PIN_NAMES,
+	};
+	char path[PATH_MAX];
+	unsigned int i, n = 0;
+	int r;
+
+	if (!is_bpffs(pin_dir))
+		return log_error_errno(-ENOTSUP, "%s is not a directory on a BPF file system", pin_dir);
+	/* The arena first: once it is gone the set is visibly incomplete. */
+	for (i = 0; i < ARRAY_SIZE(all); i++) {
+		r = join(path, sizeof(path), pin_dir, all[i]);
+		if (r)
+			return r;
+		if (unlink(path) == 0)
+			n++;
+		else if (errno != ENOENT)
+			return log_error_errno(-errno, "unlink %s", path);
+	}
+	if (rmdir(pin_dir) && errno != ENOTEMPTY && errno != EEXIST)
+		log_warning_errno(-errno, "remove %s", pin_dir);
+	log_info("removed %u pins from %s", n, pin_dir);
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Create or adopt the arena, its bookkeeping maps and allocator, and pin them. */
+#ifndef __ARENAD_ARENA_H
+#define __ARENAD_ARENA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "arenad.h"
+
+struct arena_opts {
+	size_t sz;		/* sizeof(struct arena_opts), for extension */
+	__u32 pages;
+	__u64 user_addr;
+	int numa_node;
+	bool segv_on_fault;
+	const char *pin_dir;
+};
+
+struct arena {
+	struct arenad_alloc_bpf *skel;
+	struct arenad_pins pins;	/* fds owned by skel */
+	struct arenad_state ident;	/* identity block of the state map */
+	__u32 map_id;
+	bool adopted;			/* pins existed before this start */
+};
+
+/* Create the arena and pin it, or adopt the pins in opts->pin_dir. */
+int arena_setup(const struct arena_opts *opts, struct arena **out);
+void arena_free(struct arena *a);
+
+/* Remove arenad's pins (and the directory, when then empty). */
+int arena_unpin(const char *pin_dir);
+
+/* Make sure pin_dir exists on a bpffs, mounting /sys/fs/bpf if needed. */
+int bpffs_prepare(const char *pin_dir);
+
+#endif /* __ARENAD_ARENA_H */

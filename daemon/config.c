@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "arenad_abi.h"
+#include "config.h"
+#include "version.h"
+
+void config_init(struct arenad_config *cfg)
+{
+	*cfg = (struct arenad_config) {
+		.pages = ARENAD_DEFAULT_PAGES,
+		.user_addr = ARENAD_DEFAULT_USER_ADDR,
+		.numa_node = -1,
+		.pin_dir = ARENAD_DEFAULT_PIN_DIR,
+		.socket_path = ARENAD_DEFAULT_SOCKET,
+		.group = "arenad",
+		.socket_mode = 0660,
+		.log_level = LOG_INFO,
+	};
+}
+
+/* Strict unsigned parse: decimal, 0x hex or 0 octal, whole string, no sign. */
+int parse_u64(const char *s, __u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* A user or group given by number or by name. */
+int parse_id(const char *s, bool group, unsigned int *out)
+{
+	__u64 v;
+
+	if (!parse_u64(s, &v)) {
+		if (v >= UINT_MAX)	/* (uid_t)-1 is not an id */
+			return -ERANGE;
+		*out = v;
+		return 0;
+	}
+	if (group) {
+		struct group *gr = getgrnam(s);
+
+		if (!gr)
+			return -ESRCH;
+		*out = gr->gr_gid;
+	} else {
+		struct passwd *pw = getpwnam(s);
+
+		if (!pw)
+			return -ESRCH;
+		*out = pw->pw_uid;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: arenad [OPTIONS]\n"
+"Own one BPF arena, pin it for other loaders, and account its pages.\n"
+"\n"
+"  -p, --pages N            arena size in 4 KiB pages (default %u = 1 GiB, max %u = 4 GiB)\n"
+"  -d, --pin-dir DIR        bpffs directory for the pins (default %s)\n"
+"  -s, --socket PATH        control socket (default %s)\n"
+"  -a, --user-addr ADDR     arena address in every process (default 0x%llx)\n"
+"  -n, --numa-node N        NUMA node for arena pages (default: any)\n"
+"      --segv-on-fault      user-space faults on unallocated pages raise SIGSEGV\n"
+"  -g, --group NAME         group that may connect to the socket (default arenad, if it exists)\n"
+"  -m, --socket-mode MODE   socket permissions, octal (default 0660)\n"
+"      --allow-uid UID      uid that may alloc/free (repeatable; root always may)\n"
+"      --allow-gid GID      gid that may alloc/free (repeatable)\n"
+"      --census-interval S  run a page census every S seconds (default 0: on request)\n"
+"      --unpin              remove the pins in --pin-dir and exit\n"
+"  -v, --verbose            debug logging\n"
+"  -h, --help               this text\n"
+"  -V, --version            version\n",
+		ARENAD_DEFAULT_PAGES, ARENAD_MAX_PAGES, ARENAD_DEFAULT_PIN_DIR,
+		ARENAD_DEFAULT_SOCKET, (unsigned long long)ARENAD_DEFAULT_USER_ADDR);
+}
+
+enum {
+	OPT_SEGV = 0x100,
+	OPT_ALLOW_UID,
+	OPT_ALLOW_GID,
+	OPT_CENSUS,
+	OPT_UNPIN,
+};
+
+static int add_id(unsigned int *ids, unsigned int *n, const char *arg, bool group)
+{
+	int r;
+
+	if (*n >= ARENAD_MAX_ALLOW) {
+		fprintf(stderr, "arenad: at most %d --allow-%s options\n",
+			ARENAD_MAX_ALLOW, group ? "gid" : "uid");
+		return -E2BIG;
+	}
+	r = parse_id(arg, group, &ids[*n]);
+	if (r) {
+		fprintf(stderr, "arenad: unknown %s '%s'\n", group ? "group" : "user", arg);
+		return r;
+	}
+	(*n)++;
+	return 0;
+}
+
+static int bad_value(const char *opt, const char *arg)
+{
+	fprintf(stderr, "arenad: invalid value for %s: '%s'\n", opt, arg);
+	return -EINVAL;
+}
+
+int config_parse_args(struct arenad_config *cfg, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "pages",		required_argument, NULL, 'p' },
+		{ "pin-dir",		required_argument, NULL, 'd' },
+		{ "socket",		required_argument, NULL, 's' },
+		{ "user-addr",		required_argument, NULL, 'a' },
+		{ "numa-node",		required_argument, NULL, 'n' },
+		{ "segv-on-fault",	no_argument,	   NULL, OPT_SEGV },
+		{ "group",		required_argument, NULL, 'g' },
+		{ "socket-mode",	required_argument, NULL, 'm' },
+		{ "allow-uid",		required_argument, NULL, OPT_ALLOW_UID },
+		{ "allow-gid",		required_argument, NULL, OPT_ALLOW_GID },
+		{ "census-interval",	required_argument, NULL, OPT_CENSUS },
+		{ "unpin",		no_argument,	   NULL, OPT_UNPIN },
+		{ "verbose",		no_argument,	   NULL, 'v' },
+		{ "help",		no_argument,	   NULL, 'h' },
+		{ "version",		no_argument,	   NULL, 'V' },
+		{}
+	};
+	char err[256];
+	__u64 v;
+	int c, r;
+
+	optind = 0;	/* full reset, so tests can parse more than once */
+	while ((c = getopt_long(argc, argv, "p:d:s:a:n:g:m:vhV", options, NULL)) >= 0) {
+		switch (c) {
+		case 'p':
+			if (parse_u64(optarg, &v) || v > UINT32_MAX)
+				return bad_value("--pages", optarg);
+			cfg->pages = v;
+			break;
+		case 'd':
+			cfg->pin_dir = optarg;
+			break;
+		case 's':
+			cfg->socket_path = optarg;
+			break;
+		case 'a':
+			if (parse_u64(optarg, &v))
+				return bad_value("--user-addr", optarg);
+			cfg->user_addr = v;
+			break;
+		case 'n':
+			if (parse_u64(optarg, &v) || v > 1023)
+				return bad_value("--numa-node", optarg);
+			cfg->numa_node = v;
+			break;
+		case OPT_SEGV:
+			cfg->segv_on_fault = true;
+			break;
+		case 'g':
+			cfg->group = *optarg ? optarg : NULL;
+			cfg->group_set = true;
+			break;
+		case 'm':
+			if (parse_u64(optarg, &v) || v > 0777)
+				return bad_value("--socket-mode", optarg);
+			cfg->socket_mode = v;
+			break;
+		case OPT_ALLOW_UID:
+			r = add_id(cfg->allow_uids, &cfg->n_allow_uids, optarg, false);
+			if (r)
+				return r;
+			break;
+		case OPT_ALLOW_GID:
+			r = add_id(cfg->allow_gids, &cfg->n_allow_gids, optarg, true);
+			if (r)
+				return r;
+			break;
+		case OPT_CENSUS:
+			if (parse_u64(optarg, &v) || v > 86400)
+				return bad_value("--census-interval", optarg);
+			cfg->census_interval_s = v;
+			break;
+		case OPT_UNPIN:
+			cfg->unpin = true;
+			break;
+		case 'v':
+			cfg->log_level = LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return CONFIG_EXIT;
+		case 'V':
+			printf("arenad %s (ABI %d)\n", ARENAD_VERSION, ARENAD_ABI_VERSION);
+			return CONFIG_EXIT;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "arenad: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	r = config_validate(cfg, err, sizeof(err));
+	if (r)
+		fprintf(stderr, "arenad: %s\n", err);
+	return r;
+}
+
+int config_validate(const struct arenad_config *cfg, char *err, size_t errlen)
+{
+	__u64 size = (__u64)cfg->pages << ARENAD_PAGE_SHIFT;
+	__u64 addr = cfg->user_addr;
+
+	if (!cfg->pages || cfg->pages > ARENAD_MAX_PAGES) {
+		snprintf(err, errlen, "--pages must be 1..%u (4 GiB), got %u",
+			 ARENAD_MAX_PAGES, cfg->pages);
+		return -EINVAL;
+	}
+	if (!addr || addr & (ARENAD_PAGE_SIZE - 1)) {
+		snprintf(err, errlen, "--user-addr must be a non-zero multiple of %u",
+			 ARENAD_PAGE_SIZE);
+		return -EINVAL;
+	}
+	/* x86-64 user space ends at 128 TiB (47 bits) with 4-level paging. */
+	if (addr >= (1ULL << 47) || addr + size > (1ULL << 47)) {
+		snprintf(err, errlen, "--user-addr 0x%llx + arena size is not in user space",
+			 (unsigned long long)addr);
+		return -EINVAL;
+	}
+	/* The kernel addresses arena pages by the low 32 bits of the user
+	 * address, so the arena must not cross a 4 GiB boundary. */
+	if ((addr >> 32) != ((addr + size - 1) >> 32)) {
+		snprintf(err, errlen,
+			 "--user-addr 0x%llx with %u pages crosses a 4 GiB boundary",
+			 (unsigned long long)addr, cfg->pages);
+		return -EINVAL;
+	}
+	if (!cfg->pin_dir || cfg->pin_dir[0] != '/') {
+		snprintf(err, errlen, "--pin-dir must be an absolute path");
+		return -EINVAL;
+	}
+	if (!cfg->socket_path || !*cfg->socket_path) {
+		snprintf(err, errlen, "--socket must not be empty");
+		return -EINVAL;
+	}
+	if (strlen(cfg->socket_path) >= 108) {	/* sizeof(sun_path) */
+		snprintf(err, errlen, "--socket path is longer than 107 bytes");
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}

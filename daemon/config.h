@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Command-line configuration of arenad: parsing and validation only. */
+#ifndef __ARENAD_CONFIG_H
+#define __ARENAD_CONFIG_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#define ARENAD_MAX_ALLOW 32
+
+struct arenad_config {
+	__u32 pages;
+	__u64 user_addr;
+	int numa_node;			/* -1: any */
+	bool segv_on_fault;
+	const char *pin_dir;
+	const char *socket_path;
+	const char *group;		/* socket group name, NULL: none */
+	bool group_set;			/* --group given explicitly */
+	mode_t socket_mode;
+	uid_t allow_uids[ARENAD_MAX_ALLOW];
+	unsigned int n_allow_uids;
+	gid_t allow_gids[ARENAD_MAX_ALLOW];
+	unsigned int n_allow_gids;
+	unsigned int census_interval_s;	/* 0: census only on request */
+	int log_level;
+	bool unpin;
+};
+
+/* Parse results besides 0 and -errno. */
+#define CONFIG_EXIT 1	/* --help or --version printed: exit 0 */
+
+void config_init(struct arenad_config *cfg);
+int config_parse_args(struct arenad_config *cfg, int argc, char **argv);
+int config_validate(const struct arenad_config *cfg, char *err, size_t errlen);
+
+/* Exposed for unit tests. */
+int parse_u64(const char *s, __u64 *out);
+int parse_id(const char *s, bool group, unsigned int *out);
+
+#endif /* __ARENAD_CONFIG_H */

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* arenad: own one BPF arena, pin it, and answer page-usage queries. */
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "server.h"
+#include "util.h"
+#include "version.h"
+
+void arenad_notify_status(struct arenad *d)
+{
+	struct arenad_state st;
+
+	if (arenad_pins_state(&d->arena->pins, &st))
+		return;
+	sd_notifyf(0, "STATUS=%llu/%u pages in use (%.1f%%), %llu allocations, high water %llu",
+		   (unsigned long long)st.pages_allocated, st.pages_total,
+		   st.pages_total ? 100.0 * st.pages_allocated / st.pages_total : 0.0,
+		   (unsigned long long)st.live_allocations,
+		   (unsigned long long)st.high_water_pages);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct arenad *d = userdata;
+
+	log_info("received %s, exiting (pins stay in %s)", strsignal(si->ssi_signo),
+		 d->cfg->pin_dir);
+	sd_notify(0, "STOPPING=1");
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int socket_gid(const struct arenad_config *cfg, gid_t *gid)
+{
+	struct group *gr;
+
+	*gid = (gid_t)-1;
+	if (!cfg->group)
+		return 0;
+	gr = getgrnam(cfg->group);
+	if (gr) {
+		*gid = gr->gr_gid;
+		return 0;
+	}
+	if (cfg->group_set)
+		return log_error_errno(-ESRCH, "socket group '%s' does not exist", cfg->group);
+	/* The default group is optional: without it only root connects. */
+	log_debug("group '%s' does not exist; socket stays root's", cfg->group);
+	return 0;
+}
+
+static int run(const struct arenad_config *cfg)
+{
+	struct arena_opts aopts = {
+		.sz = sizeof(aopts),
+		.pages = cfg->pages,
+		.user_addr = cfg->user_addr,
+		.numa_node = cfg->numa_node,
+		.segv_on_fault = cfg->segv_on_fault,
+		.pin_dir = cfg->pin_dir,
+	};
+	struct server_opts sopts = {
+		.sz = sizeof(sopts),
+		.path = cfg->socket_path,
+		.mode = cfg->socket_mode,
+		.allow_uids = cfg->allow_uids,
+		.n_allow_uids = cfg->n_allow_uids,
+		.allow_gids = cfg->allow_gids,
+		.n_allow_gids = cfg->n_allow_gids,
+	};
+	struct arenad d = { .cfg = cfg };
+	struct rpc_table table = {
+		.methods = arenad_methods,
+		.n = arenad_n_methods,
+		.ctx = &d,
+	};
+	struct timespec ts;
+	sigset_t mask;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	d.start_usec = (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+
+	r = socket_gid(cfg, &sopts.gid);
+	if (r)
+		return r;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = sd_event_default(&d.event);
+	if (r < 0)
+		return log_error_errno(r, "create event loop");
+	if ((r = sd_event_add_signal(d.event, NULL, SIGTERM, on_signal, &d)) < 0 ||
+	    (r = sd_event_add_signal(d.event, NULL, SIGINT, on_signal, &d)) < 0) {
+		log_error_errno(r, "watch signals");
+		goto out;
+	}
+	/* Sends WATCHDOG=1 at half of WATCHDOG_USEC while the loop runs. */
+	r = sd_event_set_watchdog(d.event, true);
+	if (r < 0) {
+		log_error_errno(r, "enable watchdog");
+		goto out;
+	}
+
+	r = arena_setup(&aopts, &d.arena);
+	if (r)
+		goto out;
+	log_info("%s arena map %u: %u pages at 0x%llx, pins in %s",
+		 d.arena->adopted ? "adopted" : "created", d.arena->map_id,
+		 d.arena->ident.pages_total,
+		 (unsigned long long)d.arena->ident.user_vm_start, cfg->pin_dir);
+
+	r = server_new(d.event, &sopts, &table, &d.server);
+	if (r) {
+		log_error_errno(r, "set up the control socket");
+		goto out;
+	}
+	log_info("listening on %s%s", server_activated(d.server) ? "the activated socket"
+		 : cfg->socket_path, server_activated(d.server) ? "" : "");
+
+	/* Only now can a client both connect and find the pins. */
+	sd_notify(0, "READY=1");
+	arenad_notify_status(&d);
+
+	r = sd_event_loop(d.event);
+	if (r < 0)
+		log_error_errno(r, "event loop");
+out:
+	server_free(d.server);
+	arena_free(d.arena);
+	sd_event_unref(d.event);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct arenad_config cfg;
+	int r;
+
+	config_init(&cfg);
+	r = config_parse_args(&cfg, argc, argv);
+	if (r == CONFIG_EXIT)
+		return EXIT_SUCCESS;
+	if (r)
+		return 2;
+	log_set_max_level(cfg.log_level);
+	log_set_prefix(!!getenv("JOURNAL_STREAM"));
+
+	if (cfg.unpin)
+		r = arena_unpin(cfg.pin_dir);
+	else
+		r = run(&cfg);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The socket methods. Each handler validates its params, talks to the
+ * pinned maps or runs the allocator, and builds a json-c result. Protocol
+ * framing and permission checks happen in rpc.c before a handler runs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "util.h"
+#include "version.h"
+
+#define STR_MAX (ARENAD_STR_LEN - 1)
+
+static __u64 now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const struct arenad_pins *pins_of(struct arenad *d)
+{
+	return &d->arena->pins;
+}
+
+static __u64 base_of(struct arenad *d)
+{
+	return d->arena->ident.user_vm_start;
+}
+
+static void add_u64(json_object *o, const char *k, __u64 v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+/* Owner and name strings by id; ids with no string are shown by number. */
+static void id_string(struct arenad *d, __u32 id, char *buf, size_t len)
+{
+	if (arenad_str_get(pins_of(d)->strings_fd, id, buf, len))
+		snprintf(buf, len, "#%u", id);
+}
+
+static int internal_error(struct rpc_error *err, int r, const char *what)
+{
+	log_error_errno(r, "%s", what);
+	return rpc_set_error(err, ARENAD_RPC_INTERNAL_ERROR, "%s: %s", what, strerror(-r));
+}
+
+static json_object *range_json(struct arenad *d, const struct arenad_range *r)
+{
+	json_object *o = json_object_new_object();
+	char buf[ARENAD_STR_LEN];
+
+	json_object_object_add(o, "addr", rpc_new_addr(base_of(d) + ((__u64)r->pgoff << ARENAD_PAGE_SHIFT)));
+	add_u64(o, "offset", (__u64)r->pgoff << ARENAD_PAGE_SHIFT);
+	add_u64(o, "pages", r->pages);
+	id_string(d, r->owner, buf, sizeof(buf));
+	add_str(o, "owner", r->owner ? buf : "");
+	if (r->name) {
+		id_string(d, r->name, buf, sizeof(buf));
+		add_str(o, "name", buf);
+	}
+	add_u64(o, "uid", r->uid);
+	return o;
+}
+
+static int m_ping(void *ctx, const struct rpc_peer *peer, json_object *params,
+		  json_object **result, struct rpc_error *err)
+{
+	*result = json_object_new_object();
+	add_str(*result, "pong", "arenad");
+	return 0;
+}
+
+static int m_version(void *ctx, const struct rpc_peer *peer, json_object *params,
+		     json_object **result, struct rpc_error *err)
+{
+	*result = json_object_new_object();
+	add_str(*result, "version", ARENAD_VERSION);
+	add_u64(*result, "abi", ARENAD_ABI_VERSION);
+	add_str(*result, "protocol", "jsonrpc-2.0");
+	return 0;
+}
+
+static int owners_json(struct arenad *d, json_object **out)
+{
+	const struct arenad_pins *p = pins_of(d);
+	struct arenad_owner o;
+	char name[ARENAD_STR_LEN];
+	__u32 key, next, *prev = NULL;
+	json_object *arr = json_object_new_array();
+
+	/* Bounded by ARENAD_MAX_OWNERS, not by the arena size. */
+	while (bpf_map_get_next_key(p->owners_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(p->owners_fd, &key, &o) || !o.allocations)
+			continue;
+		json_object *e = json_object_new_object();
+
+		if (key)
+			id_string(d, key, name, sizeof(name));
+		add_str(e, "owner", key ? name : "");
+		add_u64(e, "pages", o.pages);
+		add_u64(e, "allocations", o.allocations);
+		json_object_array_add(arr, e);
+	}
+	*out = arr;
+	return 0;
+}
+
+static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
+		   json_object **result, struct rpc_error *err)
+{
+	static const char *const keys[] = { NULL };
+	struct arenad *d = ctx;
+	struct arenad_state st;
+	json_object *r, *owners;
+	int ret;
+
+	if (rpc_params_only(params, keys, err))
+		return -1;
+	ret = arenad_pins_state(pins_of(d), &st);
+	if (ret)
+		return internal_error(err, ret, "read state map");
+
+	r = json_object_new_object();
+	add_u64(r, "page_size", ARENAD_PAGE_SIZE);
+	add_u64(r, "pages_total", st.pages_total);
+	add_u64(r, "pages_allocated", st.pages_allocated);
+	add_u64(r, "pages_free", st.pages_total - st.pages_allocated);
+	add_u64(r, "bytes_allocated", st.pages_allocated << ARENAD_PAGE_SHIFT);
+	add_u64(r, "high_water_pages", st.high_water_pages);
+	add_u64(r, "allocations", st.live_allocations);
+	add_u64(r, "allocations_total", st.allocations);
+	add_u64(r, "frees_total", st.frees);
+	add_u64(r, "alloc_failures", st.alloc_failures);
+	add_u64(r, "map_id", d->arena->map_id);
+	json_object_object_add(r, "user_vm_start", rpc_new_addr(st.user_vm_start));
+	add_str(r, "pin_dir", d->cfg->pin_dir);
+	json_object_object_add(r, "segv_on_fault",
+			       json_object_new_boolean(st.map_flags & ARENAD_F_SEGV_ON_FAULT));
+	json_object_object_add(r, "numa_node", json_object_new_int(st.numa_node));
+	add_u64(r, "uptime_s", (now_usec(CLOCK_MONOTONIC) - d->start_usec) / 1000000);
+	add_u64(r, "created_s", st.created_ns / 1000000000ULL);
+	owners_json(d, &owners);
+	json_object_object_add(r, "owners", owners);
+	*result = r;
+	return 0;
+}
+
+static int check_range(struct arenad *d, __u64 addr, struct rpc_error *err)
+{
+	const struct arenad_state *id = &d->arena->ident;
+	__u64 size = (__u64)id->pages_total << ARENAD_PAGE_SHIFT;
+
+	if (addr < id->user_vm_start || addr - id->user_vm_start >= size)
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "address 0x%llx is outside the arena [0x%llx, 0x%llx)",
+				     (unsigned long long)addr,
+				     (unsigned long long)id->user_vm_start,
+				     (unsigned long long)(id->user_vm_start + size));
+	if (addr & (ARENAD_PAGE_SIZE - 1))
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "address 0x%llx is not page aligned", (unsigned long long)addr);
+	return 0;
+}
+
+static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
+		   json_object **result, struct rpc_error *err)
+{
+	static const char *const keys[] = { "pages", "owner", "name", "addr", NULL };
+	struct arenad *d = ctx;
+	const struct arenad_pins *p = pins_of(d);
+	struct arenad_req req = {
+		.op = ARENAD_OP_ALLOC,
+		.uid = peer->uid,
+		.numa_node = d->arena->ident.numa_node,
+	};
+	const char *owner = NULL, *name = NULL;
+	char owner_buf[32];
+	struct arenad_state st;
+	int r;
+
+	if (rpc_params_only(params, keys, err) ||
+	    rpc_param_u32(params, "pages", true, 1, d->arena->ident.pages_total, &req.pages, err) ||
+	    rpc_param_str(params, "owner", false, STR_MAX, &owner, err) ||
+	    rpc_param_str(params, "name", false, STR_MAX, &name, err) ||
+	    rpc_param_addr(params, "addr", false, &req.addr, err))
+		return -1;
+	if (req.addr && check_range(d, req.addr, err))
+		return -1;
+	if (!owner) {
+		/* Unnamed owners are accounted to the peer's uid. */
+		snprintf(owner_buf, sizeof(owner_buf), "uid:%u", peer->uid);
+		owner = owner_buf;
+	}
+	r = arenad_str_intern(p->strings_fd, owner, &req.owner);
+	if (!r && name)
+		r = arenad_str_intern(p->strings_fd, name, &req.name);
+	if (r == -ENOSPC)
+		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY, "string table is full");
+	if (r)
+		return internal_error(err, r, "intern owner/name");
+
+	r = arenad_pins_run(p, &req);
+	switch (r) {
+	case 0:
+		break;
+	case -ENOMEM:
+		arenad_pins_state(p, &st);
+		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY,
+				     "out of memory: no %u contiguous free pages (%llu of %u pages free)",
+				     req.pages, (unsigned long long)(st.pages_total - st.pages_allocated),
+				     st.pages_total);
+	case -EEXIST:
+		return rpc_set_error(err, ARENAD_ERR_CONFLICT, "name '%s' is already in use", name);
+	case -EBUSY:
+		return rpc_set_error(err, ARENAD_ERR_CONFLICT,
+				     "pages at 0x%llx..+%u are not all free",
+				     (unsigned long long)req.addr, req.pages);
+	case -EINVAL:
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS, "invalid allocation request");
+	default:
+		return internal_error(err, r, "run the allocator");
+	}
+	log_debug("alloc %u pages at 0x%llx for %s%s%s (uid %u)", req.pages,
+		  (unsigned long long)req.addr, owner, name ? " as " : "", name ?: "", peer->uid);
+	arenad_notify_status(d);
+
+	*result = json_object_new_object();
+	json_object_object_add(*result, "addr", rpc_new_addr(req.addr));
+	add_u64(*result, "offset", req.addr - base_of(d));
+	add_u64(*result, "pages", req.pages);
+	return 0;
+}
+
+static int m_free(void *ctx, const struct rpc_peer *peer, json_object *params,
+		  json_object **result, struct rpc_error *err)
+{
+	static const char *const keys[] = { "addr", NULL };
+	struct arenad *d = ctx;
+	struct arenad_req req = { .op = ARENAD_OP_FREE, .uid = peer->uid };
+	int r;
+
+	if (rpc_params_only(params, keys, err) ||
+	    rpc_param_addr(params, "addr", true, &req.addr, err) ||
+	    check_range(d, req.addr, err))
+		return -1;
+
+	r = arenad_pins_run(pins_of(d), &req);
+	switch (r) {
+	case 0:
+		break;
+	case -ENOENT:
+		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND,
+				     "no allocation starts at 0x%llx", (unsigned long long)req.addr);
+	case -EPERM:
+		return rpc_set_error(err, ARENAD_ERR_PERMISSION,
+				     "permission denied: the allocation at 0x%llx belongs to another uid",
+				     (unsigned long long)req.addr);
+	default:
+		return internal_error(err, r, "run the allocator");
+	}
+	log_debug("free %u pages at 0x%llx (uid %u)", req.pages,
+		  (unsigned long long)req.addr, peer->uid);
+	arenad_notify_status(d);
+
+	*result = json_object_new_object();
+	add_u64(*result, "pages", req.pages);
+	return 0;
+}
+
+static int by_offset(const void *a, const void *b)
+{
+	__u64 x = json_object_get_uint64(json_object_object_get(*(json_object *const *)a, "offset"));
+	__u64 y = json_object_get_uint64(json_object_object_get(*(json_object *const *)b, "offset"));
+
+	return x < y ? -1 : x > y;
+}
+
+static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
+		    json_object **result, struct rpc_error *err)
+{
+	static const char *const keys[] = { "owner", NULL };
+	struct arenad *d = ctx;
+	const struct arenad_pins *p = pins_of(d);
+	const char *owner = NULL;
+	struct arenad_range rec;
+	__u32 key, next, *prev = NULL, owner_id = 0;
+	json_object *arr;
+
+	if (rpc_params_only(params, keys, err) ||
+	    rpc_param_str(params, "owner", false, STR_MAX, &owner, err))
+		return -1;
+	if (owner && arenad_str_find(p->strings_fd, owner, &owner_id)) {
+		*result = json_object_new_array();	/* an owner never seen has nothing */
+		return 0;
+	}
+
+	arr = json_object_new_array();
+	while (bpf_map_get_next_key(p->ledger_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(p->ledger_fd, &key, &rec))
+			continue;	/* freed while we walked */
+		if (owner && rec.owner != owner_id)
+			continue;
+		json_object_array_add(arr, range_json(d, &rec));
+	}
+	/* Hash order is meaningless to a reader: sort by address. */
+	json_object_array_sort(arr, by_offset);
+	*result = arr;
+	return 0;
+}
+
+static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
+		    json_object **result, struct rpc_error *err)
+{
+	static const char *const keys[] = { "name", NULL };
+	struct arenad *d = ctx;
+	struct arenad_range rec;
+	const char *name;
+	int r;
+
+	if (rpc_params_only(params, keys, err) ||
+	    rpc_param_str(params, "name", true, STR_MAX, &name, err))
+		return -1;
+	r = arenad_name_find(pins_of(d), name, &rec);
+	if (r == -ENOENT)
+		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "no allocation named '%s'", name);
+	if (r)
+		return internal_error(err, r, "look up name");
+	*result = range_json(d, &rec);
+	return 0;
+}
+
+const struct rpc_method arenad_methods[] = {
+	{ "ping",	m_ping,		false },
+	{ "version",	m_version,	false },
+	{ "stats",	m_stats,	false },
+	{ "ranges",	m_ranges,	false },
+	{ "lookup",	m_lookup,	false },
+	{ "alloc",	m_alloc,	true },
+	{ "free",	m_free,		true },
+};
+const size_t arenad_n_methods = ARRAY_SIZE(arenad_methods);

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rpc.h"
+
+int rpc_set_error(struct rpc_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static json_object *param(json_object *params, const char *key)
+{
+	json_object *v = NULL;
+
+	if (params && json_object_object_get_ex(params, key, &v) && !json_object_is_type(v, json_type_null))
+		return v;
+	return NULL;
+}
+
+int rpc_params_only(json_object *params, const char *const *keys,
+		    struct rpc_error *err)
+{
+	const char *const *k;
+
+	if (!params)
+		return 0;
+	json_object_object_foreach(params, key, val) {
+		(void)val;
+		for (k = keys; *k && strcmp(*k, key); k++)
+			;
+		if (!*k)
+			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+					     "unknown parameter '%s'", key);
+	}
+	return 0;
+}
+
+int rpc_param_u32(json_object *params, const char *key, bool required,
+		  __u32 min, __u32 max, __u32 *out, struct rpc_error *err)
+{
+	json_object *v = param(params, key);
+	int64_t n;
+
+	if (!v) {
+		if (required)
+			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+					     "missing parameter '%s'", key);
+		return 0;
+	}
+	/* json-c saturates out-of-range numbers to INT64_MAX/MIN, which the
+	 * range check below rejects as well. */
+	if (!json_object_is_type(v, json_type_int))
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "parameter '%s' must be an integer", key);
+	n = json_object_get_int64(v);
+	if (n < (int64_t)min || n > (int64_t)max)
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "parameter '%s' must be %u..%u, got %" PRId64,
+				     key, min, max, n);
+	*out = n;
+	return 0;
+}
+
+int rpc_param_str(json_object *params, const char *key, bool required,
+		  size_t maxlen, const char **out, struct rpc_error *err)
+{
+	json_object *v = param(params, key);
+	const char *s;
+	size_t i, len;
+
+	if (!v) {
+		if (required)
+			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+					     "missing parameter '%s'", key);
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "parameter '%s' must be a string", key);
+	s = json_object_get_string(v);
+	len = json_object_get_string_len(v);
+	if (!len || len > maxlen)
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "parameter '%s' must be 1..%zu bytes", key, maxlen);
+	/* Names end up in logs and tables: printable ASCII only, no NULs. */
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+					     "parameter '%s' must be printable ASCII without spaces", key);
+	*out = s;
+	return 0;
+}
+
+int rpc_param_addr(json_object *params, const char *key, bool required,
+		   __u64 *out, struct rpc_error *err)
+{
+	json_object *v = param(params, key);
+	unsigned long long a;
+	const char *s;
+	char *end;
+
+	if (!v) {
+		if (required)
+			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+					     "missing parameter '%s'", key);
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "parameter '%s' must be a \"0x...\" hex string", key);
+	s = json_object_get_string(v);
+	if (strncmp(s, "0x", 2) && strncmp(s, "0X", 2))
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "parameter '%s' must be a \"0x...\" hex string", key);
+	errno = 0;
+	a = strtoull(s + 2, &end, 16);
+	if (end == s + 2 || *end || errno || s[2] == '-' || s[2] == '+' || s[2] == ' ')
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "parameter '%s' is not a valid address: '%s'", key, s);
+	*out = a;
+	return 0;
+}
+
+int rpc_param_bool(json_object *params, const char *key, bool *out,
+		   struct rpc_error *err)
+{
+	json_object *v = param(params, key);
+
+	if (!v)
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "parameter '%s' must be true or false", key);
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+json_object *rpc_new_addr(__u64 addr)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
+	return json_object_new_string(buf);
+}
+
+static char *finish(json_object *reply, size_t *reply_len)
+{
+	const char *s;
+	size_t len;
+	char *out;
+
+	s = json_object_to_json_string_length(reply, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	out = s ? strndup(s, len) : NULL;
+	if (out)
+		*reply_len = len;
+	json_object_put(reply);
+	return out;
+}
+
+static char *reply_error(json_object *id, int code, const char *message,
+			 size_t *reply_len)
+{
+	json_object *reply = json_object_new_object();
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "code", json_object_new_int(code));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(reply, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(reply, "error", e);
+	json_object_object_add(reply, "id", id ? json_object_get(id) : NULL);
+	return finish(reply, reply_len);
+}
+
+char *rpc_error_line(int code, const char *message, size_t *reply_len)
+{
+	return reply_error(NULL, code, message, reply_len);
+}
+
+static const struct rpc_method *find_method(const struct rpc_table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->methods[i].name, name))
+			return &t->methods[i];
+	return NULL;
+}
+
+/* An id must be a string, a number or null (JSON-RPC 2.0, section 4). */
+static bool valid_id(json_object *id)
+{
+	return !id || json_object_is_type(id, json_type_string) ||
+	       json_object_is_type(id, json_type_int) ||
+	       json_object_is_type(id, json_type_double);
+}
+
+char *rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
+		      const char *line, size_t len, size_t *reply_len)
+{
+	struct rpc_error err = { 0 };
+	const struct rpc_method *m;
+	json_object *req, *v, *id = NULL, *params = NULL, *result = NULL;
+	json_object *reply;
+	struct json_tokener *tok;
+	bool has_id;
+	char *out;
+
+	tok = json_tokener_new();
+	if (!tok)
+		return rpc_error_line(ARENAD_RPC_INTERNAL_ERROR, "out of memory", reply_len);
+	req = json_tokener_parse_ex(tok, line, len);
+	/* The whole line must be exactly one JSON value. */
+	if (!req || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len) {
+		snprintf(err.message, sizeof(err.message), "parse error: %s",
+			 req ? "trailing data after the JSON value"
+			     : json_tokener_error_desc(json_tokener_get_error(tok)));
+		if (!req && json_tokener_get_error(tok) == json_tokener_continue)
+			snprintf(err.message, sizeof(err.message), "parse error: incomplete JSON value");
+		json_tokener_free(tok);
+		json_object_put(req);
+		return rpc_error_line(ARENAD_RPC_PARSE_ERROR, err.message, reply_len);
+	}
+	json_tokener_free(tok);
+
+	if (!json_object_is_type(req, json_type_object)) {
+		out = rpc_error_line(ARENAD_RPC_INVALID_REQUEST,
+				     json_object_is_type(req, json_type_array)
+				     ? "invalid request: batches are not supported, send one object per line"
+				     : "invalid request: not a JSON object", reply_len);
+		json_object_put(req);
+		return out;
+	}
+
+	has_id = json_object_object_get_ex(req, "id", &id);
+	if (!valid_id(id)) {
+		id = NULL;
+		rpc_set_error(&err, ARENAD_RPC_INVALID_REQUEST,
+			      "invalid request: 'id' must be a string, number or null");
+		goto error;
+	}
+	if (!json_object_object_get_ex(req, "jsonrpc", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), "2.0")) {
+		rpc_set_error(&err, ARENAD_RPC_INVALID_REQUEST,
+			      "invalid request: \"jsonrpc\": \"2.0\" is required");
+		goto error;
+	}
+	if (!json_object_object_get_ex(req, "method", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		rpc_set_error(&err, ARENAD_RPC_INVALID_REQUEST,
+			      "invalid request: 'method' must be a string");
+		goto error;
+	}
+	m = find_method(t, json_object_get_string(v));
+	if (!m) {
+		rpc_set_error(&err, ARENAD_RPC_METHOD_NOT_FOUND, "unknown method '%.64s'",
+			      json_object_get_string(v));
+		goto error;
+	}
+	if (json_object_object_get_ex(req, "params", &params) &&
+	    !json_object_is_type(params, json_type_null) &&
+	    !json_object_is_type(params, json_type_object)) {
+		rpc_set_error(&err, ARENAD_RPC_INVALID_PARAMS,
+			      "invalid params: 'params' must be an object (by-name parameters)");
+		goto error;
+	}
+	if (params && json_object_is_type(params, json_type_null))
+		params = NULL;
+	if (m->write && !peer->may_write) {
+		rpc_set_error(&err, ARENAD_ERR_PERMISSION,
+			      "permission denied: uid %u may not call '%s'", peer->uid, m->name);
+		goto error;
+	}
+
+	if (m->handler(t->ctx, peer, params, &result, &err) < 0)
+		goto error;
+
+	json_object_get(id);
+	json_object_put(req);
+	if (!has_id) {		/* a notification: no reply */
+		json_object_put(result);
+		json_object_put(id);
+		return NULL;
+	}
+	reply = json_object_new_object();
+	json_object_object_add(reply, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(reply, "result", result ? result : json_object_new_object());
+	json_object_object_add(reply, "id", id);
+	return finish(reply, reply_len);
+
+error:
+	if (!has_id && err.code != ARENAD_RPC_INVALID_REQUEST) {
+		json_object_put(req);
+		return NULL;
+	}
+	out = reply_error(id, err.code, err.message, reply_len);
+	json_object_put(req);
+	return out;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* JSON-RPC 2.0 framing: parse one request line, dispatch, build the reply. */
+#ifndef __ARENAD_RPC_H
+#define __ARENAD_RPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <json-c/json.h>
+#include <linux/types.h>
+
+#include "arenad_proto.h"
+
+struct rpc_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	bool may_write;		/* alloc/free allowed */
+};
+
+struct rpc_error {
+	int code;
+	char message[256];
+};
+
+typedef int (*rpc_handler_t)(void *ctx, const struct rpc_peer *peer,
+			     json_object *params, json_object **result,
+			     struct rpc_error *err);
+
+struct rpc_method {
+	const char *name;
+	rpc_handler_t handler;
+	bool write;		/* needs peer->may_write */
+};
+
+struct rpc_table {
+	const struct rpc_method *methods;
+	size_t n;
+	void *ctx;
+};
+
+/*
+ * Handle one request line (without its newline). Returns the reply line,
+ * malloc'ed and without a newline, or NULL when no reply is due (a
+ * notification). *reply_len gets its length.
+ */
+char *rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
+		      const char *line, size_t len, size_t *reply_len);
+
+/* An error reply for a request that could not even be read (e.g. too long). */
+char *rpc_error_line(int code, const char *message, size_t *reply_len);
+
+/* Helpers for handlers: each fills err and returns -1 when the parameter is
+ * missing (and required) or has the wrong type or range. */
+int rpc_set_error(struct rpc_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int rpc_param_u32(json_object *params, const char *key, bool required,
+		  __u32 min, __u32 max, __u32 *out, struct rpc_error *err);
+int rpc_param_str(json_object *params, const char *key, bool required,
+		  size_t maxlen, const char **out, struct rpc_error *err);
+int rpc_param_addr(json_object *params, const char *key, bool required,
+		   __u64 *out, struct rpc_error *err);
+int rpc_param_bool(json_object *params, const char *key, bool *out,
+		   struct rpc_error *err);
+/* Refuse keys that are not in the NULL-terminated list. */
+int rpc_params_only(json_object *params, const char *const *keys,
+		    struct rpc_error *err);
+
+/* "0x..." rendering of addresses, as the protocol wants them. */
+json_object *rpc_new_addr(__u64 addr);
+
+#endif /* __ARENAD_RPC_H */

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Non-blocking line server on sd-event. Every connection has a bounded
+ * input buffer and at most one pending reply: while a reply is unsent the
+ * connection is not read, so a client that does not read its replies only
+ * stalls itself, and a client that sends nothing costs one idle fd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "server.h"
+#include "util.h"
+
+#define DEFAULT_MAX_CLIENTS	256
+#define READ_CHUNK		16384
+
+struct conn {
+	struct server *srv;
+	struct conn *prev, *next;
+	sd_event_source *src;
+	int fd;
+	struct rpc_peer peer;
+	char *in;
+	size_t in_len;
+	char *out;
+	size_t out_len, out_off;
+	bool close_after_write;
+};
+
+struct server {
+	sd_event *e;
+	sd_event_source *listen_src;
+	int listen_fd;
+	bool activated;
+	char *path;			/* unlinked on free when we created it */
+	const struct rpc_table *table;
+	struct server_opts opts;
+	uid_t allow_uids[64];
+	gid_t allow_gids[64];
+	struct conn *conns;
+	unsigned int n_conns;
+};
+
+static void conn_free(struct conn *c)
+{
+	struct server *s = c->srv;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_conns--;
+	sd_event_source_disable_unref(c->src);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static bool id_in(const unsigned int *ids, unsigned int n, unsigned int id)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* alloc/free: root, an allowed uid, or a member of an allowed group. */
+static bool peer_may_write(struct server *s, int fd, const struct ucred *cred)
+{
+	gid_t groups[NGROUPS_MAX];
+	socklen_t len = sizeof(groups);
+	unsigned int i, n;
+
+	if (cred->uid == 0 || id_in(s->allow_uids, s->opts.n_allow_uids, cred->uid) ||
+	    id_in(s->allow_gids, s->opts.n_allow_gids, cred->gid))
+		return true;
+	if (!s->opts.n_allow_gids)
+		return false;
+	/* Supplementary groups, as the kernel saw them at connect(). */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
+		return false;
+	n = len / sizeof(gid_t);
+	for (i = 0; i < n; i++)
+		if (id_in(s->allow_gids, s->opts.n_allow_gids, groups[i]))
+			return true;
+	return false;
+}
+
+static int conn_update_events(struct conn *c)
+{
+	/* One reply in flight at a time: write it out before reading more. */
+	return sd_event_source_set_io_events(c->src, c->out_len ? EPOLLOUT : EPOLLIN);
+}
+
+static int conn_queue(struct conn *c, char *reply, size_t len)
+{
+	char *buf;
+
+	buf = realloc(c->out, c->out_len + len + 1);
+	if (!buf) {
+		free(reply);
+		return -ENOMEM;
+	}
+	memcpy(buf + c->out_len, reply, len);
+	buf[c->out_len + len] = '\n';
+	c->out = buf;
+	c->out_len += len + 1;
+	free(reply);
+	return 0;
+}
+
+/* Handle every complete line in the input buffer. */
+static int conn_process(struct conn *c)
+{
+	size_t start = 0, len;
+	char *nl, *reply;
+	int r;
+
+	while (!c->out_len && (nl = memchr(c->in + start, '\n', c->in_len - start))) {
+		len = nl - (c->in + start);
+		if (len && c->in[start + len - 1] == '\r')	/* tolerate CRLF */
+			len--;
+		if (len) {
+			reply = rpc_handle_line(c->srv->table, &c->peer, c->in + start, len, &len);
+			if (reply) {
+				r = conn_queue(c, reply, len);
+				if (r)
+					return r;
+			}
+		}
+		start = nl - c->in + 1;
+	}
+	memmove(c->in, c->in + start, c->in_len - start);
+	c->in_len -= start;
+
+	if (c->in_len > ARENAD_MAX_REQUEST) {
+		/* No newline within the limit: answer once, then hang up,
+		 * since the rest of the stream cannot be re-synchronised. */
+		reply = rpc_error_line(ARENAD_RPC_INVALID_REQUEST,
+				       "invalid request: line longer than 65536 bytes", &len);
+		log_debug("dropping pid %d: request line too long", c->peer.pid);
+		c->in_len = 0;
+		c->close_after_write = true;
+		if (!reply)
+			return -ENOMEM;
+		return conn_queue(c, reply, len);
+	}
+	return 0;
+}
+
+static int conn_read(struct conn *c)
+{
+	ssize_t n;
+	char *buf;
+
+	buf = realloc(c->in, c->in_len + READ_CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	c->in = buf;
+	n = read(c->fd, c->in + c->in_len, READ_CHUNK);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (n == 0)
+		return -ECONNRESET;	/* peer closed; a partial line is dropped */
+	c->in_len += n;
+	return conn_process(c);
+}
+
+static int conn_write(struct conn *c)
+{
+	ssize_t n;
+
+	n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	c->out_off += n;
+	if (c->out_off < c->out_len)
+		return 0;
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
+	if (c->close_after_write)
+		return -ECONNRESET;
+	/* Requests may have piled up behind the reply. */
+	return conn_process(c);
+}
+
+static int conn_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct conn *c = userdata;
+	int r = 0;
+
+	if (revents & EPOLLOUT)
+		r = conn_write(c);
+	else if (revents & EPOLLIN)
+		r = conn_read(c);
+	else if (revents & (EPOLLHUP | EPOLLERR))
+		r = -ECONNRESET;
+	if (!r && c->out_len)
+		r = conn_write(c);	/* most replies fit the socket buffer */
+	if (!r)
+		r = conn_update_events(c);
+	if (r) {
+		if (r != -ECONNRESET && r != -EPIPE)
+			log_debug_errno(r, "client pid %d dropped", c->peer.pid);
+		conn_free(c);
+	}
+	return 0;
+}
+
+static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct server *s = userdata;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct conn *c;
+	int cfd, r;
+
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			log_warning_errno(-errno, "accept");
+		return 0;
+	}
+	if (s->n_conns >= s->opts.max_clients) {
+		log_warning("refusing client: %u connections open", s->n_conns);
+		close(cfd);
+		return 0;
+	}
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+		log_warning_errno(-errno, "SO_PEERCRED");
+		close(cfd);
+		return 0;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(cfd);
+		return 0;
+	}
+	c->srv = s;
+	c->fd = cfd;
+	c->peer = (struct rpc_peer) {
+		.pid = cred.pid,
+		.uid = cred.uid,
+		.gid = cred.gid,
+		.may_write = peer_may_write(s, cfd, &cred),
+	};
+	r = sd_event_add_io(s->e, &c->src, cfd, EPOLLIN, conn_io, c);
+	if (r < 0) {
+		log_warning_errno(r, "watch client");
+		close(cfd);
+		free(c);
+		return 0;
+	}
+	c->next = s->conns;
+	if (c->next)
+		c->next->prev = c;
+	s->conns = c;
+	s->n_conns++;
+	return 0;
+}
+
+/* A stale socket file is removed; a live one means another daemon. */
+static int clear_stale(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (lstat(path, &st)) {
+		return errno == ENOENT ? 0 : -errno;
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return log_error_errno(-EEXIST, "%s exists and is not a socket", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return log_error_errno(-EADDRINUSE, "%s: another arenad is listening", path);
+	if (unlink(path) && errno != ENOENT)
+		return log_error_errno(-errno, "remove stale %s", path);
+	return 0;
+}
+
+static int make_parent(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return log_error_errno(-errno, "create %s", dir);
+	return 0;
+}
+
+static int listen_own(struct server *s)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+	mode_t old;
+	int r;
+
+	r = make_parent(s->opts.path);
+	if (!r)
+		r = clear_stale(s->opts.path);
+	if (r)
+		return r;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return log_error_errno(-errno, "socket");
+	strncpy(sa.sun_path, s->opts.path, sizeof(sa.sun_path) - 1);
+	/* Create the socket file with its final mode: no window in which a
+	 * wider mode would let others connect. */
+	old = umask(0777 & ~s->opts.mode);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r)
+		return log_error_errno(-errno, "bind %s", s->opts.path);
+	s->path = strdup(s->opts.path);
+	if (s->opts.gid != (gid_t)-1 && chown(s->opts.path, 0, s->opts.gid))
+		return log_error_errno(-errno, "chown %s", s->opts.path);
+	if (chmod(s->opts.path, s->opts.mode))
+		return log_error_errno(-errno, "chmod %s", s->opts.path);
+	if (listen(fd, 128))
+		return log_error_errno(-errno, "listen %s", s->opts.path);
+	s->listen_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int listen_activated(struct server *s)
+{
+	int n = sd_listen_fds(1), fd = SD_LISTEN_FDS_START;
+
+	if (n <= 0)
+		return n;	/* 0: not activated */
+	if (n > 1)
+		return log_error_errno(-EINVAL, "expected 1 socket from the service manager, got %d", n);
+	if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
+		return log_error_errno(-EINVAL, "the passed fd is not a listening Unix stream socket");
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK))
+		return -errno;
+	s->listen_fd = fd;
+	s->activated = true;
+	return 1;
+}
+
+int server_new(sd_event *e, const struct server_opts *opts,
+	       const struct rpc_table *t, struct server **out)
+{
+	struct server *s;
+	int r;
+
+	if (opts->n_allow_uids > ARRAY_SIZE(s->allow_uids) ||
+	    opts->n_allow_gids > ARRAY_SIZE(s->allow_gids))
+		return -E2BIG;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->e = e;
+	s->listen_fd = -1;
+	s->table = t;
+	s->opts = *opts;
+	if (!s->opts.max_clients)
+		s->opts.max_clients = DEFAULT_MAX_CLIENTS;
+	memcpy(s->allow_uids, opts->allow_uids, opts->n_allow_uids * sizeof(uid_t));
+	memcpy(s->allow_gids, opts->allow_gids, opts->n_allow_gids * sizeof(gid_t));
+
+	r = listen_activated(s);
+	if (r == 0)
+		r = listen_own(s);
+	if (r < 0)
+		goto fail;
+	r = sd_event_add_io(e, &s->listen_src, s->listen_fd, EPOLLIN, on_accept, s);
+	if (r < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	server_free(s);
+	return r;
+}
+
+void server_free(struct server *s)
+{
+	if (!s)
+		return;
+	while (s->conns)
+		conn_free(s->conns);
+	sd_event_source_disable_unref(s->listen_src);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	/* Remove only a socket file we created; an activated socket belongs
+	 * to the service manager, which keeps listening for us. */
+	if (s->path)
+		unlink(s->path);
+	free(s->path);
+	free(s);
+}
+
+bool server_activated(const struct server *s)
+{
+	return s->activated;
+}
+
+unsigned int server_clients(const struct server *s)
+{
+	return s->n_conns;
+}

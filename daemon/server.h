@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The control socket: accept, frame lines, dispatch, write back. */
+#ifndef __ARENAD_SERVER_H
+#define __ARENAD_SERVER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "rpc.h"
+
+struct server_opts {
+	size_t sz;
+	const char *path;		/* socket path, when we create it */
+	mode_t mode;
+	gid_t gid;			/* (gid_t)-1: leave the group alone */
+	const uid_t *allow_uids;
+	unsigned int n_allow_uids;
+	const gid_t *allow_gids;
+	unsigned int n_allow_gids;
+	unsigned int max_clients;	/* 0: default */
+};
+
+struct server;
+
+/*
+ * Listen on the socket handed over by the service manager (socket
+ * activation) or else create opts->path. Requests are dispatched to t.
+ */
+int server_new(sd_event *e, const struct server_opts *opts,
+	       const struct rpc_table *t, struct server **out);
+void server_free(struct server *s);
+bool server_activated(const struct server *s);
+unsigned int server_clients(const struct server *s);
+
+#endif /* __ARENAD_SERVER_H */

@@ -1,0 +1,36 @@
+# Tests: included by the top-level Makefile.
+#
+# Every test is an executable that prints TAP; prove runs them all and ends
+# with its "Result: PASS/FAIL" summary. Integration tests need root: they
+# mount a private bpffs and start the real daemon on a private socket.
+
+UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
+UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
+HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
+
+# Unit tests link the daemon's pure-logic objects directly.
+UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/log.o
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(UNIT_LINK) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(UNIT_LINK) $(LDLIBS_DAEMON)
+
+$(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libarenad.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(PC_CFLAGS) -o $@ $< $(BUILD)/libarenad.a $(LDLIBS_CLIENT)
+
+test-build: all $(UNIT_BINS) $(HELPER_BINS)
+
+PROVE		?= prove
+PROVE_FLAGS	?=
+
+test: deps
+	@$(MAKE) --no-print-directory test-build
+	$(PROVE) $(PROVE_FLAGS) $(UNIT_BINS) tests/integration/*.t
+
+test-unit: $(UNIT_BINS)
+	$(PROVE) $(PROVE_FLAGS) $(UNIT_BINS)
+
+test-integration: test-build
+	$(PROVE) $(PROVE_FLAGS) tests/integration/*.t
+
+.PHONY: test-build
