@@ -65,6 +65,83 @@ int arenad_pins_alloc(const struct arenad_pins *pins, __u32 pages,
 		      const char *owner, const char *name, __u64 *addr);
 int arenad_pins_free(const struct arenad_pins *pins, __u64 addr, __u32 *pages);
 
+/* ---- control socket ---------------------------------------------------- */
+
+struct json_object;
+struct arenad_client;
+
+struct arenad_client_opts {
+	size_t sz;			/* sizeof(struct arenad_client_opts) */
+	const char *socket_path;	/* NULL: ARENAD_DEFAULT_SOCKET */
+	int timeout_ms;			/* per call; 0: 10 s */
+	size_t :0;
+};
+#define arenad_client_opts__last_field timeout_ms
+
+/* Connect. -ENOENT / -ECONNREFUSED: the daemon is not running there. */
+int arenad_client_open(const struct arenad_client_opts *opts,
+		       struct arenad_client **out);
+void arenad_client_close(struct arenad_client *c);
+
+/*
+ * The daemon's words for the last failed call ("" after success or when the
+ * failure was local) and its JSON-RPC error code (0 when none).
+ */
+const char *arenad_client_errmsg(const struct arenad_client *c);
+int arenad_client_errcode(const struct arenad_client *c);
+
+/*
+ * Generic call: params may be NULL and is not consumed; on success *result
+ * is a new reference the caller puts. Daemon errors map to errnos:
+ * out of memory -ENOMEM, permission -EPERM, not found -ENOENT, conflict
+ * -EEXIST, invalid params -EINVAL, unknown method -EOPNOTSUPP, protocol
+ * -EPROTO, unavailable -EAGAIN, anything else -EIO.
+ */
+int arenad_client_call(struct arenad_client *c, const char *method,
+		       struct json_object *params, struct json_object **result);
+
+struct arenad_stats {
+	__u64 page_size;
+	__u64 pages_total;
+	__u64 pages_allocated;
+	__u64 pages_free;
+	__u64 high_water_pages;
+	__u64 allocations;		/* live */
+	__u64 alloc_failures;
+	__u64 map_id;
+	__u64 user_vm_start;
+	char pin_dir[256];
+};
+
+struct arenad_alloc {
+	__u64 addr;
+	__u64 offset;			/* bytes from the arena start */
+	__u32 pages;
+	__u32 uid;
+	char owner[ARENAD_STR_LEN];
+	char name[ARENAD_STR_LEN];	/* "" when anonymous */
+};
+
+struct arenad_alloc_opts {
+	size_t sz;			/* sizeof(struct arenad_alloc_opts) */
+	const char *owner;		/* NULL: the daemon uses "uid:<uid>" */
+	const char *name;		/* NULL: anonymous */
+	__u64 addr;			/* 0: anywhere */
+	size_t :0;
+};
+#define arenad_alloc_opts__last_field addr
+
+int arenad_client_stats(struct arenad_client *c, struct arenad_stats *st);
+int arenad_client_alloc(struct arenad_client *c, __u32 pages,
+			const struct arenad_alloc_opts *opts,
+			struct arenad_alloc *out);
+int arenad_client_free(struct arenad_client *c, __u64 addr, __u32 *pages);
+int arenad_client_lookup(struct arenad_client *c, const char *name,
+			 struct arenad_alloc *out);
+/* *out is malloc'ed (free() it); *n its length. */
+int arenad_client_ranges(struct arenad_client *c, struct arenad_alloc **out,
+			 size_t *n);
+
 #ifdef __cplusplus
 }
 #endif

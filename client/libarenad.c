@@ -1,1 +1,399 @@
-/* socket client: filled in below */
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* libarenad: JSON-RPC calls to the daemon over its Unix socket. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "arenad.h"
+#include "arenad_proto.h"
+
+/* Replies to "ranges" grow with the ledger; refuse absurd ones. */
+#define MAX_REPLY (256u << 20)
+
+struct arenad_client {
+	int fd;
+	int timeout_ms;
+	__u64 next_id;
+	char *buf;		/* bytes received beyond the last reply */
+	size_t len, cap;
+	int errcode;
+	char errmsg[256];
+};
+
+/* Read an optional field of an opts struct that may be older (smaller). */
+#define OPTS_HAS(o, f) ((o) && (o)->sz >= offsetof(__typeof__(*(o)), f) + sizeof((o)->f))
+#define OPTS_GET(o, f, d) (OPTS_HAS(o, f) ? (o)->f : (d))
+
+int arenad_client_open(const struct arenad_client_opts *opts,
+		       struct arenad_client **out)
+{
+	const char *path = OPTS_GET(opts, socket_path, NULL) ?: ARENAD_DEFAULT_SOCKET;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct arenad_client *c;
+	int r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->timeout_ms = OPTS_GET(opts, timeout_ms, 0) ?: 10000;
+	c->next_id = 1;
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		r = -errno;
+		arenad_client_close(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+void arenad_client_close(struct arenad_client *c)
+{
+	if (!c)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
+	free(c);
+}
+
+const char *arenad_client_errmsg(const struct arenad_client *c)
+{
+	return c->errmsg;
+}
+
+int arenad_client_errcode(const struct arenad_client *c)
+{
+	return c->errcode;
+}
+
+static int local_error(struct arenad_client *c, int r, const char *what)
+{
+	c->errcode = 0;
+	snprintf(c->errmsg, sizeof(c->errmsg), "%s: %s", what, strerror(-r));
+	return r;
+}
+
+static int wait_fd(struct arenad_client *c, short events, const struct timespec *deadline)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = events };
+	struct timespec now;
+	long ms;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	if (ms <= 0)
+		return -ETIMEDOUT;
+	n = poll(&pfd, 1, ms);
+	if (n < 0)
+		return -errno;
+	return n ? 0 : -ETIMEDOUT;
+}
+
+static int send_all(struct arenad_client *c, const char *s, size_t len,
+		    const struct timespec *deadline)
+{
+	ssize_t n;
+	int r;
+
+	while (len) {
+		r = wait_fd(c, POLLOUT, deadline);
+		if (r)
+			return r;
+		n = send(c->fd, s, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
+		s += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Receive one line; returns it NUL-terminated in a new buffer. */
+static int recv_line(struct arenad_client *c, char **line, const struct timespec *deadline)
+{
+	char *nl, *buf;
+	ssize_t n;
+	size_t used;
+	int r;
+
+	for (;;) {
+		nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
+		if (nl) {
+			used = nl - c->buf;
+			*line = strndup(c->buf, used);
+			if (!*line)
+				return -ENOMEM;
+			memmove(c->buf, nl + 1, c->len - used - 1);
+			c->len -= used + 1;
+			return 0;
+		}
+		if (c->len >= MAX_REPLY)
+			return -EMSGSIZE;
+		if (c->cap - c->len < 65536) {
+			buf = realloc(c->buf, c->cap + 65536);
+			if (!buf)
+				return -ENOMEM;
+			c->buf = buf;
+			c->cap += 65536;
+		}
+		r = wait_fd(c, POLLIN, deadline);
+		if (r)
+			return r;
+		n = recv(c->fd, c->buf + c->len, c->cap - c->len, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -ECONNRESET;
+		c->len += n;
+	}
+}
+
+static int code_to_errno(int code)
+{
+	switch (code) {
+	case ARENAD_ERR_NO_MEMORY:		return -ENOMEM;
+	case ARENAD_ERR_PERMISSION:		return -EPERM;
+	case ARENAD_ERR_NOT_FOUND:		return -ENOENT;
+	case ARENAD_ERR_CONFLICT:		return -EEXIST;
+	case ARENAD_ERR_UNAVAILABLE:		return -EAGAIN;
+	case ARENAD_RPC_INVALID_PARAMS:		return -EINVAL;
+	case ARENAD_RPC_METHOD_NOT_FOUND:	return -EOPNOTSUPP;
+	case ARENAD_RPC_PARSE_ERROR:
+	case ARENAD_RPC_INVALID_REQUEST:	return -EPROTO;
+	default:				return -EIO;
+	}
+}
+
+int arenad_client_call(struct arenad_client *c, const char *method,
+		       json_object *params, json_object **result)
+{
+	json_object *req, *reply = NULL, *v, *e;
+	struct timespec deadline;
+	char *line = NULL;
+	__u64 id = c->next_id++;
+	const char *s;
+	size_t len;
+	int r;
+
+	c->errcode = 0;
+	c->errmsg[0] = 0;
+	req = json_object_new_object();
+	json_object_object_add(req, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(req, "id", json_object_new_uint64(id));
+	json_object_object_add(req, "method", json_object_new_string(method));
+	if (params)
+		json_object_object_add(req, "params", json_object_get(params));
+	s = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &len);
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += c->timeout_ms / 1000;
+	deadline.tv_nsec += (c->timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+
+	r = send_all(c, s, len, &deadline);
+	if (!r)
+		r = send_all(c, "\n", 1, &deadline);
+	json_object_put(req);
+	if (!r)
+		r = recv_line(c, &line, &deadline);
+	if (r)
+		return local_error(c, r, "talk to arenad");
+
+	reply = json_tokener_parse(line);
+	free(line);
+	if (!reply || !json_object_is_type(reply, json_type_object)) {
+		r = local_error(c, -EPROTO, "malformed reply from arenad");
+		goto out;
+	}
+	if (json_object_object_get_ex(reply, "error", &e)) {
+		c->errcode = json_object_object_get_ex(e, "code", &v) ? json_object_get_int(v) : 0;
+		snprintf(c->errmsg, sizeof(c->errmsg), "%s",
+			 json_object_object_get_ex(e, "message", &v) ? json_object_get_string(v) : "error");
+		r = code_to_errno(c->errcode);
+		goto out;
+	}
+	if (!json_object_object_get_ex(reply, "result", &v) ||
+	    !json_object_object_get_ex(reply, "id", &e) || json_object_get_uint64(e) != id) {
+		r = local_error(c, -EPROTO, "malformed reply from arenad");
+		goto out;
+	}
+	*result = json_object_get(v);
+	r = 0;
+out:
+	json_object_put(reply);
+	return r;
+}
+
+static __u64 get_u64(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_uint64(v) : 0;
+}
+
+static __u64 get_addr(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+		return 0;
+	return strtoull(json_object_get_string(v), NULL, 16);
+}
+
+static void get_str(json_object *o, const char *k, char *buf, size_t len)
+{
+	json_object *v;
+
+	snprintf(buf, len, "%s", json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "");
+}
+
+int arenad_client_stats(struct arenad_client *c, struct arenad_stats *st)
+{
+	json_object *r;
+	int ret;
+
+	ret = arenad_client_call(c, "stats", NULL, &r);
+	if (ret)
+		return ret;
+	*st = (struct arenad_stats) {
+		.page_size = get_u64(r, "page_size"),
+		.pages_total = get_u64(r, "pages_total"),
+		.pages_allocated = get_u64(r, "pages_allocated"),
+		.pages_free = get_u64(r, "pages_free"),
+		.high_water_pages = get_u64(r, "high_water_pages"),
+		.allocations = get_u64(r, "allocations"),
+		.alloc_failures = get_u64(r, "alloc_failures"),
+		.map_id = get_u64(r, "map_id"),
+		.user_vm_start = get_addr(r, "user_vm_start"),
+	};
+	get_str(r, "pin_dir", st->pin_dir, sizeof(st->pin_dir));
+	json_object_put(r);
+	return 0;
+}
+
+static void alloc_from_json(json_object *o, struct arenad_alloc *a)
+{
+	*a = (struct arenad_alloc) {
+		.addr = get_addr(o, "addr"),
+		.offset = get_u64(o, "offset"),
+		.pages = get_u64(o, "pages"),
+		.uid = get_u64(o, "uid"),
+	};
+	get_str(o, "owner", a->owner, sizeof(a->owner));
+	get_str(o, "name", a->name, sizeof(a->name));
+}
+
+static json_object *new_addr(__u64 addr)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
+	return json_object_new_string(buf);
+}
+
+int arenad_client_alloc(struct arenad_client *c, __u32 pages,
+			const struct arenad_alloc_opts *opts,
+			struct arenad_alloc *out)
+{
+	const char *owner = OPTS_GET(opts, owner, NULL), *name = OPTS_GET(opts, name, NULL);
+	__u64 addr = OPTS_GET(opts, addr, 0);
+	json_object *p = json_object_new_object(), *r;
+	int ret;
+
+	json_object_object_add(p, "pages", json_object_new_uint64(pages));
+	if (owner)
+		json_object_object_add(p, "owner", json_object_new_string(owner));
+	if (name)
+		json_object_object_add(p, "name", json_object_new_string(name));
+	if (addr)
+		json_object_object_add(p, "addr", new_addr(addr));
+	ret = arenad_client_call(c, "alloc", p, &r);
+	json_object_put(p);
+	if (ret)
+		return ret;
+	alloc_from_json(r, out);
+	snprintf(out->owner, sizeof(out->owner), "%s", owner ?: "");
+	snprintf(out->name, sizeof(out->name), "%s", name ?: "");
+	json_object_put(r);
+	return 0;
+}
+
+int arenad_client_free(struct arenad_client *c, __u64 addr, __u32 *pages)
+{
+	json_object *p = json_object_new_object(), *r;
+	int ret;
+
+	json_object_object_add(p, "addr", new_addr(addr));
+	ret = arenad_client_call(c, "free", p, &r);
+	json_object_put(p);
+	if (ret)
+		return ret;
+	if (pages)
+		*pages = get_u64(r, "pages");
+	json_object_put(r);
+	return 0;
+}
+
+int arenad_client_lookup(struct arenad_client *c, const char *name,
+			 struct arenad_alloc *out)
+{
+	json_object *p = json_object_new_object(), *r;
+	int ret;
+
+	json_object_object_add(p, "name", json_object_new_string(name));
+	ret = arenad_client_call(c, "lookup", p, &r);
+	json_object_put(p);
+	if (ret)
+		return ret;
+	alloc_from_json(r, out);
+	json_object_put(r);
+	return 0;
+}
+
+int arenad_client_ranges(struct arenad_client *c, struct arenad_alloc **out,
+			 size_t *n)
+{
+	json_object *r;
+	size_t i, len;
+	int ret;
+
+	ret = arenad_client_call(c, "ranges", NULL, &r);
+	if (ret)
+		return ret;
+	if (!json_object_is_type(r, json_type_array)) {
+		json_object_put(r);
+		return local_error(c, -EPROTO, "malformed reply from arenad");
+	}
+	len = json_object_array_length(r);
+	*out = calloc(len ? len : 1, sizeof(**out));
+	if (!*out) {
+		json_object_put(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < len; i++)
+		alloc_from_json(json_object_array_get_idx(r, i), &(*out)[i]);
+	*n = len;
+	json_object_put(r);
+	return 0;
+}

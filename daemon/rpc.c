@@ -215,12 +215,24 @@ char *rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 	json_object *reply;
 	struct json_tokener *tok;
 	bool has_id;
-	char *out;
+	char *out, *buf;
 
 	tok = json_tokener_new();
 	if (!tok)
 		return rpc_error_line(ARENAD_RPC_INTERNAL_ERROR, "out of memory", reply_len);
-	req = json_tokener_parse_ex(tok, line, len);
+	/* Parse a NUL-terminated copy including the NUL: a bare number is
+	 * only complete once the tokener sees what ends it, and an embedded
+	 * NUL then shows up as trailing data. */
+	buf = malloc(len + 1);
+	if (buf) {
+		memcpy(buf, line, len);
+		buf[len] = 0;
+	} else {
+		json_tokener_free(tok);
+		return rpc_error_line(ARENAD_RPC_INTERNAL_ERROR, "out of memory", reply_len);
+	}
+	req = json_tokener_parse_ex(tok, buf, len + 1);
+	free(buf);
 	/* The whole line must be exactly one JSON value. */
 	if (!req || json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != len) {

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Unit tests: JSON-RPC framing, validation and parameter parsing. */
+#include <errno.h>
+
+#include "rpc.h"
+#include "tap.h"
+
+static int h_echo(void *ctx, const struct rpc_peer *peer, json_object *params,
+		  json_object **result, struct rpc_error *err)
+{
+	static const char *const keys[] = { "pages", "name", "addr", NULL };
+	const char *name = NULL;
+	__u32 pages = 0;
+	__u64 addr = 0;
+
+	if (rpc_params_only(params, keys, err) ||
+	    rpc_param_u32(params, "pages", true, 1, 100, &pages, err) ||
+	    rpc_param_str(params, "name", false, 8, &name, err) ||
+	    rpc_param_addr(params, "addr", false, &addr, err))
+		return -1;
+	(*(int *)ctx)++;
+	*result = json_object_new_object();
+	json_object_object_add(*result, "pages", json_object_new_int(pages));
+	json_object_object_add(*result, "addr", rpc_new_addr(addr));
+	return 0;
+}
+
+static int h_fail(void *ctx, const struct rpc_peer *peer, json_object *params,
+		  json_object **result, struct rpc_error *err)
+{
+	return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "nothing here");
+}
+
+static const struct rpc_method methods[] = {
+	{ "echo", h_echo, false },
+	{ "fail", h_fail, false },
+	{ "write", h_echo, true },
+};
+
+static int calls;
+static const struct rpc_table table = { methods, 3, &calls };
+
+/* Run one line; return the reply parsed (or NULL for no reply). */
+static json_object *run(const char *line, bool may_write)
+{
+	struct rpc_peer peer = { .uid = 1000, .may_write = may_write };
+	size_t len;
+	char *out = rpc_handle_line(&table, &peer, line, strlen(line), &len);
+	json_object *o;
+
+	if (!out)
+		return NULL;
+	o = json_tokener_parse(out);
+	if (strlen(out) != len || strchr(out, '\n'))
+		o = NULL;	/* replies must be one line of the stated length */
+	free(out);
+	return o;
+}
+
+static int err_code(json_object *o)
+{
+	json_object *e, *c;
+
+	if (!o || !json_object_object_get_ex(o, "error", &e) ||
+	    !json_object_object_get_ex(e, "code", &c))
+		return 0;
+	return json_object_get_int(c);
+}
+
+static void expect_error(const char *line, int code, const char *what)
+{
+	json_object *o = run(line, false);
+
+	is_int(err_code(o), code, "%s -> %d", what, code);
+	json_object_put(o);
+}
+
+int main(void)
+{
+	json_object *o, *r, *v;
+
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"echo\",\"params\":{\"pages\":5,\"addr\":\"0x1000\"}}", false);
+	ok(o && json_object_object_get_ex(o, "result", &r), "valid request gets a result");
+	ok(o && json_object_object_get_ex(o, "id", &v) && json_object_get_int(v) == 7, "id echoed");
+	ok(r && json_object_object_get_ex(r, "addr", &v) && !strcmp(json_object_get_string(v), "0x1000"),
+	   "addresses round-trip as hex strings");
+	json_object_put(o);
+
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":\"abc\",\"method\":\"echo\",\"params\":{\"pages\":1}}", false);
+	ok(o && json_object_object_get_ex(o, "id", &v) && !strcmp(json_object_get_string(v), "abc"),
+	   "string ids echoed");
+	json_object_put(o);
+
+	calls = 0;
+	ok(run("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"pages\":1}}", false) == NULL,
+	   "notification gets no reply");
+	is_int(calls, 1, "notification still runs");
+
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,", ARENAD_RPC_PARSE_ERROR, "truncated JSON");
+	expect_error("not json", ARENAD_RPC_PARSE_ERROR, "garbage");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"} {}", ARENAD_RPC_PARSE_ERROR,
+		     "trailing data");
+	expect_error("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"}]", ARENAD_RPC_INVALID_REQUEST,
+		     "batch array");
+	expect_error("42", ARENAD_RPC_INVALID_REQUEST, "scalar");
+	expect_error("\"str\"", ARENAD_RPC_INVALID_REQUEST, "string");
+	expect_error("{\"id\":1,\"method\":\"echo\"}", ARENAD_RPC_INVALID_REQUEST, "missing jsonrpc");
+	expect_error("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"echo\"}", ARENAD_RPC_INVALID_REQUEST,
+		     "wrong jsonrpc version");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}", ARENAD_RPC_INVALID_REQUEST,
+		     "non-string method");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"echo\"}", ARENAD_RPC_INVALID_REQUEST,
+		     "object id");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"nope\"}", ARENAD_RPC_METHOD_NOT_FOUND,
+		     "unknown method");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"}", ARENAD_RPC_INVALID_PARAMS,
+		     "missing required param");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":[1]}",
+		     ARENAD_RPC_INVALID_PARAMS, "positional params");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":\"5\"}}",
+		     ARENAD_RPC_INVALID_PARAMS, "string where integer wanted");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":1.5}}",
+		     ARENAD_RPC_INVALID_PARAMS, "float where integer wanted");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":0}}",
+		     ARENAD_RPC_INVALID_PARAMS, "below range");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":101}}",
+		     ARENAD_RPC_INVALID_PARAMS, "above range");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":-1}}",
+		     ARENAD_RPC_INVALID_PARAMS, "negative");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":99999999999999999999}}",
+		     ARENAD_RPC_INVALID_PARAMS, "huge number");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":1,\"bogus\":1}}",
+		     ARENAD_RPC_INVALID_PARAMS, "unknown param");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":1,\"name\":\"toolongname\"}}",
+		     ARENAD_RPC_INVALID_PARAMS, "string too long");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":1,\"name\":\"a b\"}}",
+		     ARENAD_RPC_INVALID_PARAMS, "string with a space");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":1,\"addr\":4096}}",
+		     ARENAD_RPC_INVALID_PARAMS, "integer address");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":1,\"addr\":\"0xzz\"}}",
+		     ARENAD_RPC_INVALID_PARAMS, "bad hex address");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":1,\"addr\":\"4096\"}}",
+		     ARENAD_RPC_INVALID_PARAMS, "address without 0x");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"fail\"}", ARENAD_ERR_NOT_FOUND,
+		     "handler error passed through");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"write\",\"params\":{\"pages\":1}}",
+		     ARENAD_ERR_PERMISSION, "write method without permission");
+
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"write\",\"params\":{\"pages\":1}}", true);
+	ok(o && json_object_object_get_ex(o, "result", NULL), "write method with permission");
+	json_object_put(o);
+
+	o = run("nonsense", false);
+	ok(o && json_object_object_get_ex(o, "id", &v) && v == NULL, "parse error replies carry id null");
+	json_object_put(o);
+
+	return tap_done();
+}
