@@ -41,7 +41,7 @@ SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
 .SECONDARY: $(BPF_OBJS)
 
-.PHONY: all deps run test test-unit test-integration bench install uninstall clean
+.PHONY: all deps run test test-unit test-integration bench install install-lib uninstall clean
 
 all: $(BUILD)/arenad $(BUILD)/arenactl-client
 
@@ -82,6 +82,49 @@ RUN_ARGS	?=
 run: deps
 	@$(MAKE) --no-print-directory all
 	exec $(BUILD)/arenad $(RUN_ARGS)
+
+# ---- installing ----------------------------------------------------------
+
+DESTDIR		?=
+BINDIR		?= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCDIR		?= $(PREFIX)/include
+DOCDIR		?= $(PREFIX)/share/doc/arenad
+# systemd searches /usr/local/lib/systemd/system as well as /usr/lib/...
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
+INSTALL		?= install
+
+$(BUILD)/systemd/arenad.service: systemd/arenad.service.in | $(BUILD)
+	@mkdir -p $(@D)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' $< > $@
+
+install: all install-lib $(BUILD)/systemd/arenad.service
+	$(INSTALL) -D -m 0755 $(BUILD)/arenad $(DESTDIR)$(BINDIR)/arenad
+	$(INSTALL) -D -m 0755 $(BUILD)/arenactl-client $(DESTDIR)$(BINDIR)/arenactl-client
+	$(INSTALL) -D -m 0644 $(BUILD)/systemd/arenad.service $(DESTDIR)$(UNITDIR)/arenad.service
+	$(INSTALL) -D -m 0644 systemd/arenad.socket $(DESTDIR)$(UNITDIR)/arenad.socket
+	$(INSTALL) -D -m 0644 systemd/arenad.sysusers $(DESTDIR)$(SYSUSERSDIR)/arenad.conf
+	$(INSTALL) -D -m 0644 systemd/arenad.tmpfiles $(DESTDIR)$(TMPFILESDIR)/arenad.conf
+	$(INSTALL) -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/docs
+	$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+
+install-lib: $(BUILD)/libarenad.a
+	$(INSTALL) -D -m 0644 $(BUILD)/libarenad.a $(DESTDIR)$(LIBDIR)/libarenad.a
+	$(INSTALL) -D -m 0644 client/arenad.h $(DESTDIR)$(INCDIR)/arenad/arenad.h
+	$(INSTALL) -D -m 0644 client/arenad_proto.h $(DESTDIR)$(INCDIR)/arenad/arenad_proto.h
+	$(INSTALL) -D -m 0644 bpf/arenad_abi.h $(DESTDIR)$(INCDIR)/arenad/arenad_abi.h
+	$(INSTALL) -D -m 0644 bpf/arenad.bpf.h $(DESTDIR)$(INCDIR)/arenad/arenad.bpf.h
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/arenad $(DESTDIR)$(BINDIR)/arenactl-client
+	rm -f $(DESTDIR)$(UNITDIR)/arenad.service $(DESTDIR)$(UNITDIR)/arenad.socket
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/arenad.conf $(DESTDIR)$(TMPFILESDIR)/arenad.conf
+	rm -f $(DESTDIR)$(LIBDIR)/libarenad.a $(DESTDIR)$(LIBDIR)/libarenad.so*
+	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc
+	rm -rf $(DESTDIR)$(INCDIR)/arenad $(DESTDIR)$(DOCDIR)
 
 # ---- tests ---------------------------------------------------------------
 
