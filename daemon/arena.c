@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <fcntl.h>
+#include <sys/file.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -280,6 +281,27 @@ out:
 	return r;
 }
 
+int arena_lock(const char *pin_dir)
+{
+	int fd;
+
+	fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return log_error_errno(-errno, "open %s", pin_dir);
+	/* Two daemons adopting one pin set would both be consistent (the
+	 * allocator does all bookkeeping), but two sockets answering for
+	 * one arena is confusing, and --unpin under a live owner is wrong. */
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		close(fd);
+		if (r == -EBUSY)
+			return log_error_errno(r, "another arenad owns %s", pin_dir);
+		return log_error_errno(r, "lock %s", pin_dir);
+	}
+	return fd;
+}
+
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char buf[1024];
@@ -313,6 +335,11 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 	if (!a)
 		return -ENOMEM;
 	a->pins = (struct arenad_pins)ARENAD_PINS_INIT;
+	a->lock_fd = arena_lock(o->pin_dir);
+	if (a->lock_fd < 0) {
+		r = a->lock_fd;
+		goto fail;
+	}
 	a->skel = arenad_alloc_bpf__open();
 	if (!a->skel) {
 		r = log_error_errno(-errno, "open the allocator object");
@@ -353,10 +380,12 @@ void arena_free(struct arena *a)
 	if (!a)
 		return;
 	arenad_alloc_bpf__destroy(a->skel);
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
 	free(a);
 }
 
-int arena_unpin(const char *pin_dir)
+static int unpin_all(const char *pin_dir, unsigned int *n)
 {
 	static const char *const all[] = {
 		ARENAD_PIN_ARENA, ARENAD_PIN_ALLOC_PROG, ARENAD_PIN_ALLOC_PROG "_new",
@@ -364,21 +393,37 @@ int arena_unpin(const char *pin_dir)
 		ARENAD_PIN_STRINGS, ARENAD_PIN_NAMES,
 	};
 	char path[PATH_MAX];
-	unsigned int i, n = 0;
+	unsigned int i;
 	int r;
 
-	if (!is_bpffs(pin_dir))
-		return log_error_errno(-ENOTSUP, "%s is not a directory on a BPF file system", pin_dir);
 	/* The arena first: once it is gone the set is visibly incomplete. */
 	for (i = 0; i < ARRAY_SIZE(all); i++) {
 		r = join(path, sizeof(path), pin_dir, all[i]);
 		if (r)
 			return r;
 		if (unlink(path) == 0)
-			n++;
+			(*n)++;
 		else if (errno != ENOENT)
 			return log_error_errno(-errno, "unlink %s", path);
 	}
+	return 0;
+}
+
+int arena_unpin(const char *pin_dir)
+{
+	unsigned int n = 0;
+	int r, lock_fd;
+
+	if (!is_bpffs(pin_dir))
+		return log_error_errno(-ENOTSUP, "%s is not a directory on a BPF file system", pin_dir);
+	lock_fd = arena_lock(pin_dir);
+	if (lock_fd < 0)
+		return lock_fd;
+	r = unpin_all(pin_dir, &n);
+	close(lock_fd);
+	if (r)
+		return r;
+	/* Only an empty directory goes: files that are not ours stay. */
 	if (rmdir(pin_dir) && errno != ENOTEMPTY && errno != EEXIST)
 		log_warning_errno(-errno, "remove %s", pin_dir);
 	log_info("removed %u pins from %s", n, pin_dir);

@@ -23,12 +23,16 @@ struct arena {
 	struct arenad_pins pins;	/* fds owned by skel */
 	struct arenad_state ident;	/* identity block of the state map */
 	__u32 map_id;
+	int lock_fd;			/* flock on the pin dir: one owner */
 	bool adopted;			/* pins existed before this start */
 };
 
 /* Create the arena and pin it, or adopt the pins in opts->pin_dir. */
 int arena_setup(const struct arena_opts *opts, struct arena **out);
 void arena_free(struct arena *a);
+
+/* Take the pin dir's owner lock; -EBUSY when another arenad holds it. */
+int arena_lock(const char *pin_dir);
 
 /* Remove arenad's pins (and the directory, when then empty). */
 int arena_unpin(const char *pin_dir);
