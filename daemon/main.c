@@ -127,8 +127,8 @@ static int run(const struct arenad_config *cfg)
 		log_error_errno(r, "set up the control socket");
 		goto out;
 	}
-	log_info("listening on %s%s", server_activated(d.server) ? "the activated socket"
-		 : cfg->socket_path, server_activated(d.server) ? "" : "");
+	log_info("listening on %s", server_activated(d.server)
+		 ? "the socket passed by the service manager" : cfg->socket_path);
 
 	/* Only now can a client both connect and find the pins. */
 	sd_notify(0, "READY=1");
