@@ -214,6 +214,7 @@ char *rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 	json_object *req, *v, *id = NULL, *params = NULL, *result = NULL;
 	json_object *reply;
 	struct json_tokener *tok;
+	enum json_tokener_error jerr;
 	bool has_id;
 	char *out, *buf;
 
@@ -233,21 +234,21 @@ char *rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 	}
 	req = json_tokener_parse_ex(tok, buf, len + 1);
 	free(buf);
-	/* The whole line must be exactly one JSON value. */
-	if (!req || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len) {
+	/* The whole line must be exactly one JSON value. json-c returns NULL
+	 * for a valid "null", so judge by the error code, not by req. */
+	jerr = json_tokener_get_error(tok);
+	if (jerr != json_tokener_success || json_tokener_get_parse_end(tok) != len) {
 		snprintf(err.message, sizeof(err.message), "parse error: %s",
-			 req ? "trailing data after the JSON value"
-			     : json_tokener_error_desc(json_tokener_get_error(tok)));
-		if (!req && json_tokener_get_error(tok) == json_tokener_continue)
-			snprintf(err.message, sizeof(err.message), "parse error: incomplete JSON value");
+			 jerr == json_tokener_success ? "trailing data after the JSON value" :
+			 jerr == json_tokener_continue ? "incomplete JSON value" :
+			 json_tokener_error_desc(jerr));
 		json_tokener_free(tok);
 		json_object_put(req);
 		return rpc_error_line(ARENAD_RPC_PARSE_ERROR, err.message, reply_len);
 	}
 	json_tokener_free(tok);
 
-	if (!json_object_is_type(req, json_type_object)) {
+	if (!req || !json_object_is_type(req, json_type_object)) {
 		out = rpc_error_line(ARENAD_RPC_INVALID_REQUEST,
 				     json_object_is_type(req, json_type_array)
 				     ? "invalid request: batches are not supported, send one object per line"

@@ -8,6 +8,7 @@ when a test raises or is interrupted.
 import atexit
 import json
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -252,7 +253,8 @@ class Fixture:
         """Run arenactl-client against this daemon: (rc, stdout, stderr)."""
         argv = [CLIENT, "--socket", self.socket] + list(args)
         if user:
-            argv = ["setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups"] + argv
+            gid = pwd.getpwnam(user).pw_gid
+            argv = ["setpriv", "--reuid=" + user, "--regid=%d" % gid, "--clear-groups"] + argv
         r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
         return r.returncode, r.stdout, r.stderr
 

@@ -104,6 +104,7 @@ int main(void)
 		     "batch array");
 	expect_error("42", ARENAD_RPC_INVALID_REQUEST, "scalar");
 	expect_error("\"str\"", ARENAD_RPC_INVALID_REQUEST, "string");
+	expect_error("null", ARENAD_RPC_INVALID_REQUEST, "null");
 	expect_error("{\"id\":1,\"method\":\"echo\"}", ARENAD_RPC_INVALID_REQUEST, "missing jsonrpc");
 	expect_error("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"echo\"}", ARENAD_RPC_INVALID_REQUEST,
 		     "wrong jsonrpc version");

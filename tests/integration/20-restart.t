@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+# Restarts lose nothing: after SIGTERM and after SIGKILL the daemon adopts
+# its pins, and stats, ranges, names and the bytes in allocated pages are
+# all as they were. Mismatching options are refused without touching the
+# pins; --unpin removes them.
+import os
+import signal
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import arenad_test as at  # noqa: E402
+
+t = at.Tap()
+
+
+def snapshot(fx):
+    st = fx.result("stats")
+    for k in ("uptime_s",):
+        st.pop(k)
+    return st, fx.result("ranges"), {n: fx.result("lookup", {"name": n}) for n in ("a", "b", "c")}
+
+
+def tail_addr(a):
+    """Near the end of the allocation's last page."""
+    return int(a["addr"], 16) + a["pages"] * 4096 - 16
+
+
+def read(fx, addr, n):
+    rc, out, err = fx.helper("arena_mem", fx.pin_dir, "read", addr, n)
+    return out.strip() if rc == 0 else "error: " + err
+
+
+with at.Fixture(t, pages=128) as fx:
+    allocs = {}
+    for name, pages, owner in (("a", 4, "alpha"), ("b", 1, "beta"), ("c", 9, "alpha")):
+        allocs[name] = fx.result("alloc", {"pages": pages, "owner": owner, "name": name})
+    anon = fx.result("alloc", {"pages": 2})
+    fx.result("free", {"addr": anon["addr"]})          # leaves a hole and a high-water mark
+    payload = {}
+    for name, a in allocs.items():
+        text = "arenad-%s-%s" % (name, a["addr"])
+        rc, out, err = fx.helper("arena_mem", fx.pin_dir, "write", a["addr"], text)
+        t.ok(rc == 0, "write bytes into allocation %s through an mmap of the pin" % name)
+        payload[name] = text.encode().hex()
+        # and at the last page of multi-page allocations
+        fx.helper("arena_mem", fx.pin_dir, "write", hex(tail_addr(a)), "tail-" + name)
+    before = snapshot(fx)
+    map_id = before[0]["map_id"]
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        sname = signal.Signals(sig).name
+        rc = fx.stop(sig)
+        t.ok(os.path.exists(os.path.join(fx.pin_dir, "arena")), "pins stay after %s" % sname)
+        fx.start()
+        after = snapshot(fx)
+        t.eq(after[0], before[0], "stats identical after %s restart" % sname)
+        t.eq(after[1], before[1], "ranges identical after %s restart" % sname)
+        t.eq(after[2], before[2], "named lookups identical after %s restart" % sname)
+        for name, a in allocs.items():
+            t.eq(read(fx, a["addr"], len(payload[name]) // 2), payload[name],
+                 "bytes in %s survive %s" % (name, sname))
+            t.eq(read(fx, hex(tail_addr(a)), 6), ("tail-" + name).encode().hex(),
+                 "bytes in the last page of %s survive %s" % (name, sname))
+        t.eq(after[0]["map_id"], map_id, "same arena map after %s" % sname)
+
+    # The allocator still works after adoption, and allocates around the
+    # adopted ranges.
+    n = fx.result("alloc", {"pages": 2, "owner": "late"})
+    t.ok(all(n["addr"] != a["addr"] for a in allocs.values()), "new allocation avoids adopted ones")
+    fx.result("free", {"addr": n["addr"]})
+    before = snapshot(fx)
+
+    # Mismatching options: refused, pins untouched.
+    fx.stop()
+    pins = sorted(os.listdir(fx.pin_dir))
+    for pages, extra, what in ((256, [], "256 pages"),
+                               (128, ["--user-addr", "0x200000000000"], "0x200000000000"),
+                               (128, ["--segv-on-fault"], "segv-on-fault")):
+        fx.pages = pages
+        rc, out = fx.run_daemon(extra)
+        fx.pages = 128
+        t.ok(rc != 0, "start with %s is refused" % what)
+        t.ok("were requested" in out and "--unpin" in out,
+             "the refusal explains the mismatch (%s)" % what)
+        t.eq(sorted(os.listdir(fx.pin_dir)), pins, "pins untouched after refusing %s" % what)
+    fx.start()
+    t.eq(snapshot(fx), before, "a matching start after refusals adopts everything intact")
+    for name, a in allocs.items():
+        t.eq(read(fx, a["addr"], len(payload[name]) // 2), payload[name],
+             "bytes in %s intact after refusals" % name)
+
+    # --unpin refuses while a daemon owns the pins, works after it stops.
+    rc, out = fx.run_daemon(["--unpin"])
+    t.ok(rc != 0 and "another arenad owns" in out, "--unpin refused while the daemon runs")
+    fx.stop()
+    rc, out = fx.run_daemon(["--unpin"])
+    t.ok(rc == 0 and not os.path.exists(fx.pin_dir), "--unpin removes the pins and the dir")
+    fx.start()
+    st = fx.result("stats")
+    t.ok(st["pages_allocated"] == 0 and st["map_id"] != map_id and st["allocations_total"] == 0,
+         "next start creates a fresh, empty arena")
+    t.eq(at.error_code(fx.rpc("lookup", {"name": "a"})), -32003, "old names are gone")
+
+    # A partial pin set (arena missing) is refused, never cleaned up implicitly.
+    fx.stop()
+    os.unlink(os.path.join(fx.pin_dir, "arena"))
+    rc, out = fx.run_daemon()
+    t.ok(rc != 0 and "no arena" in out, "bookkeeping pins without an arena are refused")
+    t.ok(os.path.exists(os.path.join(fx.pin_dir, "ledger")), "and left in place")
+t.done()
