@@ -39,7 +39,8 @@ BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
-.SECONDARY: $(BPF_OBJS)
+# Keep generated objects and skeletons: they are cheap to keep, slow to redo.
+.SECONDARY:
 
 .PHONY: all deps run test test-unit test-integration bench install install-lib uninstall clean
 

@@ -50,5 +50,22 @@ void __arena *bpf_arena_alloc_pages(void *map, void __arena *addr,
 				    __u64 flags) __ksym __weak;
 void bpf_arena_free_pages(void *map, void __arena *ptr,
 			  __u32 page_cnt) __ksym __weak;
+int bpf_arena_reserve_pages(void *map, void __arena *ptr,
+			    __u32 page_cnt) __ksym __weak;
+
+/* vmlinux.h carries no errno macros. */
+#ifndef EPERM
+#define EPERM	1
+#define ENOENT	2
+#define ENOMEM	12
+#define EFAULT	14
+#define EBUSY	16
+#define EEXIST	17
+#define ENODEV	19
+#define EINVAL	22
+#define ENOSPC	28
+#define ELOOP	40
+#define E2BIG	7
+#endif
 
 #endif /* __ARENAD_BPF_H */

@@ -12,15 +12,6 @@
 #include <bpf/bpf_helpers.h>
 #include "arenad.bpf.h"
 
-#define EINVAL	22
-#define ENOENT	2
-#define ENOMEM	12
-#define EBUSY	16
-#define EEXIST	17
-#define EPERM	1
-#define ENOSPC	28
-#define ENODEV	19
-
 ARENAD_ARENA_MAP(arena);
 
 struct {

@@ -341,6 +341,53 @@ static int do_lookup(struct ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+static int do_scan(struct ctx *ctx, int argc, char **argv)
+{
+	json_object *r, *arr;
+	size_t i, n;
+
+	if (argc)
+		return usage_error("scan takes no arguments, got '%s'", argv[0]);
+	if (call(ctx, "scan", NULL, &r))
+		return 1;
+	if (ctx->json) {
+		print_json(r);
+		json_object_put(r);
+		return 0;
+	}
+	printf("census    %s method: %llu of %llu pages probed in %llu us\n", str_of(r, "method"),
+	       (unsigned long long)u64_of(r, "pages_probed"), (unsigned long long)u64_of(r, "pages_total"),
+	       (unsigned long long)u64_of(r, "duration_us"));
+	printf("present   %llu pages: %llu in the ledger, %llu unaccounted; %llu ledger pages missing\n",
+	       (unsigned long long)u64_of(r, "pages_present"), (unsigned long long)u64_of(r, "pages_ledger"),
+	       (unsigned long long)u64_of(r, "pages_unaccounted"),
+	       (unsigned long long)u64_of(r, "pages_missing"));
+	if (json_object_object_get_ex(r, "unaccounted", &arr) && (n = json_object_array_length(arr))) {
+		printf("\nUNACCOUNTED (present, not in the ledger)\n%-18s %12s %8s\n", "ADDR", "OFFSET", "PAGES");
+		for (i = 0; i < n; i++) {
+			json_object *o = json_object_array_get_idx(arr, i);
+
+			printf("%-18s %12llu %8llu\n", str_of(o, "addr"),
+			       (unsigned long long)u64_of(o, "offset"), (unsigned long long)u64_of(o, "pages"));
+		}
+	}
+	if (json_object_object_get_ex(r, "missing", &arr) && (n = json_object_array_length(arr))) {
+		printf("\nMISSING (in the ledger, not present)\n%-18s %12s %8s %8s %-20s %s\n",
+		       "ADDR", "OFFSET", "PAGES", "MISSING", "OWNER", "NAME");
+		for (i = 0; i < n; i++) {
+			json_object *o = json_object_array_get_idx(arr, i);
+
+			printf("%-18s %12llu %8llu %8llu %-20s %s\n", str_of(o, "addr"),
+			       (unsigned long long)u64_of(o, "offset"), (unsigned long long)u64_of(o, "pages"),
+			       (unsigned long long)u64_of(o, "pages_missing"),
+			       *str_of(o, "owner") ? str_of(o, "owner") : "-",
+			       *str_of(o, "name") ? str_of(o, "name") : "-");
+		}
+	}
+	json_object_put(r);
+	return 0;
+}
+
 /* Methods whose result is shown as JSON either way. */
 static int do_raw(struct ctx *ctx, const char *method, int argc, char **argv)
 {
@@ -371,6 +418,7 @@ static const struct cmd cmds[] = {
 	{ "free",	do_free,	"ADDR",				"free the allocation starting at ADDR" },
 	{ "ranges",	do_ranges,	"[--owner O]",			"list allocations" },
 	{ "lookup",	do_lookup,	"NAME",				"find a named allocation" },
+	{ "scan",	do_scan,	"",				"census: present pages vs. the ledger" },
 	{ "ping",	do_ping,	"",				"check that the daemon answers" },
 	{ "version",	do_version,	"",				"daemon version" },
 };

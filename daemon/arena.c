@@ -304,17 +304,10 @@ int arena_lock(const char *pin_dir)
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char buf[1024];
-	size_t n;
-
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = 0;
-	if (level == LIBBPF_WARN)
-		log_warning("%s", buf);
-	else
-		log_debug("%s", buf);
+	/* Passed through whole: the verifier log arrives as one long
+	 * multi-line message, and it is what explains a failed load. */
+	if (level == LIBBPF_WARN || log_get_max_level() >= LOG_DEBUG)
+		vfprintf(stderr, fmt, ap);
 	return 0;
 }
 

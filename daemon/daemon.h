@@ -11,14 +11,34 @@
 #include "rpc.h"
 
 struct server;
+struct census;
+
+/* What the latest census found, for stats. */
+struct scan_summary {
+	bool valid;
+	__u32 pages_present;
+	__u32 pages_ledger;
+	__u32 pages_unaccounted;
+	__u32 pages_missing;	/* ledger pages that are not present */
+	__u64 when_usec;	/* CLOCK_MONOTONIC */
+	__u64 duration_us;
+};
 
 struct arenad {
 	const struct arenad_config *cfg;
 	struct arena *arena;
 	struct server *server;
+	struct census *census;
+	struct scan_summary last_scan;
 	sd_event *event;
 	__u64 start_usec;	/* CLOCK_MONOTONIC */
 };
+
+/*
+ * Run a census and compare it with the ledger (scan.c). Updates
+ * d->last_scan; *detail (may be NULL) gets the full JSON result.
+ */
+int arenad_scan(struct arenad *d, json_object **detail);
 
 /* The method table (methods.c). */
 extern const struct rpc_method arenad_methods[];

@@ -13,6 +13,11 @@ void log_set_max_level(int level)
 	max_level = level;
 }
 
+int log_get_max_level(void)
+{
+	return max_level;
+}
+
 /* Priority prefixes are only understood by the journal; enable them when
  * stderr is connected to it (JOURNAL_STREAM is set by systemd). */
 void log_set_prefix(int enable)

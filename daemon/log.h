@@ -13,6 +13,7 @@
 #include <syslog.h>
 
 void log_set_max_level(int level);
+int log_get_max_level(void);
 void log_set_prefix(int enable);
 int log_internal(int level, int error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "census.h"
 #include "daemon.h"
 #include "log.h"
 #include "server.h"
@@ -36,6 +37,39 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 		 d->cfg->pin_dir);
 	sd_notify(0, "STOPPING=1");
 	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct arenad *d = userdata;
+	int r;
+
+	r = arenad_scan(d, NULL);
+	if (r)
+		log_warning_errno(r, "periodic census");
+	else if (d->last_scan.pages_unaccounted || d->last_scan.pages_missing)
+		log_notice("census: %u pages present but not in the ledger, %u ledger pages missing",
+			   d->last_scan.pages_unaccounted, d->last_scan.pages_missing);
+	sd_event_source_set_time(s, usec + (uint64_t)d->cfg->census_interval_s * 1000000);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static int start_census(struct arenad *d)
+{
+	uint64_t now;
+	int r;
+
+	r = census_new(d->arena->pins.arena_fd, d->arena->ident.pages_total, &d->census);
+	if (r)
+		return log_error_errno(r, "set up the census");
+	if (!d->cfg->census_interval_s || !census_method(d->census))
+		return 0;
+	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+	r = sd_event_add_time(d->event, NULL, CLOCK_MONOTONIC, now, 0, on_census_timer, d);
+	if (r < 0)
+		return log_error_errno(r, "census timer");
+	return 0;
 }
 
 static int socket_gid(const struct arenad_config *cfg, gid_t *gid)
@@ -122,6 +156,10 @@ static int run(const struct arenad_config *cfg)
 		 d.arena->ident.pages_total,
 		 (unsigned long long)d.arena->ident.user_vm_start, cfg->pin_dir);
 
+	r = start_census(&d);
+	if (r)
+		goto out;
+
 	r = server_new(d.event, &sopts, &table, &d.server);
 	if (r) {
 		log_error_errno(r, "set up the control socket");
@@ -139,6 +177,7 @@ static int run(const struct arenad_config *cfg)
 		log_error_errno(r, "event loop");
 out:
 	server_free(d.server);
+	census_free(d.census);
 	arena_free(d.arena);
 	sd_event_unref(d.event);
 	return r;

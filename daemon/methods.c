@@ -10,6 +10,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 
+#include "census.h"
 #include "daemon.h"
 #include "log.h"
 #include "util.h"
@@ -84,6 +85,16 @@ static int m_ping(void *ctx, const struct rpc_peer *peer, json_object *params,
 	return 0;
 }
 
+/* Which census method is in use, or why there is none. */
+static void census_json(struct arenad *d, json_object *o)
+{
+	const char *m = d->census ? census_method(d->census) : NULL;
+
+	json_object_object_add(o, "census_method", m ? json_object_new_string(m) : NULL);
+	if (!m && d->census)
+		add_str(o, "census_unavailable", census_unavailable(d->census));
+}
+
 static int m_version(void *ctx, const struct rpc_peer *peer, json_object *params,
 		     json_object **result, struct rpc_error *err)
 {
@@ -91,6 +102,7 @@ static int m_version(void *ctx, const struct rpc_peer *peer, json_object *params
 	add_str(*result, "version", ARENAD_VERSION);
 	add_u64(*result, "abi", ARENAD_ABI_VERSION);
 	add_str(*result, "protocol", "jsonrpc-2.0");
+	census_json(ctx, *result);
 	return 0;
 }
 
@@ -155,6 +167,12 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 	json_object_object_add(r, "numa_node", json_object_new_int(st.numa_node));
 	add_u64(r, "uptime_s", (now_usec(CLOCK_MONOTONIC) - d->start_usec) / 1000000);
 	add_u64(r, "created_s", st.created_ns / 1000000000ULL);
+	census_json(d, r);
+	if (d->last_scan.valid) {
+		add_u64(r, "pages_present", d->last_scan.pages_present);
+		add_u64(r, "pages_unaccounted", d->last_scan.pages_unaccounted);
+		add_u64(r, "census_age_s", (now_usec(CLOCK_MONOTONIC) - d->last_scan.when_usec) / 1000000);
+	}
 	owners_json(d, &owners);
 	json_object_object_add(r, "owners", owners);
 	*result = r;
@@ -347,12 +365,31 @@ static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
 	return 0;
 }
 
+static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
+		  json_object **result, struct rpc_error *err)
+{
+	static const char *const keys[] = { NULL };
+	struct arenad *d = ctx;
+	int r;
+
+	if (rpc_params_only(params, keys, err))
+		return -1;
+	r = arenad_scan(d, result);
+	if (r == -EAGAIN)
+		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
+				     census_unavailable(d->census));
+	if (r)
+		return internal_error(err, r, "census");
+	return 0;
+}
+
 const struct rpc_method arenad_methods[] = {
 	{ "ping",	m_ping,		false },
 	{ "version",	m_version,	false },
 	{ "stats",	m_stats,	false },
 	{ "ranges",	m_ranges,	false },
 	{ "lookup",	m_lookup,	false },
+	{ "scan",	m_scan,		false },
 	{ "alloc",	m_alloc,	true },
 	{ "free",	m_free,		true },
 };

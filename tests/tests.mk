@@ -9,13 +9,22 @@ UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
 HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
+# BPF programs used only by tests share the bpf/ build rules.
+TEST_BPF_SRCS	:= $(wildcard tests/bpf/*.bpf.c)
+TEST_SKELS	:= $(patsubst tests/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(TEST_BPF_SRCS))
+
+$(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
 # Unit tests link the daemon's pure-logic objects directly.
-UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/log.o
+UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/log.o \
+		   $(BUILD)/daemon/bitmap.o
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(UNIT_LINK) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(UNIT_LINK) $(LDLIBS_DAEMON)
 
-$(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libarenad.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libarenad.a $(TEST_SKELS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(PC_CFLAGS) -o $@ $< $(BUILD)/libarenad.a $(LDLIBS_CLIENT)
 
 test-build: all $(UNIT_BINS) $(HELPER_BINS)

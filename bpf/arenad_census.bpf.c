@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The census: which arena pages are present, from the kernel's point of
+ * view, with no side effect. No kernel interface reports arena usage, so
+ * this reads kernel internals, read-only, with bpf_probe_read_kernel:
+ *
+ *  - a page is present iff its kernel mapping (kern_vm_start + pgoff * 4K)
+ *    is readable: probe_read returns 0 for a mapped page and -EFAULT for a
+ *    hole, and never faults anything in;
+ *  - the arena's range tree (struct bpf_arena.rt) holds the FREE page
+ *    ranges. Pages outside it were taken by bpf_arena_alloc_pages, by
+ *    bpf_arena_reserve_pages or by a user-space fault, so only those need
+ *    probing ("rt" method); reserved pages are non-free but absent, which
+ *    is why they are still probed. The "full" method probes every page.
+ *
+ * Both are kernel internals (6.9..6.18 layout, found through CO-RE): the
+ * daemon self-tests them on a private arena before trusting either.
+ */
+#define BPF_NO_KFUNC_PROTOTYPES
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "arenad.bpf.h"
+#include "arenad_census.h"
+
+ARENAD_ARENA_MAP(arena);
+
+/* Present-page bitmap, one bit per page; user space mmaps it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, ARENAD_CENSUS_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} census_bits SEC(".maps");
+
+/* Non-free runs found in the range tree, [start, end) page offsets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ARENAD_CENSUS_MAX_RUNS);
+	__type(key, __u32);
+	__type(value, struct arenad_census_run);
+} census_runs SEC(".maps");
+
+/* The guard before the arena in its kernel VM area (GUARD_SZ / 2). */
+#define KERN_VM_GUARD	(32 * 1024)
+
+/*
+ * The verifier forbids arithmetic on a map pointer, and struct bpf_arena
+ * embeds the map, so &arena is turned into a plain scalar first. An empty
+ * asm does not do it (the verifier tracks the register through it); a
+ * copy through bpf_probe_read_kernel does: what a helper writes to the
+ * stack is just bytes. Needs CAP_PERFMON, which the census needs anyway.
+ */
+static __always_inline __u64 arena_kaddr(void)
+{
+	void *m = &arena;
+	__u64 p = 0;
+
+	bpf_probe_read_kernel(&p, sizeof(p), &m);
+	return p;
+}
+
+static __always_inline long read_ptr(__u64 *dst, __u64 src)
+{
+	return bpf_probe_read_kernel(dst, sizeof(*dst), (void *)src);
+}
+
+struct probe_ctx {
+	__u64 kstart;
+	__u32 ubase;		/* low 32 bits of user_vm_start */
+	__u32 from;
+	__u32 present;
+};
+
+static long probe_page(__u64 i, struct probe_ctx *c)
+{
+	__u32 pgoff = c->from + (__u32)i, idx = pgoff / 64;
+	__u64 *word, v;
+
+	/* The kernel maps a page at kern_vm_start + the low 32 bits of its
+	 * user address, wrapping inside the 4 GiB window. */
+	if (bpf_probe_read_kernel(&v, sizeof(v),
+				  (void *)(c->kstart + (__u32)(c->ubase + (pgoff << ARENAD_PAGE_SHIFT)))))
+		return 0;
+	word = bpf_map_lookup_elem(&census_bits, &idx);
+	if (!word)
+		return 1;
+	/* Each page is probed once per census: a plain OR is enough. */
+	*word |= 1ULL << (pgoff % 64);
+	c->present++;
+	return 0;
+}
+
+static __u32 probe_range(__u64 kstart, __u32 ubase, __u32 from, __u32 to)
+{
+	struct probe_ctx c = { .kstart = kstart, .ubase = ubase, .from = from };
+
+	if (to > from)
+		bpf_loop(to - from, probe_page, &c, 0);
+	return c.present;
+}
+
+/* In-order walk of the range tree, recording the gaps between free ranges. */
+struct walk_ctx {
+	__u64 node;		/* current rb_node (== struct range_node *) */
+	__u32 cursor;		/* first page not yet covered */
+	__u32 npages;
+	__u32 nruns;
+	__s32 err;
+};
+
+static long emit_run(struct walk_ctx *w, __u32 start, __u32 end)
+{
+	struct arenad_census_run *r;
+	__u32 idx = w->nruns;
+
+	if (start >= end)
+		return 0;
+	r = bpf_map_lookup_elem(&census_runs, &idx);
+	if (!r) {
+		w->err = -E2BIG;
+		return 1;
+	}
+	r->start = start;
+	r->end = end;
+	w->nruns++;
+	return 0;
+}
+
+static __u64 rb_parent(__u64 node)
+{
+	__u64 pc = 0;
+
+	read_ptr(&pc, node + bpf_core_field_offset(struct rb_node, __rb_parent_color));
+	return pc & ~3ULL;
+}
+
+static long walk_step(__u64 i, struct walk_ctx *w)
+{
+	__u32 start = 0, last = 0;
+	__u64 n = w->node, next = 0, p;
+
+	if (!n)
+		return 1;
+	if (bpf_probe_read_kernel(&start, sizeof(start),
+				  (void *)(n + bpf_core_field_offset(struct range_node, rn_start))) ||
+	    bpf_probe_read_kernel(&last, sizeof(last),
+				  (void *)(n + bpf_core_field_offset(struct range_node, rn_last)))) {
+		w->err = -EFAULT;
+		return 1;
+	}
+	/* Free ranges come in increasing, disjoint order inside the arena;
+	 * anything else means the tree changed under us or the layout is
+	 * not what we think: give up rather than skip pages wrongly. */
+	if (start < w->cursor || last < start || last >= w->npages) {
+		w->err = -EINVAL;
+		return 1;
+	}
+	if (emit_run(w, w->cursor, start))
+		return 1;
+	w->cursor = last + 1;
+
+	/* rb_next(): leftmost of the right subtree, or the first ancestor
+	 * that we reach from its left. */
+	read_ptr(&next, n + bpf_core_field_offset(struct rb_node, rb_right));
+	if (next) {
+		__u64 left = 0;
+		int k;
+
+		for (k = 0; k < 64; k++) {	/* tree depth is at most 2*log2(2^20) */
+			left = 0;
+			read_ptr(&left, next + bpf_core_field_offset(struct rb_node, rb_left));
+			if (!left)
+				break;
+			next = left;
+		}
+		w->node = next;
+		return 0;
+	}
+	for (int k = 0; k < 64; k++) {
+		__u64 right = 0;
+
+		p = rb_parent(n);
+		if (!p) {
+			w->node = 0;
+			return 0;
+		}
+		read_ptr(&right, p + bpf_core_field_offset(struct rb_node, rb_right));
+		if (right != n) {
+			w->node = p;
+			return 0;
+		}
+		n = p;
+	}
+	w->err = -ELOOP;
+	return 1;
+}
+
+struct runs_ctx {
+	__u64 kstart;
+	__u32 ubase;
+	__u32 nruns;
+	__u32 present;
+	__u32 probed;
+};
+
+static long probe_run(__u64 i, struct runs_ctx *c)
+{
+	struct arenad_census_run *r;
+	__u32 idx = i;
+
+	if (idx >= c->nruns)
+		return 1;
+	r = bpf_map_lookup_elem(&census_runs, &idx);
+	if (!r)
+		return 1;
+	c->present += probe_range(c->kstart, c->ubase, r->start, r->end);
+	c->probed += r->end - r->start;
+	return 0;
+}
+
+SEC("syscall")
+int arenad_census(struct arenad_census_req *req)
+{
+	__u64 ar = arena_kaddr(), kern_vm = 0, vm_addr = 0, uvs = 0, kstart;
+	__u32 npages = req->npages;
+
+	req->ret = 0;
+	req->present = 0;
+	if (!npages || npages > ARENAD_CENSUS_WORDS * 64) {
+		req->ret = -EINVAL;
+		return 0;
+	}
+	if (read_ptr(&kern_vm, ar + bpf_core_field_offset(struct bpf_arena, kern_vm)) || !kern_vm ||
+	    read_ptr(&vm_addr, kern_vm + bpf_core_field_offset(struct vm_struct, addr)) || !vm_addr ||
+	    read_ptr(&uvs, ar + bpf_core_field_offset(struct bpf_arena, user_vm_start)) || !uvs) {
+		req->ret = -EFAULT;
+		return 0;
+	}
+	kstart = vm_addr + KERN_VM_GUARD;
+	req->kern_vm_start = kstart;
+
+	if (req->method == ARENAD_CENSUS_FULL) {
+		req->present = probe_range(kstart, uvs, 0, npages);
+		req->probed = npages;
+		return 0;
+	}
+
+	/* ARENAD_CENSUS_RT: gaps between free ranges, then probe only those. */
+	struct walk_ctx w = { .npages = npages };
+	__u64 root = ar + bpf_core_field_offset(struct bpf_arena, rt) +
+		     bpf_core_field_offset(struct range_tree, it_root);
+
+	/* it_root is an rb_root_cached: rb_leftmost is the first free range. */
+	if (read_ptr(&w.node, root + bpf_core_field_offset(struct rb_root_cached, rb_leftmost))) {
+		req->ret = -EFAULT;
+		return 0;
+	}
+	bpf_loop(ARENAD_CENSUS_MAX_RUNS, walk_step, &w, 0);
+	if (!w.err && w.node)
+		w.err = -E2BIG;		/* more free ranges than we can hold */
+	if (!w.err)
+		emit_run(&w, w.cursor, npages);
+	if (w.err) {
+		req->ret = w.err;
+		return 0;
+	}
+
+	struct runs_ctx rc = { .kstart = kstart, .ubase = uvs, .nruns = w.nruns };
+
+	bpf_loop(w.nruns, probe_run, &rc, 0);
+	req->present = rc.present;
+	req->probed = rc.probed;
+	req->runs = w.nruns;
+	return 0;
+}
+
+/*
+ * Self-test helper, loaded only on the daemon's private test arena: make a
+ * page present (alloc), non-free but absent (reserve), or absent (free).
+ */
+SEC("syscall")
+int arenad_census_selftest(struct arenad_census_req *req)
+{
+	void __arena *p = (void __arena *)req->addr;
+
+	switch (req->method) {
+	case 1:
+		req->ret = bpf_arena_alloc_pages(&arena, p, req->npages, NUMA_NO_NODE, 0) ? 0 : -ENOMEM;
+		break;
+	case 2:
+		req->ret = bpf_arena_reserve_pages(&arena, p, req->npages);
+		break;
+	case 3:
+		bpf_arena_free_pages(&arena, p, req->npages);
+		req->ret = 0;
+		break;
+	default:
+		req->ret = -EINVAL;
+	}
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The census relies on kernel internals (struct bpf_arena's kern_vm and
+ * range tree). Before trusting them, census_new() builds a private 64-page
+ * arena with a known layout — allocated, reserved, user-faulted and freed
+ * pages — and checks that each method reports exactly the present ones.
+ * The faster method that passes is used; if none does, the census is
+ * reported unavailable with the reason, never with wrong numbers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "arenad_census.h"
+#include "arenad_census.skel.h"
+#include "census.h"
+#include "log.h"
+
+#define SELFTEST_PAGES 64
+
+struct census {
+	struct arenad_census_bpf *skel;
+	__u64 *bits;		/* mmap of census_bits */
+	size_t bits_len;
+	__u32 npages;
+	enum arenad_census_method method;	/* 0: unavailable */
+	char reason[160];
+};
+
+static __u64 now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *method_name(enum arenad_census_method m)
+{
+	return m == ARENAD_CENSUS_RT ? "rt" : m == ARENAD_CENSUS_FULL ? "full" : NULL;
+}
+
+static int run_prog(int prog_fd, struct arenad_census_req *req)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = req, .ctx_size_in = sizeof(*req));
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	return req->ret;
+}
+
+static __u64 *map_bits(struct arenad_census_bpf *skel, size_t *len)
+{
+	void *p;
+
+	*len = (size_t)ARENAD_CENSUS_WORDS * sizeof(__u64);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(skel->maps.census_bits), 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int run_census(struct arenad_census_bpf *skel, __u64 *bits, __u32 npages,
+		      enum arenad_census_method m, struct arenad_census_req *req)
+{
+	memset(bits, 0, ((npages + 63) / 64) * sizeof(__u64));
+	*req = (struct arenad_census_req) { .method = m, .npages = npages };
+	return run_prog(bpf_program__fd(skel->progs.arenad_census), req);
+}
+
+/* Shape the test arena: op 1 alloc, 2 reserve, 3 free. */
+static int shape(struct arenad_census_bpf *skel, __u64 base, int op, __u32 pgoff, __u32 n)
+{
+	struct arenad_census_req req = {
+		.method = op,
+		.npages = n,
+		.addr = base + ((__u64)pgoff << ARENAD_PAGE_SHIFT),
+	};
+
+	return run_prog(bpf_program__fd(skel->progs.arenad_census_selftest), &req);
+}
+
+/*
+ * Returns 0 when method m reports exactly the expected pages, or a
+ * negative errno with c->reason set.
+ */
+static int check_method(struct census *c, struct arenad_census_bpf *skel, __u64 *bits,
+			enum arenad_census_method m, const __u64 *want)
+{
+	struct arenad_census_req req;
+	int r;
+
+	r = run_census(skel, bits, SELFTEST_PAGES, m, &req);
+	log_debug("census self-test (%s): ret %d, kernel address 0x%llx, %u present of %u probed",
+		  method_name(m), r, (unsigned long long)req.kern_vm_start, req.present, req.probed);
+	if (r) {
+		snprintf(c->reason, sizeof(c->reason), "%s census self-test failed: %s",
+			 method_name(m), strerror(-r));
+		return r;
+	}
+	if (bits[0] != want[0]) {
+		snprintf(c->reason, sizeof(c->reason),
+			 "%s census self-test: found pages 0x%016llx, expected 0x%016llx",
+			 method_name(m), (unsigned long long)bits[0], (unsigned long long)want[0]);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static enum arenad_census_method selftest(struct census *c)
+{
+	struct arenad_census_bpf *skel;
+	__u64 want = 0, base, *bits = NULL;
+	enum arenad_census_method m = 0;
+	size_t len, sz = 0;
+	volatile char *page;
+	int r;
+
+	skel = arenad_census_bpf__open();
+	if (!skel) {
+		snprintf(c->reason, sizeof(c->reason), "open census object: %s", strerror(errno));
+		return 0;
+	}
+	/* map_extra 0: the arena lands wherever mmap puts it, away from the
+	 * real arena's fixed address. libbpf maps it for us. */
+	bpf_map__set_max_entries(skel->maps.arena, SELFTEST_PAGES);
+	bpf_map__set_map_extra(skel->maps.arena, 0);
+	r = arenad_census_bpf__load(skel);
+	if (r) {
+		snprintf(c->reason, sizeof(c->reason), "load census programs: %s", strerror(-r));
+		goto out;
+	}
+	/* libbpf mapped the arena it created (its reported size is 0 for
+	 * arenas in libbpf 1.4: the mapping spans max_entries pages). */
+	page = bpf_map__initial_value(skel->maps.arena, &sz);
+	bits = map_bits(skel, &len);
+	if (!page || !bits) {
+		snprintf(c->reason, sizeof(c->reason), "map the self-test arena: %s", strerror(errno));
+		goto out;
+	}
+	base = (__u64)(unsigned long)page;
+
+	/* present: 1, 5-7 (kfunc), 20 (user fault), 63 (last page);
+	 * absent: 10-11 (reserved), 30 (allocated then freed), the rest. */
+	if ((r = shape(skel, base, 1, 1, 1)) || (r = shape(skel, base, 1, 5, 3)) ||
+	    (r = shape(skel, base, 2, 10, 2)) || (r = shape(skel, base, 1, 30, 1)) ||
+	    (r = shape(skel, base, 3, 30, 1)) || (r = shape(skel, base, 1, 63, 1))) {
+		snprintf(c->reason, sizeof(c->reason), "shape the self-test arena: %s", strerror(-r));
+		goto out;
+	}
+	page[20 * ARENAD_PAGE_SIZE] = 1;	/* a user-space fault allocates */
+	want = 1ULL << 1 | 7ULL << 5 | 1ULL << 20 | 1ULL << 63;
+
+	if (!check_method(c, skel, bits, ARENAD_CENSUS_RT, &want)) {
+		m = ARENAD_CENSUS_RT;
+	} else {
+		log_warning("%s; trying the full probe", c->reason);
+		if (!check_method(c, skel, bits, ARENAD_CENSUS_FULL, &want))
+			m = ARENAD_CENSUS_FULL;
+	}
+out:
+	if (bits)
+		munmap(bits, len);
+	arenad_census_bpf__destroy(skel);
+	return m;
+}
+
+int census_new(int arena_fd, __u32 npages, struct census **out)
+{
+	struct census *c;
+	int r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->npages = npages;
+	c->method = selftest(c);
+	if (!c->method)
+		goto unavailable;
+
+	c->skel = arenad_census_bpf__open();
+	if (!c->skel) {
+		snprintf(c->reason, sizeof(c->reason), "open census object: %s", strerror(errno));
+		goto unavailable;
+	}
+	bpf_program__set_autoload(c->skel->progs.arenad_census_selftest, false);
+	r = bpf_map__reuse_fd(c->skel->maps.arena, arena_fd);
+	if (!r)
+		r = arenad_census_bpf__load(c->skel);
+	if (!r && !(c->bits = map_bits(c->skel, &c->bits_len)))
+		r = -errno;
+	if (r) {
+		snprintf(c->reason, sizeof(c->reason), "load census for the arena: %s", strerror(-r));
+		goto unavailable;
+	}
+	log_info("census: %s method passed its self-test", method_name(c->method));
+	*out = c;
+	return 0;
+
+unavailable:
+	c->method = 0;
+	log_warning("census unavailable: %s", c->reason);
+	arenad_census_bpf__destroy(c->skel);
+	c->skel = NULL;
+	*out = c;
+	return 0;
+}
+
+void census_free(struct census *c)
+{
+	if (!c)
+		return;
+	if (c->bits)
+		munmap(c->bits, c->bits_len);
+	arenad_census_bpf__destroy(c->skel);
+	free(c);
+}
+
+const char *census_method(const struct census *c)
+{
+	return method_name(c->method);
+}
+
+const char *census_unavailable(const struct census *c)
+{
+	return c->method ? NULL : c->reason;
+}
+
+int census_run(struct census *c, struct census_result *res)
+{
+	struct arenad_census_req req;
+	__u64 t0 = now_usec();
+	int r;
+
+	if (!c->method)
+		return -EAGAIN;
+	r = run_census(c->skel, c->bits, c->npages, c->method, &req);
+	if (r && c->method == ARENAD_CENSUS_RT) {
+		/* The tree changed under the walk, or has more free ranges
+		 * than we hold: the full probe is always exact. */
+		log_debug_errno(r, "rt census incomplete, probing every page");
+		r = run_census(c->skel, c->bits, c->npages, ARENAD_CENSUS_FULL, &req);
+		req.method = ARENAD_CENSUS_FULL;
+	}
+	if (r)
+		return r;
+	res->bits = c->bits;
+	res->npages = c->npages;
+	res->present = req.present;
+	res->probed = req.probed;
+	res->when_usec = now_usec();
+	res->duration_us = res->when_usec - t0;
+	res->method = method_name(req.method);
+	return 0;
+}

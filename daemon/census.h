@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Kernel-truth census of present arena pages (see bpf/arenad_census.bpf.c). */
+#ifndef __ARENAD_CENSUS_DAEMON_H
+#define __ARENAD_CENSUS_DAEMON_H
+
+#include <linux/types.h>
+
+struct census;
+
+struct census_result {
+	const __u64 *bits;	/* present pages; valid until the next run */
+	__u32 npages;
+	__u32 present;
+	__u32 probed;		/* pages the method had to look at */
+	__u64 duration_us;
+	__u64 when_usec;	/* CLOCK_MONOTONIC at the end of the run */
+	const char *method;
+};
+
+/*
+ * Self-test the census methods on a private arena, then load the census
+ * for the arena behind arena_fd. Never fails for lack of a working method:
+ * census_method() is then NULL and census_unavailable() says why.
+ */
+int census_new(int arena_fd, __u32 npages, struct census **out);
+void census_free(struct census *c);
+
+const char *census_method(const struct census *c);
+const char *census_unavailable(const struct census *c);
+
+/* Run a census; -EAGAIN when unavailable. */
+int census_run(struct census *c, struct census_result *res);
+
+#endif /* __ARENAD_CENSUS_DAEMON_H */

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A scan: the census's present pages held against the ledger. Pages that
+ * are present but in no ledger range are "unaccounted" (allocated behind
+ * arenad's back, or faulted in from user space); ledger ranges with pages
+ * that are not present are "missing" (freed behind arenad's back).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "bitmap.h"
+#include "census.h"
+#include "daemon.h"
+#include "log.h"
+
+static json_object *run_json(__u64 base, __u32 start, __u32 pages)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "addr", rpc_new_addr(base + ((__u64)start << ARENAD_PAGE_SHIFT)));
+	json_object_object_add(o, "offset", json_object_new_uint64((__u64)start << ARENAD_PAGE_SHIFT));
+	json_object_object_add(o, "pages", json_object_new_uint64(pages));
+	return o;
+}
+
+static void add_string(json_object *o, const char *key, int strings_fd, __u32 id)
+{
+	char buf[ARENAD_STR_LEN];
+
+	if (id && !arenad_str_get(strings_fd, id, buf, sizeof(buf)))
+		json_object_object_add(o, key, json_object_new_string(buf));
+}
+
+int arenad_scan(struct arenad *d, json_object **detail)
+{
+	const struct arenad_pins *p = &d->arena->pins;
+	__u64 base = d->arena->ident.user_vm_start;
+	struct scan_summary sum = { .valid = true };
+	struct census_result res;
+	struct arenad_range rec;
+	struct page_run *runs = NULL;
+	json_object *missing = NULL, *unacc = NULL;
+	__u32 key, next, *prev = NULL, present;
+	size_t i, nruns = 0, words;
+	__u64 *rest;
+	int r;
+
+	r = census_run(d->census, &res);
+	if (r)
+		return r;
+	words = (res.npages + 63) / 64;
+	rest = malloc(words * sizeof(*rest));
+	if (!rest)
+		return -ENOMEM;
+	memcpy(rest, res.bits, words * sizeof(*rest));
+
+	if (detail)
+		missing = json_object_new_array();
+	while (bpf_map_get_next_key(p->ledger_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(p->ledger_fd, &key, &rec) ||
+		    rec.pgoff >= res.npages || rec.pages > res.npages - rec.pgoff)
+			continue;
+		sum.pages_ledger += rec.pages;
+		present = bitmap_count(res.bits, rec.pgoff, rec.pgoff + rec.pages);
+		if (present < rec.pages) {
+			sum.pages_missing += rec.pages - present;
+			if (missing) {
+				json_object *o = run_json(base, rec.pgoff, rec.pages);
+
+				json_object_object_add(o, "pages_missing",
+						       json_object_new_uint64(rec.pages - present));
+				add_string(o, "owner", p->strings_fd, rec.owner);
+				add_string(o, "name", p->strings_fd, rec.name);
+				json_object_array_add(missing, o);
+			}
+		}
+		bitmap_clear(rest, rec.pgoff, rec.pgoff + rec.pages);
+	}
+
+	r = bitmap_runs(rest, res.npages, &runs, &nruns);
+	free(rest);
+	if (r) {
+		json_object_put(missing);
+		return r;
+	}
+	if (detail)
+		unacc = json_object_new_array();
+	for (i = 0; i < nruns; i++) {
+		sum.pages_unaccounted += runs[i].pages;
+		if (unacc)
+			json_object_array_add(unacc, run_json(base, runs[i].start, runs[i].pages));
+	}
+	free(runs);
+
+	sum.pages_present = res.present;
+	sum.when_usec = res.when_usec;
+	sum.duration_us = res.duration_us;
+	d->last_scan = sum;
+	log_debug("census (%s): %u present, %u in the ledger, %u unaccounted, %u missing, %llu us",
+		  res.method, sum.pages_present, sum.pages_ledger, sum.pages_unaccounted,
+		  sum.pages_missing, (unsigned long long)sum.duration_us);
+
+	if (detail) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "pages_total", json_object_new_uint64(res.npages));
+		json_object_object_add(o, "pages_present", json_object_new_uint64(sum.pages_present));
+		json_object_object_add(o, "pages_ledger", json_object_new_uint64(sum.pages_ledger));
+		json_object_object_add(o, "pages_unaccounted", json_object_new_uint64(sum.pages_unaccounted));
+		json_object_object_add(o, "pages_missing", json_object_new_uint64(sum.pages_missing));
+		json_object_object_add(o, "unaccounted", unacc);
+		json_object_object_add(o, "missing", missing);
+		json_object_object_add(o, "pages_probed", json_object_new_uint64(res.probed));
+		json_object_object_add(o, "duration_us", json_object_new_uint64(sum.duration_us));
+		json_object_object_add(o, "method", json_object_new_string(res.method));
+		*detail = o;
+	}
+	return 0;
+}
