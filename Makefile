@@ -131,5 +131,11 @@ uninstall:
 
 include tests/tests.mk
 
+# ---- benchmarks (figures, not pass/fail) -------------------------------------
+
+bench: deps
+	@$(MAKE) --no-print-directory test-build
+	python3 bench/census.py
+
 clean:
 	rm -rf $(BUILD)

@@ -8,6 +8,7 @@
  * reported unavailable with the reason, never with wrong numbers.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,8 @@ struct census {
 	__u64 *bits;		/* mmap of census_bits */
 	size_t bits_len;
 	__u32 npages;
-	enum arenad_census_method method;	/* 0: unavailable */
+	enum arenad_census_method method;	/* default; 0: unavailable */
+	bool passed[ARENAD_CENSUS_RT + 1];	/* self-test result per method */
 	char reason[160];
 };
 
@@ -155,13 +157,16 @@ static enum arenad_census_method selftest(struct census *c)
 	page[20 * ARENAD_PAGE_SIZE] = 1;	/* a user-space fault allocates */
 	want = 1ULL << 1 | 7ULL << 5 | 1ULL << 20 | 1ULL << 63;
 
-	if (!check_method(c, skel, bits, ARENAD_CENSUS_RT, &want)) {
+	/* Test both: the full probe stays available as a cross-check and a
+	 * fallback even when the faster tree walk works. */
+	c->passed[ARENAD_CENSUS_FULL] = !check_method(c, skel, bits, ARENAD_CENSUS_FULL, &want);
+	c->passed[ARENAD_CENSUS_RT] = !check_method(c, skel, bits, ARENAD_CENSUS_RT, &want);
+	if (c->passed[ARENAD_CENSUS_RT])
 		m = ARENAD_CENSUS_RT;
-	} else {
-		log_warning("%s; trying the full probe", c->reason);
-		if (!check_method(c, skel, bits, ARENAD_CENSUS_FULL, &want))
-			m = ARENAD_CENSUS_FULL;
-	}
+	else if (c->passed[ARENAD_CENSUS_FULL])
+		m = ARENAD_CENSUS_FULL;
+	if (m && !c->passed[ARENAD_CENSUS_RT])
+		log_warning("%s; using the full probe", c->reason);
 out:
 	if (bits)
 		munmap(bits, len);
@@ -230,7 +235,17 @@ const char *census_unavailable(const struct census *c)
 	return c->method ? NULL : c->reason;
 }
 
-int census_run(struct census *c, struct census_result *res)
+int census_method_by_name(const struct census *c, const char *name)
+{
+	enum arenad_census_method m;
+
+	for (m = ARENAD_CENSUS_FULL; m <= ARENAD_CENSUS_RT; m++)
+		if (!strcmp(name, method_name(m)))
+			return c->method && c->passed[m] ? (int)m : -EAGAIN;
+	return -EINVAL;
+}
+
+int census_run(struct census *c, int method, struct census_result *res)
 {
 	struct arenad_census_req req;
 	__u64 t0 = now_usec();
@@ -238,8 +253,10 @@ int census_run(struct census *c, struct census_result *res)
 
 	if (!c->method)
 		return -EAGAIN;
-	r = run_census(c->skel, c->bits, c->npages, c->method, &req);
-	if (r && c->method == ARENAD_CENSUS_RT) {
+	if (!method)
+		method = c->method;
+	r = run_census(c->skel, c->bits, c->npages, method, &req);
+	if (r && method == ARENAD_CENSUS_RT && c->passed[ARENAD_CENSUS_FULL]) {
 		/* The tree changed under the walk, or has more free ranges
 		 * than we hold: the full probe is always exact. */
 		log_debug_errno(r, "rt census incomplete, probing every page");

@@ -28,7 +28,11 @@ void census_free(struct census *c);
 const char *census_method(const struct census *c);
 const char *census_unavailable(const struct census *c);
 
-/* Run a census; -EAGAIN when unavailable. */
-int census_run(struct census *c, struct census_result *res);
+/* A method by name ("rt", "full") for census_run: -EINVAL when unknown,
+ * -EAGAIN when it did not pass its self-test. */
+int census_method_by_name(const struct census *c, const char *name);
+
+/* Run a census with method (0: the default); -EAGAIN when unavailable. */
+int census_run(struct census *c, int method, struct census_result *res);
 
 #endif /* __ARENAD_CENSUS_DAEMON_H */

@@ -35,10 +35,11 @@ struct arenad {
 };
 
 /*
- * Run a census and compare it with the ledger (scan.c). Updates
+ * Run a census (method 0: the default) and compare it with the ledger
+ * (scan.c). Updates
  * d->last_scan; *detail (may be NULL) gets the full JSON result.
  */
-int arenad_scan(struct arenad *d, json_object **detail);
+int arenad_scan(struct arenad *d, int method, json_object **detail);
 
 /* The method table (methods.c). */
 extern const struct rpc_method arenad_methods[];

@@ -44,7 +44,7 @@ static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	struct arenad *d = userdata;
 	int r;
 
-	r = arenad_scan(d, NULL);
+	r = arenad_scan(d, 0, NULL);
 	if (r)
 		log_warning_errno(r, "periodic census");
 	else if (d->last_scan.pages_unaccounted || d->last_scan.pages_missing)

@@ -368,13 +368,24 @@ static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
 static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 		  json_object **result, struct rpc_error *err)
 {
-	static const char *const keys[] = { NULL };
+	static const char *const keys[] = { "method", NULL };
 	struct arenad *d = ctx;
-	int r;
+	const char *name = NULL;
+	int r, method = 0;
 
-	if (rpc_params_only(params, keys, err))
+	if (rpc_params_only(params, keys, err) ||
+	    rpc_param_str(params, "method", false, 8, &name, err))
 		return -1;
-	r = arenad_scan(d, result);
+	if (name) {
+		method = census_method_by_name(d->census, name);
+		if (method == -EINVAL)
+			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+					     "unknown census method '%s' (rt, full)", name);
+		if (method == -EAGAIN)
+			return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
+					     "census method '%s' did not pass its self-test", name);
+	}
+	r = arenad_scan(d, method, result);
 	if (r == -EAGAIN)
 		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
 				     census_unavailable(d->census));

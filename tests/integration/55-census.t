@@ -75,6 +75,12 @@ def run_census_checks(fx, segv):
     else:
         t.skip("full method in use")
 
+    full = fx.result("scan", {"method": "full"})
+    t.eq((full["method"], full["pages_present"], full["unaccounted"], full["pages_probed"]),
+         ("full", s["pages_present"], s["unaccounted"], 256),
+         "%s: the full probe of all 256 pages agrees with the default method" % tag)
+    t.eq(at.error_code(fx.rpc("scan", {"method": "guess"})), -32602, "%s: unknown census method refused" % tag)
+
     st = fx.result("stats")
     t.eq((st.get("pages_present"), st.get("pages_unaccounted")), (want_present, want_present - 9),
          "%s: stats carries the latest census" % tag)

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Census benchmark: time of a page census for 256 MiB, 1 GiB and 4 GiB
+arenas with few and with many allocated ranges. The full probe of every
+page, measured in the same run, is the baseline. Prints a table; asserts
+nothing about time."""
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+import arenad_test as at  # noqa: E402
+
+BASE = 0x100000000000
+PAGE = 4096
+REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
+
+
+class Quiet(at.Tap):
+    def ok(self, cond, desc):
+        if not cond:
+            print("bench: " + desc, file=sys.stderr)
+        return bool(cond)
+
+
+def median_us(fx, method):
+    runs = [fx.result("scan", {"method": method}) for _ in range(REPEAT)]
+    return statistics.median(r["duration_us"] for r in runs), runs[-1]
+
+
+def populate(fx, ranges, pages_each):
+    """ranges allocations of pages_each pages, each followed by a hole."""
+    c = fx.client(timeout=60)
+    stride = pages_each + 1
+    for i in range(ranges):
+        r = c.call("alloc", {"pages": pages_each, "addr": hex(BASE + i * stride * PAGE)})
+        if "error" in r:
+            raise RuntimeError(r)
+    c.close()
+
+
+rows = []
+for size_name, pages in (("256 MiB", 1 << 16), ("1 GiB", 1 << 18), ("4 GiB", 1 << 20)):
+    for label, ranges, each in (("few", 8, 16), ("many", 4096, 4)):
+        with at.Fixture(Quiet(), pages=pages) as fx:
+            populate(fx, ranges, each)
+            rt, last = median_us(fx, "rt")
+            full, _ = median_us(fx, "full")
+            rows.append((size_name, label, ranges, ranges * each, last["pages_probed"], rt, full))
+
+print("census time, median of %d runs (duration_us reported by the daemon)" % REPEAT)
+print("%-8s %-5s %7s %9s %9s %10s %11s %8s" % ("arena", "load", "ranges", "pages", "probed", "rt ms",
+                                              "full ms", "speedup"))
+for size, label, ranges, pages, probed, rt, full in rows:
+    print("%-8s %-5s %7d %9d %9d %10.2f %11.2f %7.1fx" % (size, label, ranges, pages, probed,
+                                                       rt / 1000, full / 1000, full / max(rt, 1)))
