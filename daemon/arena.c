@@ -17,11 +17,6 @@
 #include "log.h"
 #include "util.h"
 
-static const char *const map_pins[] = {
-	ARENAD_PIN_STATE, ARENAD_PIN_LEDGER, ARENAD_PIN_OWNERS,
-	ARENAD_PIN_STRINGS, ARENAD_PIN_NAMES,
-};
-
 static int join(char *buf, size_t len, const char *dir, const char *name)
 {
 	int n = snprintf(buf, len, "%s/%s", dir, name);
@@ -138,7 +133,7 @@ static int configure_new(struct arenad_alloc_bpf *skel, const struct arena_opts 
 		r = bpf_map__set_map_flags(skel->maps.arena, flags);
 	/* One ledger entry per allocation: never more than pages. */
 	if (!r)
-		r = bpf_map__set_max_entries(skel->maps.ledger, o->pages);
+		r = bpf_map__set_max_entries(skel->maps.arenad_ledger, o->pages);
 	return r;
 }
 
@@ -148,11 +143,11 @@ static void fill_pins(struct arena *a)
 
 	a->pins = (struct arenad_pins) {
 		.arena_fd = bpf_map__fd(s->maps.arena),
-		.state_fd = bpf_map__fd(s->maps.state),
-		.ledger_fd = bpf_map__fd(s->maps.ledger),
-		.owners_fd = bpf_map__fd(s->maps.owners),
-		.strings_fd = bpf_map__fd(s->maps.strings),
-		.names_fd = bpf_map__fd(s->maps.names),
+		.state_fd = bpf_map__fd(s->maps.arenad_state),
+		.ledger_fd = bpf_map__fd(s->maps.arenad_ledger),
+		.owners_fd = bpf_map__fd(s->maps.arenad_owners),
+		.strings_fd = bpf_map__fd(s->maps.arenad_strings),
+		.names_fd = bpf_map__fd(s->maps.arenad_names),
 		.prog_fd = bpf_program__fd(s->progs.arenad_alloc),
 	};
 }
@@ -186,10 +181,19 @@ static int create_and_pin(struct arena *a, const struct arena_opts *o)
 		return log_error_errno(-errno, "initialise state map");
 
 	/* The arena pin goes last: its presence is what marks a complete set. */
-	for (i = 0; i < ARRAY_SIZE(map_pins); i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(a->skel->obj, map_pins[i]);
+	const struct {
+		int fd;
+		const char *pin;
+	} maps[] = {
+		{ a->pins.state_fd, ARENAD_PIN_STATE },
+		{ a->pins.ledger_fd, ARENAD_PIN_LEDGER },
+		{ a->pins.owners_fd, ARENAD_PIN_OWNERS },
+		{ a->pins.strings_fd, ARENAD_PIN_STRINGS },
+		{ a->pins.names_fd, ARENAD_PIN_NAMES },
+	};
 
-		r = pin_fd_at(bpf_map__fd(m), o->pin_dir, map_pins[i]);
+	for (i = 0; i < ARRAY_SIZE(maps); i++) {
+		r = pin_fd_at(maps[i].fd, o->pin_dir, maps[i].pin);
 		if (r)
 			return r;
 	}
@@ -255,11 +259,11 @@ static int adopt(struct arena *a, const struct arena_opts *o)
 		goto out;
 
 	reuse[0].map = a->skel->maps.arena, reuse[0].fd = old.arena_fd;
-	reuse[1].map = a->skel->maps.state, reuse[1].fd = old.state_fd;
-	reuse[2].map = a->skel->maps.ledger, reuse[2].fd = old.ledger_fd;
-	reuse[3].map = a->skel->maps.owners, reuse[3].fd = old.owners_fd;
-	reuse[4].map = a->skel->maps.strings, reuse[4].fd = old.strings_fd;
-	reuse[5].map = a->skel->maps.names, reuse[5].fd = old.names_fd;
+	reuse[1].map = a->skel->maps.arenad_state, reuse[1].fd = old.state_fd;
+	reuse[2].map = a->skel->maps.arenad_ledger, reuse[2].fd = old.ledger_fd;
+	reuse[3].map = a->skel->maps.arenad_owners, reuse[3].fd = old.owners_fd;
+	reuse[4].map = a->skel->maps.arenad_strings, reuse[4].fd = old.strings_fd;
+	reuse[5].map = a->skel->maps.arenad_names, reuse[5].fd = old.names_fd;
 	for (i = 0; i < ARRAY_SIZE(reuse); i++) {
 		r = bpf_map__reuse_fd(reuse[i].map, reuse[i].fd);
 		if (r) {
