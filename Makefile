@@ -23,7 +23,8 @@ CFLAGS		+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror=implicit-funct
 		   -D_GNU_SOURCE -Ibpf -Idaemon -Iclient -I$(BUILD)
 DEPS_PC		:= libbpf libsystemd json-c
 PC_CFLAGS	= $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null)
-# libbpf is linked statically: Debian 12's shared libbpf is 1.1, too old.
+# Programs link libbpf statically: they keep working if the system's
+# shared libbpf is older than the 1.4 arenas need (Debian 12's own is 1.1).
 LIBBPF_A	= $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
 LDLIBS_DAEMON	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs libsystemd json-c 2>/dev/null)
 LDLIBS_CLIENT	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
@@ -32,7 +33,7 @@ BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Ibpf -I$(BU
 
 DAEMON_SRCS	:= $(wildcard daemon/*.c)
 DAEMON_OBJS	:= $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS))
-CLIENT_LIB_SRCS	:= client/libarenad.c client/pins.c
+CLIENT_LIB_SRCS	:= client/libarenad.c client/pins.c client/reuse.c
 CLIENT_LIB_OBJS	:= $(patsubst client/%.c,$(BUILD)/client/%.o,$(CLIENT_LIB_SRCS))
 CLIENT_OBJS	:= $(BUILD)/client/arenactl.o
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
@@ -44,7 +45,7 @@ SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
 .PHONY: all deps run test test-unit test-integration bench install install-lib uninstall clean
 
-all: $(BUILD)/arenad $(BUILD)/arenactl-client
+all: $(BUILD)/arenad $(BUILD)/arenactl-client $(BUILD)/libarenad.so $(BUILD)/arenad.pc
 
 deps:
 	@bash scripts/deps.sh
@@ -73,6 +74,21 @@ $(BUILD)/arenad: $(DAEMON_OBJS) $(BUILD)/client/pins.o
 
 $(BUILD)/libarenad.a: $(CLIENT_LIB_OBJS)
 	$(AR) rcs $@ $^
+
+# The shared library exports only arenad_* and links the shared libbpf,
+# which the deps step installs at >= 1.4 along with libbpf-dev.
+LIBARENAD_SOVER	:= 0
+$(BUILD)/libarenad.so.$(LIBARENAD_SOVER): $(CLIENT_LIB_OBJS)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libarenad.so.$(LIBARENAD_SOVER) \
+		-Wl,--version-script=client/libarenad.map -o $@ $^ \
+		$(shell $(PKG_CONFIG) --libs libbpf json-c 2>/dev/null)
+
+$(BUILD)/libarenad.so: $(BUILD)/libarenad.so.$(LIBARENAD_SOVER)
+	ln -sf $(notdir $<) $@
+
+$(BUILD)/arenad.pc: client/arenad.pc.in | $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
+	    -e 's|@VERSION@|$(shell sed -n "s/.*ARENAD_VERSION \"\(.*\)\"/\1/p" daemon/version.h)|g' $< > $@
 
 $(BUILD)/arenactl-client: $(CLIENT_OBJS) $(BUILD)/libarenad.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CLIENT)
@@ -112,8 +128,12 @@ install: all install-lib $(BUILD)/systemd/arenad.service
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/docs
 	$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
 
-install-lib: $(BUILD)/libarenad.a
+install-lib: $(BUILD)/libarenad.a $(BUILD)/libarenad.so $(BUILD)/arenad.pc
 	$(INSTALL) -D -m 0644 $(BUILD)/libarenad.a $(DESTDIR)$(LIBDIR)/libarenad.a
+	$(INSTALL) -D -m 0755 $(BUILD)/libarenad.so.$(LIBARENAD_SOVER) $(DESTDIR)$(LIBDIR)/libarenad.so.$(LIBARENAD_SOVER)
+	ln -sf libarenad.so.$(LIBARENAD_SOVER) $(DESTDIR)$(LIBDIR)/libarenad.so
+	$(INSTALL) -D -m 0644 $(BUILD)/arenad.pc $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc
+	$(INSTALL) -D -m 0644 bpf/arenad_ledger.bpf.h $(DESTDIR)$(INCDIR)/arenad/arenad_ledger.bpf.h
 	$(INSTALL) -D -m 0644 client/arenad.h $(DESTDIR)$(INCDIR)/arenad/arenad.h
 	$(INSTALL) -D -m 0644 client/arenad_proto.h $(DESTDIR)$(INCDIR)/arenad/arenad_proto.h
 	$(INSTALL) -D -m 0644 bpf/arenad_abi.h $(DESTDIR)$(INCDIR)/arenad/arenad_abi.h
@@ -130,6 +150,7 @@ uninstall:
 # ---- tests ---------------------------------------------------------------
 
 include tests/tests.mk
+include examples/examples.mk
 
 # ---- benchmarks (figures, not pass/fail) -------------------------------------
 

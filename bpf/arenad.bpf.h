@@ -27,6 +27,21 @@
 #error "arenas need clang >= 18 with address_space(1) casts (use clang-19)"
 #endif
 
+/*
+ * Bind a program to the arena without a kernel module. The verifier
+ * associates a program with an arena when the program contains a 64-bit
+ * immediate load of the arena map (otherwise it rejects __arena accesses
+ * with "addr_space_cast insn can only be used in a program that has an
+ * associated arena"). Calling an arena kfunc produces that load, but
+ * non-sleepable programs (XDP, tc) may not call them on 6.18. An empty asm
+ * that takes &map as an input produces one the compiler cannot drop.
+ * Use it once at the top of the program.
+ */
+#define ARENAD_BIND(map) asm volatile("" : : "r"(&(map)))
+
+/* An arena pointer from an address (e.g. one arenad handed out). */
+#define arenad_ptr(type, addr) ((type __arena *)(unsigned long)(addr))
+
 #ifndef NUMA_NO_NODE
 #define NUMA_NO_NODE (-1)
 #endif

@@ -65,6 +65,48 @@ int arenad_pins_alloc(const struct arenad_pins *pins, __u32 pages,
 		      const char *owner, const char *name, __u64 *addr);
 int arenad_pins_free(const struct arenad_pins *pins, __u64 addr, __u32 *pages);
 
+/* ---- external loaders: reuse the pinned arena --------------------------- */
+
+struct bpf_object;
+
+struct arenad_reuse_opts {
+	size_t sz;			/* sizeof(struct arenad_reuse_opts) */
+	const char *pin_dir;		/* NULL: ARENAD_DEFAULT_PIN_DIR */
+	size_t :0;
+};
+#define arenad_reuse_opts__last_field pin_dir
+
+/*
+ * Before bpf_object__load(): make obj use arenad's arena. Its arena map
+ * (found by type; there must be exactly one) reuses <pin_dir>/arena, and
+ * any of the ledger maps declared by arenad_ledger.bpf.h (arenad_state,
+ * arenad_ledger, arenad_owners, arenad_strings, arenad_names) reuse their
+ * pins, so arenad_alloc_pages() in the object lands in the daemon's ledger.
+ *
+ * Refused with -EINVAL: an object without an arena map or with two, or
+ * whose arena declares BPF_F_SEGV_ON_FAULT differently from the pinned
+ * one; and an object with __arena globals (.addr_space.1): libbpf 1.4
+ * places those in the arena's first page, which in a shared arena belongs
+ * to someone else. arenad_strerror() explains the last refusal.
+ */
+int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts);
+
+/*
+ * After load: map the object's (reused) arena into this process at the
+ * address every process uses (the arena's map_extra), which libbpf does
+ * not do for a reused arena. Returns the base, or NULL with errno set:
+ * EEXIST when something else is mapped in that range in this process
+ * (arenad_strerror() names it), EINVAL for an object without an arena.
+ * *size, if not NULL, gets the mapping's length.
+ */
+void *arenad_map_arena(struct bpf_object *obj, size_t *size);
+
+/* The same for a process that has no BPF object: map <pin_dir>/arena. */
+void *arenad_map_pinned_arena(const char *pin_dir, size_t *size);
+
+/* A description of the last arenad_reuse()/arenad_map_*() failure. */
+const char *arenad_strerror(void);
+
 /* ---- control socket ---------------------------------------------------- */
 
 struct json_object;

@@ -27,7 +27,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(UNIT_LINK) | $(BUI
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libarenad.a $(TEST_SKELS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(PC_CFLAGS) -o $@ $< $(BUILD)/libarenad.a $(LDLIBS_CLIENT)
 
-test-build: all $(UNIT_BINS) $(HELPER_BINS)
+test-build: all examples $(UNIT_BINS) $(HELPER_BINS)
 
 PROVE		?= prove
 PROVE_FLAGS	?=

@@ -21,6 +21,7 @@ BUILD = os.path.join(REPO, "build")
 DAEMON = os.path.join(BUILD, "arenad")
 CLIENT = os.path.join(BUILD, "arenactl-client")
 HELPERS = os.path.join(BUILD, "tests")
+EXAMPLES = os.path.join(BUILD, "examples")
 
 
 class Tap:
@@ -261,6 +262,12 @@ class Fixture:
     def helper(self, name, *args):
         r = subprocess.run([os.path.join(HELPERS, name)] + [str(a) for a in args],
                            capture_output=True, text=True, timeout=60)
+        return r.returncode, r.stdout, r.stderr
+
+    def example(self, name, *args):
+        """Run an example loader against this daemon: (rc, stdout, stderr)."""
+        argv = [os.path.join(EXAMPLES, name), "--socket", self.socket, "--pin-dir", self.pin_dir]
+        r = subprocess.run(argv + [str(a) for a in args], capture_output=True, text=True, timeout=60)
         return r.returncode, r.stdout, r.stderr
 
 

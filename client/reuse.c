@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libarenad: make an external BPF object use arenad's pinned arena, and
+ * map that arena into the process at the address every process shares.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "arenad.h"
+
+#define OPTS_HAS(o, f) ((o) && (o)->sz >= offsetof(__typeof__(*(o)), f) + sizeof((o)->f))
+#define OPTS_GET(o, f, d) (OPTS_HAS(o, f) ? (o)->f : (d))
+
+/* Per thread: the library has no other state, and callers may be threaded. */
+static __thread char last_error[512];
+
+const char *arenad_strerror(void)
+{
+	return last_error;
+}
+
+static int fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	errno = -err;
+	return err;
+}
+
+static struct bpf_map *find_arena(struct bpf_object *obj, int *count)
+{
+	struct bpf_map *m, *found = NULL;
+
+	*count = 0;
+	bpf_object__for_each_map(m, obj) {
+		if (bpf_map__type(m) == (enum bpf_map_type)ARENAD_MAP_TYPE_ARENA) {
+			found = m;
+			(*count)++;
+		}
+	}
+	return found;
+}
+
+static const struct {
+	const char *map;	/* name in arenad_ledger.bpf.h */
+	const char *pin;
+} ledger_maps[] = {
+	{ "arenad_state", ARENAD_PIN_STATE },
+	{ "arenad_ledger", ARENAD_PIN_LEDGER },
+	{ "arenad_owners", ARENAD_PIN_OWNERS },
+	{ "arenad_strings", ARENAD_PIN_STRINGS },
+	{ "arenad_names", ARENAD_PIN_NAMES },
+};
+
+static int reuse_pin(struct bpf_map *map, const char *pin_dir, const char *pin)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, pin);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return fail(-errno, "open %s: %s (is arenad running with --pin-dir %s?)",
+			    path, strerror(errno), pin_dir);
+	r = bpf_map__reuse_fd(map, fd);
+	close(fd);	/* reuse_fd keeps its own duplicate */
+	if (r)
+		return fail(r, "reuse %s for map '%s': %s", path, bpf_map__name(map), strerror(-r));
+	return 0;
+}
+
+int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts)
+{
+	const char *pin_dir = OPTS_GET(opts, pin_dir, NULL) ?: ARENAD_DEFAULT_PIN_DIR;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *arena, *m;
+	char path[PATH_MAX];
+	unsigned int i;
+	int n, fd, r;
+
+	arena = find_arena(obj, &n);
+	if (n != 1)
+		return fail(-EINVAL, "object '%s' declares %d arena maps; arenad shares exactly one",
+			    bpf_object__name(obj), n);
+	/* libbpf 1.4 copies __arena globals into the FIRST page of the arena
+	 * at load (1.7 moves them to the end). Shared, that page is someone
+	 * else's allocation: refuse rather than let the object overwrite it
+	 * or alias it. */
+	if (btf && btf__find_by_name_kind(btf, ".addr_space.1", BTF_KIND_DATASEC) >= 0)
+		return fail(-EINVAL, "object '%s' has __arena global variables (.addr_space.1); "
+			    "in a shared arena they would overlay the first page, which belongs "
+			    "to another user. Allocate the memory through arenad instead "
+			    "(arenad_alloc_pages() or the socket) and keep a pointer to it",
+			    bpf_object__name(obj));
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, ARENAD_PIN_ARENA);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return fail(-errno, "open %s: %s (is arenad running with --pin-dir %s?)",
+			    path, strerror(errno), pin_dir);
+	r = bpf_map_get_info_by_fd(fd, &info, &len);
+	if (r) {
+		r = -errno;
+		close(fd);
+		return fail(r, "inspect %s: %s", path, strerror(-r));
+	}
+	if (info.type != ARENAD_MAP_TYPE_ARENA) {
+		close(fd);
+		return fail(-EINVAL, "%s is not an arena map", path);
+	}
+	/* Flags are part of what the object's code may assume: an object
+	 * built for a SEGV_ON_FAULT arena must not get a faulting one. */
+	if ((bpf_map__map_flags(arena) ^ info.map_flags) & ARENAD_F_SEGV_ON_FAULT) {
+		close(fd);
+		return fail(-EINVAL, "map '%s' is declared %s BPF_F_SEGV_ON_FAULT but arenad's arena is %s",
+			    bpf_map__name(arena),
+			    bpf_map__map_flags(arena) & ARENAD_F_SEGV_ON_FAULT ? "with" : "without",
+			    info.map_flags & ARENAD_F_SEGV_ON_FAULT ? "with it" : "not");
+	}
+	r = bpf_map__reuse_fd(arena, fd);
+	close(fd);
+	if (r)
+		return fail(r, "reuse %s for map '%s': %s", path, bpf_map__name(arena), strerror(-r));
+
+	for (i = 0; i < sizeof(ledger_maps) / sizeof(ledger_maps[0]); i++) {
+		m = bpf_object__find_map_by_name(obj, ledger_maps[i].map);
+		if (!m)
+			continue;
+		r = reuse_pin(m, pin_dir, ledger_maps[i].pin);
+		if (r)
+			return r;
+	}
+	last_error[0] = 0;
+	return 0;
+}
+
+/* Name what occupies [start, end) in this process, from /proc/self/maps. */
+static void who_maps(unsigned long start, unsigned long end, char *buf, size_t len)
+{
+	char line[512];
+	unsigned long s, e;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	snprintf(buf, len, "an existing mapping");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx", &s, &e) != 2 || e <= start || s >= end)
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(buf, len, "'%s'", line);
+		break;
+	}
+	fclose(f);
+}
+
+static void *map_fd(int fd, size_t *size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	size_t sz;
+	void *want, *p;
+	char who[600];
+
+	if (bpf_map_get_info_by_fd(fd, &info, &len)) {
+		fail(-errno, "inspect the arena map: %s", strerror(errno));
+		return NULL;
+	}
+	if (info.type != ARENAD_MAP_TYPE_ARENA || !info.map_extra) {
+		fail(-EINVAL, "not an arena with a fixed user address (map_extra)");
+		return NULL;
+	}
+	sz = (size_t)info.max_entries * ARENAD_PAGE_SIZE;
+	want = (void *)(unsigned long)info.map_extra;
+	/* NOREPLACE: never clobber something this process already maps. */
+	p = mmap(want, sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+	if (p == MAP_FAILED) {
+		int e = errno;
+
+		if (e == EEXIST) {
+			who_maps((unsigned long)want, (unsigned long)want + sz, who, sizeof(who));
+			fail(-EEXIST, "cannot map the arena at %p..%p: this process already has %s there; "
+			     "start arenad with another --user-addr, or map the arena before that mapping is made",
+			     want, (char *)want + sz, who);
+		} else if (e == EBUSY) {
+			fail(-EBUSY, "the kernel refused to map the arena at %p (EBUSY): every process "
+			     "must map it at the same address", want);
+		} else {
+			fail(-e, "mmap the arena at %p: %s", want, strerror(e));
+		}
+		return NULL;
+	}
+	if (size)
+		*size = sz;
+	last_error[0] = 0;
+	return p;
+}
+
+void *arenad_map_arena(struct bpf_object *obj, size_t *size)
+{
+	struct bpf_map *arena;
+	int n;
+
+	arena = find_arena(obj, &n);
+	if (n != 1 || bpf_map__fd(arena) < 0) {
+		fail(-EINVAL, "object has no loaded arena map");
+		return NULL;
+	}
+	return map_fd(bpf_map__fd(arena), size);
+}
+
+void *arenad_map_pinned_arena(const char *pin_dir, size_t *size)
+{
+	char path[PATH_MAX];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir ?: ARENAD_DEFAULT_PIN_DIR, ARENAD_PIN_ARENA);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		fail(-errno, "open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	p = map_fd(fd, size);
+	close(fd);	/* the mapping keeps the map alive */
+	return p;
+}

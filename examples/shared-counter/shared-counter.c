@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * shared-counter: an external loader that reuses arenad's arena.
+ *
+ *   shared-counter [--socket PATH] [--pin-dir DIR] [--name NAME] [--owner O] [--bumps N]
+ *   shared-counter ... --interactive     commands on stdin, one reply line each:
+ *       bump N | read | grab PAGES | drop ADDR | pins-alloc PAGES | quit
+ *
+ * It finds (or creates) a named one-page allocation through the daemon,
+ * points its BPF program at it, bumps the counter from BPF and reads it
+ * back through its own mmap of the arena.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "arenad.h"
+#include "counter.h"
+#include "shared-counter.skel.h"
+
+struct opts {
+	const char *socket;
+	const char *pin_dir;
+	const char *name;
+	const char *owner;
+	long bumps;
+	int interactive;
+};
+
+/* The counter's address: look the name up, or allocate it under the name. */
+static int find_counter(const struct opts *o, __u64 *addr)
+{
+	struct arenad_client_opts copts = { .sz = sizeof(copts), .socket_path = o->socket };
+	struct arenad_alloc_opts aopts = { .sz = sizeof(aopts), .owner = o->owner, .name = o->name };
+	struct arenad_client *c;
+	struct arenad_alloc a;
+	int r;
+
+	r = arenad_client_open(&copts, &c);
+	if (r) {
+		fprintf(stderr, "shared-counter: connect to arenad: %s\n", strerror(-r));
+		return r;
+	}
+	r = arenad_client_lookup(c, o->name, &a);
+	if (r == -ENOENT) {
+		r = arenad_client_alloc(c, 1, &aopts, &a);
+		if (r == -EEXIST)	/* another loader created it meanwhile */
+			r = arenad_client_lookup(c, o->name, &a);
+	}
+	if (r)
+		fprintf(stderr, "shared-counter: counter '%s': %s\n", o->name,
+			arenad_client_errmsg(c)[0] ? arenad_client_errmsg(c) : strerror(-r));
+	else
+		*addr = a.addr;
+	arenad_client_close(c);
+	return r;
+}
+
+static int run(int prog_fd, void *ctx, __u32 size)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, t, .ctx_in = ctx, .ctx_size_in = size);
+
+	return bpf_prog_test_run_opts(prog_fd, &t) ? -errno : 0;
+}
+
+static int bump(struct shared_counter_bpf *skel, __u64 n, __u64 *value)
+{
+	struct bump_ctx ctx = { .delta = 1 };
+	__u64 i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		r = run(bpf_program__fd(skel->progs.bump), &ctx, sizeof(ctx));
+		if (r)
+			return r;
+	}
+	*value = ctx.value;
+	return 0;
+}
+
+static void interactive(struct shared_counter_bpf *skel, const struct opts *o,
+			volatile __u64 *counter)
+{
+	struct arenad_pins pins;
+	char line[256], cmd[32];
+	unsigned long long arg;
+	__u32 owner = 0;
+	__u64 v;
+	int r, have_pins;
+
+	have_pins = !arenad_pins_open(o->pin_dir, &pins);
+	if (have_pins)
+		arenad_str_intern(pins.strings_fd, o->owner, &owner);
+	while (fgets(line, sizeof(line), stdin)) {
+		arg = 0;
+		if (sscanf(line, "%31s %lli", cmd, &arg) < 1)
+			continue;
+		if (!strcmp(cmd, "quit"))
+			break;
+		if (!strcmp(cmd, "bump")) {
+			r = bump(skel, arg, &v);
+			if (r)
+				printf("error %s\n", strerror(-r));
+			else
+				printf("counter %llu %llu\n", (unsigned long long)v,
+				       (unsigned long long)*counter);
+		} else if (!strcmp(cmd, "read")) {
+			printf("counter %llu\n", (unsigned long long)*counter);
+		} else if (!strcmp(cmd, "grab") || !strcmp(cmd, "drop")) {
+			struct grab_ctx g = { .owner = owner };
+
+			if (!strcmp(cmd, "grab"))
+				g.pages = arg;
+			else
+				g.addr = arg;
+			r = run(bpf_program__fd(skel->progs.grab), &g, sizeof(g));
+			if (r || g.ret < 0)
+				printf("error %s\n", strerror(r ? -r : -g.ret));
+			else
+				printf("ok 0x%llx\n", (unsigned long long)g.addr);
+		} else if (!strcmp(cmd, "pins-alloc") && have_pins) {
+			r = arenad_pins_alloc(&pins, arg, o->owner, NULL, &v);
+			if (r)
+				printf("error %s\n", strerror(-r));
+			else
+				printf("ok 0x%llx\n", (unsigned long long)v);
+		} else {
+			printf("error unknown command\n");
+		}
+		fflush(stdout);
+	}
+	if (have_pins)
+		arenad_pins_close(&pins);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "pin-dir", required_argument, NULL, 'd' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "bumps", required_argument, NULL, 'b' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{}
+	};
+	struct opts o = {
+		.pin_dir = ARENAD_DEFAULT_PIN_DIR,
+		.name = "counter",
+		.owner = "shared-counter",
+		.bumps = 1,
+	};
+	struct arenad_reuse_opts ropts = { .sz = sizeof(ropts) };
+	struct shared_counter_bpf *skel;
+	volatile __u64 *counter;
+	__u64 addr, value;
+	char *base;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "s:d:n:o:b:i", options, NULL)) >= 0) {
+		switch (c) {
+		case 's': o.socket = optarg; break;
+		case 'd': o.pin_dir = optarg; break;
+		case 'n': o.name = optarg; break;
+		case 'o': o.owner = optarg; break;
+		case 'b': o.bumps = strtol(optarg, NULL, 0); break;
+		case 'i': o.interactive = 1; break;
+		default: return 2;
+		}
+	}
+	if (find_counter(&o, &addr))
+		return 1;
+
+	skel = shared_counter_bpf__open();
+	if (!skel)
+		return 1;
+	skel->rodata->counter_addr = addr;
+	ropts.pin_dir = o.pin_dir;
+	r = arenad_reuse(skel->obj, &ropts);
+	if (r) {
+		fprintf(stderr, "shared-counter: %s\n", arenad_strerror());
+		return 1;
+	}
+	r = shared_counter_bpf__load(skel);
+	if (r) {
+		fprintf(stderr, "shared-counter: load: %s\n", strerror(-r));
+		return 1;
+	}
+	base = arenad_map_arena(skel->obj, NULL);
+	if (!base) {
+		fprintf(stderr, "shared-counter: %s\n", arenad_strerror());
+		return 1;
+	}
+	/* The same memory the program writes: the arena is mapped at the same
+	 * address in every process, so arenad's address is ours too. */
+	counter = (volatile __u64 *)(unsigned long)addr;
+	if (o.interactive) {
+		printf("ready 0x%llx\n", (unsigned long long)addr);
+		fflush(stdout);
+		interactive(skel, &o, counter);
+	} else {
+		r = bump(skel, o.bumps, &value);
+		if (r) {
+			fprintf(stderr, "shared-counter: run: %s\n", strerror(-r));
+			return 1;
+		}
+		printf("counter '%s' at 0x%llx: %llu (through the mmap: %llu)\n", o.name,
+		       (unsigned long long)addr, (unsigned long long)value,
+		       (unsigned long long)*counter);
+	}
+	shared_counter_bpf__destroy(skel);
+	return 0;
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+# The seed's three use cases, as shipped in examples/, against a running
+# daemon: a shared counter found by name, an XDP program sharing a
+# structure without a kernel module, and a user-space linked list walked by
+# BPF. Plus the loader library's refusals.
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import arenad_test as at  # noqa: E402
+
+t = at.Tap()
+
+with at.Fixture(t, pages=256) as fx:
+    # 1. shared counter
+    rc, out, err = fx.example("shared-counter", "--bumps", 10)
+    m = re.search(r"at (0x[0-9a-f]+): (\d+) \(through the mmap: (\d+)\)", out)
+    t.ok(rc == 0 and m, "shared-counter runs: %s" % (out.strip() or err.strip()))
+    addr = m.group(1) if m else "0x0"
+    t.eq(m and (m.group(2), m.group(3)), ("10", "10"), "BPF and the mmap see the same counter")
+    t.eq(fx.result("lookup", {"name": "counter"})["addr"], addr, "the counter is the named allocation")
+    rc, out, err = fx.example("shared-counter", "--bumps", 5)
+    t.ok(rc == 0 and ": 15 (through the mmap: 15)" in out, "a second loader finds the same counter by name")
+    rc, out, err = fx.helper("arena_mem", fx.pin_dir, "read", addr, 8)
+    t.eq(out.strip(), (15).to_bytes(8, "little").hex(), "an unrelated process reads 15 there too")
+
+    # 2. XDP, non-sleepable, bound without a module
+    rc, out, err = fx.example("xdp-udp", "--port", 4789)
+    t.ok(rc == 0, "xdp-udp ran on 20 packets: %s" % (out.strip() or err.strip()))
+    t.ok("verdicts drop=8 pass=12; arena matched=8 passed=12" in out,
+         "verdicts and arena counters agree (8 UDP to the port dropped, 12 passed)")
+    rc, out, err = fx.example("xdp-udp", "--port", 53)
+    t.ok(rc == 0 and "drop=8 pass=12" in out, "a second run with another port counts on")
+    look = fx.result("lookup", {"name": "udp_stats"})
+    rc, raw, err = fx.helper("arena_mem", fx.pin_dir, "read", look["addr"], 24)
+    b = bytes.fromhex(raw.strip())
+    t.eq((int.from_bytes(b[0:8], "little"), int.from_bytes(b[16:24], "little")), (16, 24),
+         "the shared structure holds both runs' totals (16 matched, 24 passed)")
+
+    # 3. user-space list walked by BPF
+    before = fx.result("stats")["pages_allocated"]
+    for n in (1, 1000, 4096):
+        rc, out, err = fx.example("arena-list", "--nodes", n)
+        m = re.search(r"bpf walked (\d+), checksum bpf (0x[0-9a-f]+) user (0x[0-9a-f]+)", out)
+        t.ok(rc == 0 and m and int(m.group(1)) == n and m.group(2) == m.group(3),
+             "arena-list: BPF walked %d nodes, checksums match" % n)
+    t.eq(fx.result("stats")["pages_allocated"], before, "arena-list returned its pages")
+
+    # The loader library refuses what would break a shared arena.
+    rc, out, err = fx.helper("reuse_check", fx.pin_dir, "globals")
+    t.ok(rc == 0 and "__arena global" in out, "an object with __arena globals is refused")
+    rc, out, err = fx.helper("reuse_check", fx.pin_dir, "segv")
+    t.ok(rc == 0 and "SEGV_ON_FAULT" in out, "an object expecting another arena flavour is refused")
+    rc, out, err = fx.helper("reuse_check", fx.pin_dir, "occupied")
+    t.ok(rc == 0 and "already has" in out and "--user-addr" in out,
+         "an occupied address range is reported with what occupies it")
+    t.eq(fx.result("lookup", {"name": "counter"})["addr"], addr, "nothing disturbed the counter")
+    rc, out, err = fx.helper("arena_mem", fx.pin_dir, "read", addr, 8)
+    t.eq(out.strip(), (15).to_bytes(8, "little").hex(), "and its value")
+t.done()
