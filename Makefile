@@ -45,7 +45,7 @@ SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
 .PHONY: all deps run test test-unit test-integration bench install install-lib uninstall clean
 
-all: $(BUILD)/arenad $(BUILD)/arenactl-client $(BUILD)/libarenad.so $(BUILD)/arenad.pc
+all: $(BUILD)/arenad $(BUILD)/arenactl-client $(BUILD)/libarenad.so
 
 deps:
 	@bash scripts/deps.sh
@@ -86,9 +86,6 @@ $(BUILD)/libarenad.so.$(LIBARENAD_SOVER): $(CLIENT_LIB_OBJS)
 $(BUILD)/libarenad.so: $(BUILD)/libarenad.so.$(LIBARENAD_SOVER)
 	ln -sf $(notdir $<) $@
 
-$(BUILD)/arenad.pc: client/arenad.pc.in | $(BUILD)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
-	    -e 's|@VERSION@|$(shell sed -n "s/.*ARENAD_VERSION \"\(.*\)\"/\1/p" daemon/version.h)|g' $< > $@
 
 $(BUILD)/arenactl-client: $(CLIENT_OBJS) $(BUILD)/libarenad.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CLIENT)
@@ -113,14 +110,18 @@ SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
 INSTALL		?= install
 
-$(BUILD)/systemd/arenad.service: systemd/arenad.service.in | $(BUILD)
-	@mkdir -p $(@D)
-	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' $< > $@
+VERSION		:= $(shell sed -n 's/.*ARENAD_VERSION "\(.*\)"/\1/p' daemon/version.h)
+# Files that name install paths are generated at install time, for the
+# PREFIX and directories of that install.
+SUBST		= sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+		      -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		      -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
 
-install: all install-lib $(BUILD)/systemd/arenad.service
+install: all install-lib
 	$(INSTALL) -D -m 0755 $(BUILD)/arenad $(DESTDIR)$(BINDIR)/arenad
 	$(INSTALL) -D -m 0755 $(BUILD)/arenactl-client $(DESTDIR)$(BINDIR)/arenactl-client
-	$(INSTALL) -D -m 0644 $(BUILD)/systemd/arenad.service $(DESTDIR)$(UNITDIR)/arenad.service
+	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
+	$(SUBST) systemd/arenad.service.in > $(DESTDIR)$(UNITDIR)/arenad.service
 	$(INSTALL) -D -m 0644 systemd/arenad.socket $(DESTDIR)$(UNITDIR)/arenad.socket
 	$(INSTALL) -D -m 0644 systemd/arenad.sysusers $(DESTDIR)$(SYSUSERSDIR)/arenad.conf
 	$(INSTALL) -D -m 0644 systemd/arenad.tmpfiles $(DESTDIR)$(TMPFILESDIR)/arenad.conf
@@ -128,11 +129,12 @@ install: all install-lib $(BUILD)/systemd/arenad.service
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/docs
 	$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
 
-install-lib: $(BUILD)/libarenad.a $(BUILD)/libarenad.so $(BUILD)/arenad.pc
+install-lib: $(BUILD)/libarenad.a $(BUILD)/libarenad.so
 	$(INSTALL) -D -m 0644 $(BUILD)/libarenad.a $(DESTDIR)$(LIBDIR)/libarenad.a
 	$(INSTALL) -D -m 0755 $(BUILD)/libarenad.so.$(LIBARENAD_SOVER) $(DESTDIR)$(LIBDIR)/libarenad.so.$(LIBARENAD_SOVER)
 	ln -sf libarenad.so.$(LIBARENAD_SOVER) $(DESTDIR)$(LIBDIR)/libarenad.so
-	$(INSTALL) -D -m 0644 $(BUILD)/arenad.pc $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR)/pkgconfig
+	$(SUBST) client/arenad.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc
 	$(INSTALL) -D -m 0644 bpf/arenad_ledger.bpf.h $(DESTDIR)$(INCDIR)/arenad/arenad_ledger.bpf.h
 	$(INSTALL) -D -m 0644 client/arenad.h $(DESTDIR)$(INCDIR)/arenad/arenad.h
 	$(INSTALL) -D -m 0644 client/arenad_proto.h $(DESTDIR)$(INCDIR)/arenad/arenad_proto.h

@@ -173,7 +173,21 @@ struct arenad_alloc_opts {
 };
 #define arenad_alloc_opts__last_field addr
 
+struct arenad_scan {
+	__u64 pages_present;
+	__u64 pages_ledger;
+	__u64 pages_unaccounted;
+	__u64 pages_missing;
+	__u64 duration_us;
+	char method[8];
+};
+
+int arenad_client_ping(struct arenad_client *c);
+/* The daemon's version string, e.g. "0.1.0". */
+int arenad_client_version(struct arenad_client *c, char *buf, size_t len);
 int arenad_client_stats(struct arenad_client *c, struct arenad_stats *st);
+/* Census summary; the lists of ranges are in the JSON of arenad_client_call(). */
+int arenad_client_scan(struct arenad_client *c, struct arenad_scan *out);
 int arenad_client_alloc(struct arenad_client *c, __u32 pages,
 			const struct arenad_alloc_opts *opts,
 			struct arenad_alloc *out);

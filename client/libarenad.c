@@ -268,6 +268,49 @@ static void get_str(json_object *o, const char *k, char *buf, size_t len)
 	snprintf(buf, len, "%s", json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "");
 }
 
+int arenad_client_ping(struct arenad_client *c)
+{
+	json_object *r = NULL;
+	int ret;
+
+	ret = arenad_client_call(c, "ping", NULL, &r);
+	json_object_put(r);
+	return ret;
+}
+
+int arenad_client_version(struct arenad_client *c, char *buf, size_t len)
+{
+	json_object *r;
+	int ret;
+
+	ret = arenad_client_call(c, "version", NULL, &r);
+	if (ret)
+		return ret;
+	get_str(r, "version", buf, len);
+	json_object_put(r);
+	return 0;
+}
+
+int arenad_client_scan(struct arenad_client *c, struct arenad_scan *out)
+{
+	json_object *r;
+	int ret;
+
+	ret = arenad_client_call(c, "scan", NULL, &r);
+	if (ret)
+		return ret;
+	*out = (struct arenad_scan) {
+		.pages_present = get_u64(r, "pages_present"),
+		.pages_ledger = get_u64(r, "pages_ledger"),
+		.pages_unaccounted = get_u64(r, "pages_unaccounted"),
+		.pages_missing = get_u64(r, "pages_missing"),
+		.duration_us = get_u64(r, "duration_us"),
+	};
+	get_str(r, "method", out->method, sizeof(out->method));
+	json_object_put(r);
+	return 0;
+}
+
 int arenad_client_stats(struct arenad_client *c, struct arenad_stats *st)
 {
 	json_object *r;

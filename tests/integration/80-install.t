@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+# make install / uninstall with DESTDIR and PREFIX: every file lands where
+# the units and pkg-config file say, a program builds against the installed
+# header, shared library and pkg-config file, and uninstall removes it all.
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import arenad_test as at  # noqa: E402
+
+t = at.Tap()
+dest = tempfile.mkdtemp(prefix="arenad-install-")
+try:
+    r = subprocess.run(["make", "-s", "-C", at.REPO, "install", "DESTDIR=" + dest, "PREFIX=/usr"],
+                       capture_output=True, text=True, timeout=600)
+    t.ok(r.returncode == 0, "make install DESTDIR=... PREFIX=/usr")
+    if r.returncode:
+        t.diag(r.stdout + r.stderr)
+    files = ["usr/bin/arenad", "usr/bin/arenactl-client", "usr/lib/libarenad.a",
+             "usr/lib/libarenad.so.0", "usr/lib/libarenad.so", "usr/lib/pkgconfig/arenad.pc",
+             "usr/include/arenad/arenad.h", "usr/include/arenad/arenad_abi.h",
+             "usr/include/arenad/arenad_proto.h", "usr/include/arenad/arenad.bpf.h",
+             "usr/include/arenad/arenad_ledger.bpf.h",
+             "usr/lib/systemd/system/arenad.service", "usr/lib/systemd/system/arenad.socket",
+             "usr/lib/sysusers.d/arenad.conf", "usr/lib/tmpfiles.d/arenad.conf",
+             "usr/share/doc/arenad/README.md"]
+    missing = [f for f in files if not os.path.lexists(os.path.join(dest, f))]
+    t.eq(missing, [], "every file is installed")
+    with open(os.path.join(dest, "usr/lib/systemd/system/arenad.service")) as f:
+        t.ok("ExecStart=/usr/bin/arenad" in f.read(), "the unit runs the installed binary")
+    with open(os.path.join(dest, "usr/lib/pkgconfig/arenad.pc")) as f:
+        pc = f.read()
+    t.ok("includedir=/usr/include" in pc and "-larenad" in pc, "arenad.pc points at the install")
+
+    # Build a client against the installed files, through pkg-config.
+    env = dict(os.environ, PKG_CONFIG_SYSROOT_DIR=dest,
+               PKG_CONFIG_PATH=os.path.join(dest, "usr/lib/pkgconfig"))
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "arenad"], env=env,
+                           capture_output=True, text=True)
+    t.ok(flags.returncode == 0, "pkg-config arenad: %s" % (flags.stdout.strip() or flags.stderr.strip()))
+    exe = os.path.join(dest, "libclient")
+    cc = subprocess.run(["cc", "-o", exe, os.path.join(at.REPO, "tests/helpers/libclient.c")]
+                        + flags.stdout.split() + ["-Wl,-rpath," + os.path.join(dest, "usr/lib")],
+                        capture_output=True, text=True)
+    t.ok(cc.returncode == 0, "a program builds against the installed header and shared library")
+    if cc.returncode:
+        t.diag(cc.stderr)
+    with at.Fixture(t, pages=16) as fx:
+        r = subprocess.run([exe, fx.socket], capture_output=True, text=True, timeout=30)
+        t.ok(r.returncode == 0 and "free 0 3" in r.stdout, "and talks to the daemon through libarenad.so")
+        ldd = subprocess.run(["ldd", exe], capture_output=True, text=True).stdout
+        t.ok(os.path.join(dest, "usr/lib/libarenad.so.0") in ldd, "using the installed libarenad.so.0")
+
+    r = subprocess.run(["make", "-s", "-C", at.REPO, "uninstall", "DESTDIR=" + dest, "PREFIX=/usr"],
+                       capture_output=True, text=True, timeout=120)
+    left = [f for f in files if os.path.lexists(os.path.join(dest, f))]
+    t.ok(r.returncode == 0 and left == [], "make uninstall removes every installed file (left: %s)" % left)
+finally:
+    subprocess.call(["rm", "-rf", dest])
+t.done()
