@@ -37,7 +37,21 @@
  * that takes &map as an input produces one the compiler cannot drop.
  * Use it once at the top of the program.
  */
-#define ARENAD_BIND(map) asm volatile("" : : "r"(&(map)))
+#define ARENAD_BIND(map)						\
+	do {								\
+		if (bpf_ksym_exists(arenad_kf_bind))			\
+			arenad_kf_bind(&(map));				\
+		else							\
+			asm volatile("" : : "r"(&(map)));		\
+	} while (0)
+
+/*
+ * With kmod/arenad_kfuncs.ko loaded, ARENAD_BIND() binds through the
+ * module's kfunc instead (the seed's approach); weak, so objects load on
+ * kernels without the module, where bpf_ksym_exists() is false and the
+ * verifier drops the call.
+ */
+extern int arenad_kf_bind(void *map) __ksym __weak;
 
 /* An arena pointer from an address (e.g. one arenad handed out). */
 #define arenad_ptr(type, addr) ((type __arena *)(unsigned long)(addr))
@@ -80,6 +94,7 @@ int bpf_arena_reserve_pages(void *map, void __arena *ptr,
 #define EINVAL	22
 #define ENOSPC	28
 #define ELOOP	40
+#define EOPNOTSUPP 95
 #define E2BIG	7
 #endif
 

@@ -197,6 +197,40 @@ static long walk_step(__u64 i, struct walk_ctx *w)
 	return 1;
 }
 
+/*
+ * The kmod method: arenad_kfuncs.ko (kmod/) answers presence with
+ * vmalloc_to_page(). Weak, so that this object loads without the module;
+ * bpf_ksym_exists() then lets the verifier drop the call.
+ */
+extern int arenad_kf_page_present(void *map, __u32 pgoff) __ksym __weak;
+
+struct kmod_ctx {
+	__u32 npages;
+	__u32 present;
+	__s32 err;
+};
+
+static long kmod_page(__u64 i, struct kmod_ctx *c)
+{
+	__u32 pgoff = i, idx = pgoff / 64;
+	__u64 *word;
+	int r;
+
+	r = arenad_kf_page_present(&arena, pgoff);
+	if (r < 0) {
+		c->err = r;
+		return 1;
+	}
+	if (!r)
+		return 0;
+	word = bpf_map_lookup_elem(&census_bits, &idx);
+	if (!word)
+		return 1;
+	*word |= 1ULL << (pgoff % 64);
+	c->present++;
+	return 0;
+}
+
 struct runs_ctx {
 	__u64 kstart;
 	__u32 ubase;
@@ -247,7 +281,26 @@ int arenad_census(struct arenad_census_req *req)
 		return 0;
 	}
 
-	/* ARENAD_CENSUS_RT: gaps between free ranges, then probe only those. */
+	if (req->method == ARENAD_CENSUS_KMOD) {
+		struct kmod_ctx kc = { .npages = npages };
+
+		if (!bpf_ksym_exists(arenad_kf_page_present)) {
+			req->ret = -EOPNOTSUPP;
+			return 0;
+		}
+		bpf_loop(npages, kmod_page, &kc, 0);
+		req->present = kc.present;
+		req->probed = npages;
+		req->ret = kc.err;
+		return 0;
+	}
+
+	/* ARENAD_CENSUS_RT: gaps between free ranges, then probe only those.
+	 * The range tree is newer than arenas (6.12): without it, no rt. */
+	if (!bpf_core_field_exists(struct bpf_arena, rt)) {
+		req->ret = -EOPNOTSUPP;
+		return 0;
+	}
 	struct walk_ctx w = { .npages = npages };
 	__u64 root = ar + bpf_core_field_offset(struct bpf_arena, rt) +
 		     bpf_core_field_offset(struct range_tree, it_root);
@@ -290,7 +343,12 @@ int arenad_census_selftest(struct arenad_census_req *req)
 		req->ret = bpf_arena_alloc_pages(&arena, p, req->npages, NUMA_NO_NODE, 0) ? 0 : -ENOMEM;
 		break;
 	case 2:
-		req->ret = bpf_arena_reserve_pages(&arena, p, req->npages);
+		/* bpf_arena_reserve_pages() is newer than some kernels we run
+		 * on (6.12 lacks it); without it the test skips reservations. */
+		if (bpf_ksym_exists(bpf_arena_reserve_pages))
+			req->ret = bpf_arena_reserve_pages(&arena, p, req->npages);
+		else
+			req->ret = -EOPNOTSUPP;
 		break;
 	case 3:
 		bpf_arena_free_pages(&arena, p, req->npages);

@@ -12,6 +12,7 @@
 enum arenad_census_method {
 	ARENAD_CENSUS_FULL = 1,	/* probe every page */
 	ARENAD_CENSUS_RT = 2,	/* probe only pages outside the free-range tree */
+	ARENAD_CENSUS_KMOD = 3,	/* ask arenad_kfuncs.ko, where it is loaded */
 };
 
 struct arenad_census_req {

@@ -343,12 +343,16 @@ static int do_lookup(struct ctx *ctx, int argc, char **argv)
 
 static int do_scan(struct ctx *ctx, int argc, char **argv)
 {
-	json_object *r, *arr;
+	json_object *r, *arr, *p = NULL;
 	size_t i, n;
 
-	if (argc)
-		return usage_error("scan takes no arguments, got '%s'", argv[0]);
-	if (call(ctx, "scan", NULL, &r))
+	if (argc == 2 && !strcmp(argv[0], "--method")) {
+		p = json_object_new_object();
+		json_object_object_add(p, "method", json_object_new_string(argv[1]));
+	} else if (argc) {
+		return usage_error("scan takes [--method kmod|rt|full], got '%s'", argv[0]);
+	}
+	if (call(ctx, "scan", p, &r))
 		return 1;
 	if (ctx->json) {
 		print_json(r);
@@ -418,7 +422,7 @@ static const struct cmd cmds[] = {
 	{ "free",	do_free,	"ADDR",				"free the allocation starting at ADDR" },
 	{ "ranges",	do_ranges,	"[--owner O]",			"list allocations" },
 	{ "lookup",	do_lookup,	"NAME",				"find a named allocation" },
-	{ "scan",	do_scan,	"",				"census: present pages vs. the ledger" },
+	{ "scan",	do_scan,	"[--method M]",			"census: present pages vs. the ledger" },
 	{ "ping",	do_ping,	"",				"check that the daemon answers" },
 	{ "version",	do_version,	"",				"daemon version" },
 };

@@ -30,7 +30,7 @@ struct census {
 	size_t bits_len;
 	__u32 npages;
 	enum arenad_census_method method;	/* default; 0: unavailable */
-	bool passed[ARENAD_CENSUS_RT + 1];	/* self-test result per method */
+	bool passed[ARENAD_CENSUS_KMOD + 1];	/* self-test result per method */
 	char reason[160];
 };
 
@@ -44,7 +44,15 @@ static __u64 now_usec(void)
 
 static const char *method_name(enum arenad_census_method m)
 {
-	return m == ARENAD_CENSUS_RT ? "rt" : m == ARENAD_CENSUS_FULL ? "full" : NULL;
+	switch (m) {
+	case ARENAD_CENSUS_FULL:
+		return "full";
+	case ARENAD_CENSUS_RT:
+		return "rt";
+	case ARENAD_CENSUS_KMOD:
+		return "kmod";
+	}
+	return NULL;
 }
 
 static int run_prog(int prog_fd, struct arenad_census_req *req)
@@ -148,25 +156,31 @@ static enum arenad_census_method selftest(struct census *c)
 
 	/* present: 1, 5-7 (kfunc), 20 (user fault), 63 (last page);
 	 * absent: 10-11 (reserved), 30 (allocated then freed), the rest. */
-	if ((r = shape(skel, base, 1, 1, 1)) || (r = shape(skel, base, 1, 5, 3)) ||
-	    (r = shape(skel, base, 2, 10, 2)) || (r = shape(skel, base, 1, 30, 1)) ||
-	    (r = shape(skel, base, 3, 30, 1)) || (r = shape(skel, base, 1, 63, 1))) {
+	r = shape(skel, base, 2, 10, 2);
+	if (r == -EOPNOTSUPP)	/* no bpf_arena_reserve_pages() on this kernel */
+		r = 0;
+	if (r || (r = shape(skel, base, 1, 1, 1)) || (r = shape(skel, base, 1, 5, 3)) ||
+	    (r = shape(skel, base, 1, 30, 1)) || (r = shape(skel, base, 3, 30, 1)) ||
+	    (r = shape(skel, base, 1, 63, 1))) {
 		snprintf(c->reason, sizeof(c->reason), "shape the self-test arena: %s", strerror(-r));
 		goto out;
 	}
 	page[20 * ARENAD_PAGE_SIZE] = 1;	/* a user-space fault allocates */
 	want = 1ULL << 1 | 7ULL << 5 | 1ULL << 20 | 1ULL << 63;
 
-	/* Test both: the full probe stays available as a cross-check and a
-	 * fallback even when the faster tree walk works. */
+	/* Test every method: the others stay available as cross-checks and
+	 * fallbacks. The module's answer is preferred when it is loaded (it
+	 * rests on vmalloc_to_page() rather than on a tree walk), then the
+	 * tree walk, then the full probe. */
 	c->passed[ARENAD_CENSUS_FULL] = !check_method(c, skel, bits, ARENAD_CENSUS_FULL, &want);
 	c->passed[ARENAD_CENSUS_RT] = !check_method(c, skel, bits, ARENAD_CENSUS_RT, &want);
-	if (c->passed[ARENAD_CENSUS_RT])
+	c->passed[ARENAD_CENSUS_KMOD] = !check_method(c, skel, bits, ARENAD_CENSUS_KMOD, &want);
+	if (c->passed[ARENAD_CENSUS_KMOD])
+		m = ARENAD_CENSUS_KMOD;
+	else if (c->passed[ARENAD_CENSUS_RT])
 		m = ARENAD_CENSUS_RT;
 	else if (c->passed[ARENAD_CENSUS_FULL])
 		m = ARENAD_CENSUS_FULL;
-	if (m && !c->passed[ARENAD_CENSUS_RT])
-		log_warning("%s; using the full probe", c->reason);
 out:
 	if (bits)
 		munmap(bits, len);
@@ -239,7 +253,7 @@ int census_method_by_name(const struct census *c, const char *name)
 {
 	enum arenad_census_method m;
 
-	for (m = ARENAD_CENSUS_FULL; m <= ARENAD_CENSUS_RT; m++)
+	for (m = ARENAD_CENSUS_FULL; m <= ARENAD_CENSUS_KMOD; m++)
 		if (!strcmp(name, method_name(m)))
 			return c->method && c->passed[m] ? (int)m : -EAGAIN;
 	return -EINVAL;
@@ -256,10 +270,10 @@ int census_run(struct census *c, int method, struct census_result *res)
 	if (!method)
 		method = c->method;
 	r = run_census(c->skel, c->bits, c->npages, method, &req);
-	if (r && method == ARENAD_CENSUS_RT && c->passed[ARENAD_CENSUS_FULL]) {
-		/* The tree changed under the walk, or has more free ranges
-		 * than we hold: the full probe is always exact. */
-		log_debug_errno(r, "rt census incomplete, probing every page");
+	if (r && method != ARENAD_CENSUS_FULL && c->passed[ARENAD_CENSUS_FULL]) {
+		/* The tree changed under the walk, has more free ranges than
+		 * we hold, or the module went away: the full probe is exact. */
+		log_debug_errno(r, "%s census failed, probing every page", method_name(method));
 		r = run_census(c->skel, c->bits, c->npages, ARENAD_CENSUS_FULL, &req);
 		req.method = ARENAD_CENSUS_FULL;
 	}

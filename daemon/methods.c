@@ -380,7 +380,7 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 		method = census_method_by_name(d->census, name);
 		if (method == -EINVAL)
 			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
-					     "unknown census method '%s' (rt, full)", name);
+					     "unknown census method '%s' (kmod, rt, full)", name);
 		if (method == -EAGAIN)
 			return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
 					     "census method '%s' did not pass its self-test", name);
