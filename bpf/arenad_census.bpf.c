@@ -199,11 +199,10 @@ static long walk_step(__u64 i, struct walk_ctx *w)
 
 /*
  * The kmod method: arenad_kfuncs.ko (kmod/) answers presence with
- * vmalloc_to_page(). Weak, so that this object loads without the module;
- * bpf_ksym_exists() then lets the verifier drop the call.
+ * vmalloc_to_page(). Its kfuncs are declared weak (arenad.bpf.h), so that
+ * this object loads without the module; bpf_ksym_exists() then lets the
+ * verifier drop the call.
  */
-extern int arenad_kf_page_present(void *map, __u32 pgoff) __ksym __weak;
-
 struct kmod_ctx {
 	__u32 npages;
 	__u32 present;

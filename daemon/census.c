@@ -31,7 +31,8 @@ struct census {
 	__u32 npages;
 	enum arenad_census_method method;	/* default; 0: unavailable */
 	bool passed[ARENAD_CENSUS_KMOD + 1];	/* self-test result per method */
-	char reason[160];
+	char why[ARENAD_CENSUS_KMOD + 1][160];	/* and why one failed */
+	char reason[200];
 };
 
 static __u64 now_usec(void)
@@ -107,18 +108,20 @@ static int check_method(struct census *c, struct arenad_census_bpf *skel, __u64 
 	r = run_census(skel, bits, SELFTEST_PAGES, m, &req);
 	log_debug("census self-test (%s): ret %d, kernel address 0x%llx, %u present of %u probed",
 		  method_name(m), r, (unsigned long long)req.kern_vm_start, req.present, req.probed);
-	if (r) {
-		snprintf(c->reason, sizeof(c->reason), "%s census self-test failed: %s",
-			 method_name(m), strerror(-r));
-		return r;
-	}
-	if (bits[0] != want[0]) {
-		snprintf(c->reason, sizeof(c->reason),
-			 "%s census self-test: found pages 0x%016llx, expected 0x%016llx",
-			 method_name(m), (unsigned long long)bits[0], (unsigned long long)want[0]);
-		return -EPROTO;
-	}
-	return 0;
+	if (r == -EOPNOTSUPP && m == ARENAD_CENSUS_KMOD)
+		snprintf(c->why[m], sizeof(c->why[m]), "kernel module arenad_kfuncs is not loaded");
+	else if (r == -EOPNOTSUPP && m == ARENAD_CENSUS_RT)
+		snprintf(c->why[m], sizeof(c->why[m]), "this kernel's arena has no free-range tree");
+	else if (r)
+		snprintf(c->why[m], sizeof(c->why[m]), "self-test failed: %s", strerror(-r));
+	else if (bits[0] != want[0])
+		snprintf(c->why[m], sizeof(c->why[m]),
+			 "self-test found pages 0x%016llx, expected 0x%016llx",
+			 (unsigned long long)bits[0], (unsigned long long)want[0]);
+	else
+		return 0;
+	snprintf(c->reason, sizeof(c->reason), "%s census: %s", method_name(m), c->why[m]);
+	return r ?: -EPROTO;
 }
 
 static enum arenad_census_method selftest(struct census *c)
@@ -175,6 +178,9 @@ static enum arenad_census_method selftest(struct census *c)
 	c->passed[ARENAD_CENSUS_FULL] = !check_method(c, skel, bits, ARENAD_CENSUS_FULL, &want);
 	c->passed[ARENAD_CENSUS_RT] = !check_method(c, skel, bits, ARENAD_CENSUS_RT, &want);
 	c->passed[ARENAD_CENSUS_KMOD] = !check_method(c, skel, bits, ARENAD_CENSUS_KMOD, &want);
+	for (enum arenad_census_method k = ARENAD_CENSUS_FULL; k <= ARENAD_CENSUS_KMOD; k++)
+		if (!c->passed[k])
+			log_info("census: %s method not used: %s", method_name(k), c->why[k]);
 	if (c->passed[ARENAD_CENSUS_KMOD])
 		m = ARENAD_CENSUS_KMOD;
 	else if (c->passed[ARENAD_CENSUS_RT])
@@ -257,6 +263,16 @@ int census_method_by_name(const struct census *c, const char *name)
 		if (!strcmp(name, method_name(m)))
 			return c->method && c->passed[m] ? (int)m : -EAGAIN;
 	return -EINVAL;
+}
+
+const char *census_why(const struct census *c, const char *name)
+{
+	enum arenad_census_method m;
+
+	for (m = ARENAD_CENSUS_FULL; m <= ARENAD_CENSUS_KMOD; m++)
+		if (!strcmp(name, method_name(m)))
+			return c->method ? c->why[m] : c->reason;
+	return "unknown method";
 }
 
 int census_run(struct census *c, int method, struct census_result *res)

@@ -32,6 +32,9 @@ const char *census_unavailable(const struct census *c);
  * -EAGAIN when it did not pass its self-test. */
 int census_method_by_name(const struct census *c, const char *name);
 
+/* Why the named method is not in use ("" when it is usable). */
+const char *census_why(const struct census *c, const char *name);
+
 /* Run a census with method (0: the default); -EAGAIN when unavailable. */
 int census_run(struct census *c, int method, struct census_result *res);
 

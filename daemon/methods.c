@@ -383,7 +383,8 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 					     "unknown census method '%s' (kmod, rt, full)", name);
 		if (method == -EAGAIN)
 			return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
-					     "census method '%s' did not pass its self-test", name);
+					     "census method '%s' is unavailable: %s", name,
+					     census_why(d->census, name));
 	}
 	r = arenad_scan(d, method, result);
 	if (r == -EAGAIN)

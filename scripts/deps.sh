@@ -31,26 +31,6 @@ bpftool_ok() {
 	[ "$1" -gt 7 ] || { [ "$1" -eq 7 ] && [ "$2" -ge 4 ]; }
 }
 
-missing=()
-for p in "${want_pkgs[@]}"; do
-	have_pkg "$p" || missing+=("$p")
-done
-need_bp=0
-libbpf_ok || need_bp=1
-bpftool_ok || need_bp=1
-# Extra packages a caller asks for (e.g. the VM tests): ARENAD_EXTRA_DEPS="qemu-system-x86 ..."
-for p in ${ARENAD_EXTRA_DEPS:-}; do
-	have_pkg "$p" || missing+=("$p")
-done
-
-[ ${#missing[@]} -eq 0 ] && [ $need_bp -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-	log "missing: ${missing[*]} ${need_bp:+libbpf>=1.4/bpftool>=7.4}; run as root to install"
-	exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
 . /etc/os-release
 codename=${VERSION_CODENAME:-}
 
@@ -71,6 +51,36 @@ main_uri() {
 		sed -E 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\2/' | head -n1
 	return 0
 }
+
+# --print-mirror: the mirror URI, for tools that bootstrap a Debian tree.
+if [ "${1:-}" = --print-mirror ]; then
+	uri=$(set +o pipefail; main_uri | head -n1)
+	[ -n "$uri" ] || { log "cannot find this machine's Debian mirror in /etc/apt"; exit 1; }
+	echo "$uri"
+	exit 0
+fi
+
+missing=()
+for p in "${want_pkgs[@]}"; do
+	have_pkg "$p" || missing+=("$p")
+done
+need_bp=0
+libbpf_ok || need_bp=1
+bpftool_ok || need_bp=1
+# Extra packages a caller asks for (e.g. the VM tests): ARENAD_EXTRA_DEPS="qemu-system-x86 ..."
+for p in ${ARENAD_EXTRA_DEPS:-}; do
+	have_pkg "$p" || missing+=("$p")
+done
+
+[ ${#missing[@]} -eq 0 ] && [ $need_bp -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	log "missing: ${missing[*]} ${need_bp:+libbpf>=1.4/bpftool>=7.4}; run as root to install"
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
 
 bp_suite=
 if [ $need_bp -eq 1 ] && [ "$codename" = bookworm ]; then

@@ -32,9 +32,11 @@ test-build: all examples $(UNIT_BINS) $(HELPER_BINS)
 PROVE		?= prove
 PROVE_FLAGS	?=
 
+# The VM tests (tests/vm/) boot Debian's 6.12 kernel under QEMU: one for
+# the kernel module, one with systemd as PID 1. `make test` runs them too.
 test: deps
 	@$(MAKE) --no-print-directory test-build
-	$(PROVE) $(PROVE_FLAGS) $(UNIT_BINS) tests/integration/*.t
+	$(PROVE) $(PROVE_FLAGS) $(UNIT_BINS) tests/integration/*.t tests/vm/*.t
 
 test-unit: $(UNIT_BINS)
 	$(PROVE) $(PROVE_FLAGS) $(UNIT_BINS)
@@ -42,4 +44,8 @@ test-unit: $(UNIT_BINS)
 test-integration: test-build
 	$(PROVE) $(PROVE_FLAGS) tests/integration/*.t
 
-.PHONY: test-build
+test-vm: deps
+	@$(MAKE) --no-print-directory test-build
+	$(PROVE) $(PROVE_FLAGS) tests/vm/*.t
+
+.PHONY: test-build test-vm

@@ -1,0 +1,72 @@
+#!/bin/sh
+# Runs inside the systemd VM (tests/vm/test-systemd.sh) as a oneshot unit,
+# with systemd as PID 1: arenad installed by `make install`, started and
+# hardened by its own unit files. TAP on the serial console.
+n=0
+fail=0
+t() {
+	n=$((n + 1))
+	if eval "$2"; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		fail=$((fail + 1))
+	fi
+}
+C=arenactl-client
+as() { u=$1; shift; runuser -u "$u" -- "$@"; }
+
+echo "VMTEST-BEGIN systemd $(systemctl --version | head -n1)"
+t "sysusers created the arenad group" "getent group arenad >/dev/null"
+useradd -M -G arenad tester
+useradd -M stranger
+
+t "systemctl start arenad" "systemctl start arenad"
+t "systemctl is-active arenad" "[ \"\$(systemctl is-active arenad)\" = active ]"
+t "pins in /sys/fs/bpf/arenad" "[ -e /sys/fs/bpf/arenad/arena ] && [ -e /sys/fs/bpf/arenad/alloc_prog ]"
+t "socket /run/arenad/arenad.sock owned by group arenad, mode 0660" \
+	"[ \"\$(stat -c '%G %a' /run/arenad/arenad.sock)\" = 'arenad 660' ]"
+t "arenactl-client query as root" "$C query | grep -q '^used'"
+t "arenactl-client query as a member of the arenad group" "as tester $C query | grep -q '^used'"
+t "a user outside the group cannot connect" "! as stranger $C query 2>/dev/null"
+t "an unprivileged member's alloc is denied" "as tester $C alloc 1 2>&1 | grep -q 'permission denied'"
+t "the census works under the hardened unit" "$C --json version | tr -d ' \n' | grep -q '\"census_method\":\"[a-z]*\"'"
+t "STATUS= reaches systemd" "systemctl show -p StatusText arenad | grep -q 'pages in use'"
+t "logs reach the journal with priorities (info shown at -p info)" \
+	"journalctl -b -u arenad -p info --no-pager | grep -q 'listening on'"
+t "and not at -p warning" "! journalctl -b -u arenad -p warning --no-pager | grep -q 'listening on'"
+
+A=$($C alloc 3 --owner vm --name keep | cut -d' ' -f1)
+t "alloc as root" "[ -n \"$A\" ]"
+t "write bytes into the allocation" "arena_mem /sys/fs/bpf/arenad write $A survives-restart"
+before=$($C --json ranges | tr -d ' \n')
+t "systemctl restart arenad" "systemctl restart arenad && [ \"\$(systemctl is-active arenad)\" = active ]"
+t "ranges survive the restart" "[ \"\$($C --json ranges | tr -d ' \n')\" = '$before' ]"
+t "the named allocation survives" "$C lookup keep | grep -q '$A'"
+t "bytes survive the restart" \
+	"[ \"\$(arena_mem /sys/fs/bpf/arenad read $A 15)\" = \"\$(printf survives-restart | head -c 15 | od -An -tx1 | tr -d ' \n')\" ]"
+
+t "an external loader reuses the pinned arena" \
+	"shared-counter --socket /run/arenad/arenad.sock --bumps 3 | grep -q ': 3 (through the mmap: 3)'"
+t "a second one shares its counter" \
+	"shared-counter --socket /run/arenad/arenad.sock --bumps 2 | grep -q ': 5 (through the mmap: 5)'"
+
+# Socket activation: only the socket unit running, the first client
+# starts the service.
+systemctl stop arenad.service arenad.socket
+t "service stopped" "[ \"\$(systemctl is-active arenad.service)\" != active ]"
+t "systemctl start arenad.socket" "systemctl start arenad.socket"
+t "the service is not running yet" "[ \"\$(systemctl is-active arenad.service)\" != active ]"
+t "the first query starts it" "$C query | grep -q '^used'"
+t "and it is active" "[ \"\$(systemctl is-active arenad.service)\" = active ]"
+t "started by the socket, it still has the data" "$C lookup keep | grep -q '$A'"
+
+t "systemctl stop arenad" "systemctl stop arenad.service arenad.socket"
+t "pins stay after stop" "[ -e /sys/fs/bpf/arenad/arena ]"
+t "no failed units" "[ -z \"\$(systemctl --failed --no-legend | grep arenad)\" ]"
+if [ $fail -ne 0 ]; then
+	journalctl -b -u arenad --no-pager | tail -n 30 | sed 's/^/# /'
+fi
+echo "1..$n"
+echo "$((n - fail)) passed, $fail failed"
+[ $fail -eq 0 ] && echo "VMTEST-RESULT: PASS" || echo "VMTEST-RESULT: FAIL"

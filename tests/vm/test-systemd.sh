@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# `systemctl start arenad` in a real systemd: these machines do not run
+# systemd as PID 1, so boot a minimal Debian 12 root file system (built
+# with debootstrap once and cached) as the initramfs of Debian's 6.12
+# kernel under QEMU, with arenad installed by `make install`, and run
+# tests/vm/systemd-guest.sh there as a oneshot unit.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. tests/vm/vm.sh
+
+vm_deps "debootstrap"
+vm_kernel
+
+base=$VM_CACHE/rootfs-bookworm-systemd.tar
+if [ ! -s "$base" ]; then
+	mirror=$(bash scripts/deps.sh --print-mirror)
+	tmp=$(mktemp -d)
+	vm_log "building the Debian 12 root file system (cached in $base)"
+	debootstrap --variant=minbase \
+		--include=systemd,systemd-sysv,dbus,libelf1,zlib1g,libjson-c5,libsystemd0,util-linux,procps \
+		bookworm "$tmp/root" "$mirror" >"$tmp/debootstrap.log" 2>&1 ||
+		{ tail -n 20 "$tmp/debootstrap.log"; rm -rf "$tmp"; exit 1; }
+	# Documentation and package lists are dead weight in a RAM root.
+	rm -rf "$tmp/root"/usr/share/{doc,man,info,locale} "$tmp/root"/var/cache/apt/* \
+		"$tmp/root"/var/lib/apt/lists/*
+	tar -C "$tmp/root" -cf "$base.tmp" . && mv "$base.tmp" "$base"
+	rm -rf "$tmp"
+fi
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+tar -C "$root" -xf "$base"
+
+make -s install DESTDIR="$root" PREFIX=/usr >/dev/null
+install -m 0755 build/tests/arena_mem "$root/usr/local/bin/arena_mem"
+install -m 0755 build/examples/shared-counter "$root/usr/local/bin/shared-counter"
+install -m 0755 tests/vm/systemd-guest.sh "$root/usr/local/sbin/vmtest"
+
+# The test runs as a oneshot unit once the system is up, prints to the
+# serial console and powers off.
+cat >"$root/etc/systemd/system/vmtest.service" <<'UNIT'
+[Unit]
+Description=arenad VM test
+After=multi-user.target
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/vmtest
+ExecStopPost=/bin/systemctl poweroff --no-block
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/ttyS0
+[Install]
+WantedBy=multi-user.target
+UNIT
+mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
+ln -sf ../vmtest.service "$root/etc/systemd/system/multi-user.target.wants/vmtest.service"
+# Nothing else may write to the console, nor wait for hardware it lacks.
+for u in serial-getty@ttyS0.service getty@tty1.service systemd-timesyncd.service \
+	 apt-daily.timer apt-daily-upgrade.timer; do
+	ln -sf /dev/null "$root/etc/systemd/system/$u"
+done
+echo arenad-vm >"$root/etc/hostname"
+ln -sf /lib/systemd/systemd "$root/init"
+
+out=build/vm
+mkdir -p "$out"
+vm_log "packing the root file system"
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out/systemd-initrd.gz"
+VM_APPEND="systemd.show_status=0 rd.udev.log_level=3 systemd.log_level=warning" \
+	vm_boot "$out/systemd-initrd.gz" "$out/systemd.log" 420 2048
