@@ -73,21 +73,31 @@ struct probe_ctx {
 	__u32 present;
 };
 
+/* Set the page's bit; false when the bitmap cannot hold it. */
+static bool mark_present(__u32 pgoff)
+{
+	__u32 idx = pgoff / 64;
+	__u64 *word = bpf_map_lookup_elem(&census_bits, &idx);
+
+	if (!word)
+		return false;
+	/* Each page is looked at once per census: a plain OR is enough. */
+	*word |= 1ULL << (pgoff % 64);
+	return true;
+}
+
 static long probe_page(__u64 i, struct probe_ctx *c)
 {
-	__u32 pgoff = c->from + (__u32)i, idx = pgoff / 64;
-	__u64 *word, v;
+	__u32 pgoff = c->from + (__u32)i;
+	__u64 v;
 
 	/* The kernel maps a page at kern_vm_start + the low 32 bits of its
 	 * user address, wrapping inside the 4 GiB window. */
 	if (bpf_probe_read_kernel(&v, sizeof(v),
 				  (void *)(c->kstart + (__u32)(c->ubase + (pgoff << ARENAD_PAGE_SHIFT)))))
 		return 0;
-	word = bpf_map_lookup_elem(&census_bits, &idx);
-	if (!word)
+	if (!mark_present(pgoff))
 		return 1;
-	/* Each page is probed once per census: a plain OR is enough. */
-	*word |= 1ULL << (pgoff % 64);
 	c->present++;
 	return 0;
 }
@@ -211,8 +221,7 @@ struct kmod_ctx {
 
 static long kmod_page(__u64 i, struct kmod_ctx *c)
 {
-	__u32 pgoff = i, idx = pgoff / 64;
-	__u64 *word;
+	__u32 pgoff = i;
 	int r;
 
 	r = arenad_kf_page_present(&arena, pgoff);
@@ -222,10 +231,8 @@ static long kmod_page(__u64 i, struct kmod_ctx *c)
 	}
 	if (!r)
 		return 0;
-	word = bpf_map_lookup_elem(&census_bits, &idx);
-	if (!word)
+	if (!mark_present(pgoff))
 		return 1;
-	*word |= 1ULL << (pgoff % 64);
 	c->present++;
 	return 0;
 }

@@ -28,6 +28,22 @@ static json_object *param(json_object *params, const char *key)
 	return NULL;
 }
 
+/*
+ * Fetch a parameter: 1 with *v set when present, 0 when absent and
+ * optional, -1 (err set) when absent and required. A JSON null counts as
+ * absent.
+ */
+static int get_param(json_object *params, const char *key, bool required,
+		     json_object **v, struct rpc_error *err)
+{
+	*v = param(params, key);
+	if (*v)
+		return 1;
+	if (required)
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS, "missing parameter '%s'", key);
+	return 0;
+}
+
 int rpc_params_only(json_object *params, const char *const *keys,
 		    struct rpc_error *err)
 {
@@ -49,15 +65,13 @@ int rpc_params_only(json_object *params, const char *const *keys,
 int rpc_param_u32(json_object *params, const char *key, bool required,
 		  __u32 min, __u32 max, __u32 *out, struct rpc_error *err)
 {
-	json_object *v = param(params, key);
+	json_object *v;
 	int64_t n;
+	int r;
 
-	if (!v) {
-		if (required)
-			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
-					     "missing parameter '%s'", key);
-		return 0;
-	}
+	r = get_param(params, key, required, &v, err);
+	if (r <= 0)
+		return r;
 	/* json-c saturates out-of-range numbers to INT64_MAX/MIN, which the
 	 * range check below rejects as well. */
 	if (!json_object_is_type(v, json_type_int))
@@ -75,16 +89,14 @@ int rpc_param_u32(json_object *params, const char *key, bool required,
 int rpc_param_str(json_object *params, const char *key, bool required,
 		  size_t maxlen, const char **out, struct rpc_error *err)
 {
-	json_object *v = param(params, key);
+	json_object *v;
 	const char *s;
 	size_t i, len;
+	int r;
 
-	if (!v) {
-		if (required)
-			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
-					     "missing parameter '%s'", key);
-		return 0;
-	}
+	r = get_param(params, key, required, &v, err);
+	if (r <= 0)
+		return r;
 	if (!json_object_is_type(v, json_type_string))
 		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
 				     "parameter '%s' must be a string", key);
@@ -105,17 +117,15 @@ int rpc_param_str(json_object *params, const char *key, bool required,
 int rpc_param_addr(json_object *params, const char *key, bool required,
 		   __u64 *out, struct rpc_error *err)
 {
-	json_object *v = param(params, key);
+	json_object *v;
 	unsigned long long a;
 	const char *s;
 	char *end;
+	int r;
 
-	if (!v) {
-		if (required)
-			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
-					     "missing parameter '%s'", key);
-		return 0;
-	}
+	r = get_param(params, key, required, &v, err);
+	if (r <= 0)
+		return r;
 	if (!json_object_is_type(v, json_type_string))
 		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
 				     "parameter '%s' must be a \"0x...\" hex string", key);

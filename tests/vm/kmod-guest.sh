@@ -3,17 +3,7 @@
 # its kfuncs for the census and agrees with the module-free census, an XDP
 # program binds through the kfunc, bad input is refused, and the module
 # unloads once nothing uses it. TAP on the serial console.
-n=0
-fail=0
-t() {
-	n=$((n + 1))
-	if eval "$2"; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1"
-		fail=$((fail + 1))
-	fi
-}
+. /usr/local/lib/guest-tap.sh
 json() { tr -d ' \n'; }
 field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
 
@@ -80,6 +70,4 @@ t "module unloads when nothing uses it" "! grep -q '^arenad_kfuncs ' /sys/module
 t "and is gone" "! grep -q '^arenad_kfuncs ' /proc/modules"
 
 sed 's/^/# arenad: /' /tmp/arenad.log
-echo "1..$n"
-echo "$((n - fail)) passed, $fail failed"
-[ $fail -eq 0 ]
+tap_done

@@ -2,17 +2,7 @@
 # Runs inside the systemd VM (tests/vm/test-systemd.sh) as a oneshot unit,
 # with systemd as PID 1: arenad installed by `make install`, started and
 # hardened by its own unit files. TAP on the serial console.
-n=0
-fail=0
-t() {
-	n=$((n + 1))
-	if eval "$2"; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1"
-		fail=$((fail + 1))
-	fi
-}
+. /usr/local/lib/guest-tap.sh
 C=arenactl-client
 as() { u=$1; shift; runuser -u "$u" -- "$@"; }
 
@@ -67,6 +57,4 @@ t "no failed units" "[ -z \"\$(systemctl --failed --no-legend | grep arenad)\" ]
 if [ $fail -ne 0 ]; then
 	journalctl -b -u arenad --no-pager | tail -n 30 | sed 's/^/# /'
 fi
-echo "1..$n"
-echo "$((n - fail)) passed, $fail failed"
-[ $fail -eq 0 ] && echo "VMTEST-RESULT: PASS" || echo "VMTEST-RESULT: FAIL"
+if tap_done; then echo "VMTEST-RESULT: PASS"; else echo "VMTEST-RESULT: FAIL"; fi

@@ -29,6 +29,7 @@ for b in build/arenad build/arenactl-client build/tests/arena_mem build/tests/ro
 	vm_install_elf "$stage" "$b" "usr/bin/$(basename "$b")"
 done
 install -m 0755 tests/vm/kmod-guest.sh "$stage/test.sh"
+install -D -m 0644 tests/vm/guest-tap.sh "$stage/usr/local/lib/guest-tap.sh"
 
 out=build/vm
 mkdir -p "$out"

@@ -39,7 +39,7 @@ vm_pick_kernel() {
 vm_kernel() {
 	local v dir debs
 	# A complete unpacked tree from an earlier run wins: no network needed.
-	dir=$(ls -d "$VM_CACHE"/kernel-6.12.*/.complete 2>/dev/null | sort -rV | head -n1)
+	dir=$(ls -d "$VM_CACHE"/kernel-6.12.*/.complete 2>/dev/null | sort -rV | head -n1 || true)
 	if [ -n "$dir" ]; then
 		dir=${dir%/.complete}
 		v=${dir##*/kernel-}
