@@ -103,6 +103,13 @@ with at.Fixture(t, pages=256) as fx:
     rc, out, err = at.Fixture.ctl(fx, "bogus")
     t.ok(rc == 2 and "unknown command" in err, "unknown client command")
 
+# Creation options are recorded in the arena's identity and reported.
+with at.Fixture(t, pages=32, args=["--numa-node", "0", "--segv-on-fault"]) as fx:
+    st = fx.result("stats")
+    t.eq((st["numa_node"], st["segv_on_fault"], st["pages_total"]), (0, True, 32),
+         "--numa-node and --segv-on-fault are applied and reported")
+    t.ok("result" in fx.rpc("alloc", {"pages": 2}), "allocation on NUMA node 0 works")
+
 # A client with no daemon says so.
 r = __import__("subprocess").run([at.CLIENT, "--socket", "/nonexistent/arenad.sock", "query"],
                                  capture_output=True, text=True)

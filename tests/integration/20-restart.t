@@ -20,6 +20,13 @@ def snapshot(fx):
     return st, fx.result("ranges"), {n: fx.result("lookup", {"name": n}) for n in ("a", "b", "c")}
 
 
+def prog_id_of(path):
+    import json
+    import subprocess
+    r = subprocess.run(["bpftool", "-j", "prog", "show", "pinned", path], capture_output=True, text=True)
+    return json.loads(r.stdout).get("id") if r.returncode == 0 else None
+
+
 def tail_addr(a):
     """Near the end of the allocation's last page."""
     return int(a["addr"], 16) + a["pages"] * 4096 - 16
@@ -46,6 +53,8 @@ with at.Fixture(t, pages=128) as fx:
         fx.helper("arena_mem", fx.pin_dir, "write", hex(tail_addr(a)), "tail-" + name)
     before = snapshot(fx)
     map_id = before[0]["map_id"]
+    prog_path = os.path.join(fx.pin_dir, "alloc_prog")
+    prog_id = prog_id_of(prog_path)
 
     for sig in (signal.SIGTERM, signal.SIGKILL):
         sname = signal.Signals(sig).name
@@ -62,6 +71,11 @@ with at.Fixture(t, pages=128) as fx:
             t.eq(read(fx, hex(tail_addr(a)), 6), ("tail-" + name).encode().hex(),
                  "bytes in the last page of %s survive %s" % (name, sname))
         t.eq(after[0]["map_id"], map_id, "same arena map after %s" % sname)
+        new_id = prog_id_of(prog_path)
+        t.ok(new_id is not None and new_id != prog_id,
+             "the new start's allocator replaced the pinned one (%s -> %s)" % (prog_id, new_id))
+        t.ok(not os.path.exists(prog_path + "_new"), "no half-done pin replacement left behind")
+        prog_id = new_id
 
     # The allocator still works after adoption, and allocates around the
     # adopted ranges.
