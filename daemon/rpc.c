@@ -29,19 +29,25 @@ static json_object *param(json_object *params, const char *key)
 }
 
 /*
- * Fetch a parameter: 1 with *v set when present, 0 when absent and
- * optional, -1 (err set) when absent and required. A JSON null counts as
- * absent.
+ * Fetch a parameter of JSON type `type` (described as `what` in errors):
+ * 1 with *v set when present, 0 when absent and optional, -1 (err set)
+ * when absent and required or of another type. A JSON null is absent.
  */
 static int get_param(json_object *params, const char *key, bool required,
-		     json_object **v, struct rpc_error *err)
+		     enum json_type type, const char *what, json_object **v,
+		     struct rpc_error *err)
 {
 	*v = param(params, key);
-	if (*v)
-		return 1;
-	if (required)
-		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS, "missing parameter '%s'", key);
-	return 0;
+	if (!*v) {
+		if (required)
+			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+					     "missing parameter '%s'", key);
+		return 0;
+	}
+	if (!json_object_is_type(*v, type))
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "parameter '%s' must be %s", key, what);
+	return 1;
 }
 
 int rpc_params_only(json_object *params, const char *const *keys,
@@ -69,14 +75,11 @@ int rpc_param_u32(json_object *params, const char *key, bool required,
 	int64_t n;
 	int r;
 
-	r = get_param(params, key, required, &v, err);
+	r = get_param(params, key, required, json_type_int, "an integer", &v, err);
 	if (r <= 0)
 		return r;
 	/* json-c saturates out-of-range numbers to INT64_MAX/MIN, which the
 	 * range check below rejects as well. */
-	if (!json_object_is_type(v, json_type_int))
-		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
-				     "parameter '%s' must be an integer", key);
 	n = json_object_get_int64(v);
 	if (n < (int64_t)min || n > (int64_t)max)
 		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
@@ -94,12 +97,9 @@ int rpc_param_str(json_object *params, const char *key, bool required,
 	size_t i, len;
 	int r;
 
-	r = get_param(params, key, required, &v, err);
+	r = get_param(params, key, required, json_type_string, "a string", &v, err);
 	if (r <= 0)
 		return r;
-	if (!json_object_is_type(v, json_type_string))
-		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
-				     "parameter '%s' must be a string", key);
 	s = json_object_get_string(v);
 	len = json_object_get_string_len(v);
 	if (!len || len > maxlen)
@@ -123,12 +123,9 @@ int rpc_param_addr(json_object *params, const char *key, bool required,
 	char *end;
 	int r;
 
-	r = get_param(params, key, required, &v, err);
+	r = get_param(params, key, required, json_type_string, "a \"0x...\" hex string", &v, err);
 	if (r <= 0)
 		return r;
-	if (!json_object_is_type(v, json_type_string))
-		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
-				     "parameter '%s' must be a \"0x...\" hex string", key);
 	s = json_object_get_string(v);
 	if (strncmp(s, "0x", 2) && strncmp(s, "0X", 2))
 		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
@@ -139,20 +136,6 @@ int rpc_param_addr(json_object *params, const char *key, bool required,
 		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
 				     "parameter '%s' is not a valid address: '%s'", key, s);
 	*out = a;
-	return 0;
-}
-
-int rpc_param_bool(json_object *params, const char *key, bool *out,
-		   struct rpc_error *err)
-{
-	json_object *v = param(params, key);
-
-	if (!v)
-		return 0;
-	if (!json_object_is_type(v, json_type_boolean))
-		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
-				     "parameter '%s' must be true or false", key);
-	*out = json_object_get_boolean(v);
 	return 0;
 }
 

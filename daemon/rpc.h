@@ -60,8 +60,6 @@ int rpc_param_str(json_object *params, const char *key, bool required,
 		  size_t maxlen, const char **out, struct rpc_error *err);
 int rpc_param_addr(json_object *params, const char *key, bool required,
 		   __u64 *out, struct rpc_error *err);
-int rpc_param_bool(json_object *params, const char *key, bool *out,
-		   struct rpc_error *err);
 /* Refuse keys that are not in the NULL-terminated list. */
 int rpc_params_only(json_object *params, const char *const *keys,
 		    struct rpc_error *err);
