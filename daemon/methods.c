@@ -13,6 +13,7 @@
 #include "census.h"
 #include "daemon.h"
 #include "log.h"
+#include "server.h"
 #include "util.h"
 #include "version.h"
 
@@ -166,6 +167,7 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 			       json_object_new_boolean(st.map_flags & ARENAD_F_SEGV_ON_FAULT));
 	json_object_object_add(r, "numa_node", json_object_new_int(st.numa_node));
 	add_u64(r, "uptime_s", (now_usec(CLOCK_MONOTONIC) - d->start_usec) / 1000000);
+	add_u64(r, "clients", server_clients(d->server));
 	add_u64(r, "created_s", st.created_ns / 1000000000ULL);
 	census_json(d, r);
 	if (d->last_scan.valid) {

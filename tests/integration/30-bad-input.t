@@ -123,8 +123,10 @@ with at.Fixture(t, pages=64) as fx:
     partial = fx.client()
     partial.send_raw(b'{"jsonrpc":"2.0","id":1,"meth')     # half a request, then silence
     c = fx.client(timeout=5)
-    t.eq(c.call("stats").get("result", {}).get("pages_allocated"), 4,
+    st = c.call("stats").get("result", {})
+    t.eq(st.get("pages_allocated"), 4,
          "requests are answered while a silent and a half-sent client wait")
+    t.eq(st.get("clients"), 3, "stats counts the three open connections")
     c.close()
     # Disconnecting mid-request.
     partial.close()
