@@ -50,6 +50,8 @@ static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	else if (d->last_scan.pages_unaccounted || d->last_scan.pages_missing)
 		log_notice("census: %u pages present but not in the ledger, %u ledger pages missing",
 			   d->last_scan.pages_unaccounted, d->last_scan.pages_missing);
+	/* Allocations made outside the socket show up here too. */
+	arenad_notify_status(d);
 	sd_event_source_set_time(s, usec + (uint64_t)d->cfg->census_interval_s * 1000000);
 	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;
