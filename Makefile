@@ -1,17 +1,18 @@
 # arenad — top-level Makefile
 #
-#   make            build build/arenad and build/arenactl-client
+#   make            build/arenad, build/arenactl-client, build/libarenad.{a,so}
 #   make run        install missing deps, build, run arenad in the foreground
 #   make test       install missing deps, build, run every test (TAP via prove)
+#                   (parts: test-unit, test-integration, test-vm)
+#   make examples   the external-loader examples, into build/examples/
 #   make bench      benchmarks (figures, not pass/fail)
-#   make install    DESTDIR=, PREFIX= (default /usr/local)
+#   make install    DESTDIR=, PREFIX= (default /usr/local); make uninstall
 #   make clean
 #
 # Generated files (vmlinux.h, BPF objects, skeletons) live in build/.
 
 CC		?= gcc
 CLANG		?= clang-19
-LLVM_STRIP	?= llvm-strip-19
 BPFTOOL		?= bpftool
 PKG_CONFIG	?= pkg-config
 PREFIX		?= /usr/local
