@@ -38,18 +38,31 @@ def populate(fx, ranges, pages_each):
     c.close()
 
 
+def same(a, b):
+    keys = ("pages_present", "pages_ledger", "unaccounted", "missing")
+    return all(a[k] == b[k] for k in keys)
+
+
 rows = []
+bad = 0
 for size_name, pages in (("256 MiB", 1 << 16), ("1 GiB", 1 << 18), ("4 GiB", 1 << 20)):
-    for label, ranges, each in (("few", 8, 16), ("many", 4096, 4)):
+    for label, ranges, each in (("few", 8, 16), ("many", 4096, 4), ("lots", 32768, 1)):
         with at.Fixture(Quiet(), pages=pages) as fx:
             populate(fx, ranges, each)
             rt, last = median_us(fx, "rt")
-            full, _ = median_us(fx, "full")
+            full, last_full = median_us(fx, "full")
+            # A fast census is worth nothing if it is wrong: both methods
+            # must agree, and see exactly what was allocated.
+            if last["method"] != "rt" or not same(last, last_full) or \
+                    last["pages_present"] != ranges * each:
+                print("bench: %s %s: rt and full disagree" % (size_name, label), file=sys.stderr)
+                bad += 1
             rows.append((size_name, label, ranges, ranges * each, last["pages_probed"], rt, full))
 
 print("census time, median of %d runs (duration_us reported by the daemon)" % REPEAT)
-print("%-8s %-5s %7s %9s %9s %10s %11s %8s" % ("arena", "load", "ranges", "pages", "probed", "rt ms",
-                                              "full ms", "speedup"))
+print("%-8s %-5s %7s %9s %9s %10s %11s %9s" % ("arena", "load", "ranges", "pages", "probed", "rt ms",
+                                              "full ms", "full/rt"))
 for size, label, ranges, pages, probed, rt, full in rows:
-    print("%-8s %-5s %7d %9d %9d %10.2f %11.2f %7.1fx" % (size, label, ranges, pages, probed,
+    print("%-8s %-5s %7d %9d %9d %10.3f %11.2f %8.1fx" % (size, label, ranges, pages, probed,
                                                        rt / 1000, full / 1000, full / max(rt, 1)))
+sys.exit(1 if bad else 0)

@@ -42,15 +42,21 @@ struct {
 	__type(value, struct arenad_census_run);
 } census_runs SEC(".maps");
 
+#ifndef EAGAIN
+#define EAGAIN	11	/* the tree changed during the walk */
+#endif
+
 /* The guard before the arena in its kernel VM area (GUARD_SZ / 2). */
 #define KERN_VM_GUARD	(32 * 1024)
 
 /*
  * The verifier forbids arithmetic on a map pointer, and struct bpf_arena
  * embeds the map, so &arena is turned into a plain scalar first. An empty
- * asm does not do it (the verifier tracks the register through it); a
- * copy through bpf_probe_read_kernel does: what a helper writes to the
- * stack is just bytes. Needs CAP_PERFMON, which the census needs anyway.
+ * asm does not do it: it emits no instruction, the register keeps its
+ * map_ptr type, and 6.18 rejects the load with "R3 pointer arithmetic on
+ * map_ptr prohibited". A copy through bpf_probe_read_kernel does: what a
+ * helper writes to the stack is just bytes. Needs CAP_PERFMON, which the
+ * census needs anyway.
  */
 static __always_inline __u64 arena_kaddr(void)
 {
@@ -111,13 +117,20 @@ static __u32 probe_range(__u64 kstart, __u32 ubase, __u32 from, __u32 to)
 	return c.present;
 }
 
-/* In-order walk of the range tree, recording the gaps between free ranges. */
+/*
+ * In-order walk of the range tree, recording the gaps between free ranges.
+ * The walk takes no lock (a BPF program cannot take arena->spinlock), so it
+ * runs twice: the second pass ("verify") compares each gap with the first
+ * pass's instead of recording it. A tree that changes during the walk, or a
+ * node that is freed and reused while we read it, shows up as a mismatch.
+ */
 struct walk_ctx {
 	__u64 node;		/* current rb_node (== struct range_node *) */
 	__u32 cursor;		/* first page not yet covered */
 	__u32 npages;
 	__u32 nruns;
 	__s32 err;
+	bool verify;
 };
 
 static long emit_run(struct walk_ctx *w, __u32 start, __u32 end)
@@ -132,8 +145,15 @@ static long emit_run(struct walk_ctx *w, __u32 start, __u32 end)
 		w->err = -E2BIG;
 		return 1;
 	}
-	r->start = start;
-	r->end = end;
+	if (w->verify) {
+		if (r->start != start || r->end != end) {
+			w->err = -EAGAIN;
+			return 1;
+		}
+	} else {
+		r->start = start;
+		r->end = end;
+	}
 	w->nruns++;
 	return 0;
 }
@@ -148,15 +168,27 @@ static __u64 rb_parent(__u64 node)
 
 static long walk_step(__u64 i, struct walk_ctx *w)
 {
+	__u32 off_start = bpf_core_field_offset(struct range_node, rn_start);
+	__u32 off_last = bpf_core_field_offset(struct range_node, rn_last);
 	__u32 start = 0, last = 0;
-	__u64 n = w->node, next = 0, p;
+	__u64 n = w->node, next = 0, p, pair = 0;
+	long e;
 
 	if (!n)
 		return 1;
-	if (bpf_probe_read_kernel(&start, sizeof(start),
-				  (void *)(n + bpf_core_field_offset(struct range_node, rn_start))) ||
-	    bpf_probe_read_kernel(&last, sizeof(last),
-				  (void *)(n + bpf_core_field_offset(struct range_node, rn_last)))) {
+	/* rn_start and rn_last sit side by side on 6.12..6.18: one 8-byte
+	 * read with source and destination aligned is a single load in
+	 * copy_from_kernel_nofault(), so the two cannot tear apart. */
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&
+	    off_last == off_start + 4 && !(off_start & 7)) {
+		e = bpf_probe_read_kernel(&pair, sizeof(pair), (void *)(n + off_start));
+		start = (__u32)pair;		/* little-endian: rn_start first */
+		last = pair >> 32;
+	} else {
+		e = bpf_probe_read_kernel(&start, sizeof(start), (void *)(n + off_start)) ?:
+		    bpf_probe_read_kernel(&last, sizeof(last), (void *)(n + off_last));
+	}
+	if (e) {
 		w->err = -EFAULT;
 		return 1;
 	}
@@ -205,6 +237,28 @@ static long walk_step(__u64 i, struct walk_ctx *w)
 	}
 	w->err = -ELOOP;
 	return 1;
+}
+
+/*
+ * One pass over the tree; in the verify pass, *nruns is the first pass's
+ * count and must come out the same.
+ */
+static __always_inline int walk_tree(__u64 root, __u32 npages, bool verify, __u32 *nruns)
+{
+	struct walk_ctx w = { .npages = npages, .verify = verify };
+
+	/* it_root is an rb_root_cached: rb_leftmost is the first free range. */
+	if (read_ptr(&w.node, root + bpf_core_field_offset(struct rb_root_cached, rb_leftmost)))
+		return -EFAULT;
+	bpf_loop(ARENAD_CENSUS_MAX_RUNS, walk_step, &w, 0);
+	if (!w.err && w.node)
+		w.err = -E2BIG;		/* more free ranges than we can hold */
+	if (!w.err)
+		emit_run(&w, w.cursor, npages);
+	if (!w.err && verify && w.nruns != *nruns)
+		w.err = -EAGAIN;
+	*nruns = w.nruns;
+	return w.err;
 }
 
 /*
@@ -307,31 +361,25 @@ int arenad_census(struct arenad_census_req *req)
 		req->ret = -EOPNOTSUPP;
 		return 0;
 	}
-	struct walk_ctx w = { .npages = npages };
 	__u64 root = ar + bpf_core_field_offset(struct bpf_arena, rt) +
 		     bpf_core_field_offset(struct range_tree, it_root);
+	__u32 nruns = 0;
+	int err;
 
-	/* it_root is an rb_root_cached: rb_leftmost is the first free range. */
-	if (read_ptr(&w.node, root + bpf_core_field_offset(struct rb_root_cached, rb_leftmost))) {
-		req->ret = -EFAULT;
-		return 0;
-	}
-	bpf_loop(ARENAD_CENSUS_MAX_RUNS, walk_step, &w, 0);
-	if (!w.err && w.node)
-		w.err = -E2BIG;		/* more free ranges than we can hold */
-	if (!w.err)
-		emit_run(&w, w.cursor, npages);
-	if (w.err) {
-		req->ret = w.err;
+	err = walk_tree(root, npages, false, &nruns);
+	if (!err)
+		err = walk_tree(root, npages, true, &nruns);
+	if (err) {
+		req->ret = err;
 		return 0;
 	}
 
-	struct runs_ctx rc = { .kstart = kstart, .ubase = uvs, .nruns = w.nruns };
+	struct runs_ctx rc = { .kstart = kstart, .ubase = uvs, .nruns = nruns };
 
-	bpf_loop(w.nruns, probe_run, &rc, 0);
+	bpf_loop(nruns, probe_run, &rc, 0);
 	req->present = rc.present;
 	req->probed = rc.probed;
-	req->runs = w.nruns;
+	req->runs = nruns;
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 #include "log.h"
 
 #define SELFTEST_PAGES 64
+#define CENSUS_RT_TRIES 3
 
 struct census {
 	struct arenad_census_bpf *skel;
@@ -32,7 +33,7 @@ struct census {
 	enum arenad_census_method method;	/* default; 0: unavailable */
 	bool passed[ARENAD_CENSUS_KMOD + 1];	/* self-test result per method */
 	char why[ARENAD_CENSUS_KMOD + 1][160];	/* and why one failed */
-	char reason[200];
+	char reason[560];
 };
 
 static __u64 now_usec(void)
@@ -116,7 +117,7 @@ static int check_method(struct census *c, struct arenad_census_bpf *skel, __u64 
 		snprintf(c->why[m], sizeof(c->why[m]), "self-test failed: %s", strerror(-r));
 	else if (bits[0] != want[0])
 		snprintf(c->why[m], sizeof(c->why[m]),
-			 "self-test found pages 0x%016llx, expected 0x%016llx",
+			 "self-test found pages 0x%llx, want 0x%llx",
 			 (unsigned long long)bits[0], (unsigned long long)want[0]);
 	else
 		return 0;
@@ -187,6 +188,11 @@ static enum arenad_census_method selftest(struct census *c)
 		m = ARENAD_CENSUS_RT;
 	else if (c->passed[ARENAD_CENSUS_FULL])
 		m = ARENAD_CENSUS_FULL;
+	else	/* every method's reason, not just the last one tried */
+		snprintf(c->reason, sizeof(c->reason),
+			 "no method passed: full: %s; rt: %s; kmod: %s",
+			 c->why[ARENAD_CENSUS_FULL], c->why[ARENAD_CENSUS_RT],
+			 c->why[ARENAD_CENSUS_KMOD]);
 out:
 	if (bits)
 		munmap(bits, len);
@@ -285,7 +291,14 @@ int census_run(struct census *c, int method, struct census_result *res)
 		return -EAGAIN;
 	if (!method)
 		method = c->method;
-	r = run_census(c->skel, c->bits, c->npages, method, &req);
+	/* -EAGAIN (the two walks differ) and -EINVAL (ranges out of order)
+	 * mean that the free-range tree changed during the walk: try again a
+	 * few times before paying for the full probe. */
+	for (int tries = 0; tries < CENSUS_RT_TRIES; tries++) {
+		r = run_census(c->skel, c->bits, c->npages, method, &req);
+		if (r != -EAGAIN && r != -EINVAL)
+			break;
+	}
 	if (r && method != ARENAD_CENSUS_FULL && c->passed[ARENAD_CENSUS_FULL]) {
 		/* The tree changed under the walk, has more free ranges than
 		 * we hold, or the module went away: the full probe is exact. */

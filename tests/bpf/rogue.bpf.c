@@ -14,7 +14,7 @@ ARENAD_ARENA_MAP(arena);
 struct rogue_req {
 	__u64 addr;	/* in: address (0: anywhere for alloc); out: allocated address */
 	__u32 pages;
-	__u32 op;	/* 1 alloc, 2 free */
+	__u32 op;	/* 1 alloc, 2 free, 3 reserve */
 	__s32 ret;
 };
 
@@ -27,9 +27,14 @@ int rogue(struct rogue_req *req)
 		p = bpf_arena_alloc_pages(&arena, p, req->pages, NUMA_NO_NODE, 0);
 		req->addr = (__u64)p;
 		req->ret = p ? 0 : -ENOMEM;
-	} else {
+	} else if (req->op == 2) {
 		bpf_arena_free_pages(&arena, p, req->pages);
 		req->ret = 0;
+	} else if (req->op == 3 && bpf_ksym_exists(bpf_arena_reserve_pages)) {
+		/* Not free, yet not present: the census must still say absent. */
+		req->ret = bpf_arena_reserve_pages(&arena, p, req->pages);
+	} else {
+		req->ret = -EOPNOTSUPP;
 	}
 	return 0;
 }
