@@ -44,9 +44,9 @@ SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 # Keep generated objects and skeletons: they are cheap to keep, slow to redo.
 .SECONDARY:
 
-.PHONY: all deps run test test-unit test-integration bench install install-lib uninstall clean
+.PHONY: all deps run test test-unit test-integration bench install install-lib uninstall clean FORCE
 
-all: $(BUILD)/arenad $(BUILD)/arenactl-client $(BUILD)/libarenad.so
+all: $(BUILD)/arenad $(BUILD)/arenactl-client $(BUILD)/libarenad.so $(BUILD)/arenad.pc
 
 deps:
 	@bash scripts/deps.sh
@@ -87,6 +87,12 @@ $(BUILD)/libarenad.so.$(LIBARENAD_SOVER): $(CLIENT_LIB_OBJS)
 $(BUILD)/libarenad.so: $(BUILD)/libarenad.so.$(LIBARENAD_SOVER)
 	ln -sf $(notdir $<) $@
 
+# The pkg-config file names install paths, so it is made for this PREFIX
+# (LIBDIR, INCDIR) on every run, and rewritten only when that changes.
+$(BUILD)/arenad.pc: client/arenad.pc.in FORCE | $(BUILD)
+	@$(SUBST) $< > $@.tmp && if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+FORCE:
 
 $(BUILD)/arenactl-client: $(CLIENT_OBJS) $(BUILD)/libarenad.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CLIENT)
@@ -130,12 +136,11 @@ install: all install-lib
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/docs
 	$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
 
-install-lib: $(BUILD)/libarenad.a $(BUILD)/libarenad.so
+install-lib: $(BUILD)/libarenad.a $(BUILD)/libarenad.so $(BUILD)/arenad.pc
 	$(INSTALL) -D -m 0644 $(BUILD)/libarenad.a $(DESTDIR)$(LIBDIR)/libarenad.a
 	$(INSTALL) -D -m 0755 $(BUILD)/libarenad.so.$(LIBARENAD_SOVER) $(DESTDIR)$(LIBDIR)/libarenad.so.$(LIBARENAD_SOVER)
 	ln -sf libarenad.so.$(LIBARENAD_SOVER) $(DESTDIR)$(LIBDIR)/libarenad.so
-	$(INSTALL) -d $(DESTDIR)$(LIBDIR)/pkgconfig
-	$(SUBST) client/arenad.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc
+	$(INSTALL) -D -m 0644 $(BUILD)/arenad.pc $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc
 	$(INSTALL) -D -m 0644 bpf/arenad_ledger.bpf.h $(DESTDIR)$(INCDIR)/arenad/arenad_ledger.bpf.h
 	$(INSTALL) -D -m 0644 client/arenad.h $(DESTDIR)$(INCDIR)/arenad/arenad.h
 	$(INSTALL) -D -m 0644 client/arenad_proto.h $(DESTDIR)$(INCDIR)/arenad/arenad_proto.h

@@ -68,14 +68,22 @@ extern int arenad_kf_count_present(void *map, __u32 pgoff, __u32 count) __ksym _
  * owner (arenad) sets them before it loads, and an external loader reuses
  * the pinned map with bpf_map__reuse_fd, which takes the pinned map's
  * parameters, so any value here is compatible.
+ *
+ * The flags are not placeholders: libarenad's arenad_reuse() refuses an
+ * object whose BPF_F_SEGV_ON_FAULT setting differs from the pinned arena's,
+ * because user space of that loader behaves differently on an unallocated
+ * page (allocate vs. SIGSEGV). For a daemon run with --segv-on-fault use
+ * ARENAD_ARENA_MAP_FLAGS(arena, BPF_F_SEGV_ON_FAULT).
  */
-#define ARENAD_ARENA_MAP(name)						\
+#define ARENAD_ARENA_MAP_FLAGS(name, flags)				\
 	struct {							\
 		__uint(type, BPF_MAP_TYPE_ARENA);			\
-		__uint(map_flags, BPF_F_MMAPABLE);			\
+		__uint(map_flags, BPF_F_MMAPABLE | (flags));		\
 		__uint(max_entries, 1);					\
 		__ulong(map_extra, ARENAD_DEFAULT_USER_ADDR);		\
 	} name SEC(".maps")
+
+#define ARENAD_ARENA_MAP(name) ARENAD_ARENA_MAP_FLAGS(name, 0)
 
 void __arena *bpf_arena_alloc_pages(void *map, void __arena *addr,
 				    __u32 page_cnt, int node_id,

@@ -83,11 +83,14 @@ struct arenad_reuse_opts {
  * arenad_ledger, arenad_owners, arenad_strings, arenad_names) reuse their
  * pins, so arenad_alloc_pages() in the object lands in the daemon's ledger.
  *
- * Refused with -EINVAL: an object without an arena map or with two, or
- * whose arena declares BPF_F_SEGV_ON_FAULT differently from the pinned
- * one; and an object with __arena globals (.addr_space.1): libbpf 1.4
- * places those in the arena's first page, which in a shared arena belongs
- * to someone else. arenad_strerror() explains the last refusal.
+ * Refused with -EINVAL: an object without an arena map (or whose map
+ * "arena" is of another type) or with two; whose arena declares
+ * BPF_F_SEGV_ON_FAULT differently from the pinned one; whose ledger maps
+ * differ in type, key or value size from the pins (bpf_map__reuse_fd()
+ * would adopt them without comparing); with __arena globals
+ * (.addr_space.1), which libbpf 1.4 places in the arena's first page,
+ * which in a shared arena belongs to someone else; and opts with unknown
+ * non-zero fields. Missing pins: -ENOENT. arenad_strerror() explains.
  */
 int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts);
 
@@ -97,7 +100,9 @@ int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts);
  * not do for a reused arena. Returns the base, or NULL with errno set:
  * EEXIST when something else is mapped in that range in this process
  * (arenad_strerror() names it), EINVAL for an object without an arena.
- * *size, if not NULL, gets the mapping's length.
+ * *size, if not NULL, gets the mapping's length. A process can map an
+ * arena once only: calls for an arena this library already mapped here
+ * return that mapping.
  */
 void *arenad_map_arena(struct bpf_object *obj, size_t *size);
 
@@ -196,6 +201,17 @@ int arenad_client_lookup(struct arenad_client *c, const char *name,
 			 struct arenad_alloc *out);
 /* *out is malloc'ed (free() it); *n its length. */
 int arenad_client_ranges(struct arenad_client *c, struct arenad_alloc **out,
+			 size_t *n);
+
+/* One row of the per-owner table of "stats" (owners with live pages). */
+struct arenad_owner_usage {
+	char owner[ARENAD_STR_LEN];
+	__u64 pages;
+	__u64 allocations;		/* live */
+};
+
+/* The "owners" list of "stats"; *out is malloc'ed (free() it). */
+int arenad_client_owners(struct arenad_client *c, struct arenad_owner_usage **out,
 			 size_t *n);
 
 #ifdef __cplusplus

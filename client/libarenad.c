@@ -13,6 +13,7 @@
 
 #include "arenad.h"
 #include "arenad_proto.h"
+#include "opts.h"
 
 /* Replies to "ranges" grow with the ledger; refuse absurd ones. */
 #define MAX_REPLY (256u << 20)
@@ -27,10 +28,6 @@ struct arenad_client {
 	char errmsg[256];
 };
 
-/* Read an optional field of an opts struct that may be older (smaller). */
-#define OPTS_HAS(o, f) ((o) && (o)->sz >= offsetof(__typeof__(*(o)), f) + sizeof((o)->f))
-#define OPTS_GET(o, f, d) (OPTS_HAS(o, f) ? (o)->f : (d))
-
 int arenad_client_open(const struct arenad_client_opts *opts,
 		       struct arenad_client **out)
 {
@@ -39,6 +36,8 @@ int arenad_client_open(const struct arenad_client_opts *opts,
 	struct arenad_client *c;
 	int r;
 
+	if (!OPTS_VALID(opts, arenad_client_opts))
+		return -EINVAL;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
@@ -361,9 +360,12 @@ int arenad_client_alloc(struct arenad_client *c, __u32 pages,
 {
 	const char *owner = OPTS_GET(opts, owner, NULL), *name = OPTS_GET(opts, name, NULL);
 	__u64 addr = OPTS_GET(opts, addr, 0);
-	json_object *p = json_object_new_object(), *r;
+	json_object *p, *r;
 	int ret;
 
+	if (!OPTS_VALID(opts, arenad_alloc_opts))
+		return local_error(c, -EINVAL, "arenad_alloc_opts");
+	p = json_object_new_object();
 	json_object_object_add(p, "pages", json_object_new_uint64(pages));
 	if (owner)
 		json_object_object_add(p, "owner", json_object_new_string(owner));
@@ -436,6 +438,38 @@ int arenad_client_ranges(struct arenad_client *c, struct arenad_alloc **out,
 	}
 	for (i = 0; i < len; i++)
 		alloc_from_json(json_object_array_get_idx(r, i), &(*out)[i]);
+	*n = len;
+	json_object_put(r);
+	return 0;
+}
+
+int arenad_client_owners(struct arenad_client *c, struct arenad_owner_usage **out,
+			 size_t *n)
+{
+	json_object *r, *list, *o;
+	size_t i, len;
+	int ret;
+
+	ret = arenad_client_call(c, "stats", NULL, &r);
+	if (ret)
+		return ret;
+	if (!json_object_object_get_ex(r, "owners", &list) ||
+	    !json_object_is_type(list, json_type_array)) {
+		json_object_put(r);
+		return local_error(c, -EPROTO, "malformed reply from arenad");
+	}
+	len = json_object_array_length(list);
+	*out = calloc(len ? len : 1, sizeof(**out));
+	if (!*out) {
+		json_object_put(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < len; i++) {
+		o = json_object_array_get_idx(list, i);
+		(*out)[i].pages = get_u64(o, "pages");
+		(*out)[i].allocations = get_u64(o, "allocations");
+		get_str(o, "owner", (*out)[i].owner, sizeof((*out)[i].owner));
+	}
 	*n = len;
 	json_object_put(r);
 	return 0;

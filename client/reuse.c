@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,9 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "arenad.h"
-
-#define OPTS_HAS(o, f) ((o) && (o)->sz >= offsetof(__typeof__(*(o)), f) + sizeof((o)->f))
-#define OPTS_GET(o, f, d) (OPTS_HAS(o, f) ? (o)->f : (d))
+#include "opts.h"
 
 /* Per thread: the library has no other state, and callers may be threaded. */
 static __thread char last_error[512];
@@ -65,6 +64,8 @@ static const struct {
 
 static int reuse_pin(struct bpf_map *map, const char *pin_dir, const char *pin)
 {
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
 	char path[PATH_MAX];
 	int fd, r;
 
@@ -73,6 +74,25 @@ static int reuse_pin(struct bpf_map *map, const char *pin_dir, const char *pin)
 	if (fd < 0)
 		return fail(-errno, "open %s: %s (is arenad running with --pin-dir %s?)",
 			    path, strerror(errno), pin_dir);
+	if (bpf_map_get_info_by_fd(fd, &info, &len)) {
+		r = -errno;
+		close(fd);
+		return fail(r, "inspect %s: %s", path, strerror(-r));
+	}
+	/* bpf_map__reuse_fd() adopts the pin's definition without comparing,
+	 * and the verifier then checks the program against the pin's sizes:
+	 * a smaller value struct would load and silently misread the ledger.
+	 * So the declaration must be arenad_ledger.bpf.h's, to the byte. */
+	if (bpf_map__type(map) != info.type || bpf_map__key_size(map) != info.key_size ||
+	    bpf_map__value_size(map) != info.value_size) {
+		close(fd);
+		return fail(-EINVAL, "map '%s' is declared as type %u, key %u, value %u bytes, "
+			    "but %s is type %u, key %u, value %u bytes: declare the ledger maps "
+			    "by including arenad_ledger.bpf.h (same arenad version), or rename "
+			    "your map", bpf_map__name(map), bpf_map__type(map),
+			    bpf_map__key_size(map), bpf_map__value_size(map), path,
+			    info.type, info.key_size, info.value_size);
+	}
 	r = bpf_map__reuse_fd(map, fd);
 	close(fd);	/* reuse_fd keeps its own duplicate */
 	if (r)
@@ -91,7 +111,18 @@ int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts)
 	unsigned int i;
 	int n, fd, r;
 
+	if (!OPTS_VALID(opts, arenad_reuse_opts))
+		return fail(-EINVAL, "arenad_reuse_opts: bad .sz or unknown options set");
 	arena = find_arena(obj, &n);
+	if (!n) {
+		m = bpf_object__find_map_by_name(obj, "arena");
+		if (m)
+			return fail(-EINVAL, "map 'arena' of object '%s' has type %u, not an arena "
+				    "(BPF_MAP_TYPE_ARENA, %u); declare it with ARENAD_ARENA_MAP(arena)",
+				    bpf_object__name(obj), bpf_map__type(m), ARENAD_MAP_TYPE_ARENA);
+		return fail(-EINVAL, "object '%s' declares no arena map; declare one with "
+			    "ARENAD_ARENA_MAP(arena) from arenad.bpf.h", bpf_object__name(obj));
+	}
 	if (n != 1)
 		return fail(-EINVAL, "object '%s' declares %d arena maps; arenad shares exactly one",
 			    bpf_object__name(obj), n);
@@ -167,10 +198,43 @@ static void who_maps(unsigned long start, unsigned long end, char *buf, size_t l
 	fclose(f);
 }
 
-static void *map_fd(int fd, size_t *size)
+/*
+ * Arenas this process has mapped through libarenad, by map id. The kernel
+ * lets a process map an arena at its one address only, and a process may
+ * well have several objects on arenad's arena (or an object and a plain
+ * reader); their calls share the first mapping instead of failing on it.
+ */
+#define MAX_MAPPED 8
+static pthread_mutex_t mapped_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	__u32 id;
+	unsigned long base;
+	size_t size;
+} mapped[MAX_MAPPED];
+
+/* Is [base, base + size) still one mapping of a BPF map? (munmap() by the
+ * caller is not reported to us, so ask /proc instead of trusting the table.) */
+static bool still_mapped(unsigned long base, size_t size)
+{
+	char line[512];
+	unsigned long s, e;
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%lx-%lx", &s, &e) == 2 && s == base &&
+			e == base + size && strstr(line, "bpf-map");
+	fclose(f);
+	return found;
+}
+
+static void *map_fd_locked(int fd, size_t *size)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
+	unsigned int i, slot = MAX_MAPPED;
 	size_t sz;
 	void *want, *p;
 	char who[600];
@@ -185,6 +249,19 @@ static void *map_fd(int fd, size_t *size)
 	}
 	sz = (size_t)info.max_entries * ARENAD_PAGE_SIZE;
 	want = (void *)(unsigned long)info.map_extra;
+
+	for (i = 0; i < MAX_MAPPED; i++) {
+		if (mapped[i].id == info.id && mapped[i].base == (unsigned long)want &&
+		    still_mapped(mapped[i].base, mapped[i].size)) {
+			if (size)
+				*size = mapped[i].size;
+			last_error[0] = 0;
+			return want;
+		}
+		if (slot == MAX_MAPPED && (!mapped[i].id || !still_mapped(mapped[i].base, mapped[i].size)))
+			slot = i;
+	}
+
 	/* NOREPLACE: never clobber something this process already maps. */
 	p = mmap(want, sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
 	if (p == MAP_FAILED) {
@@ -203,9 +280,30 @@ static void *map_fd(int fd, size_t *size)
 		}
 		return NULL;
 	}
+	if (p != want) {
+		/* A kernel older than 4.17 takes NOREPLACE as a mere hint. */
+		munmap(p, sz);
+		fail(-EEXIST, "the kernel placed the arena at %p instead of %p", p, want);
+		return NULL;
+	}
+	if (slot < MAX_MAPPED) {
+		mapped[slot].id = info.id;
+		mapped[slot].base = (unsigned long)p;
+		mapped[slot].size = sz;
+	}
 	if (size)
 		*size = sz;
 	last_error[0] = 0;
+	return p;
+}
+
+static void *map_fd(int fd, size_t *size)
+{
+	void *p;
+
+	pthread_mutex_lock(&mapped_lock);
+	p = map_fd_locked(fd, size);
+	pthread_mutex_unlock(&mapped_lock);
 	return p;
 }
 

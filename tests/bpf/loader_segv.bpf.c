@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* An object whose arena is declared BPF_F_SEGV_ON_FAULT: reusing a pinned
- * arena without that flag must be refused. */
+ * arena without that flag must be refused, one with it accepted. */
 #define BPF_NO_KFUNC_PROTOTYPES
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "arenad.bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_SEGV_ON_FAULT);
-	__uint(max_entries, 1);
-	__ulong(map_extra, ARENAD_DEFAULT_USER_ADDR);
-} arena SEC(".maps");
+ARENAD_ARENA_MAP_FLAGS(arena, BPF_F_SEGV_ON_FAULT);
 
 SEC("syscall")
 int nothing(void *ctx)

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * loader_pins: libarenad's direct path (the pinned allocator program run
+ * with BPF_PROG_TEST_RUN, no socket) and its typed owners call.
+ *
+ *   loader_pins PIN_DIR alloc PAGES OWNER [NAME]   -> "ok ADDR" | "error -ERRNO"
+ *   loader_pins PIN_DIR free ADDR                  -> "ok PAGES" | "error -ERRNO"
+ *   loader_pins PIN_DIR find NAME                  -> "ok ADDR PAGES OWNER" | "error -ERRNO"
+ *   loader_pins PIN_DIR fill ADDR LEN BYTE         -> writes through arenad_map_pinned_arena()
+ *   loader_pins SOCKET owners                      -> "OWNER PAGES ALLOCATIONS" lines
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arenad.h"
+
+static int owners(const char *sock)
+{
+	struct arenad_client_opts o = { .sz = sizeof(o), .socket_path = sock };
+	struct arenad_owner_usage *u;
+	struct arenad_client *c;
+	size_t n, i;
+	int r;
+
+	r = arenad_client_open(&o, &c);
+	if (!r)
+		r = arenad_client_owners(c, &u, &n);
+	if (r) {
+		printf("error %d\n", r);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		printf("%s %llu %llu\n", u[i].owner, (unsigned long long)u[i].pages,
+		       (unsigned long long)u[i].allocations);
+	free(u);
+	arenad_client_close(c);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct arenad_pins pins;
+	struct arenad_range rg;
+	struct arenad_state st;
+	char owner[ARENAD_STR_LEN];
+	__u64 addr;
+	__u32 pages;
+	int r;
+
+	if (argc < 3)
+		return 2;
+	if (!strcmp(argv[2], "owners"))
+		return owners(argv[1]);
+	if (!strcmp(argv[2], "fill") && argc == 6) {
+		char *base = arenad_map_pinned_arena(argv[1], NULL);
+
+		if (!base) {
+			printf("error %s\n", arenad_strerror());
+			return 1;
+		}
+		memset((void *)(unsigned long)strtoull(argv[3], NULL, 0),
+		       (int)strtol(argv[5], NULL, 0), strtoull(argv[4], NULL, 0));
+		printf("ok\n");
+		return 0;
+	}
+
+	r = arenad_pins_open(argv[1], &pins);
+	if (r) {
+		printf("error %d\n", r);
+		return 1;
+	}
+	if (!strcmp(argv[2], "alloc") && (argc == 5 || argc == 6)) {
+		r = arenad_pins_alloc(&pins, strtoul(argv[3], NULL, 0), argv[4],
+				      argc == 6 ? argv[5] : NULL, &addr);
+		if (!r)
+			printf("ok 0x%llx\n", (unsigned long long)addr);
+	} else if (!strcmp(argv[2], "free") && argc == 4) {
+		r = arenad_pins_free(&pins, strtoull(argv[3], NULL, 0), &pages);
+		if (!r)
+			printf("ok %u\n", pages);
+	} else if (!strcmp(argv[2], "find") && argc == 4) {
+		r = arenad_name_find(&pins, argv[3], &rg);
+		if (!r)
+			r = arenad_pins_state(&pins, &st);
+		if (!r)
+			r = arenad_str_get(pins.strings_fd, rg.owner, owner, sizeof(owner));
+		if (!r)
+			printf("ok 0x%llx %u %s\n",
+			       (unsigned long long)(st.user_vm_start +
+						    ((__u64)rg.pgoff << ARENAD_PAGE_SHIFT)),
+			       rg.pages, owner);
+	} else {
+		r = -EINVAL;
+	}
+	if (r)
+		printf("error %d\n", r);
+	arenad_pins_close(&pins);
+	return r ? 1 : 0;
+}
