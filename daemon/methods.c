@@ -78,9 +78,13 @@ static json_object *range_json(struct arenad *d, const struct arenad_range *r)
 	return o;
 }
 
+static const char *const no_params[] = { NULL };
+
 static int m_ping(void *ctx, const struct rpc_peer *peer, json_object *params,
 		  json_object **result, struct rpc_error *err)
 {
+	if (rpc_params_only(params, no_params, err))
+		return -1;
 	*result = json_object_new_object();
 	add_str(*result, "pong", "arenad");
 	return 0;
@@ -99,6 +103,8 @@ static void census_json(struct arenad *d, json_object *o)
 static int m_version(void *ctx, const struct rpc_peer *peer, json_object *params,
 		     json_object **result, struct rpc_error *err)
 {
+	if (rpc_params_only(params, no_params, err))
+		return -1;
 	*result = json_object_new_object();
 	add_str(*result, "version", ARENAD_VERSION);
 	add_u64(*result, "abi", ARENAD_ABI_VERSION);
@@ -220,7 +226,11 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 	    rpc_param_str(params, "name", false, STR_MAX, &name, err) ||
 	    rpc_param_addr(params, "addr", false, &req.addr, err))
 		return -1;
-	if (req.addr && check_range(d, req.addr, err))
+	/* An explicit address, even 0x0, must be inside the arena, and so
+	 * must the whole allocation; 0 in req.addr then means "anywhere". */
+	if (params && json_object_object_get_ex(params, "addr", NULL) &&
+	    (check_range(d, req.addr, err) ||
+	     check_range(d, req.addr + ((__u64)(req.pages - 1) << ARENAD_PAGE_SHIFT), err)))
 		return -1;
 	if (!owner) {
 		/* Unnamed owners are accounted to the peer's uid. */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -130,9 +131,12 @@ int rpc_param_addr(json_object *params, const char *key, bool required,
 	if (strncmp(s, "0x", 2) && strncmp(s, "0X", 2))
 		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
 				     "parameter '%s' must be a \"0x...\" hex string", key);
+	/* Hex digits only: strtoull alone would accept a sign or white space. */
+	for (end = (char *)s + 2; isxdigit((unsigned char)*end); end++)
+		;
 	errno = 0;
-	a = strtoull(s + 2, &end, 16);
-	if (end == s + 2 || *end || errno || s[2] == '-' || s[2] == '+' || s[2] == ' ')
+	a = strtoull(s + 2, NULL, 16);
+	if (end == s + 2 || *end || end - (s + 2) > 16 || errno)
 		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
 				     "parameter '%s' is not a valid address: '%s'", key, s);
 	*out = a;
@@ -270,7 +274,8 @@ char *rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 			      "invalid request: 'method' must be a string");
 		goto error;
 	}
-	m = find_method(t, json_object_get_string(v));
+	m = strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v)
+	    ? find_method(t, json_object_get_string(v)) : NULL;	/* no embedded NULs */
 	if (!m) {
 		rpc_set_error(&err, ARENAD_RPC_METHOD_NOT_FOUND, "unknown method '%.64s'",
 			      json_object_get_string(v));

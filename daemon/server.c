@@ -124,6 +124,23 @@ static int conn_queue(struct conn *c, char *reply, size_t len)
 }
 
 /* Handle every complete line in the input buffer. */
+static int refuse_long_line(struct conn *c)
+{
+	size_t len;
+	char *reply;
+
+	/* Answer once, then hang up: the rest of the stream cannot be
+	 * re-synchronised. */
+	reply = rpc_error_line(ARENAD_RPC_INVALID_REQUEST,
+			       "invalid request: line longer than 65536 bytes", &len);
+	log_debug("dropping pid %d: request line too long", c->peer.pid);
+	c->in_len = 0;
+	c->close_after_write = true;
+	if (!reply)
+		return -ENOMEM;
+	return conn_queue(c, reply, len);
+}
+
 static int conn_process(struct conn *c)
 {
 	size_t start = 0, len;
@@ -134,6 +151,10 @@ static int conn_process(struct conn *c)
 		len = nl - (c->in + start);
 		if (len && c->in[start + len - 1] == '\r')	/* tolerate CRLF */
 			len--;
+		/* A whole line may arrive in the read that crosses the limit:
+		 * the limit is on the line, not on what is left buffered. */
+		if (len > ARENAD_MAX_REQUEST)
+			return refuse_long_line(c);
 		if (len) {
 			reply = rpc_handle_line(c->srv->table, &c->peer, c->in + start, len, &len);
 			if (reply) {
@@ -147,18 +168,8 @@ static int conn_process(struct conn *c)
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
 
-	if (c->in_len > ARENAD_MAX_REQUEST) {
-		/* No newline within the limit: answer once, then hang up,
-		 * since the rest of the stream cannot be re-synchronised. */
-		reply = rpc_error_line(ARENAD_RPC_INVALID_REQUEST,
-				       "invalid request: line longer than 65536 bytes", &len);
-		log_debug("dropping pid %d: request line too long", c->peer.pid);
-		c->in_len = 0;
-		c->close_after_write = true;
-		if (!reply)
-			return -ENOMEM;
-		return conn_queue(c, reply, len);
-	}
+	if (c->in_len > ARENAD_MAX_REQUEST)
+		return refuse_long_line(c);
 	return 0;
 }
 
