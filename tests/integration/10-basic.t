@@ -8,8 +8,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import arenad_test as at  # noqa: E402
 
 t = at.Tap()
-BASE = 0x100000000000
-PAGE = 4096
+BASE = at.BASE
+PAGE = at.PAGE
 
 with at.Fixture(t, pages=256) as fx:
     t.eq(fx.result("ping"), {"pong": "arenad"}, "ping answers")
@@ -19,6 +19,10 @@ with at.Fixture(t, pages=256) as fx:
     pins = sorted(os.listdir(fx.pin_dir))
     t.eq(pins, sorted(["alloc_prog", "arena", "ledger", "names", "owners", "state", "strings"]),
          "every pin is in the pin dir")
+    maps = {p: at.pinned_id(os.path.join(fx.pin_dir, p)) for p in pins if p != "alloc_prog"}
+    t.ok(all(maps.values()) and len(set(maps.values())) == len(maps),
+         "every bookkeeping pin is a distinct BPF map: %r" % maps)
+    t.ok(at.pinned_id(os.path.join(fx.pin_dir, "alloc_prog"), "prog"), "alloc_prog is a BPF program")
 
     st = fx.result("stats")
     for k in ("page_size", "pages_total", "pages_allocated", "pages_free", "bytes_allocated",
@@ -28,6 +32,9 @@ with at.Fixture(t, pages=256) as fx:
     t.eq((st["page_size"], st["pages_total"], st["pages_allocated"], st["pages_free"]),
          (PAGE, 256, 0, 256), "fresh arena: 256 pages, none allocated")
     t.eq(st["user_vm_start"], hex(BASE), "arena at the default fixed address")
+    t.eq(st["map_id"], maps.get("arena"), "map_id is the id of the pinned arena")
+    t.eq((st["high_water_pages"], st["allocations"], st["alloc_failures"]), (0, 0, 0),
+         "fresh arena: no high water, allocations or failures")
     t.eq(st["pin_dir"], fx.pin_dir, "stats names the pin dir")
     t.eq(st["owners"], [], "no owners yet")
 
@@ -82,6 +89,11 @@ with at.Fixture(t, pages=256) as fx:
     r = fx.rpc("alloc", {"pages": 1, "addr": d["addr"]})
     t.eq(at.error_code(r), -32004, "fixed address already taken: conflict")
     t.eq(fx.result("stats")["alloc_failures"], failures + 1, "alloc_failures counts the failure")
+    r = fx.rpc("alloc", {"pages": 249})
+    t.eq(at.error_code(r), -32001, "more pages than are free: out of memory")
+    st = fx.result("stats")
+    t.eq((st["alloc_failures"], st["pages_allocated"], st["allocations"]), (failures + 2, 8, 3),
+         "alloc_failures counts out of memory too; nothing else changed")
 
     # The command-line client against the same daemon.
     rc, out, err = fx.ctl("query")

@@ -21,15 +21,23 @@ def snapshot(fx):
 
 
 def prog_id_of(path):
-    import json
-    import subprocess
-    r = subprocess.run(["bpftool", "-j", "prog", "show", "pinned", path], capture_output=True, text=True)
-    return json.loads(r.stdout).get("id") if r.returncode == 0 else None
+    return at.pinned_id(path, "prog")
+
+
+def pin_ids(fx):
+    """Every pin with the id of the object behind it."""
+    return {p: at.pinned_id(os.path.join(fx.pin_dir, p), "prog" if p == "alloc_prog" else "map")
+            for p in sorted(os.listdir(fx.pin_dir))}
 
 
 def tail_addr(a):
     """Near the end of the allocation's last page."""
     return int(a["addr"], 16) + a["pages"] * 4096 - 16
+
+
+def binary(name):
+    """16 bytes unique to an allocation, with NUL and high bytes."""
+    return bytes([0, 0xff, 0x80, 0x7f]) + name.encode() * (12 // len(name))
 
 
 def read(fx, addr, n):
@@ -49,8 +57,9 @@ with at.Fixture(t, pages=128) as fx:
         rc, out, err = fx.helper("arena_mem", fx.pin_dir, "write", a["addr"], text)
         t.ok(rc == 0, "write bytes into allocation %s through an mmap of the pin" % name)
         payload[name] = text.encode().hex()
-        # and at the last page of multi-page allocations
-        fx.helper("arena_mem", fx.pin_dir, "write", hex(tail_addr(a)), "tail-" + name)
+        # and binary bytes at the end of the last page
+        rc, out, err = fx.mem_write(tail_addr(a), binary(name))
+        t.ok(rc == 0, "write binary bytes at the end of %s" % name)
     before = snapshot(fx)
     map_id = before[0]["map_id"]
     prog_path = os.path.join(fx.pin_dir, "alloc_prog")
@@ -59,6 +68,7 @@ with at.Fixture(t, pages=128) as fx:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         sname = signal.Signals(sig).name
         rc = fx.stop(sig)
+        t.eq(rc, 0 if sig == signal.SIGTERM else -sig, "daemon exit status after %s" % sname)
         t.ok(os.path.exists(os.path.join(fx.pin_dir, "arena")), "pins stay after %s" % sname)
         fx.start()
         after = snapshot(fx)
@@ -68,7 +78,7 @@ with at.Fixture(t, pages=128) as fx:
         for name, a in allocs.items():
             t.eq(read(fx, a["addr"], len(payload[name]) // 2), payload[name],
                  "bytes in %s survive %s" % (name, sname))
-            t.eq(read(fx, hex(tail_addr(a)), 6), ("tail-" + name).encode().hex(),
+            t.eq(fx.mem_read(tail_addr(a), 16), binary(name),
                  "bytes in the last page of %s survive %s" % (name, sname))
         t.eq(after[0]["map_id"], map_id, "same arena map after %s" % sname)
         new_id = prog_id_of(prog_path)
@@ -86,22 +96,27 @@ with at.Fixture(t, pages=128) as fx:
 
     # Mismatching options: refused, pins untouched.
     fx.stop()
-    pins = sorted(os.listdir(fx.pin_dir))
+    pins = pin_ids(fx)
+    t.ok(len(pins) == 7 and all(pins.values()), "seven pins, each a live BPF object")
     for pages, extra, what in ((256, [], "256 pages"),
                                (128, ["--user-addr", "0x200000000000"], "0x200000000000"),
-                               (128, ["--segv-on-fault"], "segv-on-fault")):
+                               (128, ["--segv-on-fault"], "segv-on-fault"),
+                               (128, ["--numa-node", "0"], "numa node 0")):
         fx.pages = pages
         rc, out = fx.run_daemon(extra)
         fx.pages = 128
-        t.ok(rc != 0, "start with %s is refused" % what)
-        t.ok("were requested" in out and "--unpin" in out,
-             "the refusal explains the mismatch (%s)" % what)
-        t.eq(sorted(os.listdir(fx.pin_dir)), pins, "pins untouched after refusing %s" % what)
+        t.ok(rc != 0, "start with %s is refused (exit status %d)" % (what, rc))
+        t.ok(what in out and "were requested" in out and "--unpin" in out,
+             "the refusal names the mismatch (%s)" % what)
+        if rc == 0 or what not in out:
+            t.diag(out)
+        t.eq(pin_ids(fx), pins, "pins untouched after refusing %s" % what)
     fx.start()
     t.eq(snapshot(fx), before, "a matching start after refusals adopts everything intact")
     for name, a in allocs.items():
         t.eq(read(fx, a["addr"], len(payload[name]) // 2), payload[name],
              "bytes in %s intact after refusals" % name)
+        t.eq(fx.mem_read(tail_addr(a), 16), binary(name), "tail bytes of %s intact" % name)
 
     # --unpin refuses while a daemon owns the pins, works after it stops.
     rc, out = fx.run_daemon(["--unpin"])
@@ -111,8 +126,10 @@ with at.Fixture(t, pages=128) as fx:
     t.ok(rc == 0 and not os.path.exists(fx.pin_dir), "--unpin removes the pins and the dir")
     fx.start()
     st = fx.result("stats")
-    t.ok(st["pages_allocated"] == 0 and st["map_id"] != map_id and st["allocations_total"] == 0,
+    t.eq((st["pages_allocated"], st["allocations"], st["allocations_total"], st["high_water_pages"],
+          st["owners"], fx.result("ranges")), (0, 0, 0, 0, [], []),
          "next start creates a fresh, empty arena")
+    t.ok(st["map_id"] != map_id, "a new arena map (%d, was %d)" % (st["map_id"], map_id))
     t.eq(at.error_code(fx.rpc("lookup", {"name": "a"})), -32003, "old names are gone")
 
     # A partial pin set (arena missing) is refused, never cleaned up implicitly.

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # Bad input gets the documented JSON-RPC error and loses nothing: after each
 # case the daemon still answers and the ledger is unchanged.
+import json
 import os
 import socket
 import sys
@@ -13,22 +14,36 @@ import arenad_test as at  # noqa: E402
 t = at.Tap()
 
 
-def raw(fx, line):
-    c = fx.client()
+def request_id(line):
+    """The id an error reply must echo: the request's, if it has a valid
+    one (JSON-RPC 2.0 section 5), else null."""
     try:
-        c.send_raw(line if isinstance(line, bytes) else line.encode())
-        return c.recv_line()
-    finally:
-        c.close()
+        req = json.loads(line)
+    except ValueError:
+        return None
+    if isinstance(req, dict) and isinstance(req.get("id"), (int, str)):
+        return req["id"]
+    return None
+
+
+def usage(st):
+    return st["pages_allocated"], st["allocations"], st["owners"]
 
 
 with at.Fixture(t, pages=64) as fx:
     keep = fx.result("alloc", {"pages": 4, "owner": "keep", "name": "keep"})
     baseline = fx.result("ranges")
+    base_usage = usage(fx.result("stats"))
 
     def healthy(what):
-        ok = fx.result("ping") == {"pong": "arenad"} and fx.result("ranges") == baseline
-        t.ok(ok, "daemon healthy, ledger unchanged after %s" % what)
+        """ping and stats answer, and the ledger is as it was."""
+        ping = fx.rpc("ping").get("result")
+        st = fx.rpc("stats").get("result")
+        good = (ping == {"pong": "arenad"} and st is not None and usage(st) == base_usage
+                and fx.result("ranges") == baseline)
+        t.ok(good, "daemon healthy, ledger unchanged after %s" % what)
+        if not good:
+            t.diag("ping: %r\nstats: %r" % (ping, st))
 
     cases = [
         (b'{"jsonrpc":"2.0","id":1,"method":"stats"\n', -32700, "truncated JSON"),
@@ -67,11 +82,14 @@ with at.Fixture(t, pages=64) as fx:
         (b'{"jsonrpc":"2.0","id":1,"method":"alloc","params":{"pages":1,"addr":"0x100000000000"}}\n', -32004, "fixed address in use"),
     ]
     for line, code, what in cases:
-        r = raw(fx, line)
+        r = fx.raw(line.rstrip(b"\n"))
         t.eq(at.error_code(r), code, "%s -> %d" % (what, code))
         if "error" in r and not r["error"].get("message"):
             t.ok(False, "error message present for %s" % what)
-    healthy("the error cases")
+        want_id = request_id(line)
+        if r.get("id") != want_id:
+            t.ok(False, "%s: reply id %r, want %r" % (what, r.get("id"), want_id))
+        healthy(what)
 
     # pages larger than what is free, but not than the arena
     big = fx.rpc("alloc", {"pages": 61})
@@ -94,56 +112,109 @@ with at.Fixture(t, pages=64) as fx:
     t.eq([c.recv_line()["id"] for _ in range(20)], list(range(20)), "pipelined requests answered in order")
     c.close()
 
+    # Request lines: up to 64 KiB (the newline not counted) are fine.
+    def ping_line(n):
+        # Padded with JSON white space: ping takes no parameters.
+        head, tail = b'{"jsonrpc":"2.0","id":1,"method":"ping"', b'}'
+        return head + b" " * (n - len(head) - len(tail)) + tail
+
+    LIMIT = 65536
+    with fx.client() as c:
+        r = c.request(ping_line(LIMIT))
+        t.eq(r.get("result"), {"pong": "arenad"}, "a request line of exactly 64 KiB is served")
+    for n in (LIMIT + 1, LIMIT + 4464):
+        with fx.client() as c:
+            r = c.request(ping_line(n))
+            t.eq(at.error_code(r), -32600, "a %d-byte request line -> invalid request" % n)
+    healthy("lines around the limit")
+
+    # Edge cases of parameters and method names.
+    for params, what in (({"pages": 1, "addr": "0x0"}, "an explicit address 0"),
+                         ({"pages": 4, "addr": hex(0x100000000000 + 62 * 4096)}, "an allocation running past the arena's end"),
+                         ({"pages": 1, "addr": "0x\t100000000000"}, "white space inside an address"),
+                         ({"pages": 1, "addr": "0x" + "0" * 17 + "1"}, "an address of more than 16 digits")):
+        t.eq(at.error_code(fx.rpc("alloc", params)), -32602, "%s -> -32602" % what)
+    t.eq(at.error_code(fx.rpc("ping\u0000junk")), -32601, "a method name with an embedded NUL -> -32601")
+    for m in ("ping", "version"):
+        t.eq(at.error_code(fx.rpc(m, {"bogus": 1})), -32602, "%s refuses unknown params" % m)
+    healthy("parameter edge cases")
+
     # A 1 MiB request line: an error, then the connection is closed.
     c = fx.client()
     other = fx.client()
     try:
-        c.send_raw(b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"' + b"x" * (1 << 20) + b'"}}\n')
+        c.send_raw(ping_line(1 << 20) + b"\n")
     except (BrokenPipeError, ConnectionResetError):
-        pass
+        pass            # the daemon may hang up before it has read it all
     r = c.recv_line()
     t.eq(at.error_code(r), -32600, "1 MiB line -> invalid request")
-    closed = False
-    try:
-        c.sock.settimeout(5)
-        while True:
-            if not c.sock.recv(65536):
-                closed = True
-                break
-    except (ConnectionResetError, OSError):
-        closed = True
-    t.ok(closed, "and the connection is closed")
+    t.ok("longer than" in r.get("error", {}).get("message", ""), "the message says the line is too long")
+    t.ok(c.closed_by_peer(), "and the connection is closed")
+    c.close()
     t.eq(other.call("ping").get("result"), {"pong": "arenad"}, "another client is unaffected")
     other.close()
     healthy("a 1 MiB line")
 
-    # A silent client does not delay others.
+    # Clients that go away mid-request: half a line, a whole request whose
+    # reply is never read, half of a huge line.
+    for what, data in (("half a request", b'{"jsonrpc":"2.0","id":1,"meth'),
+                       ("a request, reply unread", b'{"jsonrpc":"2.0","id":1,"method":"stats"}\n'),
+                       ("an alloc, reply unread",
+                        b'{"jsonrpc":"2.0","id":1,"method":"alloc","params":{"pages":1,"name":"gone"}}\n'),
+                       ("half of a 200 KiB line", ping_line(200 << 10)[:100 << 10])):
+        s_ = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s_.settimeout(at.TIMEOUT)
+        s_.connect(fx.socket)
+        s_.sendall(data)
+        s_.close()
+        if b"alloc" in data:
+            # The allocation happened; the reply just had nobody to read it.
+            gone = fx.rpc("lookup", {"name": "gone"})
+            t.eq(gone.get("result", {}).get("pages"), 1, "the unread alloc took effect")
+            if "result" in gone:
+                fx.result("free", {"addr": gone["result"]["addr"]})
+        healthy("a client that sent %s and disconnected" % what)
+
+    # Clients that misbehave while others work: one connects and sends
+    # nothing, one sends half a request, one sends requests but never reads
+    # the replies. They stay connected during everything below.
     silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     silent.connect(fx.socket)
     partial = fx.client()
-    partial.send_raw(b'{"jsonrpc":"2.0","id":1,"meth')     # half a request, then silence
-    c = fx.client(timeout=5)
-    st = c.call("stats").get("result", {})
-    t.eq(st.get("pages_allocated"), 4,
-         "requests are answered while a silent and a half-sent client wait")
-    t.eq(st.get("clients"), 3, "stats counts the three open connections")
-    c.close()
-    # Disconnecting mid-request.
-    partial.close()
-    silent.close()
-    healthy("clients that went away mid-request")
+    partial.send_raw(b'{"jsonrpc":"2.0","id":1,"meth')
+    deaf = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    deaf.connect(fx.socket)
+    deaf.setblocking(False)
+    sent = 0
+    chunk = b''.join(b'{"jsonrpc":"2.0","id":%d,"method":"stats"}\n' % i for i in range(1000))
+    try:
+        while sent < (8 << 20):
+            sent += deaf.send(chunk)
+    except BlockingIOError:
+        pass            # the daemon stopped reading it: its replies are not read
+    t.ok(sent < (8 << 20), "the daemon stops reading a client that does not read (%d bytes taken)" % sent)
+
+    with fx.client() as c:      # its socket timeout fails the test if it hangs
+        st = c.call("stats").get("result", {})
+    t.eq(st.get("pages_allocated"), 4, "requests are answered while the three misbehave")
+    t.eq(st.get("clients"), 4, "stats counts the four open connections")
 
     # Many concurrent clients, each doing several requests.
     errors = []
 
+    def expect(reply, want, what):
+        if reply.get("result") != want:
+            raise AssertionError("%s: %r" % (what, reply))
+
     def worker(i):
         try:
-            cl = fx.client(timeout=20)
-            a = cl.call("alloc", {"pages": 1, "owner": "w%d" % i})["result"]
-            for _ in range(5):
-                assert cl.call("ping")["result"] == {"pong": "arenad"}
-            assert cl.call("free", {"addr": a["addr"]})["result"] == {"pages": 1}
-            cl.close()
+            with fx.client() as cl:
+                a = cl.call("alloc", {"pages": 1, "owner": "w%d" % i, "name": "w%d" % i})["result"]
+                for _ in range(5):
+                    expect(cl.call("ping"), {"pong": "arenad"}, "ping")
+                expect(cl.call("lookup", {"name": "w%d" % i}),
+                       dict(a, owner="w%d" % i, name="w%d" % i, uid=0), "lookup")
+                expect(cl.call("free", {"addr": a["addr"]}), {"pages": 1}, "free")
         except Exception as e:  # noqa: BLE001
             errors.append("%d: %r" % (i, e))
 
@@ -152,8 +223,18 @@ with at.Fixture(t, pages=64) as fx:
         th.start()
     for th in threads:
         th.join(60)
-    t.eq(errors, [], "50 concurrent clients allocate, ping and free")
+    t.eq(errors, [], "50 concurrent clients allocate, ping, look up and free")
     healthy("50 concurrent clients")
     st = fx.result("stats")
-    t.eq((st["pages_allocated"], st["allocations"]), (4, 1), "stats back to the one kept allocation")
+    t.eq((st["pages_allocated"], st["allocations"], st["allocations_total"] - st["frees_total"]),
+         (4, 1, 1), "stats back to the one kept allocation")
+
+    for s_ in (silent, partial, deaf):
+        s_.close()
+    healthy("the misbehaving clients went away")
+    # The daemon notices the hang-ups in its own time: wait (bounded) for it.
+    deadline = time.monotonic() + at.TIMEOUT
+    while fx.result("stats")["clients"] != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    t.eq(fx.result("stats")["clients"], 1, "their connections are gone")
 t.done()

@@ -49,10 +49,16 @@ with at.Fixture(t, pages=64, args=["--socket-mode", "0666"]) as fx:
         t.ok("result" in r[0] and "result" in r[1] and "result" in r[2] and "result" in r[3],
              "nobody may ping, stats, ranges and lookup")
         t.eq(r[1]["result"]["pages_allocated"], 2, "nobody sees the real usage")
+        t.eq([x["addr"] for x in r[2]["result"]], [root_alloc["addr"]], "nobody sees the ranges")
+        t.eq(r[3]["result"]["addr"], root_alloc["addr"], "nobody can look up a name")
         t.eq(at.error_code(r[4]), -32002, "nobody may not alloc")
         t.eq(at.error_code(r[5]), -32002, "nobody may not free")
         t.ok("permission denied" in r[4]["error"]["message"], "the message says permission denied")
-    t.eq(fx.result("stats")["pages_allocated"], 2, "nothing changed")
+    st = fx.result("stats")
+    t.eq((st["pages_allocated"], st["allocations"], st["alloc_failures"]), (2, 1, 0),
+         "the refusals changed nothing")
+    t.eq(fx.result("lookup", {"name": "rootdata"})["addr"], root_alloc["addr"],
+         "root's allocation is still there")
 
     # The client tool as nobody reports the refusal and exits non-zero.
     rc, out, err = fx.ctl("alloc", "1", user="nobody")
@@ -71,7 +77,9 @@ with at.Fixture(t, pages=64, args=["--socket-mode", "0666"]) as fx:
     t.eq([at.error_code(x) for x in r], [-32002, None], "nobody frees its own, not root's")
     t.ok(r and "another uid" in r[0].get("error", {}).get("message", ""), "the refusal names the reason")
     r = as_nobody(fx, ("alloc", {"pages": 1}))
-    t.eq(fx.result("free", {"addr": r[0]["result"]["addr"]}), {"pages": 1}, "root frees anybody's")
+    t.ok(len(r) == 1 and "result" in r[0], "nobody allocates again")
+    theirs = r[0]["result"]["addr"] if r and "result" in r[0] else "0x0"
+    t.eq(fx.rpc("free", {"addr": theirs}).get("result"), {"pages": 1}, "root frees anybody's")
     t.eq(fx.result("stats")["pages_allocated"], 2, "only root's allocation is left")
 
     # Allow-listing a group works the same way (nogroup is nobody's group).

@@ -54,6 +54,8 @@ with at.Fixture(t, pages=PAGES) as fx:
     for k in ("pages_allocated", "pages_free", "bytes_allocated", "allocations", "owners"):
         t.eq(st[k], start[k], "%s back to its start value" % k)
     t.eq(st["allocations_total"], st["frees_total"], "every allocation was freed")
+    t.eq(st["pages_free"], st["pages_total"], "pages_free == pages_total")
+    t.eq(st["high_water_pages"], PAGES, "the high-water mark is kept")
     t.eq(fx.result("ranges"), [], "the ledger is empty")
     # And the whole arena can be allocated in one piece again.
     whole = fx.rpc("alloc", {"pages": PAGES})

@@ -1,20 +1,36 @@
-"""Test support for arenad's integration tests.
+"""Test support for arenad's integration tests (Python 3, stdlib only).
 
-TAP output, and a fixture that runs the real daemon on a PRIVATE bpffs
-mounted in a temporary directory with a private socket. Everything the
-fixture creates (processes, mounts, directories) is undone on exit, also
-when a test raises or is interrupted.
+Tap       TAP producer: ok/eq/not ok with descriptions, diagnostics, SKIP,
+          TODO, skip_all; the plan is printed by done().
+Client    one connection speaking JSON-RPC 2.0, one JSON object per line;
+          send_raw() sends arbitrary bytes.
+Fixture   a temporary directory with a PRIVATE bpffs mounted in it, a private
+          socket, and the real daemon (build/arenad) on them. Everything it
+          creates (processes, the mount, the directory) is undone when the
+          `with` block ends, also when a test raises, at interpreter exit
+          (atexit) and on SIGTERM/SIGINT/SIGHUP. /sys/fs/bpf and /run are
+          never touched.
+
+    t = Tap()
+    with Fixture(t, pages=64) as fx:
+        t.eq(fx.result("ping"), {"pong": "arenad"}, "ping answers")
+    t.done()
+
+The daemon's stderr goes to DIR/arenad.log, which is printed as TAP
+diagnostics when a check inside the fixture failed.
 """
 import atexit
 import json
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 BUILD = os.path.join(REPO, "build")
@@ -23,56 +39,89 @@ CLIENT = os.path.join(BUILD, "arenactl-client")
 HELPERS = os.path.join(BUILD, "tests")
 EXAMPLES = os.path.join(BUILD, "examples")
 
+# Default arena address (--user-addr) and page size, as the daemon uses them.
+BASE = 0x100000000000
+PAGE = 4096
+
+# Socket timeout: a hung daemon fails the test instead of hanging it.
+TIMEOUT = 5.0
+
 
 class Tap:
-    """Minimal TAP producer; the plan is printed at the end."""
+    """Minimal TAP producer; the plan is printed at the end by done()."""
 
     def __init__(self):
         self.n = 0
         self.failed = 0
 
-    def ok(self, cond, desc):
+    @staticmethod
+    def _clean(desc):
+        # '#' starts a directive in TAP; a newline would end the line.
+        return str(desc).replace("\\", "\\\\").replace("#", "\\#").replace("\n", " ")
+
+    def ok(self, cond, desc, todo=None):
+        """One test point. With todo="why", a failure is expected (TAP TODO)."""
         self.n += 1
-        if not cond:
+        if not cond and todo is None:
             self.failed += 1
-        print("%sok %d - %s" % ("" if cond else "not ", self.n, desc), flush=True)
+        line = "%sok %d - %s" % ("" if cond else "not ", self.n, self._clean(desc))
+        if todo is not None:
+            line += " # TODO " + self._clean(todo)
+        print(line, flush=True)
         return bool(cond)
 
-    def eq(self, got, want, desc):
+    def eq(self, got, want, desc, todo=None):
         good = got == want
-        self.ok(good, desc)
+        self.ok(good, desc, todo)
         if not good:
             self.diag("got:  %r\nwant: %r" % (got, want))
         return good
 
     def diag(self, text):
-        for line in str(text).splitlines():
+        for line in str(text).splitlines() or [""]:
             print("# " + line, flush=True)
 
     def skip(self, why, count=1):
         for _ in range(count):
             self.n += 1
-            print("ok %d # SKIP %s" % (self.n, why), flush=True)
+            print("ok %d # SKIP %s" % (self.n, self._clean(why)), flush=True)
+
+    def skip_all(self, why):
+        print("1..0 # SKIP %s" % self._clean(why), flush=True)
+        sys.exit(0)
 
     def done(self):
         print("1..%d" % self.n, flush=True)
         sys.exit(1 if self.failed else 0)
 
 
+def require_root(tap):
+    """Integration tests mount bpffs and create arenas: root only."""
+    if os.geteuid() != 0:
+        tap.skip_all("needs root (mounts a private bpffs, creates BPF maps)")
+    if not os.access(DAEMON, os.X_OK):
+        tap.skip_all("%s is not built; run make test-build" % DAEMON)
+
+
 class Client:
     """One connection speaking line-delimited JSON-RPC 2.0."""
 
-    def __init__(self, path, timeout=10.0):
+    def __init__(self, path, timeout=TIMEOUT):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
-        self.sock.connect(path)
+        try:
+            self.sock.connect(path)
+        except OSError:
+            self.sock.close()
+            raise
         self.buf = b""
         self.next_id = 1
 
     def send_raw(self, data):
-        self.sock.sendall(data)
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
 
     def recv_line(self):
+        """The next reply line, parsed. Raises on EOF or timeout."""
         while b"\n" not in self.buf:
             chunk = self.sock.recv(65536)
             if not chunk:
@@ -81,19 +130,59 @@ class Client:
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
 
+    def request(self, line):
+        """Send one raw line (a newline is added) and return the reply."""
+        self.send_raw(line + (b"\n" if isinstance(line, bytes) else "\n"))
+        return self.recv_line()
+
     def call(self, method, params=None):
         req = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
         self.next_id += 1
         if params is not None:
             req["params"] = params
-        self.send_raw((json.dumps(req) + "\n").encode())
-        return self.recv_line()
+        return self.request(json.dumps(req).encode())
+
+    def closed_by_peer(self, timeout=TIMEOUT):
+        """True when the daemon closes this connection within timeout."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                if not self.sock.recv(65536):
+                    return True
+        except socket.timeout:
+            return False
+        except OSError:		# ECONNRESET and friends
+            return True
 
     def close(self):
         self.sock.close()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def error_code(reply):
+    """The JSON-RPC error code of a reply, or None when it is not an error."""
+    if not isinstance(reply, dict) or not isinstance(reply.get("error"), dict):
+        return None
+    return reply["error"].get("code")
+
+
+def _die_with_parent():
+    """preexec_fn: SIGKILL the child when the test (the forking thread)
+    dies, even by SIGKILL, so no daemon outlives its test."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)    # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
 
 def kill_tree(proc, sig=signal.SIGKILL):
+    """Signal proc and reap it; SIGKILL if it does not exit within 5 s."""
     if proc.poll() is None:
         try:
             proc.send_signal(sig)
@@ -106,11 +195,61 @@ def kill_tree(proc, sig=signal.SIGKILL):
             proc.wait()
 
 
-class Fixture:
-    """A private bpffs + socket, and the daemon on them.
+# Every fixture not yet cleaned up; undone at exit and on fatal signals.
+_live = []
 
-    with Fixture(tap, pages=64) as fx:
-        fx.rpc("stats")["result"]
+
+def _cleanup_all():
+    for fx in list(_live):
+        fx.cleanup()
+
+
+def _on_signal(signum, frame):
+    _cleanup_all()
+    os._exit(128 + signum)
+
+
+atexit.register(_cleanup_all)
+for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(_sig, _on_signal)
+
+
+def _pid_alive(pid):
+    """True unless pid is gone or a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def sweep_stale():
+    """Undo what a test killed by SIGKILL left behind: fixture directories
+    whose owning test process is gone (their daemons died with it)."""
+    tmp = tempfile.gettempdir()
+    for name in os.listdir(tmp):
+        d = os.path.join(tmp, name)
+        if not name.startswith("arenad-test-"):
+            continue
+        try:
+            with open(os.path.join(d, "owner.pid")) as f:
+                pid = int(f.read())
+        except (OSError, ValueError):
+            continue
+        if _pid_alive(pid):
+            continue
+        bpffs = os.path.join(d, "bpffs")
+        if os.path.ismount(bpffs):
+            subprocess.run(["umount", "-l", bpffs], capture_output=True)
+        if not os.path.ismount(bpffs):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+class Fixture:
+    """A private bpffs + socket in a temporary directory, and the daemon.
+
+    pages, args: the daemon's --pages and further options, used by every
+    start; start=False leaves starting to the test.
     """
 
     def __init__(self, tap, pages=64, args=(), start=True):
@@ -118,65 +257,92 @@ class Fixture:
         self.pages = pages
         self.args = list(args)
         self.autostart = start
+        self.daemon = DAEMON
         self.procs = []
         self.proc = None
+        self.dir = None
+        self.bpffs = None
         self.mounted = False
-        self.daemon = DAEMON
+        self.logf = None
 
     # -- setup and teardown ------------------------------------------------
     def __enter__(self):
-        self.dir = tempfile.mkdtemp(prefix="arenad-test-")
-        os.chmod(self.dir, 0o755)
-        self.bpffs = os.path.join(self.dir, "bpffs")
-        os.mkdir(self.bpffs)
-        subprocess.check_call(["mount", "-t", "bpf", "bpf", self.bpffs])
-        self.mounted = True
-        self.pin_dir = os.path.join(self.bpffs, "arenad")
-        self.socket = os.path.join(self.dir, "arenad.sock")
-        self.log = os.path.join(self.dir, "arenad.log")
-        self.logf = open(self.log, "ab")
-        atexit.register(self.cleanup)
-        for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(s, self._on_signal)
-        if self.autostart:
-            self.start()
+        if self.tap.n == 0:
+            require_root(self.tap)
+        self.failed_before = self.tap.failed
+        _live.append(self)
+        try:
+            sweep_stale()
+            self.dir = tempfile.mkdtemp(prefix="arenad-test-")
+            with open(os.path.join(self.dir, "owner.pid"), "w") as f:
+                f.write("%d\n" % os.getpid())
+            # nobody must be able to reach the socket in the permission tests
+            os.chmod(self.dir, 0o755)
+            self.bpffs = os.path.join(self.dir, "bpffs")
+            os.mkdir(self.bpffs)
+            subprocess.run(["mount", "-t", "bpf", "bpf", self.bpffs], check=True,
+                           capture_output=True, timeout=30)
+            self.mounted = True
+            self.pin_dir = os.path.join(self.bpffs, "arenad")
+            self.socket = os.path.join(self.dir, "arenad.sock")
+            self.log = os.path.join(self.dir, "arenad.log")
+            self.logf = open(self.log, "ab")
+            if self.autostart:
+                self.start()
+        except BaseException as e:
+            self.tap.ok(False, "fixture set-up: %s" % e)
+            self.dump_log()
+            self.cleanup()
+            raise
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None:
+        if exc_type is not None and issubclass(exc_type, Exception):
             self.tap.ok(False, "test raised %s: %s" % (exc_type.__name__, exc))
-            self.dump_log()
-        elif self.tap.failed:
+            self.tap.diag("".join(traceback.format_exception(exc_type, exc, tb)))
+        elif exc_type is None and self.proc is not None:
+            # The daemon must survive everything a test did to it.
+            rc = self.proc.poll()
+            self.tap.ok(rc is None, "daemon still running at the end" +
+                        ("" if rc is None else " (it exited with status %d)" % rc))
+        if self.tap.failed > self.failed_before:
             self.dump_log()
         self.cleanup()
+        # Swallow test exceptions (reported above); let SystemExit and
+        # KeyboardInterrupt through.
         return exc_type is not None and issubclass(exc_type, Exception)
 
-    def _on_signal(self, signum, frame):
-        self.cleanup()
-        sys.exit(128 + signum)
-
     def cleanup(self):
+        """Kill what we started, unmount, remove the directory. Idempotent."""
         for p in self.procs:
             kill_tree(p)
         self.procs = []
+        self.proc = None
         if self.mounted:
-            subprocess.call(["umount", self.bpffs])
+            r = subprocess.run(["umount", self.bpffs], capture_output=True)
+            if r.returncode:
+                subprocess.run(["umount", "-l", self.bpffs], capture_output=True)
             self.mounted = False
-        if getattr(self, "logf", None):
+        if self.logf:
             self.logf.close()
             self.logf = None
-        if getattr(self, "dir", None) and os.path.isdir(self.dir):
-            subprocess.call(["rm", "-rf", self.dir])
+        if self.dir and os.path.isdir(self.dir) and not (self.bpffs and os.path.ismount(self.bpffs)):
+            shutil.rmtree(self.dir, ignore_errors=True)
+        if self in _live:
+            _live.remove(self)
 
     def dump_log(self):
         try:
-            self.logf and self.logf.flush()
+            if self.logf:
+                self.logf.flush()
             with open(self.log, errors="replace") as f:
-                self.tap.diag("--- daemon log ---\n" + f.read()[-4000:])
-        except OSError:
-            pass
+                text = f.read()
+        except (OSError, AttributeError):
+            return
+        self.tap.diag("--- daemon log (last 4000 bytes) ---\n" + text[-4000:] + "--- end of log ---")
 
     def track(self, proc):
+        """Kill proc (if still running) when the fixture ends."""
         self.procs.append(proc)
         return proc
 
@@ -189,35 +355,39 @@ class Fixture:
         """Start the daemon without waiting for it."""
         e = dict(os.environ)
         e.update(env or {})
-        self.proc = self.track(subprocess.Popen(self.argv(extra), stdout=self.logf,
-                                                stderr=self.logf, env=e))
+        self.proc = self.track(subprocess.Popen(self.argv(extra), stdin=subprocess.DEVNULL,
+                                                stdout=self.logf, stderr=self.logf, env=e,
+                                                preexec_fn=_die_with_parent))
         return self.proc
 
     def start(self, extra=(), env=None, timeout=10.0):
-        """Start the daemon and wait until its socket answers."""
+        """Start the daemon and wait until its socket accepts connections."""
         proc = self.spawn(extra, env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError("arenad exited with %d during start-up" % proc.returncode)
+                raise RuntimeError("arenad exited with status %d during start-up" % proc.returncode)
             if self.can_connect():
                 return proc
             time.sleep(0.02)
-        raise RuntimeError("arenad did not answer within %.0f s" % timeout)
+        raise RuntimeError("arenad did not accept connections within %.0f s" % timeout)
 
     def run_daemon(self, extra=(), timeout=10.0):
-        """Run arenad to completion (e.g. a start that must fail, --unpin)."""
-        r = subprocess.run(self.argv(extra), capture_output=True, text=True, timeout=timeout)
+        """Run arenad to completion (a start that must fail, --unpin):
+        (exit status, stdout + stderr)."""
+        r = subprocess.run(self.argv(extra), stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=timeout)
         return r.returncode, r.stdout + r.stderr
 
     def stop(self, sig=signal.SIGTERM):
-        if self.proc is not None:
-            kill_tree(self.proc, sig)
-            rc = self.proc.returncode
-            self.procs.remove(self.proc)
-            self.proc = None
-            return rc
-        return None
+        """Stop the daemon with sig and reap it: its exit status."""
+        if self.proc is None:
+            return None
+        kill_tree(self.proc, sig)
+        rc = self.proc.returncode
+        self.procs.remove(self.proc)
+        self.proc = None
+        return rc
 
     def restart(self, sig=signal.SIGTERM, extra=()):
         self.stop(sig)
@@ -234,35 +404,53 @@ class Fixture:
             s.close()
 
     # -- talking to it -----------------------------------------------------
-    def client(self, timeout=10.0):
+    def client(self, timeout=TIMEOUT):
         return Client(self.socket, timeout)
 
     def rpc(self, method, params=None):
-        c = self.client()
-        try:
+        """One request on a fresh connection: the whole reply."""
+        with self.client() as c:
             return c.call(method, params)
-        finally:
-            c.close()
+
+    def raw(self, line):
+        """One raw line (bytes or str, newline added) on a fresh connection."""
+        with self.client() as c:
+            return c.request(line if isinstance(line, bytes) else line.encode())
 
     def result(self, method, params=None):
+        """The result of a request that must succeed."""
         r = self.rpc(method, params)
         if "result" not in r:
-            raise RuntimeError("%s failed: %r" % (method, r))
+            raise RuntimeError("%s %s failed: %r" % (method, params, r))
         return r["result"]
 
     def ctl(self, *args, user=None):
         """Run arenactl-client against this daemon: (rc, stdout, stderr)."""
         argv = [CLIENT, "--socket", self.socket] + list(args)
         if user:
-            gid = pwd.getpwnam(user).pw_gid
-            argv = ["setpriv", "--reuid=" + user, "--regid=%d" % gid, "--clear-groups"] + argv
+            argv = as_user(user) + argv
         r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
         return r.returncode, r.stdout, r.stderr
 
     def helper(self, name, *args):
+        """Run build/tests/NAME: (rc, stdout, stderr)."""
         r = subprocess.run([os.path.join(HELPERS, name)] + [str(a) for a in args],
                            capture_output=True, text=True, timeout=60)
         return r.returncode, r.stdout, r.stderr
+
+    def mem_write(self, addr, data):
+        """Write bytes at addr through an mmap of the pinned arena.
+        Only name allocated pages: touching a free page allocates it."""
+        return self.helper("arena_mem", self.pin_dir, "write", _addr(addr),
+                           "hex:" + bytes(data).hex())
+
+    def mem_read(self, addr, n):
+        """n bytes at addr through an mmap of the pinned arena, or None."""
+        rc, out, err = self.helper("arena_mem", self.pin_dir, "read", _addr(addr), n)
+        if rc:
+            self.tap.diag(err)
+            return None
+        return bytes.fromhex(out.strip())
 
     def example(self, name, *args):
         """Run an example loader against this daemon: (rc, stdout, stderr)."""
@@ -271,5 +459,21 @@ class Fixture:
         return r.returncode, r.stdout, r.stderr
 
 
-def error_code(reply):
-    return reply.get("error", {}).get("code") if isinstance(reply, dict) else None
+def _addr(a):
+    return a if isinstance(a, str) else hex(a)
+
+
+def as_user(user):
+    """argv prefix that runs a command as user, with its primary group only."""
+    gid = pwd.getpwnam(user).pw_gid
+    return ["setpriv", "--reuid=" + user, "--regid=%d" % gid, "--clear-groups"]
+
+
+def pinned_id(path, kind="map"):
+    """The id of the map or prog pinned at path (bpftool), or None."""
+    r = subprocess.run(["bpftool", "-j", kind, "show", "pinned", path],
+                       capture_output=True, text=True, timeout=30)
+    if r.returncode:
+        return None
+    info = json.loads(r.stdout)
+    return info.get("id") if isinstance(info, dict) else None
