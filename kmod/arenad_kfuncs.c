@@ -1,30 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * arenad_kfuncs: kernel-side help for arenad's BPF arena, where modules
- * can be loaded.
+ * arenad_kfuncs: kfuncs for BPF arenas, for kernels that take modules.
+ * kmod/README.md documents every kfunc; in short ("map" is the arena map,
+ * &arena in BPF C; page offsets count pages from the arena's start):
  *
- *   int arenad_kf_bind(void *map)                         any program type
- *	Does nothing but take the arena map, so that a program calling it
- *	is associated with that arena by the verifier (the seed's module
- *	approach; arenad.bpf.h's ARENAD_BIND() does the same without one).
- *	0, or -EINVAL when map is not an arena.
+ *   int arenad_kf_bind(map)                            syscall, XDP, tc, ...
+ *	0. Does nothing but take the map, which associates the calling
+ *	program with the arena in the verifier. -EINVAL: not an arena.
+ *   int arenad_kf_page_present(map, pgoff)             syscall, XDP, tc, ...
+ *	1 present, 0 absent.
+ *   int arenad_kf_count_present(map, pgoff, count)     sleepable only
+ *	The number of present pages in [pgoff, pgoff + count).
+ *   int arenad_kf_next_present(map, pgoff, count)      sleepable only
+ *   int arenad_kf_next_absent(map, pgoff, count)       sleepable only
+ *	The first page offset in [pgoff, pgoff + count) that is present
+ *	(absent), or -ENOENT.
  *
- *   int arenad_kf_page_present(void *map, u32 pgoff)      any program type
- *	1 when page pgoff of the arena is backed by a page, 0 when not;
- *	-EINVAL for a map that is not an arena, -ERANGE for pgoff outside
- *	it, -EOPNOTSUPP when the arena's layout could not be verified.
+ * Errors: -EINVAL the map is not an arena; -ERANGE pgoff is not a page of
+ * the arena or the range runs past its end; -EOPNOTSUPP the arena's
+ * layout could not be verified (below) or it has no user address yet.
  *
- *   int arenad_kf_count_present(void *map, u32 pgoff, u32 count)  sleepable
- *	The number of present pages in [pgoff, pgoff + count); errors as
- *	above. Reschedules while it walks, hence sleepable only.
- *
- * Presence is answered by vmalloc_to_page() on the page's kernel address,
- * the same test the arena's own fault handler uses. The kernel address
- * needs the arena's kernel VM area, which struct bpf_arena (private to
- * kernel/bpf/arena.c) keeps right after the user range; no exported API
- * returns it, so every call checks that the fields read are consistent
- * with the map (map type, size, user range) and with a vmalloc area of
- * the arena's size before using them.
+ * Presence is vmalloc_to_page() on the page's kernel address: NULL when
+ * no page is mapped there, which is the arena's own notion of an allocated
+ * page, and reading page tables has no side effect. The kernel address is
+ * kern_vm_start + (u32)user_address, where kern_vm_start is the arena's
+ * kernel VM area plus half its guard. That area is in struct bpf_arena,
+ * which is private to kernel/bpf/arena.c, and bpf_arena_get_kern_vm_start()
+ * is not exported to modules, so the module mirrors the struct's leading
+ * fields (unchanged from 6.9 through 6.18) and checks what it reads against
+ * the map before trusting it.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -33,9 +37,10 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/vmalloc.h>
 
-/* The leading fields of struct bpf_arena, 6.9 through 6.18. */
+/* The leading fields of struct bpf_arena (kernel/bpf/arena.c), 6.9..6.18. */
 struct arena_head {
 	struct bpf_map map;
 	u64 user_vm_start;
@@ -43,45 +48,84 @@ struct arena_head {
 	struct vm_struct *kern_vm;
 };
 
-#define ARENA_KERN_VM_SZ	(SZ_4G + SZ_64K)	/* 4 GiB + the 64 KiB guard */
+/* kernel/bpf/arena.c: a 4 GiB kernel area plus a 64 KiB guard, half of the
+ * guard before kern_vm_start. */
+#define ARENA_KERN_VM_SZ	(SZ_4G + SZ_64K)
 #define ARENA_GUARD_HALF	(SZ_64K / 2)
 
-/* The arena's kernel address of page 0's slot, or an error. */
-static long arena_kbase(struct bpf_map *map, u64 *kbase, u64 *ubase)
+/* Where to look for the pages of one arena. */
+struct arena_view {
+	unsigned long kern_vm_start;
+	u64 user_vm_start;
+};
+
+/*
+ * Check the map and the range [pgoff, pgoff + count) and fill in v.
+ * Nothing past struct bpf_map is read before the map type says arena.
+ */
+static int arena_view(struct bpf_map *map, u32 pgoff, u32 count, struct arena_view *v)
 {
-	struct arena_head *a = container_of(map, struct arena_head, map);
+	struct arena_head *a;
 	struct vm_struct *vm;
+	u64 ustart, uend;
 
 	if (map->map_type != BPF_MAP_TYPE_ARENA)
 		return -EINVAL;
-	vm = READ_ONCE(a->kern_vm);
-	if (!a->user_vm_start || !PAGE_ALIGNED(a->user_vm_start) ||
-	    a->user_vm_end - a->user_vm_start != (u64)map->max_entries << PAGE_SHIFT ||
-	    !vm || !is_vmalloc_addr(vm->addr) || vm->size < ARENA_KERN_VM_SZ)
-		return -EOPNOTSUPP;
-	*kbase = (u64)(unsigned long)vm->addr + ARENA_GUARD_HALF;
-	*ubase = a->user_vm_start;
-	return 0;
-}
-
-static bool present(u64 kbase, u64 ubase, u32 pgoff)
-{
-	/* The kernel maps a page at kern_vm_start + the low 32 bits of its
-	 * user address (kernel/bpf/arena.c). */
-	u32 off = (u32)(ubase + ((u64)pgoff << PAGE_SHIFT));
-
-	return vmalloc_to_page((void *)(unsigned long)(kbase + off)) != NULL;
-}
-
-static long check_range(struct bpf_map *map, u32 pgoff, u32 count)
-{
 	if (pgoff >= map->max_entries || count > map->max_entries - pgoff)
 		return -ERANGE;
+
+	a = container_of(map, struct arena_head, map);
+	/* user_vm_start is set once, when the arena gets its user address
+	 * (map_extra at creation, or the first mmap). */
+	ustart = READ_ONCE(a->user_vm_start);
+	uend = READ_ONCE(a->user_vm_end);
+	vm = a->kern_vm;
+	if (!ustart || !PAGE_ALIGNED(ustart) ||
+	    uend - ustart != (u64)map->max_entries << PAGE_SHIFT ||
+	    !vm || !is_vmalloc_addr(vm->addr) || vm->size < ARENA_KERN_VM_SZ)
+		return -EOPNOTSUPP;
+
+	v->kern_vm_start = (unsigned long)vm->addr + ARENA_GUARD_HALF;
+	v->user_vm_start = ustart;
 	return 0;
+}
+
+static bool page_present(const struct arena_view *v, u32 pgoff)
+{
+	/* kernel/bpf/arena.c maps a page at kern_vm_start + the low 32 bits
+	 * of its user address: the arena may straddle a 4 GiB boundary of
+	 * the user address space and then wraps around in the kernel area. */
+	u32 off = (u32)(v->user_vm_start + ((u64)pgoff << PAGE_SHIFT));
+
+	return vmalloc_to_page((void *)(v->kern_vm_start + off)) != NULL;
+}
+
+/* The first page in [pgoff, pgoff + count) whose presence is want, or -ENOENT. */
+static int find_page(struct bpf_map *map, u32 pgoff, u32 count, bool want)
+{
+	struct arena_view v;
+	u32 i;
+	int r;
+
+	r = arena_view(map, pgoff, count, &v);
+	if (r)
+		return r;
+	for (i = 0; i < count; i++) {
+		if (page_present(&v, pgoff + i) == want)
+			return pgoff + i;	/* < 2^20: a 4 GiB arena at most */
+		if ((i & 1023) == 1023)
+			cond_resched();
+	}
+	return -ENOENT;
 }
 
 __bpf_kfunc_start_defs();
 
+/*
+ * The __map suffix makes the verifier accept a map pointer (&arena) for
+ * these arguments, as for bpf_arena_alloc_pages(); the load of that
+ * pointer is what associates the program with the arena.
+ */
 __bpf_kfunc int arenad_kf_bind(void *p__map)
 {
 	struct bpf_map *map = p__map;
@@ -91,42 +135,51 @@ __bpf_kfunc int arenad_kf_bind(void *p__map)
 
 __bpf_kfunc int arenad_kf_page_present(void *p__map, u32 pgoff)
 {
-	struct bpf_map *map = p__map;
-	u64 kbase, ubase;
-	long r;
+	struct arena_view v;
+	int r;
 
-	r = arena_kbase(map, &kbase, &ubase);
-	if (!r)
-		r = check_range(map, pgoff, 1);
-	return r ? r : present(kbase, ubase, pgoff);
+	r = arena_view(p__map, pgoff, 1, &v);
+	return r ? r : page_present(&v, pgoff);
 }
 
 __bpf_kfunc int arenad_kf_count_present(void *p__map, u32 pgoff, u32 count)
 {
-	struct bpf_map *map = p__map;
-	u64 kbase, ubase;
+	struct arena_view v;
 	u32 i, n = 0;
-	long r;
+	int r;
 
-	r = arena_kbase(map, &kbase, &ubase);
-	if (!r)
-		r = check_range(map, pgoff, count);
+	r = arena_view(p__map, pgoff, count, &v);
 	if (r)
 		return r;
 	for (i = 0; i < count; i++) {
-		n += present(kbase, ubase, pgoff + i);
+		n += page_present(&v, pgoff + i);
+		/* A whole arena is a million pages: let others run. */
 		if ((i & 1023) == 1023)
 			cond_resched();
 	}
 	return n;
 }
 
+__bpf_kfunc int arenad_kf_next_present(void *p__map, u32 pgoff, u32 count)
+{
+	return find_page(p__map, pgoff, count, true);
+}
+
+__bpf_kfunc int arenad_kf_next_absent(void *p__map, u32 pgoff, u32 count)
+{
+	return find_page(p__map, pgoff, count, false);
+}
+
 __bpf_kfunc_end_defs();
 
+/* The walks call cond_resched(): KF_SLEEPABLE keeps them out of programs
+ * that run in atomic context (XDP, tc). */
 BTF_KFUNCS_START(arenad_kfunc_ids)
 BTF_ID_FLAGS(func, arenad_kf_bind)
 BTF_ID_FLAGS(func, arenad_kf_page_present)
 BTF_ID_FLAGS(func, arenad_kf_count_present, KF_SLEEPABLE)
+BTF_ID_FLAGS(func, arenad_kf_next_present, KF_SLEEPABLE)
+BTF_ID_FLAGS(func, arenad_kf_next_absent, KF_SLEEPABLE)
 BTF_KFUNCS_END(arenad_kfunc_ids)
 
 static const struct btf_kfunc_id_set arenad_kfunc_set = {
@@ -134,19 +187,25 @@ static const struct btf_kfunc_id_set arenad_kfunc_set = {
 	.set = &arenad_kfunc_ids,
 };
 
+static const enum bpf_prog_type arenad_prog_types[] = {
+	BPF_PROG_TYPE_SYSCALL,		/* arenad's own programs, the census */
+	BPF_PROG_TYPE_XDP,
+	BPF_PROG_TYPE_SCHED_CLS,	/* tc */
+	BPF_PROG_TYPE_SCHED_ACT,
+	BPF_PROG_TYPE_TRACING,		/* fentry/fexit, tp_btf, iterators */
+	BPF_PROG_TYPE_STRUCT_OPS,	/* sched_ext and friends use arenas */
+};
+
 static int __init arenad_kfuncs_init(void)
 {
-	static const enum bpf_prog_type types[] = {
-		BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_XDP, BPF_PROG_TYPE_SCHED_CLS,
-		BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_TRACING,
-		BPF_PROG_TYPE_STRUCT_OPS,
-	};
 	int i, r;
 
-	for (i = 0; i < ARRAY_SIZE(types); i++) {
-		r = register_btf_kfunc_id_set(types[i], &arenad_kfunc_set);
+	for (i = 0; i < ARRAY_SIZE(arenad_prog_types); i++) {
+		r = register_btf_kfunc_id_set(arenad_prog_types[i], &arenad_kfunc_set);
 		if (r) {
-			pr_err("arenad_kfuncs: register for program type %d: %d\n", types[i], r);
+			/* Nothing to undo: the sets go with the module's BTF. */
+			pr_err("arenad_kfuncs: registering for program type %d: %d\n",
+			       arenad_prog_types[i], r);
 			return r;
 		}
 	}
@@ -155,14 +214,13 @@ static int __init arenad_kfuncs_init(void)
 
 static void __exit arenad_kfuncs_exit(void)
 {
-	/* kfunc sets are dropped with the module's BTF; programs using the
-	 * kfuncs hold a reference on the module, so this runs only when none
-	 * is loaded. */
+	/* Loaded programs that call a kfunc hold a reference on the module,
+	 * so this runs only once none is left. */
 }
 
 module_init(arenad_kfuncs_init);
 module_exit(arenad_kfuncs_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("kfuncs for BPF arenas owned by arenad: bind and page presence");
+MODULE_DESCRIPTION("kfuncs for BPF arenas: bind a program to an arena, report present pages");
 MODULE_AUTHOR("arenad developers");

@@ -18,3 +18,21 @@ tap_done() {
 	echo "$((n - fail)) passed, $fail failed"
 	[ $fail -eq 0 ]
 }
+# tap_import FILE: add FILE's unnumbered TAP lines ("ok - ...",
+# "not ok - ...") to this script's count; other lines pass through.
+tap_import() {
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*)
+			n=$((n + 1))
+			echo "ok $n - ${line#ok - }"
+			;;
+		"not ok - "*)
+			n=$((n + 1))
+			fail=$((fail + 1))
+			echo "not ok $n - ${line#not ok - }"
+			;;
+		*) echo "$line" ;;
+		esac
+	done <"$1"
+}

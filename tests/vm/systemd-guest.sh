@@ -2,6 +2,7 @@
 # Runs inside the systemd VM (tests/vm/test-systemd.sh) as a oneshot unit,
 # with systemd as PID 1: arenad installed by `make install`, started and
 # hardened by its own unit files. TAP on the serial console.
+# shellcheck source=guest-tap.sh
 . /usr/local/lib/guest-tap.sh
 C=arenactl-client
 as() { u=$1; shift; runuser -u "$u" -- "$@"; }

@@ -6,6 +6,7 @@
 # tests/vm/systemd-guest.sh there as a oneshot unit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=vm.sh
 . tests/vm/vm.sh
 
 vm_deps "debootstrap"

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Runs inside the VM (tests/vm/test-kmod.sh): the module loads, arenad uses
+# Runs inside the VM (tests/vm/test-kmod-arenad.sh): the module loads, arenad uses
 # its kfuncs for the census and agrees with the module-free census, an XDP
 # program binds through the kfunc, bad input is refused, and the module
 # unloads once nothing uses it. TAP on the serial console.
+# shellcheck source=guest-tap.sh
 . /usr/local/lib/guest-tap.sh
 json() { tr -d ' \n'; }
 field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
@@ -44,7 +45,7 @@ else
 fi
 
 kmod_check $PIN "$A" > /tmp/kc
-cat /tmp/kc | sed 's/^/# /'
+sed 's/^/# /' /tmp/kc
 t "XDP program bound through the kfunc passes and bumps arena memory" "grep -q '^xdp 2 0 1$' /tmp/kc"
 t "the module is referenced while programs use it" "[ \"\$(sed -n 's/^refcnt //p' /tmp/kc)\" -ge 1 ]"
 PG=$(sed -n '1,/^present/s/^present \([0-9]*\) .*/\1/p' /tmp/kc | head -n1)
