@@ -31,21 +31,25 @@ test-build: all examples $(UNIT_BINS) $(HELPER_BINS)
 
 PROVE		?= prove
 PROVE_FLAGS	?=
+# Tests run the same however make was started: a `make -jN test` must not
+# hand its jobserver flags to the makes that tests start themselves
+# (make install, the module build), which cannot reach that jobserver.
+TEST_ENV	:= env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 
 # The VM tests (tests/vm/) boot Debian's 6.12 kernel under QEMU: one for
 # the kernel module, one with systemd as PID 1. `make test` runs them too.
 test: deps
 	@$(MAKE) --no-print-directory test-build
-	$(PROVE) $(PROVE_FLAGS) $(UNIT_BINS) tests/integration/*.t tests/vm/*.t
+	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS) tests/integration/*.t tests/vm/*.t
 
 test-unit: $(UNIT_BINS)
-	$(PROVE) $(PROVE_FLAGS) $(UNIT_BINS)
+	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS)
 
 test-integration: test-build
-	$(PROVE) $(PROVE_FLAGS) tests/integration/*.t
+	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) tests/integration/*.t
 
 test-vm: deps
 	@$(MAKE) --no-print-directory test-build
-	$(PROVE) $(PROVE_FLAGS) tests/vm/*.t
+	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) tests/vm/*.t
 
 .PHONY: test-build test-vm

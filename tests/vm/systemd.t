@@ -1,3 +1,3 @@
 #!/usr/bin/env bash
-# prove entry point: the systemd VM test; the guest prints the TAP.
-exec bash "$(dirname "$0")/test-systemd.sh" 2>&1
+# prove entry point: the systemd VM test; the guest prints the TAP; diagnostics on stderr.
+exec bash "$(dirname "$0")/test-systemd.sh"

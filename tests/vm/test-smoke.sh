@@ -32,7 +32,7 @@ rc=0
 if [ $rc -eq 0 ]; then
 	sed -n 's/^\(ok\|not ok\|VMTEST\)/# guest: \1/p' "$tmp/pass.log"
 else
-	sed 's/^/# guest: /' "$tmp/pass.log" 2>/dev/null | tail -n 40
+	sed 's/^/# guest: /' "$tmp/pass.log" 2>/dev/null | tail -n 40 >&2
 fi
 check "a passing guest script: exit 0" "[ $rc -eq 0 ]"
 check "its TAP reached the console" "grep -q '^4 passed, 0 failed' '$tmp/pass.log'"

@@ -20,7 +20,7 @@ if [ ! -s "$base" ]; then
 	debootstrap --variant=minbase \
 		--include=systemd,systemd-sysv,dbus,libelf1,zlib1g,libjson-c5,libsystemd0,util-linux,procps \
 		bookworm "$tmp/root" "$mirror" >"$tmp/debootstrap.log" 2>&1 ||
-		{ tail -n 20 "$tmp/debootstrap.log"; rm -rf "$tmp"; exit 1; }
+		{ tail -n 20 "$tmp/debootstrap.log" >&2; rm -rf "$tmp"; exit 1; }
 	# Documentation and package lists are dead weight in a RAM root.
 	rm -rf "$tmp/root"/usr/share/{doc,man,info,locale} "$tmp/root"/var/cache/apt/* \
 		"$tmp/root"/var/lib/apt/lists/*
