@@ -55,6 +55,8 @@ extern int arenad_kf_bind(void *map) __ksym __weak;
 /* The module's presence kfuncs (kmod/README.md); check bpf_ksym_exists(). */
 extern int arenad_kf_page_present(void *map, __u32 pgoff) __ksym __weak;
 extern int arenad_kf_count_present(void *map, __u32 pgoff, __u32 count) __ksym __weak;
+extern int arenad_kf_next_present(void *map, __u32 pgoff, __u32 count) __ksym __weak;
+extern int arenad_kf_next_absent(void *map, __u32 pgoff, __u32 count) __ksym __weak;
 
 /* An arena pointer from an address (e.g. one arenad handed out). */
 #define arenad_ptr(type, addr) ((type __arena *)(unsigned long)(addr))

@@ -263,31 +263,71 @@ static __always_inline int walk_tree(__u64 root, __u32 npages, bool verify, __u3
 
 /*
  * The kmod method: arenad_kfuncs.ko (kmod/) answers presence with
- * vmalloc_to_page(). Its kfuncs are declared weak (arenad.bpf.h), so that
- * this object loads without the module; bpf_ksym_exists() then lets the
- * verifier drop the call.
+ * vmalloc_to_page(), one run of present pages at a time: next_present()
+ * says where a run starts and next_absent() where it ends, two kfunc calls
+ * per run instead of one per page. Its kfuncs are declared weak
+ * (arenad.bpf.h), so that this object loads without the module;
+ * bpf_ksym_exists() then lets the verifier drop the calls.
  */
+struct mark_ctx {
+	__u32 start;		/* pages [start, end) are present */
+	__u32 end;
+};
+
+/* Set the bits of one 64-page word of the run. */
+static long mark_word(__u64 i, struct mark_ctx *m)
+{
+	__u32 idx = m->start / 64 + (__u32)i;
+	__u32 base = idx * 64;
+	__u32 from = m->start > base ? m->start - base : 0;
+	__u32 to = m->end - base >= 64 ? 64 : m->end - base;
+	__u64 *word = bpf_map_lookup_elem(&census_bits, &idx);
+
+	if (!word || from >= to)
+		return 1;
+	*word |= to - from == 64 ? ~0ULL : ((1ULL << (to - from)) - 1) << from;
+	return 0;
+}
+
 struct kmod_ctx {
 	__u32 npages;
+	__u32 pos;		/* first page not yet looked at */
 	__u32 present;
+	__u32 runs;
 	__s32 err;
 };
 
-static long kmod_page(__u64 i, struct kmod_ctx *c)
+static long kmod_run(__u64 i, struct kmod_ctx *c)
 {
-	__u32 pgoff = i;
-	int r;
+	struct mark_ctx m;
+	int start, end;
 
-	r = arenad_kf_page_present(&arena, pgoff);
-	if (r < 0) {
-		c->err = r;
+	if (c->pos >= c->npages)
+		return 1;
+	start = arenad_kf_next_present(&arena, c->pos, c->npages - c->pos);
+	if (start == -ENOENT)
+		return 1;
+	if (start < 0 || start < c->pos || start >= c->npages) {
+		c->err = start < 0 ? start : -EFAULT;
 		return 1;
 	}
-	if (!r)
-		return 0;
-	if (!mark_present(pgoff))
+	end = arenad_kf_next_absent(&arena, start, c->npages - start);
+	if (end == -ENOENT)
+		end = c->npages;
+	if (end <= start || end > c->npages) {
+		c->err = end < 0 ? end : -EFAULT;
 		return 1;
-	c->present++;
+	}
+	m.start = start;
+	m.end = end;
+	if (bpf_loop((end - 1) / 64 - start / 64 + 1, mark_word, &m, 0) !=
+	    (end - 1) / 64 - start / 64 + 1) {
+		c->err = -E2BIG;	/* the bitmap cannot hold the page */
+		return 1;
+	}
+	c->present += end - start;
+	c->runs++;
+	c->pos = end;
 	return 0;
 }
 
@@ -344,13 +384,16 @@ int arenad_census(struct arenad_census_req *req)
 	if (req->method == ARENAD_CENSUS_KMOD) {
 		struct kmod_ctx kc = { .npages = npages };
 
-		if (!bpf_ksym_exists(arenad_kf_page_present)) {
+		if (!bpf_ksym_exists(arenad_kf_next_present) ||
+		    !bpf_ksym_exists(arenad_kf_next_absent)) {
 			req->ret = -EOPNOTSUPP;
 			return 0;
 		}
-		bpf_loop(npages, kmod_page, &kc, 0);
+		/* Each run takes one iteration and covers at least a page. */
+		bpf_loop(npages, kmod_run, &kc, 0);
 		req->present = kc.present;
-		req->probed = npages;
+		req->probed = npages;	/* the module looks at every page */
+		req->runs = kc.runs;
 		req->ret = kc.err;
 		return 0;
 	}

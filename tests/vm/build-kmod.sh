@@ -27,16 +27,19 @@ fail() {
 cp "$here"/../../kmod/{Kbuild,Makefile,arenad_kfuncs.c} "$tmp/"
 # A standalone build: when the tests run under `make -jN`, the outer make's
 # jobserver is not passed down to this script, and a make that inherits its
-# MAKEFLAGS says "warning: jobserver unavailable" (seen in CI).
+# MAKEFLAGS says "warning: jobserver unavailable" (MAKEFLAGS=-j2 make test).
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
 	make -C "$tmp" KDIR="$VM_KDIR" >"$log" 2>&1 ||
 	fail "the module does not build against $VM_KDIR"
 # gcc's "file:line: warning:", modpost's "WARNING: modpost:", and kbuild's
 # "Skipping BTF generation" when the tree has no vmlinux. make's own
 # notes ("make[1]: warning: ...") are about the build, not the code.
-if grep -v -E '^make(\[[0-9]+\])?: ' "$log" | grep -q -i -E 'warning|skipping btf'; then
+if grep -v -E '^make(\[[0-9]+\])?: ' "$log" | grep -i -E 'warning|skipping btf' >/dev/null; then
 	fail "the module builds with warnings"
 fi
-readelf -S "$tmp/arenad_kfuncs.ko" | grep -q ' \.BTF ' ||
+# Never `cmd | grep -q` here: under pipefail, grep quitting at the first
+# match can kill cmd with SIGPIPE and fail the pipeline (seen here).
+sections=$(readelf -S "$tmp/arenad_kfuncs.ko")
+grep -q ' \.BTF ' <<<"$sections" ||
 	fail "the module has no .BTF section (is pahole installed?)"
 install -m 0644 "$tmp/arenad_kfuncs.ko" "$out"

@@ -68,7 +68,7 @@ cached() {
 			[ -e "$d" ] || continue
 			d=${d%/.complete}
 			echo "${d##*/kernel-}"
-		done | sort -rV | head -n1
+		done | sort -rV | sed -n 1p
 	fi
 	return 0
 }
@@ -94,10 +94,10 @@ fi
 if [ -n "$want" ]; then
 	v=$want
 else
-	v=$(candidates | head -n1)
+	v=$(candidates | sed -n 1p)
 	if [ -z "$v" ] && [ "$(id -u)" -eq 0 ]; then
 		apt-get update -qq
-		v=$(candidates | head -n1)
+		v=$(candidates | sed -n 1p)
 	fi
 	[ -n "$v" ] || {
 		log "no Debian 6.12 kernel packages known to apt; is bookworm-backports configured? (bash scripts/deps.sh)"

@@ -56,6 +56,19 @@ t "count_present: the whole arena has 7 pages" "grep -q '^count 0 1024 7$' /tmp/
 t "count_present: a range past the end is -ERANGE" "grep -q '^count 1 1024 -34$' /tmp/kc"
 t "both kfuncs refuse a map that is not an arena (-EINVAL)" "grep -q '^other-map -22 -22$' /tmp/kc"
 
+# The module's census reports runs of present pages: add one that starts
+# and ends inside 64-page bitmap words and covers a whole one, and one
+# that ends at the arena's last page.
+t "alloc of 130 pages from page 61" "$C alloc 130 --owner vm --name wide --addr 0x10000003d000 >/dev/null"
+t "an external program allocates the last page" "rogue $PIN alloc 1 0x1000003ff000 >/dev/null"
+for m in kmod full; do
+	$C --json scan --method $m | json > /tmp/scan2.$m
+done
+t "kmod census: 138 pages present" "[ \"\$(field pages_present < /tmp/scan2.kmod)\" = 138 ]"
+t "kmod census: 4 unaccounted, the last page among them" \
+	"[ \"\$(field pages_unaccounted < /tmp/scan2.kmod)\" = 4 ] && grep -q '\"addr\":\"0x1000003ff000\",\"offset\":4190208,\"pages\":1' /tmp/scan2.kmod"
+t "kmod census still equals the full probe" "[ \"\$(strip < /tmp/scan2.kmod)\" = \"\$(strip < /tmp/scan2.full)\" ]"
+
 t "xdp-udp example (ARENAD_BIND picks the kfunc) runs" \
 	"xdp-udp --socket $SOCK --pin-dir $PIN --port 4789 | grep -q 'drop=8 pass=12'"
 
