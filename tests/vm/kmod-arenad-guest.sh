@@ -28,9 +28,8 @@ t "alloc through arenad" "[ -n \"$A\" ]"
 t "an external program allocates behind arenad's back" "rogue $PIN alloc 2 0x100000100000 >/dev/null"
 t "user space faults a page in" "arena_mem $PIN write 0x100000200000 fault"
 
-for m in kmod full; do
-	$C --json scan --method $m | json > /tmp/scan.$m
-done
+scan() { for m in kmod full; do $C --json scan --method $m | json > /tmp/$1.$m; done; }
+scan scan
 t "kmod census: 7 pages present" "[ \"\$(field pages_present < /tmp/scan.kmod)\" = 7 ]"
 t "kmod census: 3 unaccounted" "[ \"\$(field pages_unaccounted < /tmp/scan.kmod)\" = 3 ]"
 t "kmod census finds the rogue and faulted ranges" \
@@ -61,9 +60,7 @@ t "both kfuncs refuse a map that is not an arena (-EINVAL)" "grep -q '^other-map
 # that ends at the arena's last page.
 t "alloc of 130 pages from page 61" "$C alloc 130 --owner vm --name wide --addr 0x10000003d000 >/dev/null"
 t "an external program allocates the last page" "rogue $PIN alloc 1 0x1000003ff000 >/dev/null"
-for m in kmod full; do
-	$C --json scan --method $m | json > /tmp/scan2.$m
-done
+scan scan2
 t "kmod census: 138 pages present" "[ \"\$(field pages_present < /tmp/scan2.kmod)\" = 138 ]"
 t "kmod census: 4 unaccounted, the last page among them" \
 	"[ \"\$(field pages_unaccounted < /tmp/scan2.kmod)\" = 4 ] && grep -q '\"addr\":\"0x1000003ff000\",\"offset\":4190208,\"pages\":1' /tmp/scan2.kmod"
