@@ -111,6 +111,7 @@ BINDIR		?= $(PREFIX)/bin
 LIBDIR		?= $(PREFIX)/lib
 INCDIR		?= $(PREFIX)/include
 DOCDIR		?= $(PREFIX)/share/doc/arenad
+MANDIR		?= $(PREFIX)/share/man
 # systemd searches /usr/local/lib/systemd/system as well as /usr/lib/...
 UNITDIR		?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
@@ -135,6 +136,9 @@ install: all install-lib
 	$(INSTALL) -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/docs
 	$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	$(SUBST) man/arenactl-client.1.in > $(DESTDIR)$(MANDIR)/man1/arenactl-client.1
+	$(SUBST) man/arenad.8.in > $(DESTDIR)$(MANDIR)/man8/arenad.8
 
 install-lib: $(BUILD)/libarenad.a $(BUILD)/libarenad.so $(BUILD)/arenad.pc
 	$(INSTALL) -D -m 0644 $(BUILD)/libarenad.a $(DESTDIR)$(LIBDIR)/libarenad.a
@@ -153,6 +157,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/arenad.conf $(DESTDIR)$(TMPFILESDIR)/arenad.conf
 	rm -f $(DESTDIR)$(LIBDIR)/libarenad.a $(DESTDIR)$(LIBDIR)/libarenad.so*
 	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc
+	rm -f $(DESTDIR)$(MANDIR)/man1/arenactl-client.1 $(DESTDIR)$(MANDIR)/man8/arenad.8
 	rm -rf $(DESTDIR)$(INCDIR)/arenad $(DESTDIR)$(DOCDIR)
 
 # ---- tests ---------------------------------------------------------------

@@ -11,12 +11,13 @@ set -euo pipefail
 want_pkgs=(
 	clang-19 llvm-19 libelf-dev zlib1g-dev libsystemd-dev libjson-c-dev
 	pkg-config make gcc python3 perl util-linux iproute2
+	groff-base	# the man page check (tests/integration/82-man.t)
 )
 backports_pkgs=(libbpf-dev bpftool)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 
-have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
+have_pkg() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]; }
 
 libbpf_ok() {
 	pkg-config --exists 'libbpf >= 1.4' 2>/dev/null

@@ -25,11 +25,16 @@ try:
              "usr/include/arenad/arenad_ledger.bpf.h",
              "usr/lib/systemd/system/arenad.service", "usr/lib/systemd/system/arenad.socket",
              "usr/lib/sysusers.d/arenad.conf", "usr/lib/tmpfiles.d/arenad.conf",
-             "usr/share/doc/arenad/README.md"]
+             "usr/share/doc/arenad/README.md", "usr/share/man/man8/arenad.8",
+             "usr/share/man/man1/arenactl-client.1"]
     missing = [f for f in files if not os.path.lexists(os.path.join(dest, f))]
     t.eq(missing, [], "every file is installed")
     with open(os.path.join(dest, "usr/lib/systemd/system/arenad.service")) as f:
         t.ok("ExecStart=/usr/bin/arenad" in f.read(), "the unit runs the installed binary")
+    with open(os.path.join(dest, "usr/share/man/man8/arenad.8")) as f:
+        man = f.read()
+    t.ok("@" not in man and "/usr/share/doc/arenad/docs/loaders.md" in man,
+         "the man page names the installed docs")
     with open(os.path.join(dest, "usr/lib/pkgconfig/arenad.pc")) as f:
         pc = f.read()
     t.ok("includedir=/usr/include" in pc and "-larenad" in pc, "arenad.pc points at the install")

@@ -17,7 +17,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 
 vm_pkgs=(qemu-system-x86 busybox-static pahole cpio gzip gcc-12 make "$@")
 
-have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
+have_pkg() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]; }
 
 bash "$repo/scripts/deps.sh"
 

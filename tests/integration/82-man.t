@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+# The man pages: groff renders them without a warning, and they keep up
+# with the programs: every option and command that --help lists, and the
+# defaults it prints, are in the page.
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import arenad_test as at  # noqa: E402
+
+t = at.Tap()
+PAGES = {"arenad.8.in": at.DAEMON, "arenactl-client.1.in": at.CLIENT}
+
+
+def rendered(path):
+    # The page as a reader sees it: plain text, no hyphenation, long lines.
+    return subprocess.run(["groff", "-man", "-Tascii", "-P-cbou", "-rHY=0", "-rLL=300n", path],
+                          capture_output=True, text=True).stdout
+
+
+for page, prog in PAGES.items():
+    path = os.path.join(at.REPO, "man", page)
+    r = subprocess.run(["groff", "-man", "-ww", "-z", "-Tutf8", path],
+                       capture_output=True, text=True)
+    t.ok(r.returncode == 0 and not r.stderr, "groff renders %s without warnings" % page)
+    if r.stderr:
+        t.diag(r.stderr)
+
+    text = rendered(path)
+    helptext = subprocess.run([prog, "--help"], capture_output=True, text=True).stdout
+    t.ok(helptext, "%s --help prints its usage" % os.path.basename(prog))
+    opts = sorted(set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", helptext)))
+    missing = [o for o in opts if o not in text]
+    t.eq(missing, [], "%s documents every option of --help (%d)" % (page, len(opts)))
+    # Short options are spelled "-x, --long" in both.
+    shorts = re.findall(r"^\s+(-[a-zA-Z]), (--[a-z-]+)", helptext, re.M)
+    missing = [s for s, l in shorts if "%s, %s" % (s, l) not in text]
+    t.eq(missing, [], "%s gives every short option with its long one" % page)
+    # Defaults the program prints: paths, addresses and numbers.
+    defaults = re.findall(r"default ([/0-9][\w/.]*)", helptext)
+    missing = [d for d in defaults if d not in text]
+    t.eq(missing, [], "%s states the defaults --help prints (%s)" % (page, ", ".join(defaults)))
+
+# arenactl-client's commands, from the table --help prints.
+helptext = subprocess.run([at.CLIENT, "--help"], capture_output=True, text=True).stdout
+cmds = re.findall(r"^  ([a-z]+)\s", helptext.split("Commands:")[1].split("Options:")[0], re.M)
+text = rendered(os.path.join(at.REPO, "man", "arenactl-client.1.in"))
+t.ok(len(cmds) >= 8, "arenactl-client --help lists its commands (%s)" % " ".join(cmds))
+missing = [c for c in cmds if not re.search(r"^ {7}%s\b" % c, text, re.M)]
+t.eq(missing, [], "arenactl-client.1 has a paragraph for every command")
+t.done()
