@@ -170,6 +170,7 @@ include examples/examples.mk
 bench: deps
 	@$(MAKE) --no-print-directory test-build
 	python3 bench/census.py
+	python3 bench/ledger.py
 
 clean:
 	rm -rf $(BUILD)

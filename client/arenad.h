@@ -58,6 +58,14 @@ int arenad_name_find(const struct arenad_pins *pins, const char *name,
 		     struct arenad_range *r);
 
 /*
+ * Every live allocation in the ledger, sorted by page offset, read in
+ * batches; each appears once even when allocations come and go during the
+ * read. The caller frees *ranges.
+ */
+int arenad_pins_ranges(const struct arenad_pins *pins, struct arenad_range **ranges,
+		       size_t *n);
+
+/*
  * Allocate or free through the pinned allocator; the owner and name are
  * interned into the string table first. On success *addr is the address.
  */

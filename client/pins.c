@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -204,6 +205,84 @@ int arenad_name_find(const struct arenad_pins *pins, const char *name,
 	/* The name is claimed before its pages exist: a name whose ledger
 	 * entry is not (yet) its own is an allocation in flight. */
 	return r->name == id ? 0 : -ENOENT;
+}
+
+static int by_pgoff(const void *a, const void *b)
+{
+	const struct arenad_range *x = a, *y = b;
+
+	return x->pgoff < y->pgoff ? -1 : x->pgoff > y->pgoff;
+}
+
+/*
+ * Batched reads: one syscall per chunk of entries instead of two per entry
+ * (get_next_key + lookup). The batch cursor is a hash bucket index, so an
+ * allocation freed during the walk cannot restart it, which get_next_key
+ * does when its previous key is gone: every entry comes at most once.
+ */
+#define RANGES_CHUNK	1024
+
+/* Make room for want elements of size sz in *buf of *cap: 0 or -ENOMEM. */
+static int reserve(void **buf, size_t *cap, size_t want, size_t sz)
+{
+	size_t c = *cap ? *cap : want;
+	void *p;
+
+	if (want <= *cap)
+		return 0;
+	while (c < want)
+		c *= 2;
+	p = realloc(*buf, c * sz);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = c;
+	return 0;
+}
+
+int arenad_pins_ranges(const struct arenad_pins *pins, struct arenad_range **ranges,
+		       size_t *n)
+{
+	struct arenad_range *out = NULL;
+	__u32 *keys = NULL, cursor = 0, count, chunk = RANGES_CHUNK;
+	size_t len = 0, out_cap = 0, keys_cap = 0;
+	bool first = true;
+	int ret;
+
+	for (;;) {
+		ret = reserve((void **)&out, &out_cap, len + chunk, sizeof(*out));
+		if (!ret)
+			ret = reserve((void **)&keys, &keys_cap, chunk, sizeof(*keys));
+		if (ret)
+			break;
+		count = chunk;
+		ret = bpf_map_lookup_batch(pins->ledger_fd, first ? NULL : &cursor, &cursor,
+					   keys, out + len, &count, NULL) ? -errno : 0;
+		if (ret == -ENOSPC && !count) {
+			/* One hash bucket holds more than a chunk: ask for more. */
+			chunk *= 2;
+			continue;
+		}
+		if (ret && ret != -ENOENT)
+			break;
+		len += count;
+		first = false;
+		if (ret == -ENOENT) {	/* that was the last chunk */
+			ret = 0;
+			break;
+		}
+	}
+	free(keys);
+	if (ret) {
+		free(out);
+		*ranges = NULL;
+		*n = 0;
+		return ret;
+	}
+	qsort(out, len, sizeof(*out), by_pgoff);
+	*ranges = out;
+	*n = len;
+	return 0;
 }
 
 int arenad_pins_alloc(const struct arenad_pins *pins, __u32 pages,

@@ -313,24 +313,17 @@ static int m_free(void *ctx, const struct rpc_peer *peer, json_object *params,
 	return 0;
 }
 
-static int by_offset(const void *a, const void *b)
-{
-	__u64 x = json_object_get_uint64(json_object_object_get(*(json_object *const *)a, "offset"));
-	__u64 y = json_object_get_uint64(json_object_object_get(*(json_object *const *)b, "offset"));
-
-	return x < y ? -1 : x > y;
-}
-
 static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 		    json_object **result, struct rpc_error *err)
 {
 	static const char *const keys[] = { "owner", NULL };
 	struct arenad *d = ctx;
 	const struct arenad_pins *p = pins_of(d);
+	struct arenad_range *recs;
 	const char *owner = NULL;
-	struct arenad_range rec;
-	__u32 key, next, *prev = NULL, owner_id = 0;
-	json_object *arr;
+	__u32 owner_id = 0;
+	size_t i, n;
+	int r;
 
 	if (rpc_params_only(params, keys, err) ||
 	    rpc_param_str(params, "owner", false, STR_MAX, &owner, err))
@@ -339,20 +332,15 @@ static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 		*result = json_object_new_array();	/* an owner never seen has nothing */
 		return 0;
 	}
+	r = arenad_pins_ranges(p, &recs, &n);
+	if (r)
+		return internal_error(err, r, "read the ledger");
 
-	arr = json_object_new_array();
-	while (bpf_map_get_next_key(p->ledger_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(p->ledger_fd, &key, &rec))
-			continue;	/* freed while we walked */
-		if (owner && rec.owner != owner_id)
-			continue;
-		json_object_array_add(arr, range_json(d, &rec));
-	}
-	/* Hash order is meaningless to a reader: sort by address. */
-	json_object_array_sort(arr, by_offset);
-	*result = arr;
+	*result = json_object_new_array();
+	for (i = 0; i < n; i++)
+		if (!owner || recs[i].owner == owner_id)
+			json_object_array_add(*result, range_json(d, &recs[i]));
+	free(recs);
 	return 0;
 }
 

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 
 #include "bitmap.h"
 #include "census.h"
@@ -39,47 +38,54 @@ int arenad_scan(struct arenad *d, int method, json_object **detail)
 	__u64 base = d->arena->ident.user_vm_start;
 	struct scan_summary sum = { .valid = true };
 	struct census_result res;
-	struct arenad_range rec;
+	struct arenad_range *recs;
 	struct page_run *runs = NULL;
 	json_object *missing = NULL, *unacc = NULL;
-	__u32 key, next, *prev = NULL, present;
-	size_t i, nruns = 0, words;
+	size_t i, n, nruns = 0, words;
+	__u32 present;
 	__u64 *rest;
 	int r;
 
 	r = census_run(d->census, method, &res);
 	if (r)
 		return r;
+	/* The ledger after the census: a range allocated in between is in
+	 * the ledger but may not be in the bitmap, and shows as missing. */
+	r = arenad_pins_ranges(p, &recs, &n);
+	if (r)
+		return r;
 	words = (res.npages + 63) / 64;
 	rest = malloc(words * sizeof(*rest));
-	if (!rest)
+	if (!rest) {
+		free(recs);
 		return -ENOMEM;
+	}
 	memcpy(rest, res.bits, words * sizeof(*rest));
 
 	if (detail)
 		missing = json_object_new_array();
-	while (bpf_map_get_next_key(p->ledger_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(p->ledger_fd, &key, &rec) ||
-		    rec.pgoff >= res.npages || rec.pages > res.npages - rec.pgoff)
+	for (i = 0; i < n; i++) {
+		const struct arenad_range *rec = &recs[i];
+
+		if (rec->pgoff >= res.npages || rec->pages > res.npages - rec->pgoff)
 			continue;
-		sum.pages_ledger += rec.pages;
-		present = bitmap_count(res.bits, rec.pgoff, rec.pgoff + rec.pages);
-		if (present < rec.pages) {
-			sum.pages_missing += rec.pages - present;
+		sum.pages_ledger += rec->pages;
+		present = bitmap_count(res.bits, rec->pgoff, rec->pgoff + rec->pages);
+		if (present < rec->pages) {
+			sum.pages_missing += rec->pages - present;
 			if (missing) {
-				json_object *o = run_json(base, rec.pgoff, rec.pages);
+				json_object *o = run_json(base, rec->pgoff, rec->pages);
 
 				json_object_object_add(o, "pages_missing",
-						       json_object_new_uint64(rec.pages - present));
-				add_string(o, "owner", p->strings_fd, rec.owner);
-				add_string(o, "name", p->strings_fd, rec.name);
+						       json_object_new_uint64(rec->pages - present));
+				add_string(o, "owner", p->strings_fd, rec->owner);
+				add_string(o, "name", p->strings_fd, rec->name);
 				json_object_array_add(missing, o);
 			}
 		}
-		bitmap_clear(rest, rec.pgoff, rec.pgoff + rec.pages);
+		bitmap_clear(rest, rec->pgoff, rec->pgoff + rec->pages);
 	}
+	free(recs);
 
 	r = bitmap_runs(rest, res.npages, &runs, &nruns);
 	free(rest);

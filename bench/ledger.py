@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Ledger read benchmark: the time to read every allocation of the ledger,
+for 1 Ki, 16 Ki and 64 Ki allocations. The baseline, measured in the same
+run on the same ledger, reads it entry by entry (bpf_map_get_next_key +
+lookup, two syscalls an entry); arenad_pins_ranges() reads it in batches,
+and the socket's `ranges` (the daemon reading it the same way, plus JSON)
+is timed end to end. Prints a table; asserts nothing about time."""
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+import arenad_test as at  # noqa: E402
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
+
+
+class Quiet(at.Tap):
+    def ok(self, cond, desc):
+        if not cond:
+            print("bench: " + desc, file=sys.stderr)
+        return bool(cond)
+
+
+rows = []
+bad = 0
+for n in (1 << 10, 1 << 14, 1 << 16):
+    with at.Fixture(Quiet(), pages=1 << 18) as fx:
+        with fx.client(timeout=60) as c:
+            for i in range(n):
+                r = c.call("alloc", {"pages": 1})
+                if "error" in r:
+                    raise RuntimeError(r)
+            sock = []
+            for _ in range(REPEAT):
+                t0 = time.monotonic()
+                got = c.call("ranges")["result"]
+                sock.append(time.monotonic() - t0)
+        rc, out, err = fx.helper("ledger_walk", fx.pin_dir, "bench", REPEAT)
+        f = out.split()
+        if rc or len(f) != 7 or f[1] != str(n) or f[2] != str(n) or len(got) != n:
+            print("bench: %d allocations: readers disagree (%s%s)" % (n, out.strip(), err.strip()),
+                  file=sys.stderr)
+            bad += 1
+            continue
+        rows.append((n, float(f[4]), float(f[6]), statistics.median(sock) * 1e6))
+
+print("ledger read time, median of %d runs" % REPEAT)
+print("%8s %14s %12s %9s %16s" % ("entries", "per-entry ms", "batched ms", "speed-up", "socket ranges ms"))
+for n, nextkey, batch, sock in rows:
+    print("%8d %14.2f %12.2f %8.1fx %16.2f" % (n, nextkey / 1000, batch / 1000, nextkey / max(batch, 1),
+                                              sock / 1000))
+sys.exit(1 if bad else 0)
