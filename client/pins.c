@@ -258,8 +258,9 @@ int arenad_pins_ranges(const struct arenad_pins *pins, struct arenad_range **ran
 		count = chunk;
 		ret = bpf_map_lookup_batch(pins->ledger_fd, first ? NULL : &cursor, &cursor,
 					   keys, out + len, &count, NULL) ? -errno : 0;
-		if (ret == -ENOSPC && !count) {
-			/* One hash bucket holds more than a chunk: ask for more. */
+		if (ret == -ENOSPC && !count && chunk < ARENAD_MAX_PAGES) {
+			/* One hash bucket holds more than a chunk: ask for more
+			 * (the ledger has at most one entry per page). */
 			chunk *= 2;
 			continue;
 		}
