@@ -34,7 +34,7 @@ BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Ibpf -I$(BU
 
 DAEMON_SRCS	:= $(wildcard daemon/*.c)
 DAEMON_OBJS	:= $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS))
-CLIENT_LIB_SRCS	:= client/libarenad.c client/pins.c client/reuse.c
+CLIENT_LIB_SRCS	:= client/libarenad.c client/pins.c client/reuse.c client/proto_json.c
 CLIENT_LIB_OBJS	:= $(patsubst client/%.c,$(BUILD)/client/%.o,$(CLIENT_LIB_SRCS))
 CLIENT_OBJS	:= $(BUILD)/client/arenactl.o
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
@@ -64,13 +64,13 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h | $(BUI
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h bpf/*.h) $(SKELS) | $(BUILD)/daemon
+$(BUILD)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h bpf/*.h client/*.h) $(SKELS) | $(BUILD)/daemon
 	$(CC) $(CFLAGS) $(PC_CFLAGS) -c $< -o $@
 
 $(BUILD)/client/%.o: client/%.c $(wildcard client/*.h bpf/*.h) | $(BUILD)/client
 	$(CC) $(CFLAGS) -fPIC $(PC_CFLAGS) -c $< -o $@
 
-$(BUILD)/arenad: $(DAEMON_OBJS) $(BUILD)/client/pins.o
+$(BUILD)/arenad: $(DAEMON_OBJS) $(BUILD)/client/pins.o $(BUILD)/client/proto_json.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_DAEMON)
 
 $(BUILD)/libarenad.a: $(CLIENT_LIB_OBJS)

@@ -10,16 +10,9 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
 import arenad_test as at  # noqa: E402
 
-BASE = 0x100000000000
-PAGE = 4096
+BASE = at.BASE
+PAGE = at.PAGE
 REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
-
-
-class Quiet(at.Tap):
-    def ok(self, cond, desc):
-        if not cond:
-            print("bench: " + desc, file=sys.stderr)
-        return bool(cond)
 
 
 def median_us(fx, method):
@@ -47,7 +40,7 @@ rows = []
 bad = 0
 for size_name, pages in (("256 MiB", 1 << 16), ("1 GiB", 1 << 18), ("4 GiB", 1 << 20)):
     for label, ranges, each in (("few", 8, 16), ("many", 4096, 4), ("lots", 32768, 1)):
-        with at.Fixture(Quiet(), pages=pages) as fx:
+        with at.Fixture(at.QuietTap(), pages=pages) as fx:
             populate(fx, ranges, each)
             rt, last = median_us(fx, "rt")
             full, last_full = median_us(fx, "full")

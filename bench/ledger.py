@@ -16,17 +16,10 @@ import arenad_test as at  # noqa: E402
 REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
 
 
-class Quiet(at.Tap):
-    def ok(self, cond, desc):
-        if not cond:
-            print("bench: " + desc, file=sys.stderr)
-        return bool(cond)
-
-
 rows = []
 bad = 0
 for n in (1 << 10, 1 << 14, 1 << 16):
-    with at.Fixture(Quiet(), pages=1 << 18) as fx:
+    with at.Fixture(at.QuietTap(), pages=1 << 18) as fx:
         with fx.client(timeout=60) as c:
             for i in range(n):
                 r = c.call("alloc", {"pages": 1})

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "arenad.h"
+#include "proto_json.h"
 #include "version.h"
 
 struct ctx {
@@ -83,19 +84,6 @@ static void print_json(json_object *o)
 					    JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-static __u64 u64_of(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_uint64(v) : 0;
-}
-
-static const char *str_of(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
-}
 
 static const char *human_bytes(__u64 b, char *buf, size_t len)
 {
@@ -143,42 +131,42 @@ static int do_query(struct ctx *ctx, int argc, char **argv)
 		json_object_put(st);
 		return 0;
 	}
-	psz = u64_of(st, "page_size");
-	total = u64_of(st, "pages_total");
-	used = u64_of(st, "pages_allocated");
-	free_ = u64_of(st, "pages_free");
+	psz = proto_get_u64(st, "page_size");
+	total = proto_get_u64(st, "pages_total");
+	used = proto_get_u64(st, "pages_allocated");
+	free_ = proto_get_u64(st, "pages_free");
 
 	printf("arena     map %llu at %s, %llu pages of %llu B (%s), pins in %s\n",
-	       (unsigned long long)u64_of(st, "map_id"), str_of(st, "user_vm_start"),
+	       (unsigned long long)proto_get_u64(st, "map_id"), proto_get_str(st, "user_vm_start"),
 	       (unsigned long long)total, (unsigned long long)psz,
-	       human_bytes(total * psz, b1, sizeof(b1)), str_of(st, "pin_dir"));
+	       human_bytes(total * psz, b1, sizeof(b1)), proto_get_str(st, "pin_dir"));
 	printf("used      %8llu pages %12s %6.1f%%  ", (unsigned long long)used,
 	       human_bytes(used * psz, b1, sizeof(b1)), pct(used, total));
 	print_bar(used, total);
 	printf("\nfree      %8llu pages %12s %6.1f%%\n", (unsigned long long)free_,
 	       human_bytes(free_ * psz, b2, sizeof(b2)), pct(free_, total));
 	printf("peak      %8llu pages %12s %6.1f%%\n",
-	       (unsigned long long)u64_of(st, "high_water_pages"),
-	       human_bytes(u64_of(st, "high_water_pages") * psz, b1, sizeof(b1)),
-	       pct(u64_of(st, "high_water_pages"), total));
+	       (unsigned long long)proto_get_u64(st, "high_water_pages"),
+	       human_bytes(proto_get_u64(st, "high_water_pages") * psz, b1, sizeof(b1)),
+	       pct(proto_get_u64(st, "high_water_pages"), total));
 	printf("allocations %llu live, %llu made, %llu freed, %llu failed; up %llus\n",
-	       (unsigned long long)u64_of(st, "allocations"),
-	       (unsigned long long)u64_of(st, "allocations_total"),
-	       (unsigned long long)u64_of(st, "frees_total"),
-	       (unsigned long long)u64_of(st, "alloc_failures"),
-	       (unsigned long long)u64_of(st, "uptime_s"));
+	       (unsigned long long)proto_get_u64(st, "allocations"),
+	       (unsigned long long)proto_get_u64(st, "allocations_total"),
+	       (unsigned long long)proto_get_u64(st, "frees_total"),
+	       (unsigned long long)proto_get_u64(st, "alloc_failures"),
+	       (unsigned long long)proto_get_u64(st, "uptime_s"));
 
 	if (json_object_object_get_ex(st, "owners", &owners) &&
 	    (n = json_object_array_length(owners))) {
 		printf("\n%-24s %10s %12s %8s %7s\n", "OWNER", "PAGES", "BYTES", "ALLOCS", "USED%");
 		for (i = 0; i < n; i++) {
 			json_object *o = json_object_array_get_idx(owners, i);
-			__u64 pages = u64_of(o, "pages");
+			__u64 pages = proto_get_u64(o, "pages");
 
 			printf("%-24s %10llu %12s %8llu %6.1f%%\n",
-			       *str_of(o, "owner") ? str_of(o, "owner") : "-",
+			       *proto_get_str(o, "owner") ? proto_get_str(o, "owner") : "-",
 			       (unsigned long long)pages, human_bytes(pages * psz, b1, sizeof(b1)),
-			       (unsigned long long)u64_of(o, "allocations"), pct(pages, used));
+			       (unsigned long long)proto_get_u64(o, "allocations"), pct(pages, used));
 		}
 	}
 	json_object_put(st);
@@ -196,25 +184,6 @@ static int parse_pages(const char *s, __u32 *pages)
 		return -EINVAL;
 	*pages = v;
 	return 0;
-}
-
-static int parse_addr(const char *s, __u64 *addr)
-{
-	char *end;
-
-	errno = 0;
-	if (strncmp(s, "0x", 2) && strncmp(s, "0X", 2))
-		return -EINVAL;
-	*addr = strtoull(s + 2, &end, 16);
-	return end == s + 2 || *end || errno ? -EINVAL : 0;
-}
-
-static json_object *new_addr(__u64 addr)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
-	return json_object_new_string(buf);
 }
 
 static int do_alloc(struct ctx *ctx, int argc, char **argv)
@@ -241,11 +210,11 @@ static int do_alloc(struct ctx *ctx, int argc, char **argv)
 		} else if (!strcmp(key, "--name")) {
 			json_object_object_add(p, "name", json_object_new_string(argv[++i]));
 		} else if (!strcmp(key, "--addr")) {
-			if (parse_addr(argv[++i], &addr)) {
+			if (proto_addr_parse(argv[++i], &addr)) {
 				json_object_put(p);
 				return usage_error("--addr wants 0x..., got '%s'", argv[i]);
 			}
-			json_object_object_add(p, "addr", new_addr(addr));
+			json_object_object_add(p, "addr", proto_addr_new(addr));
 		} else {
 			json_object_put(p);
 			return usage_error("unknown alloc option '%s'", key);
@@ -256,9 +225,9 @@ static int do_alloc(struct ctx *ctx, int argc, char **argv)
 	if (ctx->json)
 		print_json(r);
 	else
-		printf("%s %llu pages (offset %llu)\n", str_of(r, "addr"),
-		       (unsigned long long)u64_of(r, "pages"),
-		       (unsigned long long)u64_of(r, "offset"));
+		printf("%s %llu pages (offset %llu)\n", proto_get_str(r, "addr"),
+		       (unsigned long long)proto_get_u64(r, "pages"),
+		       (unsigned long long)proto_get_u64(r, "offset"));
 	json_object_put(r);
 	return 0;
 }
@@ -268,16 +237,16 @@ static int do_free(struct ctx *ctx, int argc, char **argv)
 	json_object *p, *r;
 	__u64 addr;
 
-	if (argc != 1 || parse_addr(argv[0], &addr))
+	if (argc != 1 || proto_addr_parse(argv[0], &addr))
 		return usage_error("free needs one address 0x..., got '%s'", argc ? argv[0] : "");
 	p = json_object_new_object();
-	json_object_object_add(p, "addr", new_addr(addr));
+	json_object_object_add(p, "addr", proto_addr_new(addr));
 	if (call(ctx, "free", p, &r))
 		return 1;
 	if (ctx->json)
 		print_json(r);
 	else
-		printf("freed %llu pages at %s\n", (unsigned long long)u64_of(r, "pages"), argv[0]);
+		printf("freed %llu pages at %s\n", (unsigned long long)proto_get_u64(r, "pages"), argv[0]);
 	json_object_put(r);
 	return 0;
 }
@@ -289,11 +258,11 @@ static void print_range_header(void)
 
 static void print_range(json_object *o)
 {
-	printf("%-18s %12llu %8llu %6llu %-20s %s\n", str_of(o, "addr"),
-	       (unsigned long long)u64_of(o, "offset"), (unsigned long long)u64_of(o, "pages"),
-	       (unsigned long long)u64_of(o, "uid"),
-	       *str_of(o, "owner") ? str_of(o, "owner") : "-",
-	       *str_of(o, "name") ? str_of(o, "name") : "-");
+	printf("%-18s %12llu %8llu %6llu %-20s %s\n", proto_get_str(o, "addr"),
+	       (unsigned long long)proto_get_u64(o, "offset"), (unsigned long long)proto_get_u64(o, "pages"),
+	       (unsigned long long)proto_get_u64(o, "uid"),
+	       *proto_get_str(o, "owner") ? proto_get_str(o, "owner") : "-",
+	       *proto_get_str(o, "name") ? proto_get_str(o, "name") : "-");
 }
 
 static int do_ranges(struct ctx *ctx, int argc, char **argv)
@@ -359,20 +328,20 @@ static int do_scan(struct ctx *ctx, int argc, char **argv)
 		json_object_put(r);
 		return 0;
 	}
-	printf("census    %s method: %llu of %llu pages probed in %llu us\n", str_of(r, "method"),
-	       (unsigned long long)u64_of(r, "pages_probed"), (unsigned long long)u64_of(r, "pages_total"),
-	       (unsigned long long)u64_of(r, "duration_us"));
+	printf("census    %s method: %llu of %llu pages probed in %llu us\n", proto_get_str(r, "method"),
+	       (unsigned long long)proto_get_u64(r, "pages_probed"), (unsigned long long)proto_get_u64(r, "pages_total"),
+	       (unsigned long long)proto_get_u64(r, "duration_us"));
 	printf("present   %llu pages: %llu in the ledger, %llu unaccounted; %llu ledger pages missing\n",
-	       (unsigned long long)u64_of(r, "pages_present"), (unsigned long long)u64_of(r, "pages_ledger"),
-	       (unsigned long long)u64_of(r, "pages_unaccounted"),
-	       (unsigned long long)u64_of(r, "pages_missing"));
+	       (unsigned long long)proto_get_u64(r, "pages_present"), (unsigned long long)proto_get_u64(r, "pages_ledger"),
+	       (unsigned long long)proto_get_u64(r, "pages_unaccounted"),
+	       (unsigned long long)proto_get_u64(r, "pages_missing"));
 	if (json_object_object_get_ex(r, "unaccounted", &arr) && (n = json_object_array_length(arr))) {
 		printf("\nUNACCOUNTED (present, not in the ledger)\n%-18s %12s %8s\n", "ADDR", "OFFSET", "PAGES");
 		for (i = 0; i < n; i++) {
 			json_object *o = json_object_array_get_idx(arr, i);
 
-			printf("%-18s %12llu %8llu\n", str_of(o, "addr"),
-			       (unsigned long long)u64_of(o, "offset"), (unsigned long long)u64_of(o, "pages"));
+			printf("%-18s %12llu %8llu\n", proto_get_str(o, "addr"),
+			       (unsigned long long)proto_get_u64(o, "offset"), (unsigned long long)proto_get_u64(o, "pages"));
 		}
 	}
 	if (json_object_object_get_ex(r, "missing", &arr) && (n = json_object_array_length(arr))) {
@@ -381,11 +350,11 @@ static int do_scan(struct ctx *ctx, int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			json_object *o = json_object_array_get_idx(arr, i);
 
-			printf("%-18s %12llu %8llu %8llu %-20s %s\n", str_of(o, "addr"),
-			       (unsigned long long)u64_of(o, "offset"), (unsigned long long)u64_of(o, "pages"),
-			       (unsigned long long)u64_of(o, "pages_missing"),
-			       *str_of(o, "owner") ? str_of(o, "owner") : "-",
-			       *str_of(o, "name") ? str_of(o, "name") : "-");
+			printf("%-18s %12llu %8llu %8llu %-20s %s\n", proto_get_str(o, "addr"),
+			       (unsigned long long)proto_get_u64(o, "offset"), (unsigned long long)proto_get_u64(o, "pages"),
+			       (unsigned long long)proto_get_u64(o, "pages_missing"),
+			       *proto_get_str(o, "owner") ? proto_get_str(o, "owner") : "-",
+			       *proto_get_str(o, "name") ? proto_get_str(o, "name") : "-");
 		}
 	}
 	json_object_put(r);

@@ -13,6 +13,7 @@
 
 #include "arenad.h"
 #include "arenad_proto.h"
+#include "proto_json.h"
 #include "opts.h"
 
 /* Replies to "ranges" grow with the ledger; refuse absurd ones. */
@@ -244,27 +245,16 @@ out:
 	return r;
 }
 
-static __u64 get_u64(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_uint64(v) : 0;
-}
-
 static __u64 get_addr(json_object *o, const char *k)
 {
-	json_object *v;
+	__u64 a;
 
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-		return 0;
-	return strtoull(json_object_get_string(v), NULL, 16);
+	return proto_addr_parse(proto_get_str(o, k), &a) ? 0 : a;
 }
 
 static void get_str(json_object *o, const char *k, char *buf, size_t len)
 {
-	json_object *v;
-
-	snprintf(buf, len, "%s", json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "");
+	snprintf(buf, len, "%s", proto_get_str(o, k));
 }
 
 int arenad_client_ping(struct arenad_client *c)
@@ -299,11 +289,11 @@ int arenad_client_scan(struct arenad_client *c, struct arenad_scan *out)
 	if (ret)
 		return ret;
 	*out = (struct arenad_scan) {
-		.pages_present = get_u64(r, "pages_present"),
-		.pages_ledger = get_u64(r, "pages_ledger"),
-		.pages_unaccounted = get_u64(r, "pages_unaccounted"),
-		.pages_missing = get_u64(r, "pages_missing"),
-		.duration_us = get_u64(r, "duration_us"),
+		.pages_present = proto_get_u64(r, "pages_present"),
+		.pages_ledger = proto_get_u64(r, "pages_ledger"),
+		.pages_unaccounted = proto_get_u64(r, "pages_unaccounted"),
+		.pages_missing = proto_get_u64(r, "pages_missing"),
+		.duration_us = proto_get_u64(r, "duration_us"),
 	};
 	get_str(r, "method", out->method, sizeof(out->method));
 	json_object_put(r);
@@ -319,14 +309,14 @@ int arenad_client_stats(struct arenad_client *c, struct arenad_stats *st)
 	if (ret)
 		return ret;
 	*st = (struct arenad_stats) {
-		.page_size = get_u64(r, "page_size"),
-		.pages_total = get_u64(r, "pages_total"),
-		.pages_allocated = get_u64(r, "pages_allocated"),
-		.pages_free = get_u64(r, "pages_free"),
-		.high_water_pages = get_u64(r, "high_water_pages"),
-		.allocations = get_u64(r, "allocations"),
-		.alloc_failures = get_u64(r, "alloc_failures"),
-		.map_id = get_u64(r, "map_id"),
+		.page_size = proto_get_u64(r, "page_size"),
+		.pages_total = proto_get_u64(r, "pages_total"),
+		.pages_allocated = proto_get_u64(r, "pages_allocated"),
+		.pages_free = proto_get_u64(r, "pages_free"),
+		.high_water_pages = proto_get_u64(r, "high_water_pages"),
+		.allocations = proto_get_u64(r, "allocations"),
+		.alloc_failures = proto_get_u64(r, "alloc_failures"),
+		.map_id = proto_get_u64(r, "map_id"),
 		.user_vm_start = get_addr(r, "user_vm_start"),
 	};
 	get_str(r, "pin_dir", st->pin_dir, sizeof(st->pin_dir));
@@ -338,20 +328,12 @@ static void alloc_from_json(json_object *o, struct arenad_alloc *a)
 {
 	*a = (struct arenad_alloc) {
 		.addr = get_addr(o, "addr"),
-		.offset = get_u64(o, "offset"),
-		.pages = get_u64(o, "pages"),
-		.uid = get_u64(o, "uid"),
+		.offset = proto_get_u64(o, "offset"),
+		.pages = proto_get_u64(o, "pages"),
+		.uid = proto_get_u64(o, "uid"),
 	};
 	get_str(o, "owner", a->owner, sizeof(a->owner));
 	get_str(o, "name", a->name, sizeof(a->name));
-}
-
-static json_object *new_addr(__u64 addr)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
-	return json_object_new_string(buf);
 }
 
 int arenad_client_alloc(struct arenad_client *c, __u32 pages,
@@ -372,7 +354,7 @@ int arenad_client_alloc(struct arenad_client *c, __u32 pages,
 	if (name)
 		json_object_object_add(p, "name", json_object_new_string(name));
 	if (addr)
-		json_object_object_add(p, "addr", new_addr(addr));
+		json_object_object_add(p, "addr", proto_addr_new(addr));
 	ret = arenad_client_call(c, "alloc", p, &r);
 	json_object_put(p);
 	if (ret)
@@ -389,13 +371,13 @@ int arenad_client_free(struct arenad_client *c, __u64 addr, __u32 *pages)
 	json_object *p = json_object_new_object(), *r;
 	int ret;
 
-	json_object_object_add(p, "addr", new_addr(addr));
+	json_object_object_add(p, "addr", proto_addr_new(addr));
 	ret = arenad_client_call(c, "free", p, &r);
 	json_object_put(p);
 	if (ret)
 		return ret;
 	if (pages)
-		*pages = get_u64(r, "pages");
+		*pages = proto_get_u64(r, "pages");
 	json_object_put(r);
 	return 0;
 }
@@ -466,8 +448,8 @@ int arenad_client_owners(struct arenad_client *c, struct arenad_owner_usage **ou
 	}
 	for (i = 0; i < len; i++) {
 		o = json_object_array_get_idx(list, i);
-		(*out)[i].pages = get_u64(o, "pages");
-		(*out)[i].allocations = get_u64(o, "allocations");
+		(*out)[i].pages = proto_get_u64(o, "pages");
+		(*out)[i].allocations = proto_get_u64(o, "allocations");
 		get_str(o, "owner", (*out)[i].owner, sizeof((*out)[i].owner));
 	}
 	*n = len;

@@ -65,7 +65,7 @@ static json_object *range_json(struct arenad *d, const struct arenad_range *r)
 	json_object *o = json_object_new_object();
 	char buf[ARENAD_STR_LEN];
 
-	json_object_object_add(o, "addr", rpc_new_addr(base_of(d) + ((__u64)r->pgoff << ARENAD_PAGE_SHIFT)));
+	json_object_object_add(o, "addr", proto_addr_new(base_of(d) + ((__u64)r->pgoff << ARENAD_PAGE_SHIFT)));
 	add_u64(o, "offset", (__u64)r->pgoff << ARENAD_PAGE_SHIFT);
 	add_u64(o, "pages", r->pages);
 	id_string(d, r->owner, buf, sizeof(buf));
@@ -167,7 +167,7 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 	add_u64(r, "frees_total", st.frees);
 	add_u64(r, "alloc_failures", st.alloc_failures);
 	add_u64(r, "map_id", d->arena->map_id);
-	json_object_object_add(r, "user_vm_start", rpc_new_addr(st.user_vm_start));
+	json_object_object_add(r, "user_vm_start", proto_addr_new(st.user_vm_start));
 	add_str(r, "pin_dir", d->cfg->pin_dir);
 	json_object_object_add(r, "segv_on_fault",
 			       json_object_new_boolean(st.map_flags & ARENAD_F_SEGV_ON_FAULT));
@@ -271,7 +271,7 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 	arenad_notify_status(d);
 
 	*result = json_object_new_object();
-	json_object_object_add(*result, "addr", rpc_new_addr(req.addr));
+	json_object_object_add(*result, "addr", proto_addr_new(req.addr));
 	add_u64(*result, "offset", req.addr - base_of(d));
 	add_u64(*result, "pages", req.pages);
 	return 0;

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -119,9 +118,7 @@ int rpc_param_addr(json_object *params, const char *key, bool required,
 		   __u64 *out, struct rpc_error *err)
 {
 	json_object *v;
-	unsigned long long a;
 	const char *s;
-	char *end;
 	int r;
 
 	r = get_param(params, key, required, json_type_string, "a \"0x...\" hex string", &v, err);
@@ -131,24 +128,10 @@ int rpc_param_addr(json_object *params, const char *key, bool required,
 	if (strncmp(s, "0x", 2) && strncmp(s, "0X", 2))
 		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
 				     "parameter '%s' must be a \"0x...\" hex string", key);
-	/* Hex digits only: strtoull alone would accept a sign or white space. */
-	for (end = (char *)s + 2; isxdigit((unsigned char)*end); end++)
-		;
-	errno = 0;
-	a = strtoull(s + 2, NULL, 16);
-	if (end == s + 2 || *end || end - (s + 2) > 16 || errno)
+	if (proto_addr_parse(s, out))
 		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
 				     "parameter '%s' is not a valid address: '%s'", key, s);
-	*out = a;
 	return 0;
-}
-
-json_object *rpc_new_addr(__u64 addr)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
-	return json_object_new_string(buf);
 }
 
 static char *finish(json_object *reply, size_t *reply_len)

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 #include "arenad_proto.h"
+#include "proto_json.h"
 
 struct rpc_peer {
 	pid_t pid;
@@ -63,8 +64,5 @@ int rpc_param_addr(json_object *params, const char *key, bool required,
 /* Refuse keys that are not in the NULL-terminated list. */
 int rpc_params_only(json_object *params, const char *const *keys,
 		    struct rpc_error *err);
-
-/* "0x..." rendering of addresses, as the protocol wants them. */
-json_object *rpc_new_addr(__u64 addr);
 
 #endif /* __ARENAD_RPC_H */

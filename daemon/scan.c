@@ -18,7 +18,7 @@ static json_object *run_json(__u64 base, __u32 start, __u32 pages)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "addr", rpc_new_addr(base + ((__u64)start << ARENAD_PAGE_SHIFT)));
+	json_object_object_add(o, "addr", proto_addr_new(base + ((__u64)start << ARENAD_PAGE_SHIFT)));
 	json_object_object_add(o, "offset", json_object_new_uint64((__u64)start << ARENAD_PAGE_SHIFT));
 	json_object_object_add(o, "pages", json_object_new_uint64(pages));
 	return o;

@@ -19,7 +19,7 @@ $(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard bpf/*.h tests/bpf/*.h) $(BUIL
 
 # Unit tests link the daemon's pure-logic objects directly.
 UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/log.o \
-		   $(BUILD)/daemon/bitmap.o
+		   $(BUILD)/daemon/bitmap.o $(BUILD)/client/proto_json.o
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(UNIT_LINK) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(UNIT_LINK) $(LDLIBS_DAEMON)

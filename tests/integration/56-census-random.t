@@ -14,8 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import arenad_test as at  # noqa: E402
 
 t = at.Tap()
-BASE = 0x100000000000
-PAGE = 4096
+PAGE = at.PAGE
 NPAGES = 4096
 ROUNDS = 3
 seed = int(os.environ.get("CENSUS_SEED", "4242"))
@@ -28,9 +27,7 @@ state = [FREE] * NPAGES		# GONE: a ledger page freed behind arenad's back
 ledger = {}			# pgoff -> pages
 rogue_ranges = []
 
-
-def addr(pgoff):
-    return hex(BASE + pgoff * PAGE)
+addr = at.page_addr
 
 
 def free_spot(maxlen):

@@ -15,15 +15,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import arenad_test as at  # noqa: E402
 
 t = at.Tap()
-BASE = 0x100000000000
-PAGE = 4096
+BASE = at.BASE
+PAGE = at.PAGE
 NPAGES = 4096
 BLOCK = 8
 SCANS = 300
 
-
-def addr(pgoff):
-    return hex(BASE + pgoff * PAGE)
+addr = at.page_addr
 
 
 def kind(pgoff):

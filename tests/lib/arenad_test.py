@@ -95,6 +95,15 @@ class Tap:
         sys.exit(1 if self.failed else 0)
 
 
+class QuietTap(Tap):
+    """For benchmarks: no TAP on stdout; a failed check goes to stderr."""
+
+    def ok(self, cond, desc, todo=None):
+        if not cond:
+            print("bench: " + desc, file=sys.stderr)
+        return bool(cond)
+
+
 def require_root(tap):
     """Integration tests mount bpffs and create arenas: root only."""
     if os.geteuid() != 0:
@@ -461,6 +470,11 @@ class Fixture:
 
 def _addr(a):
     return a if isinstance(a, str) else hex(a)
+
+
+def page_addr(pgoff):
+    """The address of page pgoff of an arena at the default address, as hex."""
+    return hex(BASE + pgoff * PAGE)
 
 
 def as_user(user):

@@ -21,7 +21,7 @@ static int h_echo(void *ctx, const struct rpc_peer *peer, json_object *params,
 	(*(int *)ctx)++;
 	*result = json_object_new_object();
 	json_object_object_add(*result, "pages", json_object_new_int(pages));
-	json_object_object_add(*result, "addr", rpc_new_addr(addr));
+	json_object_object_add(*result, "addr", proto_addr_new(addr));
 	return 0;
 }
 
