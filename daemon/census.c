@@ -21,6 +21,7 @@
 #include "arenad_census.skel.h"
 #include "census.h"
 #include "log.h"
+#include "util.h"
 
 #define SELFTEST_PAGES 64
 #define CENSUS_RT_TRIES 3
@@ -35,14 +36,6 @@ struct census {
 	char why[ARENAD_CENSUS_KMOD + 1][160];	/* and why one failed */
 	char reason[560];
 };
-
-static __u64 now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static const char *method_name(enum arenad_census_method m)
 {
@@ -261,30 +254,39 @@ const char *census_unavailable(const struct census *c)
 	return c->method ? NULL : c->reason;
 }
 
-int census_method_by_name(const struct census *c, const char *name)
+/* The method called name, or 0. */
+static enum arenad_census_method method_by_name(const char *name)
 {
 	enum arenad_census_method m;
 
 	for (m = ARENAD_CENSUS_FULL; m <= ARENAD_CENSUS_KMOD; m++)
 		if (!strcmp(name, method_name(m)))
-			return c->method && c->passed[m] ? (int)m : -EAGAIN;
-	return -EINVAL;
+			return m;
+	return 0;
+}
+
+int census_method_by_name(const struct census *c, const char *name)
+{
+	enum arenad_census_method m = method_by_name(name);
+
+	if (!m)
+		return -EINVAL;
+	return c->method && c->passed[m] ? (int)m : -EAGAIN;
 }
 
 const char *census_why(const struct census *c, const char *name)
 {
-	enum arenad_census_method m;
+	enum arenad_census_method m = method_by_name(name);
 
-	for (m = ARENAD_CENSUS_FULL; m <= ARENAD_CENSUS_KMOD; m++)
-		if (!strcmp(name, method_name(m)))
-			return c->method ? c->why[m] : c->reason;
-	return "unknown method";
+	if (!m)
+		return "unknown method";
+	return c->method ? c->why[m] : c->reason;
 }
 
 int census_run(struct census *c, int method, struct census_result *res)
 {
 	struct arenad_census_req req;
-	__u64 t0 = now_usec();
+	__u64 t0 = now_usec(CLOCK_MONOTONIC);
 	int r;
 
 	if (!c->method)
@@ -312,7 +314,7 @@ int census_run(struct census *c, int method, struct census_result *res)
 	res->npages = c->npages;
 	res->present = req.present;
 	res->probed = req.probed;
-	res->when_usec = now_usec();
+	res->when_usec = now_usec(CLOCK_MONOTONIC);
 	res->duration_us = res->when_usec - t0;
 	res->method = method_name(req.method);
 	return 0;

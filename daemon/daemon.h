@@ -32,6 +32,7 @@ struct arenad {
 	struct scan_summary last_scan;
 	sd_event *event;
 	__u64 start_usec;	/* CLOCK_MONOTONIC */
+	bool notify;		/* a service manager listens (NOTIFY_SOCKET) */
 };
 
 /*

@@ -20,7 +20,8 @@ void arenad_notify_status(struct arenad *d)
 {
 	struct arenad_state st;
 
-	if (arenad_pins_state(&d->arena->pins, &st))
+	/* Called on every alloc and free: no map read when nobody listens. */
+	if (!d->notify || arenad_pins_state(&d->arena->pins, &st))
 		return;
 	sd_notifyf(0, "STATUS=%llu/%u pages in use (%.1f%%), %llu allocations, high water %llu",
 		   (unsigned long long)st.pages_allocated, st.pages_total,
@@ -118,12 +119,11 @@ static int run(const struct arenad_config *cfg)
 		.n = arenad_n_methods,
 		.ctx = &d,
 	};
-	struct timespec ts;
 	sigset_t mask;
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	d.start_usec = (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	d.start_usec = now_usec(CLOCK_MONOTONIC);
+	d.notify = !!getenv("NOTIFY_SOCKET");
 
 	r = socket_gid(cfg, &sopts.gid);
 	if (r)

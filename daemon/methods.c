@@ -19,14 +19,6 @@
 
 #define STR_MAX (ARENAD_STR_LEN - 1)
 
-static __u64 now_usec(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static const struct arenad_pins *pins_of(struct arenad *d)
 {
 	return &d->arena->pins;

@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/types.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -23,5 +25,13 @@ static inline void closep(int *fd)
 
 /* Hand an fd over to the caller and disarm its cleanup. */
 #define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
+
+static inline __u64 now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 #endif /* __ARENAD_UTIL_H */
