@@ -105,6 +105,7 @@ static int pin_prog_replace(int prog_fd, const char *dir)
 	char tmp[PATH_MAX], path[PATH_MAX];
 	int r;
 
+	/* bpffs refuses names with dots, hence "_new". */
 	r = join(tmp, sizeof(tmp), dir, ARENAD_PIN_ALLOC_PROG "_new");
 	if (!r)
 		r = join(path, sizeof(path), dir, ARENAD_PIN_ALLOC_PROG);
@@ -277,7 +278,7 @@ static int adopt(struct arena *a, const struct arena_opts *o)
 		goto out;
 	}
 	fill_pins(a);
-	/* (bpffs reserves names with dots, hence "_new".) A new build brings a new program: swap it in under the old name. */
+	/* A new build brings a new program: swap it in under the old name. */
 	r = pin_prog_replace(a->pins.prog_fd, o->pin_dir);
 	a->adopted = true;
 out:

@@ -123,7 +123,7 @@ static int conn_queue(struct conn *c, char *reply, size_t len)
 	return 0;
 }
 
-/* Handle every complete line in the input buffer. */
+/* A line over ARENAD_MAX_REQUEST: one error reply, then hang up. */
 static int refuse_long_line(struct conn *c)
 {
 	size_t len;
@@ -141,6 +141,7 @@ static int refuse_long_line(struct conn *c)
 	return conn_queue(c, reply, len);
 }
 
+/* Handle every complete line in the input buffer. */
 static int conn_process(struct conn *c)
 {
 	size_t start = 0, len;
