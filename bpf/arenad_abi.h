@@ -62,7 +62,8 @@ struct arenad_req {
 	__u32 name;		/* in: name string id (0 = anonymous) */
 	__u32 uid;		/* in: uid recorded as the allocation's holder */
 	__s32 ret;		/* out: 0 or a negative errno */
-	__s32 numa_node;	/* in: NUMA node for the pages, -1 = any */
+	__s32 numa_node;	/* in: NUMA node for the pages; -1: the arena's
+				 * (arenad --numa-node, any when unset) */
 	__u32 flags;		/* in: reserved, must be 0 */
 };
 
@@ -103,7 +104,7 @@ struct arenad_state {
 	__u32 pages_total;
 	__u32 map_flags;	/* BPF_F_* the arena was created with */
 	__u64 created_ns;	/* CLOCK_REALTIME of creation, nanoseconds */
-	__s32 numa_node;
+	__s32 numa_node;	/* arenad --numa-node; -1 = any */
 	__u32 reserved0;
 
 	/* counters, maintained by the allocator program */

@@ -126,7 +126,10 @@ static int arenad__alloc(struct arenad_state *st, struct arenad_req *req)
 			return -EEXIST;
 	}
 
-	p = bpf_arena_alloc_pages(&ARENAD_ARENA, hint, pages, req->numa_node, 0);
+	/* The arena's NUMA node is the default for every path in (socket,
+	 * pinned program, BPF-side accounting), not only the daemon's. */
+	p = bpf_arena_alloc_pages(&ARENAD_ARENA, hint, pages,
+				  req->numa_node == NUMA_NO_NODE ? st->numa_node : req->numa_node, 0);
 	if (!p) {
 		if (name)
 			bpf_map_delete_elem(&arenad_names, &name);

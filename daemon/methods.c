@@ -205,7 +205,7 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 	struct arenad_req req = {
 		.op = ARENAD_OP_ALLOC,
 		.uid = peer->uid,
-		.numa_node = d->arena->ident.numa_node,
+		.numa_node = -1,	/* the arena's */
 	};
 	const char *owner = NULL, *name = NULL;
 	char owner_buf[32];
