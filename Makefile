@@ -70,7 +70,7 @@ $(BUILD)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h bpf/*.h client/*.h) $(SKEL
 $(BUILD)/client/%.o: client/%.c $(wildcard client/*.h bpf/*.h) | $(BUILD)/client
 	$(CC) $(CFLAGS) -fPIC $(PC_CFLAGS) -c $< -o $@
 
-$(BUILD)/arenad: $(DAEMON_OBJS) $(BUILD)/client/pins.o $(BUILD)/client/proto_json.o
+$(BUILD)/arenad: $(DAEMON_OBJS) $(BUILD)/libarenad.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_DAEMON)
 
 $(BUILD)/libarenad.a: $(CLIENT_LIB_OBJS)

@@ -243,12 +243,8 @@ static int check_adoptable(const struct arenad_pins *p, const struct arena_opts 
 
 static int adopt(struct arena *a, const struct arena_opts *o)
 {
+	struct arenad_reuse_opts ropts = { .sz = sizeof(ropts), .pin_dir = o->pin_dir };
 	struct arenad_pins old;
-	struct {
-		struct bpf_map *map;
-		int fd;
-	} reuse[6];
-	unsigned int i;
 	int r;
 
 	r = arenad_pins_open(o->pin_dir, &old);
@@ -256,33 +252,25 @@ static int adopt(struct arena *a, const struct arena_opts *o)
 		return log_error_errno(r, "open the pins in %s (an incomplete set? "
 				       "'arenad --unpin' removes it)", o->pin_dir);
 	r = check_adoptable(&old, o, &a->ident);
+	arenad_pins_close(&old);
 	if (r)
-		goto out;
+		return r;
 
-	reuse[0].map = a->skel->maps.arena, reuse[0].fd = old.arena_fd;
-	reuse[1].map = a->skel->maps.arenad_state, reuse[1].fd = old.state_fd;
-	reuse[2].map = a->skel->maps.arenad_ledger, reuse[2].fd = old.ledger_fd;
-	reuse[3].map = a->skel->maps.arenad_owners, reuse[3].fd = old.owners_fd;
-	reuse[4].map = a->skel->maps.arenad_strings, reuse[4].fd = old.strings_fd;
-	reuse[5].map = a->skel->maps.arenad_names, reuse[5].fd = old.names_fd;
-	for (i = 0; i < ARRAY_SIZE(reuse); i++) {
-		r = bpf_map__reuse_fd(reuse[i].map, reuse[i].fd);
-		if (r) {
-			log_error_errno(r, "reuse pinned map %s", bpf_map__name(reuse[i].map));
-			goto out;
-		}
-	}
+	/* Declare the maps as they were created, then take the pinned ones,
+	 * the way an external loader does (libarenad), with its checks. */
+	r = configure_new(a->skel, o);
+	if (r)
+		return log_error_errno(r, "configure arena maps");
+	r = arenad_reuse(a->skel->obj, &ropts);
+	if (r)
+		return log_error_errno(r, "%s", arenad_strerror());
 	r = arenad_alloc_bpf__load(a->skel);
-	if (r) {
-		log_error_errno(r, "load the allocator against the pinned maps");
-		goto out;
-	}
+	if (r)
+		return log_error_errno(r, "load the allocator against the pinned maps");
 	fill_pins(a);
 	/* A new build brings a new program: swap it in under the old name. */
 	r = pin_prog_replace(a->pins.prog_fd, o->pin_dir);
 	a->adopted = true;
-out:
-	arenad_pins_close(&old);
 	return r;
 }
 
