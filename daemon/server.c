@@ -43,9 +43,7 @@ struct server {
 	bool activated;
 	char *path;			/* unlinked on free when we created it */
 	const struct rpc_table *table;
-	struct server_opts opts;
-	uid_t allow_uids[64];
-	gid_t allow_gids[64];
+	struct server_opts opts;	/* its strings and arrays are the caller's */
 	struct conn *conns;
 	unsigned int n_conns;
 };
@@ -85,8 +83,8 @@ static bool peer_may_write(struct server *s, int fd, const struct ucred *cred)
 	socklen_t len = sizeof(groups);
 	unsigned int i, n;
 
-	if (cred->uid == 0 || id_in(s->allow_uids, s->opts.n_allow_uids, cred->uid) ||
-	    id_in(s->allow_gids, s->opts.n_allow_gids, cred->gid))
+	if (cred->uid == 0 || id_in(s->opts.allow_uids, s->opts.n_allow_uids, cred->uid) ||
+	    id_in(s->opts.allow_gids, s->opts.n_allow_gids, cred->gid))
 		return true;
 	if (!s->opts.n_allow_gids)
 		return false;
@@ -95,7 +93,7 @@ static bool peer_may_write(struct server *s, int fd, const struct ucred *cred)
 		return false;
 	n = len / sizeof(gid_t);
 	for (i = 0; i < n; i++)
-		if (id_in(s->allow_gids, s->opts.n_allow_gids, groups[i]))
+		if (id_in(s->opts.allow_gids, s->opts.n_allow_gids, groups[i]))
 			return true;
 	return false;
 }
@@ -380,9 +378,6 @@ int server_new(sd_event *e, const struct server_opts *opts,
 	struct server *s;
 	int r;
 
-	if (opts->n_allow_uids > ARRAY_SIZE(s->allow_uids) ||
-	    opts->n_allow_gids > ARRAY_SIZE(s->allow_gids))
-		return -E2BIG;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -392,8 +387,6 @@ int server_new(sd_event *e, const struct server_opts *opts,
 	s->opts = *opts;
 	if (!s->opts.max_clients)
 		s->opts.max_clients = DEFAULT_MAX_CLIENTS;
-	memcpy(s->allow_uids, opts->allow_uids, opts->n_allow_uids * sizeof(uid_t));
-	memcpy(s->allow_gids, opts->allow_gids, opts->n_allow_gids * sizeof(gid_t));
 
 	r = listen_activated(s);
 	if (r == 0)

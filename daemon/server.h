@@ -26,6 +26,7 @@ struct server;
 /*
  * Listen on the socket handed over by the service manager (socket
  * activation) or else create opts->path. Requests are dispatched to t.
+ * The strings and arrays opts points to must outlive the server.
  */
 int server_new(sd_event *e, const struct server_opts *opts,
 	       const struct rpc_table *t, struct server **out);
