@@ -126,13 +126,13 @@ static int send_all(struct arenad_client *c, const char *s, size_t len,
 /* Receive one line; returns it NUL-terminated in a new buffer. */
 static int recv_line(struct arenad_client *c, char **line, const struct timespec *deadline)
 {
+	size_t seen = 0, used;	/* bytes already searched for the newline */
 	char *nl, *buf;
 	ssize_t n;
-	size_t used;
 	int r;
 
 	for (;;) {
-		nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
+		nl = c->len > seen ? memchr(c->buf + seen, '\n', c->len - seen) : NULL;
 		if (nl) {
 			used = nl - c->buf;
 			*line = strndup(c->buf, used);
@@ -142,14 +142,22 @@ static int recv_line(struct arenad_client *c, char **line, const struct timespec
 			c->len -= used + 1;
 			return 0;
 		}
+		seen = c->len;
 		if (c->len >= MAX_REPLY)
 			return -EMSGSIZE;
 		if (c->cap - c->len < 65536) {
-			buf = realloc(c->buf, c->cap + 65536);
+			/* Doubling: a reply of megabytes (ranges) is copied a
+			 * few times, not once per 64 KiB read. */
+			size_t cap = c->cap ? 2 * c->cap : 65536;
+
+			if (cap > MAX_REPLY + 65536)
+				cap = MAX_REPLY + 65536;
+
+			buf = realloc(c->buf, cap);
 			if (!buf)
 				return -ENOMEM;
 			c->buf = buf;
-			c->cap += 65536;
+			c->cap = cap;
 		}
 		r = wait_fd(c, POLLIN, deadline);
 		if (r)
