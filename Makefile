@@ -18,10 +18,27 @@ PKG_CONFIG	?= pkg-config
 PREFIX		?= /usr/local
 BUILD		:= build
 VMLINUX_BTF	?= /sys/kernel/btf/vmlinux
+# The BPF target architecture, from the host (x86_64 -> x86, aarch64 -> arm64).
+ARCH		?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+			-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
 
+# `make V=1` prints every command.
+ifeq ($(V),1)
+Q		:=
+msg		:= @true
+else
+Q		:= @
+msg		= @printf '  %-8s %s\n' $(1) $(2);
+endif
+
+# A recipe that fails leaves no half-written target behind.
+.DELETE_ON_ERROR:
+
+# CFLAGS given on the command line replace these defaults; the warnings,
+# the standard and the include paths below are added either way.
 CFLAGS		?= -O2 -g
-CFLAGS		+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
-		   -D_GNU_SOURCE -Ibpf -Idaemon -Iclient -I$(BUILD)
+override CFLAGS	+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+		   -Werror=implicit-function-declaration -D_GNU_SOURCE -MMD -MP
 DEPS_PC		:= libbpf libsystemd json-c
 PC_CFLAGS	= $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null)
 # Programs link libbpf statically: they keep working if the system's
@@ -30,16 +47,31 @@ LIBBPF_A	= $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
 LDLIBS_DAEMON	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs libsystemd json-c 2>/dev/null)
 LDLIBS_CLIENT	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
 
-BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Ibpf -I$(BUILD)
+# Who may include whom, one line per part (docs/architecture.md draws it):
+#   include/arenad/  the installed headers: libarenad's API and the BPF ABI
+#   lib/             libarenad             -> include/arenad
+#   client/          arenactl-client       -> include/arenad, lib (libarenad)
+#   bpf/             the daemon's programs -> include/arenad
+#   daemon/          arenad                -> include/arenad, lib, bpf, skeletons
+LIB_CPPFLAGS	:= -Iinclude/arenad -Ilib
+CLIENT_CPPFLAGS	:= -Iinclude/arenad -Ilib
+DAEMON_CPPFLAGS	:= -Iinclude/arenad -Ilib -Ibpf -Idaemon -I$(BUILD)
+BPF_CPPFLAGS	:= -Iinclude/arenad -Ibpf -I$(BUILD)
+
+BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -MMD -MP
 
 DAEMON_SRCS	:= $(wildcard daemon/*.c)
-DAEMON_OBJS	:= $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS))
-CLIENT_LIB_SRCS	:= client/libarenad.c client/pins.c client/reuse.c client/proto_json.c
-CLIENT_LIB_OBJS	:= $(patsubst client/%.c,$(BUILD)/client/%.o,$(CLIENT_LIB_SRCS))
-CLIENT_OBJS	:= $(BUILD)/client/arenactl.o
+DAEMON_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
+LIB_SRCS	:= $(wildcard lib/*.c)
+LIB_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+CLIENT_SRCS	:= $(wildcard client/*.c)
+CLIENT_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(CLIENT_SRCS))
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
-BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+PUBLIC_HEADERS	:= $(wildcard include/arenad/*.h)
+
+VERSION		:= $(shell sed -n 's/^\#define ARENAD_\(MAJOR\|MINOR\|PATCH\)_VERSION \([0-9]*\)/\2/p' \
+			include/arenad/arenad_version.h | paste -sd.)
 
 # Keep generated objects and skeletons: they are cheap to keep, slow to redo.
 .SECONDARY:
@@ -51,51 +83,77 @@ all: $(BUILD)/arenad $(BUILD)/arenactl-client $(BUILD)/libarenad.so $(BUILD)/are
 deps:
 	@bash scripts/deps.sh
 
-$(BUILD) $(BUILD)/daemon $(BUILD)/client $(BUILD)/bpf $(BUILD)/tests:
+$(BUILD):
 	@mkdir -p $@
 
 $(BUILD)/vmlinux.h: | $(BUILD)
-	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h | $(BUILD)/bpf
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
-	$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+# The one recipe for every BPF object (the daemon's, the tests', the
+# examples'): $(1) is the source, $(2) extra include paths. Objects are
+# linked through bpftool so that __weak maps from shared headers merge.
+define bpf_object
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(BPF_CPPFLAGS) $(2) -MF $@.d -MT $@ -c $(1) -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+endef
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h
+	$(call bpf_object,$<)
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h bpf/*.h client/*.h) $(SKELS) | $(BUILD)/daemon
-	$(CC) $(CFLAGS) $(PC_CFLAGS) -c $< -o $@
+$(BUILD)/daemon/%.o: daemon/%.c | $(SKELS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -c $< -o $@
 
-$(BUILD)/client/%.o: client/%.c $(wildcard client/*.h bpf/*.h) | $(BUILD)/client
-	$(CC) $(CFLAGS) -fPIC $(PC_CFLAGS) -c $< -o $@
+$(BUILD)/lib/%.o: lib/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -fPIC $(LIB_CPPFLAGS) $(PC_CFLAGS) -c $< -o $@
+
+$(BUILD)/client/%.o: client/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(CLIENT_CPPFLAGS) $(PC_CFLAGS) -c $< -o $@
 
 $(BUILD)/arenad: $(DAEMON_OBJS) $(BUILD)/libarenad.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_DAEMON)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_DAEMON)
 
-$(BUILD)/libarenad.a: $(CLIENT_LIB_OBJS)
-	$(AR) rcs $@ $^
+$(BUILD)/libarenad.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-# The shared library exports only arenad_* and links the shared libbpf,
-# which the deps step installs at >= 1.4 along with libbpf-dev.
+# The shared library exports only what lib/libarenad.map lists and links
+# the shared libbpf, which the deps step installs at >= 1.4 with libbpf-dev.
 LIBARENAD_SOVER	:= 0
-$(BUILD)/libarenad.so.$(LIBARENAD_SOVER): $(CLIENT_LIB_OBJS)
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,libarenad.so.$(LIBARENAD_SOVER) \
-		-Wl,--version-script=client/libarenad.map -o $@ $^ \
+$(BUILD)/libarenad.so.$(LIBARENAD_SOVER): $(LIB_OBJS) lib/libarenad.map
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libarenad.so.$(LIBARENAD_SOVER) \
+		-Wl,--version-script=lib/libarenad.map -o $@ $(LIB_OBJS) \
 		$(shell $(PKG_CONFIG) --libs libbpf json-c 2>/dev/null)
 
 $(BUILD)/libarenad.so: $(BUILD)/libarenad.so.$(LIBARENAD_SOVER)
-	ln -sf $(notdir $<) $@
+	$(Q)ln -sf $(notdir $<) $@
 
 # The pkg-config file names install paths, so it is made for this PREFIX
 # (LIBDIR, INCDIR) on every run, and rewritten only when that changes.
-$(BUILD)/arenad.pc: client/arenad.pc.in FORCE | $(BUILD)
+$(BUILD)/arenad.pc: lib/arenad.pc.in FORCE | $(BUILD)
 	@$(SUBST) $< > $@.tmp && if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 FORCE:
 
 $(BUILD)/arenactl-client: $(CLIENT_OBJS) $(BUILD)/libarenad.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CLIENT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CLIENT)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---- running -------------------------------------------------------------
 
@@ -118,7 +176,6 @@ SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
 INSTALL		?= install
 
-VERSION		:= $(shell sed -n 's/.*ARENAD_VERSION "\(.*\)"/\1/p' daemon/version.h)
 # Files that name install paths are generated at install time, for the
 # PREFIX and directories of that install.
 SUBST		= sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
@@ -145,11 +202,8 @@ install-lib: $(BUILD)/libarenad.a $(BUILD)/libarenad.so $(BUILD)/arenad.pc
 	$(INSTALL) -D -m 0755 $(BUILD)/libarenad.so.$(LIBARENAD_SOVER) $(DESTDIR)$(LIBDIR)/libarenad.so.$(LIBARENAD_SOVER)
 	ln -sf libarenad.so.$(LIBARENAD_SOVER) $(DESTDIR)$(LIBDIR)/libarenad.so
 	$(INSTALL) -D -m 0644 $(BUILD)/arenad.pc $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc
-	$(INSTALL) -D -m 0644 bpf/arenad_ledger.bpf.h $(DESTDIR)$(INCDIR)/arenad/arenad_ledger.bpf.h
-	$(INSTALL) -D -m 0644 client/arenad.h $(DESTDIR)$(INCDIR)/arenad/arenad.h
-	$(INSTALL) -D -m 0644 client/arenad_proto.h $(DESTDIR)$(INCDIR)/arenad/arenad_proto.h
-	$(INSTALL) -D -m 0644 bpf/arenad_abi.h $(DESTDIR)$(INCDIR)/arenad/arenad_abi.h
-	$(INSTALL) -D -m 0644 bpf/arenad.bpf.h $(DESTDIR)$(INCDIR)/arenad/arenad.bpf.h
+	$(INSTALL) -d $(DESTDIR)$(INCDIR)/arenad
+	$(INSTALL) -m 0644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCDIR)/arenad/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/arenad $(DESTDIR)$(BINDIR)/arenactl-client

@@ -17,7 +17,7 @@
 
 #include "arenad.h"
 #include "proto_json.h"
-#include "version.h"
+#include "arenad_version.h"
 
 struct ctx {
 	struct arenad_client *client;

@@ -12,7 +12,7 @@
 
 #include "arenad_abi.h"
 #include "config.h"
-#include "version.h"
+#include "arenad_version.h"
 
 void config_init(struct arenad_config *cfg)
 {

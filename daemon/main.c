@@ -14,7 +14,7 @@
 #include "log.h"
 #include "server.h"
 #include "util.h"
-#include "version.h"
+#include "arenad_version.h"
 
 void arenad_notify_status(struct arenad *d)
 {

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "server.h"
 #include "util.h"
-#include "version.h"
+#include "arenad_version.h"
 
 #define STR_MAX (ARENAD_STR_LEN - 1)
 

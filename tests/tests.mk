@@ -13,19 +13,24 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 TEST_BPF_SRCS	:= $(wildcard tests/bpf/*.bpf.c)
 TEST_SKELS	:= $(patsubst tests/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(TEST_BPF_SRCS))
 
-$(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard bpf/*.h tests/bpf/*.h) $(BUILD)/vmlinux.h | $(BUILD)/bpf
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
-	$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+$(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BUILD)/vmlinux.h
+	$(call bpf_object,$<,-Itests/bpf)
 
 # Unit tests link the daemon's pure-logic objects directly.
 UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/log.o \
-		   $(BUILD)/daemon/bitmap.o $(BUILD)/client/proto_json.o
+		   $(BUILD)/daemon/bitmap.o $(BUILD)/lib/proto_json.o
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(UNIT_LINK) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(UNIT_LINK) $(LDLIBS_DAEMON)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_LINK)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(UNIT_LINK) $(LDLIBS_DAEMON)
 
-$(BUILD)/tests/%: tests/helpers/%.c $(wildcard tests/bpf/*.h client/*.h) $(BUILD)/libarenad.a $(TEST_SKELS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(PC_CFLAGS) -o $@ $< $(BUILD)/libarenad.a $(LDLIBS_CLIENT)
+# Test helpers are external users: they see the installed headers only
+# (and the test BPF objects' skeletons).
+$(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libarenad.a | $(TEST_SKELS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Iinclude/arenad -Itests/bpf -I$(BUILD) $(PC_CFLAGS) -o $@ $< $(BUILD)/libarenad.a $(LDLIBS_CLIENT)
 
 test-build: all examples $(UNIT_BINS) $(HELPER_BINS)
 
