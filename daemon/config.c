@@ -14,9 +14,9 @@
 #include "config.h"
 #include "arenad_version.h"
 
-void config_init(struct arenad_config *cfg)
+void config_init(struct config *cfg)
 {
-	*cfg = (struct arenad_config) {
+	*cfg = (struct config) {
 		.pages = ARENAD_DEFAULT_PAGES,
 		.user_addr = ARENAD_DEFAULT_USER_ADDR,
 		.numa_node = -1,
@@ -110,9 +110,9 @@ static int add_id(unsigned int *ids, unsigned int *n, const char *arg, bool grou
 {
 	int r;
 
-	if (*n >= ARENAD_MAX_ALLOW) {
+	if (*n >= CONFIG_MAX_ALLOW) {
 		fprintf(stderr, "arenad: at most %d --allow-%s options\n",
-			ARENAD_MAX_ALLOW, group ? "gid" : "uid");
+			CONFIG_MAX_ALLOW, group ? "gid" : "uid");
 		return -E2BIG;
 	}
 	r = parse_id(arg, group, &ids[*n]);
@@ -130,7 +130,7 @@ static int bad_value(const char *opt, const char *arg)
 	return -EINVAL;
 }
 
-int config_parse_args(struct arenad_config *cfg, int argc, char **argv)
+int config_parse_args(struct config *cfg, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "pages",		required_argument, NULL, 'p' },
@@ -232,7 +232,7 @@ int config_parse_args(struct arenad_config *cfg, int argc, char **argv)
 	return r;
 }
 
-int config_validate(const struct arenad_config *cfg, char *err, size_t errlen)
+int config_validate(const struct config *cfg, char *err, size_t errlen)
 {
 	__u64 size = (__u64)cfg->pages << ARENAD_PAGE_SHIFT;
 	__u64 addr = cfg->user_addr;

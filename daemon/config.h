@@ -7,9 +7,9 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
-#define ARENAD_MAX_ALLOW 32
+#define CONFIG_MAX_ALLOW 32
 
-struct arenad_config {
+struct config {
 	__u32 pages;
 	__u64 user_addr;
 	int numa_node;			/* -1: any */
@@ -19,9 +19,9 @@ struct arenad_config {
 	const char *group;		/* socket group name, NULL: none */
 	bool group_set;			/* --group given explicitly */
 	mode_t socket_mode;
-	uid_t allow_uids[ARENAD_MAX_ALLOW];
+	uid_t allow_uids[CONFIG_MAX_ALLOW];
 	unsigned int n_allow_uids;
-	gid_t allow_gids[ARENAD_MAX_ALLOW];
+	gid_t allow_gids[CONFIG_MAX_ALLOW];
 	unsigned int n_allow_gids;
 	unsigned int census_interval_s;	/* 0: census only on request */
 	int log_level;
@@ -31,9 +31,9 @@ struct arenad_config {
 /* Parse results besides 0 and -errno. */
 #define CONFIG_EXIT 1	/* --help or --version printed: exit 0 */
 
-void config_init(struct arenad_config *cfg);
-int config_parse_args(struct arenad_config *cfg, int argc, char **argv);
-int config_validate(const struct arenad_config *cfg, char *err, size_t errlen);
+void config_init(struct config *cfg);
+int config_parse_args(struct config *cfg, int argc, char **argv);
+int config_validate(const struct config *cfg, char *err, size_t errlen);
 
 /* Exposed for unit tests. */
 int parse_u64(const char *s, __u64 *out);

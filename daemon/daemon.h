@@ -25,7 +25,7 @@ struct scan_summary {
 };
 
 struct arenad {
-	const struct arenad_config *cfg;
+	const struct config *cfg;
 	struct arena *arena;
 	struct server *server;
 	struct census *census;
@@ -40,13 +40,13 @@ struct arenad {
  * (scan.c). Updates
  * d->last_scan; *detail (may be NULL) gets the full JSON result.
  */
-int arenad_scan(struct arenad *d, int method, json_object **detail);
+int scan_run(struct arenad *d, int method, json_object **detail);
 
 /* The method table (methods.c). */
-extern const struct rpc_method arenad_methods[];
-extern const size_t arenad_n_methods;
+extern const struct rpc_method daemon_methods[];
+extern const size_t daemon_n_methods;
 
 /* Tell the service manager the one-line usage summary (STATUS=). */
-void arenad_notify_status(struct arenad *d);
+void daemon_notify_status(struct arenad *d);
 
 #endif /* __ARENAD_DAEMON_H */

@@ -16,7 +16,7 @@
 #include "util.h"
 #include "arenad_version.h"
 
-void arenad_notify_status(struct arenad *d)
+void daemon_notify_status(struct arenad *d)
 {
 	struct arenad_state st;
 
@@ -45,14 +45,14 @@ static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	struct arenad *d = userdata;
 	int r;
 
-	r = arenad_scan(d, 0, NULL);
+	r = scan_run(d, 0, NULL);
 	if (r)
 		log_warning_errno(r, "periodic census");
 	else if (d->last_scan.pages_unaccounted || d->last_scan.pages_missing)
 		log_notice("census: %u pages present but not in the ledger, %u ledger pages missing",
 			   d->last_scan.pages_unaccounted, d->last_scan.pages_missing);
 	/* Allocations made outside the socket show up here too. */
-	arenad_notify_status(d);
+	daemon_notify_status(d);
 	sd_event_source_set_time(s, usec + (uint64_t)d->cfg->census_interval_s * 1000000);
 	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;
@@ -75,7 +75,7 @@ static int start_census(struct arenad *d)
 	return 0;
 }
 
-static int socket_gid(const struct arenad_config *cfg, gid_t *gid)
+static int socket_gid(const struct config *cfg, gid_t *gid)
 {
 	struct group *gr;
 
@@ -94,7 +94,7 @@ static int socket_gid(const struct arenad_config *cfg, gid_t *gid)
 	return 0;
 }
 
-static int run(const struct arenad_config *cfg)
+static int run(const struct config *cfg)
 {
 	struct arena_opts aopts = {
 		.sz = sizeof(aopts),
@@ -115,8 +115,8 @@ static int run(const struct arenad_config *cfg)
 	};
 	struct arenad d = { .cfg = cfg };
 	struct rpc_table table = {
-		.methods = arenad_methods,
-		.n = arenad_n_methods,
+		.methods = daemon_methods,
+		.n = daemon_n_methods,
 		.ctx = &d,
 	};
 	sigset_t mask;
@@ -172,7 +172,7 @@ static int run(const struct arenad_config *cfg)
 
 	/* Only now can a client both connect and find the pins. */
 	sd_notify(0, "READY=1");
-	arenad_notify_status(&d);
+	daemon_notify_status(&d);
 
 	r = sd_event_loop(d.event);
 	if (r < 0)
@@ -187,7 +187,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct arenad_config cfg;
+	struct config cfg;
 	int r;
 
 	config_init(&cfg);

@@ -285,7 +285,7 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 	}
 	log_debug("alloc %u pages at 0x%llx for %s%s%s (uid %u)", req.pages,
 		  (unsigned long long)req.addr, owner, name ? " as " : "", name ?: "", peer->uid);
-	arenad_notify_status(d);
+	daemon_notify_status(d);
 
 	*result = json_object_new_object();
 	json_object_object_add(*result, "addr", proto_addr_new(req.addr));
@@ -323,7 +323,7 @@ static int m_free(void *ctx, const struct rpc_peer *peer, json_object *params,
 	}
 	log_debug("free %u pages at 0x%llx (uid %u)", req.pages,
 		  (unsigned long long)req.addr, peer->uid);
-	arenad_notify_status(d);
+	daemon_notify_status(d);
 
 	*result = json_object_new_object();
 	add_u64(*result, "pages", req.pages);
@@ -405,7 +405,7 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 					     "census method '%s' is unavailable: %s", name,
 					     census_why(d->census, name));
 	}
-	r = arenad_scan(d, method, result);
+	r = scan_run(d, method, result);
 	if (r == -EAGAIN)
 		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
 				     census_unavailable(d->census));
@@ -414,7 +414,7 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 	return 0;
 }
 
-const struct rpc_method arenad_methods[] = {
+const struct rpc_method daemon_methods[] = {
 	{ "ping",	m_ping,		false },
 	{ "version",	m_version,	false },
 	{ "stats",	m_stats,	false },
@@ -424,4 +424,4 @@ const struct rpc_method arenad_methods[] = {
 	{ "alloc",	m_alloc,	true },
 	{ "free",	m_free,		true },
 };
-const size_t arenad_n_methods = ARRAY_SIZE(arenad_methods);
+const size_t daemon_n_methods = ARRAY_SIZE(daemon_methods);

@@ -32,7 +32,7 @@ static void add_string(json_object *o, const char *key, int strings_fd, __u32 id
 		json_object_object_add(o, key, json_object_new_string(buf));
 }
 
-int arenad_scan(struct arenad *d, int method, json_object **detail)
+int scan_run(struct arenad *d, int method, json_object **detail)
 {
 	const struct arenad_pins *p = &d->arena->pins;
 	__u64 base = d->arena->ident.user_vm_start;

@@ -9,7 +9,7 @@
 #include "tap.h"
 
 /* Parse a NULL-terminated argument list into a fresh config. */
-static int parse(struct arenad_config *cfg, ...)
+static int parse(struct config *cfg, ...)
 {
 	char *argv[32] = { "arenad" };
 	int argc = 1;
@@ -25,7 +25,7 @@ static int parse(struct arenad_config *cfg, ...)
 
 int main(void)
 {
-	struct arenad_config cfg;
+	struct config cfg;
 	char err[256];
 	__u64 v;
 
