@@ -219,12 +219,7 @@ uninstall:
 include tests/tests.mk
 include examples/examples.mk
 
-# ---- benchmarks (figures, not pass/fail) -------------------------------------
-
-bench: deps
-	@$(MAKE) --no-print-directory test-build
-	python3 bench/census.py
-	python3 bench/ledger.py
+include bench/bench.mk
 
 clean:
 	rm -rf $(BUILD)

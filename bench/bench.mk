@@ -1,0 +1,28 @@
+# Benchmarks: included by the top-level Makefile. `make bench` builds the
+# floors (programs that do only the unavoidable part of what arenad does)
+# and runs every bench/*.py, each printing figures and ratios to a floor
+# measured in the same run (bench/README.md). Nothing here asserts a time.
+
+BENCH_SRCS	:= $(filter-out %.bpf.c,$(wildcard bench/*.c))
+BENCH_BINS	:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+BENCH_SKELS	:= $(patsubst bench/%.bpf.c,$(BUILD)/%.skel.h,$(wildcard bench/*.bpf.c))
+
+$(BUILD)/bpf/%.bpf.o: bench/%.bpf.c $(BUILD)/vmlinux.h
+	$(call bpf_object,$<)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libarenad.a | $(BENCH_SKELS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Iinclude/arenad -I$(BUILD) $(PC_CFLAGS) -o $@ $< \
+		$(BUILD)/libarenad.a $(LDLIBS_CLIENT) -lpthread
+
+bench-build: test-build $(BENCH_BINS)
+
+bench: deps
+	@$(MAKE) --no-print-directory bench-build
+	python3 bench/startup.py
+	python3 bench/throughput.py
+	python3 bench/census.py
+	python3 bench/ledger.py
+
+.PHONY: bench bench-build

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * echo_server: the floor for a request/reply over a Unix socket. One
+ * thread, epoll, non-blocking sockets, line framing like arenad's server;
+ * each complete line read is answered with a fixed reply of REPLY_BYTES
+ * (the size of the daemon's reply being compared, newline included). It
+ * does no work besides the I/O, so a daemon method can be measured against
+ * the cost of the socket round trip alone.
+ *
+ *   echo_server SOCKET_PATH REPLY_BYTES
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MAX_EVENTS 64
+#define BUF 65536
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev, evs[MAX_EVENTS];
+	static char buf[BUF];
+	char *reply;
+	long reply_len;
+	int lfd, ep;
+
+	if (argc != 3 || (reply_len = atol(argv[2])) < 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "usage: echo_server SOCKET_PATH REPLY_BYTES\n");
+		return 2;
+	}
+	reply = malloc(reply_len);
+	if (!reply)
+		return 1;
+	/* A JSON string, so that clients that parse replies accept it. */
+	memset(reply, 'x', reply_len - 1);
+	reply[0] = reply[reply_len - 2] = '"';
+	reply[reply_len - 1] = '\n';
+
+	strcpy(sa.sun_path, argv[1]);
+	unlink(sa.sun_path);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 512)) {
+		perror("echo_server: listen");
+		return 1;
+	}
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = lfd };
+	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+
+	for (;;) {
+		int n = epoll_wait(ep, evs, MAX_EVENTS, -1);
+
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == lfd) {
+				int c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+				if (c >= 0) {
+					ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = c };
+					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+				}
+				continue;
+			}
+			ssize_t r = read(fd, buf, sizeof(buf));
+
+			if (r <= 0) {
+				if (r < 0 && errno == EAGAIN)
+					continue;
+				close(fd);
+				continue;
+			}
+			/* One reply per newline; the clients send one line at a time. */
+			for (ssize_t j = 0; j < r; j++)
+				if (buf[j] == '\n' && write(fd, reply, reply_len) != reply_len) {
+					close(fd);
+					break;
+				}
+		}
+	}
+}

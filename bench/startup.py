@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Start-up benchmark: the time from starting arenad until its socket
+answers a ping, for a fresh arena and when adopting existing pins. The
+floor, measured in the same run, is a process that starts, creates one
+arena of the same size and exits (build/bench/arena_create): what no arena
+daemon can avoid. Prints medians and the ratio to the floor; asserts
+nothing about time."""
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+import arenad_test as at  # noqa: E402
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "9"))
+PAGES = 1 << 18
+FLOOR = os.path.join(at.BUILD, "bench", "arena_create")
+PING = b'{"jsonrpc":"2.0","id":1,"method":"ping"}\n'
+
+
+def answers(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        s.sendall(PING)
+        return b'"pong"' in s.recv(256)
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def time_start(fx):
+    """Seconds from spawning the daemon to its first answered ping."""
+    t0 = time.monotonic()
+    proc = fx.spawn()
+    while not answers(fx.socket):
+        if proc.poll() is not None:
+            raise RuntimeError("arenad exited with status %d" % proc.returncode)
+        if time.monotonic() - t0 > 30:
+            raise RuntimeError("arenad did not answer within 30 s")
+        time.sleep(0.0005)
+    t = time.monotonic() - t0
+    fx.stop()
+    return t
+
+
+def time_floor():
+    t0 = time.monotonic()
+    subprocess.run([FLOOR, str(PAGES)], check=True)
+    return time.monotonic() - t0
+
+
+floor, fresh, adopt = [], [], []
+with at.Fixture(at.QuietTap(), pages=PAGES, start=False) as fx:
+    for _ in range(REPEAT):
+        floor.append(time_floor())
+        # fresh: no pins; remove them after each start
+        fresh.append(time_start(fx))
+        adopt.append(time_start(fx))
+        rc, out = fx.run_daemon(["--unpin"])
+        if rc:
+            raise RuntimeError("--unpin failed: " + out)
+
+f = statistics.median(floor)
+print("start-up to the first answered ping, median of %d runs" % REPEAT)
+print("%-34s %10s %8s" % ("path", "ms", "x floor"))
+print("%-34s %10.1f %8s" % ("floor: process + one arena create", f * 1e3, "1.0"))
+for name, runs in (("arenad, fresh arena", fresh), ("arenad, adopting its pins", adopt)):
+    m = statistics.median(runs)
+    print("%-34s %10.1f %8.1f" % (name, m * 1e3, m / f))

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Request throughput and allocation cost, each against a floor measured in
+the same run:
+
+- `stats` over the socket with 4 and 16 clients, against echo_server, a
+  bare epoll server giving a reply of the same size (the socket round trip
+  alone);
+- alloc+free of one page through the pinned allocator (libarenad, no
+  daemon in the path), against two bare BPF_PROG_TEST_RUN calls of
+  bpf_arena_alloc_pages/bpf_arena_free_pages (alloc_floor raw);
+- alloc+free over the socket, against the echo pair plus the raw pair.
+
+Prints a table of figures and ratios; asserts nothing about time."""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+import arenad_test as at  # noqa: E402
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "2"))
+PAIRS = int(os.environ.get("BENCH_PAIRS", "20000"))
+BIN = os.path.join(at.BUILD, "bench")
+
+
+def load(path, clients, request):
+    r = subprocess.run([os.path.join(BIN, "rpc_load"), path, str(clients), str(SECONDS), request],
+                       capture_output=True, text=True, timeout=SECONDS + 30)
+    if r.returncode:
+        raise RuntimeError("rpc_load: " + r.stderr)
+    rate, size = r.stdout.split()
+    return float(rate), int(size)
+
+
+def floor_pair(*args):
+    r = subprocess.run([os.path.join(BIN, "alloc_floor")] + [str(a) for a in args],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode:
+        raise RuntimeError("alloc_floor: " + r.stderr)
+    return float(r.stdout.split()[1])
+
+
+def echo_server(fx, path, size):
+    """Start echo_server on path with replies of size bytes; wait until it listens."""
+    srv = fx.track(subprocess.Popen([os.path.join(BIN, "echo_server"), path, str(size)]))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            at.Client(path).close()
+            return srv
+        except OSError:
+            time.sleep(0.001)
+    raise RuntimeError("echo_server did not listen")
+
+
+def stop(srv, path):
+    srv.kill()
+    srv.wait()
+    os.unlink(path)
+
+
+def req(method, params=None, rid=1):
+    m = {"jsonrpc": "2.0", "id": rid, "method": method}
+    if params is not None:
+        m["params"] = params
+    return json.dumps(m, separators=(",", ":"))
+
+
+rows = []
+with at.Fixture(at.QuietTap(), pages=1 << 18) as fx:
+    # A few owners, so that stats has a realistic owner table.
+    with fx.client() as c:
+        for i in range(8):
+            c.call("alloc", {"pages": 1, "owner": "owner-%d" % i})
+    stats = req("stats")
+    echo_sock = os.path.join(fx.dir, "echo.sock")
+    for clients in (4, 16):
+        ratios, daemon, echo = [], [], []
+        for _ in range(REPEAT):
+            d, size = load(fx.socket, clients, stats)
+            srv = echo_server(fx, echo_sock, size)
+            e, _ = load(echo_sock, clients, stats)
+            stop(srv, echo_sock)
+            daemon.append(d)
+            echo.append(e)
+            ratios.append(d / e)
+        rows.append(("stats, %d clients (req/s)" % clients, statistics.median(daemon),
+                     "echo server", statistics.median(echo), statistics.median(ratios),
+                     "higher is better"))
+
+    raw, pins = [], []
+    for _ in range(REPEAT):
+        raw.append(floor_pair("raw", PAIRS))
+        pins.append(floor_pair("pins", PAIRS, fx.pin_dir))
+    rows.append(("alloc+free, pinned allocator (ns)", statistics.median(pins),
+                 "raw kfunc pair", statistics.median(raw),
+                 statistics.median(p / r for p, r in zip(pins, raw)), "lower is better"))
+
+    # Over the socket: one client, alloc then free, round trips in sequence.
+    n = PAIRS // 10
+    sock, floor = [], []
+    echo_rt = []
+    for _ in range(REPEAT):
+        with fx.client() as c:
+            t0 = time.monotonic()
+            for i in range(n):
+                a = c.call("alloc", {"pages": 1})["result"]["addr"]
+                c.call("free", {"addr": a})
+            sock.append((time.monotonic() - t0) / n * 1e9)
+        size = len(req("alloc", {"pages": 1})) + 64
+        srv = echo_server(fx, echo_sock, size)
+        with at.Client(echo_sock) as c:
+            line = req("alloc", {"pages": 1}).encode()
+            t0 = time.monotonic()
+            for i in range(2 * n):
+                c.request(line)
+            echo_rt.append((time.monotonic() - t0) / n * 1e9)
+        stop(srv, echo_sock)
+    f = statistics.median(echo_rt) + statistics.median(raw)
+    rows.append(("alloc+free over the socket (ns)", statistics.median(sock),
+                 "echo pair + raw pair", f, statistics.median(sock) / f, "lower is better"))
+
+print("throughput and cost against floors measured in this run, median of %d runs" % REPEAT)
+print("%-36s %12s  %-22s %12s %8s" % ("path", "arenad", "floor", "floor", "ratio"))
+for name, v, fname, fv, ratio, how in rows:
+    print("%-36s %12.0f  %-22s %12.0f %7.2fx  (%s)" % (name, v, fname, fv, ratio, how))
