@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Create or adopt the arena and pin it. Logging: everything here runs at
+ * start-up (or for --unpin) and logs its own failures; callers only
+ * propagate the -errno (log.h).
+ */
 #include <fcntl.h>
 #include <sys/file.h>
 #include <limits.h>
@@ -14,6 +19,7 @@
 
 #include "arena.h"
 #include "arenad_alloc.skel.h"
+#include "cleanup.h"
 #include "log.h"
 #include "util.h"
 
@@ -21,7 +27,9 @@ static int join(char *buf, size_t len, const char *dir, const char *name)
 {
 	int n = snprintf(buf, len, "%s/%s", dir, name);
 
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	if (n < 0 || (size_t)n >= len)
+		return log_error_errno(-ENAMETOOLONG, "%s/%s", dir, name);
+	return 0;
 }
 
 static bool is_bpffs(const char *path)
@@ -75,7 +83,7 @@ int bpffs_prepare(const char *pin_dir)
 		log_info("mounted bpffs on %s", anc);
 	}
 	r = mkdir_p(pin_dir, 0755);
-	if (r)
+	if (r < 0)
 		return log_error_errno(r, "create %s", pin_dir);
 	if (!is_bpffs(pin_dir))
 		return log_error_errno(-ENOTSUP, "%s is not on a BPF file system", pin_dir);
@@ -88,7 +96,7 @@ static int pin_fd_at(int fd, const char *dir, const char *name)
 	int r;
 
 	r = join(path, sizeof(path), dir, name);
-	if (r)
+	if (r < 0)
 		return r;
 	if (bpf_obj_pin(fd, path))
 		return log_error_errno(-errno, "pin %s", path);
@@ -107,9 +115,9 @@ static int pin_prog_replace(int prog_fd, const char *dir)
 
 	/* bpffs refuses names with dots, hence "_new". */
 	r = join(tmp, sizeof(tmp), dir, ARENAD_PIN_ALLOC_PROG "_new");
-	if (!r)
+	if (r >= 0)
 		r = join(path, sizeof(path), dir, ARENAD_PIN_ALLOC_PROG);
-	if (r)
+	if (r < 0)
 		return r;
 	(void)unlink(tmp);	/* left over by a crash between pin and rename */
 	if (bpf_obj_pin(prog_fd, tmp))
@@ -128,14 +136,16 @@ static int configure_new(struct arenad_alloc_bpf *skel, const struct arena_opts 
 	int r;
 
 	r = bpf_map__set_max_entries(skel->maps.arena, o->pages);
-	if (!r)
+	if (r >= 0)
 		r = bpf_map__set_map_extra(skel->maps.arena, o->user_addr);
-	if (!r)
+	if (r >= 0)
 		r = bpf_map__set_map_flags(skel->maps.arena, flags);
 	/* One ledger entry per allocation: never more than pages. */
-	if (!r)
+	if (r >= 0)
 		r = bpf_map__set_max_entries(skel->maps.arenad_ledger, o->pages);
-	return r;
+	if (r < 0)
+		return log_error_errno(r, "configure arena maps");
+	return 0;
 }
 
 static void fill_pins(struct arena *a)
@@ -161,10 +171,10 @@ static int create_and_pin(struct arena *a, const struct arena_opts *o)
 	int r;
 
 	r = configure_new(a->skel, o);
-	if (r)
-		return log_error_errno(r, "configure arena maps");
+	if (r < 0)
+		return r;
 	r = arenad_alloc_bpf__load(a->skel);
-	if (r)
+	if (r < 0)
 		return log_error_errno(r, "load the allocator (kernel 6.9+ with BPF arena support is required)");
 	fill_pins(a);
 
@@ -195,11 +205,11 @@ static int create_and_pin(struct arena *a, const struct arena_opts *o)
 
 	for (i = 0; i < ARRAY_SIZE(maps); i++) {
 		r = pin_fd_at(maps[i].fd, o->pin_dir, maps[i].pin);
-		if (r)
+		if (r < 0)
 			return r;
 	}
 	r = pin_prog_replace(a->pins.prog_fd, o->pin_dir);
-	if (r)
+	if (r < 0)
 		return r;
 	return pin_fd_at(a->pins.arena_fd, o->pin_dir, ARENAD_PIN_ARENA);
 }
@@ -216,7 +226,7 @@ static int check_adoptable(const struct arenad_pins *p, const struct arena_opts 
 	if (r == -EBADMSG || r == -EPROTO)
 		return log_error_errno(r, "pins in %s were not written by this arenad (ABI %u, magic 0x%x)",
 				       o->pin_dir, st->abi_version, st->magic);
-	if (r)
+	if (r < 0)
 		return log_error_errno(r, "read %s/" ARENAD_PIN_STATE, o->pin_dir);
 	if (bpf_map_get_info_by_fd(p->arena_fd, &info, &len))
 		return log_error_errno(-errno, "inspect %s/" ARENAD_PIN_ARENA, o->pin_dir);
@@ -248,24 +258,24 @@ static int adopt(struct arena *a, const struct arena_opts *o)
 	int r;
 
 	r = arenad_pins_open(o->pin_dir, &old);
-	if (r)
+	if (r < 0)
 		return log_error_errno(r, "open the pins in %s (an incomplete set? "
 				       "'arenad --unpin' removes it)", o->pin_dir);
 	r = check_adoptable(&old, o, &a->ident);
 	arenad_pins_close(&old);
-	if (r)
+	if (r < 0)
 		return r;
 
 	/* Declare the maps as they were created, then take the pinned ones,
 	 * the way an external loader does (libarenad), with its checks. */
 	r = configure_new(a->skel, o);
-	if (r)
-		return log_error_errno(r, "configure arena maps");
+	if (r < 0)
+		return r;
 	r = arenad_reuse(a->skel->obj, &ropts);
-	if (r)
+	if (r < 0)
 		return log_error_errno(r, "%s", arenad_strerror());
 	r = arenad_alloc_bpf__load(a->skel);
-	if (r)
+	if (r < 0)
 		return log_error_errno(r, "load the allocator against the pinned maps");
 	fill_pins(a);
 	/* A new build brings a new program: swap it in under the old name. */
@@ -276,7 +286,7 @@ static int adopt(struct arena *a, const struct arena_opts *o)
 
 int arena_lock(const char *pin_dir)
 {
-	int fd;
+	_cleanup_close_ int fd = -1;
 
 	fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -285,14 +295,11 @@ int arena_lock(const char *pin_dir)
 	 * allocator does all bookkeeping), but two sockets answering for
 	 * one arena is confusing, and --unpin under a live owner is wrong. */
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-
-		close(fd);
-		if (r == -EBUSY)
-			return log_error_errno(r, "another arenad owns %s", pin_dir);
-		return log_error_errno(r, "lock %s", pin_dir);
+		if (errno == EWOULDBLOCK)
+			return log_error_errno(-EBUSY, "another arenad owns %s", pin_dir);
+		return log_error_errno(-errno, "lock %s", pin_dir);
 	}
-	return fd;
+	return TAKE_FD(fd);
 }
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -306,69 +313,60 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 
 int arena_setup(const struct arena_opts *o, struct arena **out)
 {
+	_cleanup_(arena_freep) struct arena *a = NULL;
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	char path[PATH_MAX];
-	struct arena *a;
 	int r;
 
 	libbpf_set_print(libbpf_log);
 	r = bpffs_prepare(o->pin_dir);
-	if (r)
+	if (r < 0)
 		return r;
 
 	a = calloc(1, sizeof(*a));
 	if (!a)
-		return -ENOMEM;
+		return log_oom();
+	a->lock_fd = -1;
 	a->pins = (struct arenad_pins)ARENAD_PINS_INIT;
 	a->lock_fd = arena_lock(o->pin_dir);
-	if (a->lock_fd < 0) {
-		r = a->lock_fd;
-		goto fail;
-	}
+	if (a->lock_fd < 0)
+		return a->lock_fd;
 	a->skel = arenad_alloc_bpf__open();
-	if (!a->skel) {
-		r = log_error_errno(-errno, "open the allocator object");
-		goto fail;
-	}
+	if (!a->skel)
+		return log_error_errno(-errno, "open the allocator object");
 
 	r = join(path, sizeof(path), o->pin_dir, ARENAD_PIN_ARENA);
-	if (r)
-		goto fail;
-	if (access(path, F_OK) == 0) {
+	if (r < 0)
+		return r;
+	if (access(path, F_OK) == 0)
 		r = adopt(a, o);
-	} else if (arenad_pins_count(o->pin_dir) > 0) {
+	else if (arenad_pins_count(o->pin_dir) > 0)
 		/* Bookkeeping pins without an arena: a creation that died
 		 * half-way, or someone else's files. Never delete implicitly. */
 		r = log_error_errno(-EEXIST, "%s holds arenad pins but no arena; "
 				    "remove them with 'arenad --unpin --pin-dir %s'",
 				    o->pin_dir, o->pin_dir);
-	} else {
+	else
 		r = create_and_pin(a, o);
-	}
-	if (r)
-		goto fail;
+	if (r < 0)
+		return r;
 
-	if (bpf_map_get_info_by_fd(a->pins.arena_fd, &info, &len)) {
-		r = log_error_errno(-errno, "inspect the arena map");
-		goto fail;
-	}
+	if (bpf_map_get_info_by_fd(a->pins.arena_fd, &info, &len))
+		return log_error_errno(-errno, "inspect the arena map");
 	a->map_id = info.id;
-	*out = a;
+	*out = TAKE_PTR(a);
 	return 0;
-fail:
-	arena_free(a);
-	return r;
 }
 
-void arena_free(struct arena *a)
+struct arena *arena_free(struct arena *a)
 {
 	if (!a)
-		return;
+		return NULL;
 	arenad_alloc_bpf__destroy(a->skel);
-	if (a->lock_fd >= 0)
-		close(a->lock_fd);
+	closep(&a->lock_fd);
 	free(a);
+	return NULL;
 }
 
 static int unpin_all(const char *pin_dir, unsigned int *n)
@@ -385,7 +383,7 @@ static int unpin_all(const char *pin_dir, unsigned int *n)
 	/* The arena first: once it is gone the set is visibly incomplete. */
 	for (i = 0; i < ARRAY_SIZE(all); i++) {
 		r = join(path, sizeof(path), pin_dir, all[i]);
-		if (r)
+		if (r < 0)
 			return r;
 		if (unlink(path) == 0)
 			(*n)++;
@@ -397,8 +395,9 @@ static int unpin_all(const char *pin_dir, unsigned int *n)
 
 int arena_unpin(const char *pin_dir)
 {
+	_cleanup_close_ int lock_fd = -1;
 	unsigned int n = 0;
-	int r, lock_fd;
+	int r;
 
 	if (!is_bpffs(pin_dir))
 		return log_error_errno(-ENOTSUP, "%s is not a directory on a BPF file system", pin_dir);
@@ -406,9 +405,9 @@ int arena_unpin(const char *pin_dir)
 	if (lock_fd < 0)
 		return lock_fd;
 	r = unpin_all(pin_dir, &n);
-	close(lock_fd);
-	if (r)
+	if (r < 0)
 		return r;
+	lock_fd = safe_close(lock_fd);
 	/* Only an empty directory goes: files that are not ours stay. */
 	if (rmdir(pin_dir) && errno != ENOTEMPTY && errno != EEXIST)
 		log_warning_errno(-errno, "remove %s", pin_dir);

@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #include "arenad.h"
+#include "cleanup.h"
 
 struct arena_opts {
 	size_t sz;		/* sizeof(struct arena_opts), for extension */
@@ -29,9 +30,12 @@ struct arena {
 
 /* Create the arena and pin it, or adopt the pins in opts->pin_dir. */
 int arena_setup(const struct arena_opts *opts, struct arena **out);
-void arena_free(struct arena *a);
+/* Returns NULL, for "a->x = arena_free(a->x)". */
+struct arena *arena_free(struct arena *a);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct arena *, arena_free);
 
-/* Take the pin dir's owner lock; -EBUSY when another arenad holds it. */
+/* Take the pin dir's owner lock: the locked fd, or -EBUSY when another
+ * arenad holds it. */
 int arena_lock(const char *pin_dir);
 
 /* Remove arenad's pins (and the directory, when then empty). */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/* Page bitmaps of the census. Pure logic: never logs (log.h). */
 #include <errno.h>
 #include <stdlib.h>
 

@@ -6,6 +6,10 @@
  * pages — and checks that each method reports exactly the present ones.
  * The faster method that passes is used; if none does, the census is
  * reported unavailable with the reason, never with wrong numbers.
+ *
+ * Logging: census_new() runs at start-up and logs what it decided (which
+ * method, or why none); census_run() runs per request and does not log
+ * failures, it returns them (log.h).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,16 +24,31 @@
 #include "arenad_census.h"
 #include "arenad_census.skel.h"
 #include "census.h"
+#include "cleanup.h"
 #include "log.h"
 #include "util.h"
 
 #define SELFTEST_PAGES 64
 #define CENSUS_RT_TRIES 3
 
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct arenad_census_bpf *, arenad_census_bpf__destroy);
+
+/* The census program's result bitmap, mapped into this process. */
+struct bits_map {
+	__u64 *bits;
+	size_t len;
+};
+
+static void bits_unmap(struct bits_map *m)
+{
+	if (m->bits)
+		munmap(m->bits, m->len);
+	*m = (struct bits_map) {};
+}
+
 struct census {
 	struct arenad_census_bpf *skel;
-	__u64 *bits;		/* mmap of census_bits */
-	size_t bits_len;
+	struct bits_map map;	/* census_bits */
 	__u32 npages;
 	enum arenad_census_method method;	/* default; 0: unavailable */
 	bool passed[ARENAD_CENSUS_KMOD + 1];	/* self-test result per method */
@@ -59,14 +78,17 @@ static int run_prog(int prog_fd, struct arenad_census_req *req)
 	return req->ret;
 }
 
-static __u64 *map_bits(struct arenad_census_bpf *skel, size_t *len)
+static int map_bits(struct arenad_census_bpf *skel, struct bits_map *m)
 {
+	size_t len = (size_t)ARENAD_CENSUS_WORDS * sizeof(__u64);
 	void *p;
 
-	*len = (size_t)ARENAD_CENSUS_WORDS * sizeof(__u64);
-	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED,
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 bpf_map__fd(skel->maps.census_bits), 0);
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return -errno;
+	*m = (struct bits_map) { .bits = p, .len = len };
+	return 0;
 }
 
 static int run_census(struct arenad_census_bpf *skel, __u64 *bits, __u32 npages,
@@ -106,7 +128,7 @@ static int check_method(struct census *c, struct arenad_census_bpf *skel, __u64 
 		snprintf(c->why[m], sizeof(c->why[m]), "kernel module arenad_kfuncs is not loaded");
 	else if (r == -EOPNOTSUPP && m == ARENAD_CENSUS_RT)
 		snprintf(c->why[m], sizeof(c->why[m]), "this kernel's arena has no free-range tree");
-	else if (r)
+	else if (r < 0)
 		snprintf(c->why[m], sizeof(c->why[m]), "self-test failed: %s", strerror(-r));
 	else if (bits[0] != want[0])
 		snprintf(c->why[m], sizeof(c->why[m]),
@@ -115,16 +137,20 @@ static int check_method(struct census *c, struct arenad_census_bpf *skel, __u64 
 	else
 		return 0;
 	snprintf(c->reason, sizeof(c->reason), "%s census: %s", method_name(m), c->why[m]);
-	return r ?: -EPROTO;
+	return r < 0 ? r : -EPROTO;
 }
 
+/*
+ * Test every method on a private arena: c->passed[] and c->why[] say how
+ * each did. Returns the method to use, or 0 with c->reason set.
+ */
 static enum arenad_census_method selftest(struct census *c)
 {
-	struct arenad_census_bpf *skel;
-	__u64 want = 0, base, *bits = NULL;
-	enum arenad_census_method m = 0;
-	size_t len, sz = 0;
+	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
+	_cleanup_(bits_unmap) struct bits_map m = {};
+	__u64 want = 0, base;
 	volatile char *page;
+	size_t sz = 0;
 	int r;
 
 	skel = arenad_census_bpf__open();
@@ -137,17 +163,17 @@ static enum arenad_census_method selftest(struct census *c)
 	bpf_map__set_max_entries(skel->maps.arena, SELFTEST_PAGES);
 	bpf_map__set_map_extra(skel->maps.arena, 0);
 	r = arenad_census_bpf__load(skel);
-	if (r) {
+	if (r < 0) {
 		snprintf(c->reason, sizeof(c->reason), "load census programs: %s", strerror(-r));
-		goto out;
+		return 0;
 	}
 	/* libbpf mapped the arena it created (its reported size is 0 for
 	 * arenas in libbpf 1.4: the mapping spans max_entries pages). */
 	page = bpf_map__initial_value(skel->maps.arena, &sz);
-	bits = map_bits(skel, &len);
-	if (!page || !bits) {
-		snprintf(c->reason, sizeof(c->reason), "map the self-test arena: %s", strerror(errno));
-		goto out;
+	r = page ? map_bits(skel, &m) : -errno;
+	if (r < 0) {
+		snprintf(c->reason, sizeof(c->reason), "map the self-test arena: %s", strerror(-r));
+		return 0;
 	}
 	base = (__u64)(unsigned long)page;
 
@@ -156,11 +182,11 @@ static enum arenad_census_method selftest(struct census *c)
 	r = shape(skel, base, 2, 10, 2);
 	if (r == -EOPNOTSUPP)	/* no bpf_arena_reserve_pages() on this kernel */
 		r = 0;
-	if (r || (r = shape(skel, base, 1, 1, 1)) || (r = shape(skel, base, 1, 5, 3)) ||
-	    (r = shape(skel, base, 1, 30, 1)) || (r = shape(skel, base, 3, 30, 1)) ||
-	    (r = shape(skel, base, 1, 63, 1))) {
+	if (r < 0 || (r = shape(skel, base, 1, 1, 1)) < 0 || (r = shape(skel, base, 1, 5, 3)) < 0 ||
+	    (r = shape(skel, base, 1, 30, 1)) < 0 || (r = shape(skel, base, 3, 30, 1)) < 0 ||
+	    (r = shape(skel, base, 1, 63, 1)) < 0) {
 		snprintf(c->reason, sizeof(c->reason), "shape the self-test arena: %s", strerror(-r));
-		goto out;
+		return 0;
 	}
 	page[20 * ARENAD_PAGE_SIZE] = 1;	/* a user-space fault allocates */
 	want = 1ULL << 1 | 7ULL << 5 | 1ULL << 20 | 1ULL << 63;
@@ -169,79 +195,82 @@ static enum arenad_census_method selftest(struct census *c)
 	 * fallbacks. The module's answer is preferred when it is loaded (it
 	 * rests on vmalloc_to_page() rather than on a tree walk), then the
 	 * tree walk, then the full probe. */
-	c->passed[ARENAD_CENSUS_FULL] = !check_method(c, skel, bits, ARENAD_CENSUS_FULL, &want);
-	c->passed[ARENAD_CENSUS_RT] = !check_method(c, skel, bits, ARENAD_CENSUS_RT, &want);
-	c->passed[ARENAD_CENSUS_KMOD] = !check_method(c, skel, bits, ARENAD_CENSUS_KMOD, &want);
+	c->passed[ARENAD_CENSUS_FULL] = check_method(c, skel, m.bits, ARENAD_CENSUS_FULL, &want) >= 0;
+	c->passed[ARENAD_CENSUS_RT] = check_method(c, skel, m.bits, ARENAD_CENSUS_RT, &want) >= 0;
+	c->passed[ARENAD_CENSUS_KMOD] = check_method(c, skel, m.bits, ARENAD_CENSUS_KMOD, &want) >= 0;
 	for (enum arenad_census_method k = ARENAD_CENSUS_FULL; k <= ARENAD_CENSUS_KMOD; k++)
 		if (!c->passed[k])
 			log_info("census: %s method not used: %s", method_name(k), c->why[k]);
 	if (c->passed[ARENAD_CENSUS_KMOD])
-		m = ARENAD_CENSUS_KMOD;
-	else if (c->passed[ARENAD_CENSUS_RT])
-		m = ARENAD_CENSUS_RT;
-	else if (c->passed[ARENAD_CENSUS_FULL])
-		m = ARENAD_CENSUS_FULL;
-	else	/* every method's reason, not just the last one tried */
-		snprintf(c->reason, sizeof(c->reason),
-			 "no method passed: full: %s; rt: %s; kmod: %s",
-			 c->why[ARENAD_CENSUS_FULL], c->why[ARENAD_CENSUS_RT],
-			 c->why[ARENAD_CENSUS_KMOD]);
-out:
-	if (bits)
-		munmap(bits, len);
-	arenad_census_bpf__destroy(skel);
-	return m;
+		return ARENAD_CENSUS_KMOD;
+	if (c->passed[ARENAD_CENSUS_RT])
+		return ARENAD_CENSUS_RT;
+	if (c->passed[ARENAD_CENSUS_FULL])
+		return ARENAD_CENSUS_FULL;
+	/* every method's reason, not just the last one tried */
+	snprintf(c->reason, sizeof(c->reason),
+		 "no method passed: full: %s; rt: %s; kmod: %s",
+		 c->why[ARENAD_CENSUS_FULL], c->why[ARENAD_CENSUS_RT],
+		 c->why[ARENAD_CENSUS_KMOD]);
+	return 0;
+}
+
+/* Load the census programs against the real arena; c->reason on failure. */
+static int load_for_arena(struct census *c, int arena_fd)
+{
+	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
+	_cleanup_(bits_unmap) struct bits_map m = {};
+	int r;
+
+	skel = arenad_census_bpf__open();
+	if (!skel) {
+		r = -errno;
+		snprintf(c->reason, sizeof(c->reason), "open census object: %s", strerror(-r));
+		return r;
+	}
+	bpf_program__set_autoload(skel->progs.arenad_census_selftest, false);
+	r = bpf_map__reuse_fd(skel->maps.arena, arena_fd);
+	if (r >= 0)
+		r = arenad_census_bpf__load(skel);
+	if (r >= 0)
+		r = map_bits(skel, &m);
+	if (r < 0) {
+		snprintf(c->reason, sizeof(c->reason), "load census for the arena: %s", strerror(-r));
+		return r;
+	}
+	c->skel = TAKE_PTR(skel);
+	c->map = m;
+	m = (struct bits_map) {};
+	return 0;
 }
 
 int census_new(int arena_fd, __u32 npages, struct census **out)
 {
 	struct census *c;
-	int r;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return -ENOMEM;
+		return log_oom();
 	c->npages = npages;
 	c->method = selftest(c);
-	if (!c->method)
-		goto unavailable;
-
-	c->skel = arenad_census_bpf__open();
-	if (!c->skel) {
-		snprintf(c->reason, sizeof(c->reason), "open census object: %s", strerror(errno));
-		goto unavailable;
-	}
-	bpf_program__set_autoload(c->skel->progs.arenad_census_selftest, false);
-	r = bpf_map__reuse_fd(c->skel->maps.arena, arena_fd);
-	if (!r)
-		r = arenad_census_bpf__load(c->skel);
-	if (!r && !(c->bits = map_bits(c->skel, &c->bits_len)))
-		r = -errno;
-	if (r) {
-		snprintf(c->reason, sizeof(c->reason), "load census for the arena: %s", strerror(-r));
-		goto unavailable;
-	}
-	log_info("census: %s method passed its self-test", method_name(c->method));
-	*out = c;
-	return 0;
-
-unavailable:
-	c->method = 0;
-	log_warning("census unavailable: %s", c->reason);
-	arenad_census_bpf__destroy(c->skel);
-	c->skel = NULL;
+	if (c->method && load_for_arena(c, arena_fd) < 0)
+		c->method = 0;
+	if (c->method)
+		log_info("census: %s method passed its self-test", method_name(c->method));
+	else
+		log_warning("census unavailable: %s", c->reason);
 	*out = c;
 	return 0;
 }
 
-void census_free(struct census *c)
+struct census *census_free(struct census *c)
 {
 	if (!c)
-		return;
-	if (c->bits)
-		munmap(c->bits, c->bits_len);
+		return NULL;
+	bits_unmap(&c->map);
 	arenad_census_bpf__destroy(c->skel);
 	free(c);
+	return NULL;
 }
 
 const char *census_method(const struct census *c)
@@ -297,20 +326,20 @@ int census_run(struct census *c, int method, struct census_result *res)
 	 * mean that the free-range tree changed during the walk: try again a
 	 * few times before paying for the full probe. */
 	for (int tries = 0; tries < CENSUS_RT_TRIES; tries++) {
-		r = run_census(c->skel, c->bits, c->npages, method, &req);
+		r = run_census(c->skel, c->map.bits, c->npages, method, &req);
 		if (r != -EAGAIN && r != -EINVAL)
 			break;
 	}
-	if (r && method != ARENAD_CENSUS_FULL && c->passed[ARENAD_CENSUS_FULL]) {
+	if (r < 0 && method != ARENAD_CENSUS_FULL && c->passed[ARENAD_CENSUS_FULL]) {
 		/* The tree changed under the walk, has more free ranges than
 		 * we hold, or the module went away: the full probe is exact. */
 		log_debug_errno(r, "%s census failed, probing every page", method_name(method));
-		r = run_census(c->skel, c->bits, c->npages, ARENAD_CENSUS_FULL, &req);
+		r = run_census(c->skel, c->map.bits, c->npages, ARENAD_CENSUS_FULL, &req);
 		req.method = ARENAD_CENSUS_FULL;
 	}
-	if (r)
+	if (r < 0)
 		return r;
-	res->bits = c->bits;
+	res->bits = c->map.bits;
 	res->npages = c->npages;
 	res->present = req.present;
 	res->probed = req.probed;

@@ -5,6 +5,8 @@
 
 #include <linux/types.h>
 
+#include "cleanup.h"
+
 struct census;
 
 struct census_result {
@@ -20,10 +22,13 @@ struct census_result {
 /*
  * Self-test the census methods on a private arena, then load the census
  * for the arena behind arena_fd. Never fails for lack of a working method:
- * census_method() is then NULL and census_unavailable() says why.
+ * census_method() is then NULL and census_unavailable() says why (and it
+ * is logged). Fails, logged, only when out of memory.
  */
 int census_new(int arena_fd, __u32 npages, struct census **out);
-void census_free(struct census *c);
+/* Returns NULL, for "d->census = census_free(d->census)". */
+struct census *census_free(struct census *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct census *, census_free);
 
 const char *census_method(const struct census *c);
 const char *census_unavailable(const struct census *c);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/* The logger (log.h, which also says which functions log). */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,6 +4,22 @@
  * the journal, and the "<N>" prefix (sd-daemon.h SD_* levels) gives each
  * line its priority there. log_*_errno() return the negative errno so that
  * "return log_error_errno(r, ...)" both logs and propagates.
+ *
+ * Who logs (so that every failure is logged exactly once):
+ *  - Start-up and shutdown steps log their own failures and return -errno;
+ *    their callers only propagate: config_parse_args(), bpffs_prepare(),
+ *    arena_setup(), arena_lock(), arena_unpin(), census_new(), server_new()
+ *    and everything they call in arena.c, census.c and server.c, and
+ *    main.c's run() steps.
+ *  - Everything that runs per request or per connection does NOT log
+ *    errors; it returns -errno (or fills a struct rpc_error) and the one
+ *    place that turns it into a reply or a dropped client decides:
+ *    rpc.c, scan_run(), census_run(), bitmap.c, the method handlers'
+ *    helpers, conn_*() in server.c. methods.c's internal_error() logs an
+ *    unexpected failure once, where it also becomes the error reply.
+ *  - Pure parsing (parse_u64(), parse_id(), config_validate()) never logs.
+ *  - log_debug() may trace anything anywhere: it reports no failure.
+ * Every .c file says at its top which of these it is.
  */
 #ifndef __ARENAD_LOG_H
 #define __ARENAD_LOG_H
@@ -27,5 +43,7 @@ int log_internal(int level, int error, const char *fmt, ...)
 #define log_warning_errno(e, ...) log_internal(LOG_WARNING, (e), __VA_ARGS__)
 #define log_error_errno(e, ...)	log_internal(LOG_ERR, (e), __VA_ARGS__)
 #define log_debug_errno(e, ...)	log_internal(LOG_DEBUG, (e), __VA_ARGS__)
+
+#define log_oom()		log_internal(LOG_ERR, -ENOMEM, "out of memory")
 
 #endif /* __ARENAD_LOG_H */

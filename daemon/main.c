@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* arenad: own one BPF arena, pin it, and answer page-usage queries. */
+/*
+ * arenad: own one BPF arena, pin it, and answer page-usage queries.
+ * Logging: every start-up step logs its own failure (log.h); run() and
+ * main() only propagate, so nothing is logged twice.
+ */
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +18,7 @@
 #include "log.h"
 #include "server.h"
 #include "util.h"
+#include "cleanup.h"
 #include "arenad_version.h"
 
 void daemon_notify_status(struct arenad *d)
@@ -46,7 +51,7 @@ static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	int r;
 
 	r = scan_run(d, 0, NULL);
-	if (r)
+	if (r < 0)
 		log_warning_errno(r, "periodic census");
 	else if (d->last_scan.pages_unaccounted || d->last_scan.pages_missing)
 		log_notice("census: %u pages present but not in the ledger, %u ledger pages missing",
@@ -64,8 +69,8 @@ static int start_census(struct arenad *d)
 	int r;
 
 	r = census_new(d->arena->pins.arena_fd, d->arena->ident.pages_total, &d->census);
-	if (r)
-		return log_error_errno(r, "set up the census");
+	if (r < 0)
+		return r;
 	if (!d->cfg->census_interval_s || !census_method(d->census))
 		return 0;
 	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
@@ -94,6 +99,15 @@ static int socket_gid(const struct config *cfg, gid_t *gid)
 	return 0;
 }
 
+/* Release what run() set up, in the reverse order of setting it up. */
+static void arenad_done(struct arenad *d)
+{
+	d->server = server_free(d->server);
+	d->census = census_free(d->census);
+	d->arena = arena_free(d->arena);
+	d->event = sd_event_unref(d->event);
+}
+
 static int run(const struct config *cfg)
 {
 	struct arena_opts aopts = {
@@ -113,7 +127,7 @@ static int run(const struct config *cfg)
 		.allow_gids = cfg->allow_gids,
 		.n_allow_gids = cfg->n_allow_gids,
 	};
-	struct arenad d = { .cfg = cfg };
+	_cleanup_(arenad_done) struct arenad d = { .cfg = cfg };
 	struct rpc_table table = {
 		.methods = daemon_methods,
 		.n = daemon_n_methods,
@@ -126,7 +140,7 @@ static int run(const struct config *cfg)
 	d.notify = !!getenv("NOTIFY_SOCKET");
 
 	r = socket_gid(cfg, &sopts.gid);
-	if (r)
+	if (r < 0)
 		return r;
 
 	sigemptyset(&mask);
@@ -138,35 +152,31 @@ static int run(const struct config *cfg)
 	r = sd_event_default(&d.event);
 	if (r < 0)
 		return log_error_errno(r, "create event loop");
-	if ((r = sd_event_add_signal(d.event, NULL, SIGTERM, on_signal, &d)) < 0 ||
-	    (r = sd_event_add_signal(d.event, NULL, SIGINT, on_signal, &d)) < 0) {
-		log_error_errno(r, "watch signals");
-		goto out;
-	}
+	r = sd_event_add_signal(d.event, NULL, SIGTERM, on_signal, &d);
+	if (r >= 0)
+		r = sd_event_add_signal(d.event, NULL, SIGINT, on_signal, &d);
+	if (r < 0)
+		return log_error_errno(r, "watch signals");
 	/* Sends WATCHDOG=1 at half of WATCHDOG_USEC while the loop runs. */
 	r = sd_event_set_watchdog(d.event, true);
-	if (r < 0) {
-		log_error_errno(r, "enable watchdog");
-		goto out;
-	}
+	if (r < 0)
+		return log_error_errno(r, "enable watchdog");
 
 	r = arena_setup(&aopts, &d.arena);
-	if (r)
-		goto out;
+	if (r < 0)
+		return r;
 	log_info("%s arena map %u: %u pages at 0x%llx, pins in %s",
 		 d.arena->adopted ? "adopted" : "created", d.arena->map_id,
 		 d.arena->ident.pages_total,
 		 (unsigned long long)d.arena->ident.user_vm_start, cfg->pin_dir);
 
 	r = start_census(&d);
-	if (r)
-		goto out;
+	if (r < 0)
+		return r;
 
 	r = server_new(d.event, &sopts, &table, &d.server);
-	if (r) {
-		log_error_errno(r, "set up the control socket");
-		goto out;
-	}
+	if (r < 0)
+		return r;
 	log_info("listening on %s", server_activated(d.server)
 		 ? "the socket passed by the service manager" : cfg->socket_path);
 
@@ -176,12 +186,7 @@ static int run(const struct config *cfg)
 
 	r = sd_event_loop(d.event);
 	if (r < 0)
-		log_error_errno(r, "event loop");
-out:
-	server_free(d.server);
-	census_free(d.census);
-	arena_free(d.arena);
-	sd_event_unref(d.event);
+		return log_error_errno(r, "event loop");
 	return r;
 }
 
@@ -194,7 +199,7 @@ int main(int argc, char **argv)
 	r = config_parse_args(&cfg, argc, argv);
 	if (r == CONFIG_EXIT)
 		return EXIT_SUCCESS;
-	if (r)
+	if (r < 0)
 		return 2;
 	log_set_max_level(cfg.log_level);
 	log_set_prefix(!!getenv("JOURNAL_STREAM"));

@@ -3,6 +3,10 @@
  * The socket methods. Each handler validates its params, talks to the
  * pinned maps or runs the allocator, and builds a json-c result. Protocol
  * framing and permission checks happen in rpc.c before a handler runs.
+ *
+ * Logging: a handler reports a client's mistake only in its error reply;
+ * an unexpected failure goes through internal_error(), which logs it once
+ * and replies. Helpers below return -errno and do not log (log.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +15,7 @@
 #include <bpf/bpf.h>
 
 #include "census.h"
+#include "cleanup.h"
 #include "daemon.h"
 #include "log.h"
 #include "server.h"
@@ -42,7 +47,7 @@ static void add_str(json_object *o, const char *k, const char *v)
 /* Owner and name strings by id; ids with no string are shown by number. */
 static void id_string(struct arenad *d, __u32 id, char *buf, size_t len)
 {
-	if (arenad_str_get(pins_of(d)->strings_fd, id, buf, len))
+	if (arenad_str_get(pins_of(d)->strings_fd, id, buf, len) < 0)
 		snprintf(buf, len, "#%u", id);
 }
 
@@ -54,8 +59,9 @@ static int internal_error(struct rpc_error *err, int r, const char *what)
 
 /*
  * Owner strings while one request lists many ranges: a few owners hold
- * most of them, and every string lookup is a syscall (it was 40% of a
- * 64 Ki-range `ranges`). Direct-mapped on the id; id 0, no owner, is "".
+ * most of them, and every string lookup is a syscall: looked up per range
+ * they are a large share of a long reply's cost. Direct-mapped on the id;
+ * id 0, no owner, is "".
  */
 #define OWNER_CACHE 16
 
@@ -142,7 +148,7 @@ static int owners_json(struct arenad *d, json_object **out)
 	while (bpf_map_get_next_key(p->owners_fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(p->owners_fd, &key, &o) || !o.allocations)
+		if (bpf_map_lookup_elem(p->owners_fd, &key, &o) < 0 || !o.allocations)
 			continue;
 		json_object *e = json_object_new_object();
 
@@ -169,7 +175,7 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 	if (rpc_params_only(params, keys, err))
 		return -1;
 	ret = arenad_pins_state(pins_of(d), &st);
-	if (ret)
+	if (ret < 0)
 		return internal_error(err, ret, "read state map");
 
 	r = json_object_new_object();
@@ -255,11 +261,11 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 		owner = owner_buf;
 	}
 	r = arenad_str_intern(p->strings_fd, owner, &req.owner);
-	if (!r && name)
+	if (r >= 0 && name)
 		r = arenad_str_intern(p->strings_fd, name, &req.name);
 	if (r == -ENOSPC)
 		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY, "string table is full");
-	if (r)
+	if (r < 0)
 		return internal_error(err, r, "intern owner/name");
 
 	r = arenad_pins_run(p, &req);
@@ -337,7 +343,7 @@ static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 	struct arenad *d = ctx;
 	const struct arenad_pins *p = pins_of(d);
 	struct owner_cache owners = {};
-	struct arenad_range *recs;
+	_cleanup_free_ struct arenad_range *recs = NULL;
 	const char *owner = NULL;
 	__u32 owner_id = 0;
 	size_t i, n;
@@ -346,19 +352,18 @@ static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 	if (rpc_params_only(params, keys, err) ||
 	    rpc_param_str(params, "owner", false, STR_MAX, &owner, err))
 		return -1;
-	if (owner && arenad_str_find(p->strings_fd, owner, &owner_id)) {
+	if (owner && arenad_str_find(p->strings_fd, owner, &owner_id) < 0) {
 		*result = json_object_new_array();	/* an owner never seen has nothing */
 		return 0;
 	}
 	r = arenad_pins_ranges(p, &recs, &n);
-	if (r)
+	if (r < 0)
 		return internal_error(err, r, "read the ledger");
 
 	*result = json_object_new_array();
 	for (i = 0; i < n; i++)
 		if (!owner || recs[i].owner == owner_id)
 			json_object_array_add(*result, range_json(d, &owners, &recs[i]));
-	free(recs);
 	return 0;
 }
 
@@ -378,7 +383,7 @@ static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
 	r = arenad_name_find(pins_of(d), name, &rec);
 	if (r == -ENOENT)
 		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "no allocation named '%s'", name);
-	if (r)
+	if (r < 0)
 		return internal_error(err, r, "look up name");
 	*result = range_json(d, &owners, &rec);
 	return 0;
@@ -409,7 +414,7 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 	if (r == -EAGAIN)
 		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
 				     census_unavailable(d->census));
-	if (r)
+	if (r < 0)
 		return internal_error(err, r, "census");
 	return 0;
 }

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * JSON-RPC 2.0 over lines. Logging: none; everything here runs per
+ * request, and every failure becomes the error reply (log.h).
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -6,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "rpc.h"
 
 int rpc_set_error(struct rpc_error *err, int code, const char *fmt, ...)
@@ -186,121 +191,113 @@ static bool valid_id(json_object *id)
 	       json_object_is_type(id, json_type_double);
 }
 
-char *rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
-		      const char *line, size_t len, size_t *reply_len)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free);
+
+/*
+ * Parse one line as exactly one JSON value into *out (NULL for a JSON
+ * null); on failure the parse error reply's message is in err.
+ */
+static int parse_line(const char *line, size_t len, json_object **out, struct rpc_error *err)
 {
-	struct rpc_error err = { 0 };
-	const struct rpc_method *m;
-	json_object *req, *v, *id = NULL, *params = NULL, *result = NULL;
-	json_object *reply;
-	struct json_tokener *tok;
+	_cleanup_(json_tokener_freep) struct json_tokener *tok = NULL;
+	_cleanup_(json_object_putp) json_object *v = NULL;
+	_cleanup_free_ char *buf = NULL;
 	enum json_tokener_error jerr;
-	bool has_id;
-	char *out, *buf;
 
 	tok = json_tokener_new();
-	if (!tok)
-		return rpc_error_line(ARENAD_RPC_INTERNAL_ERROR, "out of memory", reply_len);
 	/* Parse a NUL-terminated copy including the NUL: a bare number is
 	 * only complete once the tokener sees what ends it, and an embedded
 	 * NUL then shows up as trailing data. */
 	buf = malloc(len + 1);
-	if (buf) {
-		memcpy(buf, line, len);
-		buf[len] = 0;
-	} else {
-		json_tokener_free(tok);
-		return rpc_error_line(ARENAD_RPC_INTERNAL_ERROR, "out of memory", reply_len);
-	}
-	req = json_tokener_parse_ex(tok, buf, len + 1);
-	free(buf);
+	if (!tok || !buf)
+		return rpc_set_error(err, ARENAD_RPC_INTERNAL_ERROR, "out of memory");
+	memcpy(buf, line, len);
+	buf[len] = 0;
+	v = json_tokener_parse_ex(tok, buf, len + 1);
 	/* The whole line must be exactly one JSON value. json-c returns NULL
-	 * for a valid "null", so judge by the error code, not by req. */
+	 * for a valid "null", so judge by the error code, not by the value. */
 	jerr = json_tokener_get_error(tok);
-	if (jerr != json_tokener_success || json_tokener_get_parse_end(tok) != len) {
-		snprintf(err.message, sizeof(err.message), "parse error: %s",
-			 jerr == json_tokener_success ? "trailing data after the JSON value" :
-			 jerr == json_tokener_continue ? "incomplete JSON value" :
-			 json_tokener_error_desc(jerr));
-		json_tokener_free(tok);
-		json_object_put(req);
-		return rpc_error_line(ARENAD_RPC_PARSE_ERROR, err.message, reply_len);
-	}
-	json_tokener_free(tok);
+	if (jerr != json_tokener_success || json_tokener_get_parse_end(tok) != len)
+		return rpc_set_error(err, ARENAD_RPC_PARSE_ERROR, "parse error: %s",
+				     jerr == json_tokener_success ? "trailing data after the JSON value" :
+				     jerr == json_tokener_continue ? "incomplete JSON value" :
+				     json_tokener_error_desc(jerr));
+	*out = TAKE_PTR(v);
+	return 0;
+}
 
-	if (!req || !json_object_is_type(req, json_type_object)) {
-		out = rpc_error_line(ARENAD_RPC_INVALID_REQUEST,
-				     json_object_is_type(req, json_type_array)
-				     ? "invalid request: batches are not supported, send one object per line"
-				     : "invalid request: not a JSON object", reply_len);
-		json_object_put(req);
-		return out;
-	}
+/*
+ * Check the request object and run its method: the result in *result, or
+ * -1 with err set. *id gets the request's id when it is a valid one.
+ */
+static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json_object *req,
+		    json_object **id, json_object **result, struct rpc_error *err)
+{
+	const struct rpc_method *m;
+	json_object *v, *params = NULL;
 
-	has_id = json_object_object_get_ex(req, "id", &id);
-	if (!valid_id(id)) {
-		id = NULL;
-		rpc_set_error(&err, ARENAD_RPC_INVALID_REQUEST,
-			      "invalid request: 'id' must be a string, number or null");
-		goto error;
+	json_object_object_get_ex(req, "id", id);
+	if (!valid_id(*id)) {
+		*id = NULL;
+		return rpc_set_error(err, ARENAD_RPC_INVALID_REQUEST,
+				     "invalid request: 'id' must be a string, number or null");
 	}
 	if (!json_object_object_get_ex(req, "jsonrpc", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
-	    strcmp(json_object_get_string(v), "2.0")) {
-		rpc_set_error(&err, ARENAD_RPC_INVALID_REQUEST,
-			      "invalid request: \"jsonrpc\": \"2.0\" is required");
-		goto error;
-	}
+	    strcmp(json_object_get_string(v), "2.0"))
+		return rpc_set_error(err, ARENAD_RPC_INVALID_REQUEST,
+				     "invalid request: \"jsonrpc\": \"2.0\" is required");
 	if (!json_object_object_get_ex(req, "method", &v) ||
-	    !json_object_is_type(v, json_type_string)) {
-		rpc_set_error(&err, ARENAD_RPC_INVALID_REQUEST,
-			      "invalid request: 'method' must be a string");
-		goto error;
-	}
+	    !json_object_is_type(v, json_type_string))
+		return rpc_set_error(err, ARENAD_RPC_INVALID_REQUEST,
+				     "invalid request: 'method' must be a string");
 	m = strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v)
 	    ? find_method(t, json_object_get_string(v)) : NULL;	/* no embedded NULs */
-	if (!m) {
-		rpc_set_error(&err, ARENAD_RPC_METHOD_NOT_FOUND, "unknown method '%.64s'",
-			      json_object_get_string(v));
-		goto error;
-	}
+	if (!m)
+		return rpc_set_error(err, ARENAD_RPC_METHOD_NOT_FOUND, "unknown method '%.64s'",
+				     json_object_get_string(v));
 	if (json_object_object_get_ex(req, "params", &params) &&
 	    !json_object_is_type(params, json_type_null) &&
-	    !json_object_is_type(params, json_type_object)) {
-		rpc_set_error(&err, ARENAD_RPC_INVALID_PARAMS,
-			      "invalid params: 'params' must be an object (by-name parameters)");
-		goto error;
-	}
+	    !json_object_is_type(params, json_type_object))
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "invalid params: 'params' must be an object (by-name parameters)");
 	if (params && json_object_is_type(params, json_type_null))
 		params = NULL;
-	if (m->write && !peer->may_write) {
-		rpc_set_error(&err, ARENAD_ERR_PERMISSION,
-			      "permission denied: uid %u may not call '%s'", peer->uid, m->name);
-		goto error;
+	if (m->write && !peer->may_write)
+		return rpc_set_error(err, ARENAD_ERR_PERMISSION,
+				     "permission denied: uid %u may not call '%s'", peer->uid, m->name);
+	return m->handler(t->ctx, peer, params, result, err) < 0 ? -1 : 0;
+}
+
+char *rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
+		      const char *line, size_t len, size_t *reply_len)
+{
+	_cleanup_(json_object_putp) json_object *req = NULL, *result = NULL;
+	struct rpc_error err = { 0 };
+	json_object *reply, *id = NULL;
+	bool has_id;
+
+	if (parse_line(line, len, &req, &err) < 0)
+		return rpc_error_line(err.code, err.message, reply_len);
+	if (!req || !json_object_is_type(req, json_type_object))
+		return rpc_error_line(ARENAD_RPC_INVALID_REQUEST,
+				      json_object_is_type(req, json_type_array)
+				      ? "invalid request: batches are not supported, send one object per line"
+				      : "invalid request: not a JSON object", reply_len);
+
+	has_id = json_object_object_get_ex(req, "id", NULL);
+	if (dispatch(t, peer, req, &id, &result, &err) < 0) {
+		/* A notification gets no reply, unless it was not even a
+		 * valid request. */
+		if (!has_id && err.code != ARENAD_RPC_INVALID_REQUEST)
+			return NULL;
+		return reply_error(id, err.code, err.message, reply_len);
 	}
-
-	if (m->handler(t->ctx, peer, params, &result, &err) < 0)
-		goto error;
-
-	json_object_get(id);
-	json_object_put(req);
-	if (!has_id) {		/* a notification: no reply */
-		json_object_put(result);
-		json_object_put(id);
+	if (!has_id)		/* a notification: no reply */
 		return NULL;
-	}
 	reply = json_object_new_object();
 	json_object_object_add(reply, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(reply, "result", result ? result : json_object_new_object());
-	json_object_object_add(reply, "id", id);
+	json_object_object_add(reply, "result", result ? TAKE_PTR(result) : json_object_new_object());
+	json_object_object_add(reply, "id", json_object_get(id));
 	return finish(reply, reply_len);
-
-error:
-	if (!has_id && err.code != ARENAD_RPC_INVALID_REQUEST) {
-		json_object_put(req);
-		return NULL;
-	}
-	out = reply_error(id, err.code, err.message, reply_len);
-	json_object_put(req);
-	return out;
 }

@@ -4,6 +4,9 @@
  * are present but in no ledger range are "unaccounted" (allocated behind
  * arenad's back, or faulted in from user space); ledger ranges with pages
  * that are not present are "missing" (freed behind arenad's back).
+ *
+ * Logging: scan_run() runs per request and per census timer tick; it
+ * returns failures to its caller, which logs or replies (log.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 
 #include "bitmap.h"
 #include "census.h"
+#include "cleanup.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -28,7 +32,7 @@ static void add_string(json_object *o, const char *key, int strings_fd, __u32 id
 {
 	char buf[ARENAD_STR_LEN];
 
-	if (id && !arenad_str_get(strings_fd, id, buf, sizeof(buf)))
+	if (id && arenad_str_get(strings_fd, id, buf, sizeof(buf)) >= 0)
 		json_object_object_add(o, key, json_object_new_string(buf));
 }
 
@@ -38,28 +42,26 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 	__u64 base = d->arena->ident.user_vm_start;
 	struct scan_summary sum = { .valid = true };
 	struct census_result res;
-	struct arenad_range *recs;
-	struct page_run *runs = NULL;
-	json_object *missing = NULL, *unacc = NULL;
+	_cleanup_free_ struct arenad_range *recs = NULL;
+	_cleanup_free_ struct page_run *runs = NULL;
+	_cleanup_free_ __u64 *rest = NULL;
+	_cleanup_(json_object_putp) json_object *missing = NULL, *unacc = NULL;
 	size_t i, n, nruns = 0, words;
 	__u32 present;
-	__u64 *rest;
 	int r;
 
 	r = census_run(d->census, method, &res);
-	if (r)
+	if (r < 0)
 		return r;
 	/* The ledger after the census: a range allocated in between is in
 	 * the ledger but may not be in the bitmap, and shows as missing. */
 	r = arenad_pins_ranges(p, &recs, &n);
-	if (r)
+	if (r < 0)
 		return r;
 	words = (res.npages + 63) / 64;
 	rest = malloc(words * sizeof(*rest));
-	if (!rest) {
-		free(recs);
+	if (!rest)
 		return -ENOMEM;
-	}
 	memcpy(rest, res.bits, words * sizeof(*rest));
 
 	if (detail)
@@ -85,14 +87,10 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 		}
 		bitmap_clear(rest, rec->pgoff, rec->pgoff + rec->pages);
 	}
-	free(recs);
 
 	r = bitmap_runs(rest, res.npages, &runs, &nruns);
-	free(rest);
-	if (r) {
-		json_object_put(missing);
+	if (r < 0)
 		return r;
-	}
 	if (detail)
 		unacc = json_object_new_array();
 	for (i = 0; i < nruns; i++) {
@@ -100,7 +98,6 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 		if (unacc)
 			json_object_array_add(unacc, run_json(base, runs[i].start, runs[i].pages));
 	}
-	free(runs);
 
 	sum.pages_present = res.present;
 	sum.when_usec = res.when_usec;
@@ -118,8 +115,8 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 		json_object_object_add(o, "pages_ledger", json_object_new_uint64(sum.pages_ledger));
 		json_object_object_add(o, "pages_unaccounted", json_object_new_uint64(sum.pages_unaccounted));
 		json_object_object_add(o, "pages_missing", json_object_new_uint64(sum.pages_missing));
-		json_object_object_add(o, "unaccounted", unacc);
-		json_object_object_add(o, "missing", missing);
+		json_object_object_add(o, "unaccounted", TAKE_PTR(unacc));
+		json_object_object_add(o, "missing", TAKE_PTR(missing));
 		json_object_object_add(o, "pages_probed", json_object_new_uint64(res.probed));
 		json_object_object_add(o, "duration_us", json_object_new_uint64(sum.duration_us));
 		json_object_object_add(o, "method", json_object_new_string(res.method));

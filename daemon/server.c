@@ -4,6 +4,11 @@
  * input buffer and at most one pending reply: while a reply is unsent the
  * connection is not read, so a client that does not read its replies only
  * stalls itself, and a client that sends nothing costs one idle fd.
+ *
+ * Logging: server_new() and what it calls log their failures (start-up);
+ * the per-connection functions (conn_*) return -errno and conn_io() drops
+ * the client, logging it once at debug level; on_accept() logs a refused
+ * client as a warning because no one else will (log.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +21,7 @@
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
+#include "cleanup.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -48,10 +54,13 @@ struct server {
 	unsigned int n_conns;
 };
 
-static void conn_free(struct conn *c)
+static struct conn *conn_free(struct conn *c)
 {
-	struct server *s = c->srv;
+	struct server *s;
 
+	if (!c)
+		return NULL;
+	s = c->srv;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -60,10 +69,11 @@ static void conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	s->n_conns--;
 	sd_event_source_disable_unref(c->src);
-	close(c->fd);
+	safe_close(c->fd);
 	free(c->in);
 	free(c->out);
 	free(c);
+	return NULL;
 }
 
 static bool id_in(const unsigned int *ids, unsigned int n, unsigned int id)
@@ -158,7 +168,7 @@ static int conn_process(struct conn *c)
 			reply = rpc_handle_line(c->srv->table, &c->peer, c->in + start, len, &len);
 			if (reply) {
 				r = conn_queue(c, reply, len);
-				if (r)
+				if (r < 0)
 					return r;
 			}
 		}
@@ -220,11 +230,11 @@ static int conn_io(sd_event_source *src, int fd, uint32_t revents, void *userdat
 		r = conn_read(c);
 	else if (revents & (EPOLLHUP | EPOLLERR))
 		r = -ECONNRESET;
-	if (!r && c->out_len)
+	if (r >= 0 && c->out_len)
 		r = conn_write(c);	/* most replies fit the socket buffer */
-	if (!r)
+	if (r >= 0)
 		r = conn_update_events(c);
-	if (r) {
+	if (r < 0) {
 		if (r != -ECONNRESET && r != -EPIPE)
 			log_debug_errno(r, "client pid %d dropped", c->peer.pid);
 		conn_free(c);
@@ -235,11 +245,13 @@ static int conn_io(sd_event_source *src, int fd, uint32_t revents, void *userdat
 static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	struct server *s = userdata;
+	_cleanup_close_ int cfd = -1;
+	_cleanup_free_ struct conn *c = NULL;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	struct conn *c;
-	int cfd, r;
+	int r;
 
+	/* Every failure here drops one client, not the daemon: 0 throughout. */
 	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
@@ -248,21 +260,18 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 	}
 	if (s->n_conns >= s->opts.max_clients) {
 		log_warning("refusing client: %u connections open", s->n_conns);
-		close(cfd);
 		return 0;
 	}
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
 		log_warning_errno(-errno, "SO_PEERCRED");
-		close(cfd);
 		return 0;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		close(cfd);
+		log_oom();
 		return 0;
 	}
 	c->srv = s;
-	c->fd = cfd;
 	c->peer = (struct rpc_peer) {
 		.pid = cred.pid,
 		.uid = cred.uid,
@@ -272,14 +281,13 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 	r = sd_event_add_io(s->e, &c->src, cfd, EPOLLIN, conn_io, c);
 	if (r < 0) {
 		log_warning_errno(r, "watch client");
-		close(cfd);
-		free(c);
 		return 0;
 	}
+	c->fd = TAKE_FD(cfd);
 	c->next = s->conns;
 	if (c->next)
 		c->next->prev = c;
-	s->conns = c;
+	s->conns = TAKE_PTR(c);
 	s->n_conns++;
 	return 0;
 }
@@ -292,13 +300,15 @@ static int clear_stale(const char *path)
 	struct stat st;
 
 	if (lstat(path, &st)) {
-		return errno == ENOENT ? 0 : -errno;
+		if (errno == ENOENT)
+			return 0;
+		return log_error_errno(-errno, "stat %s", path);
 	}
 	if (!S_ISSOCK(st.st_mode))
 		return log_error_errno(-EEXIST, "%s exists and is not a socket", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
+		return log_error_errno(-errno, "socket");
 	strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 		return log_error_errno(-EADDRINUSE, "%s: another arenad is listening", path);
@@ -311,7 +321,8 @@ static int make_parent(const char *path)
 {
 	char dir[PATH_MAX], *slash;
 
-	snprintf(dir, sizeof(dir), "%s", path);
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return log_error_errno(-ENAMETOOLONG, "socket path %s", path);
 	slash = strrchr(dir, '/');
 	if (!slash || slash == dir)
 		return 0;
@@ -329,9 +340,9 @@ static int listen_own(struct server *s)
 	int r;
 
 	r = make_parent(s->opts.path);
-	if (!r)
+	if (r >= 0)
 		r = clear_stale(s->opts.path);
-	if (r)
+	if (r < 0)
 		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -342,9 +353,13 @@ static int listen_own(struct server *s)
 	old = umask(0777 & ~s->opts.mode);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (r)
+	if (r < 0)
 		return log_error_errno(-errno, "bind %s", s->opts.path);
 	s->path = strdup(s->opts.path);
+	if (!s->path) {
+		(void)unlink(s->opts.path);
+		return log_oom();
+	}
 	if (s->opts.gid != (gid_t)-1 && chown(s->opts.path, 0, s->opts.gid))
 		return log_error_errno(-errno, "chown %s", s->opts.path);
 	if (chmod(s->opts.path, s->opts.mode))
@@ -359,14 +374,16 @@ static int listen_activated(struct server *s)
 {
 	int n = sd_listen_fds(1), fd = SD_LISTEN_FDS_START;
 
-	if (n <= 0)
-		return n;	/* 0: not activated */
+	if (n < 0)
+		return log_error_errno(n, "read the sockets passed by the service manager");
+	if (n == 0)
+		return 0;	/* not activated */
 	if (n > 1)
 		return log_error_errno(-EINVAL, "expected 1 socket from the service manager, got %d", n);
 	if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
 		return log_error_errno(-EINVAL, "the passed fd is not a listening Unix stream socket");
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK))
-		return -errno;
+		return log_error_errno(-errno, "make the passed socket non-blocking");
 	s->listen_fd = fd;
 	s->activated = true;
 	return 1;
@@ -375,12 +392,12 @@ static int listen_activated(struct server *s)
 int server_new(sd_event *e, const struct server_opts *opts,
 	       const struct rpc_table *t, struct server **out)
 {
-	struct server *s;
+	_cleanup_(server_freep) struct server *s = NULL;
 	int r;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return -ENOMEM;
+		return log_oom();
 	s->e = e;
 	s->listen_fd = -1;
 	s->table = t;
@@ -392,32 +409,29 @@ int server_new(sd_event *e, const struct server_opts *opts,
 	if (r == 0)
 		r = listen_own(s);
 	if (r < 0)
-		goto fail;
+		return r;
 	r = sd_event_add_io(e, &s->listen_src, s->listen_fd, EPOLLIN, on_accept, s);
 	if (r < 0)
-		goto fail;
-	*out = s;
+		return log_error_errno(r, "watch the control socket");
+	*out = TAKE_PTR(s);
 	return 0;
-fail:
-	server_free(s);
-	return r;
 }
 
-void server_free(struct server *s)
+struct server *server_free(struct server *s)
 {
 	if (!s)
-		return;
+		return NULL;
 	while (s->conns)
 		conn_free(s->conns);
 	sd_event_source_disable_unref(s->listen_src);
-	if (s->listen_fd >= 0)
-		close(s->listen_fd);
+	safe_close(s->listen_fd);
 	/* Remove only a socket file we created; an activated socket belongs
 	 * to the service manager, which keeps listening for us. */
 	if (s->path)
 		unlink(s->path);
 	free(s->path);
 	free(s);
+	return NULL;
 }
 
 bool server_activated(const struct server *s)

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
+#include "cleanup.h"
 #include "rpc.h"
 
 struct server_opts {
@@ -27,10 +28,13 @@ struct server;
  * Listen on the socket handed over by the service manager (socket
  * activation) or else create opts->path. Requests are dispatched to t.
  * The strings and arrays opts points to must outlive the server.
+ * Logs its failures.
  */
 int server_new(sd_event *e, const struct server_opts *opts,
 	       const struct rpc_table *t, struct server **out);
-void server_free(struct server *s);
+/* Returns NULL, for "d->server = server_free(d->server)". */
+struct server *server_free(struct server *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct server *, server_free);
 bool server_activated(const struct server *s);
 unsigned int server_clients(const struct server *s);
 
