@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Command-line configuration. Logging: config_parse_args() logs why it
+ * refuses an argument (through log.h, like every daemon message);
+ * parse_u64(), parse_id() and config_validate() do not log, they return
+ * -errno (and config_validate() the message, for the caller to log).
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
@@ -12,6 +18,7 @@
 
 #include "arenad_abi.h"
 #include "config.h"
+#include "log.h"
 #include "arenad_version.h"
 
 void config_init(struct config *cfg)
@@ -51,7 +58,7 @@ int parse_id(const char *s, bool group, unsigned int *out)
 {
 	__u64 v;
 
-	if (!parse_u64(s, &v)) {
+	if (parse_u64(s, &v) >= 0) {
 		if (v >= UINT_MAX)	/* (uid_t)-1 is not an id */
 			return -ERANGE;
 		*out = v;
@@ -111,13 +118,12 @@ static int add_id(unsigned int *ids, unsigned int *n, const char *arg, bool grou
 	int r;
 
 	if (*n >= CONFIG_MAX_ALLOW) {
-		fprintf(stderr, "arenad: at most %d --allow-%s options\n",
-			CONFIG_MAX_ALLOW, group ? "gid" : "uid");
-		return -E2BIG;
+		return log_error_errno(-E2BIG, "at most %d --allow-%s options",
+				       CONFIG_MAX_ALLOW, group ? "gid" : "uid");
 	}
 	r = parse_id(arg, group, &ids[*n]);
-	if (r) {
-		fprintf(stderr, "arenad: unknown %s '%s'\n", group ? "group" : "user", arg);
+	if (r < 0) {
+		log_error("unknown %s '%s'", group ? "group" : "user", arg);
 		return r;
 	}
 	(*n)++;
@@ -126,7 +132,7 @@ static int add_id(unsigned int *ids, unsigned int *n, const char *arg, bool grou
 
 static int bad_value(const char *opt, const char *arg)
 {
-	fprintf(stderr, "arenad: invalid value for %s: '%s'\n", opt, arg);
+	log_error("invalid value for %s: '%s'", opt, arg);
 	return -EINVAL;
 }
 
@@ -158,7 +164,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:d:s:a:n:g:m:vhV", options, NULL)) >= 0) {
 		switch (c) {
 		case 'p':
-			if (parse_u64(optarg, &v) || v > UINT32_MAX)
+			if (parse_u64(optarg, &v) < 0 || v > UINT32_MAX)
 				return bad_value("--pages", optarg);
 			cfg->pages = v;
 			break;
@@ -169,12 +175,12 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 			cfg->socket_path = optarg;
 			break;
 		case 'a':
-			if (parse_u64(optarg, &v))
+			if (parse_u64(optarg, &v) < 0)
 				return bad_value("--user-addr", optarg);
 			cfg->user_addr = v;
 			break;
 		case 'n':
-			if (parse_u64(optarg, &v) || v > 1023)
+			if (parse_u64(optarg, &v) < 0 || v > 1023)
 				return bad_value("--numa-node", optarg);
 			cfg->numa_node = v;
 			break;
@@ -186,22 +192,22 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 			cfg->group_set = true;
 			break;
 		case 'm':
-			if (parse_u64(optarg, &v) || v > 0777)
+			if (parse_u64(optarg, &v) < 0 || v > 0777)
 				return bad_value("--socket-mode", optarg);
 			cfg->socket_mode = v;
 			break;
 		case OPT_ALLOW_UID:
 			r = add_id(cfg->allow_uids, &cfg->n_allow_uids, optarg, false);
-			if (r)
+			if (r < 0)
 				return r;
 			break;
 		case OPT_ALLOW_GID:
 			r = add_id(cfg->allow_gids, &cfg->n_allow_gids, optarg, true);
-			if (r)
+			if (r < 0)
 				return r;
 			break;
 		case OPT_CENSUS:
-			if (parse_u64(optarg, &v) || v > 86400)
+			if (parse_u64(optarg, &v) < 0 || v > 86400)
 				return bad_value("--census-interval", optarg);
 			cfg->census_interval_s = v;
 			break;
@@ -223,12 +229,12 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "arenad: unexpected argument '%s'\n", argv[optind]);
+		log_error("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
 	r = config_validate(cfg, err, sizeof(err));
-	if (r)
-		fprintf(stderr, "arenad: %s\n", err);
+	if (r < 0)
+		log_error("%s", err);
 	return r;
 }
 

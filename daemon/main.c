@@ -195,6 +195,8 @@ int main(int argc, char **argv)
 	struct config cfg;
 	int r;
 
+	/* Before parsing: refused arguments are logged with a priority too. */
+	log_set_prefix(!!getenv("JOURNAL_STREAM"));
 	config_init(&cfg);
 	r = config_parse_args(&cfg, argc, argv);
 	if (r == CONFIG_EXIT)
@@ -202,7 +204,6 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return 2;
 	log_set_max_level(cfg.log_level);
-	log_set_prefix(!!getenv("JOURNAL_STREAM"));
 
 	if (cfg.unpin)
 		r = arena_unpin(cfg.pin_dir);
