@@ -5,12 +5,15 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
+#include "json_out.h"
+#include "json_strict.h"
 #include "rpc.h"
 
 int rpc_set_error(struct rpc_error *err, int code, const char *fmt, ...)
@@ -21,6 +24,9 @@ int rpc_set_error(struct rpc_error *err, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
+	/* Strings in requests are valid UTF-8, but a cut at a byte limit
+	 * (here or in the format) can split a character. */
+	utf8_sanitize(err->message);
 	return -1;
 }
 
@@ -139,38 +145,74 @@ int rpc_param_addr(json_object *params, const char *key, bool required,
 	return 0;
 }
 
-static char *finish(json_object *reply, size_t *reply_len)
-{
-	const char *s;
-	size_t len;
-	char *out;
+/* The reply of last resort, when even an error reply cannot be built. */
+const char rpc_oom_line[] =
+	"{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32603,\"message\":\"out of memory\"},\"id\":null}";
 
-	s = json_object_to_json_string_length(reply, JSON_C_TO_STRING_PLAIN |
-					      JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	out = s ? strndup(s, len) : NULL;
-	if (out)
-		*reply_len = len;
+/* Serialize and free reply: 0 with *out malloc'ed, or -ENOMEM. */
+static int finish(json_object *reply, char **out, size_t *reply_len)
+{
+	struct json_buf b = {};
+	int r;
+
+	*out = NULL;
+	r = reply ? json_out(&b, reply) : -ENOMEM;
+	if (!r)
+		r = json_buf_put(&b, "", 1);	/* a C string too */
 	json_object_put(reply);
-	return out;
+	if (r) {
+		free(b.data);
+		return r;
+	}
+	*out = b.data;
+	*reply_len = b.len - 1;
+	return 0;
 }
 
-static char *reply_error(json_object *id, int code, const char *message,
-			 size_t *reply_len)
+/* Add v to o; o and v may be NULL after a failed allocation, which this
+ * reports as -ENOMEM (v is released either way). */
+int rpc_add(json_object *o, const char *key, json_object *v)
+{
+	if (!o || !v || json_object_object_add(o, key, v)) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Like rpc_add, but a NULL v stands for a JSON null. */
+static int add_or_null(json_object *o, const char *key, json_object *v)
+{
+	if (!o || json_object_object_add(o, key, v)) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int reply_error(json_object *id, int code, const char *message,
+		       char **out, size_t *reply_len)
 {
 	json_object *reply = json_object_new_object();
 	json_object *e = json_object_new_object();
+	int r = 0;
 
-	json_object_object_add(e, "code", json_object_new_int(code));
-	json_object_object_add(e, "message", json_object_new_string(message));
-	json_object_object_add(reply, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(reply, "error", e);
-	json_object_object_add(reply, "id", id ? json_object_get(id) : NULL);
-	return finish(reply, reply_len);
+	r |= rpc_add(e, "code", json_object_new_int(code));
+	r |= rpc_add(e, "message", json_object_new_string(message));
+	r |= rpc_add(reply, "jsonrpc", json_object_new_string("2.0"));
+	r |= rpc_add(reply, "error", e);
+	r |= add_or_null(reply, "id", id ? json_object_get(id) : NULL);
+	if (r) {
+		json_object_put(reply);
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return finish(reply, out, reply_len);
 }
 
-char *rpc_error_line(int code, const char *message, size_t *reply_len)
+int rpc_error_line(int code, const char *message, char **out, size_t *reply_len)
 {
-	return reply_error(NULL, code, message, reply_len);
+	return reply_error(NULL, code, message, out, reply_len);
 }
 
 static const struct rpc_method *find_method(const struct rpc_table *t, const char *name)
@@ -191,39 +233,13 @@ static bool valid_id(json_object *id)
 	       json_object_is_type(id, json_type_double);
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free);
-
-/*
- * Parse one line as exactly one JSON value into *out (NULL for a JSON
- * null); on failure the parse error reply's message is in err.
- */
-static int parse_line(const char *line, size_t len, json_object **out, struct rpc_error *err)
+/* json-c saturates integers that do not fit in 64 bits: such an id could
+ * not be sent back as it came. */
+static bool id_saturated(json_object *id, bool big_int)
 {
-	_cleanup_(json_tokener_freep) struct json_tokener *tok = NULL;
-	_cleanup_(json_object_putp) json_object *v = NULL;
-	_cleanup_free_ char *buf = NULL;
-	enum json_tokener_error jerr;
-
-	tok = json_tokener_new();
-	/* Parse a NUL-terminated copy including the NUL: a bare number is
-	 * only complete once the tokener sees what ends it, and an embedded
-	 * NUL then shows up as trailing data. */
-	buf = malloc(len + 1);
-	if (!tok || !buf)
-		return rpc_set_error(err, ARENAD_RPC_INTERNAL_ERROR, "out of memory");
-	memcpy(buf, line, len);
-	buf[len] = 0;
-	v = json_tokener_parse_ex(tok, buf, len + 1);
-	/* The whole line must be exactly one JSON value. json-c returns NULL
-	 * for a valid "null", so judge by the error code, not by the value. */
-	jerr = json_tokener_get_error(tok);
-	if (jerr != json_tokener_success || json_tokener_get_parse_end(tok) != len)
-		return rpc_set_error(err, ARENAD_RPC_PARSE_ERROR, "parse error: %s",
-				     jerr == json_tokener_success ? "trailing data after the JSON value" :
-				     jerr == json_tokener_continue ? "incomplete JSON value" :
-				     json_tokener_error_desc(jerr));
-	*out = TAKE_PTR(v);
-	return 0;
+	return big_int && json_object_is_type(id, json_type_int) &&
+	       (json_object_get_int64(id) == INT64_MIN ||
+		json_object_get_uint64(id) == UINT64_MAX);
 }
 
 /*
@@ -231,7 +247,7 @@ static int parse_line(const char *line, size_t len, json_object **out, struct rp
  * -1 with err set. *id gets the request's id when it is a valid one.
  */
 static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json_object *req,
-		    json_object **id, json_object **result, struct rpc_error *err)
+		    bool big_int, json_object **id, json_object **result, struct rpc_error *err)
 {
 	const struct rpc_method *m;
 	json_object *v, *params = NULL;
@@ -241,6 +257,11 @@ static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json
 		*id = NULL;
 		return rpc_set_error(err, ARENAD_RPC_INVALID_REQUEST,
 				     "invalid request: 'id' must be a string, number or null");
+	}
+	if (id_saturated(*id, big_int)) {
+		*id = NULL;
+		return rpc_set_error(err, ARENAD_RPC_INVALID_REQUEST,
+				     "invalid request: a numeric 'id' must fit in 64 bits");
 	}
 	if (!json_object_object_get_ex(req, "jsonrpc", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
@@ -269,35 +290,58 @@ static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json
 	return m->handler(t->ctx, peer, params, result, err) < 0 ? -1 : 0;
 }
 
-char *rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
-		      const char *line, size_t len, size_t *reply_len)
+int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
+		    const char *line, size_t len, char **out, size_t *reply_len)
 {
 	_cleanup_(json_object_putp) json_object *req = NULL, *result = NULL;
 	struct rpc_error err = { 0 };
 	json_object *reply, *id = NULL;
-	bool has_id;
+	bool has_id, big_int;
+	char why[128];
+	int r;
 
-	if (parse_line(line, len, &req, &err) < 0)
-		return rpc_error_line(err.code, err.message, reply_len);
+	*out = NULL;
+	r = json_strict_parse(line, len, &req, &big_int, why, sizeof(why));
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		rpc_set_error(&err, ARENAD_RPC_PARSE_ERROR, "parse error: %s", why);
+		return rpc_error_line(err.code, err.message, out, reply_len);
+	}
 	if (!req || !json_object_is_type(req, json_type_object))
 		return rpc_error_line(ARENAD_RPC_INVALID_REQUEST,
 				      json_object_is_type(req, json_type_array)
 				      ? "invalid request: batches are not supported, send one object per line"
-				      : "invalid request: not a JSON object", reply_len);
+				      : "invalid request: not a JSON object", out, reply_len);
 
 	has_id = json_object_object_get_ex(req, "id", NULL);
-	if (dispatch(t, peer, req, &id, &result, &err) < 0) {
-		/* A notification gets no reply, unless it was not even a
-		 * valid request. */
-		if (!has_id && err.code != ARENAD_RPC_INVALID_REQUEST)
-			return NULL;
-		return reply_error(id, err.code, err.message, reply_len);
-	}
+	if (dispatch(t, peer, req, big_int, &id, &result, &err) < 0)
+		goto error;
 	if (!has_id)		/* a notification: no reply */
-		return NULL;
+		return 0;
+	if (!result)
+		result = json_object_new_object();
 	reply = json_object_new_object();
-	json_object_object_add(reply, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(reply, "result", result ? TAKE_PTR(result) : json_object_new_object());
-	json_object_object_add(reply, "id", json_object_get(id));
-	return finish(reply, reply_len);
+	r = rpc_add(reply, "jsonrpc", json_object_new_string("2.0"));
+	r |= rpc_add(reply, "result", TAKE_PTR(result));
+	r |= add_or_null(reply, "id", id ? json_object_get(id) : NULL);
+	if (r < 0)
+		json_object_put(reply);
+	else
+		r = finish(reply, out, reply_len);
+	if (r >= 0)
+		return 0;
+	/* The result did not fit in memory; an error reply may. */
+	rpc_oom(&err);
+error:
+	/* A notification gets no reply, unless it was not even a valid
+	 * request. */
+	if (!has_id && err.code != ARENAD_RPC_INVALID_REQUEST)
+		return 0;
+	return reply_error(id, err.code, err.message, out, reply_len);
+}
+
+int rpc_oom(struct rpc_error *err)
+{
+	return rpc_set_error(err, ARENAD_RPC_INTERNAL_ERROR, "out of memory");
 }

@@ -41,15 +41,29 @@ struct rpc_table {
 };
 
 /*
- * Handle one request line (without its newline). Returns the reply line,
- * malloc'ed and without a newline, or NULL when no reply is due (a
- * notification). *reply_len gets its length.
+ * Handle one request line (without its newline). 0 with *reply set to the
+ * reply line, malloc'ed and without a newline, or to NULL when no reply is
+ * due (a notification); *reply_len gets its length. -ENOMEM when not even
+ * an error reply could be built: send rpc_oom_line then.
  */
-char *rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
-		      const char *line, size_t len, size_t *reply_len);
+int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
+		    const char *line, size_t len, char **reply, size_t *reply_len);
 
-/* An error reply for a request that could not even be read (e.g. too long). */
-char *rpc_error_line(int code, const char *message, size_t *reply_len);
+/* An error reply for a request that could not even be read (e.g. too long):
+ * 0 or -ENOMEM, as rpc_handle_line. */
+int rpc_error_line(int code, const char *message, char **reply, size_t *reply_len);
+
+/* The -32603 "out of memory" reply, for when nothing could be allocated. */
+extern const char rpc_oom_line[];
+
+/*
+ * Add v as member key of o for a handler's result. o or v may be NULL (a
+ * json-c constructor that ran out of memory): then -ENOMEM, v released.
+ * Handlers OR the results together and fail the request with
+ * rpc_oom(err) when any was non-zero.
+ */
+int rpc_add(json_object *o, const char *key, json_object *v);
+int rpc_oom(struct rpc_error *err);
 
 /* Helpers for handlers: each fills err and returns -1 when the parameter is
  * missing (and required) or has the wrong type or range. */

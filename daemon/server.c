@@ -114,72 +114,111 @@ static int conn_update_events(struct conn *c)
 	return sd_event_source_set_io_events(c->src, c->out_len ? EPOLLOUT : EPOLLIN);
 }
 
-static int conn_queue(struct conn *c, char *reply, size_t len)
+static int conn_queue(struct conn *c, const char *reply, size_t len)
 {
 	char *buf;
 
 	buf = realloc(c->out, c->out_len + len + 1);
-	if (!buf) {
-		free(reply);
+	if (!buf)
 		return -ENOMEM;
-	}
 	memcpy(buf + c->out_len, reply, len);
 	buf[c->out_len + len] = '\n';
 	c->out = buf;
 	c->out_len += len + 1;
-	free(reply);
 	return 0;
+}
+
+/* Queue what rpc_handle_line() or rpc_error_line() returned (r, reply). */
+static int conn_queue_reply(struct conn *c, int r, char *reply, size_t len)
+{
+	if (r == -ENOMEM)
+		return conn_queue(c, rpc_oom_line, strlen(rpc_oom_line));
+	if (!reply)
+		return 0;
+	r = conn_queue(c, reply, len);
+	free(reply);
+	return r;
 }
 
 /* A line over ARENAD_MAX_REQUEST: one error reply, then hang up. */
 static int refuse_long_line(struct conn *c)
 {
-	size_t len;
+	size_t len = 0;
 	char *reply;
+	int r;
 
 	/* Answer once, then hang up: the rest of the stream cannot be
 	 * re-synchronised. */
-	reply = rpc_error_line(ARENAD_RPC_INVALID_REQUEST,
-			       "invalid request: line longer than 65536 bytes", &len);
+	r = rpc_error_line(ARENAD_RPC_INVALID_REQUEST,
+			   "invalid request: line longer than 65536 bytes", &reply, &len);
 	log_debug("dropping pid %d: request line too long", c->peer.pid);
 	c->in_len = 0;
 	c->close_after_write = true;
-	if (!reply)
-		return -ENOMEM;
-	return conn_queue(c, reply, len);
+	return conn_queue_reply(c, r, reply, len);
+}
+
+/* Answer one request line of len bytes (its newline and any CR removed). */
+static int conn_handle(struct conn *c, const char *line, size_t len)
+{
+	size_t reply_len = 0;
+	char *reply;
+	int r;
+
+	if (!len)
+		return 0;
+	/* A whole line may arrive in the read that crosses the limit: the
+	 * limit is on the line, not on what is left buffered. */
+	if (len > ARENAD_MAX_REQUEST)
+		return refuse_long_line(c);
+	r = rpc_handle_line(c->srv->table, &c->peer, line, len, &reply, &reply_len);
+	return conn_queue_reply(c, r, reply, reply_len);
 }
 
 /* Handle every complete line in the input buffer. */
 static int conn_process(struct conn *c)
 {
 	size_t start = 0, len;
-	char *nl, *reply;
+	char *nl;
 	int r;
 
 	while (!c->out_len && (nl = memchr(c->in + start, '\n', c->in_len - start))) {
 		len = nl - (c->in + start);
 		if (len && c->in[start + len - 1] == '\r')	/* tolerate CRLF */
 			len--;
-		/* A whole line may arrive in the read that crosses the limit:
-		 * the limit is on the line, not on what is left buffered. */
-		if (len > ARENAD_MAX_REQUEST)
-			return refuse_long_line(c);
-		if (len) {
-			reply = rpc_handle_line(c->srv->table, &c->peer, c->in + start, len, &len);
-			if (reply) {
-				r = conn_queue(c, reply, len);
-				if (r < 0)
-					return r;
-			}
-		}
+		r = conn_handle(c, c->in + start, len);
+		if (r || c->close_after_write)
+			return r;
 		start = nl - c->in + 1;
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
 
-	if (c->in_len > ARENAD_MAX_REQUEST)
+	/* What is buffered is the start of one line. It may hold the whole
+	 * limit plus the CR of a CRLF whose LF is still to come: how the
+	 * reads split a line must not change the verdict. */
+	if (c->in_len > ARENAD_MAX_REQUEST &&
+	    !(c->in_len == ARENAD_MAX_REQUEST + 1 && c->in[ARENAD_MAX_REQUEST] == '\r'))
 		return refuse_long_line(c);
 	return 0;
+}
+
+/* End of input: a final line without a newline is still a request. It is
+ * answered, and then the connection closes. */
+static int conn_eof(struct conn *c)
+{
+	size_t len = c->in_len;
+	int r;
+
+	c->close_after_write = true;
+	if (c->out_len || !len)
+		return c->out_len ? 0 : -ECONNRESET;
+	if (c->in[len - 1] == '\r')
+		len--;
+	c->in_len = 0;
+	r = conn_handle(c, c->in, len);
+	if (!r && !c->out_len)
+		r = -ECONNRESET;
+	return r;
 }
 
 static int conn_read(struct conn *c)
@@ -195,7 +234,7 @@ static int conn_read(struct conn *c)
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	if (n == 0)
-		return -ECONNRESET;	/* peer closed; a partial line is dropped */
+		return conn_eof(c);
 	c->in_len += n;
 	return conn_process(c);
 }

@@ -40,17 +40,38 @@ static const struct rpc_method methods[] = {
 static int calls;
 static const struct rpc_table table = { methods, 3, &calls };
 
+static char *last_reply;	/* the text of the latest reply */
+
+/* Replies must be JSON in valid UTF-8, without what json-c alone accepts. */
+static json_object *parse_strict(const char *text)
+{
+	struct json_tokener *tok = json_tokener_new();
+	json_object *o;
+
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, text, strlen(text) + 1);
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    strstr(text, "NaN") || strstr(text, "Infinity")) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
 /* Run one line; return the reply parsed (or NULL for no reply). */
 static json_object *run(const char *line, bool may_write)
 {
 	struct rpc_peer peer = { .uid = 1000, .may_write = may_write };
 	size_t len;
-	char *out = rpc_handle_line(&table, &peer, line, strlen(line), &len);
+	char *out;
 	json_object *o;
 
-	if (!out)
+	if (rpc_handle_line(&table, &peer, line, strlen(line), &out, &len) || !out)
 		return NULL;
-	o = json_tokener_parse(out);
+	free(last_reply);
+	last_reply = strdup(out);
+	o = parse_strict(out);
 	if (strlen(out) != len || strchr(out, '\n'))
 		o = NULL;	/* replies must be one line of the stated length */
 	free(out);
@@ -150,6 +171,69 @@ int main(void)
 	o = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"write\",\"params\":{\"pages\":1}}", true);
 	ok(o && json_object_object_get_ex(o, "result", NULL), "write method with permission");
 	json_object_put(o);
+
+	/* Strict JSON: what json-c would take beyond RFC 8259 is -32700. */
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":NaN,\"method\":\"fail\"}", ARENAD_RPC_PARSE_ERROR, "id NaN");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":Infinity,\"method\":\"fail\"}", ARENAD_RPC_PARSE_ERROR, "id Infinity");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":-Infinity,\"method\":\"fail\"}", ARENAD_RPC_PARSE_ERROR, "id -Infinity");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":NaN}}",
+		     ARENAD_RPC_PARSE_ERROR, "NaN in params");
+	expect_error("{'jsonrpc':'2.0','id':1,'method':'fail'}", ARENAD_RPC_PARSE_ERROR, "single quotes");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"fail\",}", ARENAD_RPC_PARSE_ERROR, "trailing comma");
+	expect_error("{\"jsonrpc\":\"2.0\",/* c */\"id\":1,\"method\":\"fail\"}", ARENAD_RPC_PARSE_ERROR, "comment");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1.,\"method\":\"fail\"}", ARENAD_RPC_PARSE_ERROR, "number '1.'");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":01,\"method\":\"fail\"}", ARENAD_RPC_PARSE_ERROR, "leading zero");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":\"\xff\",\"method\":\"fail\"}", ARENAD_RPC_PARSE_ERROR, "invalid UTF-8 in the id");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xc3\x28\"}", ARENAD_RPC_PARSE_ERROR, "invalid UTF-8 in the method");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xed\xa0\x80\"}", ARENAD_RPC_PARSE_ERROR, "a UTF-8 encoded surrogate");
+
+	/* Ids: the same id back, or -32600 when it cannot be. */
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":18446744073709551616,\"method\":\"fail\"}", false);
+	is_int(err_code(o), ARENAD_RPC_INVALID_REQUEST, "id 2^64 -> -32600");
+	ok(o && json_object_object_get_ex(o, "id", &v) && v == NULL, "... with id null");
+	json_object_put(o);
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":-9223372036854775809,\"method\":\"fail\"}", false);
+	is_int(err_code(o), ARENAD_RPC_INVALID_REQUEST, "id -2^63-1 -> -32600");
+	json_object_put(o);
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":18446744073709551615,\"method\":\"fail\"}", false);
+	ok(o && strstr(last_reply, "\"id\":18446744073709551615}"), "id 2^64-1 comes back as sent");
+	json_object_put(o);
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":-9223372036854775808,\"method\":\"fail\"}", false);
+	ok(o && strstr(last_reply, "\"id\":-9223372036854775808}"), "id -2^63 comes back as sent");
+	json_object_put(o);
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":1e400,\"method\":\"fail\"}", false);
+	ok(o && strstr(last_reply, "\"id\":1e400}"), "id 1e400 comes back as sent");
+	json_object_put(o);
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":2.50,\"method\":\"fail\"}", false);
+	ok(o && strstr(last_reply, "\"id\":2.50}"), "id 2.50 comes back as sent");
+	json_object_put(o);
+	ok(run("{\"jsonrpc\":\"2.0\",\"id\":\"\\ud800\",\"method\":\"fail\"}", false) != NULL,
+	   "a lone surrogate escape in the id still gives valid UTF-8");
+
+	/* Cuts at byte limits fall between characters. */
+	{
+		char line[1024], name[600];
+		size_t i;
+
+		for (i = 0; i < 63; i++)
+			name[i] = 'm';
+		for (; i < 63 + 2 * 20; i += 2)
+			name[i] = '\xc3', name[i + 1] = '\xa9';	/* U+00E9 across byte 64 */
+		name[i] = 0;
+		snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\"}", name);
+		o = run(line, false);
+		is_int(err_code(o), ARENAD_RPC_METHOD_NOT_FOUND, "a long multi-byte method name: -32601 in valid UTF-8");
+		json_object_put(o);
+
+		for (i = 0; i + 3 < sizeof(name) - 1; i += 3)
+			name[i] = '\xe2', name[i + 1] = '\x82', name[i + 2] = '\xac';	/* U+20AC */
+		name[i] = 0;
+		snprintf(line, sizeof(line),
+			 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":{\"pages\":1,\"%s\":1}}", name);
+		o = run(line, false);
+		is_int(err_code(o), ARENAD_RPC_INVALID_PARAMS, "a long multi-byte parameter key: -32602 in valid UTF-8");
+		json_object_put(o);
+	}
 
 	o = run("nonsense", false);
 	ok(o && json_object_object_get_ex(o, "id", &v) && v == NULL, "parse error replies carry id null");

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_out.h"
+#include "json_strict.h"
+
+int json_buf_put(struct json_buf *b, const char *s, size_t n)
+{
+	if (b->size - b->len < n) {
+		size_t size = b->size ? b->size : 256;
+		char *p;
+
+		while (size - b->len < n)
+			size *= 2;
+		p = realloc(b->data, size);
+		if (!p)
+			return -ENOMEM;
+		b->data = p;
+		b->size = size;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	return 0;
+}
+
+static int put_str(struct json_buf *b, const char *s)
+{
+	return json_buf_put(b, s, strlen(s));
+}
+
+static int put_string(struct json_buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	char esc[8];
+	size_t n;
+	int r = json_buf_put(b, "\"", 1);
+
+	while (!r && p < end) {
+		const unsigned char *run = p;
+
+		/* Copy runs of characters that need no escape in one go. */
+		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' &&
+		       (n = utf8_seq(p, end - p)))
+			p += n;
+		if (p > run)
+			r = json_buf_put(b, (const char *)run, p - run);
+		if (r || p == end)
+			break;
+		if (*p == '"' || *p == '\\') {
+			esc[0] = '\\', esc[1] = *p;
+			r = json_buf_put(b, esc, 2);
+		} else if (*p < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			r = json_buf_put(b, esc, 6);
+		} else {
+			r = put_str(b, "\xef\xbf\xbd");	/* U+FFFD */
+		}
+		p++;
+	}
+	return r ?: json_buf_put(b, "\"", 1);
+}
+
+static int put_number(struct json_buf *b, json_object *o)
+{
+	char num[32];
+	int64_t v;
+
+	if (json_object_is_type(o, json_type_int)) {
+		v = json_object_get_int64(o);
+		if (v == INT64_MAX)	/* or above: json-c keeps uint64 apart */
+			snprintf(num, sizeof(num), "%" PRIu64, json_object_get_uint64(o));
+		else
+			snprintf(num, sizeof(num), "%" PRId64, v);
+		return put_str(b, num);
+	}
+	/* A parsed double keeps its text (an id comes back as sent). */
+	if (json_object_get_userdata(o))
+		return put_str(b, json_object_get_userdata(o));
+	if (!isfinite(json_object_get_double(o)))
+		return put_str(b, "null");
+	snprintf(num, sizeof(num), "%.17g", json_object_get_double(o));
+	return put_str(b, num);
+}
+
+static int put_value(struct json_buf *b, json_object *o)
+{
+	size_t i, n;
+	bool first = true;
+	int r;
+
+	switch (json_object_get_type(o)) {
+	case json_type_null:
+		return put_str(b, "null");
+	case json_type_boolean:
+		return put_str(b, json_object_get_boolean(o) ? "true" : "false");
+	case json_type_int:
+	case json_type_double:
+		return put_number(b, o);
+	case json_type_string:
+		return put_string(b, json_object_get_string(o), json_object_get_string_len(o));
+	case json_type_array:
+		r = json_buf_put(b, "[", 1);
+		n = json_object_array_length(o);
+		for (i = 0; !r && i < n; i++) {
+			if (i)
+				r = json_buf_put(b, ",", 1);
+			if (!r)
+				r = put_value(b, json_object_array_get_idx(o, i));
+		}
+		return r ?: json_buf_put(b, "]", 1);
+	case json_type_object:
+		r = json_buf_put(b, "{", 1);
+		json_object_object_foreach(o, key, val) {
+			if (!r && !first)
+				r = json_buf_put(b, ",", 1);
+			first = false;
+			if (!r)
+				r = put_string(b, key, strlen(key));
+			if (!r)
+				r = json_buf_put(b, ":", 1);
+			if (!r)
+				r = put_value(b, val);
+		}
+		return r ?: json_buf_put(b, "}", 1);
+	}
+	return -EINVAL;
+}
+
+int json_out(struct json_buf *b, json_object *o)
+{
+	size_t len = b->len;
+	int r = put_value(b, o);
+
+	if (r)
+		b->len = len;
+	return r;
+}

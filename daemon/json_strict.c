@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_strict.h"
+
+/*
+ * What json-c's JSON_TOKENER_STRICT still lets through: NaN, Infinity and
+ * -Infinity (json-c writes them back as is, which is not JSON) and single
+ * quoted strings. Outside strings, JSON has only white space, structural
+ * characters, numbers and true/false/null, so a whitelist of those
+ * characters refuses the rest once the tokener has checked the structure.
+ * Integer literals are checked against 64 bits on the way.
+ */
+/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0. */
+size_t utf8_seq(const unsigned char *s, size_t avail)
+{
+	size_t n, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > avail)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* json-c's JSON_TOKENER_VALIDATE_UTF8 lets encoded surrogates through. */
+static bool utf8_valid(const char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = utf8_seq((const unsigned char *)s + i, len - i);
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+static size_t digits(const char *s, size_t len, size_t i)
+{
+	size_t j = i;
+
+	while (j < len && s[j] >= '0' && s[j] <= '9')
+		j++;
+	return j - i;
+}
+
+/* One number at s[*i] by RFC 8259's grammar (json-c takes "1." too):
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int number(const char *s, size_t len, size_t *i, bool *big_int)
+{
+	size_t start = *i, j = *i, n;
+	bool integer = true;
+	char num[32];
+
+	if (s[j] == '-')
+		j++;
+	n = digits(s, len, j);
+	if (!n || (n > 1 && s[j] == '0'))
+		return -1;
+	j += n;
+	if (j < len && s[j] == '.') {
+		n = digits(s, len, ++j);
+		if (!n)
+			return -1;
+		j += n;
+		integer = false;
+	}
+	if (j < len && (s[j] == 'e' || s[j] == 'E')) {
+		j++;
+		if (j < len && (s[j] == '+' || s[j] == '-'))
+			j++;
+		n = digits(s, len, j);
+		if (!n)
+			return -1;
+		j += n;
+		integer = false;
+	}
+	*i = j;
+	/* A double keeps its text in json-c; an integer is parsed to 64 bits. */
+	if (!integer)
+		return 0;
+	if (j - start >= sizeof(num)) {
+		*big_int = true;
+		return 0;
+	}
+	memcpy(num, s + start, j - start);
+	num[j - start] = 0;
+	errno = 0;
+	if (s[start] == '-')
+		(void)strtoll(num, NULL, 10);
+	else
+		(void)strtoull(num, NULL, 10);
+	if (errno == ERANGE)
+		*big_int = true;
+	return 0;
+}
+
+static int lex_check(const char *s, size_t len, bool *big_int, char *why, size_t whylen)
+{
+	size_t i = 0;
+
+	*big_int = false;
+	while (i < len) {
+		unsigned char c = s[i];
+
+		if (c == '"') {
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			i++;
+			continue;
+		}
+		if (c == '-' || (c >= '0' && c <= '9')) {
+			if (number(s, len, &i, big_int)) {
+				snprintf(why, whylen, "malformed number");
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (!strchr(" \t\r\n{}[]:,truefalsn", c) || !c) {
+			snprintf(why, whylen, "%s",
+				 c == '\'' ? "single quotes are not JSON" :
+				 c == 'N' || c == 'I' ? "non-finite numbers are not JSON" :
+				 "unexpected character");
+			return -EINVAL;
+		}
+		i++;
+	}
+	return 0;
+}
+
+int json_strict_parse(const char *buf, size_t len, json_object **out,
+		      bool *big_int, char *why, size_t whylen)
+{
+	struct json_tokener *tok;
+	enum json_tokener_error jerr;
+	json_object *o;
+	char *copy;
+
+	*out = NULL;
+	if (!utf8_valid(buf, len)) {
+		snprintf(why, whylen, "invalid UTF-8");
+		return -EINVAL;
+	}
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* Parse a NUL-terminated copy including the NUL: a bare number is
+	 * only complete once the tokener sees what ends it, and an embedded
+	 * NUL then shows up as trailing data. */
+	copy = malloc(len + 1);
+	if (!copy) {
+		json_tokener_free(tok);
+		return -ENOMEM;
+	}
+	memcpy(copy, buf, len);
+	copy[len] = 0;
+	o = json_tokener_parse_ex(tok, copy, len + 1);
+	free(copy);
+	/* json-c returns NULL for a valid "null", so judge by the error code. */
+	jerr = json_tokener_get_error(tok);
+	/* With the NUL fed, an incomplete text is "unexpected end of data";
+	 * json-c before 0.17 stops with "continue" where an allocation failed
+	 * (and crashes where it fails to copy a member name: fixed in 0.17). */
+	if (jerr == json_tokener_continue
+#if JSON_C_VERSION_NUM >= ((0 << 16) | (17 << 8))
+	    || jerr == json_tokener_error_memory
+#endif
+	    ) {
+		json_tokener_free(tok);
+		return -ENOMEM;
+	}
+	if (jerr != json_tokener_success || json_tokener_get_parse_end(tok) != len) {
+		snprintf(why, whylen, "%s",
+			 jerr == json_tokener_success ? "trailing data after the JSON value" :
+			 json_tokener_error_desc(jerr));
+		json_tokener_free(tok);
+		json_object_put(o);
+		return -EINVAL;
+	}
+	json_tokener_free(tok);
+	if (lex_check(buf, len, big_int, why, whylen)) {
+		json_object_put(o);
+		return -EINVAL;
+	}
+	*out = o;
+	return 0;
+}
+
+void utf8_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s, *end = p + strlen(s);
+	size_t n;
+
+	while (p < end) {
+		n = utf8_seq(p, end - p);
+		if (!n)
+			*p++ = '?';
+		else
+			p += n;
+	}
+}
