@@ -39,12 +39,12 @@ endif
 CFLAGS		?= -O2 -g
 override CFLAGS	+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 		   -Werror=implicit-function-declaration -D_GNU_SOURCE -MMD -MP
-DEPS_PC		:= libbpf libsystemd json-c
+DEPS_PC		:= libbpf libsystemd json-c libmicrohttpd
 PC_CFLAGS	= $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null)
 # Programs link libbpf statically: they keep working if the system's
 # shared libbpf is older than the 1.4 arenas need (Debian 12's own is 1.1).
 LIBBPF_A	= $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
-LDLIBS_DAEMON	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs libsystemd json-c 2>/dev/null)
+LDLIBS_DAEMON	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs libsystemd json-c libmicrohttpd 2>/dev/null)
 LDLIBS_CLIENT	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
 
 # Who may include whom, one line per part (docs/architecture.md draws it):
@@ -188,6 +188,9 @@ install: all install-lib
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
 	$(SUBST) systemd/arenad.service.in > $(DESTDIR)$(UNITDIR)/arenad.service
 	$(INSTALL) -D -m 0644 systemd/arenad.socket $(DESTDIR)$(UNITDIR)/arenad.socket
+	$(SUBST) systemd/arenad-metrics.socket > $(DESTDIR)$(UNITDIR)/arenad-metrics.socket
+	$(SUBST) systemd/arenad-textfile.service.in > $(DESTDIR)$(UNITDIR)/arenad-textfile.service
+	$(SUBST) systemd/arenad-textfile.timer > $(DESTDIR)$(UNITDIR)/arenad-textfile.timer
 	$(INSTALL) -D -m 0644 systemd/arenad.sysusers $(DESTDIR)$(SYSUSERSDIR)/arenad.conf
 	$(INSTALL) -D -m 0644 systemd/arenad.tmpfiles $(DESTDIR)$(TMPFILESDIR)/arenad.conf
 	$(INSTALL) -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
@@ -208,6 +211,8 @@ install-lib: $(BUILD)/libarenad.a $(BUILD)/libarenad.so $(BUILD)/arenad.pc
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/arenad $(DESTDIR)$(BINDIR)/arenactl-client
 	rm -f $(DESTDIR)$(UNITDIR)/arenad.service $(DESTDIR)$(UNITDIR)/arenad.socket
+	rm -f $(DESTDIR)$(UNITDIR)/arenad-metrics.socket $(DESTDIR)$(UNITDIR)/arenad-textfile.service \
+	      $(DESTDIR)$(UNITDIR)/arenad-textfile.timer
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/arenad.conf $(DESTDIR)$(TMPFILESDIR)/arenad.conf
 	rm -f $(DESTDIR)$(LIBDIR)/libarenad.a $(DESTDIR)$(LIBDIR)/libarenad.so*
 	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc

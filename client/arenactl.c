@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "arenad.h"
+#include "metrics.h"
 #include "proto_json.h"
 #include "arenad_version.h"
 
@@ -385,6 +386,11 @@ static int do_version(struct ctx *ctx, int argc, char **argv)
 	return do_raw(ctx, "version", argc, argv);
 }
 
+static int do_metrics(struct ctx *ctx, int argc, char **argv)
+{
+	return metrics_command(ctx->client, ctx->json, argc, argv);
+}
+
 static const struct cmd cmds[] = {
 	{ "query",	do_query,	"",				"page usage: capacity, used, free, per owner" },
 	{ "alloc",	do_alloc,	"PAGES [--owner O] [--name N] [--addr A]", "allocate pages" },
@@ -392,6 +398,7 @@ static const struct cmd cmds[] = {
 	{ "ranges",	do_ranges,	"[--owner O]",			"list allocations" },
 	{ "lookup",	do_lookup,	"NAME",				"find a named allocation" },
 	{ "scan",	do_scan,	"[--method M]",			"census: present pages vs. the ledger" },
+	{ "metrics",	do_metrics,	METRICS_ARGS,			METRICS_HELP },
 	{ "ping",	do_ping,	"",				"check that the daemon answers" },
 	{ "version",	do_version,	"",				"daemon version" },
 };

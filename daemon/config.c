@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <grp.h>
 #include <limits.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,57 @@ int parse_id(const char *s, bool group, unsigned int *out)
 	return 0;
 }
 
+/*
+ * A TCP listening address: IPV4:PORT, [IPV6]:PORT, or PORT alone for
+ * 127.0.0.1:PORT. Numeric only: no name lookups at start-up.
+ */
+int parse_listen_address(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+	};
+	struct addrinfo *ai;
+	char host[64];
+	const char *port, *colon;
+	size_t hlen;
+	__u64 v;
+
+	if (!s || !*s)
+		return -EINVAL;
+	colon = strrchr(s, ':');
+	if (!colon) {
+		host[0] = 0;
+		port = s;
+	} else if (s[0] == '[') {
+		if (colon == s || colon[-1] != ']')
+			return -EINVAL;
+		hlen = colon - 1 - (s + 1);
+		if (!hlen || hlen >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s + 1, hlen);
+		host[hlen] = 0;
+		port = colon + 1;
+	} else {
+		hlen = colon - s;
+		if (!hlen || hlen >= sizeof(host) || memchr(s, ':', hlen))
+			return -EINVAL;	/* a bare IPv6 address needs brackets */
+		memcpy(host, s, hlen);
+		host[hlen] = 0;
+		port = colon + 1;
+	}
+	/* Port 0 asks the kernel for a free port (tests use it). */
+	if (parse_u64(port, &v) || v > 65535 || strspn(port, "0123456789") != strlen(port))
+		return -EINVAL;
+	if (getaddrinfo(host[0] ? host : "127.0.0.1", port, &hints, &ai))
+		return -EINVAL;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -96,7 +148,11 @@ static void usage(FILE *f)
 "  -m, --socket-mode MODE   socket permissions, octal (default 0660)\n"
 "      --allow-uid UID      uid that may alloc/free (repeatable; root always may)\n"
 "      --allow-gid GID      gid that may alloc/free (repeatable)\n"
-"      --census-interval S  run a page census every S seconds (default 0: on request)\n"
+"      --census-interval S  run a page census every S seconds (default 0: on request;\n"
+"                           60 while metrics are served)\n"
+"      --metrics-listen ADDR:PORT\n"
+"                           serve Prometheus metrics over HTTP at /metrics\n"
+"                           (IPV4:PORT, [IPV6]:PORT, or PORT for 127.0.0.1; default off)\n"
 "      --unpin              remove the pins in --pin-dir and exit\n"
 "  -v, --verbose            debug logging\n"
 "  -h, --help               this text\n"
@@ -111,6 +167,7 @@ enum {
 	OPT_ALLOW_GID,
 	OPT_CENSUS,
 	OPT_UNPIN,
+	OPT_METRICS_LISTEN,
 };
 
 static int add_id(unsigned int *ids, unsigned int *n, const char *arg, bool group)
@@ -151,6 +208,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "allow-gid",		required_argument, NULL, OPT_ALLOW_GID },
 		{ "census-interval",	required_argument, NULL, OPT_CENSUS },
 		{ "unpin",		no_argument,	   NULL, OPT_UNPIN },
+		{ "metrics-listen",	required_argument, NULL, OPT_METRICS_LISTEN },
 		{ "verbose",		no_argument,	   NULL, 'v' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ "version",		no_argument,	   NULL, 'V' },
@@ -210,6 +268,12 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 			if (parse_u64(optarg, &v) < 0 || v > 86400)
 				return bad_value("--census-interval", optarg);
 			cfg->census_interval_s = v;
+			cfg->census_interval_set = true;
+			break;
+		case OPT_METRICS_LISTEN:
+			if (parse_listen_address(optarg, &cfg->metrics_addr, &cfg->metrics_addrlen))
+				return bad_value("--metrics-listen (IPV4:PORT, [IPV6]:PORT or PORT)", optarg);
+			cfg->metrics_listen = optarg;
 			break;
 		case OPT_UNPIN:
 			cfg->unpin = true;

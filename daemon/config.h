@@ -4,6 +4,7 @@
 #define __ARENAD_CONFIG_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <linux/types.h>
 
@@ -24,6 +25,10 @@ struct config {
 	gid_t allow_gids[CONFIG_MAX_ALLOW];
 	unsigned int n_allow_gids;
 	unsigned int census_interval_s;	/* 0: census only on request */
+	bool census_interval_set;	/* --census-interval given explicitly */
+	const char *metrics_listen;	/* --metrics-listen as given, NULL: off */
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_addrlen;
 	int log_level;
 	bool unpin;
 };
@@ -38,5 +43,6 @@ int config_validate(const struct config *cfg, char *err, size_t errlen);
 /* Exposed for unit tests. */
 int parse_u64(const char *s, __u64 *out);
 int parse_id(const char *s, bool group, unsigned int *out);
+int parse_listen_address(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 
 #endif /* __ARENAD_CONFIG_H */

@@ -12,6 +12,7 @@
 
 struct server;
 struct census;
+struct http;
 
 /* What the latest census found, for stats. */
 struct scan_summary {
@@ -29,7 +30,9 @@ struct arenad {
 	struct arena *arena;
 	struct server *server;
 	struct census *census;
+	struct http *http;		/* the metrics listener, or NULL */
 	struct scan_summary last_scan;
+	unsigned int census_interval_s;	/* 0: census only on request */
 	sd_event *event;
 	__u64 start_usec;	/* CLOCK_MONOTONIC */
 	bool notify;		/* a service manager listens (NOTIFY_SOCKET) */

@@ -13,8 +13,10 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "activation.h"
 #include "census.h"
 #include "daemon.h"
+#include "http.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -58,7 +60,7 @@ static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
 			   d->last_scan.pages_unaccounted, d->last_scan.pages_missing);
 	/* Allocations made outside the socket show up here too. */
 	daemon_notify_status(d);
-	sd_event_source_set_time(s, usec + (uint64_t)d->cfg->census_interval_s * 1000000);
+	sd_event_source_set_time(s, usec + (uint64_t)d->census_interval_s * 1000000);
 	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;
 }
@@ -71,12 +73,35 @@ static int start_census(struct arenad *d)
 	r = census_new(d->arena->pins.arena_fd, d->arena->ident.pages_total, &d->census);
 	if (r < 0)
 		return r;
-	if (!d->cfg->census_interval_s || !census_method(d->census))
+	if (!d->census_interval_s || !census_method(d->census))
 		return 0;
 	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
 	r = sd_event_add_time(d->event, NULL, CLOCK_MONOTONIC, now, 0, on_census_timer, d);
 	if (r < 0)
 		return log_error_errno(r, "census timer");
+	return 0;
+}
+
+/* The metrics listener: the socket passed as "metrics", or our own on
+ * --metrics-listen. */
+static int start_metrics(struct arenad *d, int activated_fd)
+{
+	int fd = activated_fd, r;
+
+	if (fd >= 0) {
+		if (sd_is_socket_inet(fd, AF_UNSPEC, SOCK_STREAM, 1, 0) <= 0)
+			return log_error_errno(-EINVAL, "the passed metrics fd is not a listening TCP socket");
+	} else if (d->cfg->metrics_listen) {
+		fd = http_listen((const struct sockaddr *)&d->cfg->metrics_addr, d->cfg->metrics_addrlen);
+		if (fd < 0)
+			return log_error_errno(fd, "metrics: listen on %s", d->cfg->metrics_listen);
+	} else {
+		return 0;
+	}
+	r = http_new(d->event, fd, d, &d->http);
+	if (r < 0)
+		return r;
+	log_info("metrics at http://%s/metrics", http_address(d->http));
 	return 0;
 }
 
@@ -102,6 +127,7 @@ static int socket_gid(const struct config *cfg, gid_t *gid)
 /* Release what run() set up, in the reverse order of setting it up. */
 static void arenad_done(struct arenad *d)
 {
+	d->http = http_free(d->http);
 	d->server = server_free(d->server);
 	d->census = census_free(d->census);
 	d->arena = arena_free(d->arena);
@@ -127,7 +153,11 @@ static int run(const struct config *cfg)
 		.allow_gids = cfg->allow_gids,
 		.n_allow_gids = cfg->n_allow_gids,
 	};
-	_cleanup_(arenad_done) struct arenad d = { .cfg = cfg };
+	_cleanup_(arenad_done) struct arenad d = {
+		.cfg = cfg,
+		.census_interval_s = cfg->census_interval_s,
+	};
+	struct activation act;
 	struct rpc_table table = {
 		.methods = daemon_methods,
 		.n = daemon_n_methods,
@@ -142,6 +172,14 @@ static int run(const struct config *cfg)
 	r = socket_gid(cfg, &sopts.gid);
 	if (r < 0)
 		return r;
+	r = activation_collect(&act);
+	if (r < 0)
+		return r;
+	sopts.activated_fd = act.control_fd;
+	/* Served metrics without a census would lack the present and
+	 * unaccounted figures: census every minute unless told otherwise. */
+	if ((act.metrics_fd >= 0 || cfg->metrics_listen) && !cfg->census_interval_set)
+		d.census_interval_s = 60;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -179,6 +217,9 @@ static int run(const struct config *cfg)
 		return r;
 	log_info("listening on %s", server_activated(d.server)
 		 ? "the socket passed by the service manager" : cfg->socket_path);
+	r = start_metrics(&d, act.metrics_fd);
+	if (r < 0)
+		return r;
 
 	/* Only now can a client both connect and find the pins. */
 	sd_notify(0, "READY=1");

@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "util.h"
 #include "arenad_version.h"
@@ -419,6 +420,23 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 	return 0;
 }
 
+static int m_metrics(void *ctx, const struct rpc_peer *peer, json_object *params,
+		     json_object **result, struct rpc_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	if (rpc_params_only(params, no_params, err))
+		return -1;
+	r = metrics_render(ctx, &text, &len);
+	if (r < 0)
+		return internal_error(err, r, "render metrics");
+	*result = json_object_new_object();
+	json_object_object_add(*result, "text", json_object_new_string_len(text, len));
+	return 0;
+}
+
 const struct rpc_method daemon_methods[] = {
 	{ "ping",	m_ping,		false },
 	{ "version",	m_version,	false },
@@ -426,6 +444,7 @@ const struct rpc_method daemon_methods[] = {
 	{ "ranges",	m_ranges,	false },
 	{ "lookup",	m_lookup,	false },
 	{ "scan",	m_scan,		false },
+	{ "metrics",	m_metrics,	false },
 	{ "alloc",	m_alloc,	true },
 	{ "free",	m_free,		true },
 };

@@ -411,14 +411,10 @@ static int listen_own(struct server *s)
 
 static int listen_activated(struct server *s)
 {
-	int n = sd_listen_fds(1), fd = SD_LISTEN_FDS_START;
+	int fd = s->opts.activated_fd;
 
-	if (n < 0)
-		return log_error_errno(n, "read the sockets passed by the service manager");
-	if (n == 0)
+	if (fd < 0)
 		return 0;	/* not activated */
-	if (n > 1)
-		return log_error_errno(-EINVAL, "expected 1 socket from the service manager, got %d", n);
 	if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
 		return log_error_errno(-EINVAL, "the passed fd is not a listening Unix stream socket");
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK))

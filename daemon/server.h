@@ -12,6 +12,8 @@
 
 struct server_opts {
 	size_t sz;
+	int activated_fd;		/* the socket passed by the service
+					 * manager (activation.h), or -1 */
 	const char *path;		/* socket path, when we create it */
 	mode_t mode;
 	gid_t gid;			/* (gid_t)-1: leave the group alone */
@@ -25,8 +27,8 @@ struct server_opts {
 struct server;
 
 /*
- * Listen on the socket handed over by the service manager (socket
- * activation) or else create opts->path. Requests are dispatched to t.
+ * Listen on opts->activated_fd, the socket handed over by the service
+ * manager, or else create opts->path. Requests are dispatched to t.
  * The strings and arrays opts points to must outlive the server.
  * Logs its failures.
  */

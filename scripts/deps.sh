@@ -12,6 +12,8 @@ want_pkgs=(
 	clang-19 llvm-19 libelf-dev zlib1g-dev libsystemd-dev libjson-c-dev
 	pkg-config make gcc python3 perl util-linux iproute2
 	groff-base	# the man page check (tests/integration/82-man.t)
+	libmicrohttpd-dev	# the metrics HTTP listener (daemon/http.c)
+	prometheus	# promtool and a real server for tests/integration/65-metrics.t
 )
 backports_pkgs=(libbpf-dev bpftool)
 
@@ -102,14 +104,28 @@ EOT
 fi
 
 log "installing: ${missing[*]} ${bp_suite:+${backports_pkgs[*]} (from $bp_suite)}"
-apt-get update -qq
+apt-get -o DPkg::Lock::Timeout=600 update -qq
 to_install=("${missing[@]}")
 if [ $need_bp -eq 1 ]; then
 	for p in "${backports_pkgs[@]}"; do
 		to_install+=("$p${bp_suite:+/$bp_suite}")
 	done
 fi
-apt-get install -y -qq --no-install-recommends "${to_install[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${to_install[@]}" >/dev/null
+
+# The prometheus package is here for promtool and for a server the tests
+# start themselves on a private port: installing it starts Debian's own
+# prometheus service (on :9090, all interfaces) where the init system lets
+# it. Stop and disable what this install started; a prometheus that ran
+# before is left alone.
+if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+	elif [ -x /etc/init.d/prometheus ]; then
+		/etc/init.d/prometheus stop >/dev/null 2>&1 || true
+		update-rc.d prometheus disable >/dev/null 2>&1 || true
+	fi
+fi
 
 libbpf_ok || { log "libbpf >= 1.4 still missing after install"; exit 1; }
 bpftool_ok || { log "bpftool >= 7.4 still missing after install"; exit 1; }

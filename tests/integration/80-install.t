@@ -24,6 +24,9 @@ try:
              "usr/include/arenad/arenad_proto.h", "usr/include/arenad/arenad.bpf.h",
              "usr/include/arenad/arenad_ledger.bpf.h",
              "usr/lib/systemd/system/arenad.service", "usr/lib/systemd/system/arenad.socket",
+             "usr/lib/systemd/system/arenad-metrics.socket",
+             "usr/lib/systemd/system/arenad-textfile.service",
+             "usr/lib/systemd/system/arenad-textfile.timer",
              "usr/lib/sysusers.d/arenad.conf", "usr/lib/tmpfiles.d/arenad.conf",
              "usr/share/doc/arenad/README.md", "usr/share/man/man8/arenad.8",
              "usr/share/man/man1/arenactl-client.1"]
@@ -31,6 +34,9 @@ try:
     t.eq(missing, [], "every file is installed")
     with open(os.path.join(dest, "usr/lib/systemd/system/arenad.service")) as f:
         t.ok("ExecStart=/usr/bin/arenad" in f.read(), "the unit runs the installed binary")
+    with open(os.path.join(dest, "usr/lib/systemd/system/arenad-textfile.service")) as f:
+        t.ok("ExecStart=/usr/bin/arenactl-client metrics --output " in f.read(),
+             "the textfile unit runs the installed client")
     with open(os.path.join(dest, "usr/share/man/man8/arenad.8")) as f:
         man = f.read()
     t.ok("@" not in man and "/usr/share/doc/arenad/docs/loaders.md" in man,

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Prometheus families: base units (bytes, seconds), _total for counters,
+ * the arenad_ prefix. A scrape reads the state map, the owners map in one
+ * batch, one string per owner, and the summary of the latest finished
+ * census; it never starts a census, so a slow census cannot hold it up.
+ *
+ * Logging: per request, none; a failure returns -errno to the method or
+ * the HTTP handler, which turn it into the reply.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+
+#include "daemon.h"
+#include "metrics.h"
+#include "prom.h"
+#include "server.h"
+#include "cleanup.h"
+#include "arenad_version.h"
+
+static void daemon_families(struct arenad *d, FILE *f)
+{
+	char abi[16];
+
+	snprintf(abi, sizeof(abi), "%d", ARENAD_ABI_VERSION);
+	prom_family(f, "arenad_up", PROM_GAUGE, "1 when arenad answered this scrape.");
+	prom_sample_u64(f, "arenad_up", NULL, 1);
+	prom_family(f, "arenad_build_info", PROM_GAUGE,
+		    "arenad's version and ABI version as labels; the value is always 1.");
+	prom_sample_u64(f, "arenad_build_info",
+			(const char *const[]){ "version", ARENAD_VERSION, "abi", abi, NULL }, 1);
+	prom_family(f, "arenad_clients", PROM_GAUGE, "Open connections on the control socket.");
+	prom_sample_u64(f, "arenad_clients", NULL, d->server ? server_clients(d->server) : 0);
+	if (d->last_scan.valid) {
+		prom_family(f, "arenad_census_duration_seconds", PROM_GAUGE,
+			    "How long the latest finished census of the managed arena took.");
+		prom_sample_double(f, "arenad_census_duration_seconds", NULL,
+				   d->last_scan.duration_us / 1e6);
+	}
+}
+
+/* Owners with live pages, read in batches: one syscall for a full table
+ * instead of two per owner. */
+static int owners_read(int fd, __u32 **keys, struct arenad_owner **vals, __u32 *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), count, total = 0, batch;
+	void *in = NULL;
+	int r;
+
+	*keys = NULL;
+	*vals = NULL;
+	*n = 0;
+	if (bpf_map_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*keys = calloc(info.max_entries ?: 1, sizeof(**keys));
+	*vals = calloc(info.max_entries ?: 1, sizeof(**vals));
+	if (!*keys || !*vals)
+		return -ENOMEM;
+	while (total < info.max_entries) {
+		count = info.max_entries - total;
+		r = bpf_map_lookup_batch(fd, in, &batch, *keys + total, *vals + total, &count, &opts);
+		if (r && r != -ENOENT)
+			return r;
+		total += count;
+		if (r == -ENOENT)	/* the end of the table */
+			break;
+		in = &batch;
+	}
+	*n = total;
+	return 0;
+}
+
+static int owner_families(struct arenad *d, FILE *f)
+{
+	const struct arenad_pins *p = &d->arena->pins;
+	_cleanup_free_ struct arenad_owner *vals = NULL;
+	_cleanup_free_ __u32 *keys = NULL;
+	char name[ARENAD_STR_LEN];
+	__u32 i, n;
+	int r;
+
+	r = owners_read(p->owners_fd, &keys, &vals, &n);
+	if (r < 0)
+		return r;
+	prom_family(f, "arenad_owner_allocated_bytes", PROM_GAUGE,
+		    "Bytes of the managed arena allocated through arenad, by owner.");
+	for (i = 0; i < n; i++) {
+		if (!vals[i].allocations)
+			continue;
+		/* Id 0 is "no owner"; an id without a string shows as #id,
+		 * as in the stats method. */
+		if (!keys[i])
+			name[0] = 0;
+		else if (arenad_str_get(p->strings_fd, keys[i], name, sizeof(name)))
+			snprintf(name, sizeof(name), "#%u", keys[i]);
+		prom_sample_u64(f, "arenad_owner_allocated_bytes",
+				(const char *const[]){ "owner", name, NULL },
+				vals[i].pages << ARENAD_PAGE_SHIFT);
+	}
+	return 0;
+}
+
+/* One arena on the host, as the per-arena families show it. */
+struct arena_row {
+	__u32 map_id;
+	char name[BPF_OBJ_NAME_LEN];
+	bool managed;
+	__u64 size_bytes;
+	bool census;		/* present_bytes is known */
+	__u64 present_bytes;
+	bool users;		/* programs and processes are known */
+	__u32 programs;
+	__u32 processes;
+};
+
+static void arena_labels(const struct arena_row *a, char *id, size_t idlen,
+			 const char *labels[7])
+{
+	snprintf(id, idlen, "%u", a->map_id);
+	labels[0] = "map_id";
+	labels[1] = id;
+	labels[2] = "name";
+	labels[3] = a->name;
+	labels[4] = "managed";
+	labels[5] = a->managed ? "true" : "false";
+	labels[6] = NULL;
+}
+
+/* Each family's header once, then its samples: the format wants all
+ * samples of a family together. */
+static void arena_rows(FILE *f, const struct arena_row *rows, size_t n)
+{
+	const char *labels[7];
+	char id[16];
+	size_t i;
+
+	prom_family(f, "arenad_arena_size_bytes", PROM_GAUGE,
+		    "Size of each BPF arena on the host (max_entries pages).");
+	for (i = 0; i < n; i++) {
+		arena_labels(&rows[i], id, sizeof(id), labels);
+		prom_sample_u64(f, "arenad_arena_size_bytes", labels, rows[i].size_bytes);
+	}
+	prom_family(f, "arenad_arena_present_bytes", PROM_GAUGE,
+		    "Bytes of each arena backed by memory at its latest census; absent while no verified census method works for it.");
+	for (i = 0; i < n; i++) {
+		if (!rows[i].census)
+			continue;
+		arena_labels(&rows[i], id, sizeof(id), labels);
+		prom_sample_u64(f, "arenad_arena_present_bytes", labels, rows[i].present_bytes);
+	}
+	prom_family(f, "arenad_arena_programs", PROM_GAUGE,
+		    "Loaded BPF programs that use each arena.");
+	for (i = 0; i < n; i++) {
+		if (!rows[i].users)
+			continue;
+		arena_labels(&rows[i], id, sizeof(id), labels);
+		prom_sample_u64(f, "arenad_arena_programs", labels, rows[i].programs);
+	}
+	prom_family(f, "arenad_arena_processes", PROM_GAUGE,
+		    "Processes holding an fd on each arena or having it mapped.");
+	for (i = 0; i < n; i++) {
+		if (!rows[i].users)
+			continue;
+		arena_labels(&rows[i], id, sizeof(id), labels);
+		prom_sample_u64(f, "arenad_arena_processes", labels, rows[i].processes);
+	}
+}
+
+static void arena_families(struct arenad *d, FILE *f)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct arena_row row = {
+		.map_id = d->arena->map_id,
+		.managed = true,
+		.size_bytes = (__u64)d->arena->ident.pages_total << ARENAD_PAGE_SHIFT,
+		.census = d->last_scan.valid,
+		.present_bytes = (__u64)d->last_scan.pages_present << ARENAD_PAGE_SHIFT,
+	};
+
+	if (!bpf_map_get_info_by_fd(d->arena->pins.arena_fd, &info, &len))
+		memcpy(row.name, info.name, sizeof(row.name));
+	arena_rows(f, &row, 1);
+}
+
+static int managed_families(struct arenad *d, FILE *f)
+{
+	struct arenad_state st;
+	int r;
+
+	r = arenad_pins_state(&d->arena->pins, &st);
+	if (r < 0)
+		return r;
+	prom_family(f, "arenad_allocated_bytes", PROM_GAUGE,
+		    "Bytes of the managed arena allocated through arenad's allocator.");
+	prom_sample_u64(f, "arenad_allocated_bytes", NULL, st.pages_allocated << ARENAD_PAGE_SHIFT);
+	prom_family(f, "arenad_allocations", PROM_GAUGE, "Live allocations in the managed arena.");
+	prom_sample_u64(f, "arenad_allocations", NULL, st.live_allocations);
+	prom_family(f, "arenad_allocations_total", PROM_COUNTER,
+		    "Allocations made in the managed arena since it was created.");
+	prom_sample_u64(f, "arenad_allocations_total", NULL, st.allocations);
+	prom_family(f, "arenad_frees_total", PROM_COUNTER,
+		    "Allocations freed in the managed arena since it was created.");
+	prom_sample_u64(f, "arenad_frees_total", NULL, st.frees);
+	prom_family(f, "arenad_alloc_failures_total", PROM_COUNTER,
+		    "Allocation requests the managed arena could not satisfy.");
+	prom_sample_u64(f, "arenad_alloc_failures_total", NULL, st.alloc_failures);
+	prom_family(f, "arenad_high_water_bytes", PROM_GAUGE,
+		    "Most bytes of the managed arena ever allocated at once.");
+	prom_sample_u64(f, "arenad_high_water_bytes", NULL, st.high_water_pages << ARENAD_PAGE_SHIFT);
+	if (d->last_scan.valid) {
+		prom_family(f, "arenad_unaccounted_bytes", PROM_GAUGE,
+			    "Present bytes of the managed arena that no ledger range accounts for, at the latest census.");
+		prom_sample_u64(f, "arenad_unaccounted_bytes", NULL,
+				(__u64)d->last_scan.pages_unaccounted << ARENAD_PAGE_SHIFT);
+	}
+	return owner_families(d, f);
+}
+
+int metrics_render(struct arenad *d, char **text, size_t *len)
+{
+	FILE *f;
+	int r = 0;
+
+	*text = NULL;
+	f = open_memstream(text, len);
+	if (!f)
+		return -errno;
+	daemon_families(d, f);
+	arena_families(d, f);
+	r = managed_families(d, f);
+	if (!r && ferror(f))
+		r = -ENOMEM;
+	if (fclose(f) && !r)
+		r = -ENOMEM;
+	if (r) {
+		free(*text);
+		*text = NULL;
+	}
+	return r;
+}
