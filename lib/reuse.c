@@ -100,15 +100,85 @@ static int reuse_pin(struct bpf_map *map, const char *pin_dir, const char *pin)
 	return 0;
 }
 
+/*
+ * The byte offset and the writable initial value of global variable var
+ * (as the object's BTF places it in one of its data sections). NULL when
+ * the object has no such variable.
+ */
+static void *find_global(struct bpf_object *obj, const char *var, __u32 *size)
+{
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *t;
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *m;
+	size_t len;
+	char *data;
+	int i;
+
+	if (!btf)
+		return NULL;
+	bpf_object__for_each_map(m, obj) {
+		if (!bpf_map__is_internal(m))
+			continue;
+		t = btf__type_by_id(btf, bpf_map__btf_value_type_id(m));
+		if (!t || !btf_is_datasec(t))
+			continue;
+		vs = btf_var_secinfos(t);
+		for (i = 0; i < btf_vlen(t); i++, vs++) {
+			const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+			if (!v || strcmp(btf__name_by_offset(btf, v->name_off), var))
+				continue;
+			data = bpf_map__initial_value(m, &len);
+			if (!data || vs->offset + vs->size > len)
+				return NULL;
+			*size = vs->size;
+			return data + vs->offset;
+		}
+	}
+	return NULL;
+}
+
+/* Intern s into the pinned string table and store its id in var. */
+static int set_string_id(struct bpf_object *obj, const char *pin_dir, const char *var,
+			 const char *s)
+{
+	char path[PATH_MAX];
+	__u32 id, size = 0;
+	void *slot = find_global(obj, var, &size);
+	int fd, r;
+
+	if (!slot || size != sizeof(id))
+		return fail(-EINVAL, "object '%s' has no %s to account its allocations with: "
+			    "include arenad_ledger.bpf.h, or leave the reuse option unset",
+			    bpf_object__name(obj), var);
+	if (strlen(s) >= ARENAD_STR_LEN || !*s)
+		return fail(-EINVAL, "'%s' for %s: the string must be 1..%d bytes",
+			    s, var, ARENAD_STR_LEN - 1);
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, ARENAD_PIN_STRINGS);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return fail(-errno, "open %s: %s (is arenad running with --pin-dir %s?)",
+			    path, strerror(errno), pin_dir);
+	r = arenad_str_intern(fd, s, &id);
+	close(fd);
+	if (r)
+		return fail(r, "intern '%s' in %s: %s", s, path, strerror(-r));
+	memcpy(slot, &id, sizeof(id));
+	return 0;
+}
+
 int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts)
 {
 	const char *pin_dir = OPTS_GET(opts, pin_dir, NULL) ?: ARENAD_DEFAULT_PIN_DIR;
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	struct btf *btf = bpf_object__btf(obj);
+	const char *owner, *name;
 	struct bpf_map *arena, *m;
 	char path[PATH_MAX];
 	unsigned int i;
+	__u32 size;
 	int n, fd, r;
 
 	if (!OPTS_VALID(opts, arenad_reuse_opts))
@@ -171,6 +241,22 @@ int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts)
 		if (!m)
 			continue;
 		r = reuse_pin(m, pin_dir, ledger_maps[i].pin);
+		if (r)
+			return r;
+	}
+
+	/* One-step accounting: the ids arenad_alloc_pages() and
+	 * arenad_named_pages() use. Objects without the ledger header are
+	 * fine unless an owner or name was asked for. */
+	owner = OPTS_GET(opts, owner, NULL);
+	name = OPTS_GET(opts, name, NULL);
+	if (owner || find_global(obj, "arenad_owner_id", &size)) {
+		r = set_string_id(obj, pin_dir, "arenad_owner_id", owner ?: bpf_object__name(obj));
+		if (r)
+			return r;
+	}
+	if (name) {
+		r = set_string_id(obj, pin_dir, "arenad_name_id", name);
 		if (r)
 			return r;
 	}

@@ -41,7 +41,7 @@ int grab(struct grab_ctx *ctx)
 		ctx->ret = arenad_free_pages(arenad_ptr(void, ctx->addr));
 		return 0;
 	}
-	p = arenad_alloc_pages(ctx->owner, 0, ctx->pages);
+	p = arenad_alloc_pages_as(ctx->owner, 0, ctx->pages);
 	ctx->addr = (__u64)p;
 	ctx->ret = p ? 0 : -ENOMEM;
 	return 0;

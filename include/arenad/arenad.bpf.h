@@ -4,27 +4,44 @@
  * address-space qualifier, the arena map definition compatible with reuse of
  * the daemon's pin, and the page kfuncs.
  *
- * Include after vmlinux.h, which must be included with
- * BPF_NO_KFUNC_PROTOTYPES defined: the vmlinux.h that bpftool dumps from a
- * 6.18 kernel declares the arena kfuncs with btf_type_tag attributes, which
- * conflict with the address_space(1) declarations below.
+ * Works in either header style, included after the style's own headers:
+ *  - vmlinux.h (with or without BPF_NO_KFUNC_PROTOTYPES) + bpf_helpers.h;
+ *  - linux/bpf.h + bpf/bpf_helpers.h, as the tutorial's programs do (the
+ *    uapi headers may predate arenas: nothing here needs their arena enums).
+ * Programs also include the kernel selftests' bpf_arena_common.h (before
+ * or after this file) or sched_ext's arena headers: every definition below
+ * that those headers also make is guarded, and theirs are token for token
+ * the same, so either order compiles without redefinition warnings.
  */
 #ifndef __ARENAD_BPF_H
 #define __ARENAD_BPF_H
 
-#include "arenad_abi.h"
-
-#ifndef BPF_NO_KFUNC_PROTOTYPES
-#error "define BPF_NO_KFUNC_PROTOTYPES before including vmlinux.h"
+#if !defined(__VMLINUX_H__) && !defined(_UAPI__LINUX_BPF_H__)
+#include <linux/bpf.h>
+#endif
+#ifndef __BPF_HELPERS__
+#include <bpf/bpf_helpers.h>
 #endif
 
-#if defined(__BPF_FEATURE_ADDR_SPACE_CAST)
-#define __arena __attribute__((address_space(1)))
-#define __arena_global __attribute__((address_space(1)))
-#define cast_kern(ptr) /* nop: the compiler emits the casts */
-#define cast_user(ptr) /* nop */
-#else
+#include "arenad_abi.h"
+
+#if !defined(__BPF_FEATURE_ADDR_SPACE_CAST)
 #error "arenas need clang >= 18 with address_space(1) casts (use clang-19)"
+#endif
+
+/* The same tokens as bpf_arena_common.h's, so that its unguarded
+ * definitions, if included after this file, are not redefinitions. */
+#ifndef __arena
+#define __arena __attribute__((address_space(1)))
+#endif
+#ifndef __arena_global
+#define __arena_global __attribute__((address_space(1)))
+#endif
+#ifndef cast_kern
+#define cast_kern(ptr) /* nop for bpf prog. emitted by LLVM */
+#endif
+#ifndef cast_user
+#define cast_user(ptr) /* nop for bpf prog. emitted by LLVM */
 #endif
 
 /*
@@ -79,7 +96,7 @@ extern int arenad_kf_next_absent(void *map, __u32 pgoff, __u32 count) __ksym __w
  */
 #define ARENAD_ARENA_MAP_FLAGS(name, flags)				\
 	struct {							\
-		__uint(type, BPF_MAP_TYPE_ARENA);			\
+		__uint(type, ARENAD_MAP_TYPE_ARENA);			\
 		__uint(map_flags, BPF_F_MMAPABLE | (flags));		\
 		__uint(max_entries, 1);					\
 		__ulong(map_extra, ARENAD_DEFAULT_USER_ADDR);		\
@@ -87,28 +104,67 @@ extern int arenad_kf_next_absent(void *map, __u32 pgoff, __u32 count) __ksym __w
 
 #define ARENAD_ARENA_MAP(name) ARENAD_ARENA_MAP_FLAGS(name, 0)
 
-void __arena *bpf_arena_alloc_pages(void *map, void __arena *addr,
-				    __u32 page_cnt, int node_id,
-				    __u64 flags) __ksym __weak;
-void bpf_arena_free_pages(void *map, void __arena *ptr,
-			  __u32 page_cnt) __ksym __weak;
-int bpf_arena_reserve_pages(void *map, void __arena *ptr,
-			    __u32 page_cnt) __ksym __weak;
+/*
+ * The arena kfuncs under the names programs call them by. vmlinux.h
+ * declares them itself unless BPF_NO_KFUNC_PROTOTYPES is defined, with
+ * btf_type_tag("address_space(1)") instead of address_space(1), which
+ * conflicts with a declaration like this one: leave them to it then.
+ * bpf_arena_common.h and sched_ext's headers declare the same types as
+ * here, and C allows compatible redeclarations.
+ */
+#if !defined(__VMLINUX_H__) || defined(BPF_NO_KFUNC_PROTOTYPES)
+void __arena *bpf_arena_alloc_pages(void *map, void __arena *addr, __u32 page_cnt,
+				    int node_id, __u64 flags) __ksym __weak;
+void bpf_arena_free_pages(void *map, void __arena *ptr, __u32 page_cnt) __ksym __weak;
+int bpf_arena_reserve_pages(void *map, void __arena *ptr, __u32 page_cnt) __ksym __weak;
+#endif
 
-/* vmlinux.h carries no errno macros. */
+/*
+ * The same kfuncs for arenad's own headers (arenad_ledger.bpf.h), typed
+ * with address_space(1) in every header style. libbpf resolves a ksym
+ * named name___flavor to the kernel's "name", so these never collide
+ * with whatever declaration of the plain names the program has.
+ */
+void __arena *bpf_arena_alloc_pages___arenad(void *map, void __arena *addr, __u32 page_cnt,
+					     int node_id, __u64 flags) __ksym __weak;
+void bpf_arena_free_pages___arenad(void *map, void __arena *ptr, __u32 page_cnt) __ksym __weak;
+
+/* vmlinux.h carries no errno macros; linux/errno.h has the same values. */
 #ifndef EPERM
 #define EPERM	1
+#endif
+#ifndef ENOENT
 #define ENOENT	2
-#define ENOMEM	12
-#define EFAULT	14
-#define EBUSY	16
-#define EEXIST	17
-#define ENODEV	19
-#define EINVAL	22
-#define ENOSPC	28
-#define ELOOP	40
-#define EOPNOTSUPP 95
+#endif
+#ifndef E2BIG
 #define E2BIG	7
+#endif
+#ifndef ENOMEM
+#define ENOMEM	12
+#endif
+#ifndef EFAULT
+#define EFAULT	14
+#endif
+#ifndef EBUSY
+#define EBUSY	16
+#endif
+#ifndef EEXIST
+#define EEXIST	17
+#endif
+#ifndef ENODEV
+#define ENODEV	19
+#endif
+#ifndef EINVAL
+#define EINVAL	22
+#endif
+#ifndef ENOSPC
+#define ENOSPC	28
+#endif
+#ifndef ELOOP
+#define ELOOP	40
+#endif
+#ifndef EOPNOTSUPP
+#define EOPNOTSUPP	95
 #endif
 
 #endif /* __ARENAD_BPF_H */

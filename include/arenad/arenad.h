@@ -80,9 +80,17 @@ struct bpf_object;
 struct arenad_reuse_opts {
 	size_t sz;			/* sizeof(struct arenad_reuse_opts) */
 	const char *pin_dir;		/* NULL: ARENAD_DEFAULT_PIN_DIR */
+	/*
+	 * Who the object's BPF-side allocations (arenad_alloc_pages() of
+	 * arenad_ledger.bpf.h) are accounted to: interned and written into
+	 * the object's arenad_owner_id. NULL: the object's name.
+	 */
+	const char *owner;
+	/* The name arenad_named_pages() finds or creates; NULL: none. */
+	const char *name;
 	size_t :0;
 };
-#define arenad_reuse_opts__last_field pin_dir
+#define arenad_reuse_opts__last_field name
 
 /*
  * Before bpf_object__load(): make obj use arenad's arena. Its arena map
@@ -90,6 +98,12 @@ struct arenad_reuse_opts {
  * any of the ledger maps declared by arenad_ledger.bpf.h (arenad_state,
  * arenad_ledger, arenad_owners, arenad_strings, arenad_names) reuse their
  * pins, so arenad_alloc_pages() in the object lands in the daemon's ledger.
+ *
+ * An object that includes arenad_ledger.bpf.h gets opts->owner (default:
+ * the object's name) and opts->name as string ids in its read-only
+ * arenad_owner_id and arenad_name_id, so that arenad_alloc_pages(pages)
+ * and arenad_named_pages(pages) in BPF need no ids of their own; an
+ * owner or name given to an object that lacks them is refused.
  *
  * Refused with -EINVAL: an object without an arena map (or whose map
  * "arena" is of another type) or with two; whose arena declares

@@ -128,7 +128,7 @@ static int arenad__alloc(struct arenad_state *st, struct arenad_req *req)
 
 	/* The arena's NUMA node is the default for every path in (socket,
 	 * pinned program, BPF-side accounting), not only the daemon's. */
-	p = bpf_arena_alloc_pages(&ARENAD_ARENA, hint, pages,
+	p = bpf_arena_alloc_pages___arenad(&ARENAD_ARENA, hint, pages,
 				  req->numa_node == NUMA_NO_NODE ? st->numa_node : req->numa_node, 0);
 	if (!p) {
 		if (name)
@@ -146,7 +146,7 @@ static int arenad__alloc(struct arenad_state *st, struct arenad_req *req)
 	rec.uid = req->uid;
 	rec.time_ns = bpf_ktime_get_boot_ns();
 	if (bpf_map_update_elem(&arenad_ledger, &pgoff, &rec, BPF_NOEXIST)) {
-		bpf_arena_free_pages(&ARENAD_ARENA, p, pages);
+		bpf_arena_free_pages___arenad(&ARENAD_ARENA, p, pages);
 		if (name)
 			bpf_map_delete_elem(&arenad_names, &name);
 		return -ENOSPC;
@@ -187,7 +187,7 @@ static int arenad__free(struct arenad_state *st, struct arenad_req *req)
 	if (bpf_map_delete_elem(&arenad_ledger, &pgoff))
 		return -ENOENT;
 
-	bpf_arena_free_pages(&ARENAD_ARENA, (void __arena *)req->addr, rec.pages);
+	bpf_arena_free_pages___arenad(&ARENAD_ARENA, (void __arena *)req->addr, rec.pages);
 	if (rec.name)
 		bpf_map_delete_elem(&arenad_names, &rec.name);
 	account_owner(rec.owner, -(__s64)rec.pages, -1);
@@ -210,11 +210,22 @@ static __always_inline struct arenad_state *arenad__state(void)
 }
 
 /*
+ * Who this object's allocations are accounted to: string ids that
+ * libarenad's arenad_reuse() interns and writes here before load (from
+ * arenad_reuse_opts.owner, default the object's name, and .name). Read
+ * only by the calls below; const volatile so that the compiler keeps the
+ * load and libbpf can set the value; __weak so that objects that include
+ * this header link together.
+ */
+const volatile __u32 arenad_owner_id __weak = 0;
+const volatile __u32 arenad_name_id __weak = 0;
+
+/*
  * For sleepable external programs: allocate pages accounted to owner (and
  * name, 0 for none) in arenad's ledger. owner and name are string ids
  * from libarenad's arenad_str_intern(). Returns NULL on failure.
  */
-static __always_inline void __arena *arenad_alloc_pages(__u32 owner, __u32 name, __u32 pages)
+static __always_inline void __arena *arenad_alloc_pages_as(__u32 owner, __u32 name, __u32 pages)
 {
 	struct arenad_req req = {
 		.op = ARENAD_OP_ALLOC,
@@ -233,6 +244,54 @@ static __always_inline void __arena *arenad_alloc_pages(__u32 owner, __u32 name,
 		return NULL;
 	}
 	return (void __arena *)req.addr;
+}
+
+/* The one-step form: pages accounted to the object's owner (see above). */
+static __always_inline void __arena *arenad_alloc_pages(__u32 pages)
+{
+	return arenad_alloc_pages_as(arenad_owner_id, 0, pages);
+}
+
+/* The allocation called name (a string id), or NULL. */
+static __always_inline void __arena *arenad_lookup_as(__u32 name)
+{
+	struct arenad_state *st = arenad__state();
+	struct arenad_range *r;
+	__u32 *pgoff;
+
+	if (!st || !name)
+		return NULL;
+	pgoff = bpf_map_lookup_elem(&arenad_names, &name);
+	if (!pgoff)
+		return NULL;
+	/* A name is claimed (with offset 0) before its pages are allocated:
+	 * only a ledger entry carrying the name proves the offset. */
+	r = bpf_map_lookup_elem(&arenad_ledger, pgoff);
+	if (!r || r->name != name)
+		return NULL;
+	return (void __arena *)(st->user_vm_start + ((__u64)r->pgoff << ARENAD_PAGE_SHIFT));
+}
+
+/*
+ * The object's named allocation (arenad_reuse_opts.name): the one that
+ * exists, or else a new one of pages pages accounted to the object's
+ * owner. Data kept there outlives the program and its loader, and the
+ * next run finds it again; NULL when no name was set or on failure. An
+ * existing allocation is returned whatever its size: keep pages fixed.
+ */
+static __always_inline void __arena *arenad_named_pages(__u32 pages)
+{
+	__u32 name = arenad_name_id;
+	void __arena *p;
+
+	if (!name)
+		return NULL;
+	p = arenad_lookup_as(name);
+	if (p)
+		return p;
+	p = arenad_alloc_pages_as(arenad_owner_id, name, pages);
+	/* Lost a race to another run creating it: take that one. */
+	return p ?: arenad_lookup_as(name);
 }
 
 /* Free a whole allocation made through the ledger; pages freed or -errno. */
