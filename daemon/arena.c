@@ -90,7 +90,8 @@ int bpffs_prepare(const char *pin_dir)
 	return 0;
 }
 
-static int pin_fd_at(int fd, const char *dir, const char *name)
+/* Pin fd as dir/name, and remember that this start created that pin. */
+static int pin_new(struct arena *a, int fd, const char *dir, const char *name)
 {
 	char path[PATH_MAX];
 	int r;
@@ -98,8 +99,11 @@ static int pin_fd_at(int fd, const char *dir, const char *name)
 	r = join(path, sizeof(path), dir, name);
 	if (r < 0)
 		return r;
+	if (a->n_created >= ARRAY_SIZE(a->created))
+		return log_error_errno(-E2BIG, "too many pins");
 	if (bpf_obj_pin(fd, path))
 		return log_error_errno(-errno, "pin %s", path);
+	a->created[a->n_created++] = name;
 	return 0;
 }
 
@@ -203,15 +207,17 @@ static int create_and_pin(struct arena *a, const struct arena_opts *o)
 		{ a->pins.names_fd, ARENAD_PIN_NAMES },
 	};
 
+	a->pin_dir = o->pin_dir;
 	for (i = 0; i < ARRAY_SIZE(maps); i++) {
-		r = pin_fd_at(maps[i].fd, o->pin_dir, maps[i].pin);
+		r = pin_new(a, maps[i].fd, o->pin_dir, maps[i].pin);
 		if (r < 0)
 			return r;
 	}
 	r = pin_prog_replace(a->pins.prog_fd, o->pin_dir);
 	if (r < 0)
 		return r;
-	return pin_fd_at(a->pins.arena_fd, o->pin_dir, ARENAD_PIN_ARENA);
+	a->created[a->n_created++] = ARENAD_PIN_ALLOC_PROG;
+	return pin_new(a, a->pins.arena_fd, o->pin_dir, ARENAD_PIN_ARENA);
 }
 
 static int check_adoptable(const struct arenad_pins *p, const struct arena_opts *o,
@@ -359,10 +365,38 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 	return 0;
 }
 
+void arena_keep_pins(struct arena *a)
+{
+	a->keep_pins = true;
+}
+
+/* Undo the pins of a start that failed; newest first, so the arena pin
+ * (the mark of a complete set) goes before the rest. */
+static void remove_created_pins(struct arena *a)
+{
+	char path[PATH_MAX];
+	unsigned int n = 0;
+
+	while (a->n_created) {
+		const char *name = a->created[--a->n_created];
+
+		if (join(path, sizeof(path), a->pin_dir, name) < 0)
+			continue;
+		if (unlink(path) == 0)
+			n++;
+		else if (errno != ENOENT)
+			log_warning_errno(-errno, "remove %s", path);
+	}
+	if (n)
+		log_info("start-up failed: removed the %u pins it had created in %s", n, a->pin_dir);
+}
+
 struct arena *arena_free(struct arena *a)
 {
 	if (!a)
 		return NULL;
+	if (!a->keep_pins)
+		remove_created_pins(a);
 	arenad_alloc_bpf__destroy(a->skel);
 	closep(&a->lock_fd);
 	free(a);

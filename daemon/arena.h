@@ -26,11 +26,22 @@ struct arena {
 	__u32 map_id;
 	int lock_fd;			/* flock on the pin dir: one owner */
 	bool adopted;			/* pins existed before this start */
+	/* Pins this start created: removed again by arena_free() unless
+	 * arena_keep_pins() said the start succeeded. Adopted pins are
+	 * never in this list. */
+	const char *pin_dir;
+	const char *created[8];
+	unsigned int n_created;
+	bool keep_pins;
 };
 
 /* Create the arena and pin it, or adopt the pins in opts->pin_dir. */
 int arena_setup(const struct arena_opts *opts, struct arena **out);
-/* Returns NULL, for "a->x = arena_free(a->x)". */
+/* The start succeeded: the pins it created stay when the arena is freed. */
+void arena_keep_pins(struct arena *a);
+/* Returns NULL, for "a->x = arena_free(a->x)". Before arena_keep_pins(),
+ * it removes the pins this start created (a failed start leaves the pin
+ * dir as it found it). */
 struct arena *arena_free(struct arena *a);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct arena *, arena_free);
 

@@ -25,6 +25,14 @@ struct scan_summary {
 	__u64 duration_us;
 };
 
+/* What the periodic census logged last, to log changes only (main.c). */
+struct census_seen {
+	bool valid;
+	int err;		/* the failure logged, 0: none */
+	__u32 unaccounted;
+	__u32 missing;
+};
+
 struct arenad {
 	const struct config *cfg;
 	struct arena *arena;
@@ -33,6 +41,7 @@ struct arenad {
 	struct http *http;		/* the metrics listener, or NULL */
 	struct scan_summary last_scan;
 	unsigned int census_interval_s;	/* 0: census only on request */
+	struct census_seen census_seen;
 	sd_event *event;
 	__u64 start_usec;	/* CLOCK_MONOTONIC */
 	bool notify;		/* a service manager listens (NOTIFY_SOCKET) */

@@ -47,17 +47,46 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
+/*
+ * The periodic census logs what changed, not its state every interval: a
+ * host with a steady number of unaccounted pages would otherwise repeat
+ * one warning forever. A failure is logged once until it changes or the
+ * census works again.
+ */
+static void log_census_change(struct arenad *d, int r)
+{
+	struct census_seen *seen = &d->census_seen;
+	const struct scan_summary *s = &d->last_scan;
+
+	if (r < 0) {
+		if (!seen->valid || seen->err != r)
+			log_warning_errno(r, "periodic census failed (logged again when this changes)");
+		seen->err = r;
+		seen->valid = true;
+		return;
+	}
+	if (seen->valid && seen->err)
+		log_info("periodic census works again");
+	if (seen->valid && !seen->err && seen->unaccounted == s->pages_unaccounted &&
+	    seen->missing == s->pages_missing)
+		return;
+	if (s->pages_unaccounted || s->pages_missing)
+		log_notice("census: %u pages present but not in the ledger, %u ledger pages missing%s",
+			   s->pages_unaccounted, s->pages_missing,
+			   seen->valid && !seen->err ? " (changed)" : "");
+	else if (seen->valid && !seen->err)
+		log_info("census: the ledger and the present pages agree again");
+	seen->err = 0;
+	seen->unaccounted = s->pages_unaccounted;
+	seen->missing = s->pages_missing;
+	seen->valid = true;
+}
+
 static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct arenad *d = userdata;
-	int r;
 
-	r = scan_run(d, 0, NULL);
-	if (r < 0)
-		log_warning_errno(r, "periodic census");
-	else if (d->last_scan.pages_unaccounted || d->last_scan.pages_missing)
-		log_notice("census: %u pages present but not in the ledger, %u ledger pages missing",
-			   d->last_scan.pages_unaccounted, d->last_scan.pages_missing);
+	log_census_change(d, scan_run(d, 0, NULL));
 	/* Allocations made outside the socket show up here too. */
 	daemon_notify_status(d);
 	sd_event_source_set_time(s, usec + (uint64_t)d->census_interval_s * 1000000);
@@ -221,7 +250,9 @@ static int run(const struct config *cfg)
 	if (r < 0)
 		return r;
 
-	/* Only now can a client both connect and find the pins. */
+	/* Only now can a client both connect and find the pins; from here
+	 * on they hold allocations, so the pins outlive the daemon. */
+	arena_keep_pins(d.arena);
 	sd_notify(0, "READY=1");
 	daemon_notify_status(&d);
 
