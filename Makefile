@@ -78,7 +78,9 @@ VERSION		:= $(shell sed -n 's/^\#define ARENAD_\(MAJOR\|MINOR\|PATCH\)_VERSION \
 
 .PHONY: all deps run test test-unit test-integration bench install install-lib uninstall clean FORCE
 
-all: $(BUILD)/arenad $(BUILD)/arenactl-client $(BUILD)/libarenad.so $(BUILD)/arenad.pc
+MAN_PAGES	:= $(patsubst man/%.in,$(BUILD)/man/%,$(wildcard man/*.in))
+
+all: $(BUILD)/arenad $(BUILD)/arenactl-client $(BUILD)/libarenad.so $(BUILD)/arenad.pc $(MAN_PAGES)
 
 deps:
 	@bash scripts/deps.sh
@@ -147,6 +149,12 @@ $(BUILD)/libarenad.so: $(BUILD)/libarenad.so.$(LIBARENAD_SOVER)
 $(BUILD)/arenad.pc: lib/arenad.pc.in FORCE | $(BUILD)
 	@$(SUBST) $< > $@.tmp && if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
+# Man pages with their placeholders filled for this PREFIX, readable
+# before installing: man -l build/man/arenactl-client.1
+$(BUILD)/man/%: man/%.in FORCE
+	@mkdir -p $(@D)
+	@$(SUBST) $< > $@.tmp && if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
 FORCE:
 
 $(BUILD)/arenactl-client: $(CLIENT_OBJS) $(BUILD)/libarenad.a
@@ -196,9 +204,10 @@ install: all install-lib
 	$(INSTALL) -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/docs
 	$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
-	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
-	$(SUBST) man/arenactl-client.1.in > $(DESTDIR)$(MANDIR)/man1/arenactl-client.1
-	$(SUBST) man/arenad.8.in > $(DESTDIR)$(MANDIR)/man8/arenad.8
+	@# man/NAME.S.in becomes MANDIR/manS/NAME.S, filled for this PREFIX
+	for p in $(wildcard man/*.in); do n=$$(basename $$p .in); s=$${n##*.}; \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s && \
+		$(SUBST) $$p > $(DESTDIR)$(MANDIR)/man$$s/$$n || exit 1; done
 
 install-lib: $(BUILD)/libarenad.a $(BUILD)/libarenad.so $(BUILD)/arenad.pc
 	$(INSTALL) -D -m 0644 $(BUILD)/libarenad.a $(DESTDIR)$(LIBDIR)/libarenad.a
@@ -216,7 +225,8 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/arenad.conf $(DESTDIR)$(TMPFILESDIR)/arenad.conf
 	rm -f $(DESTDIR)$(LIBDIR)/libarenad.a $(DESTDIR)$(LIBDIR)/libarenad.so*
 	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc
-	rm -f $(DESTDIR)$(MANDIR)/man1/arenactl-client.1 $(DESTDIR)$(MANDIR)/man8/arenad.8
+	rm -f $(DESTDIR)$(MANDIR)/man1/arenactl-client.1 $(DESTDIR)$(MANDIR)/man8/arenad.8 \
+	      $(DESTDIR)$(MANDIR)/man3/libarenad.3
 	rm -rf $(DESTDIR)$(INCDIR)/arenad $(DESTDIR)$(DOCDIR)
 
 # ---- tests ---------------------------------------------------------------

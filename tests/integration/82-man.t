@@ -50,4 +50,23 @@ text = rendered(os.path.join(at.REPO, "man", "arenactl-client.1.in"))
 t.ok(len(cmds) >= 8, "arenactl-client --help lists its commands (%s)" % " ".join(cmds))
 missing = [c for c in cmds if not re.search(r"^ {7}%s\b" % c, text, re.M)]
 t.eq(missing, [], "arenactl-client.1 has a paragraph for every command")
+
+# `make` builds the pages with their placeholders filled: man -l reads them
+# before anything is installed.
+built = sorted(os.listdir(os.path.join(at.BUILD, "man"))) if os.path.isdir(os.path.join(at.BUILD, "man")) else []
+want = sorted(p[:-3] for p in os.listdir(os.path.join(at.REPO, "man")) if p.endswith(".in"))
+t.eq(built, want, "make built every man page into build/man")
+for page in built:
+    path = os.path.join(at.BUILD, "man", page)
+    with open(path) as f:
+        src = f.read()
+    left = re.findall(r"@[A-Z]+@", src)
+    t.eq(left, [], "build/man/%s has its placeholders filled" % page)
+    r = subprocess.run(["man", "-l", "-P", "cat", path], capture_output=True, text=True,
+                       env=dict(os.environ, MANWIDTH="80", MAN_KEEP_FORMATTING="0"))
+    name = page.rsplit(".", 1)[0]
+    t.ok(r.returncode == 0 and name.upper().replace("-", "") in r.stdout.upper().replace("-", "").replace("\u2010", ""),
+         "man -l build/man/%s renders it" % page)
+    if r.returncode:
+        t.diag(r.stderr)
 t.done()
