@@ -27,6 +27,12 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_LINK)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(UNIT_LINK) $(LDLIBS_DAEMON)
 
+# arenactl-client's pure parts (the map grid) are tested like the daemon's.
+$(BUILD)/tests/test_mapgrid: tests/unit/test_mapgrid.c $(BUILD)/client/mapgrid.o
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(CLIENT_CPPFLAGS) -Iclient -Itests/unit -o $@ $^
+
 # Test helpers are external users: they see the installed headers only
 # (and the test BPF objects' skeletons).
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libarenad.a | $(TEST_SKELS)

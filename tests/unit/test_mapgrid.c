@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The `map` grid: cells, majority rules, free runs and fragmentation. */
+#include <errno.h>
+
+#include "tap.h"
+#include "mapgrid.h"
+
+/* The grid as a string: owner letters (lowercase: partly held), ? . # */
+static const char *picture(const struct map_grid *g, char *buf)
+{
+	size_t i;
+
+	for (i = 0; i < g->n_cells; i++) {
+		const struct map_cell *c = &g->cells[i];
+		char ch = c->kind >= 0 ? 'A' + c->kind : c->kind == MAP_FREE ? '.' :
+			  c->kind == MAP_UNACCOUNTED ? '?' : '#';
+
+		buf[i] = c->full || c->kind < 0 ? ch : ch + ('a' - 'A');
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+int main(void)
+{
+	struct map_grid g;
+	char buf[4096];
+
+	/* One page a cell when the arena fits. */
+	{
+		struct map_span s[] = {
+			{ 4, 2, 1 }, { 0, 3, 0 }, { 10, 1, MAP_UNACCOUNTED },
+		};
+
+		is_int(map_grid_build(&g, 16, s, 3, 2, 8, 4), 0, "16 pages in rows of 8");
+		is_int(g.pages_per_cell, 1, "one page a cell");
+		is_int(g.rows, 2, "two rows");
+		is_str(picture(&g, buf), "AAA.BB....?.....", "spans land on their pages (unsorted input)");
+		is_int(g.pages_free, 10, "free pages: neither allocated nor present");
+		is_int(g.largest_free, 5, "largest free run");
+		is_int(g.largest_free_start, 11, "... at page 11");
+		ok(map_grid_fragmentation(&g) == 50.0, "fragmentation: 5 of 10 free pages outside it");
+		map_grid_free(&g);
+	}
+	/* Several pages a cell: the owner with most pages wins, and any
+	 * owner beats free and unaccounted pages. */
+	{
+		struct map_span s[] = {
+			{ 0, 3, 0 }, { 3, 1, 1 },		/* cell 0: A3 B1 -> A, partly */
+			{ 4, 1, 1 },				/* cell 1: B1 + 3 free -> b */
+			{ 8, 3, MAP_UNACCOUNTED }, { 11, 1, 0 },/* cell 2: ?3 A1 -> a */
+			{ 12, 4, 1 },				/* cell 3: B4 -> B */
+			{ 16, 2, MAP_UNACCOUNTED },		/* cell 4: ?2 -> ? */
+		};
+
+		is_int(map_grid_build(&g, 24, s, 7, 2, 3, 2), 0, "24 pages, 6 cells");
+		is_int(g.pages_per_cell, 4, "four pages a cell");
+		is_str(picture(&g, buf), "abaB?.", "majority and visibility rules");
+		is_int(g.pages_free, 24 - 15, "free pages: 15 of 24 in spans");
+		is_int(g.largest_free, 6, "largest free run 18..23");
+		map_grid_free(&g);
+	}
+	/* A huge arena with a one-page allocation stays visible. */
+	{
+		struct map_span s[] = { { 500000, 1, 0 } };
+
+		is_int(map_grid_build(&g, 1u << 20, s, 1, 1, 64, 16), 0, "1 Mi pages");
+		is_int(g.pages_per_cell, 1024, "1024 pages a cell");
+		is_int(g.n_cells, 1024, "1024 cells");
+		ok(g.cells[500000 / 1024].kind == 0 && !g.cells[500000 / 1024].full,
+		   "the one-page allocation shows as a partly held cell");
+		is_int(g.largest_free, (1u << 20) - 500001, "largest free run after it");
+		map_grid_free(&g);
+	}
+	/* An arena without a ledger: present vs absent. */
+	{
+		struct map_span s[] = { { 0, 2, MAP_PRESENT }, { 5, 1, MAP_PRESENT } };
+
+		is_int(map_grid_build(&g, 8, s, 2, 0, 8, 1), 0, "foreign arena");
+		is_str(picture(&g, buf), "##...#..", "present runs");
+		is_int(g.pages_free, 5, "absent pages");
+		map_grid_free(&g);
+	}
+	/* Bad input */
+	{
+		struct map_span s[] = { { 0, 1, 3 } };
+
+		is_int(map_grid_build(&g, 8, s, 1, 2, 8, 1), -EINVAL, "an owner index out of range");
+		is_int(map_grid_build(&g, 8, NULL, 0, 0, 0, 1), -EINVAL, "zero columns");
+		is_int(map_grid_build(&g, 0, NULL, 0, 0, 8, 1), 0, "an empty arena");
+		is_int(g.n_cells, 0, "has no cells");
+		map_grid_free(&g);
+	}
+	return tap_done();
+}
