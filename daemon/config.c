@@ -33,6 +33,9 @@ void config_init(struct config *cfg)
 		.group = "arenad",
 		.socket_mode = 0660,
 		.log_level = LOG_INFO,
+		.max_clients = 256,
+		.max_clients_per_uid = 64,
+		.idle_timeout_s = 120,
 	};
 }
 
@@ -153,6 +156,10 @@ static void usage(FILE *f)
 "      --metrics-listen ADDR:PORT\n"
 "                           serve Prometheus metrics over HTTP at /metrics\n"
 "                           (IPV4:PORT, [IPV6]:PORT, or PORT for 127.0.0.1; default off)\n"
+"      --max-clients N      connections at once (default 256; a quarter kept for writers)\n"
+"      --max-clients-per-uid N\n"
+"                           connections of one uid that may not write (default 64)\n"
+"      --idle-timeout S     close connections idle for S seconds (default 120, 0: never)\n"
 "      --unpin              remove the pins in --pin-dir and exit\n"
 "  -v, --verbose            debug logging\n"
 "  -h, --help               this text\n"
@@ -168,6 +175,9 @@ enum {
 	OPT_CENSUS,
 	OPT_UNPIN,
 	OPT_METRICS_LISTEN,
+	OPT_MAX_CLIENTS,
+	OPT_MAX_PER_UID,
+	OPT_IDLE_TIMEOUT,
 };
 
 static int add_id(unsigned int *ids, unsigned int *n, const char *arg, bool group)
@@ -209,6 +219,9 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "census-interval",	required_argument, NULL, OPT_CENSUS },
 		{ "unpin",		no_argument,	   NULL, OPT_UNPIN },
 		{ "metrics-listen",	required_argument, NULL, OPT_METRICS_LISTEN },
+		{ "max-clients",	required_argument, NULL, OPT_MAX_CLIENTS },
+		{ "max-clients-per-uid", required_argument, NULL, OPT_MAX_PER_UID },
+		{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ "verbose",		no_argument,	   NULL, 'v' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ "version",		no_argument,	   NULL, 'V' },
@@ -274,6 +287,21 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 			if (parse_listen_address(optarg, &cfg->metrics_addr, &cfg->metrics_addrlen))
 				return bad_value("--metrics-listen (IPV4:PORT, [IPV6]:PORT or PORT)", optarg);
 			cfg->metrics_listen = optarg;
+			break;
+		case OPT_MAX_CLIENTS:
+			if (parse_u64(optarg, &v) < 0 || v < 4 || v > 65536)
+				return bad_value("--max-clients", optarg);
+			cfg->max_clients = v;
+			break;
+		case OPT_MAX_PER_UID:
+			if (parse_u64(optarg, &v) < 0 || v < 1 || v > 65536)
+				return bad_value("--max-clients-per-uid", optarg);
+			cfg->max_clients_per_uid = v;
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (parse_u64(optarg, &v) < 0 || v > 86400)
+				return bad_value("--idle-timeout", optarg);
+			cfg->idle_timeout_s = v;
 			break;
 		case OPT_UNPIN:
 			cfg->unpin = true;

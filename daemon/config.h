@@ -29,6 +29,9 @@ struct config {
 	const char *metrics_listen;	/* --metrics-listen as given, NULL: off */
 	struct sockaddr_storage metrics_addr;
 	socklen_t metrics_addrlen;
+	unsigned int max_clients;	/* connections at once */
+	unsigned int max_clients_per_uid; /* of them for one uid that may not write */
+	unsigned int idle_timeout_s;	/* 0: idle connections stay */
 	int log_level;
 	bool unpin;
 };

@@ -181,6 +181,9 @@ static int run(const struct config *cfg)
 		.n_allow_uids = cfg->n_allow_uids,
 		.allow_gids = cfg->allow_gids,
 		.n_allow_gids = cfg->n_allow_gids,
+		.max_clients = cfg->max_clients,
+		.max_clients_per_uid = cfg->max_clients_per_uid,
+		.idle_timeout_s = cfg->idle_timeout_s,
 	};
 	_cleanup_(arenad_done) struct arenad d = {
 		.cfg = cfg,

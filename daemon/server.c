@@ -28,6 +28,10 @@
 
 #define DEFAULT_MAX_CLIENTS	256
 #define READ_CHUNK		16384
+/* After EMFILE, accept again when a connection closes, or after this. */
+#define ACCEPT_RETRY_USEC	(1000 * 1000ULL)
+/* Refusals are logged at most this often (the rest are counted). */
+#define REFUSAL_LOG_USEC	(10 * 1000 * 1000ULL)
 
 struct conn {
 	struct server *srv;
@@ -40,6 +44,7 @@ struct conn {
 	char *out;
 	size_t out_len, out_off;
 	bool close_after_write;
+	__u64 last_usec;		/* CLOCK_MONOTONIC of the last I/O */
 };
 
 struct server {
@@ -52,7 +57,14 @@ struct server {
 	struct server_opts opts;	/* its strings and arrays are the caller's */
 	struct conn *conns;
 	unsigned int n_conns;
+	sd_event_source *idle_timer;	/* closes idle connections */
+	sd_event_source *retry_timer;	/* accepts again after EMFILE */
+	bool accept_paused;
+	__u64 refusal_logged_usec;
+	unsigned long refusals_unlogged;
 };
+
+static void accept_resume(struct server *s);
 
 static struct conn *conn_free(struct conn *c)
 {
@@ -73,6 +85,8 @@ static struct conn *conn_free(struct conn *c)
 	free(c->in);
 	free(c->out);
 	free(c);
+	/* An fd is free again: if accept() ran out of them, try again. */
+	accept_resume(s);
 	return NULL;
 }
 
@@ -263,6 +277,8 @@ static int conn_io(sd_event_source *src, int fd, uint32_t revents, void *userdat
 	struct conn *c = userdata;
 	int r = 0;
 
+	c->last_usec = now_usec(CLOCK_MONOTONIC);
+
 	if (revents & EPOLLOUT)
 		r = conn_write(c);
 	else if (revents & EPOLLIN)
@@ -281,42 +297,165 @@ static int conn_io(sd_event_source *src, int fd, uint32_t revents, void *userdat
 	return 0;
 }
 
+/*
+ * Refusals are logged at most once per REFUSAL_LOG_USEC with a count of
+ * those not logged: a connect loop must not fill the journal.
+ */
+static void log_refusal(struct server *s, const struct ucred *cred, const char *why)
+{
+	__u64 now = now_usec(CLOCK_MONOTONIC);
+
+	if (s->refusal_logged_usec && now - s->refusal_logged_usec < REFUSAL_LOG_USEC) {
+		s->refusals_unlogged++;
+		return;
+	}
+	log_warning("refusing client pid %d uid %u: %s%s", cred->pid, cred->uid, why,
+		    s->refusals_unlogged ? " (and more refusals since the last message)" : "");
+	if (s->refusals_unlogged)
+		log_warning("%lu refusals not logged in the last %llu s", s->refusals_unlogged,
+			    (unsigned long long)((now - s->refusal_logged_usec) / 1000000));
+	s->refusal_logged_usec = now;
+	s->refusals_unlogged = 0;
+}
+
+/* Tell a refused client why in one JSON-RPC error line, then close. The
+ * socket buffer of a new connection is empty: one non-blocking send fits. */
+static void refuse(struct server *s, int fd, const struct ucred *cred, const char *why)
+{
+	char msg[160];
+	size_t len = 0;
+	char *line = NULL;
+	int r;
+
+	snprintf(msg, sizeof(msg), "connection refused: %s", why);
+	r = rpc_error_line(ARENAD_ERR_UNAVAILABLE, msg, &line, &len);
+	if (r >= 0 && line) {
+		line[len] = '\n';	/* over the C string's NUL */
+		(void)!send(fd, line, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} else {
+		(void)!send(fd, rpc_oom_line, strlen(rpc_oom_line), MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	free(line);
+	log_refusal(s, cred, why);
+}
+
+/*
+ * The shape of sd-varlink's limits: every uid has a share of the
+ * connections, and peers that may write (root, --allow-uid/--allow-gid)
+ * are not held to it and have a reserve that others cannot take. So no
+ * group of readers can lock root or the writers out.
+ */
+static const char *over_limit(struct server *s, const struct rpc_peer *p, char *buf, size_t len)
+{
+	unsigned int reserve = s->opts.max_clients / 4, n_unpriv = 0, n_uid = 0;
+	struct conn *c;
+
+	if (s->n_conns >= s->opts.max_clients) {
+		snprintf(buf, len, "%u connections open, the most this daemon takes", s->n_conns);
+		return buf;
+	}
+	if (p->may_write)
+		return NULL;
+	for (c = s->conns; c; c = c->next) {
+		if (!c->peer.may_write)
+			n_unpriv++;
+		if (c->peer.uid == p->uid)
+			n_uid++;
+	}
+	if (n_uid >= s->opts.max_clients_per_uid) {
+		snprintf(buf, len, "uid %u has %u connections open, the most one uid may have",
+			 p->uid, n_uid);
+		return buf;
+	}
+	if (n_unpriv >= s->opts.max_clients - reserve) {
+		snprintf(buf, len, "%u connections open; the rest are kept for writers", s->n_conns);
+		return buf;
+	}
+	return NULL;
+}
+
+static int on_retry(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	accept_resume(userdata);
+	return 0;
+}
+
+/* Out of fds: stop watching the listening socket (it would fire at once,
+ * again and again) until a connection closes or a second has passed. */
+static void accept_pause(struct server *s, int err)
+{
+	uint64_t now;
+
+	if (s->accept_paused)
+		return;
+	log_warning_errno(err, "accept: pausing new connections until one closes");
+	s->accept_paused = true;
+	sd_event_source_set_enabled(s->listen_src, SD_EVENT_OFF);
+	sd_event_now(s->e, CLOCK_MONOTONIC, &now);
+	if (s->retry_timer) {
+		sd_event_source_set_time(s->retry_timer, now + ACCEPT_RETRY_USEC);
+		sd_event_source_set_enabled(s->retry_timer, SD_EVENT_ONESHOT);
+	} else if (sd_event_add_time(s->e, &s->retry_timer, CLOCK_MONOTONIC,
+				     now + ACCEPT_RETRY_USEC, 0, on_retry, s) < 0) {
+		/* Without the timer, only a closing connection resumes. */
+		s->retry_timer = NULL;
+	}
+}
+
+static void accept_resume(struct server *s)
+{
+	if (!s->accept_paused || !s->listen_src)
+		return;
+	s->accept_paused = false;
+	sd_event_source_set_enabled(s->listen_src, SD_EVENT_ON);
+	if (s->retry_timer)
+		sd_event_source_set_enabled(s->retry_timer, SD_EVENT_OFF);
+}
+
 static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	struct server *s = userdata;
 	_cleanup_close_ int cfd = -1;
 	_cleanup_free_ struct conn *c = NULL;
+	struct rpc_peer peer;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+	const char *why;
+	char buf[128];
 	int r;
 
 	/* Every failure here drops one client, not the daemon: 0 throughout. */
 	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			accept_pause(s, -errno);
+		else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			log_warning_errno(-errno, "accept");
-		return 0;
-	}
-	if (s->n_conns >= s->opts.max_clients) {
-		log_warning("refusing client: %u connections open", s->n_conns);
 		return 0;
 	}
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
 		log_warning_errno(-errno, "SO_PEERCRED");
 		return 0;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		log_oom();
-		return 0;
-	}
-	c->srv = s;
-	c->peer = (struct rpc_peer) {
+	peer = (struct rpc_peer) {
 		.pid = cred.pid,
 		.uid = cred.uid,
 		.gid = cred.gid,
 		.may_write = peer_may_write(s, cfd, &cred),
 	};
+	why = over_limit(s, &peer, buf, sizeof(buf));
+	if (why) {
+		refuse(s, cfd, &cred, why);
+		return 0;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		refuse(s, cfd, &cred, "out of memory");
+		return 0;
+	}
+	c->srv = s;
+	c->peer = peer;
+	c->last_usec = now_usec(CLOCK_MONOTONIC);
 	r = sd_event_add_io(s->e, &c->src, cfd, EPOLLIN, conn_io, c);
 	if (r < 0) {
 		log_warning_errno(r, "watch client");
@@ -328,6 +467,29 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 		c->next->prev = c;
 	s->conns = TAKE_PTR(c);
 	s->n_conns++;
+	return 0;
+}
+
+/*
+ * Close connections that have had nothing in flight (no unsent reply) and
+ * no traffic for the idle timeout: a silent or half-sent connection must
+ * not hold a slot for ever. Runs every quarter of the timeout.
+ */
+static int on_idle_timer(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct server *s = userdata;
+	__u64 timeout = (__u64)s->opts.idle_timeout_s * 1000000, now = now_usec(CLOCK_MONOTONIC);
+	struct conn *c, *next;
+
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (!c->out_len && now - c->last_usec >= timeout) {
+			log_debug("closing idle connection of pid %d uid %u", c->peer.pid, c->peer.uid);
+			conn_free(c);
+		}
+	}
+	sd_event_source_set_time(src, usec + timeout / 4);
+	sd_event_source_set_enabled(src, SD_EVENT_ON);
 	return 0;
 }
 
@@ -439,6 +601,8 @@ int server_new(sd_event *e, const struct server_opts *opts,
 	s->opts = *opts;
 	if (!s->opts.max_clients)
 		s->opts.max_clients = DEFAULT_MAX_CLIENTS;
+	if (!s->opts.max_clients_per_uid)
+		s->opts.max_clients_per_uid = s->opts.max_clients / 4 ?: 1;
 
 	r = listen_activated(s);
 	if (r == 0)
@@ -448,6 +612,16 @@ int server_new(sd_event *e, const struct server_opts *opts,
 	r = sd_event_add_io(e, &s->listen_src, s->listen_fd, EPOLLIN, on_accept, s);
 	if (r < 0)
 		return log_error_errno(r, "watch the control socket");
+	if (s->opts.idle_timeout_s) {
+		uint64_t now;
+
+		sd_event_now(e, CLOCK_MONOTONIC, &now);
+		r = sd_event_add_time(e, &s->idle_timer, CLOCK_MONOTONIC,
+				      now + (uint64_t)s->opts.idle_timeout_s * 250000, 0,
+				      on_idle_timer, s);
+		if (r < 0)
+			return log_error_errno(r, "idle connection timer");
+	}
 	*out = TAKE_PTR(s);
 	return 0;
 }
@@ -456,9 +630,12 @@ struct server *server_free(struct server *s)
 {
 	if (!s)
 		return NULL;
+	sd_event_source_disable_unref(s->listen_src);
+	s->listen_src = NULL;
 	while (s->conns)
 		conn_free(s->conns);
-	sd_event_source_disable_unref(s->listen_src);
+	sd_event_source_disable_unref(s->idle_timer);
+	sd_event_source_disable_unref(s->retry_timer);
 	safe_close(s->listen_fd);
 	/* Remove only a socket file we created; an activated socket belongs
 	 * to the service manager, which keeps listening for us. */

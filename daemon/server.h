@@ -21,7 +21,9 @@ struct server_opts {
 	unsigned int n_allow_uids;
 	const gid_t *allow_gids;
 	unsigned int n_allow_gids;
-	unsigned int max_clients;	/* 0: default */
+	unsigned int max_clients;	/* 0: default (256) */
+	unsigned int max_clients_per_uid; /* for peers that may not write; 0: max_clients / 4 */
+	unsigned int idle_timeout_s;	/* close connections idle this long; 0: never */
 };
 
 struct server;
