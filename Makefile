@@ -73,6 +73,11 @@ PUBLIC_HEADERS	:= $(wildcard include/arenad/*.h)
 VERSION		:= $(shell sed -n 's/^\#define ARENAD_\(MAJOR\|MINOR\|PATCH\)_VERSION \([0-9]*\)/\2/p' \
 			include/arenad/arenad_version.h | paste -sd.)
 
+# arenad-client.pc adds json-c for the socket calls. The -uninstalled.pc
+# pair lets loaders build against this tree (PKG_CONFIG_PATH=build).
+PC_FILES	:= $(BUILD)/arenad-client.pc $(BUILD)/arenad-uninstalled.pc \
+		   $(BUILD)/arenad-client-uninstalled.pc
+
 # Keep generated objects and skeletons: they are cheap to keep, slow to redo.
 .SECONDARY:
 
@@ -80,7 +85,7 @@ VERSION		:= $(shell sed -n 's/^\#define ARENAD_\(MAJOR\|MINOR\|PATCH\)_VERSION \
 
 MAN_PAGES	:= $(patsubst man/%.in,$(BUILD)/man/%,$(wildcard man/*.in))
 
-all: $(BUILD)/arenad $(BUILD)/arenactl-client $(BUILD)/libarenad.so $(BUILD)/arenad.pc $(MAN_PAGES)
+all: $(BUILD)/arenad $(BUILD)/arenactl-client $(BUILD)/libarenad.so $(BUILD)/arenad.pc $(PC_FILES) $(MAN_PAGES)
 
 deps:
 	@bash scripts/deps.sh
@@ -146,7 +151,7 @@ $(BUILD)/libarenad.so: $(BUILD)/libarenad.so.$(LIBARENAD_SOVER)
 
 # The pkg-config file names install paths, so it is made for this PREFIX
 # (LIBDIR, INCDIR) on every run, and rewritten only when that changes.
-$(BUILD)/arenad.pc: lib/arenad.pc.in FORCE | $(BUILD)
+$(BUILD)/%.pc: lib/%.pc.in FORCE | $(BUILD)
 	@$(SUBST) $< > $@.tmp && if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 # Man pages with their placeholders filled for this PREFIX, readable
@@ -209,11 +214,12 @@ install: all install-lib
 		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s && \
 		$(SUBST) $$p > $(DESTDIR)$(MANDIR)/man$$s/$$n || exit 1; done
 
-install-lib: $(BUILD)/libarenad.a $(BUILD)/libarenad.so $(BUILD)/arenad.pc
+install-lib: $(BUILD)/libarenad.a $(BUILD)/libarenad.so $(BUILD)/arenad.pc $(BUILD)/arenad-client.pc
 	$(INSTALL) -D -m 0644 $(BUILD)/libarenad.a $(DESTDIR)$(LIBDIR)/libarenad.a
 	$(INSTALL) -D -m 0755 $(BUILD)/libarenad.so.$(LIBARENAD_SOVER) $(DESTDIR)$(LIBDIR)/libarenad.so.$(LIBARENAD_SOVER)
 	ln -sf libarenad.so.$(LIBARENAD_SOVER) $(DESTDIR)$(LIBDIR)/libarenad.so
 	$(INSTALL) -D -m 0644 $(BUILD)/arenad.pc $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc
+	$(INSTALL) -D -m 0644 $(BUILD)/arenad-client.pc $(DESTDIR)$(LIBDIR)/pkgconfig/arenad-client.pc
 	$(INSTALL) -d $(DESTDIR)$(INCDIR)/arenad
 	$(INSTALL) -m 0644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCDIR)/arenad/
 
@@ -224,7 +230,7 @@ uninstall:
 	      $(DESTDIR)$(UNITDIR)/arenad-textfile.timer
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/arenad.conf $(DESTDIR)$(TMPFILESDIR)/arenad.conf
 	rm -f $(DESTDIR)$(LIBDIR)/libarenad.a $(DESTDIR)$(LIBDIR)/libarenad.so*
-	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc
+	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc $(DESTDIR)$(LIBDIR)/pkgconfig/arenad-client.pc
 	rm -f $(DESTDIR)$(MANDIR)/man1/arenactl-client.1 $(DESTDIR)$(MANDIR)/man8/arenad.8 \
 	      $(DESTDIR)$(MANDIR)/man3/libarenad.3
 	rm -rf $(DESTDIR)$(INCDIR)/arenad $(DESTDIR)$(DOCDIR)
