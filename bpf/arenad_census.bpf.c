@@ -77,6 +77,7 @@ struct probe_ctx {
 	__u32 ubase;		/* low 32 bits of user_vm_start */
 	__u32 from;
 	__u32 present;
+	bool mark;		/* record each present page in census_bits */
 };
 
 /* Set the page's bit; false when the bitmap cannot hold it. */
@@ -102,15 +103,15 @@ static long probe_page(__u64 i, struct probe_ctx *c)
 	if (bpf_probe_read_kernel(&v, sizeof(v),
 				  (void *)(c->kstart + (__u32)(c->ubase + (pgoff << ARENAD_PAGE_SHIFT)))))
 		return 0;
-	if (!mark_present(pgoff))
+	if (c->mark && !mark_present(pgoff))
 		return 1;
 	c->present++;
 	return 0;
 }
 
-static __u32 probe_range(__u64 kstart, __u32 ubase, __u32 from, __u32 to)
+static __u32 probe_range(__u64 kstart, __u32 ubase, __u32 from, __u32 to, bool mark)
 {
-	struct probe_ctx c = { .kstart = kstart, .ubase = ubase, .from = from };
+	struct probe_ctx c = { .kstart = kstart, .ubase = ubase, .from = from, .mark = mark };
 
 	if (to > from)
 		bpf_loop(to - from, probe_page, &c, 0);
@@ -337,6 +338,7 @@ struct runs_ctx {
 	__u32 nruns;
 	__u32 present;
 	__u32 probed;
+	bool mark;
 };
 
 static long probe_run(__u64 i, struct runs_ctx *c)
@@ -349,45 +351,57 @@ static long probe_run(__u64 i, struct runs_ctx *c)
 	r = bpf_map_lookup_elem(&census_runs, &idx);
 	if (!r)
 		return 1;
-	c->present += probe_range(c->kstart, c->ubase, r->start, r->end);
+	c->present += probe_range(c->kstart, c->ubase, r->start, r->end, c->mark);
 	c->probed += r->end - r->start;
 	return 0;
 }
 
-SEC("syscall")
-int arenad_census(struct arenad_census_req *req)
+/*
+ * The census of the arena whose struct bpf_arena is at kernel address ar,
+ * as a plain scalar (see arena_kaddr()). The kmod method needs the arena
+ * as a map argument, so only the daemon's own arena has it (kmod true);
+ * mark says whether present pages go into census_bits. An arena without
+ * a user address yet has no pages and is counted like any other: every
+ * probe misses.
+ */
+static __always_inline void census_at(__u64 ar, struct arenad_census_req *req,
+				      bool kmod, bool mark, bool need_uvs)
 {
-	__u64 ar = arena_kaddr(), kern_vm = 0, vm_addr = 0, uvs = 0, kstart;
+	__u64 kern_vm = 0, vm_addr = 0, uvs = 0, kstart;
 	__u32 npages = req->npages;
 
 	req->ret = 0;
 	req->present = 0;
+	req->probed = 0;
+	req->runs = 0;
 	if (!npages || npages > ARENAD_CENSUS_WORDS * 64) {
 		req->ret = -EINVAL;
-		return 0;
+		return;
 	}
 	if (read_ptr(&kern_vm, ar + bpf_core_field_offset(struct bpf_arena, kern_vm)) || !kern_vm ||
 	    read_ptr(&vm_addr, kern_vm + bpf_core_field_offset(struct vm_struct, addr)) || !vm_addr ||
-	    read_ptr(&uvs, ar + bpf_core_field_offset(struct bpf_arena, user_vm_start)) || !uvs) {
+	    read_ptr(&uvs, ar + bpf_core_field_offset(struct bpf_arena, user_vm_start)) ||
+	    (need_uvs && !uvs)) {
 		req->ret = -EFAULT;
-		return 0;
+		return;
 	}
 	kstart = vm_addr + KERN_VM_GUARD;
 	req->kern_vm_start = kstart;
+	req->addr = uvs;
 
 	if (req->method == ARENAD_CENSUS_FULL) {
-		req->present = probe_range(kstart, uvs, 0, npages);
+		req->present = probe_range(kstart, uvs, 0, npages, mark);
 		req->probed = npages;
-		return 0;
+		return;
 	}
 
 	if (req->method == ARENAD_CENSUS_KMOD) {
 		struct kmod_ctx kc = { .npages = npages };
 
-		if (!bpf_ksym_exists(arenad_kf_next_present) ||
+		if (!kmod || !bpf_ksym_exists(arenad_kf_next_present) ||
 		    !bpf_ksym_exists(arenad_kf_next_absent)) {
 			req->ret = -EOPNOTSUPP;
-			return 0;
+			return;
 		}
 		/* Each run takes one iteration and covers at least a page. */
 		bpf_loop(npages, kmod_run, &kc, 0);
@@ -395,14 +409,14 @@ int arenad_census(struct arenad_census_req *req)
 		req->probed = npages;	/* the module looks at every page */
 		req->runs = kc.runs;
 		req->ret = kc.err;
-		return 0;
+		return;
 	}
 
 	/* ARENAD_CENSUS_RT: gaps between free ranges, then probe only those.
 	 * The range tree is newer than arenas (6.12): without it, no rt. */
 	if (!bpf_core_field_exists(struct bpf_arena, rt)) {
 		req->ret = -EOPNOTSUPP;
-		return 0;
+		return;
 	}
 	__u64 root = ar + bpf_core_field_offset(struct bpf_arena, rt) +
 		     bpf_core_field_offset(struct range_tree, it_root);
@@ -414,15 +428,77 @@ int arenad_census(struct arenad_census_req *req)
 		err = walk_tree(root, npages, true, &nruns);
 	if (err) {
 		req->ret = err;
-		return 0;
+		return;
 	}
 
-	struct runs_ctx rc = { .kstart = kstart, .ubase = uvs, .nruns = nruns };
+	struct runs_ctx rc = { .kstart = kstart, .ubase = uvs, .nruns = nruns, .mark = mark };
 
 	bpf_loop(nruns, probe_run, &rc, 0);
 	req->present = rc.present;
 	req->probed = rc.probed;
 	req->runs = nruns;
+}
+
+SEC("syscall")
+int arenad_census(struct arenad_census_req *ctx)
+{
+	/* On a copy: census_at() takes field addresses, and the verifier
+	 * refuses a ctx pointer with an offset added. */
+	struct arenad_census_req req = *ctx;
+
+	census_at(arena_kaddr(), &req, true, true, true);
+	*ctx = req;
+	return 0;
+}
+
+/*
+ * The inventory: every arena on the host, including those of other
+ * programs, which this object holds no reference to. The map iterator
+ * hands us each struct bpf_map * and holds a reference on it while this
+ * runs, so the census below cannot race with the arena's destruction.
+ * What to do is set in .bss before each run (one run at a time).
+ */
+__u32 inv_target;	/* 0: every arena; else only this map id, of any type */
+__u32 inv_method;	/* enum arenad_census_method; 0: list, no census */
+bool inv_mark;		/* fill census_bits (with inv_target set) */
+
+SEC("iter/bpf_map")
+int arenad_arenas(struct bpf_iter__bpf_map *ctx)
+{
+	struct bpf_map *map = ctx->map;
+	struct arenad_arena_rec rec = {};
+	struct arenad_census_req req = {};
+	void *m = map;
+	__u64 ar = 0;
+
+	if (!map)
+		return 0;
+	rec.map_id = map->id;
+	rec.map_type = map->map_type;
+	if (inv_target ? rec.map_id != inv_target : rec.map_type != BPF_MAP_TYPE_ARENA)
+		return 0;
+	rec.max_entries = map->max_entries;
+	rec.map_flags = map->map_flags;
+	rec.map_extra = map->map_extra;
+	bpf_probe_read_kernel_str(rec.name, sizeof(rec.name), map->name);
+	rec.ret = 1;		/* no census run */
+	if (rec.map_type == BPF_MAP_TYPE_ARENA) {
+		/* A scalar copy of the pointer, for arena_kaddr()'s reason. */
+		bpf_probe_read_kernel(&ar, sizeof(ar), &m);
+		read_ptr(&rec.user_vm_start, ar + bpf_core_field_offset(struct bpf_arena, user_vm_start));
+		if (inv_method) {
+			req.method = inv_method;
+			req.npages = rec.max_entries;
+			census_at(ar, &req, false, inv_mark && inv_target, false);
+			rec.ret = req.ret;
+			rec.method = inv_method;
+			rec.present = req.present;
+			rec.probed = req.probed;
+			rec.runs = req.runs;
+			rec.kern_vm_start = req.kern_vm_start;
+		}
+	}
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }
 

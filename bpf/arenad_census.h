@@ -23,12 +23,34 @@ struct arenad_census_req {
 	__u32 probed;		/* out: pages probed */
 	__u32 runs;		/* out: non-free runs (rt method) */
 	__u64 kern_vm_start;	/* out: kernel address of page 0 */
-	__u64 addr;		/* selftest in: user address of the pages */
+	__u64 addr;		/* selftest in: user address of the pages;
+				 * census out: the arena's user_vm_start */
 };
 
 struct arenad_census_run {
 	__u32 start;
 	__u32 end;
+};
+
+/*
+ * One map seen by the inventory iterator (arenad_arenas): every arena, or
+ * the one map asked for, whatever its type. ret is 1 when no census ran.
+ */
+struct arenad_arena_rec {
+	__u32 map_id;
+	__u32 map_type;
+	__u32 max_entries;
+	__u32 map_flags;
+	__u64 map_extra;
+	__u64 user_vm_start;	/* 0: not set yet (no map_extra, never mmapped) */
+	__u64 kern_vm_start;
+	char name[16];		/* BPF_OBJ_NAME_LEN */
+	__s32 ret;
+	__u32 method;
+	__u32 present;
+	__u32 probed;
+	__u32 runs;
+	__u32 reserved;
 };
 
 #endif /* __ARENAD_CENSUS_H */

@@ -25,6 +25,7 @@
 #include "arenad_census.skel.h"
 #include "census.h"
 #include "cleanup.h"
+#include "iter.h"
 #include "log.h"
 #include "util.h"
 
@@ -54,6 +55,12 @@ struct census {
 	bool passed[ARENAD_CENSUS_KMOD + 1];	/* self-test result per method */
 	char why[ARENAD_CENSUS_KMOD + 1][160];	/* and why one failed */
 	char reason[560];
+	/* The same for other programs' arenas, seen through the map
+	 * iterator (no kmod method there: it needs the arena as a map). */
+	enum arenad_census_method foreign;
+	bool fpassed[ARENAD_CENSUS_KMOD + 1];
+	char fwhy[ARENAD_CENSUS_KMOD + 1][160];
+	char freason[400];
 };
 
 static const char *method_name(enum arenad_census_method m)
@@ -141,6 +148,83 @@ static int check_method(struct census *c, struct arenad_census_bpf *skel, __u64 
 }
 
 /*
+ * Method m through the map iterator, on the self-test arena (map id
+ * map_id): the path every other program's arena takes.
+ */
+static int check_foreign_method(struct census *c, struct arenad_census_bpf *skel,
+				struct bpf_link *link, __u32 map_id, __u64 *bits,
+				enum arenad_census_method m, __u64 want)
+{
+	struct arenad_arena_rec *rec;
+	void *buf = NULL;
+	size_t len;
+	int r;
+
+	memset(bits, 0, sizeof(*bits));
+	skel->bss->inv_target = map_id;
+	skel->bss->inv_method = m;
+	skel->bss->inv_mark = true;
+	r = iter_read(link, sizeof(*rec), &buf, &len);
+	rec = buf;
+	if (r)
+		snprintf(c->fwhy[m], sizeof(c->fwhy[m]), "map iterator: %s", strerror(-r));
+	else if (len != sizeof(*rec) || rec->map_id != map_id)
+		snprintf(c->fwhy[m], sizeof(c->fwhy[m]),
+			 "the map iterator did not find the self-test arena");
+	else if (rec->ret == -EOPNOTSUPP && m == ARENAD_CENSUS_RT)
+		snprintf(c->fwhy[m], sizeof(c->fwhy[m]), "this kernel's arena has no free-range tree");
+	else if (rec->ret)
+		snprintf(c->fwhy[m], sizeof(c->fwhy[m]), "self-test failed: %s",
+			 strerror(rec->ret < 0 ? -rec->ret : EPROTO));
+	else if (bits[0] != want || rec->present != (__u32)__builtin_popcountll(want))
+		snprintf(c->fwhy[m], sizeof(c->fwhy[m]),
+			 "self-test found pages 0x%llx (%u), want 0x%llx",
+			 (unsigned long long)bits[0], rec->present, (unsigned long long)want);
+	else
+		r = 1;
+	free(buf);
+	log_debug("census self-test (%s, other programs' arenas): %s", method_name(m),
+		  r == 1 ? "passed" : c->fwhy[m]);
+	return r == 1 ? 0 : -EPROTO;
+}
+
+static void selftest_foreign(struct census *c, struct arenad_census_bpf *skel, __u64 *bits,
+			     __u64 want)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	struct bpf_link *link;
+	int r;
+
+	link = bpf_program__attach_iter(skel->progs.arenad_arenas, NULL);
+	r = link ? bpf_map_get_info_by_fd(bpf_map__fd(skel->maps.arena), &info, &info_len) : -errno;
+	if (r) {
+		r = r < 0 ? r : -errno;
+		snprintf(c->freason, sizeof(c->freason), "map iterator: %s", strerror(-r));
+		bpf_link__destroy(link);
+		return;
+	}
+	c->fpassed[ARENAD_CENSUS_FULL] = !check_foreign_method(c, skel, link, info.id, bits,
+								ARENAD_CENSUS_FULL, want);
+	c->fpassed[ARENAD_CENSUS_RT] = !check_foreign_method(c, skel, link, info.id, bits,
+							      ARENAD_CENSUS_RT, want);
+	snprintf(c->fwhy[ARENAD_CENSUS_KMOD], sizeof(c->fwhy[ARENAD_CENSUS_KMOD]),
+		 "the module's kfuncs take the arena as a map argument; other programs' arenas have none");
+	bpf_link__destroy(link);
+	if (c->fpassed[ARENAD_CENSUS_RT])
+		c->foreign = ARENAD_CENSUS_RT;
+	else if (c->fpassed[ARENAD_CENSUS_FULL])
+		c->foreign = ARENAD_CENSUS_FULL;
+	else
+		snprintf(c->freason, sizeof(c->freason), "no method passed: full: %s; rt: %s",
+			 c->fwhy[ARENAD_CENSUS_FULL], c->fwhy[ARENAD_CENSUS_RT]);
+	for (enum arenad_census_method k = ARENAD_CENSUS_FULL; k <= ARENAD_CENSUS_RT; k++)
+		if (!c->fpassed[k])
+			log_info("census of other programs' arenas: %s method not used: %s",
+				 method_name(k), c->fwhy[k]);
+}
+
+/*
  * Test every method on a private arena: c->passed[] and c->why[] say how
  * each did. Returns the method to use, or 0 with c->reason set.
  */
@@ -198,6 +282,7 @@ static enum arenad_census_method selftest(struct census *c)
 	c->passed[ARENAD_CENSUS_FULL] = check_method(c, skel, m.bits, ARENAD_CENSUS_FULL, &want) >= 0;
 	c->passed[ARENAD_CENSUS_RT] = check_method(c, skel, m.bits, ARENAD_CENSUS_RT, &want) >= 0;
 	c->passed[ARENAD_CENSUS_KMOD] = check_method(c, skel, m.bits, ARENAD_CENSUS_KMOD, &want) >= 0;
+	selftest_foreign(c, skel, m.bits, want);
 	for (enum arenad_census_method k = ARENAD_CENSUS_FULL; k <= ARENAD_CENSUS_KMOD; k++)
 		if (!c->passed[k])
 			log_info("census: %s method not used: %s", method_name(k), c->why[k]);
@@ -229,6 +314,7 @@ static int load_for_arena(struct census *c, int arena_fd)
 		return r;
 	}
 	bpf_program__set_autoload(skel->progs.arenad_census_selftest, false);
+	bpf_program__set_autoload(skel->progs.arenad_arenas, false);
 	r = bpf_map__reuse_fd(skel->maps.arena, arena_fd);
 	if (r >= 0)
 		r = arenad_census_bpf__load(skel);
@@ -271,6 +357,24 @@ struct census *census_free(struct census *c)
 	arenad_census_bpf__destroy(c->skel);
 	free(c);
 	return NULL;
+}
+
+int census_foreign_method(const struct census *c, const char **name)
+{
+	*name = method_name(c->foreign);
+	return c->foreign;
+}
+
+bool census_foreign_has(const struct census *c, int method)
+{
+	return method > 0 && method <= ARENAD_CENSUS_KMOD && c->fpassed[method];
+}
+
+const char *census_foreign_unavailable(const struct census *c)
+{
+	if (c->foreign)
+		return NULL;
+	return c->freason[0] ? c->freason : c->reason;
 }
 
 const char *census_method(const struct census *c)

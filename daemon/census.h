@@ -3,6 +3,7 @@
 #ifndef __ARENAD_CENSUS_DAEMON_H
 #define __ARENAD_CENSUS_DAEMON_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 #include "cleanup.h"
@@ -32,6 +33,16 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct census *, census_free);
 
 const char *census_method(const struct census *c);
 const char *census_unavailable(const struct census *c);
+
+/*
+ * The method that passed its self-test through the map iterator, for every
+ * arena on the host (inventory.c): enum arenad_census_method, 0 when none
+ * (census_foreign_unavailable() then says why); *name its name or NULL.
+ */
+int census_foreign_method(const struct census *c, const char **name);
+const char *census_foreign_unavailable(const struct census *c);
+/* Whether that method passed its self-test for other programs' arenas. */
+bool census_foreign_has(const struct census *c, int method);
 
 /* A method by name ("rt", "full") for census_run: -EINVAL when unknown,
  * -EAGAIN when it did not pass its self-test. */

@@ -13,6 +13,7 @@
 struct server;
 struct census;
 struct http;
+struct inventory;
 
 /* What the latest census found, for stats. */
 struct scan_summary {
@@ -39,6 +40,7 @@ struct arenad {
 	struct server *server;
 	struct census *census;
 	struct http *http;		/* the metrics listener, or NULL */
+	struct inventory *inventory;	/* every arena on the host; may be NULL */
 	struct scan_summary last_scan;
 	unsigned int census_interval_s;	/* 0: census only on request */
 	struct census_seen census_seen;
@@ -53,6 +55,17 @@ struct arenad {
  * d->last_scan; *detail (may be NULL) gets the full JSON result.
  */
 int scan_run(struct arenad *d, int method, json_object **detail);
+
+/* The methods about every arena on the host (methods_inventory.c). */
+int m_arenas(void *ctx, const struct rpc_peer *peer, json_object *params,
+	     json_object **result, struct rpc_error *err);
+int m_who(void *ctx, const struct rpc_peer *peer, json_object *params,
+	  json_object **result, struct rpc_error *err);
+/* The "map_id" parameter (1..INT_MAX). */
+int methods_map_id(json_object *params, bool required, __u32 *map_id, struct rpc_error *err);
+/* `scan` of an arena other than the managed one: a deferred reply. */
+int methods_scan_foreign(struct arenad *d, const struct rpc_peer *peer, __u32 map_id,
+			 struct rpc_error *err);
 
 /* The method table (methods.c). */
 extern const struct rpc_method daemon_methods[];

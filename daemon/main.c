@@ -15,6 +15,7 @@
 
 #include "activation.h"
 #include "census.h"
+#include "inventory.h"
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
@@ -89,6 +90,8 @@ static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	log_census_change(d, scan_run(d, 0, NULL));
 	/* Allocations made outside the socket show up here too. */
 	daemon_notify_status(d);
+	/* And every arena on the host, for readers of the latest inventory. */
+	inventory_submit(d->inventory, INV_JOB_ARENAS, 0, NULL, NULL);
 	sd_event_source_set_time(s, usec + (uint64_t)d->census_interval_s * 1000000);
 	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;
@@ -158,6 +161,7 @@ static void arenad_done(struct arenad *d)
 {
 	d->http = http_free(d->http);
 	d->server = server_free(d->server);
+	d->inventory = inventory_free(d->inventory);
 	d->census = census_free(d->census);
 	d->arena = arena_free(d->arena);
 	d->event = sd_event_unref(d->event);
@@ -241,6 +245,9 @@ static int run(const struct config *cfg)
 		 (unsigned long long)d.arena->ident.user_vm_start, cfg->pin_dir);
 
 	r = start_census(&d);
+	if (r < 0)
+		return r;
+	r = inventory_new(&d, &d.inventory);
 	if (r < 0)
 		return r;
 

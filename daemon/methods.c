@@ -84,6 +84,17 @@ static const char *owner_string(struct arenad *d, struct owner_cache *c, __u32 i
 	return c->str[slot];
 }
 
+/*
+ * The ledger stamps allocations with bpf_ktime_get_boot_ns() (a clock that
+ * counts suspend too): Unix time is that plus the boot's wall-clock time.
+ */
+static __u64 boot_ns_to_unix_s(__u64 boot_ns)
+{
+	__u64 boot_at = now_usec(CLOCK_REALTIME) * 1000 - now_usec(CLOCK_BOOTTIME) * 1000;
+
+	return (boot_at + boot_ns) / 1000000000ULL;
+}
+
 static json_object *range_json(struct arenad *d, struct owner_cache *owners,
 			       const struct arenad_range *r)
 {
@@ -99,6 +110,8 @@ static json_object *range_json(struct arenad *d, struct owner_cache *owners,
 		add_str(o, "name", buf);
 	}
 	add_u64(o, "uid", r->uid);
+	if (r->time_ns)
+		add_u64(o, "created_s", boot_ns_to_unix_s(r->time_ns));
 	return o;
 }
 
@@ -393,14 +406,24 @@ static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
 static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 		  json_object **result, struct rpc_error *err)
 {
-	static const char *const keys[] = { "method", NULL };
+	static const char *const keys[] = { "method", "map_id", NULL };
 	struct arenad *d = ctx;
 	const char *name = NULL;
+	__u32 map_id = 0;
 	int r, method = 0;
 
 	if (rpc_params_only(params, keys, err) ||
-	    rpc_param_str(params, "method", false, 8, &name, err))
+	    rpc_param_str(params, "method", false, 8, &name, err) ||
+	    methods_map_id(params, false, &map_id, err))
 		return -1;
+	/* Another program's arena: always the method that passed its
+	 * self-test for them (the module cannot count those). */
+	if (map_id && map_id != d->arena->map_id) {
+		if (name)
+			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+					     "'method' applies to the managed arena only");
+		return methods_scan_foreign(d, peer, map_id, err);
+	}
 	if (name) {
 		method = census_method_by_name(d->census, name);
 		if (method == -EINVAL)
@@ -445,6 +468,8 @@ const struct rpc_method daemon_methods[] = {
 	{ "lookup",	m_lookup,	false },
 	{ "scan",	m_scan,		false },
 	{ "metrics",	m_metrics,	false },
+	{ "arenas",	m_arenas,	false },
+	{ "who",	m_who,		false },
 	{ "alloc",	m_alloc,	true },
 	{ "free",	m_free,		true },
 };

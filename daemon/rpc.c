@@ -210,6 +210,26 @@ static int reply_error(json_object *id, int code, const char *message,
 	return finish(reply, out, reply_len);
 }
 
+int rpc_reply_line(json_object *id, json_object *result, const struct rpc_error *err,
+		   char **out, size_t *reply_len)
+{
+	json_object *reply;
+	int r;
+
+	*out = NULL;
+	if (!result)
+		return reply_error(id, err->code, err->message, out, reply_len);
+	reply = json_object_new_object();
+	r = rpc_add(reply, "jsonrpc", json_object_new_string("2.0"));
+	r |= rpc_add(reply, "result", result);
+	r |= add_or_null(reply, "id", id ? json_object_get(id) : NULL);
+	if (r < 0) {
+		json_object_put(reply);
+		return reply_error(id, ARENAD_RPC_INTERNAL_ERROR, "out of memory", out, reply_len);
+	}
+	return finish(reply, out, reply_len);
+}
+
 int rpc_error_line(int code, const char *message, char **out, size_t *reply_len)
 {
 	return reply_error(NULL, code, message, out, reply_len);
@@ -251,6 +271,7 @@ static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json
 {
 	const struct rpc_method *m;
 	json_object *v, *params = NULL;
+	int r;
 
 	json_object_object_get_ex(req, "id", id);
 	if (!valid_id(*id)) {
@@ -287,7 +308,15 @@ static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json
 	if (m->write && !peer->may_write)
 		return rpc_set_error(err, ARENAD_ERR_PERMISSION,
 				     "permission denied: uid %u may not call '%s'", peer->uid, m->name);
-	return m->handler(t->ctx, peer, params, result, err) < 0 ? -1 : 0;
+	if (peer->request)	/* for server_defer() */
+		*peer->request = (struct rpc_request) {
+			.id = *id,
+			.has_id = json_object_object_get_ex(req, "id", NULL),
+		};
+	r = m->handler(t->ctx, peer, params, result, err);
+	if (peer->request)
+		peer->request->id = NULL;
+	return r < 0 ? -1 : r;
 }
 
 int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
@@ -315,9 +344,10 @@ int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 				      : "invalid request: not a JSON object", out, reply_len);
 
 	has_id = json_object_object_get_ex(req, "id", NULL);
-	if (dispatch(t, peer, req, big_int, &id, &result, &err) < 0)
+	r = dispatch(t, peer, req, big_int, &id, &result, &err);
+	if (r < 0)
 		goto error;
-	if (!has_id)		/* a notification: no reply */
+	if (r == RPC_DEFERRED || !has_id)	/* answered later, or a notification */
 		return 0;
 	if (!result)
 		result = json_object_new_object();

@@ -12,12 +12,26 @@
 #include "arenad_proto.h"
 #include "proto_json.h"
 
+/* The request being handled, for a handler that answers it later. */
+struct rpc_request {
+	json_object *id;	/* borrowed while the handler runs */
+	bool has_id;		/* false: a notification, no reply is due */
+};
+
 struct rpc_peer {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
 	bool may_write;		/* alloc/free allowed */
+	struct rpc_request *request;	/* set by rpc_handle_line(); may be NULL */
 };
+
+/*
+ * A handler whose work runs off the event loop (a census) returns
+ * RPC_DEFERRED after arranging with the server to answer later
+ * (server_defer()); rpc_handle_line() then gives no reply.
+ */
+#define RPC_DEFERRED 1
 
 struct rpc_error {
 	int code;
@@ -52,6 +66,11 @@ int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 /* An error reply for a request that could not even be read (e.g. too long):
  * 0 or -ENOMEM, as rpc_handle_line. */
 int rpc_error_line(int code, const char *message, char **reply, size_t *reply_len);
+
+/* The reply line for a request id: result (taken) or, when NULL, err;
+ * 0 or -ENOMEM, as rpc_handle_line. */
+int rpc_reply_line(json_object *id, json_object *result, const struct rpc_error *err,
+		   char **reply, size_t *reply_len);
 
 /* The -32603 "out of memory" reply, for when nothing could be allocated. */
 extern const char rpc_oom_line[];

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,15 @@ struct conn {
 	size_t out_len, out_off;
 	bool close_after_write;
 	__u64 last_usec;		/* CLOCK_MONOTONIC of the last I/O */
+	struct rpc_request request;	/* the line being handled */
+	struct server_call *waiting;	/* a deferred reply is due first */
+};
+
+/* A request answered later: it outlives its connection if need be. */
+struct server_call {
+	struct conn *conn;	/* NULL once the client is gone */
+	json_object *id;
+	bool has_id;
 };
 
 struct server {
@@ -80,6 +90,8 @@ static struct conn *conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->n_conns--;
+	if (c->waiting)
+		c->waiting->conn = NULL;	/* server_finish() drops the reply */
 	sd_event_source_disable_unref(c->src);
 	safe_close(c->fd);
 	free(c->in);
@@ -124,8 +136,11 @@ static bool peer_may_write(struct server *s, int fd, const struct ucred *cred)
 
 static int conn_update_events(struct conn *c)
 {
-	/* One reply in flight at a time: write it out before reading more. */
-	return sd_event_source_set_io_events(c->src, c->out_len ? EPOLLOUT : EPOLLIN);
+	/* One reply in flight at a time: write it out before reading more.
+	 * While a deferred reply is due, only a hang-up is of interest
+	 * (epoll reports EPOLLHUP/EPOLLERR whatever the mask). */
+	return sd_event_source_set_io_events(c->src, c->out_len ? EPOLLOUT :
+					     c->waiting ? 0 : EPOLLIN);
 }
 
 static int conn_queue(struct conn *c, const char *reply, size_t len)
@@ -195,7 +210,8 @@ static int conn_process(struct conn *c)
 	char *nl;
 	int r;
 
-	while (!c->out_len && (nl = memchr(c->in + start, '\n', c->in_len - start))) {
+	while (!c->out_len && !c->waiting &&
+	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
 		len = nl - (c->in + start);
 		if (len && c->in[start + len - 1] == '\r')	/* tolerate CRLF */
 			len--;
@@ -455,6 +471,7 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 	}
 	c->srv = s;
 	c->peer = peer;
+	c->peer.request = &c->request;
 	c->last_usec = now_usec(CLOCK_MONOTONIC);
 	r = sd_event_add_io(s->e, &c->src, cfd, EPOLLIN, conn_io, c);
 	if (r < 0) {
@@ -483,7 +500,7 @@ static int on_idle_timer(sd_event_source *src, uint64_t usec, void *userdata)
 
 	for (c = s->conns; c; c = next) {
 		next = c->next;
-		if (!c->out_len && now - c->last_usec >= timeout) {
+		if (!c->out_len && !c->waiting && now - c->last_usec >= timeout) {
 			log_debug("closing idle connection of pid %d uid %u", c->peer.pid, c->peer.uid);
 			conn_free(c);
 		}
@@ -491,6 +508,57 @@ static int on_idle_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	sd_event_source_set_time(src, usec + timeout / 4);
 	sd_event_source_set_enabled(src, SD_EVENT_ON);
 	return 0;
+}
+
+struct server_call *server_defer(const struct rpc_peer *peer)
+{
+	struct conn *c;
+	struct server_call *call;
+
+	if (!peer->request)
+		return NULL;
+	c = (struct conn *)((char *)peer - offsetof(struct conn, peer));
+	call = calloc(1, sizeof(*call));
+	if (!call)
+		return NULL;
+	call->conn = c;
+	call->id = json_object_get(peer->request->id);
+	call->has_id = peer->request->has_id;
+	c->waiting = call;
+	return call;
+}
+
+void server_finish(struct server_call *call, json_object *result, const struct rpc_error *err)
+{
+	struct conn *c = call->conn;
+	char *reply = NULL;
+	size_t len = 0;
+	int r = 0;
+
+	if (c && call->has_id)
+		r = rpc_reply_line(call->id, TAKE_PTR(result), err, &reply, &len);
+	json_object_put(result);
+	json_object_put(call->id);
+	free(call);
+	if (!c) {
+		free(reply);
+		return;
+	}
+	c->waiting = NULL;
+	c->last_usec = now_usec(CLOCK_MONOTONIC);
+	r = conn_queue_reply(c, r, reply, len);
+	/* Requests that arrived meanwhile are still buffered. */
+	if (!r && !c->out_len)
+		r = conn_process(c);
+	if (!r && c->out_len)
+		r = conn_write(c);
+	if (!r)
+		r = conn_update_events(c);
+	if (r) {
+		if (r != -ECONNRESET && r != -EPIPE)
+			log_debug_errno(r, "client pid %d dropped", c->peer.pid);
+		conn_free(c);
+	}
 }
 
 /* A stale socket file is removed; a live one means another daemon. */

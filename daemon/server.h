@@ -42,4 +42,17 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct server *, server_free);
 bool server_activated(const struct server *s);
 unsigned int server_clients(const struct server *s);
 
+/*
+ * Answer the request a handler is running for later, from the event loop
+ * (the handler then returns RPC_DEFERRED). Until server_finish(), nothing
+ * more is read from that client; other clients are served as usual.
+ * NULL when it cannot be deferred (out of memory, no server connection).
+ */
+struct server_call;
+struct server_call *server_defer(const struct rpc_peer *peer);
+
+/* The deferred reply: result (taken) or, when NULL, err. Frees call;
+ * a client that hung up meanwhile gets nothing. */
+void server_finish(struct server_call *call, json_object *result, const struct rpc_error *err);
+
 #endif /* __ARENAD_SERVER_H */

@@ -3,6 +3,7 @@
 # against the real kernel, checked against each other and against the pins.
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import arenad_test as at  # noqa: E402
@@ -55,9 +56,12 @@ with at.Fixture(t, pages=256) as fx:
     t.eq(owners, {"demo": (19, 2), "uid:0": (5, 1), "pinned": (2, 1)},
          "owners table: explicit owners and the uid default")
 
-    t.eq(fx.result("lookup", {"name": "flows"}),
-         {"addr": hex(BASE), "offset": 0, "pages": 16, "owner": "demo", "name": "flows", "uid": 0},
+    lk = fx.result("lookup", {"name": "flows"})
+    created = lk.pop("created_s", None)
+    t.eq(lk, {"addr": hex(BASE), "offset": 0, "pages": 16, "owner": "demo", "name": "flows", "uid": 0},
          "lookup finds the named allocation")
+    t.ok(isinstance(created, int) and abs(created - time.time()) < 120,
+         "lookup gives the allocation's age as created_s, Unix time (%r)" % created)
 
     rg = fx.result("ranges")
     t.eq([(r["addr"], r["pages"], r["owner"]) for r in rg],

@@ -1,0 +1,833 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The inventory of every arena on the host (see inventory.h).
+ *
+ * A worker thread owns its own instances of the census and users BPF
+ * objects and runs one job at a time: a full inventory, the census of one
+ * arena with its runs, or the users of one arena. Jobs come from the event
+ * loop; finished jobs go back to it through an eventfd, so that replies,
+ * the latest inventory and every json-c object a client sees are handled
+ * on the loop. A census of several hundred milliseconds (probing every
+ * page of a 4 GiB arena where the kernel has no range tree) thus never
+ * holds up other clients.
+ *
+ * Logging: start-up (inventory_new) logs its own failures; jobs do not,
+ * they answer errors to the client.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <systemd/sd-login.h>
+
+#include "arenad_census.h"
+#include "arenad_census.skel.h"
+#include "arenad_users.h"
+#include "arenad_users.skel.h"
+#include "bitmap.h"
+#include "census.h"
+#include "cleanup.h"
+#include "daemon.h"
+#include "inventory.h"
+#include "iter.h"
+#include "log.h"
+#include "util.h"
+
+/* rt walks that met a changing tree are retried, then the full probe. */
+#define RT_TRIES 3
+
+struct inv_job {
+	enum inv_job_kind kind;
+	__u32 map_id;
+	inv_done_t done;
+	void *userdata;
+	struct inv_list *list;		/* ARENAS: the new inventory */
+	json_object *result;		/* SCAN, WHO */
+	struct rpc_error err;		/* when neither */
+	struct inv_job *next;
+};
+
+struct inventory {
+	struct arenad *d;
+	__u32 managed_id;
+	int method;			/* census method for every arena; 0: none */
+	bool full_ok;			/* the full probe passed too (fallback) */
+	char unavailable[256];		/* why no census, when method is 0 */
+
+	struct arenad_census_bpf *census;
+	struct bpf_link *arenas_link;
+	__u64 *bits;
+	size_t bits_len;
+
+	struct arenad_users_bpf *users;
+	struct bpf_link *progs_link, *files_link, *vmas_link;
+	char users_unavailable[256];	/* why programs/processes are missing */
+
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+	struct inv_job *todo, *todo_tail;	/* under lock */
+	struct inv_job *finished;		/* under lock */
+	int efd;
+	sd_event_source *efd_src;
+
+	struct inv_list *latest;	/* under lock */
+};
+
+/* ---- lists ------------------------------------------------------------- */
+
+static void arena_clear(struct inv_arena *a)
+{
+	for (size_t i = 0; i < a->n_procs; i++)
+		free(a->procs[i].unit);
+	free(a->procs);
+	free(a->progs);
+}
+
+void inv_list_unref(struct inv_list *l)
+{
+	if (!l || __atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		arena_clear(&l->arenas[i]);
+	free(l->arenas);
+	free(l);
+}
+
+struct inv_list *inventory_latest(struct inventory *inv)
+{
+	struct inv_list *l;
+
+	if (!inv)
+		return NULL;
+	pthread_mutex_lock(&inv->lock);
+	l = inv->latest;
+	if (l)
+		__atomic_add_fetch(&l->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&inv->lock);
+	return l;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static json_object *progs_json(const struct inv_prog *p, size_t n)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+		const char *type = libbpf_bpf_prog_type_str(p[i].type);
+
+		json_object_object_add(o, "id", json_object_new_uint64(p[i].id));
+		json_object_object_add(o, "name", json_object_new_string(p[i].name));
+		json_object_object_add(o, "type", type ? json_object_new_string(type)
+							: json_object_new_uint64(p[i].type));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static json_object *procs_json(const struct inv_proc *p, size_t n)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "pid", json_object_new_uint64(p[i].pid));
+		json_object_object_add(o, "comm", json_object_new_string(p[i].comm));
+		json_object_object_add(o, "unit", p[i].unit ? json_object_new_string(p[i].unit) : NULL);
+		json_object_object_add(o, "fds", json_object_new_uint64(p[i].fds));
+		json_object_object_add(o, "mapped", json_object_new_boolean(p[i].mapped));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+json_object *inv_arena_json(const struct inv_arena *a)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "map_id", json_object_new_uint64(a->map_id));
+	json_object_object_add(o, "name", json_object_new_string(a->name));
+	json_object_object_add(o, "pages_total", json_object_new_uint64(a->pages_total));
+	json_object_object_add(o, "page_size", json_object_new_uint64(a->page_size));
+	json_object_object_add(o, "map_flags", json_object_new_uint64(a->map_flags));
+	json_object_object_add(o, "segv_on_fault",
+			       json_object_new_boolean(a->map_flags & ARENAD_F_SEGV_ON_FAULT));
+	json_object_object_add(o, "user_vm_start",
+			       a->user_vm_start ? proto_addr_new(a->user_vm_start) : NULL);
+	json_object_object_add(o, "managed", json_object_new_boolean(a->managed));
+	json_object_object_add(o, "pages_present",
+			       a->census_ok ? json_object_new_uint64(a->pages_present) : NULL);
+	json_object_object_add(o, "census_method", a->census_method ?
+			       json_object_new_string(a->census_method) : NULL);
+	if (!a->census_ok)
+		json_object_object_add(o, "census_unavailable",
+				       json_object_new_string(a->census_unavailable));
+	json_object_object_add(o, "programs", progs_json(a->progs, a->n_progs));
+	json_object_object_add(o, "processes", procs_json(a->procs, a->n_procs));
+	return o;
+}
+
+json_object *inv_list_json(const struct inv_list *l)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; l && i < l->n; i++)
+		json_object_array_add(arr, inv_arena_json(&l->arenas[i]));
+	return arr;
+}
+
+/* ---- the worker's BPF runs -------------------------------------------------- */
+
+/*
+ * One pass of the map iterator: every arena (target 0), or the map with
+ * id target whatever its type; method 0 lists without a census.
+ */
+static int read_arenas(struct inventory *inv, __u32 target, int method, bool mark,
+		       struct arenad_arena_rec **recs, size_t *n)
+{
+	void *buf;
+	size_t len;
+	int r;
+
+	inv->census->bss->inv_target = target;
+	inv->census->bss->inv_method = method;
+	inv->census->bss->inv_mark = mark;
+	if (mark)
+		memset(inv->bits, 0, inv->bits_len);
+	r = iter_read(inv->arenas_link, sizeof(**recs), &buf, &len);
+	if (r < 0)
+		return r;
+	*recs = buf;
+	*n = len / sizeof(**recs);
+	return 0;
+}
+
+/* The census of one arena; 0 and *rec, -ENOENT when it is gone. */
+static int census_one(struct inventory *inv, __u32 map_id, bool mark, struct arenad_arena_rec *rec)
+{
+	int method = inv->method;
+
+	for (int tries = 0;; tries++) {
+		_cleanup_free_ struct arenad_arena_rec *recs = NULL;
+		size_t n;
+		int r;
+
+		r = read_arenas(inv, map_id, method, mark, &recs, &n);
+		if (r < 0)
+			return r;
+		if (!n || recs[0].map_type != ARENAD_MAP_TYPE_ARENA)
+			return -ENOENT;
+		*rec = recs[0];
+		/* The free-range tree changed under the walk, or holds more
+		 * ranges than we record: again, then the exact full probe. */
+		if (method == ARENAD_CENSUS_RT &&
+		    (rec->ret == -EAGAIN || rec->ret == -EINVAL || rec->ret == -E2BIG)) {
+			if (tries + 1 >= RT_TRIES && inv->full_ok)
+				method = ARENAD_CENSUS_FULL;
+			if (tries < RT_TRIES)
+				continue;
+		}
+		return 0;
+	}
+}
+
+static const char *method_str(int m)
+{
+	switch (m) {
+	case ARENAD_CENSUS_FULL:
+		return "full";
+	case ARENAD_CENSUS_RT:
+		return "rt";
+	case ARENAD_CENSUS_KMOD:
+		return "kmod";
+	}
+	return NULL;
+}
+
+static int read_users(struct inventory *inv, struct arenad_user_rec **out, size_t *n)
+{
+	struct bpf_link *links[] = { inv->progs_link, inv->files_link, inv->vmas_link };
+	struct arenad_user_rec *all = NULL, *grown;
+	size_t total = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!inv->users)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		_cleanup_free_ void *buf = NULL;
+		size_t len;
+		int r;
+
+		r = iter_read(links[i], sizeof(*all), &buf, &len);
+		if (r < 0) {
+			free(all);
+			return r;
+		}
+		if (!len)
+			continue;
+		grown = realloc(all, total * sizeof(*all) + len);
+		if (!grown) {
+			free(all);
+			return -ENOMEM;
+		}
+		all = grown;
+		memcpy(all + total, buf, len);
+		total += len / sizeof(*all);
+	}
+	*out = all;
+	*n = total;
+	return 0;
+}
+
+/* The programs and processes of arena map_id, from the users records. */
+static int users_of(__u32 map_id, const struct arenad_user_rec *u, size_t n, struct inv_arena *a)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+
+		if (u[i].map_id != map_id)
+			continue;
+		if (u[i].kind == ARENAD_USER_PROG) {
+			struct inv_prog *p;
+
+			for (j = 0; j < a->n_progs && a->progs[j].id != u[i].id; j++)
+				;
+			if (j < a->n_progs)
+				continue;
+			p = realloc(a->progs, (a->n_progs + 1) * sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			a->progs = p;
+			p[a->n_progs] = (struct inv_prog) { .id = u[i].id, .type = u[i].type };
+			memcpy(p[a->n_progs].name, u[i].name, sizeof(p->name));
+			p[a->n_progs].name[sizeof(p->name) - 1] = 0;
+			a->n_progs++;
+			continue;
+		}
+		for (j = 0; j < a->n_procs && a->procs[j].pid != u[i].id; j++)
+			;
+		if (j == a->n_procs) {
+			struct inv_proc *p = realloc(a->procs, (a->n_procs + 1) * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			a->procs = p;
+			p[j] = (struct inv_proc) { .pid = u[i].id };
+			memcpy(p[j].comm, u[i].name, sizeof(p->comm));
+			p[j].comm[sizeof(p->comm) - 1] = 0;
+			/* The unit from /proc/PID/cgroup; none for a process
+			 * outside any unit, or hidden from us. */
+			if (sd_pid_get_unit(u[i].id, &p[j].unit) < 0)
+				p[j].unit = NULL;
+			a->n_procs++;
+		}
+		if (u[i].kind == ARENAD_USER_FD)
+			a->procs[j].fds++;
+		else
+			a->procs[j].mapped = true;
+	}
+	return 0;
+}
+
+static int cmp_arena(const void *x, const void *y)
+{
+	const struct inv_arena *a = x, *b = y;
+
+	return a->map_id < b->map_id ? -1 : a->map_id > b->map_id;
+}
+
+static void fill_arena(struct inventory *inv, const struct arenad_arena_rec *rec,
+		       __u64 duration_us, struct inv_arena *a)
+{
+	*a = (struct inv_arena) {
+		.map_id = rec->map_id,
+		.pages_total = rec->max_entries,
+		.page_size = ARENAD_PAGE_SIZE,
+		.map_flags = rec->map_flags,
+		.user_vm_start = rec->user_vm_start,
+		.managed = rec->map_id == inv->managed_id,
+		.census_duration_us = duration_us,
+	};
+	memcpy(a->name, rec->name, sizeof(a->name));
+	a->name[sizeof(a->name) - 1] = 0;
+	if (!inv->method) {
+		snprintf(a->census_unavailable, sizeof(a->census_unavailable), "%s", inv->unavailable);
+	} else if (rec->ret) {
+		a->census_method = method_str(rec->method);
+		snprintf(a->census_unavailable, sizeof(a->census_unavailable), "%s census failed: %s",
+			 method_str(rec->method), strerror(rec->ret < 0 ? -rec->ret : EPROTO));
+	} else {
+		a->census_ok = true;
+		a->census_method = method_str(rec->method);
+		a->pages_present = rec->present;
+		a->pages_probed = rec->probed;
+	}
+}
+
+static int build_list(struct inventory *inv, struct inv_list **out)
+{
+	_cleanup_free_ struct arenad_arena_rec *recs = NULL;
+	_cleanup_free_ struct arenad_user_rec *users = NULL;
+	__u64 t0 = now_usec(CLOCK_MONOTONIC);
+	struct inv_list *l;
+	size_t n, nu;
+	int r;
+
+	r = read_arenas(inv, 0, inv->method, false, &recs, &n);
+	if (r < 0)
+		return r;
+	/* Retry single arenas whose tree walk met a change. */
+	for (size_t i = 0; i < n; i++)
+		if (recs[i].ret == -EAGAIN || recs[i].ret == -EINVAL || recs[i].ret == -E2BIG) {
+			struct arenad_arena_rec again;
+
+			if (census_one(inv, recs[i].map_id, false, &again) == 0)
+				recs[i] = again;
+		}
+	r = read_users(inv, &users, &nu);
+	if (r < 0)
+		return r;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->refs = 1;
+	l->arenas = calloc(n ?: 1, sizeof(*l->arenas));
+	if (!l->arenas) {
+		free(l);
+		return -ENOMEM;
+	}
+	l->n = n;
+	for (size_t i = 0; i < n; i++) {
+		fill_arena(inv, &recs[i], 0, &l->arenas[i]);
+		r = users_of(recs[i].map_id, users, nu, &l->arenas[i]);
+		if (r < 0) {
+			inv_list_unref(l);
+			return r;
+		}
+	}
+	qsort(l->arenas, l->n, sizeof(*l->arenas), cmp_arena);
+	l->when_usec = now_usec(CLOCK_MONOTONIC);
+	l->duration_us = l->when_usec - t0;
+	*out = l;
+	return 0;
+}
+
+/* Unknown map ids and maps of another type are the caller's error. */
+static int check_target(struct inventory *inv, __u32 map_id, struct arenad_arena_rec *rec,
+			struct rpc_error *err)
+{
+	_cleanup_free_ struct arenad_arena_rec *recs = NULL;
+	size_t n;
+	int r;
+
+	r = read_arenas(inv, map_id, 0, false, &recs, &n);
+	if (r < 0)
+		return rpc_set_error(err, ARENAD_RPC_INTERNAL_ERROR, "map iterator: %s", strerror(-r));
+	if (!n)
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS, "no BPF map with id %u", map_id);
+	if (recs[0].map_type != ARENAD_MAP_TYPE_ARENA) {
+		const char *t = libbpf_bpf_map_type_str(recs[0].map_type);
+
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "map %u ('%.16s') is not an arena but a %s map", map_id,
+				     recs[0].name, t ? t : "other");
+	}
+	*rec = recs[0];
+	return 0;
+}
+
+static json_object *run_json(__u64 base, __u32 start, __u32 pages)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "addr", proto_addr_new(base + ((__u64)start << ARENAD_PAGE_SHIFT)));
+	json_object_object_add(o, "offset", json_object_new_uint64((__u64)start << ARENAD_PAGE_SHIFT));
+	json_object_object_add(o, "pages", json_object_new_uint64(pages));
+	return o;
+}
+
+static void do_scan(struct inventory *inv, struct inv_job *job)
+{
+	_cleanup_free_ struct page_run *runs = NULL;
+	struct arenad_arena_rec rec;
+	__u64 t0 = now_usec(CLOCK_MONOTONIC);
+	json_object *o, *present;
+	size_t nruns = 0;
+	int r;
+
+	if (check_target(inv, job->map_id, &rec, &job->err) < 0)
+		return;
+	if (!inv->method) {
+		rpc_set_error(&job->err, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
+			      inv->unavailable);
+		return;
+	}
+	r = census_one(inv, job->map_id, true, &rec);
+	if (r == -ENOENT) {
+		rpc_set_error(&job->err, ARENAD_ERR_NOT_FOUND, "arena %u went away during the census",
+			      job->map_id);
+		return;
+	}
+	if (r < 0 || rec.ret) {
+		rpc_set_error(&job->err, ARENAD_ERR_UNAVAILABLE, "census of arena %u failed: %s",
+			      job->map_id, strerror(r < 0 ? -r : rec.ret < 0 ? -rec.ret : EPROTO));
+		return;
+	}
+	r = bitmap_runs(inv->bits, rec.max_entries, &runs, &nruns);
+	if (r < 0) {
+		rpc_set_error(&job->err, ARENAD_RPC_INTERNAL_ERROR, "census runs: %s", strerror(-r));
+		return;
+	}
+	present = json_object_new_array();
+	for (size_t i = 0; i < nruns; i++)
+		json_object_array_add(present, run_json(rec.user_vm_start, runs[i].start, runs[i].pages));
+	o = json_object_new_object();
+	json_object_object_add(o, "map_id", json_object_new_uint64(rec.map_id));
+	json_object_object_add(o, "name", json_object_new_string(rec.name));
+	json_object_object_add(o, "managed", json_object_new_boolean(rec.map_id == inv->managed_id));
+	json_object_object_add(o, "user_vm_start",
+			       rec.user_vm_start ? proto_addr_new(rec.user_vm_start) : NULL);
+	json_object_object_add(o, "pages_total", json_object_new_uint64(rec.max_entries));
+	json_object_object_add(o, "pages_present", json_object_new_uint64(rec.present));
+	json_object_object_add(o, "present", present);
+	json_object_object_add(o, "pages_probed", json_object_new_uint64(rec.probed));
+	json_object_object_add(o, "duration_us", json_object_new_uint64(now_usec(CLOCK_MONOTONIC) - t0));
+	json_object_object_add(o, "method", json_object_new_string(method_str(rec.method)));
+	job->result = o;
+}
+
+static void do_who(struct inventory *inv, struct inv_job *job)
+{
+	_cleanup_free_ struct arenad_user_rec *users = NULL;
+	struct arenad_arena_rec rec;
+	struct inv_arena a = {};
+	size_t nu;
+	int r;
+
+	if (check_target(inv, job->map_id, &rec, &job->err) < 0)
+		return;
+	r = read_users(inv, &users, &nu);
+	if (r >= 0)
+		r = users_of(job->map_id, users, nu, &a);
+	if (r < 0) {
+		arena_clear(&a);
+		rpc_set_error(&job->err, ARENAD_RPC_INTERNAL_ERROR, "users iterators: %s", strerror(-r));
+		return;
+	}
+	job->result = json_object_new_object();
+	json_object_object_add(job->result, "map_id", json_object_new_uint64(rec.map_id));
+	json_object_object_add(job->result, "name", json_object_new_string(rec.name));
+	json_object_object_add(job->result, "managed",
+			       json_object_new_boolean(rec.map_id == inv->managed_id));
+	json_object_object_add(job->result, "programs", progs_json(a.progs, a.n_progs));
+	json_object_object_add(job->result, "processes", procs_json(a.procs, a.n_procs));
+	if (inv->users_unavailable[0])
+		json_object_object_add(job->result, "users_unavailable",
+				       json_object_new_string(inv->users_unavailable));
+	arena_clear(&a);
+}
+
+static void run_job(struct inventory *inv, struct inv_job *job)
+{
+	int r;
+
+	switch (job->kind) {
+	case INV_JOB_ARENAS:
+		r = build_list(inv, &job->list);
+		if (r < 0)
+			rpc_set_error(&job->err, ARENAD_RPC_INTERNAL_ERROR, "inventory: %s", strerror(-r));
+		break;
+	case INV_JOB_SCAN:
+		do_scan(inv, job);
+		break;
+	case INV_JOB_WHO:
+		do_who(inv, job);
+		break;
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct inventory *inv = arg;
+	__u64 one = 1;
+
+	pthread_mutex_lock(&inv->lock);
+	for (;;) {
+		struct inv_job *job;
+
+		while (!inv->stop && !inv->todo)
+			pthread_cond_wait(&inv->cond, &inv->lock);
+		if (inv->stop)
+			break;
+		job = inv->todo;
+		inv->todo = job->next;
+		if (!inv->todo)
+			inv->todo_tail = NULL;
+		pthread_mutex_unlock(&inv->lock);
+
+		run_job(inv, job);
+
+		pthread_mutex_lock(&inv->lock);
+		job->next = inv->finished;
+		inv->finished = job;
+		if (write(inv->efd, &one, sizeof(one)) < 0) {
+			/* The counter cannot overflow here: the loop reads it. */
+		}
+	}
+	pthread_mutex_unlock(&inv->lock);
+	return NULL;
+}
+
+/* ---- the event loop's side ------------------------------------------------ */
+
+static void finish_job(struct inventory *inv, struct inv_job *job)
+{
+	json_object *result = job->result;
+
+	if (job->kind == INV_JOB_ARENAS && job->list) {
+		struct inv_list *old;
+
+		if (job->done)
+			result = inv_list_json(job->list);
+		pthread_mutex_lock(&inv->lock);
+		old = inv->latest;
+		inv->latest = job->list;
+		pthread_mutex_unlock(&inv->lock);
+		inv_list_unref(old);
+	}
+	if (job->done)
+		job->done(result, &job->err, job->userdata);
+	else
+		json_object_put(result);
+	free(job);
+}
+
+static int on_finished(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct inventory *inv = userdata;
+	struct inv_job *jobs, *rev = NULL, *next;
+	__u64 n;
+
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return 0;
+	pthread_mutex_lock(&inv->lock);
+	jobs = inv->finished;
+	inv->finished = NULL;
+	pthread_mutex_unlock(&inv->lock);
+	/* Oldest first: a later inventory must end up the latest. */
+	for (; jobs; jobs = next) {
+		next = jobs->next;
+		jobs->next = rev;
+		rev = jobs;
+	}
+	for (; rev; rev = next) {
+		next = rev->next;
+		finish_job(inv, rev);
+	}
+	return 0;
+}
+
+int inventory_submit(struct inventory *inv, enum inv_job_kind kind, __u32 map_id,
+		     inv_done_t done, void *userdata)
+{
+	struct inv_job *job;
+
+	if (!inv || !inv->thread_started)
+		return -EOPNOTSUPP;
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return -ENOMEM;
+	*job = (struct inv_job) { .kind = kind, .map_id = map_id, .done = done, .userdata = userdata };
+	pthread_mutex_lock(&inv->lock);
+	if (inv->todo_tail)
+		inv->todo_tail->next = job;
+	else
+		inv->todo = job;
+	inv->todo_tail = job;
+	pthread_cond_signal(&inv->cond);
+	pthread_mutex_unlock(&inv->lock);
+	return 0;
+}
+
+/* ---- set-up ---------------------------------------------------------------- */
+
+static int load_census(struct inventory *inv, int arena_fd)
+{
+	struct arenad_census_bpf *skel;
+	void *p;
+	int r;
+
+	skel = arenad_census_bpf__open();
+	if (!skel)
+		return -errno;
+	inv->census = skel;
+	/* Only the iterator; the arena map is the daemon's own (reused), so
+	 * that loading creates no arena of its own. */
+	bpf_program__set_autoload(skel->progs.arenad_census, false);
+	bpf_program__set_autoload(skel->progs.arenad_census_selftest, false);
+	r = bpf_map__reuse_fd(skel->maps.arena, arena_fd);
+	if (r >= 0)
+		r = arenad_census_bpf__load(skel);
+	if (r < 0)
+		return r;
+	inv->arenas_link = bpf_program__attach_iter(skel->progs.arenad_arenas, NULL);
+	if (!inv->arenas_link)
+		return -errno;
+	inv->bits_len = (size_t)ARENAD_CENSUS_WORDS * sizeof(__u64);
+	p = mmap(NULL, inv->bits_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(skel->maps.census_bits), 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	inv->bits = p;
+	return 0;
+}
+
+static int load_users(struct inventory *inv, int arena_fd)
+{
+	struct arenad_users_bpf *skel;
+	int r;
+
+	skel = arenad_users_bpf__open_and_load();
+	if (!skel)
+		return -errno;
+	inv->users = skel;
+	inv->progs_link = bpf_program__attach_iter(skel->progs.arenad_progs, NULL);
+	inv->files_link = inv->progs_link ?
+		bpf_program__attach_iter(skel->progs.arenad_task_files, NULL) : NULL;
+	inv->vmas_link = inv->files_link ?
+		bpf_program__attach_iter(skel->progs.arenad_task_vmas, NULL) : NULL;
+	if (!inv->vmas_link)
+		return -errno;
+	/* Learn what a map file looks like from the daemon's own arena fd
+	 * (see arenad_users.bpf.c). */
+	skel->bss->learn_pid = getpid();
+	skel->bss->learn_fd = arena_fd;
+	{
+		_cleanup_free_ void *buf = NULL;
+		size_t len;
+
+		r = iter_read(inv->files_link, sizeof(struct arenad_user_rec), &buf, &len);
+		if (r < 0)
+			return r;
+	}
+	if (!skel->bss->map_fops)
+		return -ENOENT;
+	return 0;
+}
+
+static void users_free(struct inventory *inv)
+{
+	bpf_link__destroy(inv->vmas_link);
+	bpf_link__destroy(inv->files_link);
+	bpf_link__destroy(inv->progs_link);
+	inv->vmas_link = inv->files_link = inv->progs_link = NULL;
+	arenad_users_bpf__destroy(inv->users);
+	inv->users = NULL;
+}
+
+int inventory_new(struct arenad *d, struct inventory **out)
+{
+	struct inventory *inv;
+	const char *name = NULL;
+	int r, arena_fd = d->arena->pins.arena_fd;
+
+	inv = calloc(1, sizeof(*inv));
+	if (!inv)
+		return log_oom();
+	inv->d = d;
+	inv->efd = -1;
+	inv->managed_id = d->arena->map_id;
+	pthread_mutex_init(&inv->lock, NULL);
+	pthread_cond_init(&inv->cond, NULL);
+	*out = inv;
+
+	if (d->census)
+		inv->method = census_foreign_method(d->census, &name);
+	if (!inv->method)
+		snprintf(inv->unavailable, sizeof(inv->unavailable), "%s",
+			 d->census ? census_foreign_unavailable(d->census) : "no census");
+	inv->full_ok = d->census && census_foreign_has(d->census, ARENAD_CENSUS_FULL);
+
+	r = load_census(inv, arena_fd);
+	if (r < 0) {
+		log_warning_errno(r, "inventory: cannot load the map iterator; `arenas` is unavailable");
+		*out = inventory_free(inv);
+		return 0;
+	}
+	r = load_users(inv, arena_fd);
+	if (r < 0) {
+		snprintf(inv->users_unavailable, sizeof(inv->users_unavailable),
+			 "program and process iterators: %s", strerror(-r));
+		log_warning("inventory: no programs or processes: %s", inv->users_unavailable);
+		users_free(inv);
+	}
+
+	inv->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (inv->efd < 0)
+		return log_error_errno(-errno, "inventory: eventfd");
+	r = sd_event_add_io(d->event, &inv->efd_src, inv->efd, EPOLLIN, on_finished, inv);
+	if (r < 0)
+		return log_error_errno(r, "inventory: watch eventfd");
+	r = -pthread_create(&inv->thread, NULL, worker, inv);
+	if (r < 0)
+		return log_error_errno(r, "inventory: start worker thread");
+	inv->thread_started = true;
+	log_info("inventory: census of every arena with the %s method%s%s", name ?: "(none)",
+		 inv->method ? "" : ": ", inv->method ? "" : inv->unavailable);
+	/* The first inventory, so that readers have one early. */
+	inventory_submit(inv, INV_JOB_ARENAS, 0, NULL, NULL);
+	return 0;
+}
+
+struct inventory *inventory_free(struct inventory *inv)
+{
+	struct inv_job *j, *next;
+
+	if (!inv)
+		return NULL;
+	if (inv->thread_started) {
+		pthread_mutex_lock(&inv->lock);
+		inv->stop = true;
+		pthread_cond_signal(&inv->cond);
+		pthread_mutex_unlock(&inv->lock);
+		pthread_join(inv->thread, NULL);
+	}
+	/* Jobs not run or not delivered: their callers get an error. */
+	for (j = inv->todo; j; j = next) {
+		next = j->next;
+		rpc_set_error(&j->err, ARENAD_RPC_INTERNAL_ERROR, "shutting down");
+		j->next = inv->finished;
+		inv->finished = j;
+	}
+	for (j = inv->finished; j; j = next) {
+		next = j->next;
+		if (!j->result && !j->list && !j->err.code)
+			rpc_set_error(&j->err, ARENAD_RPC_INTERNAL_ERROR, "shutting down");
+		finish_job(inv, j);
+	}
+	sd_event_source_disable_unref(inv->efd_src);
+	if (inv->efd >= 0)
+		close(inv->efd);
+	users_free(inv);
+	if (inv->bits)
+		munmap(inv->bits, inv->bits_len);
+	bpf_link__destroy(inv->arenas_link);
+	arenad_census_bpf__destroy(inv->census);
+	inv_list_unref(inv->latest);
+	pthread_mutex_destroy(&inv->lock);
+	pthread_cond_destroy(&inv->cond);
+	free(inv);
+	return NULL;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Every arena on the host — the daemon's own and other programs' — with a
+ * kernel-truth census of its present pages and who uses it (programs,
+ * processes). The work runs on a worker thread, off the event loop; its
+ * results come back to the loop. The latest finished inventory is kept, so
+ * a reader (stats, metrics) never waits for a census.
+ */
+#ifndef __ARENAD_INVENTORY_H
+#define __ARENAD_INVENTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+#include <linux/types.h>
+
+#include "rpc.h"
+
+struct arenad;
+struct census;
+struct inventory;
+
+struct inv_prog {
+	__u32 id;
+	__u32 type;			/* enum bpf_prog_type */
+	char name[16];
+};
+
+struct inv_proc {
+	__u32 pid;
+	char comm[16];
+	char *unit;			/* systemd unit, NULL when none */
+	__u32 fds;			/* fds it holds on the arena map */
+	bool mapped;			/* the arena is mmapped in it */
+};
+
+struct inv_arena {
+	__u32 map_id;
+	char name[16];
+	__u32 pages_total;
+	__u32 page_size;
+	__u32 map_flags;
+	__u64 user_vm_start;		/* 0: none set yet */
+	bool managed;			/* the arena this daemon owns */
+	bool census_ok;			/* pages_present is valid */
+	__u32 pages_present;
+	__u32 pages_probed;
+	const char *census_method;	/* static string, NULL without census */
+	char census_unavailable[256];	/* why, when !census_ok */
+	__u64 census_duration_us;
+	struct inv_prog *progs;
+	size_t n_progs;
+	struct inv_proc *procs;
+	size_t n_procs;
+};
+
+/* One finished inventory, sorted by map_id. Shared, reference counted. */
+struct inv_list {
+	struct inv_arena *arenas;
+	size_t n;
+	__u64 when_usec;		/* CLOCK_MONOTONIC when it finished */
+	__u64 duration_us;		/* how long it took */
+	int refs;
+};
+
+/*
+ * Load the iterators and start the worker on d->event, with the census
+ * method that passed its self-test for other programs' arenas (d->census).
+ * Sets *out to NULL, and returns 0, when the map iterator cannot load
+ * (then there is no inventory); fails only on what should not fail.
+ */
+int inventory_new(struct arenad *d, struct inventory **out);
+/* Stops the worker; jobs not delivered yet get an error. Returns NULL. */
+struct inventory *inventory_free(struct inventory *inv);
+
+/*
+ * The latest finished inventory, with a reference (inv_list_unref() it),
+ * or NULL before the first one finished. Never waits; any thread.
+ */
+struct inv_list *inventory_latest(struct inventory *inv);
+void inv_list_unref(struct inv_list *l);
+
+/* The JSON the `arenas` method answers: an array of inv_arena_json(). */
+json_object *inv_list_json(const struct inv_list *l);
+json_object *inv_arena_json(const struct inv_arena *a);
+
+/* What a request asks the worker; the answer comes back on the loop. */
+enum inv_job_kind {
+	INV_JOB_ARENAS,			/* a new inventory (becomes the latest) */
+	INV_JOB_SCAN,			/* the census of one arena, with its runs */
+	INV_JOB_WHO,			/* programs and processes of one arena */
+};
+
+/*
+ * Queue a job; done(result, err, userdata) runs later on the event loop
+ * with a result (the callee owns it) or, when result is NULL, an error.
+ * Returns 0 or a negative errno (then done never runs).
+ */
+/* With done NULL, an INV_JOB_ARENAS job just refreshes the latest
+ * inventory (what a periodic reader such as a metrics scrape wants). */
+typedef void (*inv_done_t)(json_object *result, const struct rpc_error *err, void *userdata);
+int inventory_submit(struct inventory *inv, enum inv_job_kind kind, __u32 map_id,
+		     inv_done_t done, void *userdata);
+
+#endif /* __ARENAD_INVENTORY_H */

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "iter.h"
+#include "cleanup.h"
+
+#define ITER_CHUNK (64 * 1024)
+
+int iter_read(struct bpf_link *link, size_t rec_size, void **buf, size_t *len)
+{
+	_cleanup_close_ int fd = -1;
+	size_t cap = ITER_CHUNK, n = 0;
+	char *b, *nb;
+	ssize_t r;
+
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		return -errno;
+	b = malloc(cap);
+	if (!b)
+		return -ENOMEM;
+	for (;;) {
+		if (cap - n < ITER_CHUNK) {
+			nb = realloc(b, cap * 2);
+			if (!nb) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			r = -errno;
+			free(b);
+			return r;
+		}
+		if (!r)
+			break;
+		n += r;
+	}
+	/* Records are written whole; a torn tail would mean a bug. */
+	if (n % rec_size) {
+		free(b);
+		return -EPROTO;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
