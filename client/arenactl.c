@@ -337,6 +337,8 @@ static int do_scan(struct ctx *ctx, int argc, char **argv)
 	       (unsigned long long)proto_get_u64(r, "pages_unaccounted"),
 	       (unsigned long long)proto_get_u64(r, "pages_missing"));
 	if (json_object_object_get_ex(r, "unaccounted", &arr) && (n = json_object_array_length(arr))) {
+		json_object *st = NULL;
+
 		printf("\nUNACCOUNTED (present, not in the ledger)\n%-18s %12s %8s\n", "ADDR", "OFFSET", "PAGES");
 		for (i = 0; i < n; i++) {
 			json_object *o = json_object_array_get_idx(arr, i);
@@ -344,6 +346,19 @@ static int do_scan(struct ctx *ctx, int argc, char **argv)
 			printf("%-18s %12llu %8llu\n", proto_get_str(o, "addr"),
 			       (unsigned long long)proto_get_u64(o, "offset"), (unsigned long long)proto_get_u64(o, "pages"));
 		}
+		/* The ledger cannot say whose these are: say how to find out. */
+		if (call(ctx, "stats", NULL, &st))
+			st = NULL;
+		printf("\nUnaccounted pages were allocated outside arenad: by a BPF program calling\n"
+		       "bpf_arena_alloc_pages() on the arena itself, or by a process touching arena\n"
+		       "memory that was never allocated. Programs using arena map %llu:\n"
+		       "  bpftool prog show   (those whose map_ids include %llu)\n"
+		       "  bpftool map show id %llu   (the processes holding it)\n"
+		       "To account them, allocate through arenad (docs/porting.md).\n",
+		       (unsigned long long)(st ? proto_get_u64(st, "map_id") : 0),
+		       (unsigned long long)(st ? proto_get_u64(st, "map_id") : 0),
+		       (unsigned long long)(st ? proto_get_u64(st, "map_id") : 0));
+		json_object_put(st);
 	}
 	if (json_object_object_get_ex(r, "missing", &arr) && (n = json_object_array_length(arr))) {
 		printf("\nMISSING (in the ledger, not present)\n%-18s %12s %8s %8s %-20s %s\n",

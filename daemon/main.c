@@ -72,7 +72,8 @@ static void log_census_change(struct arenad *d, int r)
 	    seen->missing == s->pages_missing)
 		return;
 	if (s->pages_unaccounted || s->pages_missing)
-		log_notice("census: %u pages present but not in the ledger, %u ledger pages missing%s",
+		log_notice("census: %u pages present but not in the ledger (allocated outside arenad), "
+			   "%u ledger pages missing%s",
 			   s->pages_unaccounted, s->pages_missing,
 			   seen->valid && !seen->err ? " (changed)" : "");
 	else if (seen->valid && !seen->err)
