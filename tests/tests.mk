@@ -66,3 +66,19 @@ test-vm: deps
 	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) tests/vm/*.t
 
 .PHONY: test-build test-vm
+
+# Another program's arena, for the inventory tests: its own BPF object and
+# loader, linked with libbpf only — nothing of arenad's.
+$(BUILD)/bpf/foreign_arena.bpf.o: tests/foreign/foreign_arena.bpf.c $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(BUILD) -MF $@.d -MT $@ -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(BUILD)/tests/foreign_arena: tests/foreign/foreign_arena.c $(BUILD)/foreign_arena.skel.h
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD) $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null) -o $@ $< \
+		$(LIBBPF_A) -lelf -lz
+
+test-build: $(BUILD)/tests/foreign_arena

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+# Every arena on the host: `arenas`, `scan` with a map_id and `who`, checked
+# against other programs' arenas created here by tests/foreign/foreign_arena
+# (its own BPF object and loader, nothing of arenad's): the census counts
+# kfunc-allocated and user-faulted pages but not reserved ones, changes no
+# byte and faults nothing in (SEGV_ON_FAULT arena), the programs and the
+# process are found, an arena leaves the list with its process. Other
+# arenas on this host (other daemons, other tests) are ignored: every check
+# looks up the map ids this test created.
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import arenad_test as at  # noqa: E402
+
+t = at.Tap()
+at.require_root(t)
+FOREIGN = os.path.join(at.HELPERS, "foreign_arena")
+
+
+class Foreign:
+    """One foreign_arena process; .info is its JSON line."""
+
+    def __init__(self, fx, *args):
+        self.proc = fx.track(subprocess.Popen([FOREIGN] + [str(a) for a in args],
+                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                              stderr=subprocess.PIPE, text=True,
+                                              preexec_fn=at._die_with_parent))
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("foreign_arena %s failed: %s" % (args, self.proc.stderr.read()))
+        self.info = json.loads(line)
+        self.id = self.info["map_id"]
+        self.base = int(self.info["addr"], 16)
+
+    def present(self):
+        return sum(n for _, n in self.info["present"])
+
+    def runs(self):
+        return [(hex(self.base + p * at.PAGE), n) for p, n in self.info["present"]]
+
+    def check(self):
+        """Whether every byte it wrote is still there (and it is alive)."""
+        if self.proc.poll() is not None:
+            return "exited %d" % self.proc.returncode
+        self.proc.stdin.write("check\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def exit(self):
+        self.proc.stdin.write("exit\n")
+        self.proc.stdin.flush()
+        self.proc.wait(10)
+
+
+def by_id(arenas, map_id):
+    for a in arenas:
+        if a["map_id"] == map_id:
+            return a
+    return None
+
+
+with at.Fixture(t) as fx:
+    managed_id = fx.result("stats")["map_id"]
+
+    # --- one foreign arena: 5 pages by the kfunc in 2 ranges, 3 touched
+    # from user space, 2 reserved (not present) --------------------------
+    fa = Foreign(fx, "--pages", 256, "--addr", "0x300000000000", "--alloc", 5, "--ranges", 2,
+                 "--touch", 3, "--reserve", 2)
+    arenas = fx.result("arenas")
+    ids = [a["map_id"] for a in arenas]
+    t.ok(ids == sorted(ids), "arenas is sorted by map_id")
+    a = by_id(arenas, fa.id)
+    t.ok(a is not None, "arenas lists the foreign arena (map %d)" % fa.id)
+    a = a or {}
+    t.eq((a.get("pages_present"), a.get("pages_total"), a.get("page_size"), a.get("managed"),
+          a.get("segv_on_fault"), a.get("user_vm_start"), a.get("name")),
+         (fa.present(), 256, 4096, False, False, "0x300000000000", "foreign_arena"),
+         "its census: pages_present == N+M = %d (reserved pages are not present)" % fa.present())
+    t.ok(a.get("census_method") in ("rt", "full"), "census method %r" % a.get("census_method"))
+    t.ok(a.get("map_flags", 0) & 0x400, "map_flags has BPF_F_MMAPABLE")
+    t.ok(any(p["id"] == fa.info["prog_id"] and p["name"] == "fa_pages" and p["type"] == "syscall"
+             for p in a.get("programs", [])), "its program: %r" % a.get("programs"))
+    procs = {p["pid"]: p for p in a.get("processes", [])}
+    p = procs.get(fa.info["pid"], {})
+    t.eq((p.get("comm"), p.get("fds", 0) >= 1, p.get("mapped")), ("foreign_arena", True, True),
+         "its process: pid %d holds an fd and has it mapped" % fa.info["pid"])
+    t.ok("unit" in p, "the process has a unit member (%r)" % p.get("unit"))
+    t.eq(fa.check(), "ok", "its bytes are unchanged after the inventory")
+
+    m = by_id(arenas, managed_id) or {}
+    t.eq((m.get("managed"), m.get("pages_total")), (True, 64), "the managed arena is listed as managed")
+    t.ok(any(p["pid"] == fx.proc.pid and p["mapped"] for p in m.get("processes", [])),
+         "arenad itself holds the managed arena")
+    t.ok(any(p["name"] == "arenad_alloc" for p in m.get("programs", [])),
+         "the managed arena's programs include arenad's allocator")
+
+    sc = fx.result("scan", {"map_id": fa.id})
+    t.eq((sc.get("pages_present"), sc.get("pages_total"), sc.get("map_id")), (fa.present(), 256, fa.id),
+         "scan --map-id counts the same")
+    t.eq([(r["addr"], r["pages"]) for r in sc.get("present", [])], fa.runs(),
+         "scan --map-id gives the present pages as maximal runs")
+    t.ok(all(r["offset"] == int(r["addr"], 16) - fa.base for r in sc.get("present", [])),
+         "each run's offset is relative to the arena start")
+    t.ok(sc.get("method") in ("rt", "full") and isinstance(sc.get("duration_us"), int)
+         and sc.get("pages_probed", 0) >= fa.present(), "scan reports method, probes and duration")
+    t.eq(fa.check(), "ok", "its bytes are unchanged after scan --map-id")
+
+    who = fx.result("who", {"map_id": fa.id})
+    t.eq(([p["id"] for p in who.get("programs", [])], [p["pid"] for p in who.get("processes", [])]),
+         ([fa.info["prog_id"]], [fa.info["pid"]]), "who --map-id: its program and its process")
+
+    # The managed arena through scan map_id: the ledger scan, as before.
+    ms = fx.result("scan", {"map_id": managed_id})
+    t.ok("pages_ledger" in ms, "scan with the managed arena's map_id is the ledger scan")
+
+    # --- a SEGV_ON_FAULT arena: the census faults nothing in --------------
+    fs = Foreign(fx, "--pages", 128, "--addr", "0x310000000000", "--alloc", 4, "--ranges", 4, "--segv")
+    for _ in range(3):
+        fx.result("arenas")
+        fx.result("scan", {"map_id": fs.id})
+    a = by_id(fx.result("arenas"), fs.id) or {}
+    t.eq((a.get("pages_present"), a.get("segv_on_fault")), (4, True),
+         "SEGV_ON_FAULT arena: only its 4 allocated pages are present")
+    t.eq(fs.check(), "ok", "SEGV_ON_FAULT arena: alive, bytes unchanged after four censuses")
+    t.eq([(r["addr"], r["pages"]) for r in fx.result("scan", {"map_id": fs.id})["present"]],
+         fs.runs(), "SEGV_ON_FAULT arena: no page was faulted in")
+
+    # --- two foreign arenas and the managed one at once -----------------
+    arenas = fx.result("arenas")
+    got = {i: (by_id(arenas, i) or {}).get("pages_present") for i in (fa.id, fs.id, managed_id)}
+    t.eq(got, {fa.id: fa.present(), fs.id: 4, managed_id: 0},
+         "two foreign arenas and the managed one, each with its own count")
+    t.eq((fa.check(), fs.check()), ("ok", "ok"), "both foreign arenas unchanged")
+
+    # --- an arena leaves the list with its process ------------------------
+    fa.exit()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and by_id(fx.result("arenas"), fa.id):
+        time.sleep(0.1)
+    t.ok(by_id(fx.result("arenas"), fa.id) is None, "after its process exits, the arena leaves the list")
+    r = fx.rpc("scan", {"map_id": fa.id})
+    t.eq(at.error_code(r), -32602, "scan of the arena that went away: -32602 (%s)"
+         % r.get("error", {}).get("message"))
+    fs.exit()
+
+    # --- a 4 GiB foreign arena with 64 allocated ranges -------------------
+    big = Foreign(fx, "--pages", 1 << 20, "--addr", "0x400000000000", "--alloc", 192, "--ranges", 64)
+    sc = fx.result("scan", {"map_id": big.id})
+    t.eq((sc.get("pages_total"), sc.get("pages_present"), len(sc.get("present", []))),
+         (1 << 20, 192, 64), "4 GiB arena: 192 pages present in 64 runs")
+    t.eq([(r["addr"], r["pages"]) for r in sc.get("present", [])], big.runs(),
+         "4 GiB arena: every run at its address")
+    t.diag("4 GiB census: method %s, %d pages probed, %d us"
+           % (sc.get("method"), sc.get("pages_probed", 0), sc.get("duration_us", 0)))
+    t.eq((by_id(fx.result("arenas"), big.id) or {}).get("pages_present"), 192,
+         "4 GiB arena in the inventory")
+    t.eq(big.check(), "ok", "4 GiB arena unchanged")
+    big.exit()
+
+    # --- bad input --------------------------------------------------------
+    state_id = at.pinned_id(os.path.join(fx.pin_dir, "state"))
+    for params, what in (({"map_id": 0}, "map_id 0"), ({"map_id": -1}, "a negative map_id"),
+                         ({"map_id": 1 << 40}, "a huge map_id"), ({"map_id": "12"}, "a string map_id"),
+                         ({"map_id": 2147483647}, "an unknown map_id"),
+                         ({"map_id": state_id}, "a map that is not an arena"),
+                         ({"map_id": fs.id}, "the id of an arena that is gone")):
+        for method in ("scan", "who"):
+            r = fx.rpc(method, params)
+            t.eq(at.error_code(r), -32602, "%s with %s: -32602 (%s)"
+                 % (method, what, r.get("error", {}).get("message")))
+    r = fx.rpc("scan", {"map_id": state_id})
+    t.ok("not an arena" in r.get("error", {}).get("message", ""), "the message says it is not an arena")
+    r = fx.rpc("who", {})
+    t.eq(at.error_code(r), -32602, "who without map_id: -32602")
+    r = fx.rpc("arenas", {"map_id": 1})
+    t.eq(at.error_code(r), -32602, "arenas takes no parameters")
+    t.eq(fx.result("ping"), {"pong": "arenad"}, "the daemon is fine after the bad input")
+
+t.done()
