@@ -311,6 +311,50 @@ static int do_lookup(struct ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Unaccounted pages have no owner in the ledger: say where they come from
+ * and list who uses the arena (the "who" method), one of which took them.
+ */
+static void print_unaccounted_hint(struct ctx *ctx)
+{
+	json_object *st = NULL, *who = NULL, *p, *arr;
+	unsigned long long map_id = 0;
+	size_t i, n;
+
+	if (!call(ctx, "stats", NULL, &st))
+		map_id = proto_get_u64(st, "map_id");
+	json_object_put(st);
+	printf("\nUnaccounted pages were allocated outside arenad: by a BPF program calling\n"
+	       "bpf_arena_alloc_pages() on the arena itself, or by a process touching arena\n"
+	       "memory that was never allocated. To account them, allocate through arenad\n"
+	       "(docs/porting.md).\n");
+	p = json_object_new_object();
+	json_object_object_add(p, "map_id", json_object_new_uint64(map_id));
+	if (!map_id || call(ctx, "who", p, &who)) {
+		printf("Programs using arena map %llu: bpftool prog show (map_ids); processes: "
+		       "bpftool map show id %llu\n", map_id, map_id);
+		json_object_put(p);
+		return;
+	}
+	json_object_put(p);
+	printf("Programs and processes using arena map %llu now (the who view):\n", map_id);
+	if (json_object_object_get_ex(who, "programs", &arr) && (n = json_object_array_length(arr)))
+		for (i = 0; i < n; i++) {
+			json_object *o = json_object_array_get_idx(arr, i);
+
+			printf("  program %-8llu %-16s %s\n", (unsigned long long)proto_get_u64(o, "id"),
+			       proto_get_str(o, "name"), proto_get_str(o, "type"));
+		}
+	if (json_object_object_get_ex(who, "processes", &arr) && (n = json_object_array_length(arr)))
+		for (i = 0; i < n; i++) {
+			json_object *o = json_object_array_get_idx(arr, i);
+
+			printf("  process %-8llu %s\n", (unsigned long long)proto_get_u64(o, "pid"),
+			       proto_get_str(o, "comm"));
+		}
+	json_object_put(who);
+}
+
 static int do_scan(struct ctx *ctx, int argc, char **argv)
 {
 	json_object *r, *arr, *p = NULL;
@@ -337,8 +381,6 @@ static int do_scan(struct ctx *ctx, int argc, char **argv)
 	       (unsigned long long)proto_get_u64(r, "pages_unaccounted"),
 	       (unsigned long long)proto_get_u64(r, "pages_missing"));
 	if (json_object_object_get_ex(r, "unaccounted", &arr) && (n = json_object_array_length(arr))) {
-		json_object *st = NULL;
-
 		printf("\nUNACCOUNTED (present, not in the ledger)\n%-18s %12s %8s\n", "ADDR", "OFFSET", "PAGES");
 		for (i = 0; i < n; i++) {
 			json_object *o = json_object_array_get_idx(arr, i);
@@ -347,18 +389,7 @@ static int do_scan(struct ctx *ctx, int argc, char **argv)
 			       (unsigned long long)proto_get_u64(o, "offset"), (unsigned long long)proto_get_u64(o, "pages"));
 		}
 		/* The ledger cannot say whose these are: say how to find out. */
-		if (call(ctx, "stats", NULL, &st))
-			st = NULL;
-		printf("\nUnaccounted pages were allocated outside arenad: by a BPF program calling\n"
-		       "bpf_arena_alloc_pages() on the arena itself, or by a process touching arena\n"
-		       "memory that was never allocated. Programs using arena map %llu:\n"
-		       "  bpftool prog show   (those whose map_ids include %llu)\n"
-		       "  bpftool map show id %llu   (the processes holding it)\n"
-		       "To account them, allocate through arenad (docs/porting.md).\n",
-		       (unsigned long long)(st ? proto_get_u64(st, "map_id") : 0),
-		       (unsigned long long)(st ? proto_get_u64(st, "map_id") : 0),
-		       (unsigned long long)(st ? proto_get_u64(st, "map_id") : 0));
-		json_object_put(st);
+		print_unaccounted_hint(ctx);
 	}
 	if (json_object_object_get_ex(r, "missing", &arr) && (n = json_object_array_length(arr))) {
 		printf("\nMISSING (in the ledger, not present)\n%-18s %12s %8s %8s %-20s %s\n",

@@ -2,14 +2,16 @@
 /*
  * obj_run: load any BPF object file on arenad's arena and run programs.
  *
- *   obj_run PIN_DIR OBJ [--owner OWNER] [--name NAME] PROG...
+ *   obj_run PIN_DIR OBJ [--owner OWNER] [--name NAME] [--hold] PROG...
  *
  * arenad_reuse() with the owner and name given, load, map the arena, then
  * one BPF_PROG_TEST_RUN per PROG (named again to run again), printing
- * "PROG=RETVAL" per run. Exit 0 when every step worked, 1 with the reason
+ * "PROG=RETVAL" per run. --hold keeps the object loaded after the runs
+ * until standard input closes (it prints "held" first). Exit 0 when every step worked, 1 with the reason
  * on stderr otherwise.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -22,6 +24,7 @@ int main(int argc, char **argv)
 	struct arenad_reuse_opts ro = { .sz = sizeof(ro) };
 	struct bpf_object *obj;
 	struct bpf_program *prog;
+	bool hold = false;
 	int i = 3, r;
 
 	if (argc < 4) {
@@ -30,7 +33,10 @@ int main(int argc, char **argv)
 	}
 	ro.pin_dir = argv[1];
 	for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
-		if (!strcmp(argv[i], "--owner"))
+		if (!strcmp(argv[i], "--hold")) {
+			hold = true;
+			i--;
+		} else if (!strcmp(argv[i], "--owner"))
 			ro.owner = argv[i + 1];
 		else if (!strcmp(argv[i], "--name"))
 			ro.name = argv[i + 1];
@@ -70,6 +76,12 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("%s=%d\n", argv[i], (int)topts.retval);
+	}
+	if (hold) {
+		printf("held\n");
+		fflush(stdout);
+		while (getchar() != EOF)
+			;
 	}
 	bpf_object__close(obj);
 	return 0;

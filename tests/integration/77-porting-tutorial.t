@@ -124,10 +124,20 @@ with at.Fixture(t, pages=64) as fx:
         t.eq((rc, out.strip()), (0, "leaky_main=0"), "the unported pattern runs (load %d)" % (i + 1))
     scan = fx.result("scan")
     t.eq(scan["pages_unaccounted"], 2, "census: each load of it left one unaccounted page")
+    t.eq(sum(r["pages"] for r in scan["unaccounted"]), 2, "listed in its unaccounted ranges")
+    # Loaded and running, the program is listed by scan (the who view).
+    held = fx.track(subprocess.Popen([os.path.join(at.HELPERS, "obj_run"), fx.pin_dir, leaky,
+                                      "--hold", "leaky_main"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
+    t.eq([held.stdout.readline().strip() for _ in range(2)], ["leaky_main=0", "held"],
+         "a third load stays loaded")
     rc, out, err = fx.ctl("scan")
-    t.ok(rc == 0 and "allocated outside arenad" in out and
-         "bpftool map show id %d" % fx.result("stats")["map_id"] in out,
-         "arenactl-client scan says the pages were allocated outside arenad and how to find "
-         "the program")
+    t.ok(rc == 0 and "allocated outside arenad" in out and "docs/porting.md" in out,
+         "arenactl-client scan says unaccounted pages were allocated outside arenad")
+    t.ok(any(ln.split()[:1] == ["program"] and "leaky_main" in ln for ln in out.splitlines()) and
+         any(ln.split()[:1] == ["process"] and "obj_run" in ln for ln in out.splitlines()),
+         "and lists the programs and processes using the arena: the leaking one is there")
     t.diag(out)
+    held.stdin.close()
+    held.wait(timeout=10)
 t.done()
