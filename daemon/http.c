@@ -194,12 +194,13 @@ int http_new(sd_event *e, int listen_fd, struct arenad *d, struct http **out)
 	 * service needs no right to create network sockets itself. */
 	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 				  on_request, h,
+				  /* first, so that every message goes through it */
+				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				  MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS,
 				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_PER_IP,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_PER_CONN,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_S,
-				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				  MHD_OPTION_END);
 	if (!h->mhd) {
 		close(listen_fd);
@@ -214,7 +215,10 @@ int http_new(sd_event *e, int listen_fd, struct arenad *d, struct http **out)
 	}
 	r = sd_event_add_io(e, &h->io, info->epoll_fd, EPOLLIN, on_io, h);
 	if (r >= 0)
-		r = sd_event_add_time(e, &h->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timer, h);
+		/* 1 us accuracy: MHD asks for "again at once" (timeout 0)
+		 * while it works through a request in steps, and sd-event's
+		 * default accuracy (0) would add up to 250 ms to each step. */
+		r = sd_event_add_time(e, &h->timer, CLOCK_MONOTONIC, UINT64_MAX, 1, on_timer, h);
 	if (r >= 0)
 		r = arm_timer(h);
 	if (r < 0) {

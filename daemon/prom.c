@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <stdlib.h>
+
 #include "prom.h"
 
 static void escaped(FILE *f, const char *s, int quote)
@@ -59,7 +61,13 @@ void prom_sample_u64(FILE *f, const char *name, const char *const *labels, __u64
 
 void prom_sample_double(FILE *f, const char *name, const char *const *labels, double v)
 {
+	char buf[32];
+
 	name_labels(f, name, labels);
-	/* %.17g round-trips a double; Prometheus parses it as Go does. */
-	fprintf(f, " %.17g\n", v);
+	/* The shortest of %.15g and %.17g that reads back as v: 1e-06, not
+	 * 9.9999999999999995e-07. */
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, sizeof(buf), "%.17g", v);
+	fprintf(f, " %s\n", buf);
 }

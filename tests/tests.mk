@@ -17,7 +17,7 @@ $(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BUILD)/vmlinux.h
 	$(call bpf_object,$<,-Itests/bpf)
 
 # Unit tests link the daemon's pure-logic objects directly.
-UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/json_strict.o \
+UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/prom.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/json_strict.o \
 		   $(BUILD)/daemon/json_out.o \
 		   $(BUILD)/daemon/log.o \
 		   $(BUILD)/daemon/bitmap.o $(BUILD)/lib/proto_json.o

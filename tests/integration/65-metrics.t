@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+# Prometheus metrics: the `metrics` method and `arenactl-client metrics`,
+# the HTTP listener (--metrics-listen and a socket passed as "metrics"),
+# what it refuses, that it never holds up the Unix-socket clients, and a
+# real Prometheus server (Debian's `prometheus` package) scraping it.
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import arenad_test as at  # noqa: E402
+
+t = at.Tap()
+PROMTOOL = "promtool"
+PROMETHEUS = "prometheus"
+
+
+def promtool_check(text, what):
+    """promtool accepts the text, lint included (it exits non-zero on a
+    problem and names it)."""
+    r = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True,
+                       text=True, timeout=60)
+    t.ok(r.returncode == 0 and not (r.stdout + r.stderr).strip(), "promtool check metrics accepts %s" % what)
+    if r.returncode or (r.stdout + r.stderr).strip():
+        t.diag(r.stdout + r.stderr)
+
+
+def samples(text):
+    """{(name, frozenset(labels)): value} from exposition text (the subset
+    arenad writes: no timestamps)."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$', line)
+        if not m:
+            out[("UNPARSED", line)] = None
+            continue
+        labels = {}
+        for k, v in re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(3) or ""):
+            labels[k] = v.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
+        out[(m.group(1), frozenset(labels.items()))] = float(m.group(4))
+    return out
+
+
+def value(text, name, **labels):
+    want = frozenset(labels.items())
+    for (n, ls), v in samples(text).items():
+        if n == name and want <= ls:
+            return v
+    return None
+
+
+def metrics_port(fx, timeout=10):
+    """The port the daemon logged for --metrics-listen ...:0."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fx.logf.flush()
+        with open(fx.log) as f:
+            m = re.findall(r"metrics at http://127\.0\.0\.1:(\d+)/metrics", f.read())
+        if m:
+            return int(m[-1])
+        time.sleep(0.05)
+    raise RuntimeError("the daemon did not log its metrics address")
+
+
+def http_req(port, method="GET", path="/metrics", body=None, headers=None, timeout=5):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r.status, dict(r.getheaders()), r.read()
+    finally:
+        c.close()
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def ping_seconds(fx):
+    t0 = time.monotonic()
+    ok = fx.result("ping") == {"pong": "arenad"}
+    return time.monotonic() - t0 if ok else 99.0
+
+
+with at.Fixture(t, pages=256, args=["--metrics-listen", "127.0.0.1:0"]) as fx:
+    port = metrics_port(fx)
+    pid = fx.proc.pid
+
+    # --- the method ---------------------------------------------------
+    fx.result("alloc", {"pages": 16, "owner": "demo"})
+    fx.result("alloc", {"pages": 2, "owner": 'q"uo\\te'})
+    fx.result("alloc", {"pages": 1})		# accounted to uid:0
+    a = fx.result("alloc", {"pages": 3, "owner": "gone"})
+    fx.result("free", {"addr": a["addr"]})
+    r = fx.rpc("alloc", {"pages": 250, "owner": "toomuch"})	# does not fit: a failure
+    t.ok(at.error_code(r) is not None, "an allocation that does not fit fails")
+
+    text = fx.result("metrics")["text"]
+    promtool_check(text, "the method's text")
+    t.eq(value(text, "arenad_owner_allocated_bytes", owner="demo"), 65536.0,
+         "arenad_owner_allocated_bytes{owner=\"demo\"} is 16 pages in bytes")
+    t.ok('arenad_owner_allocated_bytes{owner="q\\"uo\\\\te"} 8192' in text,
+         "label values are escaped (double quote, backslash)")
+    t.eq(value(text, "arenad_owner_allocated_bytes", owner="uid:0"), 4096.0, "the default owner uid:0")
+    t.eq(value(text, "arenad_owner_allocated_bytes", owner="gone"), None, "an owner with nothing left is not listed")
+    t.eq(value(text, "arenad_allocated_bytes"), 19 * 4096.0, "arenad_allocated_bytes")
+    t.eq(value(text, "arenad_allocations"), 3.0, "arenad_allocations (live)")
+    t.eq(value(text, "arenad_allocations_total"), 4.0, "arenad_allocations_total")
+    t.eq(value(text, "arenad_frees_total"), 1.0, "arenad_frees_total")
+    t.eq(value(text, "arenad_alloc_failures_total"), 1.0, "arenad_alloc_failures_total")
+    t.eq(value(text, "arenad_high_water_bytes"), 22 * 4096.0, "arenad_high_water_bytes")
+    t.eq(value(text, "arenad_up"), 1.0, "arenad_up")
+    ver = fx.result("version")
+    t.eq(value(text, "arenad_build_info", version=ver["version"], abi=str(ver["abi"])), 1.0,
+         "arenad_build_info{version,abi} 1")
+    t.ok(value(text, "arenad_clients") is not None and value(text, "arenad_clients") >= 1,
+         "arenad_clients counts this connection")
+    stats = fx.result("stats")
+    mid = str(stats["map_id"])
+    t.eq(value(text, "arenad_arena_size_bytes", map_id=mid, managed="true"), 256 * 4096.0,
+         "arenad_arena_size_bytes of the managed arena")
+    for fam in ("arenad_up", "arenad_allocated_bytes", "arenad_allocations_total",
+                "arenad_owner_allocated_bytes", "arenad_arena_size_bytes", "arenad_arena_present_bytes"):
+        t.ok("# HELP %s " % fam in text and re.search(r"# TYPE %s (gauge|counter)\n" % fam, text),
+             "%s has # HELP and # TYPE" % fam)
+    t.ok(all(("# TYPE %s counter" % n) in text for n in
+             ("arenad_allocations_total", "arenad_frees_total", "arenad_alloc_failures_total")),
+         "the _total families are counters")
+
+    # The census figures come from the latest finished census: with
+    # --metrics-listen the daemon runs one at start and every minute.
+    scan = fx.result("scan")
+    text = fx.result("metrics")["text"]
+    t.eq(value(text, "arenad_arena_present_bytes", map_id=mid, managed="true"),
+         scan["pages_present"] * 4096.0, "arenad_arena_present_bytes of the managed arena = the census")
+    t.eq(value(text, "arenad_unaccounted_bytes"), scan["pages_unaccounted"] * 4096.0,
+         "arenad_unaccounted_bytes = the census")
+    t.ok(value(text, "arenad_census_duration_seconds") is not None and
+         abs(value(text, "arenad_census_duration_seconds") - scan["duration_us"] / 1e6) < 1e-6,
+         "arenad_census_duration_seconds = the census's duration")
+    r = fx.rpc("metrics", {"x": 1})
+    t.eq(at.error_code(r), -32602, "metrics takes no parameters")
+
+    # --- arenactl-client metrics -----------------------------------------
+    rc, out, err = fx.ctl("metrics")
+    t.ok(rc == 0 and out.startswith("# HELP ") and "arenad_owner_allocated_bytes{owner=\"demo\"} 65536\n" in out,
+         "arenactl-client metrics prints the text alone")
+    promtool_check(out, "arenactl-client metrics")
+    rc, out, err = fx.ctl("--json", "metrics")
+    t.ok(rc == 0 and json.loads(out)["text"].startswith("# HELP"), "--json metrics prints the method's result")
+    prom_dir = os.path.join(fx.dir, "textfile")
+    os.mkdir(prom_dir)
+    target = os.path.join(prom_dir, "arenad.prom")
+    with open(target, "w") as f:
+        f.write("old\n")
+    old_ino = os.stat(target).st_ino
+    old_umask = os.umask(0o077)
+    rc, out, err = fx.ctl("metrics", "--output", target)
+    os.umask(old_umask)
+    st = os.stat(target)
+    with open(target) as f:
+        written = f.read()
+    t.ok(rc == 0 and out == "" and "arenad_up 1\n" in written, "metrics --output writes the file")
+    t.ok(st.st_ino != old_ino, "the file is replaced by a rename, not rewritten in place")
+    t.eq(oct(st.st_mode & 0o777), oct(0o644), "the file is readable by the collector whatever the umask")
+    t.eq(sorted(os.listdir(prom_dir)), ["arenad.prom"], "no temporary file is left behind")
+    rc, out, err = fx.ctl("metrics", "--output", os.path.join(fx.dir, "no", "such", "dir", "x.prom"))
+    t.ok(rc == 1 and "x.prom" in err, "an unwritable --output fails with its path: %r" % err.strip())
+    rc, out, err = fx.ctl("metrics", "--bogus")
+    t.eq(rc, 2, "an unknown metrics option is a usage error")
+
+    # --- HTTP ----------------------------------------------------------
+    status, hdrs, body = http_req(port)
+    t.eq(status, 200, "GET /metrics answers 200")
+    t.eq(hdrs.get("Content-Type"), "text/plain; version=0.0.4; charset=utf-8",
+         "Content-Type names the exposition format 0.0.4")
+    promtool_check(body.decode(), "the endpoint's output")
+    t.eq(value(body.decode(), "arenad_owner_allocated_bytes", owner="demo"), 65536.0,
+         "the endpoint has the owner's bytes")
+    status, hdrs, body = http_req(port, "GET", "/metrics?format=x")
+    t.eq(status, 200, "a query string does not change the path")
+    status, hdrs, body = http_req(port, "HEAD")
+    t.ok(status == 200 and body == b"", "HEAD /metrics: 200 without a body")
+    for path in ("/", "/metrics/", "/metricsx", "/favicon.ico", "/../metrics"):
+        status, hdrs, body = http_req(port, "GET", path)
+        t.eq(status, 404, "GET %s is 404" % path)
+    for method in ("POST", "PUT", "DELETE", "OPTIONS", "PATCH"):
+        status, hdrs, body = http_req(port, method, "/metrics", body=b"x=1" if method in ("POST", "PUT") else None)
+        t.ok(status == 405 and hdrs.get("Allow") == "GET, HEAD",
+             "%s /metrics is 405 with Allow: GET, HEAD (%s)" % (method, status))
+
+    # Oversized requests: refused without growing the daemon.
+    rss0 = rss_kib(pid)
+    status, hdrs, body = http_req(port, "GET", "/" + "a" * 200000)
+    t.ok(status in (414, 431, 413), "a 200 kB URL is refused (%d)" % status)
+    for _ in range(20):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        try:
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+            try:
+                for _ in range(64):		# 1 MiB of headers
+                    s.sendall(b"X-Pad: " + b"a" * 16370 + b"\r\n")
+            except OSError:
+                pass			# refused and closed mid-way: fine
+            s.settimeout(5)
+            try:
+                reply = s.recv(4096)
+            except OSError:
+                reply = b""
+        finally:
+            s.close()
+    t.ok(reply == b"" or re.match(rb"HTTP/1\.[01] (431|413|400)", reply),
+         "1 MiB of headers is refused: %r" % reply[:40])
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    reply = b""
+    try:
+        s.sendall(b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (4 << 20))
+        try:
+            for _ in range(64):
+                s.sendall(b"x" * 65536)
+        except OSError:
+            pass			# the server answered and closed: fine
+        try:
+            reply = s.recv(4096)
+        except OSError:
+            pass
+    finally:
+        s.close()
+    t.ok(reply.startswith(b"HTTP/1.1 405"), "a 4 MiB POST body is refused, not read: %r" % reply[:30])
+    rss1 = rss_kib(pid)
+    t.ok(rss1 - rss0 < 8192, "daemon memory stays bounded (RSS %d -> %d KiB)" % (rss0, rss1))
+    t.ok(fx.proc.poll() is None, "the daemon survived the oversized requests")
+
+    # Many idle or half-sent connections: refused past the limit, and the
+    # Unix-socket clients are answered meanwhile.
+    idle = []
+    for i in range(60):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=2)
+            if i % 2:
+                s.sendall(b"GET /metr")		# a request that never ends
+            idle.append(s)
+        except OSError:
+            break
+    time.sleep(0.3)
+    slow = ping_seconds(fx)
+    t.ok(slow < 1.0, "a Unix-socket ping is answered at once with 60 stalled HTTP clients (%.3f s)" % slow)
+    t.ok(fx.result("stats")["pages_allocated"] == 19, "stats answered meanwhile")
+    closed = 0
+    for s in idle:
+        s.settimeout(0.5)
+        try:
+            if s.recv(1) == b"":
+                closed += 1
+        except socket.timeout:
+            pass
+        except OSError:
+            closed += 1
+    t.ok(closed >= 60 - 32, "connections past the limit of 32 are closed (%d of %d)" % (closed, len(idle)))
+    for s in idle:
+        s.close()
+    time.sleep(0.3)
+    status, hdrs, body = http_req(port)
+    t.eq(status, 200, "GET /metrics works again once they are gone")
+
+    # A scrape does not wait for a census: it reports the latest one.
+    t0 = time.monotonic()
+    for _ in range(20):
+        http_req(port)
+    t.ok((time.monotonic() - t0) / 20 < 0.5, "a scrape takes no census time")
+
+    # --- a real Prometheus scraping the endpoint ---------------------------
+    pdir = os.path.join(fx.dir, "prometheus")
+    os.mkdir(pdir)
+    pport = None
+    with open(os.path.join(pdir, "prometheus.yml"), "w") as f:
+        f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                "scrape_configs:\n  - job_name: arenad\n    static_configs:\n"
+                "      - targets: ['127.0.0.1:%d']\n" % port)
+    prom = None
+    for attempt in range(5):
+        pport = free_port()
+        plog = open(os.path.join(pdir, "prometheus.log"), "ab")
+        prom = fx.track(subprocess.Popen(
+            [PROMETHEUS, "--config.file=" + os.path.join(pdir, "prometheus.yml"),
+             "--storage.tsdb.path=" + os.path.join(pdir, "data"),
+             "--web.listen-address=127.0.0.1:%d" % pport, "--log.level=warn"],
+            stdin=subprocess.DEVNULL, stdout=plog, stderr=plog, preexec_fn=at._die_with_parent))
+        plog.close()
+        deadline = time.monotonic() + 30
+        ready = False
+        while time.monotonic() < deadline and prom.poll() is None:
+            try:
+                ready = urllib.request.urlopen("http://127.0.0.1:%d/-/ready" % pport, timeout=2).status == 200
+            except OSError:
+                pass
+            if ready:
+                break
+            time.sleep(0.2)
+        if ready:
+            break
+        at.kill_tree(prom)		# the port was taken meanwhile: another one
+    t.ok(prom is not None and prom.poll() is None, "a private Prometheus server runs on 127.0.0.1:%s" % pport)
+
+    def query(q):
+        url = "http://127.0.0.1:%d/api/v1/query?query=%s" % (pport, urllib.parse.quote(q))
+        try:
+            r = json.load(urllib.request.urlopen(url, timeout=5))
+        except (OSError, ValueError):
+            return None
+        return r.get("data", {}).get("result") if r.get("status") == "success" else None
+
+    def wait_query(q, pred, timeout=30):
+        deadline = time.monotonic() + timeout
+        res = None
+        while time.monotonic() < deadline:
+            res = query(q)
+            if res is not None and pred(res):
+                return res
+            time.sleep(0.5)
+        return res
+
+    res = wait_query('up{job="arenad"}', lambda r: len(r) == 1 and r[0]["value"][1] == "1")
+    t.ok(res and res[0]["value"][1] == "1", "Prometheus scrapes the endpoint: up == 1 (%r)" % res)
+    res = wait_query('arenad_owner_allocated_bytes{owner="demo"}',
+                     lambda r: len(r) == 1 and r[0]["value"][1] == "65536")
+    t.ok(res and len(res) == 1 and res[0]["value"][1] == "65536",
+         "PromQL arenad_owner_allocated_bytes{owner=\"demo\"} returns 65536 (%r)" % res)
+    # A change shows up at the next scrapes.
+    fx.result("alloc", {"pages": 16, "owner": "demo"})
+    res = wait_query('arenad_owner_allocated_bytes{owner="demo"}',
+                     lambda r: len(r) == 1 and r[0]["value"][1] == "131072")
+    t.ok(res and res[0]["value"][1] == "131072", "after a second alloc of 16 pages: 131072 (%r)" % res)
+    res = wait_query('arenad_owner_allocated_bytes{owner="q\\"uo\\\\te"}', lambda r: len(r) == 1)
+    t.ok(res and res[0]["metric"]["owner"] == 'q"uo\\te', "an escaped owner reaches Prometheus intact (%r)" % res)
+    res = wait_query('arenad_arena_size_bytes{managed="true",map_id="%s"}' % mid, lambda r: len(r) == 1)
+    t.ok(res and res[0]["value"][1] == str(256 * 4096), "the managed arena's size through PromQL")
+    at.kill_tree(prom, __import__("signal").SIGTERM)
+    t.ok(prom.poll() is not None, "Prometheus stopped")
+    fx.stop()
+
+    # --- socket activation: two named sockets ------------------------------
+    act = os.path.join(fx.dir, "activated.sock")
+    mport = free_port()
+    sa = fx.track(subprocess.Popen(
+        ["systemd-socket-activate", "-l", act, "-l", "127.0.0.1:%d" % mport,
+         "--fdname=arenad.socket:metrics", fx.daemon, "--pin-dir", fx.pin_dir,
+         "--socket", os.path.join(fx.dir, "never.sock"), "--pages", "256"],
+        stdout=fx.logf, stderr=fx.logf, preexec_fn=at._die_with_parent))
+    deadline = time.monotonic() + 5
+    while not os.path.exists(act) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        status, hdrs, body = http_req(mport, timeout=15)
+    except OSError as e:
+        status, body = str(e), b""
+    t.eq(status, 200, "a scrape of the passed \"metrics\" socket starts the daemon and is answered")
+    t.eq(value(body.decode(), "arenad_owner_allocated_bytes", owner="demo"), 131072.0,
+         "with the adopted state")
+    r = at.Client(act).call("ping")
+    t.eq(r.get("result"), {"pong": "arenad"}, "the control socket passed next to it answers")
+    t.ok(not os.path.exists(os.path.join(fx.dir, "never.sock")), "no socket of its own was created")
+    at.kill_tree(sa)
+
+    # Two sockets for one role: refused, not guessed.
+    mport2 = free_port()
+    sa = fx.track(subprocess.Popen(
+        ["systemd-socket-activate", "-l", "127.0.0.1:%d" % mport2,
+         "-l", os.path.join(fx.dir, "a2.sock"), "--fdname=metrics:metrics",
+         fx.daemon, "--pin-dir", fx.pin_dir, "--pages", "256",
+         "--socket", os.path.join(fx.dir, "x.sock")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=at._die_with_parent))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", mport2), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    try:
+        out, _ = sa.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        at.kill_tree(sa)
+        out = "(still running)"
+    t.ok(sa.returncode not in (0, None) and "more than one metrics socket" in out,
+         "two sockets named metrics are refused: %r" % out.strip()[-100:])
+
+    # Bad option values.
+    for bad in ("localhost:80", "127.0.0.1:99999", "::1:80", ""):
+        rc, out = fx.run_daemon(["--metrics-listen", bad])
+        t.ok(rc == 2 and "--metrics-listen" in out, "--metrics-listen %r is refused" % bad)
+    # A port in use: start-up fails with the address named.
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    rc, out = fx.run_daemon(["--metrics-listen", "127.0.0.1:%d" % busy.getsockname()[1]])
+    busy.close()
+    t.ok(rc != 0 and "metrics: listen on 127.0.0.1:" in out and "in use" in out,
+         "a busy port fails the start with the address: %r" % out.strip()[-120:])
+
+t.done()
