@@ -241,6 +241,54 @@ static int check_range(struct arenad *d, __u64 addr, struct rpc_error *err)
 	return 0;
 }
 
+/*
+ * A fixed-address allocation found its pages taken. Say by whom: the
+ * ledger's allocations in the window, and for the rest of the taken pages
+ * the only other way they can be taken, outside arenad, which only a
+ * census shows.
+ */
+static int busy_error(struct arenad *d, const struct arenad_req *req, struct rpc_error *err)
+{
+	_cleanup_free_ struct arenad_range *recs = NULL;
+	__u32 first = (req->addr - d->arena->ident.user_vm_start) >> ARENAD_PAGE_SHIFT;
+	__u32 last = first + req->pages;	/* exclusive */
+	char owner[ARENAD_STR_LEN], name[ARENAD_STR_LEN];
+	const struct arenad_range *hit = NULL;
+	__u32 ledger = 0;
+	size_t i, n;
+
+	if (arenad_pins_ranges(pins_of(d), &recs, &n) < 0)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		__u32 s = recs[i].pgoff, e = recs[i].pgoff + recs[i].pages;
+
+		if (e <= first || s >= last)
+			continue;
+		ledger += (e < last ? e : last) - (s > first ? s : first);
+		if (!hit)
+			hit = &recs[i];
+	}
+	if (!hit)
+		return rpc_set_error(err, ARENAD_ERR_CONFLICT,
+				     "pages at 0x%llx..+%u are not all free: none of them is in the "
+				     "ledger, so they are present but unaccounted (allocated outside "
+				     "arenad, or reserved); 'arenactl-client scan' lists them and who "
+				     "uses the arena", (unsigned long long)req->addr, req->pages);
+	id_string(d, hit->owner, owner, sizeof(owner));
+	if (hit->name)
+		id_string(d, hit->name, name, sizeof(name));
+	return rpc_set_error(err, ARENAD_ERR_CONFLICT,
+			     "pages at 0x%llx..+%u are not all free: %u of the %u are in the ledger "
+			     "(first: 0x%llx..+%u of owner '%s'%s%s%s)%s",
+			     (unsigned long long)req->addr, req->pages, ledger, req->pages,
+			     (unsigned long long)(d->arena->ident.user_vm_start +
+						  ((__u64)hit->pgoff << ARENAD_PAGE_SHIFT)),
+			     hit->pages, owner, hit->name ? ", name '" : "", hit->name ? name : "",
+			     hit->name ? "'" : "",
+			     ledger < req->pages ? "; the others may be present but unaccounted "
+			     "(allocated outside arenad): see 'arenactl-client scan'" : "");
+}
+
 static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 		   json_object **result, struct rpc_error *err)
 {
@@ -295,9 +343,7 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 	case -EEXIST:
 		return rpc_set_error(err, ARENAD_ERR_CONFLICT, "name '%s' is already in use", name);
 	case -EBUSY:
-		return rpc_set_error(err, ARENAD_ERR_CONFLICT,
-				     "pages at 0x%llx..+%u are not all free",
-				     (unsigned long long)req.addr, req.pages);
+		return busy_error(d, &req, err);
 	case -EINVAL:
 		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS, "invalid allocation request");
 	default:

@@ -140,4 +140,13 @@ with at.Fixture(t, pages=64) as fx:
     t.diag(out)
     held.stdin.close()
     held.wait(timeout=10)
+
+    # alloc --addr onto those pages says what holds them.
+    leaked = scan["unaccounted"][0]["addr"]
+    rc, out, err = fx.ctl("alloc", "1", "--addr", leaked)
+    t.ok(rc != 0 and "present but unaccounted" in err and "arenactl-client scan" in err,
+         "alloc --addr onto a leaked page: present but unaccounted, see scan (%s)" % err.strip())
+    rc, out, err = fx.ctl("alloc", "2", "--addr", look["addr"])
+    t.ok(rc != 0 and "owner 'mogu', name 'mogu'" in err and "unaccounted" in err,
+         "alloc --addr onto mogu's page and the leaked one next to it names both (%s)" % err.strip())
 t.done()
