@@ -41,6 +41,8 @@ struct arenad {
 	struct census *census;
 	struct http *http;		/* the metrics listener, or NULL */
 	struct inventory *inventory;	/* every arena on the host; may be NULL */
+	__u64 metrics_refresh_usec;	/* when a scrape last asked for a new
+					 * inventory (metrics.c) */
 	struct scan_summary last_scan;
 	unsigned int census_interval_s;	/* 0: census only on request */
 	struct census_seen census_seen;

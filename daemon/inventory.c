@@ -791,6 +791,11 @@ int inventory_new(struct arenad *d, struct inventory **out)
 	return 0;
 }
 
+bool inventory_users_known(const struct inventory *inv)
+{
+	return inv && !inv->users_unavailable[0];
+}
+
 struct inventory *inventory_free(struct inventory *inv)
 {
 	struct inv_job *j, *next;

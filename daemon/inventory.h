@@ -80,6 +80,10 @@ struct inventory *inventory_free(struct inventory *inv);
 struct inv_list *inventory_latest(struct inventory *inv);
 void inv_list_unref(struct inv_list *l);
 
+/* Whether programs and processes are found at all (their iterators
+ * loaded); when not, every arena's lists are empty for that reason. */
+bool inventory_users_known(const struct inventory *inv);
+
 /* The JSON the `arenas` method answers: an array of inv_arena_json(). */
 json_object *inv_list_json(const struct inv_list *l);
 json_object *inv_arena_json(const struct inv_arena *a);

@@ -2,8 +2,11 @@
 /*
  * Prometheus families: base units (bytes, seconds), _total for counters,
  * the arenad_ prefix. A scrape reads the state map, the owners map in one
- * batch, one string per owner, and the summary of the latest finished
- * census; it never starts a census, so a slow census cannot hold it up.
+ * batch, one string per owner, the latest finished inventory of every
+ * arena on the host (inventory.h) and the managed arena's latest census.
+ * It never runs a census: a stale inventory is refreshed on the
+ * inventory's worker, for the next scrape, so a slow census cannot hold a
+ * scrape up.
  *
  * Logging: per request, none; a failure returns -errno to the method or
  * the HTTP handler, which turn it into the reply.
@@ -17,10 +20,12 @@
 #include <bpf/bpf.h>
 
 #include "daemon.h"
+#include "inventory.h"
 #include "metrics.h"
 #include "prom.h"
 #include "server.h"
 #include "cleanup.h"
+#include "util.h"
 #include "arenad_version.h"
 
 static void daemon_families(struct arenad *d, FILE *f)
@@ -36,12 +41,6 @@ static void daemon_families(struct arenad *d, FILE *f)
 			(const char *const[]){ "version", ARENAD_VERSION, "abi", abi, NULL }, 1);
 	prom_family(f, "arenad_clients", PROM_GAUGE, "Open connections on the control socket.");
 	prom_sample_u64(f, "arenad_clients", NULL, d->server ? server_clients(d->server) : 0);
-	if (d->last_scan.valid) {
-		prom_family(f, "arenad_census_duration_seconds", PROM_GAUGE,
-			    "How long the latest finished census of the managed arena took.");
-		prom_sample_double(f, "arenad_census_duration_seconds", NULL,
-				   d->last_scan.duration_us / 1e6);
-	}
 }
 
 /* Owners with live pages, read in batches: one syscall for a full table
@@ -173,7 +172,26 @@ static void arena_rows(FILE *f, const struct arena_row *rows, size_t n)
 	}
 }
 
-static void arena_families(struct arenad *d, FILE *f)
+/* How old the latest inventory may be before a scrape asks for a new one
+ * (on the inventory's worker: the scrape itself never waits for it). */
+#define INVENTORY_REFRESH_USEC (5 * 1000000ULL)
+
+static void inventory_refresh(struct arenad *d, const struct inv_list *l)
+{
+	__u64 now = now_usec(CLOCK_MONOTONIC);
+
+	if (l && now - l->when_usec < INVENTORY_REFRESH_USEC)
+		return;
+	/* At most one request per period, however often scrapes come. */
+	if (d->metrics_refresh_usec && now - d->metrics_refresh_usec < INVENTORY_REFRESH_USEC)
+		return;
+	if (inventory_submit(d->inventory, INV_JOB_ARENAS, 0, NULL, NULL) == 0)
+		d->metrics_refresh_usec = now;
+}
+
+/* Without an inventory (its iterator did not load): the managed arena
+ * alone, from the daemon's own census. */
+static int managed_row(struct arenad *d, FILE *f)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -188,6 +206,68 @@ static void arena_families(struct arenad *d, FILE *f)
 	if (!bpf_map_get_info_by_fd(d->arena->pins.arena_fd, &info, &len))
 		memcpy(row.name, info.name, sizeof(row.name));
 	arena_rows(f, &row, 1);
+	return 0;
+}
+
+static int arena_families(struct arenad *d, FILE *f, bool *inventory, __u64 *census_us)
+{
+	struct inv_list *l;
+	struct arena_row *rows;
+	bool users;
+	size_t i;
+
+	if (!d->inventory)
+		return managed_row(d, f);
+	l = inventory_latest(d->inventory);
+	inventory_refresh(d, l);
+	if (!l)		/* the first inventory is still running */
+		return managed_row(d, f);
+	users = inventory_users_known(d->inventory);
+	rows = calloc(l->n ?: 1, sizeof(*rows));
+	if (!rows) {
+		inv_list_unref(l);
+		return -ENOMEM;
+	}
+	for (i = 0; i < l->n; i++) {
+		const struct inv_arena *a = &l->arenas[i];
+
+		rows[i] = (struct arena_row) {
+			.map_id = a->map_id,
+			.managed = a->managed,
+			.size_bytes = (__u64)a->pages_total * a->page_size,
+			.census = a->census_ok,
+			.present_bytes = (__u64)a->pages_present * a->page_size,
+			.users = users,
+			.programs = a->n_progs,
+			.processes = a->n_procs,
+		};
+		/* The managed arena's own census (scan, --census-interval)
+		 * may have finished after the inventory: the latest wins. */
+		if (a->managed && d->last_scan.valid && d->last_scan.when_usec > l->when_usec) {
+			rows[i].census = true;
+			rows[i].present_bytes = (__u64)d->last_scan.pages_present << ARENAD_PAGE_SHIFT;
+		}
+		memcpy(rows[i].name, a->name, sizeof(rows[i].name));
+		rows[i].name[sizeof(rows[i].name) - 1] = 0;
+	}
+	*inventory = true;
+	*census_us = l->duration_us;
+	inv_list_unref(l);
+	arena_rows(f, rows, i);
+	free(rows);
+	return 0;
+}
+
+/* The inventory's duration when there is one (every arena on the host),
+ * else that of the managed arena's latest census. */
+static void census_family(struct arenad *d, FILE *f, bool inventory, __u64 inventory_us)
+{
+	if (!inventory && !d->last_scan.valid)
+		return;
+	prom_family(f, "arenad_census_duration_seconds", PROM_GAUGE,
+		    "How long the latest finished census took: of every arena on the host, or of the managed arena alone when arenad cannot list the others.");
+	prom_sample_double(f, "arenad_census_duration_seconds", NULL,
+			   (inventory ? inventory_us : d->last_scan.duration_us) / 1e6);
 }
 
 static int managed_families(struct arenad *d, FILE *f)
@@ -226,16 +306,20 @@ static int managed_families(struct arenad *d, FILE *f)
 
 int metrics_render(struct arenad *d, char **text, size_t *len)
 {
+	__u64 inventory_us = 0;
+	bool inventory = false;
 	FILE *f;
-	int r = 0;
+	int r;
 
 	*text = NULL;
 	f = open_memstream(text, len);
 	if (!f)
 		return -errno;
 	daemon_families(d, f);
-	arena_families(d, f);
-	r = managed_families(d, f);
+	r = arena_families(d, f, &inventory, &inventory_us);
+	census_family(d, f, inventory, inventory_us);
+	if (!r)
+		r = managed_families(d, f);
 	if (!r && ferror(f))
 		r = -ENOMEM;
 	if (fclose(f) && !r)
