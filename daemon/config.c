@@ -36,6 +36,7 @@ void config_init(struct config *cfg)
 		.max_clients = 256,
 		.max_clients_per_uid = 64,
 		.idle_timeout_s = 120,
+		.max_reply_mib = 64,
 	};
 }
 
@@ -160,6 +161,8 @@ static void usage(FILE *f)
 "      --max-clients-per-uid N\n"
 "                           connections of one uid that may not write (default 64)\n"
 "      --idle-timeout S     close connections idle for S seconds (default 120, 0: never)\n"
+"      --max-reply-memory MIB\n"
+"                           memory for replies clients have not read (default 64)\n"
 "      --unpin              remove the pins in --pin-dir and exit\n"
 "  -v, --verbose            debug logging\n"
 "  -h, --help               this text\n"
@@ -178,6 +181,7 @@ enum {
 	OPT_MAX_CLIENTS,
 	OPT_MAX_PER_UID,
 	OPT_IDLE_TIMEOUT,
+	OPT_MAX_REPLY,
 };
 
 static int add_id(unsigned int *ids, unsigned int *n, const char *arg, bool group)
@@ -222,6 +226,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "max-clients",	required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "max-clients-per-uid", required_argument, NULL, OPT_MAX_PER_UID },
 		{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "max-reply-memory",	required_argument, NULL, OPT_MAX_REPLY },
 		{ "verbose",		no_argument,	   NULL, 'v' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ "version",		no_argument,	   NULL, 'V' },
@@ -302,6 +307,11 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 			if (parse_u64(optarg, &v) < 0 || v > 86400)
 				return bad_value("--idle-timeout", optarg);
 			cfg->idle_timeout_s = v;
+			break;
+		case OPT_MAX_REPLY:
+			if (parse_u64(optarg, &v) < 0 || v < 1 || v > 65536)
+				return bad_value("--max-reply-memory", optarg);
+			cfg->max_reply_mib = v;
 			break;
 		case OPT_UNPIN:
 			cfg->unpin = true;

@@ -32,6 +32,7 @@ struct config {
 	unsigned int max_clients;	/* connections at once */
 	unsigned int max_clients_per_uid; /* of them for one uid that may not write */
 	unsigned int idle_timeout_s;	/* 0: idle connections stay */
+	unsigned int max_reply_mib;	/* memory for replies not yet read */
 	int log_level;
 	bool unpin;
 };

@@ -49,6 +49,7 @@ struct arenad {
 	sd_event *event;
 	__u64 start_usec;	/* CLOCK_MONOTONIC */
 	bool notify;		/* a service manager listens (NOTIFY_SOCKET) */
+	__u64 reader_scan_usec;	/* last scan by a peer that may not write */
 };
 
 /*

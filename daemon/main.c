@@ -189,6 +189,7 @@ static int run(const struct config *cfg)
 		.max_clients = cfg->max_clients,
 		.max_clients_per_uid = cfg->max_clients_per_uid,
 		.idle_timeout_s = cfg->idle_timeout_s,
+		.reply_budget = (__u64)cfg->max_reply_mib << 20,
 	};
 	_cleanup_(arenad_done) struct arenad d = {
 		.cfg = cfg,

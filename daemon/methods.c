@@ -17,6 +17,7 @@
 #include "census.h"
 #include "cleanup.h"
 #include "daemon.h"
+#include "json_out.h"
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
@@ -24,6 +25,7 @@
 #include "arenad_version.h"
 
 #define STR_MAX (ARENAD_STR_LEN - 1)
+#define SCAN_READER_USEC (1000 * 1000ULL)
 
 static const struct arenad_pins *pins_of(struct arenad *d)
 {
@@ -396,34 +398,95 @@ static int m_free(void *ctx, const struct rpc_peer *peer, json_object *params,
 	return 0;
 }
 
+/*
+ * ranges streams: the ledger is read at once (a consistent, sorted
+ * snapshot), but its JSON is written a slice at a time as the client reads,
+ * so a 20,000-range reply neither sits in memory for a client that does
+ * not read nor stalls the loop while it is built.
+ */
+#define RANGES_SLICE 128
+
+struct ranges_stream {
+	struct arenad *d;
+	struct arenad_range *recs;
+	size_t n, i;
+	bool filter;
+	__u32 owner_id;
+	bool first;
+	struct owner_cache owners;
+};
+
+static void ranges_free(void *state)
+{
+	struct ranges_stream *rs = state;
+
+	if (rs)
+		free(rs->recs);
+	free(rs);
+}
+
+static int ranges_next(void *state, struct json_buf *b)
+{
+	struct ranges_stream *rs = state;
+	unsigned int k = 0;
+	int r = 0;
+
+	for (; rs->i < rs->n && k < RANGES_SLICE; rs->i++) {
+		const struct arenad_range *rec = &rs->recs[rs->i];
+		json_object *o;
+
+		if (rs->filter && rec->owner != rs->owner_id)
+			continue;
+		o = range_json(rs->d, &rs->owners, rec);
+		if (!o)
+			return -ENOMEM;
+		if (!rs->first)
+			r = json_buf_put(b, ",", 1);
+		if (r >= 0)
+			r = json_out(b, o);
+		json_object_put(o);
+		if (r < 0)
+			return r;
+		rs->first = false;
+		k++;
+	}
+	return rs->i < rs->n;
+}
+
 static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
-		    json_object **result, struct rpc_error *err)
+		    struct rpc_stream *out, struct rpc_error *err)
 {
 	static const char *const keys[] = { "owner", NULL };
 	struct arenad *d = ctx;
 	const struct arenad_pins *p = pins_of(d);
-	struct owner_cache owners = {};
-	_cleanup_free_ struct arenad_range *recs = NULL;
+	_cleanup_free_ struct ranges_stream *rs = NULL;
 	const char *owner = NULL;
-	__u32 owner_id = 0;
-	size_t i, n;
 	int r;
 
 	if (rpc_params_only(params, keys, err) ||
 	    rpc_param_str(params, "owner", false, STR_MAX, &owner, err))
 		return -1;
-	if (owner && arenad_str_find(p->strings_fd, owner, &owner_id) < 0) {
-		*result = json_object_new_array();	/* an owner never seen has nothing */
-		return 0;
+	rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return rpc_oom(err);
+	rs->d = d;
+	rs->first = true;
+	if (owner) {
+		rs->filter = true;
+		/* An owner never seen has nothing: an empty stream. */
+		if (arenad_str_find(p->strings_fd, owner, &rs->owner_id) < 0)
+			goto done;
 	}
-	r = arenad_pins_ranges(p, &recs, &n);
+	r = arenad_pins_ranges(p, &rs->recs, &rs->n);
+	if (r == -ENOMEM)
+		return rpc_oom(err);
 	if (r < 0)
 		return internal_error(err, r, "read the ledger");
-
-	*result = json_object_new_array();
-	for (i = 0; i < n; i++)
-		if (!owner || recs[i].owner == owner_id)
-			json_object_array_add(*result, range_json(d, &owners, &recs[i]));
+done:
+	out->next = ranges_next;
+	out->free = ranges_free;
+	out->held = sizeof(*rs) + rs->n * sizeof(*rs->recs);
+	out->state = TAKE_PTR(rs);
 	return 0;
 }
 
@@ -462,6 +525,23 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 	    rpc_param_str(params, "method", false, 8, &name, err) ||
 	    methods_map_id(params, false, &map_id, err))
 		return -1;
+	/* A census can take long (the full method probes every page): every
+	 * peer may run one, but choosing the method is for writers, and
+	 * other peers together get one census per SCAN_READER_USEC. */
+	if (name && !peer->may_write)
+		return rpc_set_error(err, ARENAD_ERR_PERMISSION,
+				     "permission denied: uid %u may not choose the census method",
+				     peer->uid);
+	if (!peer->may_write) {
+		__u64 now = now_usec(CLOCK_MONOTONIC);
+
+		if (d->reader_scan_usec && now - d->reader_scan_usec < SCAN_READER_USEC)
+			return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
+					     "busy: peers that may not write get one census per second; "
+					     "try again in %llu ms",
+					     (unsigned long long)(SCAN_READER_USEC - (now - d->reader_scan_usec)) / 1000 + 1);
+		d->reader_scan_usec = now;
+	}
 	/* Another program's arena: always the method that passed its
 	 * self-test for them (the module cannot count those). */
 	if (map_id && map_id != d->arena->map_id) {
@@ -507,16 +587,16 @@ static int m_metrics(void *ctx, const struct rpc_peer *peer, json_object *params
 }
 
 const struct rpc_method daemon_methods[] = {
-	{ "ping",	m_ping,		false },
-	{ "version",	m_version,	false },
-	{ "stats",	m_stats,	false },
-	{ "ranges",	m_ranges,	false },
-	{ "lookup",	m_lookup,	false },
-	{ "scan",	m_scan,		false },
-	{ "metrics",	m_metrics,	false },
-	{ "arenas",	m_arenas,	false },
-	{ "who",	m_who,		false },
-	{ "alloc",	m_alloc,	true },
-	{ "free",	m_free,		true },
+	{ .name = "ping", .handler = m_ping },
+	{ .name = "version", .handler = m_version },
+	{ .name = "stats", .handler = m_stats },
+	{ .name = "ranges", .stream = m_ranges, .heavy = true },
+	{ .name = "lookup", .handler = m_lookup },
+	{ .name = "scan", .handler = m_scan, .heavy = true },
+	{ .name = "metrics", .handler = m_metrics },
+	{ .name = "arenas", .handler = m_arenas, .heavy = true },
+	{ .name = "who", .handler = m_who, .heavy = true },
+	{ .name = "alloc", .handler = m_alloc, .write = true },
+	{ .name = "free", .handler = m_free, .write = true },
 };
 const size_t daemon_n_methods = ARRAY_SIZE(daemon_methods);

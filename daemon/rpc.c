@@ -267,7 +267,8 @@ static bool id_saturated(json_object *id, bool big_int)
  * -1 with err set. *id gets the request's id when it is a valid one.
  */
 static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json_object *req,
-		    bool big_int, json_object **id, json_object **result, struct rpc_error *err)
+		    bool big_int, json_object **id, json_object **result,
+		    struct rpc_stream *stream, struct rpc_error *err)
 {
 	const struct rpc_method *m;
 	json_object *v, *params = NULL;
@@ -308,6 +309,13 @@ static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json
 	if (m->write && !peer->may_write)
 		return rpc_set_error(err, ARENAD_ERR_PERMISSION,
 				     "permission denied: uid %u may not call '%s'", peer->uid, m->name);
+	if (m->heavy && peer->over_budget)
+		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
+				     "busy: replies that clients have not read yet hold the daemon's "
+				     "reply memory; '%s' is refused until they are read, try again later",
+				     m->name);
+	if (m->stream)
+		return m->stream(t->ctx, peer, params, stream, err) < 0 ? -1 : 0;
 	if (peer->request)	/* for server_defer() */
 		*peer->request = (struct rpc_request) {
 			.id = *id,
@@ -319,10 +327,64 @@ static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json
 	return r < 0 ? -1 : r;
 }
 
+void rpc_stream_done(struct rpc_stream *s)
+{
+	if (s->free)
+		s->free(s->state);
+	free(s->tail);
+	*s = (struct rpc_stream) {};
+}
+
+/*
+ * A streaming method's reply: the head {"jsonrpc":"2.0","result":[ in
+ * *out and the tail ],"id":ID} in the stream; or, when the caller does
+ * not stream (want NULL), all of it in *out.
+ */
+static int stream_reply(struct rpc_stream *st, json_object *id, struct rpc_stream *want,
+			char **out, size_t *reply_len)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"result\":[";
+	struct json_buf b = {}, tail = {};
+	int r;
+
+	r = json_buf_put(&tail, "],\"id\":", 7);
+	if (r >= 0)
+		r = json_out(&tail, id);
+	if (r >= 0)
+		r = json_buf_put(&tail, "}", 2);	/* with the NUL */
+	if (r >= 0)
+		r = json_buf_put(&b, head, sizeof(head) - 1);
+	while (r >= 0 && !want && (r = st->next(st->state, &b)) > 0)
+		;
+	if (r >= 0 && !want)
+		r = json_buf_put(&b, tail.data, tail.len);
+	else if (r >= 0)
+		r = json_buf_put(&b, "", 1);
+	if (r < 0) {
+		free(b.data);
+		free(tail.data);
+		rpc_stream_done(st);
+		return r;
+	}
+	*out = b.data;
+	*reply_len = b.len - 1;
+	if (!want) {
+		free(tail.data);
+		rpc_stream_done(st);
+		return 0;
+	}
+	st->tail = tail.data;
+	st->tail_len = tail.len - 1;
+	*want = *st;
+	return 0;
+}
+
 int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
-		    const char *line, size_t len, char **out, size_t *reply_len)
+		    const char *line, size_t len, char **out, size_t *reply_len,
+		    struct rpc_stream *want)
 {
 	_cleanup_(json_object_putp) json_object *req = NULL, *result = NULL;
+	struct rpc_stream st = {};
 	struct rpc_error err = { 0 };
 	json_object *reply, *id = NULL;
 	bool has_id, big_int;
@@ -330,6 +392,8 @@ int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 	int r;
 
 	*out = NULL;
+	if (want)
+		*want = (struct rpc_stream) {};
 	r = json_strict_parse(line, len, &req, &big_int, why, sizeof(why));
 	if (r == -ENOMEM)
 		return r;
@@ -344,11 +408,20 @@ int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 				      : "invalid request: not a JSON object", out, reply_len);
 
 	has_id = json_object_object_get_ex(req, "id", NULL);
-	r = dispatch(t, peer, req, big_int, &id, &result, &err);
+	r = dispatch(t, peer, req, big_int, &id, &result, &st, &err);
 	if (r < 0)
 		goto error;
-	if (r == RPC_DEFERRED || !has_id)	/* answered later, or a notification */
+	if (r == RPC_DEFERRED || !has_id) {	/* answered later, or a notification */
+		rpc_stream_done(&st);
 		return 0;
+	}
+	if (st.next) {
+		r = stream_reply(&st, id, want, out, reply_len);
+		if (r >= 0)
+			return 0;
+		rpc_oom(&err);
+		goto error;
+	}
 	if (!result)
 		result = json_object_new_object();
 	reply = json_object_new_object();

@@ -24,6 +24,7 @@ struct rpc_peer {
 	gid_t gid;
 	bool may_write;		/* alloc/free allowed */
 	struct rpc_request *request;	/* set by rpc_handle_line(); may be NULL */
+	bool over_budget;	/* unread replies hold too much: no heavy methods */
 };
 
 /*
@@ -32,6 +33,26 @@ struct rpc_peer {
  * (server_defer()); rpc_handle_line() then gives no reply.
  */
 #define RPC_DEFERRED 1
+
+struct json_buf;
+
+/*
+ * A result array too large to build in one go (it would hold memory for a
+ * client that may never read it, and stall every other client while it is
+ * built): the server asks for the next slice whenever the client has read
+ * what was sent.
+ */
+struct rpc_stream {
+	/* Append the next few items to b, each preceded by a comma except
+	 * the very first: 1 while more remain, 0 at the end, -errno. */
+	int (*next)(void *state, struct json_buf *b);
+	void (*free)(void *state);
+	void *state;
+	size_t held;		/* bytes the state holds, for the reply budget */
+	char *tail;		/* what follows the array: "],"id":...}" */
+	size_t tail_len;
+};
+void rpc_stream_done(struct rpc_stream *s);
 
 struct rpc_error {
 	int code;
@@ -42,10 +63,19 @@ typedef int (*rpc_handler_t)(void *ctx, const struct rpc_peer *peer,
 			     json_object *params, json_object **result,
 			     struct rpc_error *err);
 
+/* Fill *out with a stream of the result array's items, or -1 with err set. */
+typedef int (*rpc_stream_handler_t)(void *ctx, const struct rpc_peer *peer,
+				    json_object *params, struct rpc_stream *out,
+				    struct rpc_error *err);
+
 struct rpc_method {
 	const char *name;
 	rpc_handler_t handler;
 	bool write;		/* needs peer->may_write */
+	/* Work or replies in O(ledger) or O(arena): refused with -32005
+	 * while unread replies are over the daemon's budget. */
+	bool heavy;
+	rpc_stream_handler_t stream;	/* instead of handler: an array result */
 };
 
 struct rpc_table {
@@ -59,9 +89,14 @@ struct rpc_table {
  * reply line, malloc'ed and without a newline, or to NULL when no reply is
  * due (a notification); *reply_len gets its length. -ENOMEM when not even
  * an error reply could be built: send rpc_oom_line then.
+ *
+ * With stream non-NULL, a streaming method's reply is *reply (its head),
+ * then the stream's items, then stream->tail; stream->next is NULL for
+ * every other reply. With stream NULL, the whole reply is built at once.
  */
 int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
-		    const char *line, size_t len, char **reply, size_t *reply_len);
+		    const char *line, size_t len, char **reply, size_t *reply_len,
+		    struct rpc_stream *stream);
 
 /* An error reply for a request that could not even be read (e.g. too long):
  * 0 or -ENOMEM, as rpc_handle_line. */

@@ -23,6 +23,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "cleanup.h"
+#include "json_out.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -33,6 +34,9 @@
 #define ACCEPT_RETRY_USEC	(1000 * 1000ULL)
 /* Refusals are logged at most this often (the rest are counted). */
 #define REFUSAL_LOG_USEC	(10 * 1000 * 1000ULL)
+/* A streamed reply is produced this much at a time, as the client reads. */
+#define STREAM_CHUNK		(64 * 1024)
+#define DEFAULT_REPLY_BUDGET	(64ULL << 20)
 
 struct conn {
 	struct server *srv;
@@ -48,6 +52,7 @@ struct conn {
 	__u64 last_usec;		/* CLOCK_MONOTONIC of the last I/O */
 	struct rpc_request request;	/* the line being handled */
 	struct server_call *waiting;	/* a deferred reply is due first */
+	struct rpc_stream stream;	/* the rest of a streamed reply */
 };
 
 /* A request answered later: it outlives its connection if need be. */
@@ -96,6 +101,7 @@ static struct conn *conn_free(struct conn *c)
 	safe_close(c->fd);
 	free(c->in);
 	free(c->out);
+	rpc_stream_done(&c->stream);
 	free(c);
 	/* An fd is free again: if accept() ran out of them, try again. */
 	accept_resume(s);
@@ -139,21 +145,59 @@ static int conn_update_events(struct conn *c)
 	/* One reply in flight at a time: write it out before reading more.
 	 * While a deferred reply is due, only a hang-up is of interest
 	 * (epoll reports EPOLLHUP/EPOLLERR whatever the mask). */
-	return sd_event_source_set_io_events(c->src, c->out_len ? EPOLLOUT :
+	return sd_event_source_set_io_events(c->src, c->out_len || c->stream.next ? EPOLLOUT :
 					     c->waiting ? 0 : EPOLLIN);
 }
 
 static int conn_queue(struct conn *c, const char *reply, size_t len)
 {
+	bool newline = !c->stream.next;	/* a stream's head goes on */
 	char *buf;
 
-	buf = realloc(c->out, c->out_len + len + 1);
+	buf = realloc(c->out, c->out_len + len + newline);
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf + c->out_len, reply, len);
-	buf[c->out_len + len] = '\n';
+	if (newline)
+		buf[c->out_len + len] = '\n';
 	c->out = buf;
-	c->out_len += len + 1;
+	c->out_len += len + newline;
+	return 0;
+}
+
+/* Memory held for replies not yet read, over all connections. */
+static __u64 server_held(const struct server *s)
+{
+	const struct conn *c;
+	__u64 held = 0;
+
+	for (c = s->conns; c; c = c->next)
+		held += c->out_len - c->out_off + c->stream.held;
+	return held;
+}
+
+/* The next part of a streamed reply, once the client has read the last. */
+static int conn_fill(struct conn *c)
+{
+	struct json_buf b = {};
+	int r = 1;
+
+	while (r > 0 && b.len < STREAM_CHUNK)
+		r = c->stream.next(c->stream.state, &b);
+	if (r == 0) {
+		r = json_buf_put(&b, c->stream.tail, c->stream.tail_len);
+		if (r >= 0)
+			r = json_buf_put(&b, "\n", 1);
+		rpc_stream_done(&c->stream);
+	}
+	if (r < 0) {
+		/* Half a reply is out: the connection cannot go on. */
+		free(b.data);
+		return r;
+	}
+	c->out = b.data;
+	c->out_len = b.len;
+	c->out_off = 0;
 	return 0;
 }
 
@@ -199,7 +243,8 @@ static int conn_handle(struct conn *c, const char *line, size_t len)
 	 * limit is on the line, not on what is left buffered. */
 	if (len > ARENAD_MAX_REQUEST)
 		return refuse_long_line(c);
-	r = rpc_handle_line(c->srv->table, &c->peer, line, len, &reply, &reply_len);
+	c->peer.over_budget = server_held(c->srv) > c->srv->opts.reply_budget;
+	r = rpc_handle_line(c->srv->table, &c->peer, line, len, &reply, &reply_len, &c->stream);
 	return conn_queue_reply(c, r, reply, reply_len);
 }
 
@@ -210,7 +255,7 @@ static int conn_process(struct conn *c)
 	char *nl;
 	int r;
 
-	while (!c->out_len && !c->waiting &&
+	while (!c->out_len && !c->waiting && !c->stream.next &&
 	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
 		len = nl - (c->in + start);
 		if (len && c->in[start + len - 1] == '\r')	/* tolerate CRLF */
@@ -240,8 +285,8 @@ static int conn_eof(struct conn *c)
 	int r;
 
 	c->close_after_write = true;
-	if (c->out_len || !len)
-		return c->out_len ? 0 : -ECONNRESET;
+	if (c->out_len || c->stream.next || !len)
+		return c->out_len || c->stream.next ? 0 : -ECONNRESET;
 	if (c->in[len - 1] == '\r')
 		len--;
 	c->in_len = 0;
@@ -271,17 +316,32 @@ static int conn_read(struct conn *c)
 
 static int conn_write(struct conn *c)
 {
+	unsigned int fills = 0;
 	ssize_t n;
+	int r;
 
-	n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-	c->out_off += n;
-	if (c->out_off < c->out_len)
-		return 0;
-	free(c->out);
-	c->out = NULL;
-	c->out_len = c->out_off = 0;
+	for (;;) {
+		if (c->out_off == c->out_len) {
+			free(c->out);
+			c->out = NULL;
+			c->out_len = c->out_off = 0;
+			if (!c->stream.next)
+				break;
+			/* A few slices per wake-up, then the other clients. */
+			if (fills++ == 4)
+				return 0;
+			r = conn_fill(c);
+			if (r < 0)
+				return r;
+		}
+		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		c->out_off += n;
+		if (c->out_off < c->out_len)
+			return 0;
+	}
 	if (c->close_after_write)
 		return -ECONNRESET;
 	/* Requests may have piled up behind the reply. */
@@ -301,7 +361,7 @@ static int conn_io(sd_event_source *src, int fd, uint32_t revents, void *userdat
 		r = conn_read(c);
 	else if (revents & (EPOLLHUP | EPOLLERR))
 		r = -ECONNRESET;
-	if (r >= 0 && c->out_len)
+	if (r >= 0 && (c->out_len || c->stream.next))
 		r = conn_write(c);	/* most replies fit the socket buffer */
 	if (r >= 0)
 		r = conn_update_events(c);
@@ -500,7 +560,7 @@ static int on_idle_timer(sd_event_source *src, uint64_t usec, void *userdata)
 
 	for (c = s->conns; c; c = next) {
 		next = c->next;
-		if (!c->out_len && !c->waiting && now - c->last_usec >= timeout) {
+		if (!c->out_len && !c->waiting && !c->stream.next && now - c->last_usec >= timeout) {
 			log_debug("closing idle connection of pid %d uid %u", c->peer.pid, c->peer.uid);
 			conn_free(c);
 		}
@@ -669,6 +729,8 @@ int server_new(sd_event *e, const struct server_opts *opts,
 	s->opts = *opts;
 	if (!s->opts.max_clients)
 		s->opts.max_clients = DEFAULT_MAX_CLIENTS;
+	if (!s->opts.reply_budget)
+		s->opts.reply_budget = DEFAULT_REPLY_BUDGET;
 	if (!s->opts.max_clients_per_uid)
 		s->opts.max_clients_per_uid = s->opts.max_clients / 4 ?: 1;
 

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <linux/types.h>
 #include <systemd/sd-event.h>
 
 #include "cleanup.h"
@@ -24,6 +25,7 @@ struct server_opts {
 	unsigned int max_clients;	/* 0: default (256) */
 	unsigned int max_clients_per_uid; /* for peers that may not write; 0: max_clients / 4 */
 	unsigned int idle_timeout_s;	/* close connections idle this long; 0: never */
+	__u64 reply_budget;		/* bytes held for unread replies, all clients; 0: 64 MiB */
 };
 
 struct server;

@@ -32,9 +32,9 @@ static int h_fail(void *ctx, const struct rpc_peer *peer, json_object *params,
 }
 
 static const struct rpc_method methods[] = {
-	{ "echo", h_echo, false },
-	{ "fail", h_fail, false },
-	{ "write", h_echo, true },
+	{ .name = "echo", .handler = h_echo },
+	{ .name = "fail", .handler = h_fail },
+	{ .name = "write", .handler = h_echo, .write = true },
 };
 
 static int calls;
@@ -67,7 +67,7 @@ static json_object *run(const char *line, bool may_write)
 	char *out;
 	json_object *o;
 
-	if (rpc_handle_line(&table, &peer, line, strlen(line), &out, &len) || !out)
+	if (rpc_handle_line(&table, &peer, line, strlen(line), &out, &len, NULL) || !out)
 		return NULL;
 	free(last_reply);
 	last_reply = strdup(out);

@@ -78,8 +78,8 @@ static int h_fail(void *ctx, const struct rpc_peer *peer, json_object *params,
 }
 
 static const struct rpc_method methods[] = {
-	{ "nested", h_nested, false },
-	{ "fail", h_fail, false },
+	{ .name = "nested", .handler = h_nested },
+	{ .name = "fail", .handler = h_fail },
 };
 static const struct rpc_table table = { methods, 2, NULL };
 
@@ -122,7 +122,7 @@ static void each_failure(const char *line, int normal_code, const char *what)
 
 		n_allocs = 0;
 		fail_at = n;
-		r = rpc_handle_line(&table, &peer, line, strlen(line), &out, &len);
+		r = rpc_handle_line(&table, &peer, line, strlen(line), &out, &len, NULL);
 		fail_at = -1;
 		if (r == -ENOMEM) {
 			oom_lines++;
