@@ -218,6 +218,7 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 	if (d->last_scan.valid) {
 		add_u64(r, "pages_present", d->last_scan.pages_present);
 		add_u64(r, "pages_unaccounted", d->last_scan.pages_unaccounted);
+		add_u64(r, "pages_missing", d->last_scan.pages_missing);
 		add_u64(r, "census_age_s", (now_usec(CLOCK_MONOTONIC) - d->last_scan.when_usec) / 1000000);
 	}
 	owners_json(d, &owners);

@@ -78,8 +78,9 @@ def run_census_checks(fx, segv):
     t.eq(at.error_code(fx.rpc("scan", {"method": "guess"})), -32602, "%s: unknown census method refused" % tag)
 
     st = fx.result("stats")
-    t.eq((st.get("pages_present"), st.get("pages_unaccounted")), (want_present, want_present - 9),
-         "%s: stats carries the latest census" % tag)
+    t.eq((st.get("pages_present"), st.get("pages_unaccounted"), st.get("pages_missing")),
+         (want_present, want_present - 9, s["pages_missing"]),
+         "%s: stats carries the latest census, missing pages too" % tag)
     t.ok(st.get("census_age_s", 99) < 60, "%s: and its age" % tag)
 
     # Free ledger pages behind arenad's back: the named range at 16.
