@@ -46,9 +46,6 @@ struct {
 #define EAGAIN	11	/* the tree changed during the walk */
 #endif
 
-/* The guard before the arena in its kernel VM area (GUARD_SZ / 2). */
-#define KERN_VM_GUARD	(32 * 1024)
-
 /*
  * The verifier forbids arithmetic on a map pointer, and struct bpf_arena
  * embeds the map, so &arena is turned into a plain scalar first. An empty
@@ -385,7 +382,7 @@ static __always_inline void census_at(__u64 ar, struct arenad_census_req *req,
 		req->ret = -EFAULT;
 		return;
 	}
-	kstart = vm_addr + KERN_VM_GUARD;
+	kstart = vm_addr + ARENAD_KERN_VM_GUARD;
 	req->kern_vm_start = kstart;
 	req->addr = uvs;
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * arenad_kfuncs: kfuncs for BPF arenas, for kernels that take modules.
- * kmod/README.md documents every kfunc; in short ("map" is the arena map,
- * &arena in BPF C; page offsets count pages from the arena's start):
+ * Their declarations are in include/arenad/arenad_kfuncs.h, which BPF
+ * programs include too: including it here makes the compiler check that
+ * every definition matches. kmod/README.md documents every kfunc; in short
+ * ("map" is the arena map, &arena in BPF C; page offsets count pages from
+ * the arena's start):
  *
  *   int arenad_kf_bind(map)                            syscall, XDP, tc, ...
  *	0. Does nothing but take the map, which associates the calling
@@ -40,6 +43,8 @@
 #include <linux/sizes.h>
 #include <linux/vmalloc.h>
 
+#include "arenad_kfuncs.h"
+
 /* The leading fields of struct bpf_arena (kernel/bpf/arena.c), 6.9..6.18. */
 struct arena_head {
 	struct bpf_map map;
@@ -48,10 +53,9 @@ struct arena_head {
 	struct vm_struct *kern_vm;
 };
 
-/* kernel/bpf/arena.c: a 4 GiB kernel area plus a 64 KiB guard, half of the
- * guard before kern_vm_start. */
-#define ARENA_KERN_VM_SZ	(SZ_4G + SZ_64K)
-#define ARENA_GUARD_HALF	(SZ_64K / 2)
+/* kernel/bpf/arena.c: a 4 GiB kernel area plus its guard, half of the
+ * guard before kern_vm_start (arenad_kfuncs.h). */
+#define ARENA_KERN_VM_SZ	(SZ_4G + 2 * ARENAD_KERN_VM_GUARD)
 
 /* Where to look for the pages of one arena. */
 struct arena_view {
@@ -85,7 +89,7 @@ static int arena_view(struct bpf_map *map, u32 pgoff, u32 count, struct arena_vi
 	    !vm || !is_vmalloc_addr(vm->addr) || vm->size < ARENA_KERN_VM_SZ)
 		return -EOPNOTSUPP;
 
-	v->kern_vm_start = (unsigned long)vm->addr + ARENA_GUARD_HALF;
+	v->kern_vm_start = (unsigned long)vm->addr + ARENAD_KERN_VM_GUARD;
 	v->user_vm_start = ustart;
 	return 0;
 }

@@ -64,16 +64,11 @@
 
 /*
  * With kmod/arenad_kfuncs.ko loaded, ARENAD_BIND() binds through the
- * module's kfunc instead (the seed's approach); weak, so objects load on
- * kernels without the module, where bpf_ksym_exists() is false and the
- * verifier drops the call.
+ * module's kfunc instead; its declarations are weak (arenad_kfuncs.h), so
+ * objects load on kernels without the module, where bpf_ksym_exists() is
+ * false and the verifier drops the call.
  */
-extern int arenad_kf_bind(void *map) __ksym __weak;
-/* The module's presence kfuncs (kmod/README.md); check bpf_ksym_exists(). */
-extern int arenad_kf_page_present(void *map, __u32 pgoff) __ksym __weak;
-extern int arenad_kf_count_present(void *map, __u32 pgoff, __u32 count) __ksym __weak;
-extern int arenad_kf_next_present(void *map, __u32 pgoff, __u32 count) __ksym __weak;
-extern int arenad_kf_next_absent(void *map, __u32 pgoff, __u32 count) __ksym __weak;
+#include "arenad_kfuncs.h"
 
 /* An arena pointer from an address (e.g. one arenad handed out). */
 #define arenad_ptr(type, addr) ((type __arena *)(unsigned long)(addr))

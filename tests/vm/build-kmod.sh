@@ -24,12 +24,16 @@ fail() {
 	exit 1
 }
 
-cp "$here"/../../kmod/{Kbuild,Makefile,arenad_kfuncs.c} "$tmp/"
+# The module's sources with the one header it shares with BPF programs, in
+# the repository's layout (kmod/Kbuild's include path).
+mkdir -p "$tmp/kmod" "$tmp/include/arenad"
+cp "$here"/../../kmod/{Kbuild,Makefile,arenad_kfuncs.c} "$tmp/kmod/"
+cp "$here"/../../include/arenad/arenad_kfuncs.h "$tmp/include/arenad/"
 # A standalone build: when the tests run under `make -jN`, the outer make's
 # jobserver is not passed down to this script, and a make that inherits its
 # MAKEFLAGS says "warning: jobserver unavailable" (MAKEFLAGS=-j2 make test).
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
-	make -C "$tmp" KDIR="$VM_KDIR" >"$log" 2>&1 ||
+	make -C "$tmp/kmod" KDIR="$VM_KDIR" >"$log" 2>&1 ||
 	fail "the module does not build against $VM_KDIR"
 # gcc's "file:line: warning:", modpost's "WARNING: modpost:", and kbuild's
 # "Skipping BTF generation" when the tree has no vmlinux. make's own
@@ -39,7 +43,7 @@ if grep -v -E '^make(\[[0-9]+\])?: ' "$log" | grep -i -E 'warning|skipping btf' 
 fi
 # Never `cmd | grep -q` here: under pipefail, grep quitting at the first
 # match can kill cmd with SIGPIPE and fail the pipeline (seen here).
-sections=$(readelf -S "$tmp/arenad_kfuncs.ko")
+sections=$(readelf -S "$tmp/kmod/arenad_kfuncs.ko")
 grep -q ' \.BTF ' <<<"$sections" ||
 	fail "the module has no .BTF section (is pahole installed?)"
-install -m 0644 "$tmp/arenad_kfuncs.ko" "$out"
+install -m 0644 "$tmp/kmod/arenad_kfuncs.ko" "$out"

@@ -34,7 +34,7 @@ b=$tmp/bpf
 "$BPFTOOL" btf dump file "$VM_BTF" format c >"$b/vmlinux.h"
 for p in kfunc_test kfunc_reject; do
 	"$CLANG" -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
-		-I"$b" -I"$src" -c "$src/$p.bpf.c" -o "$b/$p.tmp.o" 2>"$b/$p.log" ||
+		-I"$b" -I"$src" -I"$repo/include/arenad" -c "$src/$p.bpf.c" -o "$b/$p.tmp.o" 2>"$b/$p.log" ||
 		{ sed 's/^/# /' "$b/$p.log"; bail "$p.bpf.c does not build"; }
 	"$BPFTOOL" gen object "$b/$p.bpf.o" "$b/$p.tmp.o"
 	"$BPFTOOL" gen skeleton "$b/$p.bpf.o" name "${p}_bpf" >"$b/$p.skel.h"

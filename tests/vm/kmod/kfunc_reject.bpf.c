@@ -7,7 +7,9 @@
 #define BPF_NO_KFUNC_PROTOTYPES
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "arenad_kfuncs.bpf.h"
+/* The module is what is under test: refuse to load without it. */
+#define ARENAD_KFUNCS_REQUIRED
+#include "arenad.bpf.h"
 #include "kfunc_test.h"
 
 struct {
