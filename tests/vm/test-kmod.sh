@@ -29,6 +29,24 @@ mkdir -p "$tmp/bpf" "$stage/usr/bin" "$stage/usr/local/lib"
 "$vm/build-kmod.sh" "$stage/arenad_kfuncs.ko" || bail "the module does not build cleanly"
 step "module built against $VM_KDIR"
 
+# The module includes arenad_kfuncs.h, the declarations BPF programs are
+# built with: a definition that disagrees with them must not compile.
+mis=$tmp/mismatch
+mkdir -p "$mis/kmod" "$mis/include/arenad"
+cp "$repo"/kmod/{Kbuild,Makefile,arenad_kfuncs.c} "$mis/kmod/"
+cp "$repo"/include/arenad/arenad_kfuncs.h "$mis/include/arenad/"
+sed -i 's/int arenad_kf_page_present(void \*p__map, u32 pgoff)$/int arenad_kf_page_present(void *p__map, u64 pgoff)/' \
+	"$mis/kmod/arenad_kfuncs.c"
+grep -q 'arenad_kf_page_present(void \*p__map, u64 pgoff)' "$mis/kmod/arenad_kfuncs.c" ||
+	bail "the mismatch check found no definition of arenad_kf_page_present to change"
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+	make -C "$mis/kmod" KDIR="$VM_KDIR" >"$mis/build.log" 2>&1; then
+	bail "a kfunc definition that disagrees with arenad_kfuncs.h compiled"
+fi
+grep -q "conflicting types for .arenad_kf_page_present" "$mis/build.log" ||
+	{ sed 's/^/# /' "$mis/build.log"; bail "the mismatched module failed for another reason"; }
+step "a kfunc definition that disagrees with arenad_kfuncs.h does not compile"
+
 # The BPF programs, for the guest kernel's types.
 b=$tmp/bpf
 "$BPFTOOL" btf dump file "$VM_BTF" format c >"$b/vmlinux.h"
