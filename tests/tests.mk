@@ -16,6 +16,18 @@ TEST_SKELS	:= $(patsubst tests/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(TEST_BPF_SRCS))
 $(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BUILD)/vmlinux.h
 	$(call bpf_object,$<,-Itests/bpf)
 
+# Objects linked from several (tests/bpf/link/NAME_*.bpf.c halves, each of
+# which includes the shared headers): the link merges their __weak maps.
+TEST_LINKED	:= ledger_loader
+TEST_SKELS	+= $(patsubst %,$(BUILD)/%.skel.h,$(TEST_LINKED))
+
+$(BUILD)/bpf/link/%.bpf.o: tests/bpf/link/%.bpf.c $(BUILD)/vmlinux.h
+	$(call bpf_object,$<,-Itests/bpf)
+
+$(BUILD)/bpf/ledger_loader.bpf.o: $(BUILD)/bpf/link/ledger_alloc.bpf.o $(BUILD)/bpf/link/ledger_counter.bpf.o
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
 # Unit tests link the daemon's pure-logic objects directly.
 UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/prom.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/json_strict.o \
 		   $(BUILD)/daemon/json_out.o \

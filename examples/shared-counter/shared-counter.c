@@ -2,13 +2,13 @@
 /*
  * shared-counter: an external loader that reuses arenad's arena.
  *
- *   shared-counter [--socket PATH] [--pin-dir DIR] [--name NAME] [--owner O] [--bumps N]
- *   shared-counter ... --interactive     commands on stdin, one reply line each:
- *       bump N | read | grab PAGES | drop ADDR | pins-alloc PAGES | quit
+ *   shared-counter [--socket PATH] [--pin-dir DIR] [--name NAME] [--owner O]
+ *                  [--bumps N] [--grab PAGES]
  *
  * It finds (or creates) a named one-page allocation through the daemon,
  * points its BPF program at it, bumps the counter from BPF and reads it
- * back through its own mmap of the arena.
+ * back through its own mmap of the arena. With --grab it also allocates
+ * PAGES from BPF, accounted to --owner in arenad's ledger, and frees them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,7 +28,7 @@ struct opts {
 	const char *name;
 	const char *owner;
 	long bumps;
-	int interactive;
+	unsigned int grab;
 };
 
 /* The counter's address: look the name up, or allocate it under the name. */
@@ -82,59 +82,36 @@ static int bump(struct shared_counter_bpf *skel, __u64 n, __u64 *value)
 	return 0;
 }
 
-static void interactive(struct shared_counter_bpf *skel, const struct opts *o,
-			volatile __u64 *counter)
+/*
+ * Allocate pages from BPF through arenad's ledger (arenad_alloc_pages_as() in
+ * arenad_ledger.bpf.h), accounted to the owner, then free them: the pages
+ * show in arenad's stats under the owner meanwhile.
+ */
+static int grab_and_drop(struct shared_counter_bpf *skel, const struct opts *o)
 {
+	struct grab_ctx g = { .pages = o->grab };
 	struct arenad_pins pins;
-	char line[256], cmd[32];
-	unsigned long long arg;
-	__u32 owner = 0;
-	__u64 v;
-	int r, have_pins;
+	int r;
 
-	have_pins = !arenad_pins_open(o->pin_dir, &pins);
-	if (have_pins)
-		arenad_str_intern(pins.strings_fd, o->owner, &owner);
-	while (fgets(line, sizeof(line), stdin)) {
-		arg = 0;
-		if (sscanf(line, "%31s %lli", cmd, &arg) < 1)
-			continue;
-		if (!strcmp(cmd, "quit"))
-			break;
-		if (!strcmp(cmd, "bump")) {
-			r = bump(skel, arg, &v);
-			if (r)
-				printf("error %s\n", strerror(-r));
-			else
-				printf("counter %llu %llu\n", (unsigned long long)v,
-				       (unsigned long long)*counter);
-		} else if (!strcmp(cmd, "read")) {
-			printf("counter %llu\n", (unsigned long long)*counter);
-		} else if (!strcmp(cmd, "grab") || !strcmp(cmd, "drop")) {
-			struct grab_ctx g = { .owner = owner };
-
-			if (!strcmp(cmd, "grab"))
-				g.pages = arg;
-			else
-				g.addr = arg;
-			r = run(bpf_program__fd(skel->progs.grab), &g, sizeof(g));
-			if (r || g.ret < 0)
-				printf("error %s\n", strerror(r ? -r : -g.ret));
-			else
-				printf("ok 0x%llx\n", (unsigned long long)g.addr);
-		} else if (!strcmp(cmd, "pins-alloc") && have_pins) {
-			r = arenad_pins_alloc(&pins, arg, o->owner, NULL, &v);
-			if (r)
-				printf("error %s\n", strerror(-r));
-			else
-				printf("ok 0x%llx\n", (unsigned long long)v);
-		} else {
-			printf("error unknown command\n");
-		}
-		fflush(stdout);
-	}
-	if (have_pins)
-		arenad_pins_close(&pins);
+	/* The owner is a string id in arenad's string table. */
+	r = arenad_pins_open(o->pin_dir, &pins);
+	if (r)
+		return r;
+	r = arenad_str_intern(pins.strings_fd, o->owner, &g.owner);
+	arenad_pins_close(&pins);
+	if (r)
+		return r;
+	r = run(bpf_program__fd(skel->progs.grab), &g, sizeof(g));
+	if (r || g.ret < 0)
+		return r ? r : g.ret;
+	printf("grabbed %u pages at 0x%llx from BPF for '%s'\n", o->grab,
+	       (unsigned long long)g.addr, o->owner);
+	g.pages = 0;	/* free g.addr */
+	r = run(bpf_program__fd(skel->progs.grab), &g, sizeof(g));
+	if (r || g.ret < 0)
+		return r ? r : g.ret;
+	printf("freed %d pages from BPF\n", g.ret);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -145,7 +122,7 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "owner", required_argument, NULL, 'o' },
 		{ "bumps", required_argument, NULL, 'b' },
-		{ "interactive", no_argument, NULL, 'i' },
+		{ "grab", required_argument, NULL, 'g' },
 		{}
 	};
 	struct opts o = {
@@ -161,14 +138,14 @@ int main(int argc, char **argv)
 	char *base;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "s:d:n:o:b:i", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "s:d:n:o:b:g:", options, NULL)) >= 0) {
 		switch (c) {
 		case 's': o.socket = optarg; break;
 		case 'd': o.pin_dir = optarg; break;
 		case 'n': o.name = optarg; break;
 		case 'o': o.owner = optarg; break;
 		case 'b': o.bumps = strtol(optarg, NULL, 0); break;
-		case 'i': o.interactive = 1; break;
+		case 'g': o.grab = strtoul(optarg, NULL, 0); break;
 		default: return 2;
 		}
 	}
@@ -198,19 +175,20 @@ int main(int argc, char **argv)
 	/* The same memory the program writes: the arena is mapped at the same
 	 * address in every process, so arenad's address is ours too. */
 	counter = (volatile __u64 *)(unsigned long)addr;
-	if (o.interactive) {
-		printf("ready 0x%llx\n", (unsigned long long)addr);
-		fflush(stdout);
-		interactive(skel, &o, counter);
-	} else {
-		r = bump(skel, o.bumps, &value);
+	r = bump(skel, o.bumps, &value);
+	if (r) {
+		fprintf(stderr, "shared-counter: run: %s\n", strerror(-r));
+		return 1;
+	}
+	printf("counter '%s' at 0x%llx: %llu (through the mmap: %llu)\n", o.name,
+	       (unsigned long long)addr, (unsigned long long)value,
+	       (unsigned long long)*counter);
+	if (o.grab) {
+		r = grab_and_drop(skel, &o);
 		if (r) {
-			fprintf(stderr, "shared-counter: run: %s\n", strerror(-r));
+			fprintf(stderr, "shared-counter: grab: %s\n", strerror(-r));
 			return 1;
 		}
-		printf("counter '%s' at 0x%llx: %llu (through the mmap: %llu)\n", o.name,
-		       (unsigned long long)addr, (unsigned long long)value,
-		       (unsigned long long)*counter);
 	}
 	shared_counter_bpf__destroy(skel);
 	return 0;

@@ -88,6 +88,9 @@
  * because user space of that loader behaves differently on an unallocated
  * page (allocate vs. SIGSEGV). For a daemon run with --segv-on-fault use
  * ARENAD_ARENA_MAP_FLAGS(arena, BPF_F_SEGV_ON_FAULT).
+ *
+ * __weak, like the ledger's maps: objects that each declare the arena
+ * link into one object with one arena (bpftool gen object).
  */
 #define ARENAD_ARENA_MAP_FLAGS(name, flags)				\
 	struct {							\
@@ -95,7 +98,7 @@
 		__uint(map_flags, BPF_F_MMAPABLE | (flags));		\
 		__uint(max_entries, 1);					\
 		__ulong(map_extra, ARENAD_DEFAULT_USER_ADDR);		\
-	} name SEC(".maps")
+	} name __weak SEC(".maps")
 
 #define ARENAD_ARENA_MAP(name) ARENAD_ARENA_MAP_FLAGS(name, 0)
 

@@ -10,6 +10,12 @@
  *
  * Include after arenad.bpf.h and after declaring the arena map; define
  * ARENAD_ARENA to its name first if it is not "arena".
+ *
+ * The maps are defined here, in a header, so every object that includes it
+ * has its own definition: they are __weak (as sched_ext's arena_map.h does
+ * for its arena), so that two such objects link into one with `bpftool gen
+ * object` and share one set of maps. The functions are static, one copy
+ * per object, and marked unused: a program may need only one of them.
  */
 #ifndef __ARENAD_LEDGER_BPF_H
 #define __ARENAD_LEDGER_BPF_H
@@ -20,12 +26,14 @@
 #define ARENAD_ARENA arena
 #endif
 
+#define __arenad_ledger_fn static __attribute__((unused))
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct arenad_state);
-} arenad_state SEC(".maps");
+} arenad_state __weak SEC(".maps");
 
 /* page offset -> allocation; max_entries is set to the arena's page count */
 struct {
@@ -34,7 +42,7 @@ struct {
 	__uint(max_entries, ARENAD_MAX_PAGES);
 	__type(key, __u32);
 	__type(value, struct arenad_range);
-} arenad_ledger SEC(".maps");
+} arenad_ledger __weak SEC(".maps");
 
 /* owner string id -> usage */
 struct {
@@ -42,7 +50,7 @@ struct {
 	__uint(max_entries, ARENAD_MAX_OWNERS);
 	__type(key, __u32);
 	__type(value, struct arenad_owner);
-} arenad_owners SEC(".maps");
+} arenad_owners __weak SEC(".maps");
 
 /* string id -> string; written by user space only */
 struct {
@@ -51,7 +59,7 @@ struct {
 	__uint(max_entries, ARENAD_MAX_STRINGS);
 	__type(key, __u32);
 	__type(value, struct arenad_str);
-} arenad_strings SEC(".maps");
+} arenad_strings __weak SEC(".maps");
 
 /* name string id -> first page offset of the named allocation */
 struct {
@@ -60,15 +68,15 @@ struct {
 	__uint(max_entries, ARENAD_MAX_NAMED);
 	__type(key, __u32);
 	__type(value, __u32);
-} arenad_names SEC(".maps");
+} arenad_names __weak SEC(".maps");
 
-static __u32 pgoff_of(const struct arenad_state *st, __u64 addr)
+__arenad_ledger_fn __u32 pgoff_of(const struct arenad_state *st, __u64 addr)
 {
 	/* The kernel's own rule: offsets are taken on the low 32 bits. */
 	return ((__u32)addr - (__u32)st->user_vm_start) >> ARENAD_PAGE_SHIFT;
 }
 
-static void raise_high_water(struct arenad_state *st, __u64 now)
+__arenad_ledger_fn void raise_high_water(struct arenad_state *st, __u64 now)
 {
 	__u64 hw;
 	int i;
@@ -84,7 +92,7 @@ static void raise_high_water(struct arenad_state *st, __u64 now)
 	}
 }
 
-static void account_owner(__u32 owner, __s64 pages, __s64 allocations)
+__arenad_ledger_fn void account_owner(__u32 owner, __s64 pages, __s64 allocations)
 {
 	struct arenad_owner zero = {}, *o;
 
@@ -100,7 +108,7 @@ static void account_owner(__u32 owner, __s64 pages, __s64 allocations)
 	__sync_fetch_and_add(&o->allocations, allocations);
 }
 
-static int arenad__alloc(struct arenad_state *st, struct arenad_req *req)
+__arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req *req)
 {
 	struct arenad_range rec = {};
 	void __arena *hint = NULL, *p;
@@ -164,7 +172,7 @@ static int arenad__alloc(struct arenad_state *st, struct arenad_req *req)
 	return 0;
 }
 
-static int arenad__free(struct arenad_state *st, struct arenad_req *req)
+__arenad_ledger_fn int arenad__free(struct arenad_state *st, struct arenad_req *req)
 {
 	struct arenad_range rec, *r;
 	__u32 pgoff;

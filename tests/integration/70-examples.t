@@ -24,6 +24,11 @@ with at.Fixture(t, pages=256) as fx:
     t.ok(rc == 0 and ": 15 (through the mmap: 15)" in out, "a second loader finds the same counter by name")
     rc, out, err = fx.helper("arena_mem", fx.pin_dir, "read", addr, 8)
     t.eq(out.strip(), (15).to_bytes(8, "little").hex(), "an unrelated process reads 15 there too")
+    rc, out, err = fx.example("shared-counter", "--name", "demo-counter", "--grab", 3, "--owner", "demo")
+    t.ok(rc == 0 and re.search(r"grabbed 3 pages at 0x[0-9a-f]+ from BPF for 'demo'", out)
+         and "freed 3 pages from BPF" in out, "--grab allocates and frees from BPF: %s" % (out.strip() or err.strip()))
+    t.eq([o["pages"] for o in fx.result("stats")["owners"] if o["owner"] == "demo"], [1],
+         "and the owner holds only its counter page afterwards")
 
     # 2. XDP, non-sleepable, bound without a module
     rc, out, err = fx.example("xdp-udp", "--port", 4789)

@@ -3,6 +3,9 @@
 # same time: each allocates through the socket, from BPF (the ledger API in
 # arenad_ledger.bpf.h) and through the pinned allocator; stats shows each
 # owner's pages; restarting the daemon does not disturb the loaders.
+# The loaders (tests/helpers/ledger_loader.c) run one BPF object linked from
+# two objects that both include arenad_ledger.bpf.h (tests/bpf/link/): the
+# link leaves one arena and one set of ledger maps, shared by both halves.
 import os
 import signal
 import subprocess
@@ -17,8 +20,8 @@ t = at.Tap()
 class Loader:
     def __init__(self, fx, name, owner):
         self.p = fx.track(subprocess.Popen(
-            [os.path.join(at.EXAMPLES, "shared-counter"), "--socket", fx.socket,
-             "--pin-dir", fx.pin_dir, "--name", name, "--owner", owner, "--interactive"],
+            [os.path.join(at.HELPERS, "ledger_loader"), "--socket", fx.socket,
+             "--pin-dir", fx.pin_dir, "--name", name, "--owner", owner],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fx.logf, text=True))
         self.ready = self.p.stdout.readline().strip()
 
@@ -38,11 +41,20 @@ with at.Fixture(t, pages=256) as fx:
     t.ok(a.ready.startswith("ready 0x") and b.ready.startswith("ready 0x") and a.ready != b.ready,
          "two loaders running, each with its own counter (%s, %s)" % (a.ready, b.ready))
 
+    maps = a.cmd("maps").split()
+    ledger = ["arena", "arenad_state", "arenad_ledger", "arenad_owners", "arenad_strings", "arenad_names"]
+    t.eq(sorted(m for m in maps if m in ledger), sorted(ledger),
+         "the linked object has the arena and every ledger map (%s)" % " ".join(maps))
+    t.eq(len(maps), len(set(maps)), "each of them once: the two halves' __weak definitions merged")
+
     t.eq(a.cmd("bump 3"), "counter 3 3", "loader A bumps its counter")
     t.eq(b.cmd("bump 7"), "counter 7 7", "loader B bumps its own")
+    u0 = a.cmd("usage")
     ga = a.cmd("grab 4")
     gb = b.cmd("grab 2")
     t.ok(ga.startswith("ok 0x") and gb.startswith("ok 0x"), "both allocate from BPF through the ledger API")
+    t.eq(a.cmd("usage"), "pages %d" % (int(u0.split()[1]) + 6),
+         "the half that does not allocate reads the other half's allocations in the shared state map")
     pa = a.cmd("pins-alloc 3")
     t.ok(pa.startswith("ok 0x"), "loader A allocates through the pinned allocator program")
     t.eq(owners(fx), {"loader-a": 1 + 4 + 3, "loader-b": 1 + 2},
