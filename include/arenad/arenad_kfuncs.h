@@ -7,9 +7,10 @@
  *    __ksym declarations, __weak so that one object loads with and without
  *    the module: test bpf_ksym_exists() before a call. A program that must
  *    not load without the module defines ARENAD_KFUNCS_REQUIRED first.
- *  - The module includes it (with __KERNEL__ defined) and gets plain
- *    prototypes, so the compiler checks every definition against the
- *    declaration BPF programs are built with.
+ *  - The module includes it (__KERNEL__, not the BPF target) and gets
+ *    plain prototypes, so the compiler checks every definition against
+ *    the declaration BPF programs are built with.
+ *  - User space gets only the constants.
  *
  * kmod/README.md documents each kfunc. "map" is the arena map (&arena in
  * BPF C); page offsets count pages from the arena's start.
@@ -17,12 +18,16 @@
 #ifndef __ARENAD_KFUNCS_H
 #define __ARENAD_KFUNCS_H
 
-#ifdef __KERNEL__
-#define __arenad_kfunc
-#elif defined(ARENAD_KFUNCS_REQUIRED)
+/* BPF programs may be built with -D__KERNEL__ (some tutorials do): the
+ * target, not that macro, says which side this is. */
+#if defined(__bpf__)
+#if defined(ARENAD_KFUNCS_REQUIRED)
 #define __arenad_kfunc __ksym
 #else
 #define __arenad_kfunc __ksym __weak
+#endif
+#elif defined(__KERNEL__)
+#define __arenad_kfunc
 #endif
 
 /*
@@ -34,6 +39,7 @@
  */
 #define ARENAD_KERN_VM_GUARD	(32 * 1024)
 
+#ifdef __arenad_kfunc
 /* 0 if map is an arena, else -EINVAL; taking map binds the calling
  * program to the arena in the verifier. Any program type. */
 extern int arenad_kf_bind(void *p__map) __arenad_kfunc;
@@ -48,5 +54,7 @@ extern int arenad_kf_count_present(void *p__map, __u32 pgoff, __u32 count) __are
  * -ENOENT. Sleepable. */
 extern int arenad_kf_next_present(void *p__map, __u32 pgoff, __u32 count) __arenad_kfunc;
 extern int arenad_kf_next_absent(void *p__map, __u32 pgoff, __u32 count) __arenad_kfunc;
+
+#endif
 
 #endif /* __ARENAD_KFUNCS_H */
