@@ -14,6 +14,7 @@ struct server;
 struct census;
 struct http;
 struct inventory;
+struct counters;
 
 /* What the latest census found, for stats. */
 struct scan_summary {
@@ -43,6 +44,11 @@ struct arenad {
 	struct inventory *inventory;	/* every arena on the host; may be NULL */
 	__u64 metrics_refresh_usec;	/* when a scrape last asked for a new
 					 * inventory (metrics.c) */
+	struct counters *counters;	/* the state map's counters */
+	/* stats' owner table, valid while the ledger generation is unchanged
+	 * (counters.h); NULL: not built yet */
+	json_object *owners_cache;
+	__u64 owners_gen;
 	struct scan_summary last_scan;
 	unsigned int census_interval_s;	/* 0: census only on request */
 	struct census_seen census_seen;

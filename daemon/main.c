@@ -16,6 +16,7 @@
 #include "activation.h"
 #include "census.h"
 #include "inventory.h"
+#include "counters.h"
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
@@ -29,7 +30,7 @@ void daemon_notify_status(struct arenad *d)
 	struct arenad_state st;
 
 	/* Called on every alloc and free: no map read when nobody listens. */
-	if (!d->notify || arenad_pins_state(&d->arena->pins, &st))
+	if (!d->notify || counters_read(d->counters, &st) < 0)
 		return;
 	sd_notifyf(0, "STATUS=%llu/%u pages in use (%.1f%%), %llu allocations, high water %llu",
 		   (unsigned long long)st.pages_allocated, st.pages_total,
@@ -164,6 +165,8 @@ static void arenad_done(struct arenad *d)
 	d->server = server_free(d->server);
 	d->inventory = inventory_free(d->inventory);
 	d->census = census_free(d->census);
+	json_object_put(d->owners_cache);
+	d->counters = counters_free(d->counters);
 	d->arena = arena_free(d->arena);
 	d->event = sd_event_unref(d->event);
 }
@@ -225,7 +228,9 @@ static int run(const struct config *cfg)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	r = sd_event_default(&d.event);
+	/* Not sd_event_default(): its loop checks the calling thread with a
+	 * gettid() syscall on every iteration. */
+	r = sd_event_new(&d.event);
 	if (r < 0)
 		return log_error_errno(r, "create event loop");
 	r = sd_event_add_signal(d.event, NULL, SIGTERM, on_signal, &d);
@@ -245,6 +250,12 @@ static int run(const struct config *cfg)
 		 d.arena->adopted ? "adopted" : "created", d.arena->map_id,
 		 d.arena->ident.pages_total,
 		 (unsigned long long)d.arena->ident.user_vm_start, cfg->pin_dir);
+	r = counters_open(d.arena->pins.state_fd, &d.counters);
+	if (r < 0)
+		return log_error_errno(r, "read the state map");
+	if (!counters_mapped(d.counters))
+		log_info("the pinned state map is not mmapable (made by an older arenad): "
+			 "stats reads it with a syscall");
 
 	r = start_census(&d);
 	if (r < 0)

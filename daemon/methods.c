@@ -16,10 +16,12 @@
 
 #include "census.h"
 #include "cleanup.h"
+#include "counters.h"
 #include "daemon.h"
 #include "json_out.h"
 #include "log.h"
 #include "metrics.h"
+#include "owners.h"
 #include "server.h"
 #include "util.h"
 #include "arenad_version.h"
@@ -45,13 +47,6 @@ static void add_u64(json_object *o, const char *k, __u64 v)
 static void add_str(json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, json_object_new_string(v));
-}
-
-/* Owner and name strings by id; ids with no string are shown by number. */
-static void id_string(struct arenad *d, __u32 id, char *buf, size_t len)
-{
-	if (arenad_str_get(pins_of(d)->strings_fd, id, buf, len) < 0)
-		snprintf(buf, len, "#%u", id);
 }
 
 static int internal_error(struct rpc_error *err, int r, const char *what)
@@ -80,7 +75,7 @@ static const char *owner_string(struct arenad *d, struct owner_cache *c, __u32 i
 	if (!id)
 		return "";
 	if (c->id[slot] != id) {
-		id_string(d, id, c->str[slot], sizeof(c->str[slot]));
+		owners_id_string(d, id, c->str[slot], sizeof(c->str[slot]));
 		c->id[slot] = id;
 	}
 	return c->str[slot];
@@ -108,7 +103,7 @@ static json_object *range_json(struct arenad *d, struct owner_cache *owners,
 	add_u64(o, "pages", r->pages);
 	add_str(o, "owner", owner_string(d, owners, r->owner));
 	if (r->name) {
-		id_string(d, r->name, buf, sizeof(buf));
+		owners_id_string(d, r->name, buf, sizeof(buf));
 		add_str(o, "name", buf);
 	}
 	add_u64(o, "uid", r->uid);
@@ -152,33 +147,6 @@ static int m_version(void *ctx, const struct rpc_peer *peer, json_object *params
 	return 0;
 }
 
-static int owners_json(struct arenad *d, json_object **out)
-{
-	const struct arenad_pins *p = pins_of(d);
-	struct arenad_owner o;
-	char name[ARENAD_STR_LEN];
-	__u32 key, next, *prev = NULL;
-	json_object *arr = json_object_new_array();
-
-	/* Bounded by ARENAD_MAX_OWNERS, not by the arena size. */
-	while (bpf_map_get_next_key(p->owners_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(p->owners_fd, &key, &o) < 0 || !o.allocations)
-			continue;
-		json_object *e = json_object_new_object();
-
-		if (key)
-			id_string(d, key, name, sizeof(name));
-		add_str(e, "owner", key ? name : "");
-		add_u64(e, "pages", o.pages);
-		add_u64(e, "allocations", o.allocations);
-		json_object_array_add(arr, e);
-	}
-	*out = arr;
-	return 0;
-}
-
 static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 		   json_object **result, struct rpc_error *err)
 {
@@ -190,7 +158,7 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 
 	if (rpc_params_only(params, keys, err))
 		return -1;
-	ret = arenad_pins_state(pins_of(d), &st);
+	ret = counters_read(d->counters, &st);
 	if (ret < 0)
 		return internal_error(err, ret, "read state map");
 
@@ -221,8 +189,12 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 		add_u64(r, "pages_missing", d->last_scan.pages_missing);
 		add_u64(r, "census_age_s", (now_usec(CLOCK_MONOTONIC) - d->last_scan.when_usec) / 1000000);
 	}
-	owners_json(d, &owners);
-	json_object_object_add(r, "owners", owners);
+	owners = owners_table(d, &st);
+	if (!owners) {
+		json_object_put(r);
+		return internal_error(err, -ENOMEM, "owner table");
+	}
+	json_object_object_add(r, "owners", json_object_get(owners));
 	*result = r;
 	return 0;
 }
@@ -277,9 +249,9 @@ static int busy_error(struct arenad *d, const struct arenad_req *req, struct rpc
 				     "ledger, so they are present but unaccounted (allocated outside "
 				     "arenad, or reserved); 'arenactl-client scan' lists them and who "
 				     "uses the arena", (unsigned long long)req->addr, req->pages);
-	id_string(d, hit->owner, owner, sizeof(owner));
+	owners_id_string(d, hit->owner, owner, sizeof(owner));
 	if (hit->name)
-		id_string(d, hit->name, name, sizeof(name));
+		owners_id_string(d, hit->name, name, sizeof(name));
 	return rpc_set_error(err, ARENAD_ERR_CONFLICT,
 			     "pages at 0x%llx..+%u are not all free: %u of the %u are in the ledger "
 			     "(first: 0x%llx..+%u of owner '%s'%s%s%s)%s",

@@ -28,8 +28,10 @@
 
 #define __arenad_ledger_fn static __attribute__((unused))
 
+/* mmapable: the daemon reads the counters from memory, without a syscall */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct arenad_state);
