@@ -168,12 +168,86 @@ static int set_string_id(struct bpf_object *obj, const char *pin_dir, const char
 	return 0;
 }
 
+/*
+ * Does the kernel take a 64-bit map-value load with an offset of 1 GiB?
+ * libbpf >= 1.7 places __arena globals at the arena's end only then (its
+ * FEAT_LDIMM64_FULL_RANGE_OFF): older verifiers stop at "direct value
+ * offset of ... is not allowed" whatever the map, newer ones get to the
+ * array's bounds check. 1: yes, 0: no, negative: could not tell.
+ */
+static int kernel_takes_large_value_offset(void)
+{
+	char log[512] = "";
+	struct bpf_insn insns[3] = {
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_0,
+		  .src_reg = BPF_PSEUDO_MAP_VALUE },
+		{ .imm = 1 << 30 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, popts, .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+	int map_fd, prog_fd;
+
+	map_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "arenad_probe", sizeof(int), sizeof(int), 1, NULL);
+	if (map_fd < 0)
+		return -errno;
+	insns[0].imm = map_fd;
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "arenad_probe", "GPL", insns, 3, &popts);
+	close(map_fd);
+	if (prog_fd >= 0) {
+		close(prog_fd);
+		return -EPROTO;
+	}
+	if (strstr(log, "direct value offset of"))
+		return 0;
+	return strstr(log, "invalid access to map value pointer") ? 1 : -EPROTO;
+}
+
+/*
+ * __arena globals (.addr_space.1) live where the linked libbpf puts them:
+ * at the arena's start up to libbpf 1.6, and from 1.7 at its end, on
+ * kernels that take large map-value offsets (otherwise still at the
+ * start). In arenad's arena either place is pages its allocator hands out
+ * to others (the first allocation gets the first page, a full arena the
+ * last ones), and libbpf copies no initial values into an arena it reuses
+ * instead of creating. So they are refused, saying where they would go.
+ */
+static int refuse_arena_globals(struct bpf_object *obj)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	unsigned int major = libbpf_major_version(), minor = libbpf_minor_version();
+	const struct btf_type *t;
+	bool at_end = false;
+	char why[160] = "";
+	__u32 pages;
+	int id, k;
+
+	id = btf ? btf__find_by_name_kind(btf, ".addr_space.1", BTF_KIND_DATASEC) : -ENOENT;
+	if (id < 0)
+		return 0;
+	t = btf__type_by_id(btf, id);
+	pages = ((t ? t->size : 0) + ARENAD_PAGE_SIZE - 1) / ARENAD_PAGE_SIZE ?: 1;
+	if (major > 1 || minor >= 7) {
+		k = kernel_takes_large_value_offset();
+		at_end = k > 0;
+		snprintf(why, sizeof(why), k > 0 ? "" : k == 0 ?
+			 " (it would put them at the end, but this kernel refuses large map-value offsets)" :
+			 " (it would put them at the end if this kernel took large map-value offsets, "
+			 "which could not be probed)");
+	}
+	return fail(-EINVAL, "object '%s' has __arena global variables (.addr_space.1): the linked "
+		    "libbpf %u.%u places them in the arena's %s %u page%s%s, which arenad hands out to "
+		    "other users, and copies no initial values into a reused arena. Allocate the "
+		    "memory through arenad instead (arenad_named_pages() keeps it across runs) and "
+		    "keep a pointer to it",
+		    bpf_object__name(obj), major, minor, at_end ? "last" : "first", pages,
+		    pages == 1 ? "" : "s", why);
+}
+
 int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts)
 {
 	const char *pin_dir = OPTS_GET(opts, pin_dir, NULL) ?: ARENAD_DEFAULT_PIN_DIR;
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	struct btf *btf = bpf_object__btf(obj);
 	const char *owner, *name;
 	struct bpf_map *arena, *m;
 	char path[PATH_MAX];
@@ -196,16 +270,9 @@ int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts)
 	if (n != 1)
 		return fail(-EINVAL, "object '%s' declares %d arena maps; arenad shares exactly one",
 			    bpf_object__name(obj), n);
-	/* libbpf 1.4 copies __arena globals into the FIRST page of the arena
-	 * at load (1.7 moves them to the end). Shared, that page is someone
-	 * else's allocation: refuse rather than let the object overwrite it
-	 * or alias it. */
-	if (btf && btf__find_by_name_kind(btf, ".addr_space.1", BTF_KIND_DATASEC) >= 0)
-		return fail(-EINVAL, "object '%s' has __arena global variables (.addr_space.1); "
-			    "in a shared arena they would overlay the first page, which belongs "
-			    "to another user. Allocate the memory through arenad instead "
-			    "(arenad_alloc_pages() or the socket) and keep a pointer to it",
-			    bpf_object__name(obj));
+	r = refuse_arena_globals(obj);
+	if (r)
+		return r;
 
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, ARENAD_PIN_ARENA);
 	fd = bpf_obj_get(path);

@@ -110,8 +110,9 @@ struct arenad_reuse_opts {
  * BPF_F_SEGV_ON_FAULT differently from the pinned one; whose ledger maps
  * differ in type, key or value size from the pins (bpf_map__reuse_fd()
  * would adopt them without comparing); with __arena globals
- * (.addr_space.1), which libbpf 1.4 places in the arena's first page,
- * which in a shared arena belongs to someone else; and opts with unknown
+ * (.addr_space.1), which the linked libbpf places in the arena's first
+ * pages (up to 1.6, or 1.7+ on kernels before the large map-value offsets)
+ * or last pages (1.7+), both handed out to others by arenad; and opts with unknown
  * non-zero fields. Missing pins: -ENOENT. arenad_strerror() explains.
  */
 int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts);

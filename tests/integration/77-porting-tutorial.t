@@ -141,6 +141,16 @@ with at.Fixture(t, pages=64) as fx:
     held.stdin.close()
     held.wait(timeout=10)
 
+    # __arena globals: refused, saying where the linked libbpf puts them.
+    ver = subprocess.run(["pkg-config", "--modversion", "libbpf"], capture_output=True,
+                         text=True).stdout.strip()
+    major, minor = (int(x) for x in ver.split(".")[:2])
+    rc, out, err = fx.helper("reuse_check", fx.pin_dir, "globals")
+    where = "first 1 page" if (major, minor) < (1, 7) else ("last 1 page" if "last" in out else
+                                                            "first 1 page (it would put them at the end")
+    t.ok(rc == 0 and "libbpf %d.%d places them in the arena's %s" % (major, minor, where) in out,
+         "__arena globals are refused naming where libbpf %s places them (%s)" % (ver, out.strip()))
+
     # alloc --addr onto those pages says what holds them.
     leaked = scan["unaccounted"][0]["addr"]
     rc, out, err = fx.ctl("alloc", "1", "--addr", leaked)
