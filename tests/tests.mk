@@ -52,7 +52,9 @@ $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libarenad.a | $(TEST_SKELS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iinclude/arenad -Itests/bpf -I$(BUILD) $(PC_CFLAGS) -o $@ $< $(BUILD)/libarenad.a $(LDLIBS_CLIENT)
 
-test-build: all examples $(UNIT_BINS) $(HELPER_BINS)
+include tests/fuzz/fuzz.mk
+
+test-build: all examples $(UNIT_BINS) $(HELPER_BINS) $(FUZZ_BINS)
 
 PROVE		?= prove
 PROVE_FLAGS	?=
@@ -65,7 +67,7 @@ TEST_ENV	:= env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 # the kernel module, one with systemd as PID 1. `make test` runs them too.
 test: deps
 	@$(MAKE) --no-print-directory test-build
-	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS) tests/integration/*.t tests/vm/*.t
+	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS) tests/fuzz/*.t tests/integration/*.t tests/vm/*.t
 
 test-unit: $(UNIT_BINS)
 	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS)

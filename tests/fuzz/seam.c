@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The seam between the daemon's request path and the kernel, for the fuzz
+ * harness: the pins API (allocator, ledger, strings, names), the owners
+ * map reads, the census and the parts of the server and inventory that
+ * methods call, over a small in-memory model. Linked instead of libarenad,
+ * census.o, server.o and inventory.o; everything above it (rpc.c,
+ * json_strict.c, json_out.c, methods*.c, scan.c, bitmap.c) is the
+ * daemon's own code.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "census.h"
+#include "daemon.h"
+#include "inventory.h"
+#include "metrics.h"
+#include "seam.h"
+#include "server.h"
+
+#define MAX_RANGES	64
+#define MAX_STRS	32
+
+static struct arenad_range ranges[MAX_RANGES];
+static unsigned int n_ranges;
+static char strs[MAX_STRS][ARENAD_STR_LEN];
+static unsigned int n_strs;
+static struct arenad_state state;
+static __u64 bits[SEAM_PAGES / 64];
+
+void seam_reset(void)
+{
+	n_ranges = 0;
+	n_strs = 0;
+	memset(bits, 0, sizeof(bits));
+	state = (struct arenad_state) {
+		.magic = 1,
+		.user_vm_start = SEAM_BASE,
+		.pages_total = SEAM_PAGES,
+		.numa_node = -1,
+	};
+}
+
+int arenad_pins_state(const struct arenad_pins *pins, struct arenad_state *st)
+{
+	*st = state;
+	return 0;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct arenad_range *x = a, *y = b;
+
+	return x->pgoff < y->pgoff ? -1 : x->pgoff > y->pgoff;
+}
+
+static bool busy(__u32 pgoff, __u32 pages)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_ranges; i++)
+		if (pgoff < ranges[i].pgoff + ranges[i].pages && ranges[i].pgoff < pgoff + pages)
+			return true;
+	return false;
+}
+
+int arenad_pins_run(const struct arenad_pins *pins, struct arenad_req *req)
+{
+	__u32 pgoff, i;
+
+	if (req->op == ARENAD_OP_ALLOC) {
+		if (!req->pages || req->pages > SEAM_PAGES || n_ranges == MAX_RANGES)
+			return req->ret = -ENOMEM;
+		for (i = 0; req->name && i < n_ranges; i++)
+			if (ranges[i].name == req->name)
+				return req->ret = -EEXIST;
+		if (req->addr) {
+			pgoff = (req->addr - SEAM_BASE) >> ARENAD_PAGE_SHIFT;
+			if (pgoff + (__u64)req->pages > SEAM_PAGES || busy(pgoff, req->pages))
+				return req->ret = -EBUSY;
+		} else {
+			for (pgoff = 0; pgoff + req->pages <= SEAM_PAGES && busy(pgoff, req->pages); pgoff++)
+				;
+			if (pgoff + req->pages > SEAM_PAGES)
+				return req->ret = -ENOMEM;
+		}
+		ranges[n_ranges++] = (struct arenad_range) {
+			.pgoff = pgoff, .pages = req->pages, .owner = req->owner,
+			.name = req->name, .uid = req->uid,
+		};
+		qsort(ranges, n_ranges, sizeof(ranges[0]), cmp_range);
+		for (i = pgoff; i < pgoff + req->pages; i++)
+			bits[i / 64] |= 1ULL << (i % 64);
+		req->addr = SEAM_BASE + ((__u64)pgoff << ARENAD_PAGE_SHIFT);
+		state.pages_allocated += req->pages;
+		state.live_allocations++;
+		state.allocations++;
+		return req->ret = 0;
+	}
+	if (req->op == ARENAD_OP_FREE) {
+		pgoff = (req->addr - SEAM_BASE) >> ARENAD_PAGE_SHIFT;
+		for (i = 0; i < n_ranges && ranges[i].pgoff != pgoff; i++)
+			;
+		if (i == n_ranges)
+			return req->ret = -ENOENT;
+		if (req->uid && ranges[i].uid != req->uid)
+			return req->ret = -EPERM;
+		req->pages = ranges[i].pages;
+		state.pages_allocated -= req->pages;
+		state.live_allocations--;
+		state.frees++;
+		for (pgoff = ranges[i].pgoff; pgoff < ranges[i].pgoff + ranges[i].pages; pgoff++)
+			bits[pgoff / 64] &= ~(1ULL << (pgoff % 64));
+		ranges[i] = ranges[--n_ranges];
+		qsort(ranges, n_ranges, sizeof(ranges[0]), cmp_range);
+		return req->ret = 0;
+	}
+	return req->ret = -EINVAL;
+}
+
+int arenad_pins_ranges(const struct arenad_pins *pins, struct arenad_range **out, size_t *n)
+{
+	*out = malloc(sizeof(ranges[0]) * (n_ranges ?: 1));
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, ranges, sizeof(ranges[0]) * n_ranges);
+	*n = n_ranges;
+	return 0;
+}
+
+int arenad_str_find(int strings_fd, const char *s, __u32 *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_strs; i++)
+		if (!strcmp(strs[i], s)) {
+			*id = i + 1;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int arenad_str_intern(int strings_fd, const char *s, __u32 *id)
+{
+	if (!arenad_str_find(strings_fd, s, id))
+		return 0;
+	if (n_strs == MAX_STRS || strlen(s) >= ARENAD_STR_LEN)
+		return -ENOSPC;
+	strcpy(strs[n_strs++], s);
+	*id = n_strs;
+	return 0;
+}
+
+int arenad_str_get(int strings_fd, __u32 id, char *buf, size_t len)
+{
+	if (!id || id > n_strs)
+		return -ENOENT;
+	snprintf(buf, len, "%s", strs[id - 1]);
+	return 0;
+}
+
+int arenad_name_find(const struct arenad_pins *pins, const char *name, struct arenad_range *r)
+{
+	unsigned int i;
+	__u32 id;
+
+	if (arenad_str_find(-1, name, &id))
+		return -ENOENT;
+	for (i = 0; i < n_ranges; i++)
+		if (ranges[i].name == id) {
+			*r = ranges[i];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* The owners map: stats lists what the ledger model holds per owner. */
+int bpf_map_get_next_key(int fd, const void *key, void *next_key)
+{
+	__u32 k = key ? *(const __u32 *)key + 1 : 0;
+
+	if (k > n_strs)
+		return -ENOENT;
+	*(__u32 *)next_key = k;
+	return 0;
+}
+
+int bpf_map_lookup_elem(int fd, const void *key, void *value)
+{
+	struct arenad_owner *o = value;
+	unsigned int i;
+
+	*o = (struct arenad_owner) {};
+	for (i = 0; i < n_ranges; i++)
+		if (ranges[i].owner == *(const __u32 *)key) {
+			o->pages += ranges[i].pages;
+			o->allocations++;
+		}
+	return 0;
+}
+
+/* The census: the model's pages, by method "rt" (1); "full" did not pass. */
+const char *census_method(const struct census *c) { return "rt"; }
+const char *census_unavailable(const struct census *c) { return ""; }
+const char *census_why(const struct census *c, const char *name) { return "not in the fuzz seam"; }
+
+int census_method_by_name(const struct census *c, const char *name)
+{
+	if (!strcmp(name, "rt"))
+		return 1;
+	return !strcmp(name, "full") || !strcmp(name, "kmod") ? -EAGAIN : -EINVAL;
+}
+
+int census_run(struct census *c, int method, struct census_result *res)
+{
+	unsigned int i;
+
+	*res = (struct census_result) { .bits = bits, .npages = SEAM_PAGES, .method = "rt" };
+	for (i = 0; i < SEAM_PAGES; i++)
+		res->present += !!(bits[i / 64] & 1ULL << (i % 64));
+	return 0;
+}
+
+unsigned int server_clients(const struct server *s) { return 1; }
+void daemon_notify_status(struct arenad *d) { }
+
+/* Deferred replies (the inventory): answered at once with an error. */
+struct server_call { int dummy; };
+static struct server_call the_call;
+
+struct server_call *server_defer(const struct rpc_peer *peer) { return &the_call; }
+void server_finish(struct server_call *call, json_object *result, const struct rpc_error *err)
+{
+	json_object_put(result);
+}
+
+int inventory_submit(struct inventory *inv, enum inv_job_kind kind, __u32 map_id,
+		     inv_done_t done, void *userdata)
+{
+	return -EAGAIN;
+}
+
+int metrics_render(struct arenad *d, char **text, size_t *len)
+{
+	*text = strdup("# no metrics in the fuzz seam\n");
+	*len = *text ? strlen(*text) : 0;
+	return *text ? 0 : -ENOMEM;
+}
