@@ -141,6 +141,21 @@ with at.Fixture(t, pages=64) as fx:
     held.stdin.close()
     held.wait(timeout=10)
 
+    # One-step accounting needs the ledger header; bad strings are refused.
+    aloe = os.path.join(OUT, "aloe.bpf.o")
+    rc, out, err = fx.helper("obj_run", fx.pin_dir, aloe, "--owner", "x", "aloe_main")
+    t.ok(rc == 1 and "has no arenad_owner_id" in err and "arenad_ledger.bpf.h" in err,
+         "an owner for an object without arenad_ledger.bpf.h is refused (%s)" % err.strip())
+    mogu = os.path.join(OUT, "mogu.bpf.o")
+    for bad, why in (("", "that is empty"), ("o" * 64, "64 bytes long")):
+        rc, out, err = fx.helper("obj_run", fx.pin_dir, mogu, "--owner", bad, "mogu_main")
+        t.ok(rc == 1 and "must be 1..63 bytes" in err, "an owner %s is refused" % why)
+    rc, out, err = fx.helper("obj_run", fx.pin_dir, mogu, "--owner", "other", "--name", "mogu",
+                             "mogu_main")
+    t.eq((rc, out.strip()), (0, "mogu_main=0"), "another loader with the name gets mogu's page")
+    t.eq((fx.result("lookup", {"name": "mogu"})["owner"], owners(fx).get("mogu"), owners(fx).get("other")),
+         ("mogu", 1, None), "which stays accounted to the owner that created it; no new page")
+
     # __arena globals: refused, saying where the linked libbpf puts them.
     ver = subprocess.run(["pkg-config", "--modversion", "libbpf"], capture_output=True,
                          text=True).stdout.strip()
