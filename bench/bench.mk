@@ -24,5 +24,6 @@ bench: deps
 	python3 bench/throughput.py
 	python3 bench/census.py
 	python3 bench/ledger.py
+	python3 bench/metrics.py
 
 .PHONY: bench bench-build

@@ -13,6 +13,7 @@
 struct server;
 struct census;
 struct http;
+struct owner_names;
 struct inventory;
 struct counters;
 
@@ -48,6 +49,7 @@ struct arenad {
 	/* stats' owner table, valid while the ledger generation is unchanged
 	 * (counters.h); NULL: not built yet */
 	json_object *owners_cache;
+	struct owner_names *owner_names;	/* owner strings by id (owners.c) */
 	__u64 owners_gen;
 	struct scan_summary last_scan;
 	unsigned int census_interval_s;	/* 0: census only on request */

@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
+#include "owners.h"
 #include "server.h"
 #include "util.h"
 #include "cleanup.h"
@@ -166,6 +167,7 @@ static void arenad_done(struct arenad *d)
 	d->inventory = inventory_free(d->inventory);
 	d->census = census_free(d->census);
 	json_object_put(d->owners_cache);
+	d->owner_names = owner_names_free(d->owner_names);
 	d->counters = counters_free(d->counters);
 	d->arena = arena_free(d->arena);
 	d->event = sd_event_unref(d->event);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Prometheus families: base units (bytes, seconds), _total for counters,
- * the arenad_ prefix. A scrape reads the state map, the owners map in one
- * batch, one string per owner, the latest finished inventory of every
- * arena on the host (inventory.h) and the managed arena's latest census.
- * It never runs a census: a stale inventory is refreshed on the
+ * the arenad_ prefix. A scrape reads the managed arena's counters and
+ * owner table (from memory unless an allocation changed them since the
+ * last reader: counters.h, owners.h), the latest finished inventory of
+ * every arena on the host (inventory.h) and the managed arena's latest
+ * census. It never runs a census: a stale inventory is refreshed on the
  * inventory's worker, for the next scrape, so a slow census cannot hold a
  * scrape up.
  *
@@ -14,14 +15,17 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
 
+#include "counters.h"
 #include "daemon.h"
 #include "inventory.h"
 #include "metrics.h"
+#include "owners.h"
 #include "prom.h"
 #include "server.h"
 #include "cleanup.h"
@@ -43,65 +47,22 @@ static void daemon_families(struct arenad *d, FILE *f)
 	prom_sample_u64(f, "arenad_clients", NULL, d->server ? server_clients(d->server) : 0);
 }
 
-/* Owners with live pages, read in batches: one syscall for a full table
- * instead of two per owner. */
-static int owners_read(int fd, __u32 **keys, struct arenad_owner **vals, __u32 *n)
+static int owner_families(struct arenad *d, FILE *f, const struct arenad_state *st)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), count, total = 0, batch;
-	void *in = NULL;
-	int r;
+	json_object *table = owners_table(d, st);	/* borrowed */
+	size_t i, n;
 
-	*keys = NULL;
-	*vals = NULL;
-	*n = 0;
-	if (bpf_map_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	*keys = calloc(info.max_entries ?: 1, sizeof(**keys));
-	*vals = calloc(info.max_entries ?: 1, sizeof(**vals));
-	if (!*keys || !*vals)
+	if (!table)
 		return -ENOMEM;
-	while (total < info.max_entries) {
-		count = info.max_entries - total;
-		r = bpf_map_lookup_batch(fd, in, &batch, *keys + total, *vals + total, &count, &opts);
-		if (r && r != -ENOENT)
-			return r;
-		total += count;
-		if (r == -ENOENT)	/* the end of the table */
-			break;
-		in = &batch;
-	}
-	*n = total;
-	return 0;
-}
-
-static int owner_families(struct arenad *d, FILE *f)
-{
-	const struct arenad_pins *p = &d->arena->pins;
-	_cleanup_free_ struct arenad_owner *vals = NULL;
-	_cleanup_free_ __u32 *keys = NULL;
-	char name[ARENAD_STR_LEN];
-	__u32 i, n;
-	int r;
-
-	r = owners_read(p->owners_fd, &keys, &vals, &n);
-	if (r < 0)
-		return r;
 	prom_family(f, "arenad_owner_allocated_bytes", PROM_GAUGE,
 		    "Bytes of the managed arena allocated through arenad, by owner.");
+	n = json_object_array_length(table);
 	for (i = 0; i < n; i++) {
-		if (!vals[i].allocations)
-			continue;
-		/* Id 0 is "no owner"; an id without a string shows as #id,
-		 * as in the stats method. */
-		if (!keys[i])
-			name[0] = 0;
-		else if (arenad_str_get(p->strings_fd, keys[i], name, sizeof(name)))
-			snprintf(name, sizeof(name), "#%u", keys[i]);
+		json_object *o = json_object_array_get_idx(table, i);
+
 		prom_sample_u64(f, "arenad_owner_allocated_bytes",
-				(const char *const[]){ "owner", name, NULL },
-				vals[i].pages << ARENAD_PAGE_SHIFT);
+				(const char *const[]){ "owner", proto_get_str(o, "owner"), NULL },
+				proto_get_u64(o, "pages") << ARENAD_PAGE_SHIFT);
 	}
 	return 0;
 }
@@ -275,7 +236,7 @@ static int managed_families(struct arenad *d, FILE *f)
 	struct arenad_state st;
 	int r;
 
-	r = arenad_pins_state(&d->arena->pins, &st);
+	r = counters_read(d->counters, &st);
 	if (r < 0)
 		return r;
 	prom_family(f, "arenad_allocated_bytes", PROM_GAUGE,
@@ -301,7 +262,7 @@ static int managed_families(struct arenad *d, FILE *f)
 		prom_sample_u64(f, "arenad_unaccounted_bytes", NULL,
 				(__u64)d->last_scan.pages_unaccounted << ARENAD_PAGE_SHIFT);
 	}
-	return owner_families(d, f);
+	return owner_families(d, f, &st);
 }
 
 int metrics_render(struct arenad *d, char **text, size_t *len)
@@ -315,6 +276,8 @@ int metrics_render(struct arenad *d, char **text, size_t *len)
 	f = open_memstream(text, len);
 	if (!f)
 		return -errno;
+	/* One thread writes this stream: no lock per character. */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	daemon_families(d, f);
 	r = arena_families(d, f, &inventory, &inventory_us);
 	census_family(d, f, inventory, inventory_us);

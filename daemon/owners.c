@@ -2,6 +2,8 @@
 /* The cached per-owner table of the managed arena (owners.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <bpf/bpf.h>
 
 #include "cleanup.h"
@@ -13,6 +15,47 @@ void owners_id_string(struct arenad *d, __u32 id, char *buf, size_t len)
 {
 	if (arenad_str_get(d->arena->pins.strings_fd, id, buf, len) < 0)
 		snprintf(buf, len, "#%u", id);
+}
+
+/*
+ * Owner strings by id, kept across rebuilds of the table: an id names one
+ * string for as long as that string exists, so a cached string stays
+ * right, and a rebuild with a thousand owners costs no string lookup.
+ * Direct-mapped on the id: a collision costs a lookup, never a wrong name.
+ */
+#define OWNER_NAMES 4096
+
+struct owner_names {
+	__u32 id[OWNER_NAMES];		/* 0: empty (id 0 is "no owner") */
+	char str[OWNER_NAMES][ARENAD_STR_LEN];
+};
+
+static const char *owner_name(struct arenad *d, __u32 id, char *buf, size_t len)
+{
+	struct owner_names *c = d->owner_names;
+	unsigned int slot = id % OWNER_NAMES;
+
+	if (!id)
+		return "";
+	if (c && c->id[slot] == id)
+		return c->str[slot];
+	if (arenad_str_get(d->arena->pins.strings_fd, id, buf, len) < 0) {
+		snprintf(buf, len, "#%u", id);	/* not cached: it may appear */
+		return buf;
+	}
+	if (!c)
+		c = d->owner_names = calloc(1, sizeof(*c));
+	if (c) {
+		c->id[slot] = id;
+		memcpy(c->str[slot], buf, sizeof(c->str[slot]));
+	}
+	return buf;
+}
+
+struct owner_names *owner_names_free(struct owner_names *c)
+{
+	free(c);
+	return NULL;
 }
 
 static json_object *owner_entry(const char *name, const struct arenad_owner *o)
@@ -27,27 +70,53 @@ static json_object *owner_entry(const char *name, const struct arenad_owner *o)
 	return TAKE_PTR(e);
 }
 
+/* The whole owners map in one batch (the loop is for a kernel that hands
+ * out less at a time; -ENOENT marks the end) instead of two syscalls per
+ * owner. */
+static int owners_batch(int fd, __u32 **keys, struct arenad_owner **vals, __u32 *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), count, total = 0, batch;
+	void *in = NULL;
+	int r;
+
+	if (bpf_map_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*keys = calloc(info.max_entries ?: 1, sizeof(**keys));
+	*vals = calloc(info.max_entries ?: 1, sizeof(**vals));
+	if (!*keys || !*vals)
+		return -ENOMEM;
+	while (total < info.max_entries) {
+		count = info.max_entries - total;
+		r = bpf_map_lookup_batch(fd, in, &batch, *keys + total, *vals + total, &count, &opts);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		total += count;
+		if (r == -ENOENT)
+			break;
+		in = &batch;
+	}
+	*n = total;
+	return 0;
+}
+
 static json_object *owners_read(struct arenad *d)
 {
 	_cleanup_(json_object_putp) json_object *arr = json_object_new_array();
-	int fd = d->arena->pins.owners_fd;
-	char name[ARENAD_STR_LEN];
-	__u32 key, next, *prev = NULL;
-	struct arenad_owner o;
+	_cleanup_free_ struct arenad_owner *vals = NULL;
+	_cleanup_free_ __u32 *keys = NULL;
+	char buf[ARENAD_STR_LEN];
+	__u32 i, n = 0;
 
-	if (!arr)
+	if (!arr || owners_batch(d->arena->pins.owners_fd, &keys, &vals, &n) < 0)
 		return NULL;
-	/* Bounded by ARENAD_MAX_OWNERS, not by the arena size. */
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+	for (i = 0; i < n; i++) {
 		json_object *e;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &o) < 0 || !o.allocations)
+		if (!vals[i].allocations)
 			continue;
-		if (key)
-			owners_id_string(d, key, name, sizeof(name));
-		e = owner_entry(key ? name : "", &o);
+		e = owner_entry(owner_name(d, keys[i], buf, sizeof(buf)), &vals[i]);
 		if (!e || json_object_array_add(arr, e) < 0) {
 			json_object_put(e);
 			return NULL;

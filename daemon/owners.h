@@ -15,6 +15,7 @@
 #include "arenad_abi.h"
 
 struct arenad;
+struct owner_names;
 
 /* The table for the state st was read as; borrowed: valid until the next
  * call (json_object_get() it to keep it). NULL when out of memory. */
@@ -22,5 +23,9 @@ json_object *owners_table(struct arenad *d, const struct arenad_state *st);
 
 /* An owner or name string by id; ids with no string are shown as "#ID". */
 void owners_id_string(struct arenad *d, __u32 id, char *buf, size_t len);
+
+/* The owner-string cache behind the table; returns NULL, for
+ * "d->owner_names = owner_names_free(d->owner_names)". */
+struct owner_names *owner_names_free(struct owner_names *c);
 
 #endif /* __ARENAD_OWNERS_H */

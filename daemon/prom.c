@@ -1,26 +1,26 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <stdlib.h>
+#include <string.h>
 
 #include "prom.h"
 
 static void escaped(FILE *f, const char *s, int quote)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '"':
-			/* Only label values escape the double quote; in HELP
-			 * text \" would be shown literally. */
-			fputs(quote ? "\\\"" : "\"", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
+	/* Only label values escape the double quote; in HELP text \" would
+	 * be shown literally. */
+	const char *special = quote ? "\\\n\"" : "\\\n";
+	size_t n;
+
+	/* Runs of ordinary bytes in one write: most values have nothing to
+	 * escape. */
+	for (;;) {
+		n = strcspn(s, special);
+		fwrite(s, 1, n, f);
+		s += n;
+		if (!*s)
+			return;
+		fputs(*s == '\\' ? "\\\\" : *s == '\n' ? "\\n" : "\\\"", f);
+		s++;
 	}
 }
 
@@ -47,7 +47,8 @@ static void name_labels(FILE *f, const char *name, const char *const *labels)
 	for (const char *const *l = labels; l[0] && l[1]; l += 2) {
 		if (l != labels)
 			fputc(',', f);
-		fprintf(f, "%s=", l[0]);
+		fputs(l[0], f);
+		fputc('=', f);
 		prom_label_value(f, l[1]);
 	}
 	fputc('}', f);
@@ -55,8 +56,17 @@ static void name_labels(FILE *f, const char *name, const char *const *labels)
 
 void prom_sample_u64(FILE *f, const char *name, const char *const *labels, __u64 v)
 {
+	char buf[24], *p = buf + sizeof(buf);
+
 	name_labels(f, name, labels);
-	fprintf(f, " %llu\n", (unsigned long long)v);
+	/* By hand: fprintf is a third of a scrape with a thousand owners. */
+	*--p = '\n';
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	*--p = ' ';
+	fwrite(p, 1, buf + sizeof(buf) - p, f);
 }
 
 void prom_sample_double(FILE *f, const char *name, const char *const *labels, double v)
