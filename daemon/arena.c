@@ -325,6 +325,12 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 	char path[PATH_MAX];
 	int r;
 
+	/* The ledger, its protocol and its pins count ARENAD_PAGE_SIZE pages
+	 * (arenad_abi.h); an arena is made of the kernel's pages. */
+	if (page_size() != ARENAD_PAGE_SIZE)
+		return log_error_errno(-EOPNOTSUPP,
+				       "this system's pages are %zu bytes; arenad accounts %u-byte pages",
+				       page_size(), ARENAD_PAGE_SIZE);
 	libbpf_set_print(libbpf_log);
 	r = bpffs_prepare(o->pin_dir);
 	if (r < 0)

@@ -272,7 +272,7 @@ static enum arenad_census_method selftest(struct census *c)
 		snprintf(c->reason, sizeof(c->reason), "shape the self-test arena: %s", strerror(-r));
 		return 0;
 	}
-	page[20 * ARENAD_PAGE_SIZE] = 1;	/* a user-space fault allocates */
+	page[20 * page_size()] = 1;	/* a user-space fault allocates */
 	want = 1ULL << 1 | 7ULL << 5 | 1ULL << 20 | 1ULL << 63;
 
 	/* Test every method: the others stay available as cross-checks and

@@ -354,7 +354,7 @@ static void fill_arena(struct inventory *inv, const struct arenad_arena_rec *rec
 	*a = (struct inv_arena) {
 		.map_id = rec->map_id,
 		.pages_total = rec->max_entries,
-		.page_size = ARENAD_PAGE_SIZE,
+		.page_size = page_size(),	/* every arena's, not only ours */
 		.map_flags = rec->map_flags,
 		.user_vm_start = rec->user_vm_start,
 		.managed = rec->map_id == inv->managed_id,

@@ -400,7 +400,8 @@ static void *map_fd_locked(int fd, size_t *size)
 		fail(-EINVAL, "not an arena with a fixed user address (map_extra)");
 		return NULL;
 	}
-	sz = (size_t)info.max_entries * ARENAD_PAGE_SIZE;
+	/* An arena entry is one kernel page. */
+	sz = (size_t)info.max_entries * (size_t)sysconf(_SC_PAGESIZE);
 	want = (void *)(unsigned long)info.map_extra;
 
 	for (i = 0; i < MAX_MAPPED; i++) {

@@ -123,7 +123,7 @@ static int map_arena(const char *pin_dir, struct arena_view *v)
 	}
 
 	addr = (void *)(unsigned long)info.map_extra;
-	v->size = (size_t)info.max_entries * ARENAD_PAGE_SIZE;
+	v->size = (size_t)info.max_entries * (size_t)sysconf(_SC_PAGESIZE);
 	p = mmap(addr, v->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
 	if (p == MAP_FAILED) {
 		err = -errno;

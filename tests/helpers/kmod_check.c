@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -68,7 +69,7 @@ int main(int argc, char **argv)
 		printf("map-error %s\n", arenad_strerror());
 		return 1;
 	}
-	pages = sz / ARENAD_PAGE_SIZE;
+	pages = sz / sysconf(_SC_PAGESIZE);
 	v = (volatile __u64 *)(unsigned long)addr;
 	before = *v;
 
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
 	if (!strchr(buf, '\n'))
 		printf("\n");
 
-	pgoff = (addr & 0xffffffffULL) / ARENAD_PAGE_SIZE;
+	pgoff = (addr & 0xffffffffULL) / sysconf(_SC_PAGESIZE);
 	probe(s, pgoff, 1, 0, &c);
 	printf("present %u %d\n", pgoff, c.present);
 	probe(s, pages - 1, 1, 0, &c);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <bpf/libbpf.h>
 
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[2], "occupied")) {
 		/* Something of ours already sits where the arena must go. */
-		void *p = mmap((void *)ARENAD_DEFAULT_USER_ADDR, 4096, PROT_READ,
+		void *p = mmap((void *)ARENAD_DEFAULT_USER_ADDR, sysconf(_SC_PAGESIZE), PROT_READ,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 
 		if (p == MAP_FAILED)
