@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * User-space managed data structure (the seed's use case 3.3): user space
+ * User-space managed data structure (a use case of "eBPF Arena: A
+ * Tutorial", https://github.com/bpf-endeavor/ebpf-arena-tutorial): user space
  * builds a linked list with real arena pointers in pages it got from
  * arenad; this program walks it and returns a checksum.
  */

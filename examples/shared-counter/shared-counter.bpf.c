@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Shared counter (the seed's use case 3.1): a sleepable syscall program
+ * Shared counter (a use case of "eBPF Arena: A Tutorial",
+ * https://github.com/bpf-endeavor/ebpf-arena-tutorial): a sleepable syscall program
  * increments a counter that lives in arena memory arenad handed out under a
  * name. The loader finds the counter by name, tells the program where it is,
  * and reads the same counter through its own mmap of the arena.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Non-sleepable sharing (the seed's use case 3.2): an XDP program uses the
+ * Non-sleepable sharing (a use case of "eBPF Arena: A Tutorial",
+ * https://github.com/bpf-endeavor/ebpf-arena-tutorial): an XDP program uses the
  * shared arena without a kernel module. It cannot call the arena kfuncs
  * (they are sleepable-only on 6.18), so ARENAD_BIND() associates it with
  * the arena; it then reads the watched port from, and counts into, a

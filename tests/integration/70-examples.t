@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-# The seed's three use cases, as shipped in examples/, against a running
+# The three use cases of "eBPF Arena: A Tutorial" (github.com/bpf-endeavor/
+# ebpf-arena-tutorial), as shipped in examples/, against a running
 # daemon: a shared counter found by name, an XDP program sharing a
 # structure without a kernel module, and a user-space linked list walked by
 # BPF. Plus the loader library's refusals.
