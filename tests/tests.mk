@@ -16,8 +16,8 @@ TEST_SKELS	:= $(patsubst tests/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(TEST_BPF_SRCS))
 $(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BUILD)/vmlinux.h
 	$(call bpf_object,$<,-Itests/bpf)
 
-# Objects linked from several (tests/bpf/link/NAME_*.bpf.c halves, each of
-# which includes the shared headers): the link merges their __weak maps.
+# Objects linked from several in tests/bpf/link/, each of which includes
+# the shared BPF headers: the link merges their __weak maps.
 TEST_LINKED	:= ledger_loader
 TEST_SKELS	+= $(patsubst %,$(BUILD)/%.skel.h,$(TEST_LINKED))
 
