@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "arenad.h"
+#include "arenas.h"
 #include "metrics.h"
 #include "proto_json.h"
 #include "arenad_version.h"
@@ -360,6 +361,10 @@ static int do_scan(struct ctx *ctx, int argc, char **argv)
 	json_object *r, *arr, *p = NULL;
 	size_t i, n;
 
+	/* Another arena than the daemon's own: client/arenas.c. */
+	for (i = 0; i < (size_t)argc; i++)
+		if (!strcmp(argv[i], "--map-id"))
+			return scan_map_command(ctx->client, ctx->json, argc, argv);
 	if (argc == 2 && !strcmp(argv[0], "--method")) {
 		p = json_object_new_object();
 		json_object_object_add(p, "method", json_object_new_string(argv[1]));
@@ -437,13 +442,25 @@ static int do_metrics(struct ctx *ctx, int argc, char **argv)
 	return metrics_command(ctx->client, ctx->json, argc, argv);
 }
 
+static int do_arenas(struct ctx *ctx, int argc, char **argv)
+{
+	return arenas_command(ctx->client, ctx->json, argc, argv);
+}
+
+static int do_who(struct ctx *ctx, int argc, char **argv)
+{
+	return who_command(ctx->client, ctx->json, argc, argv);
+}
+
 static const struct cmd cmds[] = {
 	{ "query",	do_query,	"",				"page usage: capacity, used, free, per owner" },
 	{ "alloc",	do_alloc,	"PAGES [--owner O] [--name N] [--addr A]", "allocate pages" },
 	{ "free",	do_free,	"ADDR",				"free the allocation starting at ADDR" },
 	{ "ranges",	do_ranges,	"[--owner O]",			"list allocations" },
 	{ "lookup",	do_lookup,	"NAME",				"find a named allocation" },
-	{ "scan",	do_scan,	"[--method M]",			"census: present pages vs. the ledger" },
+	{ "scan",	do_scan,	"[--method M | --map-id N]",	"census: present pages vs. the ledger, or of arena N" },
+	{ "arenas",	do_arenas,	ARENAS_ARGS,			ARENAS_HELP },
+	{ "who",	do_who,		WHO_ARGS,			WHO_HELP },
 	{ "metrics",	do_metrics,	METRICS_ARGS,			METRICS_HELP },
 	{ "ping",	do_ping,	"",				"check that the daemon answers" },
 	{ "version",	do_version,	"",				"daemon version" },

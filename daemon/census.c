@@ -58,6 +58,9 @@ struct census {
 	/* The same for other programs' arenas, seen through the map
 	 * iterator (no kmod method there: it needs the arena as a map). */
 	enum arenad_census_method foreign;
+	struct arenad_census_bpf *iter;	/* the map iterator's own instance */
+	struct bpf_link *iter_link;
+	struct bits_map iter_map;	/* its census_bits */
 	bool fpassed[ARENAD_CENSUS_KMOD + 1];
 	char fwhy[ARENAD_CENSUS_KMOD + 1][160];
 	char freason[400];
@@ -151,24 +154,17 @@ static int check_method(struct census *c, struct arenad_census_bpf *skel, __u64 
  * Method m through the map iterator, on the self-test arena (map id
  * map_id): the path every other program's arena takes.
  */
-static int check_foreign_method(struct census *c, struct arenad_census_bpf *skel,
-				struct bpf_link *link, __u32 map_id, __u64 *bits,
-				enum arenad_census_method m, __u64 want)
+static int check_foreign_method(struct census *c, __u32 map_id, enum arenad_census_method m,
+				__u64 want)
 {
-	struct arenad_arena_rec *rec;
-	void *buf = NULL;
-	size_t len;
+	_cleanup_free_ struct arenad_arena_rec *rec = NULL;
+	size_t n;
 	int r;
 
-	memset(bits, 0, sizeof(*bits));
-	skel->bss->inv_target = map_id;
-	skel->bss->inv_method = m;
-	skel->bss->inv_mark = true;
-	r = iter_read(link, sizeof(*rec), &buf, &len);
-	rec = buf;
-	if (r)
+	r = census_iter_read(c, map_id, m, true, &rec, &n);
+	if (r < 0)
 		snprintf(c->fwhy[m], sizeof(c->fwhy[m]), "map iterator: %s", strerror(-r));
-	else if (len != sizeof(*rec) || rec->map_id != map_id)
+	else if (n != 1 || rec->map_id != map_id)
 		snprintf(c->fwhy[m], sizeof(c->fwhy[m]),
 			 "the map iterator did not find the self-test arena");
 	else if (rec->ret == -EOPNOTSUPP && m == ARENAD_CENSUS_RT)
@@ -176,41 +172,40 @@ static int check_foreign_method(struct census *c, struct arenad_census_bpf *skel
 	else if (rec->ret)
 		snprintf(c->fwhy[m], sizeof(c->fwhy[m]), "self-test failed: %s",
 			 strerror(rec->ret < 0 ? -rec->ret : EPROTO));
-	else if (bits[0] != want || rec->present != (__u32)__builtin_popcountll(want))
+	else if (c->iter_map.bits[0] != want || rec->present != (__u32)__builtin_popcountll(want))
 		snprintf(c->fwhy[m], sizeof(c->fwhy[m]),
 			 "self-test found pages 0x%llx (%u), want 0x%llx",
-			 (unsigned long long)bits[0], rec->present, (unsigned long long)want);
+			 (unsigned long long)c->iter_map.bits[0], rec->present,
+			 (unsigned long long)want);
 	else
 		r = 1;
-	free(buf);
 	log_debug("census self-test (%s, other programs' arenas): %s", method_name(m),
 		  r == 1 ? "passed" : c->fwhy[m]);
 	return r == 1 ? 0 : -EPROTO;
 }
 
-static void selftest_foreign(struct census *c, struct arenad_census_bpf *skel, __u64 *bits,
-			     __u64 want)
+/*
+ * The same layout, seen through the map iterator as every other
+ * program's arena is. Without the iterator, no arena but the daemon's
+ * own can be counted.
+ */
+static void selftest_foreign(struct census *c, struct arenad_census_bpf *skel, __u64 want)
 {
 	struct bpf_map_info info = {};
 	__u32 info_len = sizeof(info);
-	struct bpf_link *link;
 	int r;
 
-	link = bpf_program__attach_iter(skel->progs.arenad_arenas, NULL);
-	r = link ? bpf_map_get_info_by_fd(bpf_map__fd(skel->maps.arena), &info, &info_len) : -errno;
-	if (r) {
-		r = r < 0 ? r : -errno;
-		snprintf(c->freason, sizeof(c->freason), "map iterator: %s", strerror(-r));
-		bpf_link__destroy(link);
+	if (!c->iter)
+		return;		/* c->freason says why */
+	r = bpf_map_get_info_by_fd(bpf_map__fd(skel->maps.arena), &info, &info_len);
+	if (r < 0) {
+		snprintf(c->freason, sizeof(c->freason), "self-test arena: %s", strerror(errno));
 		return;
 	}
-	c->fpassed[ARENAD_CENSUS_FULL] = !check_foreign_method(c, skel, link, info.id, bits,
-								ARENAD_CENSUS_FULL, want);
-	c->fpassed[ARENAD_CENSUS_RT] = !check_foreign_method(c, skel, link, info.id, bits,
-							      ARENAD_CENSUS_RT, want);
+	c->fpassed[ARENAD_CENSUS_FULL] = !check_foreign_method(c, info.id, ARENAD_CENSUS_FULL, want);
+	c->fpassed[ARENAD_CENSUS_RT] = !check_foreign_method(c, info.id, ARENAD_CENSUS_RT, want);
 	snprintf(c->fwhy[ARENAD_CENSUS_KMOD], sizeof(c->fwhy[ARENAD_CENSUS_KMOD]),
 		 "the module's kfuncs take the arena as a map argument; other programs' arenas have none");
-	bpf_link__destroy(link);
 	if (c->fpassed[ARENAD_CENSUS_RT])
 		c->foreign = ARENAD_CENSUS_RT;
 	else if (c->fpassed[ARENAD_CENSUS_FULL])
@@ -222,6 +217,62 @@ static void selftest_foreign(struct census *c, struct arenad_census_bpf *skel, _
 		if (!c->fpassed[k])
 			log_info("census of other programs' arenas: %s method not used: %s",
 				 method_name(k), c->fwhy[k]);
+}
+
+/*
+ * The map iterator, in an instance of its own (its census_bits serve one
+ * caller at a time, the inventory's worker thread after start-up). The
+ * arena map is the daemon's own, reused: loading creates no arena.
+ */
+static int load_iter(struct census *c, int arena_fd)
+{
+	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
+	int r;
+
+	skel = arenad_census_bpf__open();
+	if (!skel)
+		return -errno;
+	bpf_program__set_autoload(skel->progs.arenad_census, false);
+	bpf_program__set_autoload(skel->progs.arenad_census_selftest, false);
+	r = bpf_map__reuse_fd(skel->maps.arena, arena_fd);
+	if (r >= 0)
+		r = arenad_census_bpf__load(skel);
+	if (r >= 0)
+		r = map_bits(skel, &c->iter_map);
+	if (r < 0)
+		return r;
+	c->iter_link = bpf_program__attach_iter(skel->progs.arenad_arenas, NULL);
+	if (!c->iter_link)
+		return -errno;
+	c->iter = TAKE_PTR(skel);
+	return 0;
+}
+
+int census_iter_read(struct census *c, __u32 target, int method, bool mark,
+		     struct arenad_arena_rec **recs, size_t *n)
+{
+	void *buf;
+	size_t len;
+	int r;
+
+	if (!c || !c->iter)
+		return -EOPNOTSUPP;
+	c->iter->bss->inv_target = target;
+	c->iter->bss->inv_method = method;
+	c->iter->bss->inv_mark = mark;
+	if (mark)
+		memset(c->iter_map.bits, 0, c->iter_map.len);
+	r = iter_read(c->iter_link, sizeof(**recs), &buf, &len);
+	if (r < 0)
+		return r;
+	*recs = buf;
+	*n = len / sizeof(**recs);
+	return 0;
+}
+
+const __u64 *census_iter_bits(const struct census *c)
+{
+	return c && c->iter ? c->iter_map.bits : NULL;
 }
 
 /*
@@ -244,6 +295,7 @@ static enum arenad_census_method selftest(struct census *c)
 	}
 	/* map_extra 0: the arena lands wherever mmap puts it, away from the
 	 * real arena's fixed address. libbpf maps it for us. */
+	bpf_program__set_autoload(skel->progs.arenad_arenas, false);
 	bpf_map__set_max_entries(skel->maps.arena, SELFTEST_PAGES);
 	bpf_map__set_map_extra(skel->maps.arena, 0);
 	r = arenad_census_bpf__load(skel);
@@ -282,7 +334,7 @@ static enum arenad_census_method selftest(struct census *c)
 	c->passed[ARENAD_CENSUS_FULL] = check_method(c, skel, m.bits, ARENAD_CENSUS_FULL, &want) >= 0;
 	c->passed[ARENAD_CENSUS_RT] = check_method(c, skel, m.bits, ARENAD_CENSUS_RT, &want) >= 0;
 	c->passed[ARENAD_CENSUS_KMOD] = check_method(c, skel, m.bits, ARENAD_CENSUS_KMOD, &want) >= 0;
-	selftest_foreign(c, skel, m.bits, want);
+	selftest_foreign(c, skel, want);
 	for (enum arenad_census_method k = ARENAD_CENSUS_FULL; k <= ARENAD_CENSUS_KMOD; k++)
 		if (!c->passed[k])
 			log_info("census: %s method not used: %s", method_name(k), c->why[k]);
@@ -333,11 +385,18 @@ static int load_for_arena(struct census *c, int arena_fd)
 int census_new(int arena_fd, __u32 npages, struct census **out)
 {
 	struct census *c;
+	int r;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return log_oom();
 	c->npages = npages;
+	r = load_iter(c, arena_fd);
+	if (r < 0) {
+		snprintf(c->freason, sizeof(c->freason), "load the map iterator: %s", strerror(-r));
+		log_warning("census of other programs' arenas unavailable: %s", c->freason);
+		bits_unmap(&c->iter_map);
+	}
 	c->method = selftest(c);
 	if (c->method && load_for_arena(c, arena_fd) < 0)
 		c->method = 0;
@@ -355,6 +414,9 @@ struct census *census_free(struct census *c)
 		return NULL;
 	bits_unmap(&c->map);
 	arenad_census_bpf__destroy(c->skel);
+	bits_unmap(&c->iter_map);
+	bpf_link__destroy(c->iter_link);
+	arenad_census_bpf__destroy(c->iter);
 	free(c);
 	return NULL;
 }

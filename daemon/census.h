@@ -4,6 +4,7 @@
 #define __ARENAD_CENSUS_DAEMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 
 #include "cleanup.h"
@@ -41,6 +42,19 @@ const char *census_unavailable(const struct census *c);
  */
 int census_foreign_method(const struct census *c, const char **name);
 const char *census_foreign_unavailable(const struct census *c);
+/*
+ * One pass of the map iterator (bpf/arenad_census.bpf.c): every arena
+ * (target 0) or the map with id target, whatever its type; method 0 lists
+ * without a census; mark fills census_iter_bits() (with a target). *recs is
+ * malloc'ed. One caller at a time: the inventory's worker after start-up.
+ * -EOPNOTSUPP when the iterator did not load.
+ */
+struct arenad_arena_rec;
+int census_iter_read(struct census *c, __u32 target, int method, bool mark,
+		     struct arenad_arena_rec **recs, size_t *n);
+/* The iterator's present-page bitmap; NULL when the iterator did not load. */
+const __u64 *census_iter_bits(const struct census *c);
+
 /* Whether that method passed its self-test for other programs' arenas. */
 bool census_foreign_has(const struct census *c, int method);
 

@@ -20,14 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <systemd/sd-login.h>
 
 #include "arenad_census.h"
-#include "arenad_census.skel.h"
 #include "arenad_users.h"
 #include "arenad_users.skel.h"
 #include "bitmap.h"
@@ -60,10 +58,7 @@ struct inventory {
 	bool full_ok;			/* the full probe passed too (fallback) */
 	char unavailable[256];		/* why no census, when method is 0 */
 
-	struct arenad_census_bpf *census;
-	struct bpf_link *arenas_link;
-	__u64 *bits;
-	size_t bits_len;
+	struct census *census;		/* its map iterator */
 
 	struct arenad_users_bpf *users;
 	struct bpf_link *progs_link, *files_link, *vmas_link;
@@ -196,21 +191,7 @@ json_object *inv_list_json(const struct inv_list *l)
 static int read_arenas(struct inventory *inv, __u32 target, int method, bool mark,
 		       struct arenad_arena_rec **recs, size_t *n)
 {
-	void *buf;
-	size_t len;
-	int r;
-
-	inv->census->bss->inv_target = target;
-	inv->census->bss->inv_method = method;
-	inv->census->bss->inv_mark = mark;
-	if (mark)
-		memset(inv->bits, 0, inv->bits_len);
-	r = iter_read(inv->arenas_link, sizeof(**recs), &buf, &len);
-	if (r < 0)
-		return r;
-	*recs = buf;
-	*n = len / sizeof(**recs);
-	return 0;
+	return census_iter_read(inv->census, target, method, mark, recs, n);
 }
 
 /* The census of one arena; 0 and *rec, -ENOENT when it is gone. */
@@ -485,7 +466,7 @@ static void do_scan(struct inventory *inv, struct inv_job *job)
 			      job->map_id, strerror(r < 0 ? -r : rec.ret < 0 ? -rec.ret : EPROTO));
 		return;
 	}
-	r = bitmap_runs(inv->bits, rec.max_entries, &runs, &nruns);
+	r = bitmap_runs(census_iter_bits(inv->census), rec.max_entries, &runs, &nruns);
 	if (r < 0) {
 		rpc_set_error(&job->err, ARENAD_RPC_INTERNAL_ERROR, "census runs: %s", strerror(-r));
 		return;
@@ -558,10 +539,24 @@ static void run_job(struct inventory *inv, struct inv_job *job)
 	}
 }
 
+static int load_users(struct inventory *inv, int arena_fd);
+static void users_free(struct inventory *inv);
+
 static void *worker(void *arg)
 {
 	struct inventory *inv = arg;
 	__u64 one = 1;
+	int r;
+
+	/* Here rather than in inventory_new(): loading takes a while (it
+	 * parses the kernel's BTF), and the socket need not wait for it. */
+	r = load_users(inv, inv->d->arena->pins.arena_fd);
+	if (r < 0) {
+		snprintf(inv->users_unavailable, sizeof(inv->users_unavailable),
+			 "program and process iterators: %s", strerror(-r));
+		log_warning("inventory: no programs or processes: %s", inv->users_unavailable);
+		users_free(inv);
+	}
 
 	pthread_mutex_lock(&inv->lock);
 	for (;;) {
@@ -663,37 +658,6 @@ int inventory_submit(struct inventory *inv, enum inv_job_kind kind, __u32 map_id
 
 /* ---- set-up ---------------------------------------------------------------- */
 
-static int load_census(struct inventory *inv, int arena_fd)
-{
-	struct arenad_census_bpf *skel;
-	void *p;
-	int r;
-
-	skel = arenad_census_bpf__open();
-	if (!skel)
-		return -errno;
-	inv->census = skel;
-	/* Only the iterator; the arena map is the daemon's own (reused), so
-	 * that loading creates no arena of its own. */
-	bpf_program__set_autoload(skel->progs.arenad_census, false);
-	bpf_program__set_autoload(skel->progs.arenad_census_selftest, false);
-	r = bpf_map__reuse_fd(skel->maps.arena, arena_fd);
-	if (r >= 0)
-		r = arenad_census_bpf__load(skel);
-	if (r < 0)
-		return r;
-	inv->arenas_link = bpf_program__attach_iter(skel->progs.arenad_arenas, NULL);
-	if (!inv->arenas_link)
-		return -errno;
-	inv->bits_len = (size_t)ARENAD_CENSUS_WORDS * sizeof(__u64);
-	p = mmap(NULL, inv->bits_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 bpf_map__fd(skel->maps.census_bits), 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	inv->bits = p;
-	return 0;
-}
-
 static int load_users(struct inventory *inv, int arena_fd)
 {
 	struct arenad_users_bpf *skel;
@@ -741,7 +705,7 @@ int inventory_new(struct arenad *d, struct inventory **out)
 {
 	struct inventory *inv;
 	const char *name = NULL;
-	int r, arena_fd = d->arena->pins.arena_fd;
+	int r;
 
 	inv = calloc(1, sizeof(*inv));
 	if (!inv)
@@ -760,20 +724,12 @@ int inventory_new(struct arenad *d, struct inventory **out)
 			 d->census ? census_foreign_unavailable(d->census) : "no census");
 	inv->full_ok = d->census && census_foreign_has(d->census, ARENAD_CENSUS_FULL);
 
-	r = load_census(inv, arena_fd);
-	if (r < 0) {
-		log_warning_errno(r, "inventory: cannot load the map iterator; `arenas` is unavailable");
+	inv->census = d->census;
+	if (!d->census || !census_iter_bits(d->census)) {
+		log_warning("inventory: no map iterator; `arenas` is unavailable");
 		*out = inventory_free(inv);
 		return 0;
 	}
-	r = load_users(inv, arena_fd);
-	if (r < 0) {
-		snprintf(inv->users_unavailable, sizeof(inv->users_unavailable),
-			 "program and process iterators: %s", strerror(-r));
-		log_warning("inventory: no programs or processes: %s", inv->users_unavailable);
-		users_free(inv);
-	}
-
 	inv->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (inv->efd < 0)
 		return log_error_errno(-errno, "inventory: eventfd");
@@ -826,10 +782,6 @@ struct inventory *inventory_free(struct inventory *inv)
 	if (inv->efd >= 0)
 		close(inv->efd);
 	users_free(inv);
-	if (inv->bits)
-		munmap(inv->bits, inv->bits_len);
-	bpf_link__destroy(inv->arenas_link);
-	arenad_census_bpf__destroy(inv->census);
 	inv_list_unref(inv->latest);
 	pthread_mutex_destroy(&inv->lock);
 	pthread_cond_destroy(&inv->cond);

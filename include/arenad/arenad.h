@@ -237,6 +237,78 @@ struct arenad_owner_usage {
 int arenad_client_owners(struct arenad_client *c, struct arenad_owner_usage **out,
 			 size_t *n);
 
+/* ---- every arena on the host ("arenas", "who", "scan" with map_id) ---- */
+
+struct arenad_arena_prog {
+	__u32 id;
+	char name[16];
+	char type[32];			/* "syscall", "xdp", ... */
+};
+
+struct arenad_arena_proc {
+	__u32 pid;
+	char comm[16];
+	char unit[256];			/* systemd unit; "" when none */
+	__u32 fds;			/* fds it holds on the arena map */
+	bool mapped;			/* the arena is mmapped in it */
+};
+
+struct arenad_arena {
+	__u32 map_id;
+	char name[16];
+	__u64 pages_total;
+	__u64 page_size;
+	__u32 map_flags;
+	bool segv_on_fault;
+	bool managed;			/* the arena this daemon owns */
+	__u64 user_vm_start;		/* 0: none set yet */
+	bool census_ok;			/* pages_present is known */
+	__u64 pages_present;
+	char census_method[8];
+	char census_unavailable[256];	/* why, when !census_ok */
+	struct arenad_arena_prog *progs;
+	size_t n_progs;
+	struct arenad_arena_proc *procs;
+	size_t n_procs;
+};
+
+/* Every arena on the host, sorted by map id; free with arenad_arenas_free(). */
+int arenad_client_arenas(struct arenad_client *c, struct arenad_arena **out, size_t *n);
+void arenad_arenas_free(struct arenad_arena *a, size_t n);
+
+/*
+ * The programs and processes of one arena (map_id, name, managed, progs and
+ * procs are filled); release with arenad_arena_clear(). -EINVAL: no such
+ * arena.
+ */
+int arenad_client_who(struct arenad_client *c, __u32 map_id, struct arenad_arena *out);
+void arenad_arena_clear(struct arenad_arena *a);
+
+struct arenad_run {
+	__u64 addr;
+	__u64 offset;			/* bytes from the arena start */
+	__u64 pages;
+};
+
+struct arenad_arena_scan {
+	__u32 map_id;
+	__u64 pages_total;
+	__u64 pages_present;
+	__u64 pages_probed;
+	__u64 duration_us;
+	char method[8];
+	struct arenad_run *runs;	/* present pages as maximal runs */
+	size_t n_runs;
+};
+
+/*
+ * The census of the arena with map id map_id. For the daemon's own arena
+ * the reply is the ledger scan (arenad_client_scan()), and runs is empty.
+ * -EINVAL: no such arena; -EAGAIN: no census method on this kernel.
+ */
+int arenad_client_scan_map(struct arenad_client *c, __u32 map_id, struct arenad_arena_scan *out);
+void arenad_arena_scan_free(struct arenad_arena_scan *s);
+
 #ifdef __cplusplus
 }
 #endif

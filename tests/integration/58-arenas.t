@@ -113,6 +113,36 @@ with at.Fixture(t) as fx:
     t.eq(([p["id"] for p in who.get("programs", [])], [p["pid"] for p in who.get("processes", [])]),
          ([fa.info["prog_id"]], [fa.info["pid"]]), "who --map-id: its program and its process")
 
+    # --- the same through arenactl-client (libarenad's typed calls) ------
+    rc, out, err = fx.ctl("arenas")
+    line = [ln for ln in out.splitlines() if ln.split()[:1] == [str(fa.id)]]
+    t.ok(rc == 0 and out.startswith("MAP ") and len(line) == 1, "arenactl-client arenas: a table with its line")
+    t.ok(line and "foreign_arena" in line[0] and "%d pages" % fa.present() in line[0]
+         and "foreign_arena(%d)" % fa.info["pid"] in line[0] and line[0].rstrip().endswith("no"),
+         "its line: name, present pages, process, not managed: %r" % (line[:1],))
+    mline = [ln for ln in out.splitlines() if ln.split()[:1] == [str(managed_id)]]
+    t.ok(mline and mline[0].rstrip().endswith("yes"), "the managed arena's line says yes")
+    rc, out, err = fx.ctl("arenas", "--json")
+    t.ok(rc == 0 and (by_id(json.loads(out), fa.id) or {}).get("pages_present") == fa.present(),
+         "arenactl-client arenas --json: the daemon's JSON")
+    rc, out, err = fx.ctl("--json", "arenas")
+    t.ok(rc == 0 and isinstance(json.loads(out), list), "--json before the command works too")
+    rc, out, err = fx.ctl("who", "--map-id", str(fa.id))
+    t.ok(rc == 0 and "fa_pages" in out and str(fa.info["pid"]) in out and "foreign_arena" in out,
+         "arenactl-client who --map-id: program and process")
+    rc, out, err = fx.ctl("scan", "--map-id", str(fa.id))
+    t.ok(rc == 0 and "present   %d pages" % fa.present() in out
+         and all(a in out for a, _ in fa.runs()), "arenactl-client scan --map-id: count and runs")
+    rc, out, err = fx.ctl("scan", "--map-id", str(fa.id), "--json")
+    t.ok(rc == 0 and json.loads(out).get("pages_present") == fa.present(), "scan --map-id --json")
+    for args in (("who",), ("who", "--map-id"), ("who", "--map-id", "x"), ("who", "--map-id", "-3"),
+                 ("scan", "--map-id", "0"), ("arenas", "extra")):
+        rc, out, err = fx.ctl(*args)
+        t.ok(rc == 2 and "arenactl-client" in err, "arenactl-client %s: usage error (rc %d)"
+             % (" ".join(args), rc))
+    rc, out, err = fx.ctl("who", "--map-id", "2147483647")
+    t.ok(rc == 1 and "no BPF map with id 2147483647" in err, "an unknown map id: the daemon's message")
+
     # The managed arena through scan map_id: the ledger scan, as before.
     ms = fx.result("scan", {"map_id": managed_id})
     t.ok("pages_ledger" in ms, "scan with the managed arena's map_id is the ledger scan")

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * arenactl-client arenas / who --map-id N / scan --map-id N: every arena on
+ * the host, the programs and processes using one, and the present pages of
+ * one, on libarenad's typed calls. --json prints the daemon's result as it
+ * came.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "arenad.h"
+#include "arenas.h"
+
+static int failed(struct arenad_client *c, const char *what, int r)
+{
+	if (arenad_client_errcode(c))
+		fprintf(stderr, "arenactl-client: %s: %s (error %d)\n", what,
+			arenad_client_errmsg(c), arenad_client_errcode(c));
+	else
+		fprintf(stderr, "arenactl-client: %s: %s\n", what,
+			*arenad_client_errmsg(c) ? arenad_client_errmsg(c) : strerror(-r));
+	return 1;
+}
+
+static int usage(const char *cmd, const char *args, const char *got)
+{
+	fprintf(stderr, "arenactl-client: %s takes %s, got '%s'\n(see arenactl-client --help)\n",
+		cmd, args, got);
+	return 2;
+}
+
+/* [--json] and, when map_id is not NULL, --map-id N (required). */
+static int parse_args(const char *cmd, const char *args, int argc, char **argv, bool *json,
+		      __u32 *map_id)
+{
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
+			*json = true;
+		} else if (map_id && !strcmp(argv[i], "--map-id") && i + 1 < argc) {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(argv[++i], &end, 10);
+			if (errno || *end || !*argv[i] || argv[i][0] == '-' || !v || v > INT_MAX)
+				return usage(cmd, args, argv[i]);
+			*map_id = v;
+		} else {
+			return usage(cmd, args, argv[i]);
+		}
+	}
+	if (map_id && !*map_id)
+		return usage(cmd, args, "");
+	return 0;
+}
+
+/* The daemon's JSON, verbatim. */
+static int print_raw(struct arenad_client *c, const char *method, __u32 map_id)
+{
+	json_object *params = NULL, *r;
+	int ret;
+
+	if (map_id) {
+		params = json_object_new_object();
+		json_object_object_add(params, "map_id", json_object_new_uint64(map_id));
+	}
+	ret = arenad_client_call(c, method, params, &r);
+	json_object_put(params);
+	if (ret)
+		return failed(c, method, ret);
+	puts(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(r);
+	return 0;
+}
+
+static const char *size_str(__u64 bytes, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = bytes;
+	int i = 0;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
+	return buf;
+}
+
+/* "comm(pid)", and "+N" for the rest. */
+static const char *procs_str(const struct arenad_arena *a, char *buf, size_t len)
+{
+	if (!a->n_procs)
+		return "-";
+	if (a->n_procs == 1)
+		snprintf(buf, len, "%s(%u)", a->procs[0].comm, a->procs[0].pid);
+	else
+		snprintf(buf, len, "%s(%u) +%zu", a->procs[0].comm, a->procs[0].pid, a->n_procs - 1);
+	return buf;
+}
+
+int arenas_command(struct arenad_client *c, bool json, int argc, char **argv)
+{
+	struct arenad_arena *a;
+	size_t n;
+	int r;
+
+	r = parse_args("arenas", "[--json]", argc, argv, &json, NULL);
+	if (r)
+		return r;
+	if (json)
+		return print_raw(c, "arenas", 0);
+	r = arenad_client_arenas(c, &a, &n);
+	if (r)
+		return failed(c, "arenas", r);
+	printf("%-7s %-15s %10s %14s %7s %5s  %-22s %s\n", "MAP", "NAME", "SIZE", "PRESENT", "USE",
+	       "PROGS", "PROCESSES", "MANAGED");
+	for (size_t i = 0; i < n; i++) {
+		char size[32], present[32], use[16], procs[64];
+
+		size_str(a[i].pages_total * a[i].page_size, size, sizeof(size));
+		if (a[i].census_ok) {
+			snprintf(present, sizeof(present), "%llu pages", (unsigned long long)a[i].pages_present);
+			snprintf(use, sizeof(use), "%.1f%%", a[i].pages_total ?
+				 100.0 * a[i].pages_present / a[i].pages_total : 0.0);
+		} else {
+			snprintf(present, sizeof(present), "unknown");
+			snprintf(use, sizeof(use), "-");
+		}
+		printf("%-7u %-15s %10s %14s %7s %5zu  %-22s %s\n", a[i].map_id, a[i].name, size,
+		       present, use, a[i].n_progs, procs_str(&a[i], procs, sizeof(procs)),
+		       a[i].managed ? "yes" : "no");
+	}
+	/* Say once why counts are missing, not on every line. */
+	for (size_t i = 0; i < n; i++)
+		if (!a[i].census_ok) {
+			printf("\nno census: %s\n", a[i].census_unavailable);
+			break;
+		}
+	arenad_arenas_free(a, n);
+	return 0;
+}
+
+int who_command(struct arenad_client *c, bool json, int argc, char **argv)
+{
+	struct arenad_arena a;
+	__u32 map_id = 0;
+	size_t i;
+	int r;
+
+	r = parse_args("who", WHO_ARGS, argc, argv, &json, &map_id);
+	if (r)
+		return r;
+	if (json)
+		return print_raw(c, "who", map_id);
+	r = arenad_client_who(c, map_id, &a);
+	if (r)
+		return failed(c, "who", r);
+	printf("arena map %u '%s'%s\n", a.map_id, a.name, a.managed ? " (managed by arenad)" : "");
+	printf("\nPROGRAMS\n%-8s %-16s %s\n", "ID", "NAME", "TYPE");
+	for (i = 0; i < a.n_progs; i++)
+		printf("%-8u %-16s %s\n", a.progs[i].id, a.progs[i].name, a.progs[i].type);
+	if (!a.n_progs)
+		printf("(none)\n");
+	printf("\nPROCESSES\n%-8s %-16s %-4s %-6s %s\n", "PID", "COMM", "FDS", "MAPPED", "UNIT");
+	for (i = 0; i < a.n_procs; i++)
+		printf("%-8u %-16s %-4u %-6s %s\n", a.procs[i].pid, a.procs[i].comm, a.procs[i].fds,
+		       a.procs[i].mapped ? "yes" : "no", *a.procs[i].unit ? a.procs[i].unit : "-");
+	if (!a.n_procs)
+		printf("(none)\n");
+	arenad_arena_clear(&a);
+	return 0;
+}
+
+int scan_map_command(struct arenad_client *c, bool json, int argc, char **argv)
+{
+	struct arenad_arena_scan s;
+	__u32 map_id = 0;
+	int r;
+
+	r = parse_args("scan", "--map-id N [--json]", argc, argv, &json, &map_id);
+	if (r)
+		return r;
+	if (json)
+		return print_raw(c, "scan", map_id);
+	r = arenad_client_scan_map(c, map_id, &s);
+	if (r)
+		return failed(c, "scan", r);
+	printf("census    %s method: %llu of %llu pages probed in %llu us\n", s.method,
+	       (unsigned long long)s.pages_probed, (unsigned long long)s.pages_total,
+	       (unsigned long long)s.duration_us);
+	printf("present   %llu pages (%.1f%%) in %zu runs\n", (unsigned long long)s.pages_present,
+	       s.pages_total ? 100.0 * s.pages_present / s.pages_total : 0.0, s.n_runs);
+	if (s.n_runs) {
+		printf("\n%-18s %12s %8s\n", "ADDR", "OFFSET", "PAGES");
+		for (size_t i = 0; i < s.n_runs; i++)
+			printf("0x%-16llx %12llu %8llu\n", (unsigned long long)s.runs[i].addr,
+			       (unsigned long long)s.runs[i].offset, (unsigned long long)s.runs[i].pages);
+	}
+	arenad_arena_scan_free(&s);
+	return 0;
+}
