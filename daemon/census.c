@@ -469,6 +469,16 @@ int census_method_by_name(const struct census *c, const char *name)
 	return c->method && c->passed[m] ? (int)m : -EAGAIN;
 }
 
+int census_foreign_method_by_name(const struct census *c, const char *name, const char **why)
+{
+	enum arenad_census_method m = method_by_name(name);
+
+	if (!m)
+		return -EINVAL;
+	*why = c->fwhy[m][0] ? c->fwhy[m] : census_foreign_unavailable(c);
+	return c->fpassed[m] ? (int)m : -EAGAIN;
+}
+
 const char *census_why(const struct census *c, const char *name)
 {
 	enum arenad_census_method m = method_by_name(name);

@@ -55,6 +55,9 @@ int census_iter_read(struct census *c, __u32 target, int method, bool mark,
 /* The iterator's present-page bitmap; NULL when the iterator did not load. */
 const __u64 *census_iter_bits(const struct census *c);
 
+/* The same by name for other programs' arenas; *why says why one is not usable. */
+int census_foreign_method_by_name(const struct census *c, const char *name, const char **why);
+
 /* Whether that method passed its self-test for other programs' arenas. */
 bool census_foreign_has(const struct census *c, int method);
 

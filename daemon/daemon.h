@@ -76,7 +76,7 @@ int m_who(void *ctx, const struct rpc_peer *peer, json_object *params,
 int methods_map_id(json_object *params, bool required, __u32 *map_id, struct rpc_error *err);
 /* `scan` of an arena other than the managed one: a deferred reply. */
 int methods_scan_foreign(struct arenad *d, const struct rpc_peer *peer, __u32 map_id,
-			 struct rpc_error *err);
+			 const char *method, struct rpc_error *err);
 
 /* The method table (methods.c). */
 extern const struct rpc_method daemon_methods[];

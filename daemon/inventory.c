@@ -43,6 +43,7 @@
 struct inv_job {
 	enum inv_job_kind kind;
 	__u32 map_id;
+	int method;			/* SCAN: asked for; 0: the default */
 	inv_done_t done;
 	void *userdata;
 	struct inv_list *list;		/* ARENAS: the new inventory */
@@ -195,9 +196,10 @@ static int read_arenas(struct inventory *inv, __u32 target, int method, bool mar
 }
 
 /* The census of one arena; 0 and *rec, -ENOENT when it is gone. */
-static int census_one(struct inventory *inv, __u32 map_id, bool mark, struct arenad_arena_rec *rec)
+static int census_one(struct inventory *inv, __u32 map_id, int asked, bool mark,
+		      struct arenad_arena_rec *rec)
 {
-	int method = inv->method;
+	int method = asked ?: inv->method;
 
 	for (int tries = 0;; tries++) {
 		_cleanup_free_ struct arenad_arena_rec *recs = NULL;
@@ -214,7 +216,7 @@ static int census_one(struct inventory *inv, __u32 map_id, bool mark, struct are
 		 * ranges than we record: again, then the exact full probe. */
 		if (method == ARENAD_CENSUS_RT &&
 		    (rec->ret == -EAGAIN || rec->ret == -EINVAL || rec->ret == -E2BIG)) {
-			if (tries + 1 >= RT_TRIES && inv->full_ok)
+			if (tries + 1 >= RT_TRIES && inv->full_ok && !asked)
 				method = ARENAD_CENSUS_FULL;
 			if (tries < RT_TRIES)
 				continue;
@@ -374,7 +376,7 @@ static int build_list(struct inventory *inv, struct inv_list **out)
 		if (recs[i].ret == -EAGAIN || recs[i].ret == -EINVAL || recs[i].ret == -E2BIG) {
 			struct arenad_arena_rec again;
 
-			if (census_one(inv, recs[i].map_id, false, &again) == 0)
+			if (census_one(inv, recs[i].map_id, 0, false, &again) == 0)
 				recs[i] = again;
 		}
 	r = read_users(inv, &users, &nu);
@@ -455,7 +457,7 @@ static void do_scan(struct inventory *inv, struct inv_job *job)
 			      inv->unavailable);
 		return;
 	}
-	r = census_one(inv, job->map_id, true, &rec);
+	r = census_one(inv, job->map_id, job->method, true, &rec);
 	if (r == -ENOENT) {
 		rpc_set_error(&job->err, ARENAD_ERR_NOT_FOUND, "arena %u went away during the census",
 			      job->map_id);
@@ -637,6 +639,12 @@ static int on_finished(sd_event_source *s, int fd, uint32_t revents, void *userd
 int inventory_submit(struct inventory *inv, enum inv_job_kind kind, __u32 map_id,
 		     inv_done_t done, void *userdata)
 {
+	return inventory_submit_scan(inv, kind, map_id, 0, done, userdata);
+}
+
+int inventory_submit_scan(struct inventory *inv, enum inv_job_kind kind, __u32 map_id, int method,
+			  inv_done_t done, void *userdata)
+{
 	struct inv_job *job;
 
 	if (!inv || !inv->thread_started)
@@ -644,7 +652,13 @@ int inventory_submit(struct inventory *inv, enum inv_job_kind kind, __u32 map_id
 	job = calloc(1, sizeof(*job));
 	if (!job)
 		return -ENOMEM;
-	*job = (struct inv_job) { .kind = kind, .map_id = map_id, .done = done, .userdata = userdata };
+	*job = (struct inv_job) {
+		.kind = kind,
+		.map_id = map_id,
+		.method = method,
+		.done = done,
+		.userdata = userdata,
+	};
 	pthread_mutex_lock(&inv->lock);
 	if (inv->todo_tail)
 		inv->todo_tail->next = job;

@@ -105,5 +105,10 @@ enum inv_job_kind {
 typedef void (*inv_done_t)(json_object *result, const struct rpc_error *err, void *userdata);
 int inventory_submit(struct inventory *inv, enum inv_job_kind kind, __u32 map_id,
 		     inv_done_t done, void *userdata);
+/* The same with a census method (enum arenad_census_method; 0: the
+ * default) for INV_JOB_SCAN: one that passed its self-test for other
+ * programs' arenas (census_foreign_method_by_name()). */
+int inventory_submit_scan(struct inventory *inv, enum inv_job_kind kind, __u32 map_id, int method,
+			  inv_done_t done, void *userdata);
 
 #endif /* __ARENAD_INVENTORY_H */

@@ -515,14 +515,10 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 					     (unsigned long long)(SCAN_READER_USEC - (now - d->reader_scan_usec)) / 1000 + 1);
 		d->reader_scan_usec = now;
 	}
-	/* Another program's arena: always the method that passed its
-	 * self-test for them (the module cannot count those). */
-	if (map_id && map_id != d->arena->map_id) {
-		if (name)
-			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
-					     "'method' applies to the managed arena only");
-		return methods_scan_foreign(d, peer, map_id, err);
-	}
+	/* Another program's arena: through the map iterator, with the
+	 * methods that passed their self-test there (never kmod). */
+	if (map_id && map_id != d->arena->map_id)
+		return methods_scan_foreign(d, peer, map_id, name, err);
 	if (name) {
 		method = census_method_by_name(d->census, name);
 		if (method == -EINVAL)

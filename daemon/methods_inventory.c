@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "census.h"
 #include "daemon.h"
 #include "inventory.h"
 #include "server.h"
@@ -22,7 +23,7 @@ static void job_done(json_object *result, const struct rpc_error *err, void *use
 
 /* Run an inventory job for this request and answer when it is done. */
 static int defer_job(struct arenad *d, const struct rpc_peer *peer, enum inv_job_kind kind,
-		     __u32 map_id, struct rpc_error *err)
+		     __u32 map_id, int method, struct rpc_error *err)
 {
 	struct server_call *call;
 	int r;
@@ -33,7 +34,7 @@ static int defer_job(struct arenad *d, const struct rpc_peer *peer, enum inv_job
 	call = server_defer(peer);
 	if (!call)
 		return rpc_set_error(err, ARENAD_RPC_INTERNAL_ERROR, "cannot defer the reply");
-	r = inventory_submit(d->inventory, kind, map_id, job_done, call);
+	r = inventory_submit_scan(d->inventory, kind, map_id, method, job_done, call);
 	if (r < 0) {
 		struct rpc_error e;
 
@@ -56,7 +57,7 @@ int m_arenas(void *ctx, const struct rpc_peer *peer, json_object *params,
 
 	if (rpc_params_only(params, keys, err))
 		return -1;
-	return defer_job(ctx, peer, INV_JOB_ARENAS, 0, err);
+	return defer_job(ctx, peer, INV_JOB_ARENAS, 0, 0, err);
 }
 
 int m_who(void *ctx, const struct rpc_peer *peer, json_object *params,
@@ -67,11 +68,24 @@ int m_who(void *ctx, const struct rpc_peer *peer, json_object *params,
 
 	if (rpc_params_only(params, keys, err) || methods_map_id(params, true, &map_id, err))
 		return -1;
-	return defer_job(ctx, peer, INV_JOB_WHO, map_id, err);
+	return defer_job(ctx, peer, INV_JOB_WHO, map_id, 0, err);
 }
 
 int methods_scan_foreign(struct arenad *d, const struct rpc_peer *peer, __u32 map_id,
-			 struct rpc_error *err)
+			 const char *method, struct rpc_error *err)
 {
-	return defer_job(d, peer, INV_JOB_SCAN, map_id, err);
+	const char *why = "";
+	int m = 0;
+
+	if (method && d->census) {
+		m = census_foreign_method_by_name(d->census, method, &why);
+		if (m == -EINVAL)
+			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+					     "unknown census method '%s' (rt, full)", method);
+		if (m < 0)
+			return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
+					     "census method '%s' is unavailable for other programs' arenas: %s",
+					     method, why);
+	}
+	return defer_job(d, peer, INV_JOB_SCAN, map_id, m, err);
 }

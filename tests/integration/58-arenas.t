@@ -186,6 +186,37 @@ with at.Fixture(t) as fx:
          "4 GiB arena: every run at its address")
     t.diag("4 GiB census: method %s, %d pages probed, %d us"
            % (sc.get("method"), sc.get("pages_probed", 0), sc.get("duration_us", 0)))
+    # The full probe of 4 GiB is the slow census (hundreds of ms, seconds
+    # on a busy machine): it runs off the event loop, so another client's
+    # stats is answered while it runs, and the same client's next request
+    # waits for it.
+    with fx.client(timeout=300) as slow, fx.client() as other:
+        slow.send_raw(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "scan",
+                                  "params": {"map_id": big.id, "method": "full"}}) + "\n"
+                      + json.dumps({"jsonrpc": "2.0", "id": 2, "method": "ping"}) + "\n")
+        st = other.call("stats")
+        slow.sock.setblocking(False)
+        try:
+            early = slow.sock.recv(65536)
+        except BlockingIOError:
+            early = b""
+        slow.sock.setblocking(True)
+        slow.buf = early
+        full = slow.recv_line()
+        after = slow.recv_line()
+    t.ok("result" in st and early == b"",
+         "stats from another client is answered while the 4 GiB full census runs")
+    full = full.get("result", {})
+    t.eq((full.get("method"), full.get("pages_probed"), full.get("present")),
+         ("full", 1 << 20, sc.get("present")), "4 GiB arena: the full probe of every page agrees")
+    t.eq((after.get("id"), after.get("result")), (2, {"pong": "arenad"}),
+         "the request queued behind the census is answered after it, in order")
+    t.diag("4 GiB full probe: %d us" % full.get("duration_us", 0))
+    r = fx.rpc("scan", {"map_id": big.id, "method": "kmod"})
+    t.eq(at.error_code(r), -32005, "the kmod method is unavailable for other programs' arenas (%s)"
+         % r.get("error", {}).get("message"))
+    r = fx.rpc("scan", {"map_id": big.id, "method": "fast"})
+    t.eq(at.error_code(r), -32602, "an unknown method: -32602")
     t.eq((by_id(fx.result("arenas"), big.id) or {}).get("pages_present"), 192,
          "4 GiB arena in the inventory")
     t.eq(big.check(), "ok", "4 GiB arena unchanged")
