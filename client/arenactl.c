@@ -338,7 +338,8 @@ static void print_unaccounted_hint(struct ctx *ctx)
 		return;
 	}
 	json_object_put(p);
-	printf("Programs and processes using arena map %llu now (the who view):\n", map_id);
+	printf("Programs and processes using arena map %llu now (arenactl-client who --map-id %llu):\n",
+	       map_id, map_id);
 	if (json_object_object_get_ex(who, "programs", &arr) && (n = json_object_array_length(arr)))
 		for (i = 0; i < n; i++) {
 			json_object *o = json_object_array_get_idx(arr, i);
