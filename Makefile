@@ -37,6 +37,17 @@ endif
 # CFLAGS given on the command line replace these defaults; the warnings,
 # the standard and the include paths below are added either way.
 CFLAGS		?= -O2 -g
+# `make SANITIZE=1`: the daemon, libarenad and the tools with ASan and
+# UBSan, in their own tree (build/sanitize) so the normal build is kept;
+# the sanitizer flags are added to CFLAGS and LDFLAGS given on the command
+# line. tests/sanitize/ runs integration tests against it.
+ifeq ($(SANITIZE),1)
+BUILD		:= build/sanitize
+SANITIZE_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		   -fno-omit-frame-pointer
+override CFLAGS	+= $(SANITIZE_FLAGS)
+override LDFLAGS += $(SANITIZE_FLAGS)
+endif
 override CFLAGS	+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 		   -Werror=implicit-function-declaration -D_GNU_SOURCE -MMD -MP
 DEPS_PC		:= libbpf libsystemd json-c libmicrohttpd

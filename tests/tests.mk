@@ -54,7 +54,17 @@ $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libarenad.a | $(TEST_SKELS)
 
 include tests/fuzz/fuzz.mk
 
-test-build: all examples $(UNIT_BINS) $(HELPER_BINS) $(FUZZ_BINS)
+# The ASan/UBSan tree that tests/sanitize/ runs against (not from inside
+# a SANITIZE=1 make itself).
+ifneq ($(SANITIZE),1)
+SANITIZE_BUILD	:= sanitize-build
+sanitize-build:
+	@$(MAKE) --no-print-directory SANITIZE=1 all
+.PHONY: sanitize-build
+endif
+
+test-build: all examples $(UNIT_BINS) $(HELPER_BINS) $(FUZZ_BINS) $(SANITIZE_BUILD)
+
 
 PROVE		?= prove
 PROVE_FLAGS	?=
@@ -67,7 +77,7 @@ TEST_ENV	:= env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 # the kernel module, one with systemd as PID 1. `make test` runs them too.
 test: deps
 	@$(MAKE) --no-print-directory test-build
-	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS) tests/fuzz/*.t tests/integration/*.t tests/vm/*.t
+	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS) tests/fuzz/*.t tests/integration/*.t tests/sanitize/*.t tests/vm/*.t
 
 test-unit: $(UNIT_BINS)
 	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS)

@@ -24,12 +24,12 @@ for name in ("rpc", "reply", "config"):
         continue
     work = tempfile.mkdtemp(prefix="arenad-fuzz-")
     try:
-        r = subprocess.run([binary, "-max_total_time=%d" % SECONDS, "-timeout=10",
+        r = subprocess.run([binary, "-max_total_time=%d" % SECONDS, "-timeout=120",
                             "-rss_limit_mb=2048", "-print_final_stats=1",
                             "-artifact_prefix=" + work + "/", work,
                             os.path.join(HERE, "corpus", name)],
                            capture_output=True, text=True, errors="replace",
-                           timeout=SECONDS + 120)
+                           timeout=SECONDS + 300)
         runs = re.search(r"stat::number_of_executed_units:\s*(\d+)", r.stderr)
         runs = runs.group(1) if runs else "?"
         good = t.ok(r.returncode == 0, "fuzz_%s: %s s, %s inputs, no crash or sanitizer report"

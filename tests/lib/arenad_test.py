@@ -34,8 +34,11 @@ import traceback
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 BUILD = os.path.join(REPO, "build")
-DAEMON = os.path.join(BUILD, "arenad")
-CLIENT = os.path.join(BUILD, "arenactl-client")
+# ARENAD_BUILD names another tree for the daemon and the CLI under test
+# (make SANITIZE=1 builds build/sanitize; tests/sanitize/ sets it).
+TARGET = os.path.abspath(os.environ.get("ARENAD_BUILD") or BUILD)
+DAEMON = os.path.join(TARGET, "arenad")
+CLIENT = os.path.join(TARGET, "arenactl-client")
 HELPERS = os.path.join(BUILD, "tests")
 EXAMPLES = os.path.join(BUILD, "examples")
 

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+# The integration tests that drive the request path, run once more against
+# the ASan + UBSan build (make SANITIZE=1, in build/sanitize): a sanitizer
+# report ends the daemon (or fails its exit status at stop, for a leak),
+# which fails the test it happened in. A subset, to keep the suite short:
+# requests, bad input, protocol edges, connection limits, reply budget,
+# restart and re-adoption, permissions, the ledger walk, libarenad.
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import arenad_test as at  # noqa: E402
+
+t = at.Tap()
+SAN = os.path.join(at.REPO, "build", "sanitize")
+TESTS = ["10-basic", "20-restart", "30-bad-input", "36-protocol-strict",
+         "37-connection-limits", "39-reply-budget", "40-permissions",
+         "52-ledger-walk", "72-libarenad"]
+
+if os.geteuid() != 0:
+    t.skip_all("needs root, as the integration tests do")
+if not os.access(os.path.join(SAN, "arenad"), os.X_OK):
+    t.ok(False, "build/sanitize/arenad is built (make SANITIZE=1)")
+    shutil.rmtree(reports, ignore_errors=True)
+t.done()
+
+# Reports also go to files, so that one is seen even where a test does not
+# look at the daemon's exit status.
+reports = tempfile.mkdtemp(prefix="arenad-sanitize-")
+env = dict(os.environ, ARENAD_BUILD=SAN,
+           ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86:log_path=%s/asan" % reports,
+           UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=%s/ubsan" % reports)
+for name in TESTS:
+    path = os.path.join(at.REPO, "tests", "integration", name + ".t")
+    if not os.path.exists(path):
+        t.skip("%s is not in this tree" % name)
+        continue
+    r = subprocess.run([sys.executable, path], env=env, capture_output=True, text=True,
+                       errors="replace", timeout=900)
+    failed = [line for line in r.stdout.splitlines() if line.startswith("not ok")]
+    found = []
+    for f in sorted(os.listdir(reports)):
+        with open(os.path.join(reports, f), errors="replace") as fh:
+            found.append("%s:\n%s" % (f, fh.read()[-3000:]))
+        os.unlink(os.path.join(reports, f))
+    if not t.ok(r.returncode == 0 and not failed and not found,
+                "%s against the ASan/UBSan build" % name):
+        t.diag("\n".join(failed[:20] + found))
+        t.diag(r.stdout[-3000:])
+        t.diag(r.stderr[-3000:])
+shutil.rmtree(reports, ignore_errors=True)
+t.done()
