@@ -25,5 +25,6 @@ bench: deps
 	python3 bench/census.py
 	python3 bench/ledger.py
 	python3 bench/metrics.py
+	python3 bench/arenas.py
 
 .PHONY: bench bench-build
