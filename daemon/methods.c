@@ -41,12 +41,12 @@ static __u64 base_of(struct arenad *d)
 
 static void add_u64(json_object *o, const char *k, __u64 v)
 {
-	json_object_object_add(o, k, json_object_new_uint64(v));
+	rpc_put(o, k, json_object_new_uint64(v));
 }
 
 static void add_str(json_object *o, const char *k, const char *v)
 {
-	json_object_object_add(o, k, json_object_new_string(v));
+	rpc_put(o, k, json_object_new_string(v));
 }
 
 static int internal_error(struct rpc_error *err, int r, const char *what)
@@ -98,7 +98,7 @@ static json_object *range_json(struct arenad *d, struct owner_cache *owners,
 	json_object *o = json_object_new_object();
 	char buf[ARENAD_STR_LEN];
 
-	json_object_object_add(o, "addr", proto_addr_new(base_of(d) + ((__u64)r->pgoff << ARENAD_PAGE_SHIFT)));
+	rpc_put(o, "addr", proto_addr_new(base_of(d) + ((__u64)r->pgoff << ARENAD_PAGE_SHIFT)));
 	add_u64(o, "offset", (__u64)r->pgoff << ARENAD_PAGE_SHIFT);
 	add_u64(o, "pages", r->pages);
 	add_str(o, "owner", owner_string(d, owners, r->owner));
@@ -129,7 +129,7 @@ static void census_json(struct arenad *d, json_object *o)
 {
 	const char *m = d->census ? census_method(d->census) : NULL;
 
-	json_object_object_add(o, "census_method", m ? json_object_new_string(m) : NULL);
+	rpc_put_or_null(o, "census_method", m ? json_object_new_string(m) : NULL, !m);
 	if (!m && d->census)
 		add_str(o, "census_unavailable", census_unavailable(d->census));
 }
@@ -174,11 +174,11 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 	add_u64(r, "frees_total", st.frees);
 	add_u64(r, "alloc_failures", st.alloc_failures);
 	add_u64(r, "map_id", d->arena->map_id);
-	json_object_object_add(r, "user_vm_start", proto_addr_new(st.user_vm_start));
+	rpc_put(r, "user_vm_start", proto_addr_new(st.user_vm_start));
 	add_str(r, "pin_dir", d->cfg->pin_dir);
-	json_object_object_add(r, "segv_on_fault",
+	rpc_put(r, "segv_on_fault",
 			       json_object_new_boolean(st.map_flags & ARENAD_F_SEGV_ON_FAULT));
-	json_object_object_add(r, "numa_node", json_object_new_int(st.numa_node));
+	rpc_put(r, "numa_node", json_object_new_int(st.numa_node));
 	add_u64(r, "uptime_s", (now_usec(CLOCK_MONOTONIC) - d->start_usec) / 1000000);
 	add_u64(r, "clients", server_clients(d->server));
 	add_u64(r, "created_s", st.created_ns / 1000000000ULL);
@@ -194,7 +194,7 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 		json_object_put(r);
 		return internal_error(err, -ENOMEM, "owner table");
 	}
-	json_object_object_add(r, "owners", json_object_get(owners));
+	rpc_put(r, "owners", json_object_get(owners));
 	*result = r;
 	return 0;
 }
@@ -329,7 +329,7 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 	daemon_notify_status(d);
 
 	*result = json_object_new_object();
-	json_object_object_add(*result, "addr", proto_addr_new(req.addr));
+	rpc_put(*result, "addr", proto_addr_new(req.addr));
 	add_u64(*result, "offset", req.addr - base_of(d));
 	add_u64(*result, "pages", req.pages);
 	return 0;
@@ -410,9 +410,12 @@ static int ranges_next(void *state, struct json_buf *b)
 
 		if (rs->filter && rec->owner != rs->owner_id)
 			continue;
+		rpc_alloc_failed();
 		o = range_json(rs->d, &rs->owners, rec);
-		if (!o)
+		if (!o || rpc_alloc_failed()) {
+			json_object_put(o);
 			return -ENOMEM;
+		}
 		if (!rs->first)
 			r = json_buf_put(b, ",", 1);
 		if (r >= 0)
@@ -551,7 +554,7 @@ static int m_metrics(void *ctx, const struct rpc_peer *peer, json_object *params
 	if (r < 0)
 		return internal_error(err, r, "render metrics");
 	*result = json_object_new_object();
-	json_object_object_add(*result, "text", json_object_new_string_len(text, len));
+	rpc_put(*result, "text", json_object_new_string_len(text, len));
 	return 0;
 }
 

@@ -408,7 +408,14 @@ int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 				      : "invalid request: not a JSON object", out, reply_len);
 
 	has_id = json_object_object_get_ex(req, "id", NULL);
+	rpc_alloc_failed();
 	r = dispatch(t, peer, req, big_int, &id, &result, &st, &err);
+	if (r >= 0 && rpc_alloc_failed()) {
+		/* Part of the result could not be built: not a partial reply. */
+		json_object_put(TAKE_PTR(result));
+		rpc_stream_done(&st);
+		r = rpc_oom(&err);
+	}
 	if (r < 0)
 		goto error;
 	if (r == RPC_DEFERRED || !has_id) {	/* answered later, or a notification */
@@ -442,6 +449,43 @@ error:
 	if (!has_id && err.code != ARENAD_RPC_INVALID_REQUEST)
 		return 0;
 	return reply_error(id, err.code, err.message, out, reply_len);
+}
+
+/* Set by the rpc_put() family when json-c ran out of memory; checked and
+ * cleared around each handler. Per thread: inventory jobs build JSON off
+ * the loop. */
+static __thread bool alloc_failed;
+
+void rpc_put(json_object *o, const char *key, json_object *v)
+{
+	if (rpc_add(o, key, v) < 0)
+		alloc_failed = true;
+}
+
+void rpc_put_or_null(json_object *o, const char *key, json_object *v, bool want_null)
+{
+	if (!v && want_null) {
+		if (!o || json_object_object_add(o, key, NULL))
+			alloc_failed = true;
+		return;
+	}
+	rpc_put(o, key, v);
+}
+
+void rpc_append(json_object *arr, json_object *v)
+{
+	if (!arr || !v || json_object_array_add(arr, v)) {
+		json_object_put(v);
+		alloc_failed = true;
+	}
+}
+
+bool rpc_alloc_failed(void)
+{
+	bool failed = alloc_failed;
+
+	alloc_failed = false;
+	return failed;
 }
 
 int rpc_oom(struct rpc_error *err)

@@ -119,6 +119,18 @@ extern const char rpc_oom_line[];
 int rpc_add(json_object *o, const char *key, json_object *v);
 int rpc_oom(struct rpc_error *err);
 
+/*
+ * The same without a return value to check, for results with many
+ * members: a failure is remembered, and rpc_handle_line() replies -32603
+ * "out of memory" instead of the handler's partial result. rpc_put_or_null
+ * adds a JSON null for v NULL when want_null. rpc_alloc_failed() tells and
+ * clears (for code that builds JSON outside a handler, e.g. a stream).
+ */
+void rpc_put(json_object *o, const char *key, json_object *v);
+void rpc_put_or_null(json_object *o, const char *key, json_object *v, bool want_null);
+void rpc_append(json_object *arr, json_object *v);
+bool rpc_alloc_failed(void);
+
 /* Helpers for handlers: each fills err and returns -1 when the parameter is
  * missing (and required) or has the wrong type or range. */
 int rpc_set_error(struct rpc_error *err, int code, const char *fmt, ...)

@@ -22,9 +22,9 @@ static json_object *run_json(__u64 base, __u32 start, __u32 pages)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "addr", proto_addr_new(base + ((__u64)start << ARENAD_PAGE_SHIFT)));
-	json_object_object_add(o, "offset", json_object_new_uint64((__u64)start << ARENAD_PAGE_SHIFT));
-	json_object_object_add(o, "pages", json_object_new_uint64(pages));
+	rpc_put(o, "addr", proto_addr_new(base + ((__u64)start << ARENAD_PAGE_SHIFT)));
+	rpc_put(o, "offset", json_object_new_uint64((__u64)start << ARENAD_PAGE_SHIFT));
+	rpc_put(o, "pages", json_object_new_uint64(pages));
 	return o;
 }
 
@@ -33,7 +33,7 @@ static void add_string(json_object *o, const char *key, int strings_fd, __u32 id
 	char buf[ARENAD_STR_LEN];
 
 	if (id && arenad_str_get(strings_fd, id, buf, sizeof(buf)) >= 0)
-		json_object_object_add(o, key, json_object_new_string(buf));
+		rpc_put(o, key, json_object_new_string(buf));
 }
 
 int scan_run(struct arenad *d, int method, json_object **detail)
@@ -78,11 +78,11 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 			if (missing) {
 				json_object *o = run_json(base, rec->pgoff, rec->pages);
 
-				json_object_object_add(o, "pages_missing",
+				rpc_put(o, "pages_missing",
 						       json_object_new_uint64(rec->pages - present));
 				add_string(o, "owner", p->strings_fd, rec->owner);
 				add_string(o, "name", p->strings_fd, rec->name);
-				json_object_array_add(missing, o);
+				rpc_append(missing, o);
 			}
 		}
 		bitmap_clear(rest, rec->pgoff, rec->pgoff + rec->pages);
@@ -96,7 +96,7 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 	for (i = 0; i < nruns; i++) {
 		sum.pages_unaccounted += runs[i].pages;
 		if (unacc)
-			json_object_array_add(unacc, run_json(base, runs[i].start, runs[i].pages));
+			rpc_append(unacc, run_json(base, runs[i].start, runs[i].pages));
 	}
 
 	sum.pages_present = res.present;
@@ -110,16 +110,16 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 	if (detail) {
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "pages_total", json_object_new_uint64(res.npages));
-		json_object_object_add(o, "pages_present", json_object_new_uint64(sum.pages_present));
-		json_object_object_add(o, "pages_ledger", json_object_new_uint64(sum.pages_ledger));
-		json_object_object_add(o, "pages_unaccounted", json_object_new_uint64(sum.pages_unaccounted));
-		json_object_object_add(o, "pages_missing", json_object_new_uint64(sum.pages_missing));
-		json_object_object_add(o, "unaccounted", TAKE_PTR(unacc));
-		json_object_object_add(o, "missing", TAKE_PTR(missing));
-		json_object_object_add(o, "pages_probed", json_object_new_uint64(res.probed));
-		json_object_object_add(o, "duration_us", json_object_new_uint64(sum.duration_us));
-		json_object_object_add(o, "method", json_object_new_string(res.method));
+		rpc_put(o, "pages_total", json_object_new_uint64(res.npages));
+		rpc_put(o, "pages_present", json_object_new_uint64(sum.pages_present));
+		rpc_put(o, "pages_ledger", json_object_new_uint64(sum.pages_ledger));
+		rpc_put(o, "pages_unaccounted", json_object_new_uint64(sum.pages_unaccounted));
+		rpc_put(o, "pages_missing", json_object_new_uint64(sum.pages_missing));
+		rpc_put(o, "unaccounted", TAKE_PTR(unacc));
+		rpc_put(o, "missing", TAKE_PTR(missing));
+		rpc_put(o, "pages_probed", json_object_new_uint64(res.probed));
+		rpc_put(o, "duration_us", json_object_new_uint64(sum.duration_us));
+		rpc_put(o, "method", json_object_new_string(res.method));
 		*detail = o;
 	}
 	return 0;

@@ -45,6 +45,17 @@ $(BUILD)/tests/test_mapgrid: tests/unit/test_mapgrid.c $(BUILD)/client/mapgrid.o
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(CLIENT_CPPFLAGS) -Iclient -Itests/unit -o $@ $^
 
+# The method handlers over the fuzz harness's kernel seam (seam first:
+# its definitions win), with every other daemon object but main.o.
+SEAM_UNIT_OBJS	= $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJS))
+
+$(BUILD)/tests/test_methods_oom: tests/unit/test_methods_oom.c tests/fuzz/seam.c $(SEAM_UNIT_OBJS) $(BUILD)/libarenad.a
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -Itests/fuzz -o $@ \
+		tests/fuzz/seam.c $< -Wl,--allow-multiple-definition $(SEAM_UNIT_OBJS) \
+		$(BUILD)/libarenad.a $(LDLIBS_DAEMON)
+
 # Test helpers are external users: they see the installed headers only
 # (and the test BPF objects' skeletons).
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libarenad.a | $(TEST_SKELS)

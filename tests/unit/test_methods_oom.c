@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Unit test: the daemon's method handlers running out of memory. The
+ * methods run over the kernel seam of the fuzz harness (tests/fuzz/seam.c);
+ * malloc, calloc and realloc are replaced here so that the n-th allocation
+ * fails, for every n until a request needs no more. Each reply must be
+ * valid JSON: the normal one or -32603 "out of memory" (or the caller's
+ * fixed line) — never a crash or a partial result. With json-c before
+ * 0.17, failures start after the request is parsed: its tokener crashes
+ * on a failed copy of a member name (see test_rpc_oom.c).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "arena.h"
+#include "config.h"
+#include "daemon.h"
+#include "json_strict.h"
+#include "log.h"
+#include "seam.h"
+#include "tap.h"
+
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t n);
+
+static long fail_at = -1, n_allocs;
+
+static bool fail_now(void)
+{
+	return fail_at >= 0 && n_allocs++ == fail_at;
+}
+
+void *malloc(size_t n) { return fail_now() ? NULL : __libc_malloc(n); }
+void *calloc(size_t n, size_t size) { return fail_now() ? NULL : __libc_calloc(n, size); }
+void *realloc(void *p, size_t n) { return fail_now() ? NULL : __libc_realloc(p, n); }
+
+static struct config cfg;
+static struct arena arena;
+static struct arenad d;
+static struct rpc_table table;
+
+/* What each request needs before it: the ledger holds a named range. */
+static void prepare(void)
+{
+	static const char line[] =
+		"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"alloc\",\"params\":{\"pages\":2,\"owner\":\"o\",\"name\":\"n\"}}";
+	struct rpc_peer root = { .may_write = true };
+	size_t len;
+	char *out = NULL;
+
+	seam_reset();
+	d.reader_scan_usec = 0;
+	rpc_handle_line(&table, &root, line, strlen(line), &out, &len, NULL);
+	free(out);
+}
+
+static int code_of(json_object *o)
+{
+	json_object *e, *c;
+
+	if (!json_object_object_get_ex(o, "error", &e) || !json_object_object_get_ex(e, "code", &c))
+		return 0;
+	return json_object_get_int(c);
+}
+
+static void each_failure(const char *method, const char *params)
+{
+	struct rpc_peer root = { .may_write = true };
+	long n, bad = 0, oom = 0;
+	char line[256];
+	size_t len;
+
+	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\"%s%s}",
+		 method, params ? ",\"params\":" : "", params ?: "");
+	n = 0;
+#if JSON_C_VERSION_NUM < ((0 << 16) | (17 << 8))
+	{
+		json_object *req;
+		bool big;
+		char why[128];
+
+		n_allocs = 0;
+		fail_at = 1L << 40;	/* count only */
+		json_strict_parse(line, strlen(line), &req, &big, why, sizeof(why));
+		fail_at = -1;
+		n = n_allocs;
+		json_object_put(req);
+	}
+#endif
+	for (; ; n++) {
+		json_object *o;
+		char *out = NULL, why[128];
+		bool big;
+		int r, code;
+
+		prepare();
+		n_allocs = 0;
+		fail_at = n;
+		r = rpc_handle_line(&table, &root, line, strlen(line), &out, &len, NULL);
+		fail_at = -1;
+		if (r == -ENOMEM) {
+			oom++;
+			continue;
+		}
+		if (r < 0 || !out || json_strict_parse(out, len, &o, &big, why, sizeof(why)) < 0) {
+			printf("#   %s, allocation %ld failing: %s\n", method, n, out ?: "no reply");
+			bad++;
+			free(out);
+			continue;
+		}
+		code = code_of(o);
+		if (code == ARENAD_RPC_INTERNAL_ERROR)
+			oom++;
+		else if (code || !json_object_object_get_ex(o, "result", NULL)) {
+			printf("#   %s, allocation %ld failing: %s\n", method, n, out);
+			bad++;
+		}
+		json_object_put(o);
+		free(out);
+		if (n_allocs <= n)	/* the request did not reach the failure */
+			break;
+	}
+	ok(!bad && oom > 0, "%s: %ld allocation failures, each a full reply or -32603 (%ld)",
+	   method, n, oom);
+}
+
+int main(void)
+{
+	log_set_max_level(LOG_EMERG - 1);
+	config_init(&cfg);
+	arena.ident = (struct arenad_state) { .user_vm_start = SEAM_BASE, .pages_total = SEAM_PAGES };
+	d.cfg = &cfg;
+	d.arena = &arena;
+	table = (struct rpc_table) { daemon_methods, daemon_n_methods, &d };
+
+	each_failure("ping", NULL);
+	each_failure("version", NULL);
+	each_failure("stats", NULL);
+	each_failure("ranges", NULL);
+	each_failure("lookup", "{\"name\":\"n\"}");
+	each_failure("alloc", "{\"pages\":1,\"owner\":\"p\",\"name\":\"m\"}");
+	each_failure("free", "{\"addr\":\"0x100000000000\"}");
+	each_failure("scan", "{\"method\":\"rt\"}");
+	return tap_done();
+}
