@@ -16,6 +16,7 @@ struct http;
 struct owner_names;
 struct inventory;
 struct counters;
+struct startup;
 
 /* What the latest census found, for stats. */
 struct scan_summary {
@@ -46,6 +47,10 @@ struct arenad {
 	__u64 metrics_refresh_usec;	/* when a scrape last asked for a new
 					 * inventory (metrics.c) */
 	struct counters *counters;	/* the state map's counters */
+	/* Loading census and inventory after READY (startup.h); while
+	 * starting, both are NULL and census methods wait. */
+	struct startup *startup;
+	bool starting;
 	/* stats' owner table, valid while the ledger generation is unchanged
 	 * (counters.h); NULL: not built yet */
 	json_object *owners_cache;

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "owners.h"
 #include "server.h"
+#include "startup.h"
 #include "util.h"
 #include "cleanup.h"
 #include "arenad_version.h"
@@ -100,21 +101,18 @@ static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int start_census(struct arenad *d)
+/* Start-up's second half is done (startup.h): census every interval. */
+static void startup_done(struct arenad *d)
 {
 	uint64_t now;
 	int r;
 
-	r = census_new(d->arena->pins.arena_fd, d->arena->ident.pages_total, &d->census);
-	if (r < 0)
-		return r;
-	if (!d->census_interval_s || !census_method(d->census))
-		return 0;
+	if (!d->census_interval_s || !d->census || !census_method(d->census))
+		return;
 	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
 	r = sd_event_add_time(d->event, NULL, CLOCK_MONOTONIC, now, 0, on_census_timer, d);
 	if (r < 0)
-		return log_error_errno(r, "census timer");
-	return 0;
+		log_error_errno(r, "census timer; the census runs on request only");
 }
 
 /* The metrics listener: the socket passed as "metrics", or our own on
@@ -163,6 +161,7 @@ static int socket_gid(const struct config *cfg, gid_t *gid)
 static void arenad_done(struct arenad *d)
 {
 	d->http = http_free(d->http);
+	d->startup = startup_free(d->startup);
 	d->server = server_free(d->server);
 	d->inventory = inventory_free(d->inventory);
 	d->census = census_free(d->census);
@@ -259,13 +258,6 @@ static int run(const struct config *cfg)
 		log_info("the pinned state map is not mmapable (made by an older arenad): "
 			 "stats reads it with a syscall");
 
-	r = start_census(&d);
-	if (r < 0)
-		return r;
-	r = inventory_new(&d, &d.inventory);
-	if (r < 0)
-		return r;
-
 	r = server_new(d.event, &sopts, &table, &d.server);
 	if (r < 0)
 		return r;
@@ -280,6 +272,9 @@ static int run(const struct config *cfg)
 	arena_keep_pins(d.arena);
 	sd_notify(0, "READY=1");
 	daemon_notify_status(&d);
+	r = startup_begin(&d, startup_done, &d.startup);
+	if (r < 0)
+		return r;
 
 	r = sd_event_loop(d.event);
 	if (r < 0)

@@ -132,18 +132,26 @@ static void census_json(struct arenad *d, json_object *o)
 	rpc_put_or_null(o, "census_method", m ? json_object_new_string(m) : NULL, !m);
 	if (!m && d->census)
 		add_str(o, "census_unavailable", census_unavailable(d->census));
+	else if (!m)
+		add_str(o, "census_unavailable", d->starting
+			? "starting: the census self-test is running"
+			: "the census could not be loaded (see the log)");
 }
 
 static int m_version(void *ctx, const struct rpc_peer *peer, json_object *params,
 		     json_object **result, struct rpc_error *err)
 {
+	struct arenad *d = ctx;
+
 	if (rpc_params_only(params, no_params, err))
 		return -1;
 	*result = json_object_new_object();
 	add_str(*result, "version", ARENAD_VERSION);
 	add_u64(*result, "abi", ARENAD_ABI_VERSION);
 	add_str(*result, "protocol", "jsonrpc-2.0");
-	census_json(ctx, *result);
+	/* true until the census and the inventory are loaded (startup.h) */
+	json_object_object_add(*result, "starting", json_object_new_boolean(d->starting));
+	census_json(d, *result);
 	return 0;
 }
 
@@ -501,6 +509,8 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 	    rpc_param_str(params, "method", false, 8, &name, err) ||
 	    methods_map_id(params, false, &map_id, err))
 		return -1;
+	if (d->starting)	/* the census is still loading (startup.h) */
+		return RPC_NOT_YET;
 	/* A census can take long (the full method probes every page): every
 	 * peer may run one, but choosing the method is for writers, and
 	 * other peers together get one census per SCAN_READER_USEC. */

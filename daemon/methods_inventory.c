@@ -28,6 +28,8 @@ static int defer_job(struct arenad *d, const struct rpc_peer *peer, enum inv_job
 	struct server_call *call;
 	int r;
 
+	if (d->starting)	/* the inventory is still loading (startup.h) */
+		return RPC_NOT_YET;
 	if (!d->inventory)
 		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
 				     "the arena inventory is unavailable on this kernel (see the log)");

@@ -418,6 +418,10 @@ int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 	}
 	if (r < 0)
 		goto error;
+	if (r == RPC_NOT_YET) {		/* the server hands it in again later */
+		rpc_stream_done(&st);
+		return RPC_NOT_YET;
+	}
 	if (r == RPC_DEFERRED || !has_id) {	/* answered later, or a notification */
 		rpc_stream_done(&st);
 		return 0;

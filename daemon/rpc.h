@@ -33,6 +33,13 @@ struct rpc_peer {
  * (server_defer()); rpc_handle_line() then gives no reply.
  */
 #define RPC_DEFERRED 1
+/*
+ * A handler that cannot run yet (what it needs is still being set up after
+ * READY=1, see startup.h) returns RPC_NOT_YET with no side effect:
+ * rpc_handle_line() passes it on without a reply, and the server keeps the
+ * request line and hands it in again after server_resume().
+ */
+#define RPC_NOT_YET 2
 
 struct json_buf;
 
@@ -88,7 +95,8 @@ struct rpc_table {
  * Handle one request line (without its newline). 0 with *reply set to the
  * reply line, malloc'ed and without a newline, or to NULL when no reply is
  * due (a notification); *reply_len gets its length. -ENOMEM when not even
- * an error reply could be built: send rpc_oom_line then.
+ * an error reply could be built: send rpc_oom_line then. RPC_NOT_YET,
+ * with no reply, when the method cannot run yet (see RPC_NOT_YET).
  *
  * With stream non-NULL, a streaming method's reply is *reply (its head),
  * then the stream's items, then stream->tail; stream->next is NULL for

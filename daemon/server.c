@@ -52,6 +52,9 @@ struct conn {
 	__u64 last_usec;		/* CLOCK_MONOTONIC of the last I/O */
 	struct rpc_request request;	/* the line being handled */
 	struct server_call *waiting;	/* a deferred reply is due first */
+	/* The first buffered line waits for server_resume() (RPC_NOT_YET);
+	 * with eof, it is the final line, which had no newline. */
+	bool parked, parked_eof;
 	struct rpc_stream stream;	/* the rest of a streamed reply */
 };
 
@@ -146,7 +149,7 @@ static int conn_update_events(struct conn *c)
 	 * While a deferred reply is due, only a hang-up is of interest
 	 * (epoll reports EPOLLHUP/EPOLLERR whatever the mask). */
 	return sd_event_source_set_io_events(c->src, c->out_len || c->stream.next ? EPOLLOUT :
-					     c->waiting ? 0 : EPOLLIN);
+					     c->waiting || c->parked ? 0 : EPOLLIN);
 }
 
 static int conn_queue(struct conn *c, const char *reply, size_t len)
@@ -245,6 +248,10 @@ static int conn_handle(struct conn *c, const char *line, size_t len)
 		return refuse_long_line(c);
 	c->peer.over_budget = server_held(c->srv) > c->srv->opts.reply_budget;
 	r = rpc_handle_line(c->srv->table, &c->peer, line, len, &reply, &reply_len, &c->stream);
+	if (r == RPC_NOT_YET) {
+		c->parked = true;
+		return 0;
+	}
 	return conn_queue_reply(c, r, reply, reply_len);
 }
 
@@ -255,7 +262,7 @@ static int conn_process(struct conn *c)
 	char *nl;
 	int r;
 
-	while (!c->out_len && !c->waiting && !c->stream.next &&
+	while (!c->out_len && !c->waiting && !c->parked && !c->stream.next &&
 	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
 		len = nl - (c->in + start);
 		if (len && c->in[start + len - 1] == '\r')	/* tolerate CRLF */
@@ -263,6 +270,8 @@ static int conn_process(struct conn *c)
 		r = conn_handle(c, c->in + start, len);
 		if (r || c->close_after_write)
 			return r;
+		if (c->parked)		/* keep the line for server_resume() */
+			break;
 		start = nl - c->in + 1;
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
@@ -285,12 +294,16 @@ static int conn_eof(struct conn *c)
 	int r;
 
 	c->close_after_write = true;
-	if (c->out_len || c->stream.next || !len)
-		return c->out_len || c->stream.next ? 0 : -ECONNRESET;
+	if (c->out_len || c->stream.next || c->parked || !len)
+		return c->out_len || c->stream.next || c->parked ? 0 : -ECONNRESET;
 	if (c->in[len - 1] == '\r')
 		len--;
-	c->in_len = 0;
 	r = conn_handle(c, c->in, len);
+	if (c->parked) {
+		c->parked_eof = true;
+		return 0;
+	}
+	c->in_len = 0;
 	if (!r && !c->out_len)
 		r = -ECONNRESET;
 	return r;
@@ -560,7 +573,8 @@ static int on_idle_timer(sd_event_source *src, uint64_t usec, void *userdata)
 
 	for (c = s->conns; c; c = next) {
 		next = c->next;
-		if (!c->out_len && !c->waiting && !c->stream.next && now - c->last_usec >= timeout) {
+		if (!c->out_len && !c->waiting && !c->parked && !c->stream.next &&
+		    now - c->last_usec >= timeout) {
 			log_debug("closing idle connection of pid %d uid %u", c->peer.pid, c->peer.uid);
 			conn_free(c);
 		}
@@ -618,6 +632,34 @@ void server_finish(struct server_call *call, json_object *result, const struct r
 		if (r != -ECONNRESET && r != -EPIPE)
 			log_debug_errno(r, "client pid %d dropped", c->peer.pid);
 		conn_free(c);
+	}
+}
+
+void server_resume(struct server *s)
+{
+	struct conn *c, *next;
+	int r;
+
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (!c->parked)
+			continue;
+		c->parked = false;
+		if (c->parked_eof) {
+			c->parked_eof = false;
+			r = conn_eof(c);
+		} else {
+			r = conn_process(c);
+		}
+		if (r >= 0 && (c->out_len || c->stream.next))
+			r = conn_write(c);
+		if (r >= 0)
+			r = conn_update_events(c);
+		if (r < 0) {
+			if (r != -ECONNRESET && r != -EPIPE)
+				log_debug_errno(r, "client pid %d dropped", c->peer.pid);
+			conn_free(c);
+		}
 	}
 }
 

@@ -57,4 +57,7 @@ struct server_call *server_defer(const struct rpc_peer *peer);
  * a client that hung up meanwhile gets nothing. */
 void server_finish(struct server_call *call, json_object *result, const struct rpc_error *err);
 
+/* Hand in again the requests whose handlers returned RPC_NOT_YET. */
+void server_resume(struct server *s);
+
 #endif /* __ARENAD_SERVER_H */

@@ -372,17 +372,19 @@ class Fixture:
                                                 preexec_fn=_die_with_parent))
         return self.proc
 
-    def start(self, extra=(), env=None, timeout=10.0):
-        """Start the daemon and wait until its socket accepts connections."""
+    def start(self, extra=(), env=None, timeout=20.0, started=True):
+        """Start the daemon and wait until its socket accepts connections
+        and, with started, until the start-up it finishes after READY (the
+        census and the inventory) is done, as `version` reports."""
         proc = self.spawn(extra, env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError("arenad exited with status %d during start-up" % proc.returncode)
-            if self.can_connect():
+            if self.can_connect() and (not started or not self.result("version")["starting"]):
                 return proc
             time.sleep(0.02)
-        raise RuntimeError("arenad did not accept connections within %.0f s" % timeout)
+        raise RuntimeError("arenad did not finish start-up within %.0f s" % timeout)
 
     def run_daemon(self, extra=(), timeout=10.0):
         """Run arenad to completion (a start that must fail, --unpin):

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The part of start-up that READY=1 does not wait for. READY needs the
+ * arena, its pins and the socket; the census self-test and the inventory's
+ * programs take several times as long (each BPF object parses vmlinux BTF
+ * and has its programs verified), so a thread loads them after READY and
+ * hands them to the event loop. Until then d->starting is true, and the
+ * methods that need them (scan, arenas, who) return RPC_NOT_YET: the
+ * server keeps such requests and hands them in again once start-up is
+ * done, so a client sees them answered a little later, never refused.
+ *
+ * Logging: both functions log their own failures; what the thread loads
+ * logs its own decisions (census.h, inventory.h).
+ */
+#ifndef __ARENAD_STARTUP_H
+#define __ARENAD_STARTUP_H
+
+#include "cleanup.h"
+
+struct arenad;
+struct startup;
+
+/* Runs on the event loop once d->census and d->inventory are set. */
+typedef void (*startup_done_t)(struct arenad *d);
+
+/* Start the thread; sets d->starting. */
+int startup_begin(struct arenad *d, startup_done_t done, struct startup **out);
+/* Waits for the thread if it still runs. Returns NULL. */
+struct startup *startup_free(struct startup *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct startup *, startup_free);
+
+#endif /* __ARENAD_STARTUP_H */
