@@ -459,7 +459,7 @@ static const struct cmd cmds[] = {
 	{ "free",	do_free,	"ADDR",				"free the allocation starting at ADDR" },
 	{ "ranges",	do_ranges,	"[--owner O]",			"list allocations" },
 	{ "lookup",	do_lookup,	"NAME",				"find a named allocation" },
-	{ "scan",	do_scan,	"[--method M | --map-id N]",	"census: present pages vs. the ledger, or of arena N" },
+	{ "scan",	do_scan,	"[--map-id N] [--method M]",	"census: present pages vs. the ledger, or of arena N" },
 	{ "arenas",	do_arenas,	ARENAS_ARGS,			ARENAS_HELP },
 	{ "who",	do_who,		WHO_ARGS,			WHO_HELP },
 	{ "metrics",	do_metrics,	METRICS_ARGS,			METRICS_HELP },

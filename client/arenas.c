@@ -33,13 +33,16 @@ static int usage(const char *cmd, const char *args, const char *got)
 	return 2;
 }
 
-/* [--json] and, when map_id is not NULL, --map-id N (required). */
+/* [--json], when map_id is not NULL --map-id N (required), when method is
+ * not NULL [--method M]. */
 static int parse_args(const char *cmd, const char *args, int argc, char **argv, bool *json,
-		      __u32 *map_id)
+		      __u32 *map_id, const char **method)
 {
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
 			*json = true;
+		} else if (method && !strcmp(argv[i], "--method") && i + 1 < argc) {
+			*method = argv[++i];
 		} else if (map_id && !strcmp(argv[i], "--map-id") && i + 1 < argc) {
 			char *end;
 			unsigned long v;
@@ -59,7 +62,7 @@ static int parse_args(const char *cmd, const char *args, int argc, char **argv, 
 }
 
 /* The daemon's JSON, verbatim. */
-static int print_raw(struct arenad_client *c, const char *method, __u32 map_id)
+static int print_raw(struct arenad_client *c, const char *method, __u32 map_id, const char *census)
 {
 	json_object *params = NULL, *r;
 	int ret;
@@ -67,6 +70,8 @@ static int print_raw(struct arenad_client *c, const char *method, __u32 map_id)
 	if (map_id) {
 		params = json_object_new_object();
 		json_object_object_add(params, "map_id", json_object_new_uint64(map_id));
+		if (census)
+			json_object_object_add(params, "method", json_object_new_string(census));
 	}
 	ret = arenad_client_call(c, method, params, &r);
 	json_object_put(params);
@@ -109,11 +114,11 @@ int arenas_command(struct arenad_client *c, bool json, int argc, char **argv)
 	size_t n;
 	int r;
 
-	r = parse_args("arenas", "[--json]", argc, argv, &json, NULL);
+	r = parse_args("arenas", "[--json]", argc, argv, &json, NULL, NULL);
 	if (r)
 		return r;
 	if (json)
-		return print_raw(c, "arenas", 0);
+		return print_raw(c, "arenas", 0, NULL);
 	r = arenad_client_arenas(c, &a, &n);
 	if (r)
 		return failed(c, "arenas", r);
@@ -152,11 +157,11 @@ int who_command(struct arenad_client *c, bool json, int argc, char **argv)
 	size_t i;
 	int r;
 
-	r = parse_args("who", WHO_ARGS, argc, argv, &json, &map_id);
+	r = parse_args("who", WHO_ARGS, argc, argv, &json, &map_id, NULL);
 	if (r)
 		return r;
 	if (json)
-		return print_raw(c, "who", map_id);
+		return print_raw(c, "who", map_id, NULL);
 	r = arenad_client_who(c, map_id, &a);
 	if (r)
 		return failed(c, "who", r);
@@ -179,15 +184,17 @@ int who_command(struct arenad_client *c, bool json, int argc, char **argv)
 int scan_map_command(struct arenad_client *c, bool json, int argc, char **argv)
 {
 	struct arenad_arena_scan s;
+	const char *method = NULL;
 	__u32 map_id = 0;
 	int r;
 
-	r = parse_args("scan", "--map-id N [--json]", argc, argv, &json, &map_id);
+	r = parse_args("scan", "--map-id N [--method rt|full] [--json]", argc, argv, &json, &map_id,
+		       &method);
 	if (r)
 		return r;
 	if (json)
-		return print_raw(c, "scan", map_id);
-	r = arenad_client_scan_map(c, map_id, &s);
+		return print_raw(c, "scan", map_id, method);
+	r = arenad_client_scan_map(c, map_id, method, &s);
 	if (r)
 		return failed(c, "scan", r);
 	printf("census    %s method: %llu of %llu pages probed in %llu us\n", s.method,

@@ -158,12 +158,13 @@ int arenad_client_arenas(struct arenad_client *c, struct arenad_arena **out, siz
 }
 
 static int call_map_id(struct arenad_client *c, const char *method, __u32 map_id,
-		       json_object **r)
+		       const char *census, json_object **r)
 {
 	json_object *params = json_object_new_object();
 	int ret;
 
-	if (!params || json_object_object_add(params, "map_id", json_object_new_uint64(map_id))) {
+	if (!params || json_object_object_add(params, "map_id", json_object_new_uint64(map_id)) ||
+	    (census && json_object_object_add(params, "method", json_object_new_string(census)))) {
 		json_object_put(params);
 		return -ENOMEM;
 	}
@@ -178,7 +179,7 @@ int arenad_client_who(struct arenad_client *c, __u32 map_id, struct arenad_arena
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = call_map_id(c, "who", map_id, &r);
+	ret = call_map_id(c, "who", map_id, NULL, &r);
 	if (ret)
 		return ret;
 	out->map_id = proto_get_u64(r, "map_id");
@@ -191,14 +192,15 @@ int arenad_client_who(struct arenad_client *c, __u32 map_id, struct arenad_arena
 	return ret;
 }
 
-int arenad_client_scan_map(struct arenad_client *c, __u32 map_id, struct arenad_arena_scan *out)
+int arenad_client_scan_map(struct arenad_client *c, __u32 map_id, const char *method,
+			   struct arenad_arena_scan *out)
 {
 	json_object *r, *runs;
 	size_t i, n;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = call_map_id(c, "scan", map_id, &r);
+	ret = call_map_id(c, "scan", map_id, method, &r);
 	if (ret)
 		return ret;
 	out->map_id = map_id;

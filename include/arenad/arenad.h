@@ -302,11 +302,14 @@ struct arenad_arena_scan {
 };
 
 /*
- * The census of the arena with map id map_id. For the daemon's own arena
- * the reply is the ledger scan (arenad_client_scan()), and runs is empty.
- * -EINVAL: no such arena; -EAGAIN: no census method on this kernel.
+ * The census of the arena with map id map_id, with census method "rt" or
+ * "full" (NULL: the daemon's choice). For the daemon's own arena the reply
+ * is the ledger scan (arenad_client_scan()), and runs is empty.
+ * -EINVAL: no such arena, or an unknown method; -EAGAIN: that method (or
+ * any) is unavailable on this kernel.
  */
-int arenad_client_scan_map(struct arenad_client *c, __u32 map_id, struct arenad_arena_scan *out);
+int arenad_client_scan_map(struct arenad_client *c, __u32 map_id, const char *method,
+			   struct arenad_arena_scan *out);
 void arenad_arena_scan_free(struct arenad_arena_scan *s);
 
 #ifdef __cplusplus

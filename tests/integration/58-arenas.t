@@ -135,6 +135,11 @@ with at.Fixture(t) as fx:
          and all(a in out for a, _ in fa.runs()), "arenactl-client scan --map-id: count and runs")
     rc, out, err = fx.ctl("scan", "--map-id", str(fa.id), "--json")
     t.ok(rc == 0 and json.loads(out).get("pages_present") == fa.present(), "scan --map-id --json")
+    rc, out, err = fx.ctl("scan", "--map-id", str(fa.id), "--method", "full")
+    t.ok(rc == 0 and "full method: 256 of 256 pages probed" in out
+         and "present   %d pages" % fa.present() in out, "scan --map-id --method full")
+    rc, out, err = fx.ctl("scan", "--map-id", str(fa.id), "--method", "kmod")
+    t.ok(rc == 1 and "unavailable" in err, "scan --map-id --method kmod: unavailable, with the reason")
     for args in (("who",), ("who", "--map-id"), ("who", "--map-id", "x"), ("who", "--map-id", "-3"),
                  ("scan", "--map-id", "0"), ("arenas", "extra")):
         rc, out, err = fx.ctl(*args)
