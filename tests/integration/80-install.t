@@ -20,6 +20,7 @@ try:
         t.diag(r.stdout + r.stderr)
     files = ["usr/bin/arenad", "usr/bin/arenactl-client", "usr/lib/libarenad.a",
              "usr/lib/libarenad.so.0", "usr/lib/libarenad.so", "usr/lib/pkgconfig/arenad.pc",
+             "usr/lib/pkgconfig/arenad-client.pc",
              "usr/include/arenad/arenad.h", "usr/include/arenad/arenad_abi.h",
              "usr/include/arenad/arenad_proto.h", "usr/include/arenad/arenad.bpf.h",
              "usr/include/arenad/arenad_ledger.bpf.h",
@@ -50,7 +51,12 @@ try:
                PKG_CONFIG_PATH=os.path.join(dest, "usr/lib/pkgconfig"))
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "arenad"], env=env,
                            capture_output=True, text=True)
-    t.ok(flags.returncode == 0, "pkg-config arenad: %s" % (flags.stdout.strip() or flags.stderr.strip()))
+    t.ok(flags.returncode == 0 and "json-c" not in flags.stdout,
+         "pkg-config arenad (no json-c: loaders that only reuse the arena): %s"
+         % (flags.stdout.strip() or flags.stderr.strip()))
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "arenad-client"], env=env,
+                           capture_output=True, text=True)
+    t.ok(flags.returncode == 0, "pkg-config arenad-client: %s" % (flags.stdout.strip() or flags.stderr.strip()))
     exe = os.path.join(dest, "libclient")
     cc = subprocess.run(["cc", "-o", exe, os.path.join(at.REPO, "tests/helpers/libclient.c")]
                         + flags.stdout.split() + ["-Wl,-rpath," + os.path.join(dest, "usr/lib")],
