@@ -229,9 +229,16 @@ static int check_adoptable(const struct arenad_pins *p, const struct arena_opts 
 	int r;
 
 	r = arenad_pins_state(p, st);
-	if (r == -EBADMSG || r == -EPROTO)
-		return log_error_errno(r, "pins in %s were not written by this arenad (ABI %u, magic 0x%x)",
-				       o->pin_dir, st->abi_version, st->magic);
+	if (r == -EBADMSG)
+		return log_error_errno(r, "pins in %s were not written by arenad (state magic 0x%x)",
+				       o->pin_dir, st->magic);
+	if (r == -EPROTO)
+		return log_error_errno(r, "pins in %s have the pinned-map layout of arenad ABI %u, "
+				       "this arenad uses ABI %u and cannot read them; run the arenad "
+				       "that created them, or stop every user of the arena and remove "
+				       "the pins with 'arenad --unpin --pin-dir %s' (this frees every "
+				       "allocation in the arena)",
+				       o->pin_dir, st->abi_version, ARENAD_ABI_VERSION, o->pin_dir);
 	if (r < 0)
 		return log_error_errno(r, "read %s/" ARENAD_PIN_STATE, o->pin_dir);
 	if (bpf_map_get_info_by_fd(p->arena_fd, &info, &len))

@@ -65,9 +65,11 @@ static int internal_error(struct rpc_error *err, int r, const char *what)
 
 struct owner_cache {
 	__u32 id[OWNER_CACHE];
+	bool gone[OWNER_CACHE];
 	char str[OWNER_CACHE][ARENAD_STR_LEN];
 };
 
+/* NULL when the id's string was freed: see range_json(). */
 static const char *owner_string(struct arenad *d, struct owner_cache *c, __u32 id)
 {
 	unsigned int slot = id % OWNER_CACHE;
@@ -75,10 +77,13 @@ static const char *owner_string(struct arenad *d, struct owner_cache *c, __u32 i
 	if (!id)
 		return "";
 	if (c->id[slot] != id) {
-		owners_id_string(d, id, c->str[slot], sizeof(c->str[slot]));
+		c->gone[slot] = arenad_str_get(pins_of(d)->strings_fd, id, c->str[slot],
+					       sizeof(c->str[slot])) == -ENOENT;
+		if (!c->gone[slot] && !c->str[slot][0])
+			snprintf(c->str[slot], sizeof(c->str[slot]), "#%u", id);
 		c->id[slot] = id;
 	}
-	return c->str[slot];
+	return c->gone[slot] ? NULL : c->str[slot];
 }
 
 /*
@@ -92,24 +97,39 @@ static __u64 boot_ns_to_unix_s(__u64 boot_ns)
 	return (boot_at + boot_ns) / 1000000000ULL;
 }
 
-static json_object *range_json(struct arenad *d, struct owner_cache *owners,
-			       const struct arenad_range *r)
+/*
+ * A ledger entry as the protocol shows it in *out: 0, -ENOMEM, or -ENOENT
+ * when the allocation is gone: it was read from the ledger, then freed
+ * before its strings were read. Every live allocation holds its owner and
+ * name strings, so a string that is no longer there proves the free.
+ */
+static int range_json(struct arenad *d, struct owner_cache *owners,
+		      const struct arenad_range *r, json_object **out)
 {
-	json_object *o = json_object_new_object();
+	json_object *o;
+	const char *owner = owner_string(d, owners, r->owner);
 	char buf[ARENAD_STR_LEN];
 
+	*out = NULL;
+	if (!owner || (r->name && arenad_str_get(pins_of(d)->strings_fd, r->name, buf,
+						 sizeof(buf)) == -ENOENT))
+		return -ENOENT;
+	if (r->name && !buf[0])
+		snprintf(buf, sizeof(buf), "#%u", r->name);
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
 	rpc_put(o, "addr", proto_addr_new(base_of(d) + ((__u64)r->pgoff << ARENAD_PAGE_SHIFT)));
 	add_u64(o, "offset", (__u64)r->pgoff << ARENAD_PAGE_SHIFT);
 	add_u64(o, "pages", r->pages);
-	add_str(o, "owner", owner_string(d, owners, r->owner));
-	if (r->name) {
-		owners_id_string(d, r->name, buf, sizeof(buf));
+	add_str(o, "owner", owner);
+	if (r->name)
 		add_str(o, "name", buf);
-	}
 	add_u64(o, "uid", r->uid);
 	if (r->time_ns)
 		add_u64(o, "created_s", boot_ns_to_unix_s(r->time_ns));
-	return o;
+	*out = o;
+	return 0;
 }
 
 static const char *const no_params[] = { NULL };
@@ -305,13 +325,10 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 		snprintf(owner_buf, sizeof(owner_buf), "uid:%u", peer->uid);
 		owner = owner_buf;
 	}
-	r = arenad_str_intern(p->strings_fd, owner, &req.owner);
-	if (r >= 0 && name)
-		r = arenad_str_intern(p->strings_fd, name, &req.name);
-	if (r == -ENOSPC)
-		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY, "string table is full");
-	if (r < 0)
-		return internal_error(err, r, "intern owner/name");
+	/* The allocator interns both strings in the same run. */
+	snprintf(req.owner_str, sizeof(req.owner_str), "%s", owner);
+	if (name)
+		snprintf(req.name_str, sizeof(req.name_str), "%s", name);
 
 	r = arenad_pins_run(p, &req);
 	switch (r) {
@@ -329,6 +346,17 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 		return busy_error(d, &req, err);
 	case -EINVAL:
 		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS, "invalid allocation request");
+	case -ENOSPC:
+		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY,
+				     "string table is full: all %u owner and name strings are in use "
+				     "by live allocations and holds; free some",
+				     ARENAD_MAX_STRINGS);
+	case -E2BIG:
+		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY,
+				     "the ledger or the names table is full");
+	case -EAGAIN:
+		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
+				     "the string table stayed busy; retry");
 	default:
 		return internal_error(err, r, "run the allocator");
 	}
@@ -340,6 +368,9 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 	rpc_put(*result, "addr", proto_addr_new(req.addr));
 	add_u64(*result, "offset", req.addr - base_of(d));
 	add_u64(*result, "pages", req.pages);
+	/* What the daemon chose when the request left it open. */
+	add_str(*result, "owner", owner);
+	add_u64(*result, "uid", req.uid);
 	return 0;
 }
 
@@ -419,8 +450,12 @@ static int ranges_next(void *state, struct json_buf *b)
 		if (rs->filter && rec->owner != rs->owner_id)
 			continue;
 		rpc_alloc_failed();
-		o = range_json(rs->d, &rs->owners, rec);
-		if (!o || rpc_alloc_failed()) {
+		r = range_json(rs->d, &rs->owners, rec, &o);
+		if (r == -ENOENT) {
+			r = 0;
+			continue;	/* freed while we read */
+		}
+		if (r < 0 || rpc_alloc_failed()) {
 			json_object_put(o);
 			return -ENOMEM;
 		}
@@ -492,7 +527,11 @@ static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
 		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "no allocation named '%s'", name);
 	if (r < 0)
 		return internal_error(err, r, "look up name");
-	*result = range_json(d, &owners, &rec);
+	r = range_json(d, &owners, &rec, result);
+	if (r == -ENOENT)
+		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "no allocation named '%s'", name);
+	if (r < 0)
+		return rpc_oom(err);
 	return 0;
 }
 

@@ -116,7 +116,8 @@ static json_object *owners_read(struct arenad *d)
 
 		if (!vals[i].allocations)
 			continue;
-		e = owner_entry(owner_name(d, keys[i], buf, sizeof(buf)), &vals[i]);
+		/* keys are string slots; the entry says whose */
+		e = owner_entry(owner_name(d, vals[i].owner, buf, sizeof(buf)), &vals[i]);
 		if (!e || json_object_array_add(arr, e) < 0) {
 			json_object_put(e);
 			return NULL;

@@ -2,6 +2,7 @@
 /* libarenad: the pinned maps and program, used directly. */
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ int arenad_pins_count(const char *pin_dir)
 	unsigned int i;
 	int n = 0;
 
+	pin_dir = pin_dir ?: ARENAD_DEFAULT_PIN_DIR;
 	for (i = 0; i < sizeof(pin_table) / sizeof(pin_table[0]); i++) {
 		if (pin_path(path, sizeof(path), pin_dir, pin_table[i].name))
 			return -ENAMETOOLONG;
@@ -69,6 +71,7 @@ int arenad_pins_open(const char *pin_dir, struct arenad_pins *pins)
 	unsigned int i;
 	int r;
 
+	pin_dir = pin_dir ?: ARENAD_DEFAULT_PIN_DIR;
 	*pins = (struct arenad_pins)ARENAD_PINS_INIT;
 	for (i = 0; i < sizeof(pin_table) / sizeof(pin_table[0]); i++) {
 		r = pin_path(path, sizeof(path), pin_dir, pin_table[i].name);
@@ -99,6 +102,9 @@ int arenad_pins_state(const struct arenad_pins *pins, struct arenad_state *st)
 	return 0;
 }
 
+/* Tries of a run that found a string-table lock taken (-EAGAIN). */
+#define RUN_RETRIES 1000
+
 int arenad_pins_run(const struct arenad_pins *pins, struct arenad_req *req)
 {
 	/* Syscall programs take no ctx_out: the kernel copies the context
@@ -107,82 +113,140 @@ int arenad_pins_run(const struct arenad_pins *pins, struct arenad_req *req)
 		.ctx_in = req,
 		.ctx_size_in = sizeof(*req),
 	);
-
-	if (bpf_prog_test_run_opts(pins->prog_fd, &opts))
-		return -errno;
-	return req->ret;
-}
-
-/* FNV-1a, never 0 (0 means "no string"). */
-static __u32 str_hash(const char *s)
-{
-	__u32 h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h ? h : 1;
-}
-
-#define STR_PROBES 16
-
-static int str_lookup(int fd, const char *s, __u32 *id, bool insert)
-{
-	struct arenad_str val, cur;
-	__u32 h;
+	struct arenad_req in = *req;
 	int i;
 
-	if (!s || !*s || strlen(s) >= ARENAD_STR_LEN)
-		return -EINVAL;
-	memset(&val, 0, sizeof(val));
-	strcpy(val.str, s);
-
-	/* Open addressing with a short linear probe: ids are stable across
-	 * restarts and processes without any shared counter, and inserting
-	 * with BPF_NOEXIST makes two racing writers agree on one id. */
-	for (i = 0, h = str_hash(s); i < STR_PROBES; i++, h = h + 1 ? h + 1 : 1) {
-		if (bpf_map_lookup_elem(fd, &h, &cur) == 0) {
-			if (!memcmp(cur.str, val.str, sizeof(val.str))) {
-				*id = h;
-				return 0;
-			}
-			continue;
-		}
-		if (errno != ENOENT)
+	for (i = 0; ; i++) {
+		if (bpf_prog_test_run_opts(pins->prog_fd, &opts))
 			return -errno;
-		if (!insert)
-			return -ENOENT;
-		if (bpf_map_update_elem(fd, &h, &val, BPF_NOEXIST) == 0) {
-			*id = h;
-			return 0;
-		}
-		if (errno != EEXIST)
-			return -errno;
-		i--;	/* lost a race for this slot: look at it again */
+		/* -EAGAIN: nothing was done; the lock's holder is running. */
+		if (req->ret != -EAGAIN || i == RUN_RETRIES)
+			return req->ret;
+		*req = in;
+		sched_yield();
 	}
-	return -ENOSPC;
 }
 
-int arenad_str_intern(int strings_fd, const char *s, __u32 *id)
+/*
+ * A string slot as one consistent snapshot: BPF may be writing it while we
+ * copy, so read it twice and keep it when the generation, state and
+ * string agree (the reference count may move; it does not matter here).
+ */
+static int read_slot(int fd, __u32 slot, struct arenad_str *v)
 {
-	return str_lookup(strings_fd, s, id, true);
+	struct arenad_str again;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		if (bpf_map_lookup_elem(fd, &slot, v) || bpf_map_lookup_elem(fd, &slot, &again))
+			return -errno;
+		if ((v->ref & ~ARENAD_STR_REFS) == (again.ref & ~ARENAD_STR_REFS) &&
+		    v->hash == again.hash && !memcmp(v->str, again.str, sizeof(v->str)))
+			return 0;
+	}
+	return -EAGAIN;
 }
+
+static int str_copy(char *dst, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n >= ARENAD_STR_LEN)
+		return -EINVAL;
+	memset(dst, 0, ARENAD_STR_LEN);
+	memcpy(dst, s, n);
+	return 0;
+}
+
+int arenad_str_intern(const struct arenad_pins *pins, const char *s, __u32 *id)
+{
+	struct arenad_req req = { .op = ARENAD_OP_INTERN };
+	int r;
+
+	if (!s || !*s || str_copy(req.owner_str, s))
+		return -EINVAL;
+	r = arenad_pins_run(pins, &req);
+	if (r)
+		return r;
+	*id = req.owner;
+	return 0;
+}
+
+int arenad_str_release(const struct arenad_pins *pins, __u32 id)
+{
+	struct arenad_req req = { .op = ARENAD_OP_RELEASE, .owner = id };
+
+	return arenad_pins_run(pins, &req);
+}
+
+#define FIND_CHUNK 256
 
 int arenad_str_find(int strings_fd, const char *s, __u32 *id)
 {
-	return str_lookup(strings_fd, s, id, false);
+	struct arenad_str v, *vals;
+	char want[ARENAD_STR_LEN];
+	__u32 hash, home, reach, i, k, count, slot, prev, keys[FIND_CHUNK];
+	int r;
+
+	if (!s || !*s || str_copy(want, s))
+		return -EINVAL;
+	hash = arenad_str_hash(want);
+	home = hash & ARENAD_STR_SLOT_MASK;
+	r = read_slot(strings_fd, home, &v);
+	if (r)
+		return r;
+	/* Where the allocator would look (arenad_ledger.bpf.h): reach slots
+	 * past home, read in batches; a candidate is read again by itself. */
+	reach = v.reach;
+	vals = malloc(FIND_CHUNK * sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	r = -ENOENT;
+	for (i = 0; i <= reach && i < ARENAD_MAX_STRINGS && r == -ENOENT; i += count) {
+		slot = (home + i) & ARENAD_STR_SLOT_MASK;
+		count = FIND_CHUNK;
+		if (count > ARENAD_MAX_STRINGS - slot)
+			count = ARENAD_MAX_STRINGS - slot;	/* wraps: next batch from 0 */
+		if (count > reach + 1 - i)
+			count = reach + 1 - i;
+		prev = slot - 1;	/* an array's batch starts after in_batch */
+		if (bpf_map_lookup_batch(strings_fd, slot ? &prev : NULL, &prev, keys, vals,
+					 &count, NULL) && errno != ENOENT) {
+			r = -errno;
+			break;
+		}
+		if (!count)
+			break;
+		for (k = 0; k < count; k++) {
+			if (!(vals[k].ref & ARENAD_STR_LIVE) || vals[k].hash != hash ||
+			    memcmp(vals[k].str, want, sizeof(want)))
+				continue;
+			r = read_slot(strings_fd, keys[k], &v);
+			if (!r && (v.ref & ARENAD_STR_LIVE) && !memcmp(v.str, want, sizeof(want))) {
+				*id = ARENAD_STR_ID(keys[k], v.ref);
+				break;
+			}
+			r = r ?: -ENOENT;
+		}
+	}
+	free(vals);
+	return r;
 }
 
 int arenad_str_get(int strings_fd, __u32 id, char *buf, size_t len)
 {
 	struct arenad_str val;
+	int r;
 
-	if (!id) {
-		if (len)
-			buf[0] = 0;
+	if (len)
+		buf[0] = 0;
+	if (!id)
 		return -ENOENT;
-	}
-	if (bpf_map_lookup_elem(strings_fd, &id, &val))
-		return -errno;
+	r = read_slot(strings_fd, ARENAD_STR_SLOT(id), &val);
+	if (r)
+		return r;
+	if (!(val.ref & ARENAD_STR_LIVE) || ARENAD_STR_ID(ARENAD_STR_SLOT(id), val.ref) != id)
+		return -ENOENT;		/* released, and maybe reused: not this id's */
 	val.str[ARENAD_STR_LEN - 1] = 0;
 	if (snprintf(buf, len, "%s", val.str) >= (int)len)
 		return -ENAMETOOLONG;
@@ -297,16 +361,10 @@ int arenad_pins_alloc(const struct arenad_pins *pins, __u32 pages,
 	};
 	int r;
 
-	if (owner && *owner) {
-		r = arenad_str_intern(pins->strings_fd, owner, &req.owner);
-		if (r)
-			return r;
-	}
-	if (name && *name) {
-		r = arenad_str_intern(pins->strings_fd, name, &req.name);
-		if (r)
-			return r;
-	}
+	/* The allocator interns them and takes their references in the
+	 * same run: an id is never held across two runs. */
+	if (str_copy(req.owner_str, owner) || str_copy(req.name_str, name))
+		return -EINVAL;
 	r = arenad_pins_run(pins, &req);
 	if (r)
 		return r;

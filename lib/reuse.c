@@ -139,14 +139,18 @@ static void *find_global(struct bpf_object *obj, const char *var, __u32 *size)
 	return NULL;
 }
 
-/* Intern s into the pinned string table and store its id in var. */
+/*
+ * Intern s into the pinned string table and store its id in var. The id
+ * is held (arenad_str_intern()) and never released: the object's programs
+ * and later runs of it use the same id, which must keep naming s.
+ */
 static int set_string_id(struct bpf_object *obj, const char *pin_dir, const char *var,
 			 const char *s)
 {
-	char path[PATH_MAX];
+	struct arenad_pins pins;
 	__u32 id, size = 0;
 	void *slot = find_global(obj, var, &size);
-	int fd, r;
+	int r;
 
 	if (!slot || size != sizeof(id))
 		return fail(-EINVAL, "object '%s' has no %s to account its allocations with: "
@@ -155,15 +159,15 @@ static int set_string_id(struct bpf_object *obj, const char *pin_dir, const char
 	if (strlen(s) >= ARENAD_STR_LEN || !*s)
 		return fail(-EINVAL, "'%s' for %s: the string must be 1..%d bytes",
 			    s, var, ARENAD_STR_LEN - 1);
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, ARENAD_PIN_STRINGS);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return fail(-errno, "open %s: %s (is arenad running with --pin-dir %s?)",
-			    path, strerror(errno), pin_dir);
-	r = arenad_str_intern(fd, s, &id);
-	close(fd);
+	r = arenad_pins_open(pin_dir, &pins);
 	if (r)
-		return fail(r, "intern '%s' in %s: %s", s, path, strerror(-r));
+		return fail(r, "open the pins in %s: %s (is arenad running with --pin-dir %s?)",
+			    pin_dir, strerror(-r), pin_dir);
+	r = arenad_str_intern(&pins, s, &id);
+	arenad_pins_close(&pins);
+	if (r)
+		return fail(r, "intern '%s' in %s/%s: %s%s", s, pin_dir, ARENAD_PIN_STRINGS, strerror(-r),
+			    r == -ENOSPC ? " (the string table is full)" : "");
 	memcpy(slot, &id, sizeof(id));
 	return 0;
 }

@@ -93,25 +93,32 @@ static int grab_and_drop(struct shared_counter_bpf *skel, const struct opts *o)
 	struct arenad_pins pins;
 	int r;
 
-	/* The owner is a string id in arenad's string table. */
+	/* The owner is a string id in arenad's string table, held while
+	 * the program uses it (unreferenced strings are reclaimed). */
 	r = arenad_pins_open(o->pin_dir, &pins);
 	if (r)
 		return r;
-	r = arenad_str_intern(pins.strings_fd, o->owner, &g.owner);
-	arenad_pins_close(&pins);
+	r = arenad_str_intern(&pins, o->owner, &g.owner);
 	if (r)
-		return r;
+		goto out;
 	r = run(bpf_program__fd(skel->progs.grab), &g, sizeof(g));
-	if (r || g.ret < 0)
-		return r ? r : g.ret;
+	if (r || g.ret < 0) {
+		r = r ? r : g.ret;
+		goto out;
+	}
 	printf("grabbed %u pages at 0x%llx from BPF for '%s'\n", o->grab,
 	       (unsigned long long)g.addr, o->owner);
 	g.pages = 0;	/* free g.addr */
 	r = run(bpf_program__fd(skel->progs.grab), &g, sizeof(g));
-	if (r || g.ret < 0)
-		return r ? r : g.ret;
-	printf("freed %d pages from BPF\n", g.ret);
-	return 0;
+	if (!r && g.ret < 0)
+		r = g.ret;
+	if (!r)
+		printf("freed %d pages from BPF\n", g.ret);
+out:
+	if (g.owner)
+		arenad_str_release(&pins, g.owner);
+	arenad_pins_close(&pins);
+	return r;
 }
 
 int main(int argc, char **argv)

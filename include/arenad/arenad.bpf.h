@@ -164,5 +164,14 @@ void bpf_arena_free_pages___arenad(void *map, void __arena *ptr, __u32 page_cnt)
 #ifndef EOPNOTSUPP
 #define EOPNOTSUPP	95
 #endif
+#ifndef EAGAIN
+#define EAGAIN	11
+#endif
+#ifndef EOVERFLOW
+#define EOVERFLOW 75
+#endif
+#ifndef ESTALE
+#define ESTALE	116
+#endif
 
 #endif /* __ARENAD_BPF_H */

@@ -38,19 +38,38 @@ struct arenad_pins {
 
 #define ARENAD_PINS_INIT { -1, -1, -1, -1, -1, -1, -1 }
 
-/* Open every pin below pin_dir. -ENOENT when there is no arena pin. */
+/*
+ * Open every pin below pin_dir (NULL: ARENAD_DEFAULT_PIN_DIR). -ENOENT when
+ * there is no arena pin.
+ */
 int arenad_pins_open(const char *pin_dir, struct arenad_pins *pins);
 void arenad_pins_close(struct arenad_pins *pins);
-/* Number of pins present below pin_dir (0..7), to tell none from some. */
+/* Number of pins present below pin_dir (0..7, NULL: the default), to tell
+ * none from some. */
 int arenad_pins_count(const char *pin_dir);
 
 int arenad_pins_state(const struct arenad_pins *pins, struct arenad_state *st);
-/* Run the allocator program; returns req->ret or a test-run error. */
+
+/*
+ * Run the allocator; returns req->ret or a test-run error. A run that found
+ * the string table busy is retried.
+ */
 int arenad_pins_run(const struct arenad_pins *pins, struct arenad_req *req);
 
-/* String ids: stable, hash-derived, shared by all users of the pins. */
-int arenad_str_intern(int strings_fd, const char *s, __u32 *id);
+/*
+ * String ids, shared by all users of the pins. A string lives while
+ * something references it: each live allocation (its owner and name) and
+ * each hold. arenad_str_intern() takes a hold, for an id kept to pass to
+ * arenad_alloc_pages() in a BPF program; arenad_str_release() drops it,
+ * and the last reference frees the slot for other strings. An id whose
+ * string was freed never names another string (-ESTALE on use).
+ * A full table (ARENAD_MAX_STRINGS live strings) is -ENOSPC.
+ */
+int arenad_str_intern(const struct arenad_pins *pins, const char *s, __u32 *id);
+int arenad_str_release(const struct arenad_pins *pins, __u32 id);
+/* Look up without adding or holding: -ENOENT when s is not live. */
 int arenad_str_find(int strings_fd, const char *s, __u32 *id);
+/* The string of a live id; -ENOENT when it was freed. */
 int arenad_str_get(int strings_fd, __u32 id, char *buf, size_t len);
 
 /* The allocation a name refers to. */
@@ -66,8 +85,9 @@ int arenad_pins_ranges(const struct arenad_pins *pins, struct arenad_range **ran
 		       size_t *n);
 
 /*
- * Allocate or free through the pinned allocator; the owner and name are
- * interned into the string table first. On success *addr is the address.
+ * Allocate or free through the pinned allocator; the owner and name (NULL
+ * or "" for none) are interned by the allocator in the same run. On
+ * success *addr is the address.
  */
 int arenad_pins_alloc(const struct arenad_pins *pins, __u32 pages,
 		      const char *owner, const char *name, __u64 *addr);

@@ -25,7 +25,7 @@
 #define ARENAD_MAP_TYPE_ARENA	33		/* BPF_MAP_TYPE_ARENA */
 #define ARENAD_F_SEGV_ON_FAULT	(1U << 17)	/* BPF_F_SEGV_ON_FAULT */
 
-#define ARENAD_ABI_VERSION	1
+#define ARENAD_ABI_VERSION	2
 #define ARENAD_STATE_MAGIC	0x6172656eU	/* "aren" */
 
 #define ARENAD_PAGE_SHIFT	12
@@ -35,9 +35,11 @@
 #define ARENAD_MAX_PAGES	(1U << 20)
 
 /* Sizes of the pinned bookkeeping maps (entries). */
-#define ARENAD_MAX_OWNERS	1024
-#define ARENAD_MAX_STRINGS	(64 * 1024)
+#define ARENAD_MAX_STRINGS	(64 * 1024)	/* string slots: a power of two */
 #define ARENAD_MAX_NAMED	(64 * 1024)
+/* The owners table has one entry per string slot, and one for "no owner". */
+#define ARENAD_OWNERS_NONE	ARENAD_MAX_STRINGS
+#define ARENAD_MAX_OWNERS	(ARENAD_MAX_STRINGS + 1)
 
 /* Owner and name strings, NUL-padded. ID 0 means "none". */
 #define ARENAD_STR_LEN		64
@@ -46,6 +48,8 @@
 enum arenad_op {
 	ARENAD_OP_ALLOC = 1,
 	ARENAD_OP_FREE = 2,
+	ARENAD_OP_INTERN = 3,	/* hold owner_str: its id in .owner */
+	ARENAD_OP_RELEASE = 4,	/* drop one hold on the id in .owner */
 };
 
 /*
@@ -58,13 +62,20 @@ struct arenad_req {
 	__u32 pages;		/* in: ALLOC page count; out: pages allocated or freed */
 	__u64 addr;		/* in: ALLOC fixed address (0 = any) or FREE address;
 				 * out: address of the allocation */
-	__u32 owner;		/* in: owner string id (0 = none) */
-	__u32 name;		/* in: name string id (0 = anonymous) */
-	__u32 uid;		/* in: uid recorded as the allocation's holder */
+	__u32 owner;		/* in: owner string id (0 = none) when owner_str is
+				 * empty; out: the owner's id */
+	__u32 name;		/* in: name string id (0 = anonymous) when name_str
+				 * is empty; out: the name's id */
+	__u32 uid;		/* in: uid recorded as the allocation's holder and
+				 * checked by FREE; honoured from root only, any
+				 * other caller's own uid is used instead */
 	__s32 ret;		/* out: 0 or a negative errno */
 	__s32 numa_node;	/* in: NUMA node for the pages; -1: the arena's
 				 * (arenad --numa-node, any when unset) */
 	__u32 flags;		/* in: reserved, must be 0 */
+	char owner_str[ARENAD_STR_LEN];	/* in: ALLOC, INTERN: the owner string
+					 * (or "" to use .owner) */
+	char name_str[ARENAD_STR_LEN];	/* in: ALLOC: the name (or "" for .name) */
 };
 
 /* Ledger value, keyed by the allocation's first page offset (__u32). */
@@ -78,16 +89,67 @@ struct arenad_range {
 	__u64 time_ns;		/* bpf_ktime_get_boot_ns() at allocation */
 };
 
-/* Per-owner usage, keyed by owner string id (__u32). */
+/*
+ * Per-owner usage: an array indexed by the owner string's slot
+ * (ARENAD_STR_SLOT(id)), ARENAD_OWNERS_NONE for allocations without an
+ * owner. An owner's entry lives as long as its string, which each of its
+ * allocations holds a reference on: the table cannot fill on its own, an
+ * entry never needs deleting (the counters return to zero), and no update
+ * is ever lost to a racing delete.
+ */
 struct arenad_owner {
 	__u64 pages;
 	__u64 allocations;	/* live allocations */
+	__u32 owner;		/* the owner's string id while allocations > 0 */
+	__u32 reserved;
 };
 
-/* String table value, keyed by string id (__u32). */
+/*
+ * The string table: an array of ARENAD_MAX_STRINGS slots. A string lives
+ * in the first free slot of its probe sequence (home slot = hash, then the
+ * next ones), and its id is the slot plus 16 bits of the slot's generation,
+ * so that an id held after its string was reclaimed never names the next
+ * string in that slot: using it fails with -ESTALE.
+ *
+ * Every live allocation holds one reference on its owner and one on its
+ * name string, and ARENAD_OP_INTERN takes a hold for ids kept outside the
+ * ledger; the last reference dropped frees the slot. Only BPF writes
+ * slots, with atomic operations on .ref; arenad_ledger.bpf.h explains why
+ * that is safe against every concurrent user of the pins.
+ */
 struct arenad_str {
+	__u64 ref;		/* generation << 32 | ARENAD_STR_LIVE/CLAIMED | references */
+	__u32 hash;		/* arenad_str_hash(str) */
+	__u32 reach;		/* home slot: its strings sit at most this far past it */
+	__u32 lock;		/* home slot: held while a string of this home is interned */
+	__u32 reserved;
 	char str[ARENAD_STR_LEN];
 };
+
+#define ARENAD_STR_SLOT_BITS	16
+#define ARENAD_STR_SLOT_MASK	(ARENAD_MAX_STRINGS - 1)
+#define ARENAD_STR_LIVE		(1ULL << 31)	/* str is valid, references counted */
+#define ARENAD_STR_CLAIMED	(1ULL << 30)	/* taken, str being written */
+#define ARENAD_STR_REFS		((1ULL << 30) - 1)
+#define ARENAD_STR_SLOT(id)	((id) & ARENAD_STR_SLOT_MASK)
+#define ARENAD_STR_GEN(id)	((id) >> ARENAD_STR_SLOT_BITS)
+/* The id of the string in slot whose .ref is ref; never 0. */
+#define ARENAD_STR_ID(slot, ref) \
+	((__u32)((((ref) >> 32) & 0xffff) << ARENAD_STR_SLOT_BITS) | (__u32)(slot))
+
+/*
+ * FNV-1a of a NUL-padded string, never 0: its home slot is the hash's low
+ * bits. BPF and user space must agree on it, hence here.
+ */
+static inline __u32 arenad_str_hash(const char *s)
+{
+	__u32 h = 2166136261u;
+	int i;
+
+	for (i = 0; i < ARENAD_STR_LEN && s[i]; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h ? h : 1;
+}
 
 /*
  * Global state: the single element of the "state" array map. The first

@@ -46,18 +46,17 @@ struct {
 	__type(value, struct arenad_range);
 } arenad_ledger __weak SEC(".maps");
 
-/* owner string id -> usage */
+/* owner string slot (ARENAD_OWNERS_NONE: no owner) -> usage */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, ARENAD_MAX_OWNERS);
 	__type(key, __u32);
 	__type(value, struct arenad_owner);
 } arenad_owners __weak SEC(".maps");
 
-/* string id -> string; written by user space only */
+/* string slot -> string, its references and its probe bookkeeping */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, ARENAD_MAX_STRINGS);
 	__type(key, __u32);
 	__type(value, struct arenad_str);
@@ -71,6 +70,272 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } arenad_names __weak SEC(".maps");
+
+/*
+ * The string table, and why it is safe with any number of processes and
+ * programs using the pins at once (the daemon, libarenad's arenad_pins_*
+ * callers, loaders' programs calling arenad_alloc_pages()).
+ *
+ * Slots are array elements: their memory never goes away or moves to
+ * another key, so an atomic operation on a slot's .ref is always on that
+ * slot. .ref packs the slot's generation, its state and its reference
+ * count into one 64-bit word, so one compare-and-swap checks all three:
+ *
+ *  - take a reference (str_get): CAS ref -> ref + 1 while LIVE with the
+ *    generation the id names; a slot that was freed, or freed and claimed
+ *    by another string, has another .ref and the CAS fails: -ESTALE;
+ *  - drop one (str_put): CAS ref -> ref - 1, and the last one turns the
+ *    slot free in the same CAS, so no one can take a reference on a slot
+ *    that is being freed (there is no "zero but live" state);
+ *  - claim a free slot: CAS free -> CLAIMED with the next generation, write
+ *    the string, then publish LIVE with one reference (an exchange, which
+ *    orders the string before it). Nobody reads the string of a slot that
+ *    is not LIVE, and readers in user space read a slot twice and keep it
+ *    only when both reads agree (libarenad's pins.c).
+ *
+ * One string must never sit in two slots (names are unique by id, and
+ * owners are counted per slot). All interns of a string take the lock in
+ * the string's home slot, so they are serialised, and under that lock the
+ * string can only be in [home, home + reach], reach being kept in the
+ * home slot and only ever raised under its lock. Releases need no lock: a
+ * string that goes free during the search is simply not found, and a new
+ * copy is made; the freed one is no copy of anything.
+ *
+ * The lock is a word taken with a CAS and released with an exchange in
+ * the same program run; a BPF program cannot die half-way, so it is never
+ * left taken. A program that cannot take it within ARENAD_STR_SPINS tries
+ * returns -EAGAIN with nothing changed, and libarenad retries.
+ */
+#define ARENAD_STR_SPINS	(1 << 16)
+
+#define arenad__once(x) (*(volatile __typeof__(x) *)&(x))
+
+static __always_inline struct arenad_str *arenad__slot(__u32 slot)
+{
+	__u32 key = slot & ARENAD_STR_SLOT_MASK;
+
+	return bpf_map_lookup_elem(&arenad_strings, &key);
+}
+
+struct arenad__str_op {
+	__u32 id;
+	__s32 err;
+	__s64 delta;		/* +1 take, -1 drop */
+};
+
+__arenad_ledger_fn long arenad__str_ref_cb(__u64 i, void *data)
+{
+	struct arenad__str_op *op = data;
+	struct arenad_str *v = arenad__slot(ARENAD_STR_SLOT(op->id));
+	__u64 w, nw;
+
+	if (!v) {
+		op->err = -ESTALE;
+		return 1;
+	}
+	w = arenad__once(v->ref);
+	if (!(w & ARENAD_STR_LIVE) || ARENAD_STR_ID(ARENAD_STR_SLOT(op->id), w) != op->id) {
+		op->err = -ESTALE;
+		return 1;
+	}
+	if (op->delta > 0) {
+		if ((w & ARENAD_STR_REFS) == ARENAD_STR_REFS) {
+			op->err = -EOVERFLOW;
+			return 1;
+		}
+		nw = w + 1;
+	} else {
+		/* The last reference frees the slot, keeping its generation. */
+		nw = (w & ARENAD_STR_REFS) <= 1 ? w & ~0xffffffffULL : w - 1;
+	}
+	if (__sync_val_compare_and_swap(&v->ref, w, nw) != w)
+		return 0;	/* changed under us: look again */
+	op->err = 0;
+	return 1;
+}
+
+/* Take (+1) or drop (-1) a reference on the live string id. */
+__arenad_ledger_fn int arenad__str_ref(__u32 id, __s64 delta)
+{
+	struct arenad__str_op op = { .id = id, .err = -EAGAIN, .delta = delta };
+
+	if (!id)
+		return 0;	/* "none" is not counted */
+	if (!ARENAD_STR_GEN(id))
+		return -ESTALE;
+	bpf_loop(ARENAD_STR_SPINS, arenad__str_ref_cb, &op, 0);
+	return op.err;
+}
+
+static __always_inline int arenad__str_get(__u32 id)
+{
+	return arenad__str_ref(id, 1);
+}
+
+static __always_inline int arenad__str_put(__u32 id)
+{
+	return arenad__str_ref(id, -1);
+}
+
+/* Interning: the string, NUL-padded, and the search's state. */
+struct arenad__intern {
+	union {
+		char c[ARENAD_STR_LEN];
+		__u64 w[ARENAD_STR_LEN / 8];
+	} s;
+	__u32 hash;
+	__u32 home;
+	__u32 id;		/* out: the string's id, with a reference taken */
+	__u32 dist;		/* out: probes from home to the slot claimed */
+	__s32 err;
+};
+
+__arenad_ledger_fn long arenad__lock_cb(__u64 i, void *data)
+{
+	struct arenad__intern *in = data;
+	struct arenad_str *h = arenad__slot(in->home);
+
+	if (!h)
+		return 1;
+	if (__sync_val_compare_and_swap(&h->lock, 0, 1) == 0) {
+		in->err = 0;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int arenad__str_eq(const struct arenad_str *v,
+					   const struct arenad__intern *in)
+{
+	const __u64 *a = (const __u64 *)v->str;
+	int i;
+
+	for (i = 0; i < ARENAD_STR_LEN / 8; i++)
+		if (a[i] != in->s.w[i])
+			return 0;
+	return 1;
+}
+
+/* Find the string among its home's slots and take a reference on it. */
+__arenad_ledger_fn long arenad__match_cb(__u64 i, void *data)
+{
+	struct arenad__intern *in = data;
+	__u32 slot = (in->home + (__u32)i) & ARENAD_STR_SLOT_MASK;
+	struct arenad_str *v = arenad__slot(slot);
+	__u64 w, now;
+	int tries;
+
+	if (!v)
+		return 1;
+	w = arenad__once(v->ref);
+	if (!(w & ARENAD_STR_LIVE) || v->hash != in->hash || !arenad__str_eq(v, in))
+		return 0;
+	/* The CAS checks that the slot still holds this generation, so the
+	 * comparison above was with this string, not a later one. */
+	for (tries = 0; tries < 64; tries++) {
+		if ((w & ARENAD_STR_REFS) == ARENAD_STR_REFS) {
+			in->err = -EOVERFLOW;
+			return 1;
+		}
+		now = __sync_val_compare_and_swap(&v->ref, w, w + 1);
+		if (now == w) {
+			in->id = ARENAD_STR_ID(slot, w);
+			return 1;
+		}
+		if (!(now & ARENAD_STR_LIVE) || (now >> 32) != (w >> 32))
+			return 0;	/* freed meanwhile: not here any more */
+		w = now;
+	}
+	in->err = -EAGAIN;
+	return 1;
+}
+
+/* Claim the first free slot from home on and write the string there. */
+__arenad_ledger_fn long arenad__claim_cb(__u64 i, void *data)
+{
+	struct arenad__intern *in = data;
+	__u32 slot = (in->home + (__u32)i) & ARENAD_STR_SLOT_MASK;
+	struct arenad_str *v = arenad__slot(slot);
+	__u64 w, gen, *dst;
+	int k;
+
+	if (!v)
+		return 1;
+	w = arenad__once(v->ref);
+	if (w & (ARENAD_STR_LIVE | ARENAD_STR_CLAIMED))
+		return 0;
+	gen = (__u32)((w >> 32) + 1);
+	if (!(gen & 0xffff))	/* ids must not be 0 in their generation bits */
+		gen = (__u32)(gen + 1);
+	if (__sync_val_compare_and_swap(&v->ref, w, gen << 32 | ARENAD_STR_CLAIMED) != w)
+		return 0;	/* another string took it */
+	v->hash = in->hash;
+	dst = (__u64 *)v->str;
+	for (k = 0; k < ARENAD_STR_LEN / 8; k++)
+		dst[k] = in->s.w[k];
+	__sync_lock_test_and_set(&v->ref, gen << 32 | ARENAD_STR_LIVE | 1);
+	in->id = ARENAD_STR_ID(slot, gen << 32);
+	in->dist = i;
+	return 1;
+}
+
+/*
+ * Copy a string from a request into in, NUL-padded: 1..63 printable
+ * ASCII characters without spaces (the protocol's rule, for every path).
+ * 1: set, 0: empty, or -EINVAL.
+ */
+static __always_inline int arenad__str_load(struct arenad__intern *in, const char *src)
+{
+	int i, end = 0;
+
+	__builtin_memcpy(in->s.c, src, ARENAD_STR_LEN);
+	if (!in->s.c[0])
+		return 0;
+	if (in->s.c[ARENAD_STR_LEN - 1])
+		return -EINVAL;
+	for (i = 0; i < ARENAD_STR_LEN; i++) {
+		char c = in->s.c[i];
+
+		if (!c)
+			end = 1;
+		if (end)
+			in->s.c[i] = 0;
+		else if (c < 0x21 || c > 0x7e)
+			return -EINVAL;
+	}
+	return 1;
+}
+
+/* The id of in's string, with a reference taken, adding it if need be. */
+static __always_inline int arenad__str_intern(struct arenad__intern *in)
+{
+	struct arenad_str *h;
+	__u32 reach;
+
+	in->hash = arenad_str_hash(in->s.c);
+	in->home = in->hash & ARENAD_STR_SLOT_MASK;
+	in->id = 0;
+	in->dist = 0;
+	in->err = -EAGAIN;
+	bpf_loop(ARENAD_STR_SPINS, arenad__lock_cb, in, 0);
+	if (in->err)
+		return in->err;
+	h = arenad__slot(in->home);
+	if (!h)
+		return -EINVAL;		/* cannot happen: home < max_entries */
+
+	reach = arenad__once(h->reach);
+	bpf_loop((reach & ARENAD_STR_SLOT_MASK) + 1, arenad__match_cb, in, 0);
+	if (!in->id && !in->err) {
+		bpf_loop(ARENAD_MAX_STRINGS, arenad__claim_cb, in, 0);
+		if (!in->id)
+			in->err = -ENOSPC;	/* every slot is in use */
+		else if (in->dist > reach)
+			h->reach = in->dist;
+	}
+	__sync_lock_test_and_set(&h->lock, 0);
+	return in->err;
+}
 
 __arenad_ledger_fn __u32 pgoff_of(const struct arenad_state *st, __u64 addr)
 {
@@ -96,20 +361,28 @@ __arenad_ledger_fn void raise_high_water(struct arenad_state *st, __u64 now)
 
 __arenad_ledger_fn void account_owner(__u32 owner, __s64 pages, __s64 allocations)
 {
-	struct arenad_owner zero = {}, *o;
+	__u32 key = owner ? ARENAD_STR_SLOT(owner) : ARENAD_OWNERS_NONE;
+	struct arenad_owner *o = bpf_map_lookup_elem(&arenad_owners, &key);
 
-	o = bpf_map_lookup_elem(&arenad_owners, &owner);
-	if (!o) {
-		/* NOEXIST: a racing first allocation may have inserted it. */
-		bpf_map_update_elem(&arenad_owners, &owner, &zero, BPF_NOEXIST);
-		o = bpf_map_lookup_elem(&arenad_owners, &owner);
-		if (!o)
-			return;
+	/* An array element: always there. The owner's string is held by
+	 * each of its allocations, so this slot is the owner's until the
+	 * counters are back at zero. */
+	if (o) {
+		/* Before the counters: readers trust the id of an entry
+		 * that counts something. Every writer while the string
+		 * lives writes the same id. */
+		if (allocations > 0)
+			o->owner = owner;
+		__sync_fetch_and_add(&o->pages, pages);
+		__sync_fetch_and_add(&o->allocations, allocations);
 	}
-	__sync_fetch_and_add(&o->pages, pages);
-	__sync_fetch_and_add(&o->allocations, allocations);
 }
 
+/*
+ * Allocate. The caller holds one reference on req->owner and on req->name
+ * (each may be 0), which the ledger entry keeps on success; on failure the
+ * caller still holds them.
+ */
 __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req *req)
 {
 	struct arenad_range rec = {};
@@ -131,9 +404,12 @@ __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req 
 	/* Claim the name first, so that two allocations racing for one name
 	 * cannot both succeed; the value is fixed up below. */
 	if (name) {
+		long err;
+
 		pgoff = 0;
-		if (bpf_map_update_elem(&arenad_names, &name, &pgoff, BPF_NOEXIST))
-			return -EEXIST;
+		err = bpf_map_update_elem(&arenad_names, &name, &pgoff, BPF_NOEXIST);
+		if (err)
+			return err == -EEXIST ? -EEXIST : -E2BIG;
 	}
 
 	/* The arena's NUMA node is the default for every path in (socket,
@@ -159,7 +435,7 @@ __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req 
 		bpf_arena_free_pages___arenad(&ARENAD_ARENA, p, pages);
 		if (name)
 			bpf_map_delete_elem(&arenad_names, &name);
-		return -ENOSPC;
+		return -E2BIG;
 	}
 	if (name)
 		bpf_map_update_elem(&arenad_names, &name, &pgoff, BPF_EXIST);
@@ -200,7 +476,11 @@ __arenad_ledger_fn int arenad__free(struct arenad_state *st, struct arenad_req *
 	bpf_arena_free_pages___arenad(&ARENAD_ARENA, (void __arena *)req->addr, rec.pages);
 	if (rec.name)
 		bpf_map_delete_elem(&arenad_names, &rec.name);
+	/* Counters first, then the strings: the owner's slot must not be
+	 * reclaimed while it still counts these pages. */
 	account_owner(rec.owner, -(__s64)rec.pages, -1);
+	arenad__str_put(rec.owner);
+	arenad__str_put(rec.name);
 	__sync_fetch_and_add(&st->pages_allocated, -(__s64)rec.pages);
 	__sync_fetch_and_add(&st->frees, 1);
 	__sync_fetch_and_add(&st->live_allocations, -1);
@@ -233,7 +513,8 @@ const volatile __u32 arenad_name_id __weak = 0;
 /*
  * For sleepable external programs: allocate pages accounted to owner (and
  * name, 0 for none) in arenad's ledger. owner and name are string ids
- * from libarenad's arenad_str_intern(). Returns NULL on failure.
+ * held with libarenad's arenad_str_intern() (an id whose string was
+ * released fails). Returns NULL on failure.
  */
 static __always_inline void __arena *arenad_alloc_pages_as(__u32 owner, __u32 name, __u32 pages)
 {
@@ -249,11 +530,21 @@ static __always_inline void __arena *arenad_alloc_pages_as(__u32 owner, __u32 na
 
 	if (!st)
 		return NULL;
+	if (arenad__str_get(owner))
+		goto fail;
+	if (arenad__str_get(name)) {
+		arenad__str_put(owner);
+		goto fail;
+	}
 	if (arenad__alloc(st, &req)) {
-		__sync_fetch_and_add(&st->alloc_failures, 1);
-		return NULL;
+		arenad__str_put(name);
+		arenad__str_put(owner);
+		goto fail;
 	}
 	return (void __arena *)req.addr;
+fail:
+	__sync_fetch_and_add(&st->alloc_failures, 1);
+	return NULL;
 }
 
 /* The one-step form: pages accounted to the object's owner (see above). */

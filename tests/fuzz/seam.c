@@ -68,11 +68,17 @@ static bool busy(__u32 pgoff, __u32 pages)
 	return false;
 }
 
+static int model_intern(const char *s, __u32 *id);
+
 int arenad_pins_run(const struct arenad_pins *pins, struct arenad_req *req)
 {
 	__u32 pgoff, i;
 
 	if (req->op == ARENAD_OP_ALLOC) {
+		/* The allocator interns the request's strings itself. */
+		if ((req->owner_str[0] && model_intern(req->owner_str, &req->owner)) ||
+		    (req->name_str[0] && model_intern(req->name_str, &req->name)))
+			return req->ret = -ENOSPC;
 		if (!req->pages || req->pages > SEAM_PAGES || n_ranges == MAX_RANGES)
 			return req->ret = -ENOMEM;
 		for (i = 0; req->name && i < n_ranges; i++)
@@ -144,9 +150,9 @@ int arenad_str_find(int strings_fd, const char *s, __u32 *id)
 	return -ENOENT;
 }
 
-int arenad_str_intern(int strings_fd, const char *s, __u32 *id)
+static int model_intern(const char *s, __u32 *id)
 {
-	if (!arenad_str_find(strings_fd, s, id))
+	if (!arenad_str_find(-1, s, id))
 		return 0;
 	if (n_strs == MAX_STRS || strlen(s) >= ARENAD_STR_LEN)
 		return -ENOSPC;
@@ -194,7 +200,7 @@ int bpf_map_lookup_elem(int fd, const void *key, void *value)
 	struct arenad_owner *o = value;
 	unsigned int i;
 
-	*o = (struct arenad_owner) {};
+	*o = (struct arenad_owner) { .owner = *(const __u32 *)key };
 	for (i = 0; i < n_ranges; i++)
 		if (ranges[i].owner == *(const __u32 *)key) {
 			o->pages += ranges[i].pages;

@@ -86,7 +86,7 @@ static void serve(struct ledger_loader_bpf *skel, const struct opts *o, volatile
 
 	have_pins = !arenad_pins_open(o->pin_dir, &pins);
 	if (have_pins)
-		arenad_str_intern(pins.strings_fd, o->owner, &owner);
+		arenad_str_intern(&pins, o->owner, &owner);	/* held while we serve */
 	while (fgets(line, sizeof(line), stdin)) {
 		arg = 0;
 		if (sscanf(line, "%31s %lli", cmd, &arg) < 1)

@@ -15,7 +15,7 @@ PAGE = at.PAGE
 with at.Fixture(t, pages=256) as fx:
     t.eq(fx.result("ping"), {"pong": "arenad"}, "ping answers")
     v = fx.result("version")
-    t.ok(v.get("abi") == 1 and v.get("version"), "version reports abi 1 and a version")
+    t.ok(v.get("abi") == 2 and v.get("version"), "version reports abi 2 and a version")
 
     pins = sorted(os.listdir(fx.pin_dir))
     t.eq(pins, sorted(["alloc_prog", "arena", "ledger", "names", "owners", "state", "strings"]),
@@ -40,7 +40,8 @@ with at.Fixture(t, pages=256) as fx:
     t.eq(st["owners"], [], "no owners yet")
 
     a = fx.result("alloc", {"pages": 16, "owner": "demo", "name": "flows"})
-    t.eq(a, {"addr": hex(BASE), "offset": 0, "pages": 16}, "first alloc at the arena start")
+    t.eq(a, {"addr": hex(BASE), "offset": 0, "pages": 16, "owner": "demo", "uid": 0},
+         "first alloc at the arena start, with the owner and uid recorded")
     b = fx.result("alloc", {"pages": 3, "owner": "demo"})
     t.eq((b["offset"], b["pages"]), (16 * PAGE, 3), "second alloc right after the first")
     c = fx.result("alloc", {"pages": 5})
