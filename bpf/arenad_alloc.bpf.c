@@ -27,6 +27,7 @@ static int take_strings(struct arenad_req *req, struct arenad__intern *in)
 {
 	int r;
 
+	in->keep = 0;
 	r = arenad__str_load(in, req->owner_str);
 	if (r > 0)
 		r = arenad__str_intern(in);
@@ -70,9 +71,12 @@ static int do_intern(struct arenad_req *req)
 	struct arenad__intern in;
 	int ret;
 
+	if (req->flags & ~ARENAD_INTERN_KEEP)
+		return -EINVAL;
 	ret = arenad__str_load(&in, req->owner_str);
 	if (ret <= 0)
 		return -EINVAL;
+	in.keep = req->flags & ARENAD_INTERN_KEEP;
 	ret = arenad__str_intern(&in);
 	if (!ret)
 		req->owner = in.id;

@@ -158,9 +158,9 @@ static int str_copy(char *dst, const char *s)
 	return 0;
 }
 
-int arenad_str_intern(const struct arenad_pins *pins, const char *s, __u32 *id)
+static int intern(const struct arenad_pins *pins, const char *s, __u32 flags, __u32 *id)
 {
-	struct arenad_req req = { .op = ARENAD_OP_INTERN };
+	struct arenad_req req = { .op = ARENAD_OP_INTERN, .flags = flags };
 	int r;
 
 	if (!s || !*s || str_copy(req.owner_str, s))
@@ -170,6 +170,16 @@ int arenad_str_intern(const struct arenad_pins *pins, const char *s, __u32 *id)
 		return r;
 	*id = req.owner;
 	return 0;
+}
+
+int arenad_str_intern(const struct arenad_pins *pins, const char *s, __u32 *id)
+{
+	return intern(pins, s, 0, id);
+}
+
+int arenad_str_keep(const struct arenad_pins *pins, const char *s, __u32 *id)
+{
+	return intern(pins, s, ARENAD_INTERN_KEEP, id);
 }
 
 int arenad_str_release(const struct arenad_pins *pins, __u32 id)

@@ -140,9 +140,10 @@ static void *find_global(struct bpf_object *obj, const char *var, __u32 *size)
 }
 
 /*
- * Intern s into the pinned string table and store its id in var. The id
- * is held (arenad_str_intern()) and never released: the object's programs
- * and later runs of it use the same id, which must keep naming s.
+ * Intern s into the pinned string table and store its id in var. The
+ * string is kept for good (arenad_str_keep()): the object's programs and
+ * later runs of it use the same id, which must keep naming s, and loading
+ * the object again must not add a reference each time.
  */
 static int set_string_id(struct bpf_object *obj, const char *pin_dir, const char *var,
 			 const char *s)
@@ -163,7 +164,7 @@ static int set_string_id(struct bpf_object *obj, const char *pin_dir, const char
 	if (r)
 		return fail(r, "open the pins in %s: %s (is arenad running with --pin-dir %s?)",
 			    pin_dir, strerror(-r), pin_dir);
-	r = arenad_str_intern(&pins, s, &id);
+	r = arenad_str_keep(&pins, s, &id);
 	arenad_pins_close(&pins);
 	if (r)
 		return fail(r, "intern '%s' in %s/%s: %s%s", s, pin_dir, ARENAD_PIN_STRINGS, strerror(-r),

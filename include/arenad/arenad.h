@@ -67,6 +67,12 @@ int arenad_pins_run(const struct arenad_pins *pins, struct arenad_req *req);
  */
 int arenad_str_intern(const struct arenad_pins *pins, const char *s, __u32 *id);
 int arenad_str_release(const struct arenad_pins *pins, __u32 id);
+/*
+ * Keep s in the table for good (one slot, however often it is kept): for
+ * ids that outlive any process, like those arenad_reuse() writes into
+ * loaders' objects, whose named allocations later runs find again.
+ */
+int arenad_str_keep(const struct arenad_pins *pins, const char *s, __u32 *id);
 /* Look up without adding or holding: -ENOENT when s is not live. */
 int arenad_str_find(int strings_fd, const char *s, __u32 *id);
 /* The string of a live id; -ENOENT when it was freed. */

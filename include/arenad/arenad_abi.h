@@ -48,7 +48,8 @@
 enum arenad_op {
 	ARENAD_OP_ALLOC = 1,
 	ARENAD_OP_FREE = 2,
-	ARENAD_OP_INTERN = 3,	/* hold owner_str: its id in .owner */
+	ARENAD_OP_INTERN = 3,	/* hold owner_str: its id in .owner; with
+				 * ARENAD_INTERN_KEEP in .flags, keep it for good */
 	ARENAD_OP_RELEASE = 4,	/* drop one hold on the id in .owner */
 };
 
@@ -130,7 +131,12 @@ struct arenad_str {
 #define ARENAD_STR_SLOT_MASK	(ARENAD_MAX_STRINGS - 1)
 #define ARENAD_STR_LIVE		(1ULL << 31)	/* str is valid, references counted */
 #define ARENAD_STR_CLAIMED	(1ULL << 30)	/* taken, str being written */
-#define ARENAD_STR_REFS		((1ULL << 30) - 1)
+#define ARENAD_STR_KEPT		(1ULL << 29)	/* never freed (ARENAD_INTERN_KEEP) */
+#define ARENAD_STR_REFS		((1ULL << 29) - 1)
+
+/* ARENAD_OP_INTERN flag: keep the string for good, without counting a
+ * reference each time (arenad_reuse() does this for loaders' strings). */
+#define ARENAD_INTERN_KEEP	1U
 #define ARENAD_STR_SLOT(id)	((id) & ARENAD_STR_SLOT_MASK)
 #define ARENAD_STR_GEN(id)	((id) >> ARENAD_STR_SLOT_BITS)
 /* The id of the string in slot whose .ref is ref; never 0. */

@@ -86,7 +86,8 @@ struct {
  *    by another string, has another .ref and the CAS fails: -ESTALE;
  *  - drop one (str_put): CAS ref -> ref - 1, and the last one turns the
  *    slot free in the same CAS, so no one can take a reference on a slot
- *    that is being freed (there is no "zero but live" state);
+ *    that is being freed (there is no "zero but live" state, except for a
+ *    KEPT string, which is never freed);
  *  - claim a free slot: CAS free -> CLAIMED with the next generation, write
  *    the string, then publish LIVE with one reference (an exchange, which
  *    orders the string before it). Nobody reads the string of a slot that
@@ -145,8 +146,13 @@ __arenad_ledger_fn long arenad__str_ref_cb(__u64 i, void *data)
 		}
 		nw = w + 1;
 	} else {
+		if (!(w & ARENAD_STR_REFS)) {
+			op->err = -ESTALE;	/* a kept string with nothing to drop */
+			return 1;
+		}
 		/* The last reference frees the slot, keeping its generation. */
-		nw = (w & ARENAD_STR_REFS) <= 1 ? w & ~0xffffffffULL : w - 1;
+		nw = (w & ARENAD_STR_REFS) == 1 && !(w & ARENAD_STR_KEPT) ?
+			w & ~0xffffffffULL : w - 1;
 	}
 	if (__sync_val_compare_and_swap(&v->ref, w, nw) != w)
 		return 0;	/* changed under us: look again */
@@ -188,6 +194,7 @@ struct arenad__intern {
 	__u32 id;		/* out: the string's id, with a reference taken */
 	__u32 dist;		/* out: probes from home to the slot claimed */
 	__s32 err;
+	__u32 keep;		/* in: mark it kept instead of taking a reference */
 };
 
 __arenad_ledger_fn long arenad__lock_cb(__u64 i, void *data)
@@ -233,11 +240,15 @@ __arenad_ledger_fn long arenad__match_cb(__u64 i, void *data)
 	/* The CAS checks that the slot still holds this generation, so the
 	 * comparison above was with this string, not a later one. */
 	for (tries = 0; tries < 64; tries++) {
-		if ((w & ARENAD_STR_REFS) == ARENAD_STR_REFS) {
+		if (in->keep && (w & ARENAD_STR_KEPT)) {
+			in->id = ARENAD_STR_ID(slot, w);
+			return 1;
+		}
+		if (!in->keep && (w & ARENAD_STR_REFS) == ARENAD_STR_REFS) {
 			in->err = -EOVERFLOW;
 			return 1;
 		}
-		now = __sync_val_compare_and_swap(&v->ref, w, w + 1);
+		now = __sync_val_compare_and_swap(&v->ref, w, in->keep ? w | ARENAD_STR_KEPT : w + 1);
 		if (now == w) {
 			in->id = ARENAD_STR_ID(slot, w);
 			return 1;
@@ -273,7 +284,8 @@ __arenad_ledger_fn long arenad__claim_cb(__u64 i, void *data)
 	dst = (__u64 *)v->str;
 	for (k = 0; k < ARENAD_STR_LEN / 8; k++)
 		dst[k] = in->s.w[k];
-	__sync_lock_test_and_set(&v->ref, gen << 32 | ARENAD_STR_LIVE | 1);
+	__sync_lock_test_and_set(&v->ref, gen << 32 | ARENAD_STR_LIVE |
+				 (in->keep ? ARENAD_STR_KEPT : 1));
 	in->id = ARENAD_STR_ID(slot, gen << 32);
 	in->dist = i;
 	return 1;

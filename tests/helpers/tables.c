@@ -16,7 +16,8 @@
  *                                      shared owners and names and hold and
  *                                      release them; prints "ops N misnamed M errors E"
  *   tables PIN_DIR check               the whole string table as JSON:
- *                                      {"live": N, "dups": [...], "refs": {STRING: REFS}}
+ *                                      {"live": N, "dups": [...], "refs": {STRING: REFS},
+ *                                       "kept": [STRING...]} (refs: those with any)
  *   tables PIN_DIR raw OP UID ADDR PAGES OWNER_ID
  *                                      one allocator run with these fields (and
  *                                      owner_str "raw" for ALLOC when OWNER_ID
@@ -231,10 +232,21 @@ static int check(void)
 			first = false;
 		}
 	printf("], \"refs\": {");
-	for (i = 0; i < n; i++)
-		printf("%s\"%s\": %llu", i ? ", " : "", all[i].str,
+	for (i = 0, first = true; i < n; i++) {
+		if (!(all[i].ref & ARENAD_STR_REFS))
+			continue;
+		printf("%s\"%s\": %llu", first ? "" : ", ", all[i].str,
 		       (unsigned long long)(all[i].ref & ARENAD_STR_REFS));
-	printf("}}\n");
+		first = false;
+	}
+	printf("}, \"kept\": [");
+	for (i = 0, first = true; i < n; i++) {
+		if (!(all[i].ref & ARENAD_STR_KEPT))
+			continue;
+		printf("%s\"%s\"", first ? "" : ", ", all[i].str);
+		first = false;
+	}
+	printf("]}\n");
 	free(all);
 	return 0;
 }
