@@ -292,29 +292,53 @@ __arenad_ledger_fn long arenad__claim_cb(__u64 i, void *data)
 }
 
 /*
- * Copy a string from a request into in, NUL-padded: 1..63 printable
- * ASCII characters without spaces (the protocol's rule, for every path).
- * 1: set, 0: empty, or -EINVAL.
+ * One byte of a string being loaded: checked, zeroed past the end, hashed
+ * (arenad_str_hash(), which user space computes the same way). A bpf_loop
+ * callback rather than an open-coded loop: the verifier checks it once,
+ * where a loop with a branch per byte is explored once per end position,
+ * times everything after it.
+ */
+__arenad_ledger_fn long arenad__load_cb(__u64 i, void *data)
+{
+	struct arenad__intern *in = data;
+	__u32 k = i & (ARENAD_STR_LEN - 1);
+	unsigned char c = in->s.c[k];
+
+	if (in->dist) {			/* past the end: pad */
+		in->s.c[k] = 0;
+		return 0;
+	}
+	if (!c) {
+		in->dist = 1;
+		return 0;
+	}
+	if (c < 0x21 || c > 0x7e) {
+		in->err = -EINVAL;
+		return 1;
+	}
+	in->hash = (in->hash ^ c) * 16777619u;
+	return 0;
+}
+
+/*
+ * Copy a string from a request into in, NUL-padded and hashed: 1..63
+ * printable ASCII characters without spaces (the protocol's rule, for
+ * every path). 1: set, 0: empty, or -EINVAL.
  */
 static __always_inline int arenad__str_load(struct arenad__intern *in, const char *src)
 {
-	int i, end = 0;
-
 	__builtin_memcpy(in->s.c, src, ARENAD_STR_LEN);
 	if (!in->s.c[0])
 		return 0;
 	if (in->s.c[ARENAD_STR_LEN - 1])
 		return -EINVAL;
-	for (i = 0; i < ARENAD_STR_LEN; i++) {
-		char c = in->s.c[i];
-
-		if (!c)
-			end = 1;
-		if (end)
-			in->s.c[i] = 0;
-		else if (c < 0x21 || c > 0x7e)
-			return -EINVAL;
-	}
+	in->hash = 2166136261u;
+	in->dist = 0;		/* the callback's "past the end" flag */
+	in->err = 0;
+	bpf_loop(ARENAD_STR_LEN, arenad__load_cb, in, 0);
+	if (in->err)
+		return in->err;
+	in->hash = in->hash ?: 1;
 	return 1;
 }
 
@@ -324,8 +348,7 @@ static __always_inline int arenad__str_intern(struct arenad__intern *in)
 	struct arenad_str *h;
 	__u32 reach;
 
-	in->hash = arenad_str_hash(in->s.c);
-	in->home = in->hash & ARENAD_STR_SLOT_MASK;
+	in->home = in->hash & ARENAD_STR_SLOT_MASK;	/* hashed by arenad__str_load() */
 	in->id = 0;
 	in->dist = 0;
 	in->err = -EAGAIN;
