@@ -34,6 +34,7 @@
 #define ACCEPT_RETRY_USEC	(1000 * 1000ULL)
 /* Refusals are logged at most this often (the rest are counted). */
 #define REFUSAL_LOG_USEC	(10 * 1000 * 1000ULL)
+#define EMFILE_LOG_USEC		(60 * 1000 * 1000ULL)
 /* A streamed reply is produced this much at a time, as the client reads. */
 #define STREAM_CHUNK		(64 * 1024)
 #define DEFAULT_REPLY_BUDGET	(64ULL << 20)
@@ -80,6 +81,7 @@ struct server {
 	bool accept_paused;
 	__u64 refusal_logged_usec;
 	unsigned long refusals_unlogged;
+	__u64 emfile_logged_usec;
 };
 
 static void accept_resume(struct server *s);
@@ -477,7 +479,12 @@ static void accept_pause(struct server *s, int err)
 
 	if (s->accept_paused)
 		return;
-	log_warning_errno(err, "accept: pausing new connections until one closes");
+	/* Once per episode, and then no more than once a minute: at the fd
+	 * limit with connections coming and going, episodes are frequent. */
+	if (!s->emfile_logged_usec || now_usec(CLOCK_MONOTONIC) - s->emfile_logged_usec > EMFILE_LOG_USEC) {
+		log_warning_errno(err, "accept: pausing new connections until one closes");
+		s->emfile_logged_usec = now_usec(CLOCK_MONOTONIC);
+	}
 	s->accept_paused = true;
 	sd_event_source_set_enabled(s->listen_src, SD_EVENT_OFF);
 	sd_event_now(s->e, CLOCK_MONOTONIC, &now);

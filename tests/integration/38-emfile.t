@@ -35,22 +35,25 @@ with at.Fixture(t, pages=64, args=["--max-clients", "1000", "--idle-timeout", "0
     used = cpu_seconds(pid) - cpu0
     t.ok(used < 0.5, "with 100 connections held and no fds left, the daemon used %.2f s of CPU in 5 s" % used)
     with open(fx.log, errors="replace") as f:
-        emfile = sum("Too many open files" in line for line in f)
-    t.ok(emfile <= 2, "EMFILE is logged once, not per attempt (%d lines)" % emfile)
+        # (other parts, e.g. the inventory, may say once that they lack fds)
+        emfile = sum("accept" in line and "Too many open files" in line for line in f)
+    t.ok(emfile == 1, "EMFILE on accept is logged once, not per attempt (%d lines)" % emfile)
     t.ok(os.path.getsize(fx.log) - log_before < 4096, "the log did not grow while out of fds")
 
     # Served connections still work; closing some lets the waiting ones in.
     t.eq(held[0].call("ping").get("result"), {"pong": "arenad"}, "an accepted connection is served")
-    for c in held[:60]:
+    # The daemon's own fds (pins, skeletons, the inventory's iterators) take
+    # a share of the 64: keep 20 clients, which fit with room to spare.
+    for c in held[:80]:
         c.close()
     ok = 0
-    for c in held[60:]:
+    for c in held[80:]:
         try:
             ok += c.call("ping").get("result") == {"pong": "arenad"}
         except OSError as e:
             t.diag("client: %s" % e)
-    t.eq(ok, 40, "after connections close, the waiting clients are accepted and served")
-    for c in held[60:]:
+    t.eq(ok, 20, "after connections close, the waiting clients are accepted and served")
+    for c in held[80:]:
         c.close()
     t.eq(fx.result("ping"), {"pong": "arenad"}, "a new client is served")
 t.done()
