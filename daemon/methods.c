@@ -4,6 +4,10 @@
  * pinned maps or runs the allocator, and builds a json-c result. Protocol
  * framing and permission checks happen in rpc.c before a handler runs.
  *
+ * Results are built with rpc_put()/rpc_append() (or add_u64/add_str), never
+ * json_object_object_add(): a json-c allocation that fails then becomes an
+ * -32603 reply instead of an assertion (test_methods_oom).
+ *
  * Logging: a handler reports a client's mistake only in its error reply;
  * an unexpected failure goes through internal_error(), which logs it once
  * and replies. Helpers below return -errno and do not log (log.h).
@@ -170,7 +174,7 @@ static int m_version(void *ctx, const struct rpc_peer *peer, json_object *params
 	add_u64(*result, "abi", ARENAD_ABI_VERSION);
 	add_str(*result, "protocol", "jsonrpc-2.0");
 	/* true until the census and the inventory are loaded (startup.h) */
-	json_object_object_add(*result, "starting", json_object_new_boolean(d->starting));
+	rpc_put(*result, "starting", json_object_new_boolean(d->starting));
 	census_json(d, *result);
 	return 0;
 }
