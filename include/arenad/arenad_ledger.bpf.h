@@ -588,8 +588,8 @@ static __always_inline void __arena *arenad_alloc_pages(__u32 pages)
 	return arenad_alloc_pages_as(arenad_owner_id, 0, pages);
 }
 
-/* The allocation called name (a string id), or NULL. */
-static __always_inline void __arena *arenad_lookup_as(__u32 name)
+/* The allocation called name (a string id) and its size, or NULL. */
+static __always_inline void __arena *arenad_lookup_as(__u32 name, __u32 *pages)
 {
 	struct arenad_state *st = arenad__state();
 	struct arenad_range *r;
@@ -605,6 +605,8 @@ static __always_inline void __arena *arenad_lookup_as(__u32 name)
 	r = bpf_map_lookup_elem(&arenad_ledger, pgoff);
 	if (!r || r->name != name)
 		return NULL;
+	if (pages)
+		*pages = r->pages;
 	return (void __arena *)(st->user_vm_start + ((__u64)r->pgoff << ARENAD_PAGE_SHIFT));
 }
 
@@ -612,22 +614,26 @@ static __always_inline void __arena *arenad_lookup_as(__u32 name)
  * The object's named allocation (arenad_reuse_opts.name): the one that
  * exists, or else a new one of pages pages accounted to the object's
  * owner. Data kept there outlives the program and its loader, and the
- * next run finds it again; NULL when no name was set or on failure. An
- * existing allocation is returned whatever its size: keep pages fixed.
+ * next run finds it again. NULL when no name was set, on failure, and
+ * when the existing allocation is smaller than pages (an older version of
+ * the program made it: free it, e.g. arenactl-client free, to start anew).
  */
 static __always_inline void __arena *arenad_named_pages(__u32 pages)
 {
-	__u32 name = arenad_name_id;
+	__u32 name = arenad_name_id, have = 0;
 	void __arena *p;
 
 	if (!name)
 		return NULL;
-	p = arenad_lookup_as(name);
-	if (p)
-		return p;
-	p = arenad_alloc_pages_as(arenad_owner_id, name, pages);
-	/* Lost a race to another run creating it: take that one. */
-	return p ?: arenad_lookup_as(name);
+	p = arenad_lookup_as(name, &have);
+	if (!p) {
+		p = arenad_alloc_pages_as(arenad_owner_id, name, pages);
+		if (p)
+			return p;
+		/* Lost a race to another run creating it: take that one. */
+		p = arenad_lookup_as(name, &have);
+	}
+	return p && have >= pages ? p : NULL;
 }
 
 /* Free a whole allocation made through the ledger; pages freed or -errno. */

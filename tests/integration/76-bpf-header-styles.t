@@ -84,6 +84,21 @@ with at.Fixture(t, pages=64) as fx:
              "loads on the daemon's arena and runs: %s" % name)
         if rc:
             t.diag(err)
+    # arenad_named_pages(): made once, found again, refused when smaller.
+    uapi = objs[0]
+    if uapi:
+        runs = []
+        for _ in range(2):
+            rc, out, err = fx.helper("obj_run", fx.pin_dir, uapi, "--owner", "keeper",
+                                     "--name", "kept", "named")
+            runs.append(out.strip())
+        look = fx.result("lookup", {"name": "kept"})
+        t.eq((runs, look["owner"], look["pages"]), (["named=1", "named=2"], "keeper", 2),
+             "arenad_named_pages(2) makes 'kept' on the first load and finds it on the next")
+        fx.result("alloc", {"pages": 1, "name": "small", "owner": "someone"})
+        rc, out, err = fx.helper("obj_run", fx.pin_dir, uapi, "--name", "small", "named")
+        t.eq(out.strip(), "named=%d" % -2,
+             "an existing named allocation smaller than asked for is not handed out")
     owners = {o["owner"]: o["pages"] for o in fx.result("stats")["owners"]}
     names = [os.path.basename(o)[:-len(".bpf.o")] for o in objs if o]
     t.eq({n: owners.get(n) for n in names}, {n: 1 for n in names},

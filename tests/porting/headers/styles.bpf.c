@@ -63,6 +63,18 @@ int accounted(void *ctx)
 	return 0;
 }
 
+/* The loader's named allocation of two pages, found or made. */
+SEC("syscall")
+int named(void *ctx)
+{
+	struct slot __arena *s = arenad_named_pages(2);
+
+	if (!s)
+		return -ENOENT;
+	s->counter++;
+	return s->counter;
+}
+
 #ifndef STYLE_VMLINUX_PROTOS
 /* The plain kfunc, as the tutorial calls it (typed with address_space(1)
  * everywhere but under vmlinux.h's own prototypes). */
