@@ -5,7 +5,7 @@
  * the inventory tests.
  *
  *   foreign_arena [--pages P] [--addr ADDR] [--alloc N] [--ranges R]
- *                 [--touch M] [--reserve K] [--segv]
+ *                 [--touch M] [--reserve K] [--segv] [--hold]
  *
  * It creates a P-page arena at ADDR (BPF_F_SEGV_ON_FAULT with --segv),
  * allocates N pages with bpf_arena_alloc_pages() in R ranges spread over
@@ -16,7 +16,8 @@
  *   {"pid":…, "map_id":…, "prog_id":…, "addr":"0x…", "present":[[pgoff,pages],…],
  *    "reserved":K}
  *
- * Then it reads commands on stdin, one per line:
+ * With --hold it then waits for a signal (a service has no stdin).
+ * Otherwise it reads commands on stdin, one per line:
  *   check   "ok" when every owned byte still holds its pattern (and, with
  *           --segv, it is still alive), else "bad PGOFF"
  *   exit    (or end of input) exits
@@ -91,11 +92,12 @@ int main(int argc, char **argv)
 		{ "touch", required_argument, NULL, 'm' },
 		{ "reserve", required_argument, NULL, 'k' },
 		{ "segv", no_argument, NULL, 's' },
+		{ "hold", no_argument, NULL, 'H' },
 		{}
 	};
 	unsigned long pages = 256, addr = 0x300000000000UL, n = 0, ranges = 1, m = 0, k = 0;
 	unsigned long per, gap, pg, reserved = 0;
-	bool segv = false;
+	bool segv = false, hold = false;
 	struct foreign_arena_bpf *skel;
 	struct bpf_map_info minfo = {};
 	struct bpf_prog_info pinfo = {};
@@ -113,6 +115,7 @@ int main(int argc, char **argv)
 		case 'm': m = strtoul(optarg, NULL, 0); break;
 		case 'k': k = strtoul(optarg, NULL, 0); break;
 		case 's': segv = true; break;
+		case 'H': hold = true; break;
 		default: return 2;
 		}
 	}
@@ -181,6 +184,8 @@ int main(int argc, char **argv)
 	printf("]}\n");
 	fflush(stdout);
 
+	while (hold)
+		pause();
 	while (fgets(line, sizeof(line), stdin)) {
 		if (!strncmp(line, "check", 5)) {
 			long bad = check();

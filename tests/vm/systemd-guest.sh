@@ -22,6 +22,22 @@ t "arenactl-client query as a member of the arenad group" "as tester $C query | 
 t "a user outside the group cannot connect" "! as stranger $C query 2>/dev/null"
 t "an unprivileged member's alloc is denied" "as tester $C alloc 1 2>&1 | grep -q 'permission denied'"
 t "the census works under the hardened unit" "$C --json version | tr -d ' \n' | grep -q '\"census_method\":\"[a-z]*\"'"
+# Another program's arena, run as a service of its own: the hardened
+# arenad lists it with its process and that process's unit.
+systemd-run --unit=foreign-arena -p StandardOutput=file:/run/foreign-arena.out \
+	/usr/local/bin/foreign_arena --pages 256 --addr 0x300000000000 --alloc 5 --ranges 2 --touch 3 --hold
+i=0
+while [ $i -lt 100 ] && ! grep -q map_id /run/foreign-arena.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+FID=$(sed -n 's/.*"map_id":\([0-9]*\).*/\1/p' /run/foreign-arena.out)
+FPID=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' /run/foreign-arena.out)
+$C --json arenas | tr -d ' \n' | sed 's/},{"map_id"/}\n{"map_id"/g' | grep "\"map_id\":$FID," > /tmp/foreign
+sed 's/^/# /' /tmp/foreign
+t "arenas lists another program's arena with its 8 present pages" \
+	"[ -n \"$FID\" ] && grep -q '\"pages_present\":8,' /tmp/foreign"
+t "with its process and that process's unit" \
+	"grep -q '\"pid\":$FPID,\"comm\":\"foreign_arena\",\"unit\":\"foreign-arena.service\",\"fds\":1,\"mapped\":true' /tmp/foreign"
+t "arenactl-client arenas shows it" "$C arenas | grep -q \"^$FID .*foreign_arena($FPID)\""
+systemctl stop foreign-arena
 t "STATUS= reaches systemd" "systemctl show -p StatusText arenad | grep -q 'pages in use'"
 t "logs reach the journal with priorities (info shown at -p info)" \
 	"journalctl -b -u arenad -p info --no-pager | grep -q 'listening on'"

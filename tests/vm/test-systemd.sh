@@ -35,6 +35,7 @@ tar -C "$root" -xf "$base"
 make -s install DESTDIR="$root" PREFIX=/usr >/dev/null
 install -m 0755 build/tests/arena_mem "$root/usr/local/bin/arena_mem"
 install -m 0755 build/examples/shared-counter "$root/usr/local/bin/shared-counter"
+install -m 0755 build/tests/foreign_arena "$root/usr/local/bin/foreign_arena"
 install -m 0755 tests/vm/systemd-guest.sh "$root/usr/local/sbin/vmtest"
 install -D -m 0644 tests/vm/guest-tap.sh "$root/usr/local/lib/guest-tap.sh"
 
