@@ -90,7 +90,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET, HEAD", "Method not allowed.\n");
 
 	ret = metrics_render(h->d, &text, &len);
-	if (ret) {
+	if (ret < 0) {
 		log_warning_errno(ret, "metrics: render for HTTP");
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "Rendering the metrics failed.\n");
 	}
@@ -176,15 +176,14 @@ static void format_address(struct http *h, int fd)
 
 int http_new(sd_event *e, int listen_fd, struct arenad *d, struct http **out)
 {
+	_cleanup_close_ int fd = listen_fd;	/* MHD's once it started */
+	_cleanup_(http_freep) struct http *h = NULL;
 	const union MHD_DaemonInfo *info;
-	struct http *h;
 	int r;
 
 	h = calloc(1, sizeof(*h));
-	if (!h) {
-		close(listen_fd);
-		return -ENOMEM;
-	}
+	if (!h)
+		return log_oom();
 	h->d = d;
 	snprintf(h->address, sizeof(h->address), "fd %d", listen_fd);
 	format_address(h, listen_fd);
@@ -202,17 +201,13 @@ int http_new(sd_event *e, int listen_fd, struct arenad *d, struct http **out)
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_PER_CONN,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_S,
 				  MHD_OPTION_END);
-	if (!h->mhd) {
-		close(listen_fd);
-		free(h);
+	if (!h->mhd)
 		return log_error_errno(-EINVAL, "metrics: libmicrohttpd refused to start on %s",
 				       h->address);
-	}
+	(void)TAKE_FD(fd);	/* MHD_stop_daemon() closes it */
 	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!info || info->epoll_fd < 0) {
-		r = log_error_errno(-EOPNOTSUPP, "metrics: libmicrohttpd has no epoll fd");
-		goto fail;
-	}
+	if (!info || info->epoll_fd < 0)
+		return log_error_errno(-EOPNOTSUPP, "metrics: libmicrohttpd has no epoll fd");
 	r = sd_event_add_io(e, &h->io, info->epoll_fd, EPOLLIN, on_io, h);
 	if (r >= 0)
 		/* 1 us accuracy: MHD asks for "again at once" (timeout 0)
@@ -221,15 +216,10 @@ int http_new(sd_event *e, int listen_fd, struct arenad *d, struct http **out)
 		r = sd_event_add_time(e, &h->timer, CLOCK_MONOTONIC, UINT64_MAX, 1, on_timer, h);
 	if (r >= 0)
 		r = arm_timer(h);
-	if (r < 0) {
-		log_error_errno(r, "metrics: watch the HTTP listener");
-		goto fail;
-	}
-	*out = h;
+	if (r < 0)
+		return log_error_errno(r, "metrics: watch the HTTP listener");
+	*out = TAKE_PTR(h);
 	return 0;
-fail:
-	http_free(h);
-	return r;
 }
 
 struct http *http_free(struct http *h)

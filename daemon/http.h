@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <systemd/sd-event.h>
 
+#include "cleanup.h"
+
 struct arenad;
 struct http;
 
@@ -27,6 +29,7 @@ int http_listen(const struct sockaddr *addr, socklen_t len);
 int http_new(sd_event *e, int listen_fd, struct arenad *d, struct http **out);
 /* Returns NULL, for "d->http = http_free(d->http)". */
 struct http *http_free(struct http *h);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct http *, http_free);
 
 /* The address the listener is bound to, as ADDR:PORT or [ADDR]:PORT. */
 const char *http_address(const struct http *h);

@@ -41,7 +41,7 @@ static int put_string(struct json_buf *b, const char *s, size_t len)
 	size_t n;
 	int r = json_buf_put(b, "\"", 1);
 
-	while (!r && p < end) {
+	while (r >= 0 && p < end) {
 		const unsigned char *run = p;
 
 		/* Copy runs of characters that need no escape in one go. */
@@ -63,7 +63,7 @@ static int put_string(struct json_buf *b, const char *s, size_t len)
 		}
 		p++;
 	}
-	return r ?: json_buf_put(b, "\"", 1);
+	return r < 0 ? r : json_buf_put(b, "\"", 1);
 }
 
 static int put_number(struct json_buf *b, json_object *o)
@@ -107,27 +107,27 @@ static int put_value(struct json_buf *b, json_object *o)
 	case json_type_array:
 		r = json_buf_put(b, "[", 1);
 		n = json_object_array_length(o);
-		for (i = 0; !r && i < n; i++) {
+		for (i = 0; r >= 0 && i < n; i++) {
 			if (i)
 				r = json_buf_put(b, ",", 1);
-			if (!r)
+			if (r >= 0)
 				r = put_value(b, json_object_array_get_idx(o, i));
 		}
-		return r ?: json_buf_put(b, "]", 1);
+		return r < 0 ? r : json_buf_put(b, "]", 1);
 	case json_type_object:
 		r = json_buf_put(b, "{", 1);
 		json_object_object_foreach(o, key, val) {
-			if (!r && !first)
+			if (r >= 0 && !first)
 				r = json_buf_put(b, ",", 1);
 			first = false;
-			if (!r)
+			if (r >= 0)
 				r = put_string(b, key, strlen(key));
-			if (!r)
+			if (r >= 0)
 				r = json_buf_put(b, ":", 1);
-			if (!r)
+			if (r >= 0)
 				r = put_value(b, val);
 		}
-		return r ?: json_buf_put(b, "}", 1);
+		return r < 0 ? r : json_buf_put(b, "}", 1);
 	}
 	return -EINVAL;
 }
@@ -137,7 +137,7 @@ int json_out(struct json_buf *b, json_object *o)
 	size_t len = b->len;
 	int r = put_value(b, o);
 
-	if (r)
+	if (r < 0)
 		b->len = len;
 	return r;
 }

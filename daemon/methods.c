@@ -476,6 +476,16 @@ static int ranges_next(void *state, struct json_buf *b)
 	return rs->i < rs->n;
 }
 
+/* Hand rs over to the reply stream, which frees it. */
+static int ranges_start(struct rpc_stream *out, struct ranges_stream *rs)
+{
+	out->next = ranges_next;
+	out->free = ranges_free;
+	out->held = sizeof(*rs) + rs->n * sizeof(*rs->recs);
+	out->state = rs;
+	return 0;
+}
+
 static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 		    struct rpc_stream *out, struct rpc_error *err)
 {
@@ -498,19 +508,14 @@ static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 		rs->filter = true;
 		/* An owner never seen has nothing: an empty stream. */
 		if (arenad_str_find(p->strings_fd, owner, &rs->owner_id) < 0)
-			goto done;
+			return ranges_start(out, TAKE_PTR(rs));
 	}
 	r = arenad_pins_ranges(p, &rs->recs, &rs->n);
 	if (r == -ENOMEM)
 		return rpc_oom(err);
 	if (r < 0)
 		return internal_error(err, r, "read the ledger");
-done:
-	out->next = ranges_next;
-	out->free = ranges_free;
-	out->held = sizeof(*rs) + rs->n * sizeof(*rs->recs);
-	out->state = TAKE_PTR(rs);
-	return 0;
+	return ranges_start(out, TAKE_PTR(rs));
 }
 
 static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,

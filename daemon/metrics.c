@@ -281,13 +281,13 @@ int metrics_render(struct arenad *d, char **text, size_t *len)
 	daemon_families(d, f);
 	r = arena_families(d, f, &inventory, &inventory_us);
 	census_family(d, f, inventory, inventory_us);
-	if (!r)
+	if (r >= 0)
 		r = managed_families(d, f);
-	if (!r && ferror(f))
+	if (r >= 0 && ferror(f))
 		r = -ENOMEM;
-	if (fclose(f) && !r)
+	if (fclose(f) && r >= 0)
 		r = -ENOMEM;
-	if (r) {
+	if (r < 0) {
 		free(*text);
 		*text = NULL;
 	}

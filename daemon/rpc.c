@@ -157,10 +157,10 @@ static int finish(json_object *reply, char **out, size_t *reply_len)
 
 	*out = NULL;
 	r = reply ? json_out(&b, reply) : -ENOMEM;
-	if (!r)
+	if (r >= 0)
 		r = json_buf_put(&b, "", 1);	/* a C string too */
 	json_object_put(reply);
-	if (r) {
+	if (r < 0) {
 		free(b.data);
 		return r;
 	}
@@ -202,7 +202,7 @@ static int reply_error(json_object *id, int code, const char *message,
 	r |= rpc_add(reply, "jsonrpc", json_object_new_string("2.0"));
 	r |= rpc_add(reply, "error", e);
 	r |= add_or_null(reply, "id", id ? json_object_get(id) : NULL);
-	if (r) {
+	if (r < 0) {
 		json_object_put(reply);
 		*out = NULL;
 		return -ENOMEM;
@@ -379,6 +379,16 @@ static int stream_reply(struct rpc_stream *st, json_object *id, struct rpc_strea
 	return 0;
 }
 
+/* The reply to a failed request: none to a notification, unless it was
+ * not even a valid request. */
+static int error_reply(bool has_id, json_object *id, const struct rpc_error *err,
+		       char **out, size_t *reply_len)
+{
+	if (!has_id && err->code != ARENAD_RPC_INVALID_REQUEST)
+		return 0;
+	return reply_error(id, err->code, err->message, out, reply_len);
+}
+
 int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 		    const char *line, size_t len, char **out, size_t *reply_len,
 		    struct rpc_stream *want)
@@ -417,7 +427,7 @@ int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 		r = rpc_oom(&err);
 	}
 	if (r < 0)
-		goto error;
+		return error_reply(has_id, id, &err, out, reply_len);
 	if (r == RPC_NOT_YET) {		/* the server hands it in again later */
 		rpc_stream_done(&st);
 		return RPC_NOT_YET;
@@ -431,7 +441,7 @@ int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 		if (r >= 0)
 			return 0;
 		rpc_oom(&err);
-		goto error;
+		return error_reply(has_id, id, &err, out, reply_len);
 	}
 	if (!result)
 		result = json_object_new_object();
@@ -447,12 +457,7 @@ int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 		return 0;
 	/* The result did not fit in memory; an error reply may. */
 	rpc_oom(&err);
-error:
-	/* A notification gets no reply, unless it was not even a valid
-	 * request. */
-	if (!has_id && err.code != ARENAD_RPC_INVALID_REQUEST)
-		return 0;
-	return reply_error(id, err.code, err.message, out, reply_len);
+	return error_reply(has_id, id, &err, out, reply_len);
 }
 
 /* Set by the rpc_put() family when json-c ran out of memory; checked and

@@ -306,7 +306,7 @@ static int conn_eof(struct conn *c)
 		return 0;
 	}
 	c->in_len = 0;
-	if (!r && !c->out_len)
+	if (r >= 0 && !c->out_len)
 		r = -ECONNRESET;
 	return r;
 }
@@ -629,13 +629,13 @@ void server_finish(struct server_call *call, json_object *result, const struct r
 	c->last_usec = now_usec(CLOCK_MONOTONIC);
 	r = conn_queue_reply(c, r, reply, len);
 	/* Requests that arrived meanwhile are still buffered. */
-	if (!r && !c->out_len)
+	if (r >= 0 && !c->out_len)
 		r = conn_process(c);
-	if (!r && c->out_len)
+	if (r >= 0 && c->out_len)
 		r = conn_write(c);
-	if (!r)
+	if (r >= 0)
 		r = conn_update_events(c);
-	if (r) {
+	if (r < 0) {
 		if (r != -ECONNRESET && r != -EPIPE)
 			log_debug_errno(r, "client pid %d dropped", c->peer.pid);
 		conn_free(c);
