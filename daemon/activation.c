@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/* The sockets the service manager passed (activation.h). Start-up: logs its
+ * own failures (log.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The state map's counters read without a syscall (counters.h). */
+/* The state map's counters read without a syscall (counters.h). Never logs:
+ * returns -errno (log.h). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/* Read a BPF iterator's output (iter.h). Never logs: returns -errno (log.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>

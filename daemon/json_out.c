@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/* JSON text of json-c objects (json_out.h). Pure: never logs (log.h). */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>

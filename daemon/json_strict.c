@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/* Strict JSON parsing of request lines (json_strict.h). Pure: never logs;
+ * a refusal's reason goes back to the caller for the reply (log.h). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>

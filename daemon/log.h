@@ -8,16 +8,20 @@
  * Who logs (so that every failure is logged exactly once):
  *  - Start-up and shutdown steps log their own failures and return -errno;
  *    their callers only propagate: config_parse_args(), bpffs_prepare(),
- *    arena_setup(), arena_lock(), arena_unpin(), census_new(), server_new()
- *    and everything they call in arena.c, census.c and server.c, and
- *    main.c's run() steps.
+ *    arena_setup(), arena_lock(), arena_unpin(), census_new(), server_new(),
+ *    http_new(), activation_collect(), the start-up thread (startup.c),
+ *    inventory start-up, and everything they call for it, and main.c's
+ *    run() steps.
  *  - Everything that runs per request or per connection does NOT log
  *    errors; it returns -errno (or fills a struct rpc_error) and the one
  *    place that turns it into a reply or a dropped client decides:
- *    rpc.c, scan_run(), census_run(), bitmap.c, the method handlers'
- *    helpers, conn_*() in server.c. methods.c's internal_error() logs an
- *    unexpected failure once, where it also becomes the error reply.
- *  - Pure parsing (parse_u64(), parse_id(), config_validate()) never logs.
+ *    rpc.c, scan_run(), census_run(), the method handlers' helpers
+ *    (methods*.c, metrics.c, owners.c, counters.c, iter.c), conn_*() in
+ *    server.c. methods.c's internal_error() logs an unexpected failure
+ *    once, where it also becomes the error reply; http.c logs a failed
+ *    render where it becomes the 500 reply.
+ *  - Pure code never logs: parse_u64(), parse_id(), config_validate(),
+ *    bitmap.c, json_out.c, json_strict.c, prom.c.
  *  - log_debug() may trace anything anywhere: it reports no failure.
  * Every .c file says at its top which of these it is.
  */

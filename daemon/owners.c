@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The cached per-owner table of the managed arena (owners.h). */
+/* The cached per-owner table of the managed arena (owners.h). Per
+ * request: never logs, returns -errno (log.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/* Prometheus text exposition format (prom.h). Pure: never logs (log.h). */
 #include <stdlib.h>
 #include <string.h>
 

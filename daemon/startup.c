@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Start-up after READY=1, on a thread (startup.h). */
+/* Start-up after READY=1, on a thread (startup.h). Start-up: logs its own
+ * failures and what it finished (log.h). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
