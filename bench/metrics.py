@@ -3,7 +3,7 @@
 one and 15 foreign ones from tests/foreign) and 1,000 owners, against a
 floor measured in the same run on the same listener: a request for another
 path (404), which costs the HTTP handling and the event loop but no
-metrics. The issue's budget is 5 ms of daemon CPU per scrape.
+metrics. The budget is 5 ms of daemon CPU per scrape (docs/metrics.md).
 
 CPU is the daemon's main thread's time on CPU (/proc/PID/task/PID/schedstat),
 where scrapes are answered; the owner table is cached until an allocation

@@ -143,7 +143,9 @@ else:
     m = re.search(r"Overall exposure level for arenad.service: ([0-9.]+)", s.stdout + s.stderr)
     score = float(m.group(1)) if m else 99.0
     t.ok(m is not None, "systemd-analyze security reports a score")
-    t.ok(score <= 2.5, "exposure %.1f is at most 2.5" % score)
+    # At most 2.0 with the inventory and the metrics listener (the metrics
+    # socket is passed in: the sandbox needs nothing for it).
+    t.ok(score <= 2.0, "exposure %.1f is at most 2.0" % score)
 
     v = subprocess.run([analyze, "verify"] + [os.path.join(unitdir, u) for u in
                        ("arenad-metrics.socket", "arenad-textfile.service", "arenad-textfile.timer")],

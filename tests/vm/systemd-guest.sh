@@ -68,6 +68,43 @@ t "the first query starts it" "$C query | grep -q '^used'"
 t "and it is active" "[ \"\$(systemctl is-active arenad.service)\" = active ]"
 t "started by the socket, it still has the data" "$C lookup keep | grep -q '$A'"
 
+# Prometheus metrics: arenad-metrics.socket hands arenad a TCP socket on
+# 127.0.0.1:9731 named "metrics"; the service's own sandbox stays AF_UNIX.
+scrape() {
+	bash -c 'exec 3<>/dev/tcp/127.0.0.1/9731 &&
+		printf "GET /metrics HTTP/1.0\r\nHost: vm\r\n\r\n" >&3 && cat <&3' >/tmp/scrape.txt
+}
+# systemd refuses to start a socket whose Service= is running: stop
+# arenad, start the socket, start arenad, which is then handed both.
+systemctl stop arenad.service
+t "systemctl enable --now arenad-metrics.socket" "systemctl enable --now arenad-metrics.socket"
+t "arenad started with the metrics socket" "systemctl start arenad && [ \"\$(systemctl is-active arenad)\" = active ]"
+t "GET /metrics on 127.0.0.1:9731 answers 200" "scrape && head -n1 /tmp/scrape.txt | grep -q ' 200 '"
+t "with the exposition format's content type" "grep -q '^Content-Type: text/plain; version=0.0.4' /tmp/scrape.txt"
+t "with the owner's bytes (3 pages of owner vm)" "grep -q '^arenad_owner_allocated_bytes{owner=\"vm\"} 12288' /tmp/scrape.txt"
+t "and the managed arena's size" "grep -q '^arenad_arena_size_bytes{map_id=\"[0-9]*\",name=\"arena\",managed=\"true\"} ' /tmp/scrape.txt"
+t "the log names the passed socket" "journalctl -b -u arenad --no-pager | grep -q 'metrics at http://127.0.0.1:9731/metrics'"
+t "the service's sandbox still allows AF_UNIX only" \
+	"systemctl show -p RestrictAddressFamilies arenad | grep -qx 'RestrictAddressFamilies=AF_UNIX'"
+t "and keeps its private network" "systemctl show -p PrivateNetwork arenad | grep -qx 'PrivateNetwork=yes'"
+t "GET / is 404" "bash -c 'exec 3<>/dev/tcp/127.0.0.1/9731 && printf \"GET / HTTP/1.0\\r\\n\\r\\n\" >&3 && head -n1 <&3' | grep -q ' 404 '"
+systemctl stop arenad.service
+t "with arenad stopped, a scrape of the socket starts it" "scrape && head -n1 /tmp/scrape.txt | grep -q ' 200 '"
+t "and it is active" "[ \"\$(systemctl is-active arenad.service)\" = active ]"
+mkdir -p /var/lib/prometheus/node-exporter
+t "arenad-textfile.service writes arenad.prom" \
+	"systemctl start arenad-textfile.service && grep -q '^arenad_up 1' /var/lib/prometheus/node-exporter/arenad.prom"
+t "readable by node_exporter, no temporary file left" \
+	"[ \"\$(stat -c %a /var/lib/prometheus/node-exporter/arenad.prom)\" = 644 ] && [ \"\$(ls /var/lib/prometheus/node-exporter)\" = arenad.prom ]"
+t "systemctl enable --now arenad-textfile.timer" "systemctl enable --now arenad-textfile.timer && [ \"\$(systemctl is-active arenad-textfile.timer)\" = active ]"
+systemctl disable --now arenad-textfile.timer arenad-metrics.socket >/dev/null 2>&1
+if [ $fail -ne 0 ]; then
+	{ echo "lo flags: $(cat /sys/class/net/lo/flags 2>&1)"
+	  systemctl status --no-pager arenad-metrics.socket arenad-textfile.service
+	  journalctl -b --no-pager -u arenad-metrics.socket -u arenad-textfile.service; } 2>&1 |
+		tail -n 40 | sed 's/^/# /'
+fi
+
 t "systemctl stop arenad" "systemctl stop arenad.service arenad.socket"
 t "pins stay after stop" "[ -e /sys/fs/bpf/arenad/arena ]"
 t "no failed units" "[ -z \"\$(systemctl --failed --no-legend | grep arenad)\" ]"

@@ -12,13 +12,17 @@ cd "$(dirname "$0")/../.."
 vm_deps "debootstrap"
 vm_kernel
 
-base=$VM_CACHE/rootfs-bookworm-systemd.tar
+# The packages arenad's binaries need at run time (libmicrohttpd12: the
+# metrics endpoint); the cached file system is named after the list, so a
+# change to it builds a new one.
+include=systemd,systemd-sysv,dbus,libelf1,zlib1g,libjson-c5,libsystemd0,libmicrohttpd12,util-linux,procps
+base=$VM_CACHE/rootfs-bookworm-systemd-$(printf %s "$include" | md5sum | cut -c1-8).tar
 if [ ! -s "$base" ]; then
 	mirror=$(bash scripts/deps.sh --print-mirror)
 	tmp=$(mktemp -d)
 	vm_log "building the Debian 12 root file system (cached in $base)"
 	debootstrap --variant=minbase \
-		--include=systemd,systemd-sysv,dbus,libelf1,zlib1g,libjson-c5,libsystemd0,util-linux,procps \
+		--include="$include" \
 		bookworm "$tmp/root" "$mirror" >"$tmp/debootstrap.log" 2>&1 ||
 		{ tail -n 20 "$tmp/debootstrap.log" >&2; rm -rf "$tmp"; exit 1; }
 	# Documentation and package lists are dead weight in a RAM root.
@@ -69,5 +73,8 @@ out=build/vm
 mkdir -p "$out"
 vm_log "packing the root file system"
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out/systemd-initrd.gz"
+# 900 s: about a minute when the host is idle, but every arenad start in
+# the guest (census self-tests under TCG) took 7-10 s on a host loaded by
+# several builds at once, and 420 s ran out.
 VM_APPEND="systemd.show_status=0 rd.udev.log_level=3 systemd.log_level=warning" \
-	vm_boot "$out/systemd-initrd.gz" "$out/systemd.log" 420 2048
+	vm_boot "$out/systemd-initrd.gz" "$out/systemd.log" 900 2048
