@@ -158,7 +158,7 @@ static int socket_gid(const struct config *cfg, gid_t *gid)
 }
 
 /* Release what run() set up, in the reverse order of setting it up. */
-static void arenad_done(struct arenad *d)
+static void daemon_done(struct arenad *d)
 {
 	d->http = http_free(d->http);
 	d->startup = startup_free(d->startup);
@@ -195,7 +195,7 @@ static int run(const struct config *cfg)
 		.idle_timeout_s = cfg->idle_timeout_s,
 		.reply_budget = (__u64)cfg->max_reply_mib << 20,
 	};
-	_cleanup_(arenad_done) struct arenad d = {
+	_cleanup_(daemon_done) struct arenad d = {
 		.cfg = cfg,
 		.census_interval_s = cfg->census_interval_s,
 	};
