@@ -54,6 +54,23 @@ static void join(struct startup *s)
 	}
 }
 
+static void finish(struct startup *s)
+{
+	struct arenad *d = s->d;
+
+	d->starting = false;
+	log_info("start-up done in %llu ms after READY",
+		 (unsigned long long)(now_usec(CLOCK_MONOTONIC) - s->begun_usec) / 1000);
+	s->done(d);
+	server_resume(d->server);
+}
+
+static void on_first_inventory(json_object *result, const struct rpc_error *err, void *userdata)
+{
+	json_object_put(result);
+	finish(userdata);
+}
+
 static int on_loaded(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	struct startup *s = userdata;
@@ -62,14 +79,13 @@ static int on_loaded(sd_event_source *src, int fd, uint32_t revents, void *userd
 	join(s);
 	s->src = sd_event_source_disable_unref(s->src);
 	d->census = TAKE_PTR(s->census);
-	/* Quick: the inventory's worker loads its own programs. */
+	/* The inventory's worker loads its own programs, then takes the first
+	 * inventory: start-up is done when that comes back. */
 	if (inventory_new(d, &d->inventory) < 0)
 		d->inventory = inventory_free(d->inventory);
-	d->starting = false;
-	log_info("start-up done in %llu ms after READY",
-		 (unsigned long long)(now_usec(CLOCK_MONOTONIC) - s->begun_usec) / 1000);
-	s->done(d);
-	server_resume(d->server);
+	if (!d->inventory ||
+	    inventory_submit(d->inventory, INV_JOB_ARENAS, 0, on_first_inventory, s) < 0)
+		finish(s);
 	return 0;
 }
 
