@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Scope-bound cleanup in the systemd style (docs/CODING_STYLE.md there):
- * a variable declared _cleanup_(fooxp) is released by fooxp(&var) when it
+ * Scope-bound cleanup in the systemd style (its docs/CODING_STYLE.md,
+ * https://github.com/systemd/systemd/blob/main/docs/CODING_STYLE.md):
+ * a variable declared _cleanup_(foop) is released by foop(&var) when it
  * goes out of scope, so an error return in the middle of a setup releases
  * exactly what was acquired so far, with no goto chain. TAKE_PTR() and
  * TAKE_FD() hand ownership on and disarm the cleanup.
