@@ -374,6 +374,8 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 	add_u64(*result, "pages", req.pages);
 	/* What the daemon chose when the request left it open. */
 	add_str(*result, "owner", owner);
+	if (name)
+		add_str(*result, "name", name);
 	add_u64(*result, "uid", req.uid);
 	return 0;
 }

@@ -27,6 +27,10 @@ struct arenad_client {
 	size_t len, cap;
 	int errcode;
 	char errmsg[256];
+	/* Set when a call failed half-way (timeout, lost or malformed reply):
+	 * a late reply may still come, so the stream is out of step and
+	 * every later call fails with -EPIPE instead of reading it. */
+	char broken[200];
 };
 
 int arenad_client_open(const struct arenad_client_opts *opts,
@@ -81,6 +85,17 @@ static int local_error(struct arenad_client *c, int r, const char *what)
 {
 	c->errcode = 0;
 	snprintf(c->errmsg, sizeof(c->errmsg), "%s: %s", what, strerror(-r));
+	return r;
+}
+
+/* A local error that leaves the connection out of step: see .broken. */
+static int broken(struct arenad_client *c, int r, const char *what)
+{
+	local_error(c, r, what);
+	snprintf(c->broken, sizeof(c->broken), "%.180s", c->errmsg);
+	if (c->fd >= 0)
+		close(c->fd);	/* nothing more will be read from it */
+	c->fd = -1;
 	return r;
 }
 
@@ -203,6 +218,12 @@ int arenad_client_call(struct arenad_client *c, const char *method,
 
 	c->errcode = 0;
 	c->errmsg[0] = 0;
+	if (c->broken[0]) {
+		snprintf(c->errmsg, sizeof(c->errmsg),
+			 "connection unusable since an earlier call failed (%.180s); open a new client",
+			 c->broken);
+		return -EPIPE;
+	}
 	req = json_object_new_object();
 	json_object_object_add(req, "jsonrpc", json_object_new_string("2.0"));
 	json_object_object_add(req, "id", json_object_new_uint64(id));
@@ -226,12 +247,19 @@ int arenad_client_call(struct arenad_client *c, const char *method,
 	if (!r)
 		r = recv_line(c, &line, &deadline);
 	if (r)
-		return local_error(c, r, "talk to arenad");
+		return broken(c, r, "talk to arenad");
 
 	reply = json_tokener_parse(line);
 	free(line);
 	if (!reply || !json_object_is_type(reply, json_type_object)) {
-		r = local_error(c, -EPROTO, "malformed reply from arenad");
+		r = broken(c, -EPROTO, "malformed reply from arenad");
+		goto out;
+	}
+	/* A reply to another request (null is the daemon's answer to a line
+	 * it could not read, which was ours) means the stream is off. */
+	if (json_object_object_get_ex(reply, "id", &e) && e &&
+	    (!json_object_is_type(e, json_type_int) || json_object_get_uint64(e) != id)) {
+		r = broken(c, -EPROTO, "reply to another request from arenad");
 		goto out;
 	}
 	if (json_object_object_get_ex(reply, "error", &e)) {
@@ -243,7 +271,7 @@ int arenad_client_call(struct arenad_client *c, const char *method,
 	}
 	if (!json_object_object_get_ex(reply, "result", &v) ||
 	    !json_object_object_get_ex(reply, "id", &e) || json_object_get_uint64(e) != id) {
-		r = local_error(c, -EPROTO, "malformed reply from arenad");
+		r = broken(c, -EPROTO, "malformed reply from arenad");
 		goto out;
 	}
 	*result = json_object_get(v);
@@ -367,9 +395,13 @@ int arenad_client_alloc(struct arenad_client *c, __u32 pages,
 	json_object_put(p);
 	if (ret)
 		return ret;
+	/* The reply names the owner and uid the daemon recorded (it chooses
+	 * "uid:N" when the request named none). */
 	alloc_from_json(r, out);
-	snprintf(out->owner, sizeof(out->owner), "%s", owner ?: "");
-	snprintf(out->name, sizeof(out->name), "%s", name ?: "");
+	if (!out->owner[0])
+		snprintf(out->owner, sizeof(out->owner), "%s", owner ?: "");
+	if (!out->name[0])
+		snprintf(out->name, sizeof(out->name), "%s", name ?: "");
 	json_object_put(r);
 	return 0;
 }

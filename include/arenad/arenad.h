@@ -192,6 +192,11 @@ int arenad_client_errcode(const struct arenad_client *c);
  * out of memory -ENOMEM, permission -EPERM, not found -ENOENT, conflict
  * -EEXIST, invalid params -EINVAL, unknown method -EOPNOTSUPP, protocol
  * -EPROTO, unavailable -EAGAIN, anything else -EIO.
+ *
+ * A call that fails half-way (-ETIMEDOUT, a lost connection, a reply that
+ * is malformed or answers another request) may leave a reply in flight:
+ * the client is then broken, and every later call returns -EPIPE rather
+ * than read a stale reply as its own. Close it and open a new one.
  */
 int arenad_client_call(struct arenad_client *c, const char *method,
 		       struct json_object *params, struct json_object **result);

@@ -5,13 +5,58 @@
  * daemon's JSON.
  *
  *   libclient SOCKET
+ *   libclient SOCKET timeout   a call that times out, then later calls:
+ *                              "timeout R1 R2 R3 ERRMSG" (R3 after the late
+ *                              reply has arrived)
+ *   libclient SOCKET chosen    an alloc that leaves owner to the daemon:
+ *                              "chosen R OWNER UID", then frees it
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <json-c/json.h>
 
 #include "arenad.h"
+
+static int timeout(struct arenad_client_opts *o)
+{
+	struct arenad_client *c;
+	json_object *p, *res = NULL;
+	int r1, r2, r3;
+
+	/* A full census of a large arena takes longer than 20 ms. */
+	o->timeout_ms = 20;
+	if (arenad_client_open(o, &c))
+		return 1;
+	p = json_tokener_parse("{\"method\":\"full\"}");
+	r1 = arenad_client_call(c, "scan", p, &res);
+	json_object_put(p);
+	json_object_put(res);
+	r2 = arenad_client_ping(c);
+	sleep(3);	/* the scan's reply has come by now */
+	r3 = arenad_client_ping(c);
+	printf("timeout %d %d %d %s\n", r1, r2, r3, arenad_client_errmsg(c));
+	arenad_client_close(c);
+	return 0;
+}
+
+static int chosen(struct arenad_client_opts *o)
+{
+	struct arenad_client *c;
+	struct arenad_alloc a = {};
+	int r;
+
+	if (arenad_client_open(o, &c))
+		return 1;
+	r = arenad_client_alloc(c, 1, NULL, &a);
+	printf("chosen %d %s %u\n", r, a.owner, a.uid);
+	if (!r)
+		arenad_client_free(c, a.addr, NULL);
+	arenad_client_close(c);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -26,9 +71,15 @@ int main(int argc, char **argv)
 	__u32 pages;
 	int r;
 
-	if (argc != 2)
+	if (argc != 2 && argc != 3)
 		return 2;
 	o.socket_path = argv[1];
+	if (argc == 3 && !strcmp(argv[2], "timeout"))
+		return timeout(&o);
+	if (argc == 3 && !strcmp(argv[2], "chosen"))
+		return chosen(&o);
+	if (argc == 3)
+		return 2;
 	r = arenad_client_open(&o, &c);
 	if (r) {
 		printf("open %d\n", r);

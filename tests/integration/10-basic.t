@@ -40,7 +40,7 @@ with at.Fixture(t, pages=256) as fx:
     t.eq(st["owners"], [], "no owners yet")
 
     a = fx.result("alloc", {"pages": 16, "owner": "demo", "name": "flows"})
-    t.eq(a, {"addr": hex(BASE), "offset": 0, "pages": 16, "owner": "demo", "uid": 0},
+    t.eq(a, {"addr": hex(BASE), "offset": 0, "pages": 16, "owner": "demo", "name": "flows", "uid": 0},
          "first alloc at the arena start, with the owner and uid recorded")
     b = fx.result("alloc", {"pages": 3, "owner": "demo"})
     t.eq((b["offset"], b["pages"]), (16 * PAGE, 3), "second alloc right after the first")

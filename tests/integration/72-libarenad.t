@@ -26,6 +26,20 @@ with at.Fixture(t, pages=64) as fx:
     t.eq(got.get("free-again"), "-2 -32003", "a double free is -ENOENT")
     t.eq(fx.result("stats")["pages_allocated"], 0, "the daemon agrees: nothing left")
 
+    rc, out, err = fx.helper("libclient", fx.socket, "chosen")
+    t.eq(out.strip(), "chosen 0 uid:0 0", "arenad_client_alloc reports the owner and uid the daemon chose")
+
+# A call that times out leaves its reply in flight: later calls must not
+# read it as theirs (they were 'malformed reply', forever).
+with at.Fixture(t, pages=1 << 20) as fx:
+    rc, out, err = fx.helper("libclient", fx.socket, "timeout")
+    f = out.split(" ", 4)
+    t.eq(f[:4], ["timeout", "-110", "-32", "-32"],
+         "after a timeout (-ETIMEDOUT) the client is broken: -EPIPE, also once the late reply came")
+    t.ok(len(f) == 5 and "open a new client" in f[4] and "talk to arenad" in f[4],
+         "and says why (%s)" % (f[4:] or err))
+    t.eq(fx.result("ping"), {"pong": "arenad"}, "the daemon itself is fine")
+
 rc, out, err = (lambda r: (r.returncode, r.stdout, r.stderr))(
     __import__("subprocess").run([os.path.join(at.HELPERS, "libclient"), "/nonexistent.sock"],
                                  capture_output=True, text=True))
