@@ -84,6 +84,14 @@ with at.Fixture(t) as fx:
     t.ok(a.get("map_flags", 0) & 0x400, "map_flags has BPF_F_MMAPABLE")
     t.ok(any(p["id"] == fa.info["prog_id"] and p["name"] == "fa_pages" and p["type"] == "syscall"
              for p in a.get("programs", [])), "its program: %r" % a.get("programs"))
+    # The same set the id-walking syscalls give (bpftool prog show: map_ids),
+    # which need CAP_SYS_ADMIN where the daemon's iterator does not.
+    bt = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
+                                   text=True, check=True).stdout)
+    want = sorted(p["id"] for p in bt if fa.id in p.get("map_ids", []) or managed_id in p.get("map_ids", []))
+    arenas2 = fx.result("arenas")
+    got = sorted(p["id"] for i in (fa.id, managed_id) for p in (by_id(arenas2, i) or {}).get("programs", []))
+    t.eq(got, want, "the programs of both arenas are those bpftool prog show lists with their map ids")
     procs = {p["pid"]: p for p in a.get("processes", [])}
     p = procs.get(fa.info["pid"], {})
     t.eq((p.get("comm"), p.get("fds", 0) >= 1, p.get("mapped")), ("foreign_arena", True, True),
