@@ -18,6 +18,12 @@
  *   tables PIN_DIR check               the whole string table as JSON:
  *                                      {"live": N, "dups": [...], "refs": {STRING: REFS},
  *                                       "kept": [STRING...]} (refs: those with any)
+ *   tables PIN_DIR writer SECONDS      allocate (owner "pin-writer"), fill each
+ *                                      allocation with a pattern of its address,
+ *                                      check it before freeing; survives the
+ *                                      daemon's death (the pins stay); prints
+ *                                      "ops N bad B errors E" at SIGTERM or the
+ *                                      end, holding nothing then
  *   tables PIN_DIR raw OP UID ADDR PAGES OWNER_ID
  *                                      one allocator run with these fields (and
  *                                      owner_str "raw" for ALLOC when OWNER_ID
@@ -25,15 +31,18 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "arenad.h"
 
 static struct arenad_pins pins;
+static const char *pin_dir_arg;
 
 static int pairs(long n, const char *prefix)
 {
@@ -251,6 +260,69 @@ static int check(void)
 	return 0;
 }
 
+#define WRITER_LIVE 16
+
+static volatile sig_atomic_t writer_stop;
+
+static void on_term(int sig)
+{
+	writer_stop = 1;
+}
+
+static int fill_check(__u64 addr, __u32 pages, bool fill)
+{
+	volatile __u64 *p = (volatile __u64 *)(unsigned long)addr;
+	size_t i, n = (size_t)pages * 4096 / 8;
+	int bad = 0;
+
+	for (i = 0; i < n; i += 61) {	/* a word per 488 bytes, last word too */
+		if (fill)
+			p[i] = addr ^ (i * 0x9e3779b97f4a7c15ULL);
+		else
+			bad |= p[i] != (addr ^ (i * 0x9e3779b97f4a7c15ULL));
+	}
+	return bad;
+}
+
+static int writer(double secs)
+{
+	struct { __u64 addr; __u32 pages; } live[WRITER_LIVE] = {};
+	double end = now() + secs;
+	unsigned int seed = getpid(), k;
+	long ops = 0, bad = 0, errors = 0;
+	int r;
+
+	if (!arenad_map_pinned_arena(pin_dir_arg, NULL)) {
+		fprintf(stderr, "tables: map the arena: %s\n", arenad_strerror());
+		return 1;
+	}
+	signal(SIGTERM, on_term);
+	while (now() < end && !writer_stop) {
+		k = rand_r(&seed) % WRITER_LIVE;
+		if (live[k].addr) {
+			bad += fill_check(live[k].addr, live[k].pages, false);
+			r = arenad_pins_free(&pins, live[k].addr, NULL);
+			live[k].addr = 0;
+		} else {
+			live[k].pages = 1 + rand_r(&seed) % 3;
+			r = arenad_pins_alloc(&pins, live[k].pages, "pin-writer", NULL, &live[k].addr);
+			if (!r)
+				fill_check(live[k].addr, live[k].pages, true);
+			else
+				live[k].addr = 0;
+		}
+		errors += r && r != -ENOMEM;
+		ops++;
+	}
+	for (k = 0; k < WRITER_LIVE; k++)
+		if (live[k].addr) {
+			bad += fill_check(live[k].addr, live[k].pages, false);
+			errors += !!arenad_pins_free(&pins, live[k].addr, NULL);
+		}
+	printf("ops %ld bad %ld errors %ld\n", ops, bad, errors);
+	return 0;
+}
+
 static int raw(char **argv)
 {
 	struct arenad_req req = {
@@ -277,6 +349,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3)
 		return 2;
+	pin_dir_arg = argv[1];
 	r = arenad_pins_open(argv[1], &pins);
 	if (r) {
 		fprintf(stderr, "tables: open pins in %s: %s\n", argv[1], strerror(-r));
@@ -294,6 +367,8 @@ int main(int argc, char **argv)
 		return race(atoi(argv[3]), atof(argv[4]));
 	if (!strcmp(argv[2], "check") && argc == 3)
 		return check();
+	if (!strcmp(argv[2], "writer") && argc == 4)
+		return writer(atof(argv[3]));
 	if (!strcmp(argv[2], "raw") && argc == 8)
 		return raw(argv + 3);
 	return 2;
