@@ -25,8 +25,7 @@ if os.geteuid() != 0:
     t.skip_all("needs root, as the integration tests do")
 if not os.access(os.path.join(SAN, "arenad"), os.X_OK):
     t.ok(False, "build/sanitize/arenad is built (make SANITIZE=1)")
-    shutil.rmtree(reports, ignore_errors=True)
-t.done()
+    t.done()
 
 # Reports also go to files, so that one is seen even where a test does not
 # look at the daemon's exit status.
