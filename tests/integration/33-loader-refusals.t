@@ -5,6 +5,7 @@
 # (tests/integration/70-examples.t covers __arena globals, a SEGV_ON_FAULT
 # mismatch and an occupied address range.)
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -23,7 +24,10 @@ with at.Fixture(t, pages=32) as fx:
     t.ok(r.startswith("refused -22:") and "not an arena" in r and "ARENAD_ARENA_MAP" in r,
          "a map called 'arena' that is an array is refused: %s" % r)
     r = refuse(fx, "badledger")
-    t.ok(r.startswith("refused -22:") and "arenad_owners" in r and "value 8" in r and "value 16" in r,
+    # The pin's own sizes come from the current ABI (arenad_abi.h).
+    pin = re.search(r"owners is type \d+, key \d+, value (\d+) bytes", r)
+    t.ok(r.startswith("refused -22:") and "arenad_owners" in r and "value 8 bytes, but" in r and
+         pin is not None and pin.group(1) != "8",
          "a ledger map declared with another value size is refused: %s" % r)
     r = refuse(fx, "badopts")
     t.ok(r.startswith("refused -22:") and "arenad_reuse_opts" in r,
