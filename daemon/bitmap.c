@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "bitmap.h"
+#include "cleanup.h"
 
 /* Mask of bits [lo, hi) within one word, 0 <= lo < hi <= 64. */
 static __u64 word_mask(unsigned int lo, unsigned int hi)
@@ -42,7 +43,8 @@ void bitmap_clear(__u64 *b, __u32 start, __u32 end)
 
 int bitmap_runs(const __u64 *b, __u32 npages, struct page_run **out, size_t *n)
 {
-	struct page_run *runs = NULL, *tmp;
+	_cleanup_free_ struct page_run *runs = NULL;
+	struct page_run *tmp;
 	size_t cap = 0, len = 0;
 	__u32 i = 0, start;
 
@@ -62,15 +64,13 @@ int bitmap_runs(const __u64 *b, __u32 npages, struct page_run **out, size_t *n)
 		if (len == cap) {
 			cap = cap ? cap * 2 : 16;
 			tmp = realloc(runs, cap * sizeof(*runs));
-			if (!tmp) {
-				free(runs);
+			if (!tmp)
 				return -ENOMEM;
-			}
 			runs = tmp;
 		}
 		runs[len++] = (struct page_run) { start, i - start };
 	}
-	*out = runs;
+	*out = TAKE_PTR(runs);
 	*n = len;
 	return 0;
 }

@@ -241,7 +241,8 @@ static const char *method_str(int m)
 static int read_users(struct inventory *inv, struct arenad_user_rec **out, size_t *n)
 {
 	struct bpf_link *links[] = { inv->progs_link, inv->files_link, inv->vmas_link };
-	struct arenad_user_rec *all = NULL, *grown;
+	_cleanup_free_ struct arenad_user_rec *all = NULL;
+	struct arenad_user_rec *grown;
 	size_t total = 0;
 
 	*out = NULL;
@@ -254,22 +255,18 @@ static int read_users(struct inventory *inv, struct arenad_user_rec **out, size_
 		int r;
 
 		r = iter_read(links[i], sizeof(*all), &buf, &len);
-		if (r < 0) {
-			free(all);
+		if (r < 0)
 			return r;
-		}
 		if (!len)
 			continue;
 		grown = realloc(all, total * sizeof(*all) + len);
-		if (!grown) {
-			free(all);
+		if (!grown)
 			return -ENOMEM;
-		}
 		all = grown;
 		memcpy(all + total, buf, len);
 		total += len / sizeof(*all);
 	}
-	*out = all;
+	*out = TAKE_PTR(all);
 	*n = total;
 	return 0;
 }

@@ -14,8 +14,9 @@
 int iter_read(struct bpf_link *link, size_t rec_size, void **buf, size_t *len)
 {
 	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *b = NULL;
 	size_t cap = ITER_CHUNK, n = 0;
-	char *b, *nb;
+	char *nb;
 	ssize_t r;
 
 	fd = bpf_iter_create(bpf_link__fd(link));
@@ -27,31 +28,24 @@ int iter_read(struct bpf_link *link, size_t rec_size, void **buf, size_t *len)
 	for (;;) {
 		if (cap - n < ITER_CHUNK) {
 			nb = realloc(b, cap * 2);
-			if (!nb) {
-				free(b);
+			if (!nb)
 				return -ENOMEM;
-			}
 			b = nb;
 			cap *= 2;
 		}
 		r = read(fd, b + n, cap - n);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			r = -errno;
-			free(b);
-			return r;
-		}
+		if (r < 0)
+			return -errno;
 		if (!r)
 			break;
 		n += r;
 	}
 	/* Records are written whole; a torn tail would mean a bug. */
-	if (n % rec_size) {
-		free(b);
+	if (n % rec_size)
 		return -EPROTO;
-	}
-	*buf = b;
+	*buf = TAKE_PTR(b);
 	*len = n;
 	return 0;
 }
