@@ -61,11 +61,11 @@ LDLIBS_CLIENT	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs json-c 2>/dev
 # Who may include whom, one line per part (docs/architecture.md draws it):
 #   include/arenad/  the installed headers: libarenad's API and the BPF ABI
 #   lib/             libarenad             -> include/arenad
-#   client/          arenactl-client       -> include/arenad, lib (libarenad)
+#   client/          arenactl-client       -> include/arenad (links libarenad)
 #   bpf/             the daemon's programs -> include/arenad
 #   daemon/          arenad                -> include/arenad, lib, bpf, skeletons
 LIB_CPPFLAGS	:= -Iinclude/arenad -Ilib
-CLIENT_CPPFLAGS	:= -Iinclude/arenad -Ilib
+CLIENT_CPPFLAGS	:= -Iinclude/arenad
 DAEMON_CPPFLAGS	:= -Iinclude/arenad -Ilib -Ibpf -Idaemon -I$(BUILD)
 BPF_CPPFLAGS	:= -Iinclude/arenad -Ibpf -I$(BUILD)
 
@@ -133,7 +133,7 @@ $(BUILD)/daemon/%.o: daemon/%.c | $(SKELS)
 $(BUILD)/lib/%.o: lib/%.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -fPIC $(LIB_CPPFLAGS) $(PC_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -fPIC -fvisibility=hidden $(LIB_CPPFLAGS) $(PC_CFLAGS) -c $< -o $@
 
 $(BUILD)/client/%.o: client/%.c
 	$(call msg,CC,$@)
@@ -148,8 +148,10 @@ $(BUILD)/libarenad.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-# The shared library exports only what lib/libarenad.map lists and links
-# the shared libbpf, which the deps step installs at >= 1.4 with libbpf-dev.
+# The shared library exports only what lib/libarenad.map lists (one version
+# node per release; lib objects are compiled -fvisibility=hidden and the API
+# is marked LIBARENAD_API) and links the shared libbpf, which the deps step
+# installs at >= 1.4 with libbpf-dev.
 LIBARENAD_SOVER	:= 0
 $(BUILD)/libarenad.so.$(LIBARENAD_SOVER): $(LIB_OBJS) lib/libarenad.map
 	$(call msg,LINK,$@)

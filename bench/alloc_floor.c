@@ -64,13 +64,14 @@ static int bench_raw(long n)
 
 static int bench_pins(long n, const char *pin_dir)
 {
-	struct arenad_pins pins = ARENAD_PINS_INIT;
+	ARENAD_OPTS(arenad_alloc_opts, opts, .owner = "bench");
+	struct arenad_pins *pins;
 	double t0;
-	int r;
+	int r = 0;
 
-	r = arenad_pins_open(pin_dir, &pins);
-	if (r < 0) {
-		fprintf(stderr, "alloc_floor: opening the pins in %s: %s\n", pin_dir, strerror(-r));
+	pins = arenad_pins__open(pin_dir);
+	if (!pins) {
+		fprintf(stderr, "alloc_floor: %s\n", arenad_errmsg());
 		return 1;
 	}
 	t0 = now_ns();
@@ -78,15 +79,15 @@ static int bench_pins(long n, const char *pin_dir)
 		__u64 addr;
 		__u32 pages;
 
-		r = arenad_pins_alloc(&pins, 1, "bench", NULL, &addr);
+		r = arenad_pins__alloc(pins, 1, &opts, &addr);
 		if (!r)
-			r = arenad_pins_free(&pins, addr, &pages);
+			r = arenad_pins__free(pins, addr, &pages);
 	}
 	if (!r)
 		printf("pins %.0f\n", (now_ns() - t0) / n);
 	else
-		fprintf(stderr, "alloc_floor: pinned allocator: %s\n", strerror(-r));
-	arenad_pins_close(&pins);
+		fprintf(stderr, "alloc_floor: pinned allocator: %s\n", arenad_errmsg());
+	arenad_pins__close(pins);
 	return r ? 1 : 0;
 }
 

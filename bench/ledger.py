@@ -2,7 +2,7 @@
 """Ledger read benchmark: the time to read every allocation of the ledger,
 for 1 Ki, 16 Ki and 64 Ki allocations. The baseline, measured in the same
 run on the same ledger, reads it entry by entry (bpf_map_get_next_key +
-lookup, two syscalls an entry); arenad_pins_ranges() reads it in batches,
+lookup, two syscalls an entry); arenad_pins__ranges() reads it in batches,
 and the socket's `ranges` (the daemon reading it the same way, plus JSON)
 is timed end to end. Prints a table; asserts nothing about time."""
 import os

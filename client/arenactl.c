@@ -5,7 +5,9 @@
  *   arenactl-client [--socket PATH] [--json] COMMAND [ARGS]
  *
  * Commands are a table in the bpftool style; every command can print the
- * daemon's JSON result verbatim (--json) or a human rendering of it.
+ * daemon's JSON result verbatim (--json) or a human rendering of it. The
+ * client is built on libarenad's typed calls: the protocol's member names
+ * are spelled in the library, not here.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,7 +20,6 @@
 #include "arenad.h"
 #include "arenas.h"
 #include "metrics.h"
-#include "proto_json.h"
 #include "arenad_version.h"
 
 struct ctx {
@@ -44,48 +45,46 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int connect_daemon(struct ctx *ctx)
 {
-	struct arenad_client_opts opts = {
-		.sz = sizeof(opts),
-		.socket_path = ctx->socket_path,
-	};
+	ARENAD_OPTS(arenad_client_opts, opts, .socket_path = ctx->socket_path);
 	int r;
 
-	r = arenad_client_open(&opts, &ctx->client);
-	if (r == -ENOENT || r == -ECONNREFUSED) {
-		fprintf(stderr, "arenactl-client: arenad is not running (no daemon listening on %s)\n",
-			ctx->socket_path ?: ARENAD_DEFAULT_SOCKET);
-		return 1;
-	}
-	if (r) {
-		fprintf(stderr, "arenactl-client: cannot connect to %s: %s\n",
-			ctx->socket_path ?: ARENAD_DEFAULT_SOCKET, strerror(-r));
-		return 1;
-	}
-	return 0;
-}
-
-/* Run a method; on error print the daemon's message and return 1. */
-static int call(struct ctx *ctx, const char *method, json_object *params, json_object **result)
-{
-	int r = arenad_client_call(ctx->client, method, params, result);
-
-	json_object_put(params);
-	if (!r)
+	ctx->client = arenad_client__open(&opts);
+	if (ctx->client)
 		return 0;
-	if (arenad_client_errcode(ctx->client))
-		fprintf(stderr, "arenactl-client: %s: %s (error %d)\n", method,
-			arenad_client_errmsg(ctx->client), arenad_client_errcode(ctx->client));
+	r = -errno;
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		fprintf(stderr, "arenactl-client: arenad is not running (%s)\n", arenad_errmsg());
 	else
-		fprintf(stderr, "arenactl-client: %s: %s\n", method, arenad_client_errmsg(ctx->client));
+		fprintf(stderr, "arenactl-client: cannot connect: %s\n", arenad_errmsg());
 	return 1;
 }
 
-static void print_json(json_object *o)
+/* After a failed call: print the daemon's message (or the local reason), return 1. */
+static int failed(const char *method)
 {
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	if (arenad_errcode())
+		fprintf(stderr, "arenactl-client: %s: %s (error %d)\n", method, arenad_errmsg(),
+			arenad_errcode());
+	else
+		fprintf(stderr, "arenactl-client: %s: %s\n", method, arenad_errmsg());
+	return 1;
 }
 
+/* The daemon's result of the last call, as it sent it, pretty-printed. */
+static void print_result(struct ctx *ctx)
+{
+	const char *text = arenad_client__last_result(ctx->client);
+	json_object *o = text ? json_tokener_parse(text) : NULL;
+
+	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						JSON_C_TO_STRING_NOSLASHESCAPE) : text ?: "null");
+	json_object_put(o);
+}
+
+static const char *or_dash(const char *s)
+{
+	return *s ? s : "-";
+}
 
 static const char *human_bytes(__u64 b, char *buf, size_t len)
 {
@@ -119,59 +118,51 @@ static void print_bar(__u64 used, __u64 total)
 
 static int do_query(struct ctx *ctx, int argc, char **argv)
 {
-	json_object *st, *owners;
-	__u64 total, used, free_, psz;
+	ARENAD_OPTS(arenad_stats, st);
+	struct arenad_owner_usage *owners;
+	__u64 used, psz;
 	char b1[32], b2[32];
 	size_t i, n;
 
 	if (argc)
 		return usage_error("query takes no arguments, got '%s'", argv[0]);
-	if (call(ctx, "stats", NULL, &st))
-		return 1;
+	if (arenad_client__stats(ctx->client, &st))
+		return failed("stats");
 	if (ctx->json) {
-		print_json(st);
-		json_object_put(st);
+		print_result(ctx);
 		return 0;
 	}
-	psz = proto_get_u64(st, "page_size");
-	total = proto_get_u64(st, "pages_total");
-	used = proto_get_u64(st, "pages_allocated");
-	free_ = proto_get_u64(st, "pages_free");
+	if (arenad_client__owners(ctx->client, &owners, sizeof(*owners), &n))
+		return failed("stats");
+	psz = st.page_size;
+	used = st.pages_allocated;
 
-	printf("arena     map %llu at %s, %llu pages of %llu B (%s), pins in %s\n",
-	       (unsigned long long)proto_get_u64(st, "map_id"), proto_get_str(st, "user_vm_start"),
-	       (unsigned long long)total, (unsigned long long)psz,
-	       human_bytes(total * psz, b1, sizeof(b1)), proto_get_str(st, "pin_dir"));
+	printf("arena     map %llu at 0x%llx, %llu pages of %llu B (%s), pins in %s\n",
+	       (unsigned long long)st.map_id, (unsigned long long)st.user_vm_start,
+	       (unsigned long long)st.pages_total, (unsigned long long)psz,
+	       human_bytes(st.pages_total * psz, b1, sizeof(b1)), st.pin_dir);
 	printf("used      %8llu pages %12s %6.1f%%  ", (unsigned long long)used,
-	       human_bytes(used * psz, b1, sizeof(b1)), pct(used, total));
-	print_bar(used, total);
-	printf("\nfree      %8llu pages %12s %6.1f%%\n", (unsigned long long)free_,
-	       human_bytes(free_ * psz, b2, sizeof(b2)), pct(free_, total));
-	printf("peak      %8llu pages %12s %6.1f%%\n",
-	       (unsigned long long)proto_get_u64(st, "high_water_pages"),
-	       human_bytes(proto_get_u64(st, "high_water_pages") * psz, b1, sizeof(b1)),
-	       pct(proto_get_u64(st, "high_water_pages"), total));
+	       human_bytes(used * psz, b1, sizeof(b1)), pct(used, st.pages_total));
+	print_bar(used, st.pages_total);
+	printf("\nfree      %8llu pages %12s %6.1f%%\n", (unsigned long long)st.pages_free,
+	       human_bytes(st.pages_free * psz, b2, sizeof(b2)), pct(st.pages_free, st.pages_total));
+	printf("peak      %8llu pages %12s %6.1f%%\n", (unsigned long long)st.high_water_pages,
+	       human_bytes(st.high_water_pages * psz, b1, sizeof(b1)),
+	       pct(st.high_water_pages, st.pages_total));
 	printf("allocations %llu live, %llu made, %llu freed, %llu failed; up %llus\n",
-	       (unsigned long long)proto_get_u64(st, "allocations"),
-	       (unsigned long long)proto_get_u64(st, "allocations_total"),
-	       (unsigned long long)proto_get_u64(st, "frees_total"),
-	       (unsigned long long)proto_get_u64(st, "alloc_failures"),
-	       (unsigned long long)proto_get_u64(st, "uptime_s"));
+	       (unsigned long long)st.allocations, (unsigned long long)st.allocations_total,
+	       (unsigned long long)st.frees_total, (unsigned long long)st.alloc_failures,
+	       (unsigned long long)st.uptime_s);
 
-	if (json_object_object_get_ex(st, "owners", &owners) &&
-	    (n = json_object_array_length(owners))) {
+	if (n) {
 		printf("\n%-24s %10s %12s %8s %7s\n", "OWNER", "PAGES", "BYTES", "ALLOCS", "USED%");
-		for (i = 0; i < n; i++) {
-			json_object *o = json_object_array_get_idx(owners, i);
-			__u64 pages = proto_get_u64(o, "pages");
-
-			printf("%-24s %10llu %12s %8llu %6.1f%%\n",
-			       *proto_get_str(o, "owner") ? proto_get_str(o, "owner") : "-",
-			       (unsigned long long)pages, human_bytes(pages * psz, b1, sizeof(b1)),
-			       (unsigned long long)proto_get_u64(o, "allocations"), pct(pages, used));
-		}
+		for (i = 0; i < n; i++)
+			printf("%-24s %10llu %12s %8llu %6.1f%%\n", or_dash(owners[i].owner),
+			       (unsigned long long)owners[i].pages,
+			       human_bytes(owners[i].pages * psz, b1, sizeof(b1)),
+			       (unsigned long long)owners[i].allocations, pct(owners[i].pages, used));
 	}
-	json_object_put(st);
+	free(owners);
 	return 0;
 }
 
@@ -190,66 +181,56 @@ static int parse_pages(const char *s, __u32 *pages)
 
 static int do_alloc(struct ctx *ctx, int argc, char **argv)
 {
-	json_object *p, *r;
+	ARENAD_OPTS(arenad_alloc_opts, opts);
+	ARENAD_OPTS(arenad_alloc, a);
 	__u32 pages;
-	__u64 addr;
 	int i;
 
 	if (argc < 1 || parse_pages(argv[0], &pages))
 		return usage_error("alloc needs a page count (1..1048576), got '%s'",
 				   argc ? argv[0] : "");
-	p = json_object_new_object();
-	json_object_object_add(p, "pages", json_object_new_int64(pages));
 	for (i = 1; i < argc; i++) {
 		const char *key = argv[i];
 
-		if (i + 1 >= argc) {
-			json_object_put(p);
+		if (i + 1 >= argc)
 			return usage_error("%s needs a value", key);
-		}
 		if (!strcmp(key, "--owner")) {
-			json_object_object_add(p, "owner", json_object_new_string(argv[++i]));
+			opts.owner = argv[++i];
 		} else if (!strcmp(key, "--name")) {
-			json_object_object_add(p, "name", json_object_new_string(argv[++i]));
+			opts.name = argv[++i];
 		} else if (!strcmp(key, "--addr")) {
-			if (proto_addr_parse(argv[++i], &addr)) {
-				json_object_put(p);
+			if (arenad_parse_addr(argv[++i], &opts.addr))
 				return usage_error("--addr wants 0x..., got '%s'", argv[i]);
-			}
-			json_object_object_add(p, "addr", proto_addr_new(addr));
+			/* The library's 0 means "anywhere"; no arena starts at 0. */
+			if (!opts.addr)
+				return usage_error("--addr %s is outside the arena", argv[i]);
 		} else {
-			json_object_put(p);
 			return usage_error("unknown alloc option '%s'", key);
 		}
 	}
-	if (call(ctx, "alloc", p, &r))
-		return 1;
+	if (arenad_client__alloc(ctx->client, pages, &opts, &a))
+		return failed("alloc");
 	if (ctx->json)
-		print_json(r);
+		print_result(ctx);
 	else
-		printf("%s %llu pages (offset %llu)\n", proto_get_str(r, "addr"),
-		       (unsigned long long)proto_get_u64(r, "pages"),
-		       (unsigned long long)proto_get_u64(r, "offset"));
-	json_object_put(r);
+		printf("0x%llx %u pages (offset %llu)\n", (unsigned long long)a.addr, a.pages,
+		       (unsigned long long)a.offset);
 	return 0;
 }
 
 static int do_free(struct ctx *ctx, int argc, char **argv)
 {
-	json_object *p, *r;
+	__u32 pages;
 	__u64 addr;
 
-	if (argc != 1 || proto_addr_parse(argv[0], &addr))
+	if (argc != 1 || arenad_parse_addr(argv[0], &addr))
 		return usage_error("free needs one address 0x..., got '%s'", argc ? argv[0] : "");
-	p = json_object_new_object();
-	json_object_object_add(p, "addr", proto_addr_new(addr));
-	if (call(ctx, "free", p, &r))
-		return 1;
+	if (arenad_client__free(ctx->client, addr, &pages))
+		return failed("free");
 	if (ctx->json)
-		print_json(r);
+		print_result(ctx);
 	else
-		printf("freed %llu pages at %s\n", (unsigned long long)proto_get_u64(r, "pages"), argv[0]);
-	json_object_put(r);
+		printf("freed %u pages at %s\n", pages, argv[0]);
 	return 0;
 }
 
@@ -258,57 +239,52 @@ static void print_range_header(void)
 	printf("%-18s %12s %8s %6s %-20s %s\n", "ADDR", "OFFSET", "PAGES", "UID", "OWNER", "NAME");
 }
 
-static void print_range(json_object *o)
+static void print_range(const struct arenad_alloc *a)
 {
-	printf("%-18s %12llu %8llu %6llu %-20s %s\n", proto_get_str(o, "addr"),
-	       (unsigned long long)proto_get_u64(o, "offset"), (unsigned long long)proto_get_u64(o, "pages"),
-	       (unsigned long long)proto_get_u64(o, "uid"),
-	       *proto_get_str(o, "owner") ? proto_get_str(o, "owner") : "-",
-	       *proto_get_str(o, "name") ? proto_get_str(o, "name") : "-");
+	char addr[24];
+
+	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)a->addr);
+	printf("%-18s %12llu %8u %6u %-20s %s\n", addr, (unsigned long long)a->offset,
+	       a->pages, a->uid, or_dash(a->owner), or_dash(a->name));
 }
 
 static int do_ranges(struct ctx *ctx, int argc, char **argv)
 {
-	json_object *p = NULL, *r;
+	ARENAD_OPTS(arenad_ranges_opts, opts);
+	struct arenad_alloc *a;
 	size_t i, n;
 
-	if (argc == 2 && !strcmp(argv[0], "--owner")) {
-		p = json_object_new_object();
-		json_object_object_add(p, "owner", json_object_new_string(argv[1]));
-	} else if (argc) {
+	if (argc == 2 && !strcmp(argv[0], "--owner"))
+		opts.owner = argv[1];
+	else if (argc)
 		return usage_error("ranges takes [--owner NAME], got '%s'", argv[0]);
-	}
-	if (call(ctx, "ranges", p, &r))
-		return 1;
+	if (arenad_client__ranges(ctx->client, &opts, &a, sizeof(*a), &n))
+		return failed("ranges");
 	if (ctx->json) {
-		print_json(r);
+		print_result(ctx);
 	} else {
-		n = json_object_array_length(r);
 		print_range_header();
 		for (i = 0; i < n; i++)
-			print_range(json_object_array_get_idx(r, i));
+			print_range(&a[i]);
 	}
-	json_object_put(r);
+	free(a);
 	return 0;
 }
 
 static int do_lookup(struct ctx *ctx, int argc, char **argv)
 {
-	json_object *p, *r;
+	ARENAD_OPTS(arenad_alloc, a);
 
 	if (argc != 1)
 		return usage_error("lookup needs one NAME%s", "");
-	p = json_object_new_object();
-	json_object_object_add(p, "name", json_object_new_string(argv[0]));
-	if (call(ctx, "lookup", p, &r))
-		return 1;
+	if (arenad_client__lookup(ctx->client, argv[0], &a))
+		return failed("lookup");
 	if (ctx->json) {
-		print_json(r);
+		print_result(ctx);
 	} else {
 		print_range_header();
-		print_range(r);
+		print_range(&a);
 	}
-	json_object_put(r);
 	return 0;
 }
 
@@ -318,124 +294,111 @@ static int do_lookup(struct ctx *ctx, int argc, char **argv)
  */
 static void print_unaccounted_hint(struct ctx *ctx)
 {
-	json_object *st = NULL, *who = NULL, *p, *arr;
+	ARENAD_OPTS(arenad_stats, st);
+	struct arenad_arena who;
 	unsigned long long map_id = 0;
-	size_t i, n;
+	size_t i;
 
-	if (!call(ctx, "stats", NULL, &st))
-		map_id = proto_get_u64(st, "map_id");
-	json_object_put(st);
+	if (!arenad_client__stats(ctx->client, &st))
+		map_id = st.map_id;
 	printf("\nUnaccounted pages were allocated outside arenad: by a BPF program calling\n"
 	       "bpf_arena_alloc_pages() on the arena itself, or by a process touching arena\n"
 	       "memory that was never allocated. To account them, allocate through arenad\n"
 	       "(docs/porting.md).\n");
-	p = json_object_new_object();
-	json_object_object_add(p, "map_id", json_object_new_uint64(map_id));
-	if (!map_id || call(ctx, "who", p, &who)) {
+	if (!map_id || arenad_client__who(ctx->client, map_id, &who)) {
 		printf("Programs using arena map %llu: bpftool prog show (map_ids); processes: "
 		       "bpftool map show id %llu\n", map_id, map_id);
-		json_object_put(p);
 		return;
 	}
-	json_object_put(p);
 	printf("Programs and processes using arena map %llu now (arenactl-client who --map-id %llu):\n",
 	       map_id, map_id);
-	if (json_object_object_get_ex(who, "programs", &arr) && (n = json_object_array_length(arr)))
-		for (i = 0; i < n; i++) {
-			json_object *o = json_object_array_get_idx(arr, i);
+	for (i = 0; i < who.n_progs; i++)
+		printf("  program %-8u %-16s %s\n", who.progs[i].id, who.progs[i].name,
+		       who.progs[i].type);
+	for (i = 0; i < who.n_procs; i++)
+		printf("  process %-8u %s\n", who.procs[i].pid, who.procs[i].comm);
+	arenad_arena_clear(&who);
+}
 
-			printf("  program %-8llu %-16s %s\n", (unsigned long long)proto_get_u64(o, "id"),
-			       proto_get_str(o, "name"), proto_get_str(o, "type"));
-		}
-	if (json_object_object_get_ex(who, "processes", &arr) && (n = json_object_array_length(arr)))
-		for (i = 0; i < n; i++) {
-			json_object *o = json_object_array_get_idx(arr, i);
+static void print_run(const struct arenad_scan_range *r, bool missing)
+{
+	char addr[24];
 
-			printf("  process %-8llu %s\n", (unsigned long long)proto_get_u64(o, "pid"),
-			       proto_get_str(o, "comm"));
-		}
-	json_object_put(who);
+	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)r->addr);
+	printf("%-18s %12llu %8llu", addr, (unsigned long long)r->offset,
+	       (unsigned long long)r->pages);
+	if (missing)
+		printf(" %8llu %-20s %s", (unsigned long long)r->pages_missing,
+		       or_dash(r->owner), or_dash(r->name));
+	putchar('\n');
 }
 
 static int do_scan(struct ctx *ctx, int argc, char **argv)
 {
-	json_object *r, *arr, *p = NULL;
-	size_t i, n;
+	ARENAD_OPTS(arenad_scan_opts, opts, .range_sz = sizeof(struct arenad_scan_range));
+	ARENAD_OPTS(arenad_scan, sc);
+	size_t i;
 
 	/* Another arena than the daemon's own: client/arenas.c. */
 	for (i = 0; i < (size_t)argc; i++)
 		if (!strcmp(argv[i], "--map-id"))
 			return scan_map_command(ctx->client, ctx->json, argc, argv);
-	if (argc == 2 && !strcmp(argv[0], "--method")) {
-		p = json_object_new_object();
-		json_object_object_add(p, "method", json_object_new_string(argv[1]));
-	} else if (argc) {
+	if (argc == 2 && !strcmp(argv[0], "--method"))
+		opts.method = argv[1];
+	else if (argc)
 		return usage_error("scan takes [--method kmod|rt|full], got '%s'", argv[0]);
-	}
-	if (call(ctx, "scan", p, &r))
-		return 1;
+	if (arenad_client__scan(ctx->client, &opts, &sc))
+		return failed("scan");
 	if (ctx->json) {
-		print_json(r);
-		json_object_put(r);
-		return 0;
+		print_result(ctx);
+		goto out;
 	}
-	printf("census    %s method: %llu of %llu pages probed in %llu us\n", proto_get_str(r, "method"),
-	       (unsigned long long)proto_get_u64(r, "pages_probed"), (unsigned long long)proto_get_u64(r, "pages_total"),
-	       (unsigned long long)proto_get_u64(r, "duration_us"));
+	printf("census    %s method: %llu of %llu pages probed in %llu us\n", sc.method,
+	       (unsigned long long)sc.pages_probed, (unsigned long long)sc.pages_total,
+	       (unsigned long long)sc.duration_us);
 	printf("present   %llu pages: %llu in the ledger, %llu unaccounted; %llu ledger pages missing\n",
-	       (unsigned long long)proto_get_u64(r, "pages_present"), (unsigned long long)proto_get_u64(r, "pages_ledger"),
-	       (unsigned long long)proto_get_u64(r, "pages_unaccounted"),
-	       (unsigned long long)proto_get_u64(r, "pages_missing"));
-	if (json_object_object_get_ex(r, "unaccounted", &arr) && (n = json_object_array_length(arr))) {
-		printf("\nUNACCOUNTED (present, not in the ledger)\n%-18s %12s %8s\n", "ADDR", "OFFSET", "PAGES");
-		for (i = 0; i < n; i++) {
-			json_object *o = json_object_array_get_idx(arr, i);
-
-			printf("%-18s %12llu %8llu\n", proto_get_str(o, "addr"),
-			       (unsigned long long)proto_get_u64(o, "offset"), (unsigned long long)proto_get_u64(o, "pages"));
-		}
+	       (unsigned long long)sc.pages_present, (unsigned long long)sc.pages_ledger,
+	       (unsigned long long)sc.pages_unaccounted, (unsigned long long)sc.pages_missing);
+	if (sc.n_unaccounted) {
+		printf("\nUNACCOUNTED (present, not in the ledger)\n%-18s %12s %8s\n",
+		       "ADDR", "OFFSET", "PAGES");
+		for (i = 0; i < sc.n_unaccounted; i++)
+			print_run(&sc.unaccounted[i], false);
 		/* The ledger cannot say whose these are: say how to find out. */
 		print_unaccounted_hint(ctx);
 	}
-	if (json_object_object_get_ex(r, "missing", &arr) && (n = json_object_array_length(arr))) {
+	if (sc.n_missing) {
 		printf("\nMISSING (in the ledger, not present)\n%-18s %12s %8s %8s %-20s %s\n",
 		       "ADDR", "OFFSET", "PAGES", "MISSING", "OWNER", "NAME");
-		for (i = 0; i < n; i++) {
-			json_object *o = json_object_array_get_idx(arr, i);
-
-			printf("%-18s %12llu %8llu %8llu %-20s %s\n", proto_get_str(o, "addr"),
-			       (unsigned long long)proto_get_u64(o, "offset"), (unsigned long long)proto_get_u64(o, "pages"),
-			       (unsigned long long)proto_get_u64(o, "pages_missing"),
-			       *proto_get_str(o, "owner") ? proto_get_str(o, "owner") : "-",
-			       *proto_get_str(o, "name") ? proto_get_str(o, "name") : "-");
-		}
+		for (i = 0; i < sc.n_missing; i++)
+			print_run(&sc.missing[i], true);
 	}
-	json_object_put(r);
-	return 0;
-}
-
-/* Methods whose result is shown as JSON either way. */
-static int do_raw(struct ctx *ctx, const char *method, int argc, char **argv)
-{
-	json_object *r;
-
-	if (argc)
-		return usage_error("unexpected argument '%s'", argv[0]);
-	if (call(ctx, method, NULL, &r))
-		return 1;
-	print_json(r);
-	json_object_put(r);
+out:
+	free(sc.unaccounted);
+	free(sc.missing);
 	return 0;
 }
 
 static int do_ping(struct ctx *ctx, int argc, char **argv)
 {
-	return do_raw(ctx, "ping", argc, argv);
+	if (argc)
+		return usage_error("unexpected argument '%s'", argv[0]);
+	if (arenad_client__ping(ctx->client))
+		return failed("ping");
+	print_result(ctx);
+	return 0;
 }
 
 static int do_version(struct ctx *ctx, int argc, char **argv)
 {
-	return do_raw(ctx, "version", argc, argv);
+	char version[64];
+
+	if (argc)
+		return usage_error("unexpected argument '%s'", argv[0]);
+	if (arenad_client__version(ctx->client, version, sizeof(version)))
+		return failed("version");
+	print_result(ctx);
+	return 0;
 }
 
 static int do_metrics(struct ctx *ctx, int argc, char **argv)
@@ -475,7 +438,7 @@ static void usage(FILE *f)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-8s %-42s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
 	fprintf(f, "\nOptions:\n"
-		"  -s, --socket PATH  daemon socket (default %s, or $ARENAD_SOCKET)\n"
+		"  -s, --socket PATH  daemon socket (default $ARENAD_SOCKET, else %s)\n"
 		"  -j, --json         print the daemon's JSON result\n"
 		"  -h, --help         this text\n"
 		"  -V, --version      client version\n", ARENAD_DEFAULT_SOCKET);
@@ -490,7 +453,7 @@ int main(int argc, char **argv)
 		{ "version",	no_argument,	   NULL, 'V' },
 		{}
 	};
-	struct ctx ctx = { .socket_path = getenv("ARENAD_SOCKET") };
+	struct ctx ctx = {};
 	const struct cmd *cmd = NULL;
 	size_t i;
 	int c, r;
@@ -529,6 +492,6 @@ int main(int argc, char **argv)
 	if (r)
 		return r;
 	r = cmd->fn(&ctx, argc - optind - 1, argv + optind + 1);
-	arenad_client_close(ctx.client);
+	arenad_client__close(ctx.client);
 	return r;
 }

@@ -15,14 +15,13 @@
 #include "arenad.h"
 #include "arenas.h"
 
-static int failed(struct arenad_client *c, const char *what, int r)
+static int failed(const char *what)
 {
-	if (arenad_client_errcode(c))
-		fprintf(stderr, "arenactl-client: %s: %s (error %d)\n", what,
-			arenad_client_errmsg(c), arenad_client_errcode(c));
+	if (arenad_errcode())
+		fprintf(stderr, "arenactl-client: %s: %s (error %d)\n", what, arenad_errmsg(),
+			arenad_errcode());
 	else
-		fprintf(stderr, "arenactl-client: %s: %s\n", what,
-			*arenad_client_errmsg(c) ? arenad_client_errmsg(c) : strerror(-r));
+		fprintf(stderr, "arenactl-client: %s: %s\n", what, arenad_errmsg());
 	return 1;
 }
 
@@ -61,24 +60,15 @@ static int parse_args(const char *cmd, const char *args, int argc, char **argv, 
 	return 0;
 }
 
-/* The daemon's JSON, verbatim. */
-static int print_raw(struct arenad_client *c, const char *method, __u32 map_id, const char *census)
+/* The daemon's JSON of the call just made, verbatim. */
+static int print_raw(struct arenad_client *c)
 {
-	json_object *params = NULL, *r;
-	int ret;
+	const char *text = arenad_client__last_result(c);
+	json_object *o = text ? json_tokener_parse(text) : NULL;
 
-	if (map_id) {
-		params = json_object_new_object();
-		json_object_object_add(params, "map_id", json_object_new_uint64(map_id));
-		if (census)
-			json_object_object_add(params, "method", json_object_new_string(census));
-	}
-	ret = arenad_client_call(c, method, params, &r);
-	json_object_put(params);
-	if (ret)
-		return failed(c, method, ret);
-	puts(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(r);
+	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						JSON_C_TO_STRING_NOSLASHESCAPE) : text ?: "null");
+	json_object_put(o);
 	return 0;
 }
 
@@ -117,11 +107,13 @@ int arenas_command(struct arenad_client *c, bool json, int argc, char **argv)
 	r = parse_args("arenas", "[--json]", argc, argv, &json, NULL, NULL);
 	if (r)
 		return r;
-	if (json)
-		return print_raw(c, "arenas", 0, NULL);
-	r = arenad_client_arenas(c, &a, &n);
+	r = arenad_client__arenas(c, &a, &n);
 	if (r)
-		return failed(c, "arenas", r);
+		return failed("arenas");
+	if (json) {
+		arenad_arenas_free(a, n);
+		return print_raw(c);
+	}
 	printf("%-7s %-15s %10s %14s %7s %5s  %-22s %s\n", "MAP", "NAME", "SIZE", "PRESENT", "USE",
 	       "PROGS", "PROCESSES", "MANAGED");
 	for (size_t i = 0; i < n; i++) {
@@ -160,11 +152,13 @@ int who_command(struct arenad_client *c, bool json, int argc, char **argv)
 	r = parse_args("who", WHO_ARGS, argc, argv, &json, &map_id, NULL);
 	if (r)
 		return r;
-	if (json)
-		return print_raw(c, "who", map_id, NULL);
-	r = arenad_client_who(c, map_id, &a);
+	r = arenad_client__who(c, map_id, &a);
 	if (r)
-		return failed(c, "who", r);
+		return failed("who");
+	if (json) {
+		arenad_arena_clear(&a);
+		return print_raw(c);
+	}
 	printf("arena map %u '%s'%s\n", a.map_id, a.name, a.managed ? " (managed by arenad)" : "");
 	printf("\nPROGRAMS\n%-8s %-16s %s\n", "ID", "NAME", "TYPE");
 	for (i = 0; i < a.n_progs; i++)
@@ -192,11 +186,13 @@ int scan_map_command(struct arenad_client *c, bool json, int argc, char **argv)
 		       &method);
 	if (r)
 		return r;
-	if (json)
-		return print_raw(c, "scan", map_id, method);
-	r = arenad_client_scan_map(c, map_id, method, &s);
+	r = arenad_client__scan_map(c, map_id, method, &s);
 	if (r)
-		return failed(c, "scan", r);
+		return failed("scan");
+	if (json) {
+		arenad_arena_scan_free(&s);
+		return print_raw(c);
+	}
 	printf("census    %s method: %llu of %llu pages probed in %llu us\n", s.method,
 	       (unsigned long long)s.pages_probed, (unsigned long long)s.pages_total,
 	       (unsigned long long)s.duration_us);

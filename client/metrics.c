@@ -66,8 +66,8 @@ static int replace_file(const char *path, const char *text, size_t len)
 
 int metrics_command(struct arenad_client *c, bool json, int argc, char **argv)
 {
-	const char *output = NULL, *text;
-	json_object *res, *t;
+	const char *output = NULL;
+	char *text;
 	size_t len;
 	int r;
 
@@ -78,25 +78,21 @@ int metrics_command(struct arenad_client *c, bool json, int argc, char **argv)
 			"(see arenactl-client --help)\n", METRICS_ARGS, argv[0]);
 		return 2;
 	}
-	r = arenad_client_call(c, "metrics", NULL, &res);
+	r = arenad_client__metrics(c, &text, &len);
 	if (r) {
-		fprintf(stderr, "arenactl-client: metrics: %s\n",
-			*arenad_client_errmsg(c) ? arenad_client_errmsg(c) : strerror(-r));
-		return 1;
-	}
-	if (!json_object_object_get_ex(res, "text", &t) || !json_object_is_type(t, json_type_string)) {
-		fprintf(stderr, "arenactl-client: metrics: the reply has no text\n");
-		json_object_put(res);
+		fprintf(stderr, "arenactl-client: metrics: %s\n", arenad_errmsg());
 		return 1;
 	}
 	if (json && !output) {
-		puts(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PRETTY |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(res);
+		const char *res = arenad_client__last_result(c);
+		json_object *o = json_tokener_parse(res);
+
+		puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							JSON_C_TO_STRING_NOSLASHESCAPE) : res);
+		json_object_put(o);
+		free(text);
 		return 0;
 	}
-	text = json_object_get_string(t);
-	len = json_object_get_string_len(t);
 	if (output) {
 		r = replace_file(output, text, len);
 		if (r)
@@ -106,6 +102,6 @@ int metrics_command(struct arenad_client *c, bool json, int argc, char **argv)
 		if (r)
 			fprintf(stderr, "arenactl-client: write the metrics: %s\n", strerror(errno));
 	}
-	json_object_put(res);
+	free(text);
 	return r ? 1 : 0;
 }

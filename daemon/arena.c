@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "arena.h"
+#include "pin_table.h"
 #include "arenad_alloc.skel.h"
 #include "cleanup.h"
 #include "log.h"
@@ -152,19 +153,27 @@ static int configure_new(struct arenad_alloc_bpf *skel, const struct arena_opts 
 	return 0;
 }
 
-static void fill_pins(struct arena *a)
+/* The skeleton's fd for a pin of the table; -ENOENT if it has no such part. */
+static int skel_fd(struct arenad_alloc_bpf *s, const struct libarenad_pin *p)
 {
-	struct arenad_alloc_bpf *s = a->skel;
+	struct bpf_program *prog;
+	struct bpf_map *map;
 
-	a->pins = (struct arenad_pins) {
-		.arena_fd = bpf_map__fd(s->maps.arena),
-		.state_fd = bpf_map__fd(s->maps.arenad_state),
-		.ledger_fd = bpf_map__fd(s->maps.arenad_ledger),
-		.owners_fd = bpf_map__fd(s->maps.arenad_owners),
-		.strings_fd = bpf_map__fd(s->maps.arenad_strings),
-		.names_fd = bpf_map__fd(s->maps.arenad_names),
-		.prog_fd = bpf_program__fd(s->progs.arenad_alloc),
-	};
+	if (p->prog) {
+		prog = bpf_object__find_program_by_name(s->obj, p->bpf_name);
+		return prog ? bpf_program__fd(prog) : -ENOENT;
+	}
+	map = bpf_object__find_map_by_name(s->obj, p->bpf_name);
+	return map ? bpf_map__fd(map) : -ENOENT;
+}
+
+/* The daemon uses its pins as any user of libarenad does. */
+static int open_pins(struct arena *a, const char *pin_dir)
+{
+	a->pins = arenad_pins__open(pin_dir);
+	if (!a->pins)
+		return log_error_errno(-errno, "%s", arenad_errmsg());
+	return 0;
 }
 
 static int create_and_pin(struct arena *a, const struct arena_opts *o)
@@ -180,7 +189,6 @@ static int create_and_pin(struct arena *a, const struct arena_opts *o)
 	r = arenad_alloc_bpf__load(a->skel);
 	if (r < 0)
 		return log_error_errno(r, "load the allocator (kernel 6.9+ with BPF arena support is required)");
-	fill_pins(a);
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	a->ident = (struct arenad_state) {
@@ -192,32 +200,29 @@ static int create_and_pin(struct arena *a, const struct arena_opts *o)
 		.created_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec,
 		.numa_node = o->numa_node,
 	};
-	if (bpf_map_update_elem(a->pins.state_fd, &zero, &a->ident, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(a->skel->maps.arenad_state), &zero, &a->ident, BPF_ANY))
 		return log_error_errno(-errno, "initialise state map");
 
-	/* The arena pin goes last: its presence is what marks a complete set. */
-	const struct {
-		int fd;
-		const char *pin;
-	} maps[] = {
-		{ a->pins.state_fd, ARENAD_PIN_STATE },
-		{ a->pins.ledger_fd, ARENAD_PIN_LEDGER },
-		{ a->pins.owners_fd, ARENAD_PIN_OWNERS },
-		{ a->pins.strings_fd, ARENAD_PIN_STRINGS },
-		{ a->pins.names_fd, ARENAD_PIN_NAMES },
-	};
-
+	/* In the table's order, which pins the arena last: its presence is
+	 * what marks a complete set. */
 	a->pin_dir = o->pin_dir;
-	for (i = 0; i < ARRAY_SIZE(maps); i++) {
-		r = pin_new(a, maps[i].fd, o->pin_dir, maps[i].pin);
+	libarenad_for_each_pin(i) {
+		const struct libarenad_pin *p = &libarenad_pin_table[i];
+		int fd = skel_fd(a->skel, p);
+
+		if (fd < 0)
+			return log_error_errno(fd, "the allocator object has no '%s'", p->bpf_name);
+		if (p->prog) {
+			r = pin_prog_replace(fd, o->pin_dir);
+			if (r >= 0)
+				a->created[a->n_created++] = p->file;
+		} else {
+			r = pin_new(a, fd, o->pin_dir, p->file);
+		}
 		if (r < 0)
 			return r;
 	}
-	r = pin_prog_replace(a->pins.prog_fd, o->pin_dir);
-	if (r < 0)
-		return r;
-	a->created[a->n_created++] = ARENAD_PIN_ALLOC_PROG;
-	return pin_new(a, a->pins.arena_fd, o->pin_dir, ARENAD_PIN_ARENA);
+	return open_pins(a, o->pin_dir);
 }
 
 static int check_adoptable(const struct arenad_pins *p, const struct arena_opts *o,
@@ -228,7 +233,7 @@ static int check_adoptable(const struct arenad_pins *p, const struct arena_opts 
 	bool segv;
 	int r;
 
-	r = arenad_pins_state(p, st);
+	r = arenad_pins__state(p, st);
 	if (r == -EBADMSG)
 		return log_error_errno(r, "pins in %s were not written by arenad (state magic 0x%x)",
 				       o->pin_dir, st->magic);
@@ -241,7 +246,7 @@ static int check_adoptable(const struct arenad_pins *p, const struct arena_opts 
 				       o->pin_dir, st->abi_version, ARENAD_ABI_VERSION, o->pin_dir);
 	if (r < 0)
 		return log_error_errno(r, "read %s/" ARENAD_PIN_STATE, o->pin_dir);
-	if (bpf_map_get_info_by_fd(p->arena_fd, &info, &len))
+	if (bpf_map_get_info_by_fd(arenad_pins__arena_fd(p), &info, &len))
 		return log_error_errno(-errno, "inspect %s/" ARENAD_PIN_ARENA, o->pin_dir);
 	if (info.type != ARENAD_MAP_TYPE_ARENA)
 		return log_error_errno(-EINVAL, "%s/" ARENAD_PIN_ARENA " is not an arena map", o->pin_dir);
@@ -266,16 +271,16 @@ static int check_adoptable(const struct arenad_pins *p, const struct arena_opts 
 
 static int adopt(struct arena *a, const struct arena_opts *o)
 {
-	struct arenad_reuse_opts ropts = { .sz = sizeof(ropts), .pin_dir = o->pin_dir };
-	struct arenad_pins old;
+	ARENAD_OPTS(arenad_reuse_opts, ropts, .pin_dir = o->pin_dir);
+	struct arenad_pins *old;
 	int r;
 
-	r = arenad_pins_open(o->pin_dir, &old);
-	if (r < 0)
-		return log_error_errno(r, "open the pins in %s (an incomplete set? "
-				       "'arenad --unpin' removes it)", o->pin_dir);
-	r = check_adoptable(&old, o, &a->ident);
-	arenad_pins_close(&old);
+	old = arenad_pins__open(o->pin_dir);
+	if (!old)
+		return log_error_errno(-errno, "%s (an incomplete set? 'arenad --unpin' removes it)",
+				       arenad_errmsg());
+	r = check_adoptable(old, o, &a->ident);
+	arenad_pins__close(old);
 	if (r < 0)
 		return r;
 
@@ -286,15 +291,16 @@ static int adopt(struct arena *a, const struct arena_opts *o)
 		return r;
 	r = arenad_reuse(a->skel->obj, &ropts);
 	if (r < 0)
-		return log_error_errno(r, "%s", arenad_strerror());
+		return log_error_errno(r, "%s", arenad_errmsg());
 	r = arenad_alloc_bpf__load(a->skel);
 	if (r < 0)
 		return log_error_errno(r, "load the allocator against the pinned maps");
-	fill_pins(a);
 	/* A new build brings a new program: swap it in under the old name. */
-	r = pin_prog_replace(a->pins.prog_fd, o->pin_dir);
+	r = pin_prog_replace(bpf_program__fd(a->skel->progs.arenad_alloc), o->pin_dir);
+	if (r < 0)
+		return r;
 	a->adopted = true;
-	return r;
+	return open_pins(a, o->pin_dir);
 }
 
 int arena_lock(const char *pin_dir)
@@ -347,7 +353,6 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 	if (!a)
 		return log_oom();
 	a->lock_fd = -1;
-	a->pins = (struct arenad_pins)ARENAD_PINS_INIT;
 	a->lock_fd = arena_lock(o->pin_dir);
 	if (a->lock_fd < 0)
 		return a->lock_fd;
@@ -371,7 +376,7 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 	if (r < 0)
 		return r;
 
-	if (bpf_map_get_info_by_fd(a->pins.arena_fd, &info, &len))
+	if (bpf_map_get_info_by_fd(arenad_pins__arena_fd(a->pins), &info, &len))
 		return log_error_errno(-errno, "inspect the arena map");
 	a->map_id = info.id;
 	*out = TAKE_PTR(a);
@@ -410,32 +415,40 @@ struct arena *arena_free(struct arena *a)
 		return NULL;
 	if (!a->keep_pins)
 		remove_created_pins(a);
+	arenad_pins__close(a->pins);
 	arenad_alloc_bpf__destroy(a->skel);
 	closep(&a->lock_fd);
 	free(a);
 	return NULL;
 }
 
-static int unpin_all(const char *pin_dir, unsigned int *n)
+static int unpin(const char *pin_dir, const char *file, unsigned int *n)
 {
-	static const char *const all[] = {
-		ARENAD_PIN_ARENA, ARENAD_PIN_ALLOC_PROG, ARENAD_PIN_ALLOC_PROG "_new",
-		ARENAD_PIN_STATE, ARENAD_PIN_LEDGER, ARENAD_PIN_OWNERS,
-		ARENAD_PIN_STRINGS, ARENAD_PIN_NAMES,
-	};
 	char path[PATH_MAX];
-	unsigned int i;
 	int r;
 
-	/* The arena first: once it is gone the set is visibly incomplete. */
-	for (i = 0; i < ARRAY_SIZE(all); i++) {
-		r = join(path, sizeof(path), pin_dir, all[i]);
+	r = join(path, sizeof(path), pin_dir, file);
+	if (r < 0)
+		return r;
+	if (unlink(path) == 0)
+		(*n)++;
+	else if (errno != ENOENT)
+		return log_error_errno(-errno, "unlink %s", path);
+	return 0;
+}
+
+static int unpin_all(const char *pin_dir, unsigned int *n)
+{
+	int i, r;
+
+	/* The table backwards, so the arena first: once it is gone the set
+	 * is visibly incomplete. */
+	for (i = LIBARENAD_PIN__COUNT - 1; i >= 0; i--) {
+		r = unpin(pin_dir, libarenad_pin_table[i].file, n);
+		if (r >= 0 && libarenad_pin_table[i].prog)
+			r = unpin(pin_dir, ARENAD_PIN_ALLOC_PROG "_new", n);
 		if (r < 0)
 			return r;
-		if (unlink(path) == 0)
-			(*n)++;
-		else if (errno != ENOENT)
-			return log_error_errno(-errno, "unlink %s", path);
 	}
 	return 0;
 }

@@ -21,7 +21,7 @@ struct arena_opts {
 
 struct arena {
 	struct arenad_alloc_bpf *skel;
-	struct arenad_pins pins;	/* fds owned by skel */
+	struct arenad_pins *pins;	/* opened from the pin dir once pinned */
 	struct arenad_state ident;	/* identity block of the state map */
 	__u32 map_id;
 	int lock_fd;			/* flock on the pin dir: one owner */

@@ -549,7 +549,7 @@ static void *worker(void *arg)
 
 	/* Here rather than in inventory_new(): loading takes a while (it
 	 * parses the kernel's BTF), and the socket need not wait for it. */
-	r = load_users(inv, inv->d->arena->pins.arena_fd);
+	r = load_users(inv, arenad_pins__arena_fd(inv->d->arena->pins));
 	if (r < 0) {
 		snprintf(inv->users_unavailable, sizeof(inv->users_unavailable),
 			 "program and process iterators: %s", strerror(-r));

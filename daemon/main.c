@@ -251,7 +251,7 @@ static int run(const struct config *cfg)
 		 d.arena->adopted ? "adopted" : "created", d.arena->map_id,
 		 d.arena->ident.pages_total,
 		 (unsigned long long)d.arena->ident.user_vm_start, cfg->pin_dir);
-	r = counters_open(d.arena->pins.state_fd, &d.counters);
+	r = counters_open(arenad_pins__state_fd(d.arena->pins), &d.counters);
 	if (r < 0)
 		return log_error_errno(r, "read the state map");
 	if (!counters_mapped(d.counters))

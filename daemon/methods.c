@@ -35,7 +35,7 @@
 
 static const struct arenad_pins *pins_of(struct arenad *d)
 {
-	return &d->arena->pins;
+	return d->arena->pins;
 }
 
 static __u64 base_of(struct arenad *d)
@@ -81,7 +81,7 @@ static const char *owner_string(struct arenad *d, struct owner_cache *c, __u32 i
 	if (!id)
 		return "";
 	if (c->id[slot] != id) {
-		c->gone[slot] = arenad_str_get(pins_of(d)->strings_fd, id, c->str[slot],
+		c->gone[slot] = arenad_pins__str(pins_of(d), id, c->str[slot],
 					       sizeof(c->str[slot])) == -ENOENT;
 		if (!c->gone[slot] && !c->str[slot][0])
 			snprintf(c->str[slot], sizeof(c->str[slot]), "#%u", id);
@@ -115,7 +115,7 @@ static int range_json(struct arenad *d, struct owner_cache *owners,
 	char buf[ARENAD_STR_LEN];
 
 	*out = NULL;
-	if (!owner || (r->name && arenad_str_get(pins_of(d)->strings_fd, r->name, buf,
+	if (!owner || (r->name && arenad_pins__str(pins_of(d), r->name, buf,
 						 sizeof(buf)) == -ENOENT))
 		return -ENOENT;
 	if (r->name && !buf[0])
@@ -264,7 +264,7 @@ static int busy_error(struct arenad *d, const struct arenad_req *req, struct rpc
 	__u32 ledger = 0;
 	size_t i, n;
 
-	if (arenad_pins_ranges(pins_of(d), &recs, &n) < 0)
+	if (arenad_pins__ranges(pins_of(d), &recs, &n) < 0)
 		n = 0;
 	for (i = 0; i < n; i++) {
 		__u32 s = recs[i].pgoff, e = recs[i].pgoff + recs[i].pages;
@@ -334,12 +334,12 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 	if (name)
 		snprintf(req.name_str, sizeof(req.name_str), "%s", name);
 
-	r = arenad_pins_run(p, &req);
+	r = arenad_pins__run(p, &req);
 	switch (r) {
 	case 0:
 		break;
 	case -ENOMEM:
-		arenad_pins_state(p, &st);
+		arenad_pins__state(p, &st);
 		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY,
 				     "out of memory: no %u contiguous free pages (%llu of %u pages free)",
 				     req.pages, (unsigned long long)(st.pages_total - st.pages_allocated),
@@ -393,7 +393,7 @@ static int m_free(void *ctx, const struct rpc_peer *peer, json_object *params,
 	    check_range(d, req.addr, err))
 		return -1;
 
-	r = arenad_pins_run(pins_of(d), &req);
+	r = arenad_pins__run(pins_of(d), &req);
 	switch (r) {
 	case 0:
 		break;
@@ -509,10 +509,10 @@ static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 	if (owner) {
 		rs->filter = true;
 		/* An owner never seen has nothing: an empty stream. */
-		if (arenad_str_find(p->strings_fd, owner, &rs->owner_id) < 0)
+		if (arenad_pins__find_str(p, owner, &rs->owner_id) < 0)
 			return ranges_start(out, TAKE_PTR(rs));
 	}
-	r = arenad_pins_ranges(p, &rs->recs, &rs->n);
+	r = arenad_pins__ranges(p, &rs->recs, &rs->n);
 	if (r == -ENOMEM)
 		return rpc_oom(err);
 	if (r < 0)
@@ -533,7 +533,7 @@ static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
 	if (rpc_params_only(params, keys, err) ||
 	    rpc_param_str(params, "name", true, STR_MAX, &name, err))
 		return -1;
-	r = arenad_name_find(pins_of(d), name, &rec);
+	r = arenad_pins__find_name(pins_of(d), name, &rec);
 	if (r == -ENOENT)
 		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "no allocation named '%s'", name);
 	if (r < 0)

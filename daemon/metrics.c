@@ -164,7 +164,7 @@ static int managed_row(struct arenad *d, FILE *f)
 		.present_bytes = (__u64)d->last_scan.pages_present << ARENAD_PAGE_SHIFT,
 	};
 
-	if (!bpf_map_get_info_by_fd(d->arena->pins.arena_fd, &info, &len))
+	if (!bpf_map_get_info_by_fd(arenad_pins__arena_fd(d->arena->pins), &info, &len))
 		memcpy(row.name, info.name, sizeof(row.name));
 	arena_rows(f, &row, 1);
 	return 0;

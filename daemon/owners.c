@@ -14,7 +14,7 @@
 
 void owners_id_string(struct arenad *d, __u32 id, char *buf, size_t len)
 {
-	if (arenad_str_get(d->arena->pins.strings_fd, id, buf, len) < 0)
+	if (arenad_pins__str(d->arena->pins, id, buf, len) < 0)
 		snprintf(buf, len, "#%u", id);
 }
 
@@ -40,7 +40,7 @@ static const char *owner_name(struct arenad *d, __u32 id, char *buf, size_t len)
 		return "";
 	if (c && c->id[slot] == id)
 		return c->str[slot];
-	if (arenad_str_get(d->arena->pins.strings_fd, id, buf, len) < 0) {
+	if (arenad_pins__str(d->arena->pins, id, buf, len) < 0) {
 		snprintf(buf, len, "#%u", id);	/* not cached: it may appear */
 		return buf;
 	}
@@ -110,7 +110,7 @@ static json_object *owners_read(struct arenad *d)
 	char buf[ARENAD_STR_LEN];
 	__u32 i, n = 0;
 
-	if (!arr || owners_batch(d->arena->pins.owners_fd, &keys, &vals, &n) < 0)
+	if (!arr || owners_batch(arenad_pins__owners_fd(d->arena->pins), &keys, &vals, &n) < 0)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		json_object *e;

@@ -28,17 +28,17 @@ static json_object *run_json(__u64 base, __u32 start, __u32 pages)
 	return o;
 }
 
-static void add_string(json_object *o, const char *key, int strings_fd, __u32 id)
+static void add_string(json_object *o, const char *key, const struct arenad_pins *p, __u32 id)
 {
 	char buf[ARENAD_STR_LEN];
 
-	if (id && arenad_str_get(strings_fd, id, buf, sizeof(buf)) >= 0)
+	if (id && arenad_pins__str(p, id, buf, sizeof(buf)) >= 0)
 		rpc_put(o, key, json_object_new_string(buf));
 }
 
 int scan_run(struct arenad *d, int method, json_object **detail)
 {
-	const struct arenad_pins *p = &d->arena->pins;
+	const struct arenad_pins *p = d->arena->pins;
 	__u64 base = d->arena->ident.user_vm_start;
 	struct scan_summary sum = { .valid = true };
 	struct census_result res;
@@ -55,7 +55,7 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 		return r;
 	/* The ledger after the census: a range allocated in between is in
 	 * the ledger but may not be in the bitmap, and shows as missing. */
-	r = arenad_pins_ranges(p, &recs, &n);
+	r = arenad_pins__ranges(p, &recs, &n);
 	if (r < 0)
 		return r;
 	words = (res.npages + 63) / 64;
@@ -80,8 +80,8 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 
 				rpc_put(o, "pages_missing",
 						       json_object_new_uint64(rec->pages - present));
-				add_string(o, "owner", p->strings_fd, rec->owner);
-				add_string(o, "name", p->strings_fd, rec->name);
+				add_string(o, "owner", p, rec->owner);
+				add_string(o, "name", p, rec->name);
 				rpc_append(missing, o);
 			}
 		}

@@ -102,7 +102,7 @@ int startup_begin(struct arenad *d, startup_done_t done, struct startup **out)
 		.joined = true,
 		.efd = -1,
 		.begun_usec = now_usec(CLOCK_MONOTONIC),
-		.arena_fd = d->arena->pins.arena_fd,
+		.arena_fd = arenad_pins__arena_fd(d->arena->pins),
 		.pages = d->arena->ident.pages_total,
 	};
 	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

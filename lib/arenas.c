@@ -10,6 +10,8 @@
 #include <json-c/json.h>
 
 #include "arenad.h"
+#include "client.h"
+#include "error.h"
 #include "proto_json.h"
 
 /* A JSON null (a process outside any unit) comes out as "". */
@@ -31,7 +33,7 @@ static __u64 get_addr(json_object *o, const char *k)
 {
 	__u64 a;
 
-	return proto_addr_parse(proto_get_str(o, k), &a) ? 0 : a;
+	return arenad_parse_addr(proto_get_str(o, k), &a) ? 0 : a;
 }
 
 static json_object *get_array(json_object *o, const char *k)
@@ -69,7 +71,7 @@ static int users_from_json(json_object *o, struct arenad_arena *a)
 	n = progs ? json_object_array_length(progs) : 0;
 	a->progs = calloc(n ?: 1, sizeof(*a->progs));
 	if (!a->progs)
-		return -ENOMEM;
+		return libarenad_err(-ENOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		json_object *p = json_object_array_get_idx(progs, i), *type;
 
@@ -85,7 +87,7 @@ static int users_from_json(json_object *o, struct arenad_arena *a)
 	n = procs ? json_object_array_length(procs) : 0;
 	a->procs = calloc(n ?: 1, sizeof(*a->procs));
 	if (!a->procs)
-		return -ENOMEM;
+		return libarenad_err(-ENOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		json_object *p = json_object_array_get_idx(procs, i);
 
@@ -121,7 +123,7 @@ static int arena_from_json(json_object *o, struct arenad_arena *a)
 	return users_from_json(o, a);
 }
 
-int arenad_client_arenas(struct arenad_client *c, struct arenad_arena **out, size_t *n)
+int arenad_client__arenas(struct arenad_client *c, struct arenad_arena **out, size_t *n)
 {
 	struct arenad_arena *a;
 	json_object *r;
@@ -130,18 +132,18 @@ int arenad_client_arenas(struct arenad_client *c, struct arenad_arena **out, siz
 
 	*out = NULL;
 	*n = 0;
-	ret = arenad_client_call(c, "arenas", NULL, &r);
+	ret = libarenad_call(c, "arenas", NULL, &r);
 	if (ret)
 		return ret;
 	if (!json_object_is_type(r, json_type_array)) {
 		json_object_put(r);
-		return -EPROTO;
+		return libarenad_err(-EPROTO, "arenas: malformed reply from arenad");
 	}
 	len = json_object_array_length(r);
 	a = calloc(len ?: 1, sizeof(*a));
 	if (!a) {
 		json_object_put(r);
-		return -ENOMEM;
+		return libarenad_err(-ENOMEM, "out of memory");
 	}
 	for (i = 0; i < len; i++) {
 		ret = arena_from_json(json_object_array_get_idx(r, i), &a[i]);
@@ -166,14 +168,14 @@ static int call_map_id(struct arenad_client *c, const char *method, __u32 map_id
 	if (!params || json_object_object_add(params, "map_id", json_object_new_uint64(map_id)) ||
 	    (census && json_object_object_add(params, "method", json_object_new_string(census)))) {
 		json_object_put(params);
-		return -ENOMEM;
+		return libarenad_err(-ENOMEM, "out of memory");
 	}
-	ret = arenad_client_call(c, method, params, r);
+	ret = libarenad_call(c, method, params, r);
 	json_object_put(params);
 	return ret;
 }
 
-int arenad_client_who(struct arenad_client *c, __u32 map_id, struct arenad_arena *out)
+int arenad_client__who(struct arenad_client *c, __u32 map_id, struct arenad_arena *out)
 {
 	json_object *r;
 	int ret;
@@ -192,7 +194,7 @@ int arenad_client_who(struct arenad_client *c, __u32 map_id, struct arenad_arena
 	return ret;
 }
 
-int arenad_client_scan_map(struct arenad_client *c, __u32 map_id, const char *method,
+int arenad_client__scan_map(struct arenad_client *c, __u32 map_id, const char *method,
 			   struct arenad_arena_scan *out)
 {
 	json_object *r, *runs;
@@ -216,7 +218,7 @@ int arenad_client_scan_map(struct arenad_client *c, __u32 map_id, const char *me
 	out->runs = calloc(n ?: 1, sizeof(*out->runs));
 	if (!out->runs) {
 		json_object_put(r);
-		return -ENOMEM;
+		return libarenad_err(-ENOMEM, "out of memory");
 	}
 	for (i = 0; i < n; i++) {
 		json_object *o = json_object_array_get_idx(runs, i);

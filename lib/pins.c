@@ -10,43 +10,25 @@
 #include <bpf/bpf.h>
 
 #include "arenad.h"
+#include "error.h"
+#include "opts.h"
+#include "pin_table.h"
 
-static const struct {
-	const char *name;
-	size_t off;
-} pin_table[] = {
-	{ ARENAD_PIN_ARENA,	offsetof(struct arenad_pins, arena_fd) },
-	{ ARENAD_PIN_STATE,	offsetof(struct arenad_pins, state_fd) },
-	{ ARENAD_PIN_LEDGER,	offsetof(struct arenad_pins, ledger_fd) },
-	{ ARENAD_PIN_OWNERS,	offsetof(struct arenad_pins, owners_fd) },
-	{ ARENAD_PIN_STRINGS,	offsetof(struct arenad_pins, strings_fd) },
-	{ ARENAD_PIN_NAMES,	offsetof(struct arenad_pins, names_fd) },
-	{ ARENAD_PIN_ALLOC_PROG, offsetof(struct arenad_pins, prog_fd) },
+struct arenad_pins {
+	int fd[LIBARENAD_PIN__COUNT];
+	char dir[];
 };
 
-static int *pin_fd(struct arenad_pins *pins, unsigned int i)
-{
-	return (int *)((char *)pins + pin_table[i].off);
-}
-
-static int pin_path(char *buf, size_t len, const char *dir, const char *name)
-{
-	int n = snprintf(buf, len, "%s/%s", dir, name);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-void arenad_pins_close(struct arenad_pins *pins)
+void arenad_pins__close(struct arenad_pins *pins)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(pin_table) / sizeof(pin_table[0]); i++) {
-		int *fd = pin_fd(pins, i);
-
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-	}
+	if (!pins)
+		return;
+	libarenad_for_each_pin(i)
+		if (pins->fd[i] >= 0)
+			close(pins->fd[i]);
+	free(pins);
 }
 
 int arenad_pins_count(const char *pin_dir)
@@ -55,57 +37,143 @@ int arenad_pins_count(const char *pin_dir)
 	unsigned int i;
 	int n = 0;
 
-	pin_dir = pin_dir ?: ARENAD_DEFAULT_PIN_DIR;
-	for (i = 0; i < sizeof(pin_table) / sizeof(pin_table[0]); i++) {
-		if (pin_path(path, sizeof(path), pin_dir, pin_table[i].name))
-			return -ENAMETOOLONG;
+	libarenad_for_each_pin(i) {
+		if (libarenad_pin_path(path, sizeof(path), pin_dir, libarenad_pin_table[i].file))
+			return libarenad_err(-ENAMETOOLONG, "pin directory %s: name too long", pin_dir);
 		if (access(path, F_OK) == 0)
 			n++;
 	}
 	return n;
 }
 
-int arenad_pins_open(const char *pin_dir, struct arenad_pins *pins)
+struct arenad_pins *arenad_pins__open(const char *pin_dir)
 {
+	struct arenad_pins *pins;
 	char path[PATH_MAX];
 	unsigned int i;
 	int r;
 
 	pin_dir = pin_dir ?: ARENAD_DEFAULT_PIN_DIR;
-	*pins = (struct arenad_pins)ARENAD_PINS_INIT;
-	for (i = 0; i < sizeof(pin_table) / sizeof(pin_table[0]); i++) {
-		r = pin_path(path, sizeof(path), pin_dir, pin_table[i].name);
-		if (r)
+	pins = calloc(1, sizeof(*pins) + strlen(pin_dir) + 1);
+	if (!pins) {
+		libarenad_err(-ENOMEM, "out of memory");
+		return NULL;
+	}
+	strcpy(pins->dir, pin_dir);
+	libarenad_for_each_pin(i)
+		pins->fd[i] = -1;
+	libarenad_for_each_pin(i) {
+		r = libarenad_pin_path(path, sizeof(path), pin_dir, libarenad_pin_table[i].file);
+		if (r) {
+			libarenad_err(r, "pin directory %s: name too long", pin_dir);
 			goto fail;
-		*pin_fd(pins, i) = bpf_obj_get(path);
-		if (*pin_fd(pins, i) < 0) {
+		}
+		pins->fd[i] = bpf_obj_get(path);
+		if (pins->fd[i] < 0) {
 			r = -errno;
+			libarenad_err(r, "open %s: %s (is arenad running with --pin-dir %s?)",
+				      path, strerror(-r), pin_dir);
 			goto fail;
 		}
 	}
-	return 0;
+	return pins;
 fail:
-	arenad_pins_close(pins);
-	return r;
+	arenad_pins__close(pins);
+	errno = -r;
+	return NULL;
 }
 
-int arenad_pins_state(const struct arenad_pins *pins, struct arenad_state *st)
+const char *arenad_pins__dir(const struct arenad_pins *pins)
+{
+	return pins->dir;
+}
+
+int arenad_pins__arena_fd(const struct arenad_pins *pins)
+{
+	return pins->fd[LIBARENAD_PIN_ARENA];
+}
+
+int arenad_pins__state_fd(const struct arenad_pins *pins)
+{
+	return pins->fd[LIBARENAD_PIN_STATE];
+}
+
+int arenad_pins__ledger_fd(const struct arenad_pins *pins)
+{
+	return pins->fd[LIBARENAD_PIN_LEDGER];
+}
+
+int arenad_pins__owners_fd(const struct arenad_pins *pins)
+{
+	return pins->fd[LIBARENAD_PIN_OWNERS];
+}
+
+int arenad_pins__strings_fd(const struct arenad_pins *pins)
+{
+	return pins->fd[LIBARENAD_PIN_STRINGS];
+}
+
+int arenad_pins__names_fd(const struct arenad_pins *pins)
+{
+	return pins->fd[LIBARENAD_PIN_NAMES];
+}
+
+int arenad_pins__prog_fd(const struct arenad_pins *pins)
+{
+	return pins->fd[LIBARENAD_PIN_ALLOC_PROG];
+}
+
+int arenad_pins__state(const struct arenad_pins *pins, struct arenad_state *st)
 {
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(pins->state_fd, &zero, st))
-		return -errno;
+	if (bpf_map_lookup_elem(arenad_pins__state_fd(pins), &zero, st))
+		return libarenad_err(-errno, "read %s/" ARENAD_PIN_STATE ": %s",
+				     pins->dir, strerror(errno));
 	if (st->magic != ARENAD_STATE_MAGIC)
-		return -EBADMSG;
+		return libarenad_err(-EBADMSG, "%s/" ARENAD_PIN_STATE " is not arenad's state map "
+				     "(magic 0x%x)", pins->dir, st->magic);
 	if (st->abi_version != ARENAD_ABI_VERSION)
-		return -EPROTO;
+		return libarenad_err(-EPROTO, "the pins in %s are of arenad ABI %u, this library "
+				     "speaks %u", pins->dir, st->abi_version, ARENAD_ABI_VERSION);
 	return 0;
 }
 
 /* Tries of a run that found a string-table lock taken (-EAGAIN). */
 #define RUN_RETRIES 1000
 
-int arenad_pins_run(const struct arenad_pins *pins, struct arenad_req *req)
+/* The allocator's refusals, in words. */
+static int run_error(const struct arenad_req *req, int r)
+{
+	switch (r) {
+	case -ENOMEM:
+		return libarenad_err(r, "no %u contiguous free pages in the arena", req->pages);
+	case -EEXIST:
+		return libarenad_err(r, "the name is already in use");
+	case -EBUSY:
+		return libarenad_err(r, "pages at 0x%llx..+%u are not all free",
+				     (unsigned long long)req->addr, req->pages);
+	case -ENOENT:
+		return libarenad_err(r, "no allocation starts at 0x%llx",
+				     (unsigned long long)req->addr);
+	case -EPERM:
+		return libarenad_err(r, "the allocation at 0x%llx belongs to another uid",
+				     (unsigned long long)req->addr);
+	case -ENOSPC:
+		return libarenad_err(r, "the string table is full");
+	case -E2BIG:
+		return libarenad_err(r, "the ledger or the names table is full");
+	case -ESTALE:
+		return libarenad_err(r, "the string id was released");
+	case -EINVAL:
+		return libarenad_err(r, "invalid request (page count, strings, or an address "
+				     "outside the arena or not page aligned)");
+	default:
+		return libarenad_err(r, "allocator: %s", strerror(-r));
+	}
+}
+
+int arenad_pins__run(const struct arenad_pins *pins, struct arenad_req *req)
 {
 	/* Syscall programs take no ctx_out: the kernel copies the context
 	 * back into ctx_in, which is how the result comes back. */
@@ -117,11 +185,12 @@ int arenad_pins_run(const struct arenad_pins *pins, struct arenad_req *req)
 	int i;
 
 	for (i = 0; ; i++) {
-		if (bpf_prog_test_run_opts(pins->prog_fd, &opts))
-			return -errno;
+		if (bpf_prog_test_run_opts(arenad_pins__prog_fd(pins), &opts))
+			return libarenad_err(-errno, "run %s/" ARENAD_PIN_ALLOC_PROG ": %s",
+					     pins->dir, strerror(errno));
 		/* -EAGAIN: nothing was done; the lock's holder is running. */
 		if (req->ret != -EAGAIN || i == RUN_RETRIES)
-			return req->ret;
+			return req->ret ? run_error(req, req->ret) : 0;
 		*req = in;
 		sched_yield();
 	}
@@ -164,34 +233,35 @@ static int intern(const struct arenad_pins *pins, const char *s, __u32 flags, __
 	int r;
 
 	if (!s || !*s || str_copy(req.owner_str, s))
-		return -EINVAL;
-	r = arenad_pins_run(pins, &req);
+		return libarenad_err(-EINVAL, "owner and name strings are 1..%d bytes",
+				     ARENAD_STR_LEN - 1);
+	r = arenad_pins__run(pins, &req);
 	if (r)
 		return r;
 	*id = req.owner;
 	return 0;
 }
 
-int arenad_str_intern(const struct arenad_pins *pins, const char *s, __u32 *id)
+int arenad_pins__intern(const struct arenad_pins *pins, const char *s, __u32 *id)
 {
 	return intern(pins, s, 0, id);
 }
 
-int arenad_str_keep(const struct arenad_pins *pins, const char *s, __u32 *id)
+int arenad_pins__keep(const struct arenad_pins *pins, const char *s, __u32 *id)
 {
 	return intern(pins, s, ARENAD_INTERN_KEEP, id);
 }
 
-int arenad_str_release(const struct arenad_pins *pins, __u32 id)
+int arenad_pins__release(const struct arenad_pins *pins, __u32 id)
 {
 	struct arenad_req req = { .op = ARENAD_OP_RELEASE, .owner = id };
 
-	return arenad_pins_run(pins, &req);
+	return arenad_pins__run(pins, &req);
 }
 
 #define FIND_CHUNK 256
 
-int arenad_str_find(int strings_fd, const char *s, __u32 *id)
+static int str_find(int strings_fd, const char *s, __u32 *id)
 {
 	struct arenad_str v, *vals;
 	char want[ARENAD_STR_LEN];
@@ -243,7 +313,21 @@ int arenad_str_find(int strings_fd, const char *s, __u32 *id)
 	return r;
 }
 
-int arenad_str_get(int strings_fd, __u32 id, char *buf, size_t len)
+int arenad_pins__find_str(const struct arenad_pins *pins, const char *s, __u32 *id)
+{
+	int r = str_find(arenad_pins__strings_fd(pins), s, id);
+
+	if (r == -ENOENT)
+		return libarenad_err(r, "'%s' is not in the string table", s);
+	if (r == -EINVAL)
+		return libarenad_err(r, "owner and name strings are 1..%d bytes",
+				     ARENAD_STR_LEN - 1);
+	if (r)
+		return libarenad_err(r, "read the string table: %s", strerror(-r));
+	return 0;
+}
+
+static int str_get(int strings_fd, __u32 id, char *buf, size_t len)
 {
 	struct arenad_str val;
 	int r;
@@ -263,22 +347,41 @@ int arenad_str_get(int strings_fd, __u32 id, char *buf, size_t len)
 	return 0;
 }
 
-int arenad_name_find(const struct arenad_pins *pins, const char *name,
-		     struct arenad_range *r)
+int arenad_pins__str(const struct arenad_pins *pins, __u32 id, char *buf, size_t len)
+{
+	int r = str_get(arenad_pins__strings_fd(pins), id, buf, len);
+
+	if (r == -ENOENT)
+		return libarenad_err(r, "string id %u is no live string", id);
+	if (r == -ENAMETOOLONG)
+		return libarenad_err(r, "string id %u: longer than the buffer", id);
+	if (r)
+		return libarenad_err(r, "string id %u: %s", id, strerror(-r));
+	return 0;
+}
+
+int arenad_pins__find_name(const struct arenad_pins *pins, const char *name,
+			   struct arenad_range *r)
 {
 	__u32 id, pgoff;
 	int ret;
 
-	ret = arenad_str_find(pins->strings_fd, name, &id);
+	ret = str_find(arenad_pins__strings_fd(pins), name, &id);
+	if (ret == -ENOENT)
+		return libarenad_err(ret, "no allocation named '%s'", name);
 	if (ret)
-		return ret;
-	if (bpf_map_lookup_elem(pins->names_fd, &id, &pgoff))
-		return -errno;
-	if (bpf_map_lookup_elem(pins->ledger_fd, &pgoff, r))
-		return -errno;
+		return libarenad_err(ret, "look up '%s': %s", name, strerror(-ret));
+	if (bpf_map_lookup_elem(arenad_pins__names_fd(pins), &id, &pgoff) ||
+	    bpf_map_lookup_elem(arenad_pins__ledger_fd(pins), &pgoff, r)) {
+		if (errno == ENOENT)
+			return libarenad_err(-ENOENT, "no allocation named '%s'", name);
+		return libarenad_err(-errno, "look up '%s': %s", name, strerror(errno));
+	}
 	/* The name is claimed before its pages exist: a name whose ledger
 	 * entry is not (yet) its own is an allocation in flight. */
-	return r->name == id ? 0 : -ENOENT;
+	if (r->name != id)
+		return libarenad_err(-ENOENT, "no allocation named '%s' (yet)", name);
+	return 0;
 }
 
 static int by_pgoff(const void *a, const void *b)
@@ -314,8 +417,8 @@ static int reserve(void **buf, size_t *cap, size_t want, size_t sz)
 	return 0;
 }
 
-int arenad_pins_ranges(const struct arenad_pins *pins, struct arenad_range **ranges,
-		       size_t *n)
+int arenad_pins__ranges(const struct arenad_pins *pins, struct arenad_range **ranges,
+			size_t *n)
 {
 	struct arenad_range *out = NULL;
 	__u32 *keys = NULL, cursor = 0, count, chunk = RANGES_CHUNK;
@@ -330,7 +433,8 @@ int arenad_pins_ranges(const struct arenad_pins *pins, struct arenad_range **ran
 		if (ret)
 			break;
 		count = chunk;
-		ret = bpf_map_lookup_batch(pins->ledger_fd, first ? NULL : &cursor, &cursor,
+		ret = bpf_map_lookup_batch(arenad_pins__ledger_fd(pins), first ? NULL : &cursor,
+					   &cursor,
 					   keys, out + len, &count, NULL) ? -errno : 0;
 		if (ret == -ENOSPC && !count && chunk < ARENAD_MAX_PAGES) {
 			/* One hash bucket holds more than a chunk: ask for more
@@ -352,7 +456,8 @@ int arenad_pins_ranges(const struct arenad_pins *pins, struct arenad_range **ran
 		free(out);
 		*ranges = NULL;
 		*n = 0;
-		return ret;
+		return libarenad_err(ret, "read %s/" ARENAD_PIN_LEDGER ": %s", pins->dir,
+				     strerror(-ret));
 	}
 	qsort(out, len, sizeof(*out), by_pgoff);
 	*ranges = out;
@@ -360,29 +465,36 @@ int arenad_pins_ranges(const struct arenad_pins *pins, struct arenad_range **ran
 	return 0;
 }
 
-int arenad_pins_alloc(const struct arenad_pins *pins, __u32 pages,
-		      const char *owner, const char *name, __u64 *addr)
+int arenad_pins__alloc(const struct arenad_pins *pins, __u32 pages,
+		       const struct arenad_alloc_opts *opts, __u64 *addr)
 {
+	const char *name = OPTS_GET(opts, name, NULL);
 	struct arenad_req req = {
 		.op = ARENAD_OP_ALLOC,
 		.pages = pages,
+		.addr = OPTS_GET(opts, addr, 0),
 		.uid = geteuid(),
 		.numa_node = -1,
 	};
 	int r;
 
+	if (!OPTS_VALID(opts, arenad_alloc_opts))
+		return libarenad_err(-EINVAL, "arenad_alloc_opts: bad .sz or unknown options set");
 	/* The allocator interns them and takes their references in the
 	 * same run: an id is never held across two runs. */
-	if (str_copy(req.owner_str, owner) || str_copy(req.name_str, name))
-		return -EINVAL;
-	r = arenad_pins_run(pins, &req);
+	if (str_copy(req.owner_str, OPTS_GET(opts, owner, NULL)) || str_copy(req.name_str, name))
+		return libarenad_err(-EINVAL, "owner and name strings are at most %d bytes",
+				     ARENAD_STR_LEN - 1);
+	r = arenad_pins__run(pins, &req);
+	if (r == -EEXIST)
+		return libarenad_err(r, "name '%s' is already in use", name);
 	if (r)
 		return r;
 	*addr = req.addr;
 	return 0;
 }
 
-int arenad_pins_free(const struct arenad_pins *pins, __u64 addr, __u32 *pages)
+int arenad_pins__free(const struct arenad_pins *pins, __u64 addr, __u32 *pages)
 {
 	struct arenad_req req = {
 		.op = ARENAD_OP_FREE,
@@ -391,7 +503,7 @@ int arenad_pins_free(const struct arenad_pins *pins, __u64 addr, __u32 *pages)
 	};
 	int r;
 
-	r = arenad_pins_run(pins, &req);
+	r = arenad_pins__run(pins, &req);
 	if (r)
 		return r;
 	if (pages)

@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +11,6 @@ json_object *proto_addr_new(__u64 addr)
 
 	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
 	return json_object_new_string(buf);
-}
-
-int proto_addr_parse(const char *s, __u64 *addr)
-{
-	const char *end;
-
-	if (strncmp(s, "0x", 2) && strncmp(s, "0X", 2))
-		return -EINVAL;
-	/* Hex digits only: strtoull alone would accept a sign or white space. */
-	for (end = s + 2; isxdigit((unsigned char)*end); end++)
-		;
-	if (end == s + 2 || *end || end - (s + 2) > 16)
-		return -EINVAL;
-	*addr = strtoull(s + 2, NULL, 16);
-	return 0;
 }
 
 __u64 proto_get_u64(json_object *o, const char *k)

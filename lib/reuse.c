@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -16,26 +15,12 @@
 #include <bpf/libbpf.h>
 
 #include "arenad.h"
+#include "error.h"
 #include "opts.h"
+#include "pin_table.h"
 
-/* Per thread: the library has no other state, and callers may be threaded. */
-static __thread char last_error[512];
-
-const char *arenad_strerror(void)
-{
-	return last_error;
-}
-
-static int fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-	errno = -err;
-	return err;
-}
+/* Fail with err (a negative errno) and a sentence for arenad_errmsg(). */
+#define fail libarenad_err
 
 static struct bpf_map *find_arena(struct bpf_object *obj, int *count)
 {
@@ -51,17 +36,6 @@ static struct bpf_map *find_arena(struct bpf_object *obj, int *count)
 	return found;
 }
 
-static const struct {
-	const char *map;	/* name in arenad_ledger.bpf.h */
-	const char *pin;
-} ledger_maps[] = {
-	{ "arenad_state", ARENAD_PIN_STATE },
-	{ "arenad_ledger", ARENAD_PIN_LEDGER },
-	{ "arenad_owners", ARENAD_PIN_OWNERS },
-	{ "arenad_strings", ARENAD_PIN_STRINGS },
-	{ "arenad_names", ARENAD_PIN_NAMES },
-};
-
 static int reuse_pin(struct bpf_map *map, const char *pin_dir, const char *pin)
 {
 	struct bpf_map_info info = {};
@@ -69,7 +43,8 @@ static int reuse_pin(struct bpf_map *map, const char *pin_dir, const char *pin)
 	char path[PATH_MAX];
 	int fd, r;
 
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, pin);
+	if (libarenad_pin_path(path, sizeof(path), pin_dir, pin))
+		return fail(-ENAMETOOLONG, "pin directory %s: name too long", pin_dir);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return fail(-errno, "open %s: %s (is arenad running with --pin-dir %s?)",
@@ -141,14 +116,14 @@ static void *find_global(struct bpf_object *obj, const char *var, __u32 *size)
 
 /*
  * Intern s into the pinned string table and store its id in var. The
- * string is kept for good (arenad_str_keep()): the object's programs and
+ * string is kept for good (arenad_pins__keep()): the object's programs and
  * later runs of it use the same id, which must keep naming s, and loading
  * the object again must not add a reference each time.
  */
 static int set_string_id(struct bpf_object *obj, const char *pin_dir, const char *var,
 			 const char *s)
 {
-	struct arenad_pins pins;
+	struct arenad_pins *pins;
 	__u32 id, size = 0;
 	void *slot = find_global(obj, var, &size);
 	int r;
@@ -160,12 +135,11 @@ static int set_string_id(struct bpf_object *obj, const char *pin_dir, const char
 	if (strlen(s) >= ARENAD_STR_LEN || !*s)
 		return fail(-EINVAL, "'%s' for %s: the string must be 1..%d bytes",
 			    s, var, ARENAD_STR_LEN - 1);
-	r = arenad_pins_open(pin_dir, &pins);
-	if (r)
-		return fail(r, "open the pins in %s: %s (is arenad running with --pin-dir %s?)",
-			    pin_dir, strerror(-r), pin_dir);
-	r = arenad_str_keep(&pins, s, &id);
-	arenad_pins_close(&pins);
+	pins = arenad_pins__open(pin_dir);
+	if (!pins)
+		return -errno;	/* arenad_errmsg() names the pin */
+	r = arenad_pins__keep(pins, s, &id);
+	arenad_pins__close(pins);
 	if (r)
 		return fail(r, "intern '%s' in %s/%s: %s%s", s, pin_dir, ARENAD_PIN_STRINGS, strerror(-r),
 			    r == -ENOSPC ? " (the string table is full)" : "");
@@ -279,7 +253,8 @@ int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts)
 	if (r)
 		return r;
 
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, ARENAD_PIN_ARENA);
+	if (libarenad_pin_path(path, sizeof(path), pin_dir, ARENAD_PIN_ARENA))
+		return fail(-ENAMETOOLONG, "pin directory %s: name too long", pin_dir);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return fail(-errno, "open %s: %s (is arenad running with --pin-dir %s?)",
@@ -308,11 +283,13 @@ int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts)
 	if (r)
 		return fail(r, "reuse %s for map '%s': %s", path, bpf_map__name(arena), strerror(-r));
 
-	for (i = 0; i < sizeof(ledger_maps) / sizeof(ledger_maps[0]); i++) {
-		m = bpf_object__find_map_by_name(obj, ledger_maps[i].map);
+	libarenad_for_each_pin(i) {
+		if (!libarenad_pin_table[i].ledger)
+			continue;
+		m = bpf_object__find_map_by_name(obj, libarenad_pin_table[i].bpf_name);
 		if (!m)
 			continue;
-		r = reuse_pin(m, pin_dir, ledger_maps[i].pin);
+		r = reuse_pin(m, pin_dir, libarenad_pin_table[i].file);
 		if (r)
 			return r;
 	}
@@ -332,7 +309,6 @@ int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts)
 		if (r)
 			return r;
 	}
-	last_error[0] = 0;
 	return 0;
 }
 
@@ -414,8 +390,7 @@ static void *map_fd_locked(int fd, size_t *size)
 		    still_mapped(mapped[i].base, mapped[i].size)) {
 			if (size)
 				*size = mapped[i].size;
-			last_error[0] = 0;
-			return want;
+					return want;
 		}
 		if (slot == MAX_MAPPED && (!mapped[i].id || !still_mapped(mapped[i].base, mapped[i].size)))
 			slot = i;
@@ -452,7 +427,6 @@ static void *map_fd_locked(int fd, size_t *size)
 	}
 	if (size)
 		*size = sz;
-	last_error[0] = 0;
 	return p;
 }
 
@@ -485,7 +459,10 @@ void *arenad_map_pinned_arena(const char *pin_dir, size_t *size)
 	void *p;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", pin_dir ?: ARENAD_DEFAULT_PIN_DIR, ARENAD_PIN_ARENA);
+	if (libarenad_pin_path(path, sizeof(path), pin_dir, ARENAD_PIN_ARENA)) {
+		fail(-ENAMETOOLONG, "pin directory %s: name too long", pin_dir);
+		return NULL;
+	}
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
 		fail(-errno, "open %s: %s", path, strerror(errno));

@@ -28,11 +28,11 @@ $(BUILD)/bpf/ledger_loader.bpf.o: $(BUILD)/bpf/link/ledger_alloc.bpf.o $(BUILD)/
 	$(call msg,LINK-BPF,$@)
 	$(Q)$(BPFTOOL) gen object $@ $^
 
-# Unit tests link the daemon's pure-logic objects directly.
+# Unit tests link the daemon's pure-logic objects directly, and libarenad.
 UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/prom.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/json_strict.o \
 		   $(BUILD)/daemon/json_out.o \
 		   $(BUILD)/daemon/log.o \
-		   $(BUILD)/daemon/bitmap.o $(BUILD)/lib/proto_json.o
+		   $(BUILD)/daemon/bitmap.o $(BUILD)/libarenad.a
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_LINK)
 	$(call msg,CC,$@)

@@ -29,13 +29,13 @@ int main(int argc, char **argv)
 		{ "nodes", required_argument, NULL, 'n' },
 		{}
 	};
-	struct arenad_client_opts copts = { .sz = sizeof(copts) };
-	struct arenad_reuse_opts ropts = { .sz = sizeof(ropts), .pin_dir = ARENAD_DEFAULT_PIN_DIR };
-	struct arenad_alloc_opts aopts = { .sz = sizeof(aopts), .owner = "arena-list" };
+	ARENAD_OPTS(arenad_client_opts, copts);
+	ARENAD_OPTS(arenad_reuse_opts, ropts);
+	ARENAD_OPTS(arenad_alloc_opts, aopts, .owner = "arena-list");
+	ARENAD_OPTS(arenad_alloc, a);
 	struct walk_ctx w = { 0 };
 	struct arena_list_bpf *skel;
 	struct arenad_client *c;
-	struct arenad_alloc a;
 	struct list_node *slots, *head = NULL, **link = &head;
 	unsigned int n = 1000, i, *order, pages;
 	__u64 sum = 0;
@@ -55,19 +55,27 @@ int main(int argc, char **argv)
 	}
 	pages = (n * sizeof(struct list_node) + ARENAD_PAGE_SIZE - 1) / ARENAD_PAGE_SIZE;
 
-	r = arenad_client_open(&copts, &c);
-	if (r || (r = arenad_client_alloc(c, pages, &aopts, &a))) {
-		fprintf(stderr, "arena-list: %s\n", c ? arenad_client_errmsg(c) : strerror(-r));
+	c = arenad_client__open(&copts);
+	if (!c || arenad_client__alloc(c, pages, &aopts, &a)) {
+		fprintf(stderr, "arena-list: %s\n", arenad_errmsg());
 		return 1;
 	}
 
 	skel = arena_list_bpf__open();
-	if (!skel || arenad_reuse(skel->obj, &ropts) || arena_list_bpf__load(skel)) {
-		fprintf(stderr, "arena-list: %s\n", arenad_strerror()[0] ? arenad_strerror() : "load failed");
+	if (!skel) {
+		fprintf(stderr, "arena-list: open: %s\n", strerror(errno));
+		return 1;
+	}
+	if (arenad_reuse(skel->obj, &ropts)) {
+		fprintf(stderr, "arena-list: %s\n", arenad_errmsg());
+		return 1;
+	}
+	if (arena_list_bpf__load(skel)) {
+		fprintf(stderr, "arena-list: load: %s\n", strerror(errno));
 		return 1;
 	}
 	if (!arenad_map_arena(skel->obj, NULL)) {
-		fprintf(stderr, "arena-list: %s\n", arenad_strerror());
+		fprintf(stderr, "arena-list: %s\n", arenad_errmsg());
 		return 1;
 	}
 
@@ -106,8 +114,8 @@ int main(int argc, char **argv)
 	if (r)
 		fprintf(stderr, "arena-list: mismatch\n");
 	/* The list's pages go back to arenad. */
-	arenad_client_free(c, a.addr, NULL);
-	arenad_client_close(c);
+	arenad_client__free(c, a.addr, NULL);
+	arenad_client__close(c);
 	free(order);
 	arena_list_bpf__destroy(skel);
 	return r;

@@ -34,29 +34,29 @@ struct opts {
 /* The counter's address: look the name up, or allocate it under the name. */
 static int find_counter(const struct opts *o, __u64 *addr)
 {
-	struct arenad_client_opts copts = { .sz = sizeof(copts), .socket_path = o->socket };
-	struct arenad_alloc_opts aopts = { .sz = sizeof(aopts), .owner = o->owner, .name = o->name };
+	ARENAD_OPTS(arenad_client_opts, copts, .socket_path = o->socket);
+	ARENAD_OPTS(arenad_alloc_opts, aopts, .owner = o->owner, .name = o->name);
+	ARENAD_OPTS(arenad_alloc, a);
 	struct arenad_client *c;
-	struct arenad_alloc a;
 	int r;
 
-	r = arenad_client_open(&copts, &c);
-	if (r) {
-		fprintf(stderr, "shared-counter: connect to arenad: %s\n", strerror(-r));
+	c = arenad_client__open(&copts);
+	if (!c) {
+		r = -errno;
+		fprintf(stderr, "shared-counter: %s\n", arenad_errmsg());
 		return r;
 	}
-	r = arenad_client_lookup(c, o->name, &a);
+	r = arenad_client__lookup(c, o->name, &a);
 	if (r == -ENOENT) {
-		r = arenad_client_alloc(c, 1, &aopts, &a);
+		r = arenad_client__alloc(c, 1, &aopts, &a);
 		if (r == -EEXIST)	/* another loader created it meanwhile */
-			r = arenad_client_lookup(c, o->name, &a);
+			r = arenad_client__lookup(c, o->name, &a);
 	}
 	if (r)
-		fprintf(stderr, "shared-counter: counter '%s': %s\n", o->name,
-			arenad_client_errmsg(c)[0] ? arenad_client_errmsg(c) : strerror(-r));
+		fprintf(stderr, "shared-counter: counter '%s': %s\n", o->name, arenad_errmsg());
 	else
 		*addr = a.addr;
-	arenad_client_close(c);
+	arenad_client__close(c);
 	return r;
 }
 
@@ -90,15 +90,15 @@ static int bump(struct shared_counter_bpf *skel, __u64 n, __u64 *value)
 static int grab_and_drop(struct shared_counter_bpf *skel, const struct opts *o)
 {
 	struct grab_ctx g = { .pages = o->grab };
-	struct arenad_pins pins;
+	struct arenad_pins *pins;
 	int r;
 
 	/* The owner is a string id in arenad's string table, held while
 	 * the program uses it (unreferenced strings are reclaimed). */
-	r = arenad_pins_open(o->pin_dir, &pins);
-	if (r)
-		return r;
-	r = arenad_str_intern(&pins, o->owner, &g.owner);
+	pins = arenad_pins__open(o->pin_dir);
+	if (!pins)
+		return -errno;
+	r = arenad_pins__intern(pins, o->owner, &g.owner);
 	if (r)
 		goto out;
 	r = run(bpf_program__fd(skel->progs.grab), &g, sizeof(g));
@@ -116,8 +116,8 @@ static int grab_and_drop(struct shared_counter_bpf *skel, const struct opts *o)
 		printf("freed %d pages from BPF\n", g.ret);
 out:
 	if (g.owner)
-		arenad_str_release(&pins, g.owner);
-	arenad_pins_close(&pins);
+		arenad_pins__release(pins, g.owner);
+	arenad_pins__close(pins);
 	return r;
 }
 
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 	struct arenad_reuse_opts ropts = { .sz = sizeof(ropts) };
 	struct shared_counter_bpf *skel;
 	volatile __u64 *counter;
-	__u64 addr, value;
+	__u64 addr = 0, value;
 	char *base;
 	int c, r;
 
@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 	ropts.pin_dir = o.pin_dir;
 	r = arenad_reuse(skel->obj, &ropts);
 	if (r) {
-		fprintf(stderr, "shared-counter: %s\n", arenad_strerror());
+		fprintf(stderr, "shared-counter: %s\n", arenad_errmsg());
 		return 1;
 	}
 	r = shared_counter_bpf__load(skel);
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 	}
 	base = arenad_map_arena(skel->obj, NULL);
 	if (!base) {
-		fprintf(stderr, "shared-counter: %s\n", arenad_strerror());
+		fprintf(stderr, "shared-counter: %s\n", arenad_errmsg());
 		return 1;
 	}
 	/* The same memory the program writes: the arena is mapped at the same

@@ -73,15 +73,15 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{}
 	};
-	struct arenad_client_opts copts = { .sz = sizeof(copts) };
-	struct arenad_reuse_opts ropts = { .sz = sizeof(ropts), .pin_dir = ARENAD_DEFAULT_PIN_DIR };
-	struct arenad_alloc_opts aopts = { .sz = sizeof(aopts), .owner = "xdp-udp", .name = "udp_stats" };
+	ARENAD_OPTS(arenad_client_opts, copts);
+	ARENAD_OPTS(arenad_reuse_opts, ropts);
+	ARENAD_OPTS(arenad_alloc_opts, aopts, .owner = "xdp-udp", .name = "udp_stats");
+	ARENAD_OPTS(arenad_alloc, a);
 	unsigned int port = 4789, drops = 0, passes = 0, i;
 	__u64 bytes = 0, m0, p0, b0;
 	struct arenad_client *c;
 	struct xdp_udp_bpf *skel;
 	volatile struct udp_stats *s;
-	struct arenad_alloc a;
 	struct frame f;
 	__u32 ret = 0;
 	size_t len;
@@ -98,30 +98,34 @@ int main(int argc, char **argv)
 	}
 
 	/* The shared structure, by name; the first loader creates it. */
-	r = arenad_client_open(&copts, &c);
-	if (r) {
-		fprintf(stderr, "xdp-udp: connect to arenad: %s\n", strerror(-r));
+	c = arenad_client__open(&copts);
+	if (!c) {
+		fprintf(stderr, "xdp-udp: %s\n", arenad_errmsg());
 		return 1;
 	}
-	r = arenad_client_lookup(c, aopts.name, &a);
+	r = arenad_client__lookup(c, aopts.name, &a);
 	if (r == -ENOENT)
-		r = arenad_client_alloc(c, 1, &aopts, &a);
+		r = arenad_client__alloc(c, 1, &aopts, &a);
 	if (r) {
-		fprintf(stderr, "xdp-udp: %s\n", arenad_client_errmsg(c));
+		fprintf(stderr, "xdp-udp: %s\n", arenad_errmsg());
 		return 1;
 	}
-	arenad_client_close(c);
+	arenad_client__close(c);
 
 	skel = xdp_udp_bpf__open();
 	if (!skel)
 		return 1;
 	skel->rodata->stats_addr = a.addr;
-	if (arenad_reuse(skel->obj, &ropts) || xdp_udp_bpf__load(skel)) {
-		fprintf(stderr, "xdp-udp: %s\n", arenad_strerror()[0] ? arenad_strerror() : "load failed");
+	if (arenad_reuse(skel->obj, &ropts)) {
+		fprintf(stderr, "xdp-udp: %s\n", arenad_errmsg());
+		return 1;
+	}
+	if (xdp_udp_bpf__load(skel)) {
+		fprintf(stderr, "xdp-udp: load: %s\n", strerror(errno));
 		return 1;
 	}
 	if (!arenad_map_arena(skel->obj, NULL)) {
-		fprintf(stderr, "xdp-udp: %s\n", arenad_strerror());
+		fprintf(stderr, "xdp-udp: %s\n", arenad_errmsg());
 		return 1;
 	}
 	s = (volatile struct udp_stats *)(unsigned long)a.addr;

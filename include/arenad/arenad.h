@@ -2,20 +2,52 @@
 /*
  * libarenad: talk to arenad and use the arena it owns.
  *
- * Two ways in:
- *  - the daemon's control socket (arenad_client_*): JSON-RPC over a Unix
- *    socket, any process the socket's permissions admit;
- *  - the pins (arenad_pins_*): open the pinned maps and run the pinned
- *    allocator program directly, for processes with BPF privileges that
- *    do not want to depend on the daemon being up. Both land in one ledger.
+ * Three ways in:
+ *  - the daemon's control socket (struct arenad_client, arenad_client__*):
+ *    typed calls over JSON-RPC on a Unix socket, for any process the
+ *    socket's permissions admit;
+ *  - the pins (struct arenad_pins, arenad_pins__*): the pinned maps and the
+ *    pinned allocator program used directly, for processes with BPF
+ *    privileges that do not want to depend on the daemon being up;
+ *  - external loaders (arenad_reuse(), arenad_map_arena()): make a BPF
+ *    object use the pinned arena and map it into the process.
+ * All of them land in one ledger.
  *
- * All functions return 0 or a negative errno, in the libbpf style.
+ * Conventions (those of libbpf):
+ *  - Names: struct arenad_X is an opaque object, arenad_X__Y() a function on
+ *    it (arenad_X__open() makes one, arenad_X__close() ends it); functions
+ *    that are not about one object have a single underscore.
+ *  - Errors: functions returning int return >= 0 on success and a negative
+ *    errno on failure; functions returning a pointer return NULL and set
+ *    errno. Either way errno is set, and arenad_errmsg() describes the
+ *    failure in a sentence (for a daemon's refusal, the daemon's words,
+ *    and arenad_errcode() its JSON-RPC code). Both are per thread and, like
+ *    errno, keep their value until the next failure: read them right after
+ *    a call failed.
+ *  - Options: struct arenad_X_opts begins with .sz = sizeof(struct), best
+ *    declared with ARENAD_OPTS(); a NULL opts means all defaults. A caller
+ *    built against an older header passes a smaller .sz; a larger one is
+ *    accepted only if the fields this library does not know are zero
+ *    (-EINVAL otherwise), so that no option is silently ignored.
+ *  - Results: output structs (arenad_stats, arenad_alloc, arenad_scan, ...)
+ *    also begin with .sz, set by the caller (ARENAD_OPTS() does it); the
+ *    library fills at most .sz bytes, zeroes what it does not know, and
+ *    writes back in .sz how many bytes it filled. Arrays of results take
+ *    the size of one record as an argument (like bpf_prog_info's
+ *    func_info_rec_size) and are malloc'ed: free() them.
+ *  - A NULL pin_dir is ARENAD_DEFAULT_PIN_DIR, everywhere. A NULL socket
+ *    path is $ARENAD_SOCKET, or ARENAD_DEFAULT_SOCKET when that is unset.
+ *
+ * json-c is not part of this API: arenad_client__call() takes and returns
+ * JSON text. A program that only reuses the arena (arenad_reuse(),
+ * arenad_map_*(), arenad_pins__*()) links libbpf and not json-c.
  */
 #ifndef __ARENAD_H
 #define __ARENAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <linux/types.h>
 
 #include "arenad_abi.h"
@@ -24,80 +56,120 @@
 extern "C" {
 #endif
 
-/* ---- pins ------------------------------------------------------------ */
-
-struct arenad_pins {
-	int arena_fd;
-	int state_fd;
-	int ledger_fd;
-	int owners_fd;
-	int strings_fd;
-	int names_fd;
-	int prog_fd;
-};
-
-#define ARENAD_PINS_INIT { -1, -1, -1, -1, -1, -1, -1 }
+#ifndef LIBARENAD_API
+#define LIBARENAD_API __attribute__((visibility("default")))
+#endif
 
 /*
- * Open every pin below pin_dir (NULL: ARENAD_DEFAULT_PIN_DIR). -ENOENT when
- * there is no arena pin.
+ * Declare opts (or an output struct) NAME of struct TYPE with .sz set and
+ * every other byte, padding included, zero; the rest are designated
+ * initializers:  ARENAD_OPTS(arenad_alloc_opts, o, .owner = "me");
  */
-int arenad_pins_open(const char *pin_dir, struct arenad_pins *pins);
-void arenad_pins_close(struct arenad_pins *pins);
-/* Number of pins present below pin_dir (0..7, NULL: the default), to tell
- * none from some. */
-int arenad_pins_count(const char *pin_dir);
+#define ARENAD_OPTS(TYPE, NAME, ...)					\
+	struct TYPE NAME = ({						\
+		memset(&NAME, 0, sizeof(struct TYPE));			\
+		(struct TYPE) {						\
+			.sz = sizeof(struct TYPE),			\
+			__VA_ARGS__					\
+		};							\
+	})
 
-int arenad_pins_state(const struct arenad_pins *pins, struct arenad_state *st);
+/* ---- error detail ------------------------------------------------------ */
 
+/* A sentence about this thread's last failure ("" before any). */
+LIBARENAD_API const char *arenad_errmsg(void);
+/* The daemon's JSON-RPC error code of that failure; 0 when it was local. */
+LIBARENAD_API int arenad_errcode(void);
+
+/* ---- pins ------------------------------------------------------------ */
+
+struct arenad_pins;
+
+/* Open every pin below pin_dir. NULL with errno ENOENT when one is missing. */
+LIBARENAD_API struct arenad_pins *arenad_pins__open(const char *pin_dir);
+LIBARENAD_API void arenad_pins__close(struct arenad_pins *pins);
+
+/* The directory the pins were opened from. */
+LIBARENAD_API const char *arenad_pins__dir(const struct arenad_pins *pins);
+/* The pins' fds, owned by pins (valid until arenad_pins__close()). */
+LIBARENAD_API int arenad_pins__arena_fd(const struct arenad_pins *pins);
+LIBARENAD_API int arenad_pins__state_fd(const struct arenad_pins *pins);
+LIBARENAD_API int arenad_pins__ledger_fd(const struct arenad_pins *pins);
+LIBARENAD_API int arenad_pins__owners_fd(const struct arenad_pins *pins);
+LIBARENAD_API int arenad_pins__strings_fd(const struct arenad_pins *pins);
+LIBARENAD_API int arenad_pins__names_fd(const struct arenad_pins *pins);
+LIBARENAD_API int arenad_pins__prog_fd(const struct arenad_pins *pins);
+
+/* How many of arenad's pins exist below pin_dir, to tell none from some. */
+LIBARENAD_API int arenad_pins_count(const char *pin_dir);
+
+/* The state map's one element; -EBADMSG/-EPROTO: not this ABI's pins. */
+LIBARENAD_API int arenad_pins__state(const struct arenad_pins *pins,
+				     struct arenad_state *st);
 /*
  * Run the allocator; returns req->ret or a test-run error. A run that found
  * the string table busy is retried.
  */
-int arenad_pins_run(const struct arenad_pins *pins, struct arenad_req *req);
+LIBARENAD_API int arenad_pins__run(const struct arenad_pins *pins,
+				   struct arenad_req *req);
 
 /*
  * String ids, shared by all users of the pins. A string lives while
  * something references it: each live allocation (its owner and name) and
- * each hold. arenad_str_intern() takes a hold, for an id kept to pass to
- * arenad_alloc_pages() in a BPF program; arenad_str_release() drops it,
- * and the last reference frees the slot for other strings. An id whose
+ * each hold. arenad_pins__intern() takes a hold, for an id kept to pass to
+ * arenad_alloc_pages_as() in a BPF program; arenad_pins__release() drops
+ * it, and the last reference frees the slot for other strings. An id whose
  * string was freed never names another string (-ESTALE on use).
  * A full table (ARENAD_MAX_STRINGS live strings) is -ENOSPC.
  */
-int arenad_str_intern(const struct arenad_pins *pins, const char *s, __u32 *id);
-int arenad_str_release(const struct arenad_pins *pins, __u32 id);
+LIBARENAD_API int arenad_pins__intern(const struct arenad_pins *pins,
+				      const char *s, __u32 *id);
+LIBARENAD_API int arenad_pins__release(const struct arenad_pins *pins, __u32 id);
 /*
  * Keep s in the table for good (one slot, however often it is kept): for
  * ids that outlive any process, like those arenad_reuse() writes into
  * loaders' objects, whose named allocations later runs find again.
  */
-int arenad_str_keep(const struct arenad_pins *pins, const char *s, __u32 *id);
+LIBARENAD_API int arenad_pins__keep(const struct arenad_pins *pins,
+				    const char *s, __u32 *id);
 /* Look up without adding or holding: -ENOENT when s is not live. */
-int arenad_str_find(int strings_fd, const char *s, __u32 *id);
-/* The string of a live id; -ENOENT when it was freed. */
-int arenad_str_get(int strings_fd, __u32 id, char *buf, size_t len);
+LIBARENAD_API int arenad_pins__find_str(const struct arenad_pins *pins,
+					const char *s, __u32 *id);
+/* The string of a live id into buf; -ENOENT for id 0 or a freed id. */
+LIBARENAD_API int arenad_pins__str(const struct arenad_pins *pins, __u32 id,
+				   char *buf, size_t len);
 
-/* The allocation a name refers to. */
-int arenad_name_find(const struct arenad_pins *pins, const char *name,
-		     struct arenad_range *r);
+/* The ledger entry of the allocation a name refers to. */
+LIBARENAD_API int arenad_pins__find_name(const struct arenad_pins *pins,
+					 const char *name, struct arenad_range *r);
 
 /*
  * Every live allocation in the ledger, sorted by page offset, read in
  * batches; each appears once even when allocations come and go during the
- * read. The caller frees *ranges.
+ * read. *ranges is malloc'ed: free() it.
  */
-int arenad_pins_ranges(const struct arenad_pins *pins, struct arenad_range **ranges,
-		       size_t *n);
+LIBARENAD_API int arenad_pins__ranges(const struct arenad_pins *pins,
+				      struct arenad_range **ranges, size_t *n);
+
+struct arenad_alloc_opts {
+	size_t sz;			/* sizeof(struct arenad_alloc_opts) */
+	const char *owner;		/* socket: NULL is "uid:<uid>"; pins: none */
+	const char *name;		/* NULL: anonymous */
+	__u64 addr;			/* 0: anywhere */
+	size_t :0;
+};
+#define arenad_alloc_opts__last_field addr
 
 /*
  * Allocate or free through the pinned allocator; the owner and name (NULL
  * or "" for none) are interned by the allocator in the same run. On
- * success *addr is the address.
+ * success *addr is the allocation's address and *pages (may be NULL) the
+ * number of pages freed.
  */
-int arenad_pins_alloc(const struct arenad_pins *pins, __u32 pages,
-		      const char *owner, const char *name, __u64 *addr);
-int arenad_pins_free(const struct arenad_pins *pins, __u64 addr, __u32 *pages);
+LIBARENAD_API int arenad_pins__alloc(const struct arenad_pins *pins, __u32 pages,
+				     const struct arenad_alloc_opts *opts, __u64 *addr);
+LIBARENAD_API int arenad_pins__free(const struct arenad_pins *pins, __u64 addr,
+				    __u32 *pages);
 
 /* ---- external loaders: reuse the pinned arena --------------------------- */
 
@@ -139,134 +211,200 @@ struct arenad_reuse_opts {
  * (.addr_space.1), which the linked libbpf places in the arena's first
  * pages (up to 1.6, or 1.7+ on kernels before the large map-value offsets)
  * or last pages (1.7+), both handed out to others by arenad; and opts with unknown
- * non-zero fields. Missing pins: -ENOENT. arenad_strerror() explains.
+ * non-zero fields. Missing pins: -ENOENT. arenad_errmsg() explains.
  */
-int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts);
+LIBARENAD_API int arenad_reuse(struct bpf_object *obj,
+			       const struct arenad_reuse_opts *opts);
 
 /*
  * After load: map the object's (reused) arena into this process at the
  * address every process uses (the arena's map_extra), which libbpf does
  * not do for a reused arena. Returns the base, or NULL with errno set:
  * EEXIST when something else is mapped in that range in this process
- * (arenad_strerror() names it), EINVAL for an object without an arena.
+ * (arenad_errmsg() names it), EINVAL for an object without an arena.
  * *size, if not NULL, gets the mapping's length. A process can map an
  * arena once only: calls for an arena this library already mapped here
  * return that mapping.
  */
-void *arenad_map_arena(struct bpf_object *obj, size_t *size);
+LIBARENAD_API void *arenad_map_arena(struct bpf_object *obj, size_t *size);
 
 /* The same for a process that has no BPF object: map <pin_dir>/arena. */
-void *arenad_map_pinned_arena(const char *pin_dir, size_t *size);
-
-/* A description of the last arenad_reuse()/arenad_map_*() failure. */
-const char *arenad_strerror(void);
+LIBARENAD_API void *arenad_map_pinned_arena(const char *pin_dir, size_t *size);
 
 /* ---- control socket ---------------------------------------------------- */
 
-struct json_object;
 struct arenad_client;
 
 struct arenad_client_opts {
 	size_t sz;			/* sizeof(struct arenad_client_opts) */
-	const char *socket_path;	/* NULL: ARENAD_DEFAULT_SOCKET */
+	const char *socket_path;	/* NULL: $ARENAD_SOCKET or ARENAD_DEFAULT_SOCKET */
 	int timeout_ms;			/* per call; 0: 10 s */
 	size_t :0;
 };
 #define arenad_client_opts__last_field timeout_ms
 
-/* Connect. -ENOENT / -ECONNREFUSED: the daemon is not running there. */
-int arenad_client_open(const struct arenad_client_opts *opts,
-		       struct arenad_client **out);
-void arenad_client_close(struct arenad_client *c);
-
 /*
- * The daemon's words for the last failed call ("" after success or when the
- * failure was local) and its JSON-RPC error code (0 when none).
+ * Connect. NULL with errno ENOENT or ECONNREFUSED: the daemon is not
+ * running there (arenad_errmsg() names the path).
  */
-const char *arenad_client_errmsg(const struct arenad_client *c);
-int arenad_client_errcode(const struct arenad_client *c);
+LIBARENAD_API struct arenad_client *arenad_client__open(const struct arenad_client_opts *opts);
+LIBARENAD_API void arenad_client__close(struct arenad_client *c);
+/* The socket path it connected to. */
+LIBARENAD_API const char *arenad_client__socket_path(const struct arenad_client *c);
 
 /*
- * Generic call: params may be NULL and is not consumed; on success *result
- * is a new reference the caller puts. Daemon errors map to errnos:
- * out of memory -ENOMEM, permission -EPERM, not found -ENOENT, conflict
- * -EEXIST, invalid params -EINVAL, unknown method -EOPNOTSUPP, protocol
- * -EPROTO, unavailable -EAGAIN, anything else -EIO.
+ * Generic call, in JSON text: params_json may be NULL (no params); on
+ * success *result_json is the reply's result as JSON text, malloc'ed
+ * (free() it). Daemon errors map to errnos: out of memory -ENOMEM,
+ * permission -EPERM, not found -ENOENT, conflict -EEXIST, invalid params
+ * -EINVAL, unknown method -EOPNOTSUPP, unavailable -EAGAIN, parse error or
+ * invalid request -EPROTO, anything else -EIO; arenad_errcode() has the
+ * daemon's code, arenad_errmsg() its message.
  *
  * A call that fails half-way (-ETIMEDOUT, a lost connection, a reply that
  * is malformed or answers another request) may leave a reply in flight:
  * the client is then broken, and every later call returns -EPIPE rather
  * than read a stale reply as its own. Close it and open a new one.
  */
-int arenad_client_call(struct arenad_client *c, const char *method,
-		       struct json_object *params, struct json_object **result);
+LIBARENAD_API int arenad_client__call(struct arenad_client *c, const char *method,
+				      const char *params_json, char **result_json);
+
+/*
+ * The result of this client's last successful call (typed or not) as the
+ * daemon sent it, in JSON text; NULL before any. Valid until the next
+ * call on c.
+ */
+LIBARENAD_API const char *arenad_client__last_result(struct arenad_client *c);
+
+LIBARENAD_API int arenad_client__ping(struct arenad_client *c);
+/* The daemon's version string, e.g. "0.1.0". */
+LIBARENAD_API int arenad_client__version(struct arenad_client *c, char *buf, size_t len);
 
 struct arenad_stats {
+	size_t sz;			/* in: sizeof(); out: bytes filled */
 	__u64 page_size;
 	__u64 pages_total;
 	__u64 pages_allocated;
 	__u64 pages_free;
+	__u64 bytes_allocated;
 	__u64 high_water_pages;
 	__u64 allocations;		/* live */
+	__u64 allocations_total;	/* successful allocs, ever */
+	__u64 frees_total;
 	__u64 alloc_failures;
 	__u64 map_id;
 	__u64 user_vm_start;
+	__u64 uptime_s;			/* of the daemon */
+	__u64 created_s;		/* the arena's creation, CLOCK_REALTIME */
+	__u64 clients;			/* connected now */
+	__s32 numa_node;		/* -1: any */
+	bool segv_on_fault;
+	/* The latest census, when census_valid (a scan or the periodic one). */
+	bool census_valid;
+	__u64 pages_present;
+	__u64 pages_unaccounted;
+	__u64 census_age_s;
+	char census_method[8];		/* "" when no census method works */
+	char census_unavailable[256];	/* why, then */
 	char pin_dir[256];
 };
 
+/* One row of the per-owner table of "stats" (owners with live pages). */
+struct arenad_owner_usage {
+	size_t sz;
+	char owner[ARENAD_STR_LEN];	/* "" for allocations without owner */
+	__u64 pages;
+	__u64 allocations;		/* live */
+};
+
 struct arenad_alloc {
+	size_t sz;			/* in: sizeof(); out: bytes filled */
 	__u64 addr;
 	__u64 offset;			/* bytes from the arena start */
 	__u32 pages;
 	__u32 uid;
 	char owner[ARENAD_STR_LEN];
 	char name[ARENAD_STR_LEN];	/* "" when anonymous */
+	__u64 created_s;		/* CLOCK_REALTIME of the allocation; 0: unknown */
 };
 
-struct arenad_alloc_opts {
-	size_t sz;			/* sizeof(struct arenad_alloc_opts) */
-	const char *owner;		/* NULL: the daemon uses "uid:<uid>" */
-	const char *name;		/* NULL: anonymous */
-	__u64 addr;			/* 0: anywhere */
+struct arenad_ranges_opts {
+	size_t sz;			/* sizeof(struct arenad_ranges_opts) */
+	const char *owner;		/* NULL: every owner's */
 	size_t :0;
 };
-#define arenad_alloc_opts__last_field addr
+#define arenad_ranges_opts__last_field owner
+
+/* A run of pages the census found, for arenad_scan's lists. */
+struct arenad_scan_range {
+	size_t sz;
+	__u64 addr;
+	__u64 offset;
+	__u64 pages;
+	__u64 pages_missing;		/* missing list: pages not present */
+	char owner[ARENAD_STR_LEN];	/* missing list: the allocation's */
+	char name[ARENAD_STR_LEN];
+};
+
+struct arenad_scan_opts {
+	size_t sz;			/* sizeof(struct arenad_scan_opts) */
+	const char *method;		/* NULL: the daemon's; "kmod", "rt", "full" */
+	/* sizeof(struct arenad_scan_range) to get the lists, 0 for counts only */
+	size_t range_sz;
+	size_t :0;
+};
+#define arenad_scan_opts__last_field range_sz
 
 struct arenad_scan {
+	size_t sz;			/* in: sizeof(); out: bytes filled */
+	__u64 pages_total;
+	__u64 pages_probed;
 	__u64 pages_present;
 	__u64 pages_ledger;
 	__u64 pages_unaccounted;
 	__u64 pages_missing;
 	__u64 duration_us;
 	char method[8];
+	/* With opts->range_sz: malloc'ed arrays of records of that size
+	 * (free() them), else NULL. Present pages in no allocation: */
+	struct arenad_scan_range *unaccounted;
+	size_t n_unaccounted;
+	/* Allocations with pages that are not present: */
+	struct arenad_scan_range *missing;
+	size_t n_missing;
 };
 
-int arenad_client_ping(struct arenad_client *c);
-/* The daemon's version string, e.g. "0.1.0". */
-int arenad_client_version(struct arenad_client *c, char *buf, size_t len);
-int arenad_client_stats(struct arenad_client *c, struct arenad_stats *st);
-/* Census summary; the lists of ranges are in the JSON of arenad_client_call(). */
-int arenad_client_scan(struct arenad_client *c, struct arenad_scan *out);
-int arenad_client_alloc(struct arenad_client *c, __u32 pages,
-			const struct arenad_alloc_opts *opts,
-			struct arenad_alloc *out);
-int arenad_client_free(struct arenad_client *c, __u64 addr, __u32 *pages);
-int arenad_client_lookup(struct arenad_client *c, const char *name,
-			 struct arenad_alloc *out);
-/* *out is malloc'ed (free() it); *n its length. */
-int arenad_client_ranges(struct arenad_client *c, struct arenad_alloc **out,
-			 size_t *n);
+LIBARENAD_API int arenad_client__stats(struct arenad_client *c, struct arenad_stats *st);
+/* The owners table of "stats"; *owners is malloc'ed, records of owner_sz. */
+LIBARENAD_API int arenad_client__owners(struct arenad_client *c,
+					struct arenad_owner_usage **owners,
+					size_t owner_sz, size_t *n);
+/* Run a census and compare it with the ledger. */
+LIBARENAD_API int arenad_client__scan(struct arenad_client *c,
+				      const struct arenad_scan_opts *opts,
+				      struct arenad_scan *out);
+/* out->owner and out->name are what was asked for. */
+LIBARENAD_API int arenad_client__alloc(struct arenad_client *c, __u32 pages,
+				       const struct arenad_alloc_opts *opts,
+				       struct arenad_alloc *out);
+/* *pages (may be NULL) gets the number of pages freed. */
+LIBARENAD_API int arenad_client__free(struct arenad_client *c, __u64 addr, __u32 *pages);
+LIBARENAD_API int arenad_client__lookup(struct arenad_client *c, const char *name,
+					struct arenad_alloc *out);
+/* Live allocations by address; *allocs is malloc'ed, records of alloc_sz. */
+LIBARENAD_API int arenad_client__ranges(struct arenad_client *c,
+					const struct arenad_ranges_opts *opts,
+					struct arenad_alloc **allocs, size_t alloc_sz,
+					size_t *n);
 
-/* One row of the per-owner table of "stats" (owners with live pages). */
-struct arenad_owner_usage {
-	char owner[ARENAD_STR_LEN];
-	__u64 pages;
-	__u64 allocations;		/* live */
-};
+/*
+ * The daemon's metrics in the Prometheus text exposition format: *text is
+ * malloc'ed (free() it), *len its length.
+ */
+LIBARENAD_API int arenad_client__metrics(struct arenad_client *c, char **text, size_t *len);
 
-/* The "owners" list of "stats"; *out is malloc'ed (free() it). */
-int arenad_client_owners(struct arenad_client *c, struct arenad_owner_usage **out,
-			 size_t *n);
+/* Parse an address as the protocol writes it ("0x" and 1..16 hex digits). */
+LIBARENAD_API int arenad_parse_addr(const char *s, __u64 *addr);
 
 /* ---- every arena on the host ("arenas", "who", "scan" with map_id) ---- */
 
@@ -304,16 +442,16 @@ struct arenad_arena {
 };
 
 /* Every arena on the host, sorted by map id; free with arenad_arenas_free(). */
-int arenad_client_arenas(struct arenad_client *c, struct arenad_arena **out, size_t *n);
-void arenad_arenas_free(struct arenad_arena *a, size_t n);
+LIBARENAD_API int arenad_client__arenas(struct arenad_client *c, struct arenad_arena **out, size_t *n);
+LIBARENAD_API void arenad_arenas_free(struct arenad_arena *a, size_t n);
 
 /*
  * The programs and processes of one arena (map_id, name, managed, progs and
  * procs are filled); release with arenad_arena_clear(). -EINVAL: no such
  * arena.
  */
-int arenad_client_who(struct arenad_client *c, __u32 map_id, struct arenad_arena *out);
-void arenad_arena_clear(struct arenad_arena *a);
+LIBARENAD_API int arenad_client__who(struct arenad_client *c, __u32 map_id, struct arenad_arena *out);
+LIBARENAD_API void arenad_arena_clear(struct arenad_arena *a);
 
 struct arenad_run {
 	__u64 addr;
@@ -335,13 +473,13 @@ struct arenad_arena_scan {
 /*
  * The census of the arena with map id map_id, with census method "rt" or
  * "full" (NULL: the daemon's choice). For the daemon's own arena the reply
- * is the ledger scan (arenad_client_scan()), and runs is empty.
+ * is the ledger scan (arenad_client__scan()), and runs is empty.
  * -EINVAL: no such arena, or an unknown method; -EAGAIN: that method (or
  * any) is unavailable on this kernel.
  */
-int arenad_client_scan_map(struct arenad_client *c, __u32 map_id, const char *method,
-			   struct arenad_arena_scan *out);
-void arenad_arena_scan_free(struct arenad_arena_scan *s);
+LIBARENAD_API int arenad_client__scan_map(struct arenad_client *c, __u32 map_id,
+					  const char *method, struct arenad_arena_scan *out);
+LIBARENAD_API void arenad_arena_scan_free(struct arenad_arena_scan *s);
 
 #ifdef __cplusplus
 }

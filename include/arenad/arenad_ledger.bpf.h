@@ -548,7 +548,7 @@ const volatile __u32 arenad_name_id __weak = 0;
 /*
  * For sleepable external programs: allocate pages accounted to owner (and
  * name, 0 for none) in arenad's ledger. owner and name are string ids
- * held with libarenad's arenad_str_intern() (an id whose string was
+ * held with libarenad's arenad_pins__intern() (an id whose string was
  * released fails). Returns NULL on failure.
  */
 static __always_inline void __arena *arenad_alloc_pages_as(__u32 owner, __u32 name, __u32 pages)

@@ -42,47 +42,53 @@ static int setup(void)
 
 static void one_call(struct arenad_client *c, unsigned int which)
 {
-	struct arenad_alloc a, *ranges = NULL;
+	ARENAD_OPTS(arenad_scan_opts, so, .range_sz = sizeof(struct arenad_scan_range));
+	ARENAD_OPTS(arenad_alloc, a);
+	ARENAD_OPTS(arenad_stats, st);
+	ARENAD_OPTS(arenad_scan, sc);
+	struct arenad_alloc *ranges = NULL;
 	struct arenad_owner_usage *owners = NULL;
-	struct arenad_stats st;
-	struct arenad_scan sc;
 	char buf[64];
 	__u32 pages;
 	size_t n;
 
 	switch (which) {
-	case 0: arenad_client_ping(c); break;
-	case 1: arenad_client_version(c, buf, sizeof(buf)); break;
-	case 2: arenad_client_stats(c, &st); break;
-	case 3: arenad_client_scan(c, &sc); break;
-	case 4: arenad_client_alloc(c, 1, NULL, &a); break;
-	case 5: arenad_client_free(c, 0x100000000000ULL, &pages); break;
-	case 6: arenad_client_lookup(c, "x", &a); break;
+	case 0: arenad_client__ping(c); break;
+	case 1: arenad_client__version(c, buf, sizeof(buf)); break;
+	case 2: arenad_client__stats(c, &st); break;
+	case 3:
+		if (!arenad_client__scan(c, &so, &sc)) {
+			free(sc.unaccounted);
+			free(sc.missing);
+		}
+		break;
+	case 4: arenad_client__alloc(c, 1, NULL, &a); break;
+	case 5: arenad_client__free(c, 0x100000000000ULL, &pages); break;
+	case 6: arenad_client__lookup(c, "x", &a); break;
 	case 7:
-		if (!arenad_client_ranges(c, &ranges, &n))
+		if (!arenad_client__ranges(c, NULL, &ranges, sizeof(*ranges), &n))
 			free(ranges);
 		break;
 	default:
-		if (!arenad_client_owners(c, &owners, &n))
+		if (!arenad_client__owners(c, &owners, sizeof(*owners), &n))
 			free(owners);
 		break;
 	}
-	(void)arenad_client_errmsg(c);
+	(void)arenad_errmsg();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct arenad_client_opts opts = {
-		.sz = sizeof(opts), .socket_path = path, .timeout_ms = 2000,
-	};
-	struct arenad_client *c = NULL;
+	ARENAD_OPTS(arenad_client_opts, opts, .socket_path = path, .timeout_ms = 2000);
+	struct arenad_client *c;
 	int fd;
 
 	if (size < 1 || size > 65536)
 		return 0;
 	if (listen_fd < 0 && setup())
 		abort();
-	if (arenad_client_open(&opts, &c))
+	c = arenad_client__open(&opts);
+	if (!c)
 		abort();
 	fd = accept(listen_fd, NULL, NULL);
 	if (fd < 0)
@@ -94,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	one_call(c, data[0] % 10);
 	if (data[0] >= 0x80)	/* a second call on the same client */
 		one_call(c, (data[0] >> 4) % 10);
-	arenad_client_close(c);
+	arenad_client__close(c);
 	close(fd);
 	return 0;
 }

@@ -45,7 +45,7 @@ void seam_reset(void)
 	};
 }
 
-int arenad_pins_state(const struct arenad_pins *pins, struct arenad_state *st)
+int arenad_pins__state(const struct arenad_pins *pins, struct arenad_state *st)
 {
 	*st = state;
 	return 0;
@@ -70,7 +70,7 @@ static bool busy(__u32 pgoff, __u32 pages)
 
 static int model_intern(const char *s, __u32 *id);
 
-int arenad_pins_run(const struct arenad_pins *pins, struct arenad_req *req)
+int arenad_pins__run(const struct arenad_pins *pins, struct arenad_req *req)
 {
 	__u32 pgoff, i;
 
@@ -128,7 +128,7 @@ int arenad_pins_run(const struct arenad_pins *pins, struct arenad_req *req)
 	return req->ret = -EINVAL;
 }
 
-int arenad_pins_ranges(const struct arenad_pins *pins, struct arenad_range **out, size_t *n)
+int arenad_pins__ranges(const struct arenad_pins *pins, struct arenad_range **out, size_t *n)
 {
 	*out = malloc(sizeof(ranges[0]) * (n_ranges ?: 1));
 	if (!*out)
@@ -138,7 +138,7 @@ int arenad_pins_ranges(const struct arenad_pins *pins, struct arenad_range **out
 	return 0;
 }
 
-int arenad_str_find(int strings_fd, const char *s, __u32 *id)
+int arenad_pins__find_str(const struct arenad_pins *pins, const char *s, __u32 *id)
 {
 	unsigned int i;
 
@@ -152,7 +152,7 @@ int arenad_str_find(int strings_fd, const char *s, __u32 *id)
 
 static int model_intern(const char *s, __u32 *id)
 {
-	if (!arenad_str_find(-1, s, id))
+	if (!arenad_pins__find_str(NULL, s, id))
 		return 0;
 	if (n_strs == MAX_STRS || strlen(s) >= ARENAD_STR_LEN)
 		return -ENOSPC;
@@ -161,7 +161,7 @@ static int model_intern(const char *s, __u32 *id)
 	return 0;
 }
 
-int arenad_str_get(int strings_fd, __u32 id, char *buf, size_t len)
+int arenad_pins__str(const struct arenad_pins *pins, __u32 id, char *buf, size_t len)
 {
 	if (!id || id > n_strs)
 		return -ENOENT;
@@ -169,12 +169,13 @@ int arenad_str_get(int strings_fd, __u32 id, char *buf, size_t len)
 	return 0;
 }
 
-int arenad_name_find(const struct arenad_pins *pins, const char *name, struct arenad_range *r)
+int arenad_pins__find_name(const struct arenad_pins *pins, const char *name,
+			   struct arenad_range *r)
 {
 	unsigned int i;
 	__u32 id;
 
-	if (arenad_str_find(-1, name, &id))
+	if (arenad_pins__find_str(NULL, name, &id))
 		return -ENOENT;
 	for (i = 0; i < n_ranges; i++)
 		if (ranges[i].name == id) {
@@ -183,6 +184,14 @@ int arenad_name_find(const struct arenad_pins *pins, const char *name, struct ar
 		}
 	return -ENOENT;
 }
+
+/* The harness has no pins object: no fds (the map reads below take any). */
+int arenad_pins__arena_fd(const struct arenad_pins *pins) { return -1; }
+int arenad_pins__state_fd(const struct arenad_pins *pins) { return -1; }
+int arenad_pins__ledger_fd(const struct arenad_pins *pins) { return -1; }
+int arenad_pins__owners_fd(const struct arenad_pins *pins) { return -1; }
+int arenad_pins__strings_fd(const struct arenad_pins *pins) { return -1; }
+int arenad_pins__names_fd(const struct arenad_pins *pins) { return -1; }
 
 /* The owners map: stats lists what the ledger model holds per owner. */
 int bpf_map_get_next_key(int fd, const void *key, void *next_key)

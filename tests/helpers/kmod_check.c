@@ -61,12 +61,12 @@ int main(int argc, char **argv)
 		return 1;
 	s->rodata->target = addr;
 	if (arenad_reuse(s->obj, &ro) || kmod_check_bpf__load(s)) {
-		printf("load-error %s\n", arenad_strerror()[0] ? arenad_strerror() : strerror(errno));
+		printf("load-error %s\n", arenad_errmsg()[0] ? arenad_errmsg() : strerror(errno));
 		return 1;
 	}
 	v = arenad_map_arena(s->obj, &sz);
 	if (!v) {
-		printf("map-error %s\n", arenad_strerror());
+		printf("map-error %s\n", arenad_errmsg());
 		return 1;
 	}
 	pages = sz / sysconf(_SC_PAGESIZE);

@@ -42,28 +42,29 @@ struct opts {
 /* The counter's address: look the name up, or allocate it under the name. */
 static int find_counter(const struct opts *o, __u64 *addr)
 {
-	struct arenad_client_opts copts = { .sz = sizeof(copts), .socket_path = o->socket };
-	struct arenad_alloc_opts aopts = { .sz = sizeof(aopts), .owner = o->owner, .name = o->name };
+	ARENAD_OPTS(arenad_client_opts, copts, .socket_path = o->socket);
+	ARENAD_OPTS(arenad_alloc_opts, aopts, .owner = o->owner, .name = o->name);
+	ARENAD_OPTS(arenad_alloc, a);
 	struct arenad_client *c;
-	struct arenad_alloc a;
 	int r;
 
-	r = arenad_client_open(&copts, &c);
-	if (r) {
-		fprintf(stderr, "ledger_loader: connect to arenad: %s\n", strerror(-r));
+	c = arenad_client__open(&copts);
+	if (!c) {
+		r = -errno;
+		fprintf(stderr, "ledger_loader: %s\n", arenad_errmsg());
 		return r;
 	}
-	r = arenad_client_lookup(c, o->name, &a);
+	r = arenad_client__lookup(c, o->name, &a);
 	if (r == -ENOENT) {
-		r = arenad_client_alloc(c, 1, &aopts, &a);
+		r = arenad_client__alloc(c, 1, &aopts, &a);
 		if (r == -EEXIST)	/* another loader created it meanwhile */
-			r = arenad_client_lookup(c, o->name, &a);
+			r = arenad_client__lookup(c, o->name, &a);
 	}
 	if (r)
-		fprintf(stderr, "ledger_loader: counter '%s': %s\n", o->name, strerror(-r));
+		fprintf(stderr, "ledger_loader: counter '%s': %s\n", o->name, arenad_errmsg());
 	else
 		*addr = a.addr;
-	arenad_client_close(c);
+	arenad_client__close(c);
 	return r;
 }
 
@@ -76,17 +77,18 @@ static int run(const struct bpf_program *prog, void *ctx, __u32 size)
 
 static void serve(struct ledger_loader_bpf *skel, const struct opts *o, volatile __u64 *counter)
 {
-	struct arenad_pins pins;
+	ARENAD_OPTS(arenad_alloc_opts, aopts, .owner = o->owner);
+	struct arenad_pins *pins;
 	char line[256], cmd[32];
 	unsigned long long arg;
 	struct bpf_map *map;
 	__u32 owner = 0;
 	__u64 v;
-	int r, have_pins;
+	int r;
 
-	have_pins = !arenad_pins_open(o->pin_dir, &pins);
-	if (have_pins)
-		arenad_str_intern(&pins, o->owner, &owner);	/* held while we serve */
+	pins = arenad_pins__open(o->pin_dir);
+	if (pins)
+		arenad_pins__intern(pins, o->owner, &owner);	/* held while we serve */
 	while (fgets(line, sizeof(line), stdin)) {
 		arg = 0;
 		if (sscanf(line, "%31s %lli", cmd, &arg) < 1)
@@ -126,8 +128,8 @@ static void serve(struct ledger_loader_bpf *skel, const struct opts *o, volatile
 				printf("error %s\n", strerror(r ? -r : -g.ret));
 			else
 				printf("ok 0x%llx\n", (unsigned long long)g.addr);
-		} else if (!strcmp(cmd, "pins-alloc") && have_pins) {
-			r = arenad_pins_alloc(&pins, arg, o->owner, NULL, &v);
+		} else if (!strcmp(cmd, "pins-alloc") && pins) {
+			r = arenad_pins__alloc(pins, arg, &aopts, &v);
 			if (r)
 				printf("error %s\n", strerror(-r));
 			else
@@ -145,8 +147,7 @@ static void serve(struct ledger_loader_bpf *skel, const struct opts *o, volatile
 		}
 		fflush(stdout);
 	}
-	if (have_pins)
-		arenad_pins_close(&pins);
+	arenad_pins__close(pins);
 }
 
 int main(int argc, char **argv)
@@ -161,7 +162,7 @@ int main(int argc, char **argv)
 	struct opts o = { .pin_dir = ARENAD_DEFAULT_PIN_DIR, .name = "counter", .owner = "ledger-loader" };
 	struct arenad_reuse_opts ropts = { .sz = sizeof(ropts) };
 	struct ledger_loader_bpf *skel;
-	__u64 addr;
+	__u64 addr = 0;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "s:d:n:o:", options, NULL)) >= 0) {
@@ -183,7 +184,7 @@ int main(int argc, char **argv)
 	ropts.pin_dir = o.pin_dir;
 	r = arenad_reuse(skel->obj, &ropts);
 	if (r) {
-		fprintf(stderr, "ledger_loader: %s\n", arenad_strerror());
+		fprintf(stderr, "ledger_loader: %s\n", arenad_errmsg());
 		return 1;
 	}
 	r = ledger_loader_bpf__load(skel);
@@ -192,7 +193,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!arenad_map_arena(skel->obj, NULL)) {
-		fprintf(stderr, "ledger_loader: %s\n", arenad_strerror());
+		fprintf(stderr, "ledger_loader: %s\n", arenad_errmsg());
 		return 1;
 	}
 	/* The arena is mapped at the same address in every process, so

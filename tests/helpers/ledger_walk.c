@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * ledger_walk: arenad_pins_ranges() on the pinned ledger, and ledger churn
+ * ledger_walk: arenad_pins__ranges() on the pinned ledger, and ledger churn
  * through the pinned allocator from a process other than the daemon.
  *
  *   ledger_walk PIN_DIR list            "N" then "PGOFF PAGES OWNER" lines
@@ -14,7 +14,7 @@
  *   ledger_walk PIN_DIR bench ROUNDS    median time of a whole-ledger read,
  *                                       entry by entry (get_next_key +
  *                                       lookup, the baseline) and with
- *                                       arenad_pins_ranges(); for make bench
+ *                                       arenad_pins__ranges(); for make bench
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,14 +40,14 @@ static int list(const struct arenad_pins *pins)
 	size_t i, n;
 	int ret;
 
-	ret = arenad_pins_ranges(pins, &r, &n);
+	ret = arenad_pins__ranges(pins, &r, &n);
 	if (ret) {
-		fprintf(stderr, "ledger_walk: arenad_pins_ranges: %s\n", strerror(-ret));
+		fprintf(stderr, "ledger_walk: arenad_pins__ranges: %s\n", strerror(-ret));
 		return 1;
 	}
 	printf("%zu\n", n);
 	for (i = 0; i < n; i++) {
-		if (arenad_str_get(pins->strings_fd, r[i].owner, owner, sizeof(owner)))
+		if (arenad_pins__str(pins, r[i].owner, owner, sizeof(owner)))
 			snprintf(owner, sizeof(owner), "-");
 		printf("%u %u %s\n", r[i].pgoff, r[i].pages, owner);
 	}
@@ -57,15 +57,16 @@ static int list(const struct arenad_pins *pins)
 
 static int churn(const struct arenad_pins *pins, double secs)
 {
+	ARENAD_OPTS(arenad_alloc_opts, opts, .owner = "churn");
 	double end = now() + secs;
 	unsigned long cycles = 0;
 	__u64 addr;
 	int ret;
 
 	while (now() < end) {
-		ret = arenad_pins_alloc(pins, 1, "churn", NULL, &addr);
+		ret = arenad_pins__alloc(pins, 1, &opts, &addr);
 		if (!ret)
-			ret = arenad_pins_free(pins, addr, NULL);
+			ret = arenad_pins__free(pins, addr, NULL);
 		if (ret) {
 			fprintf(stderr, "ledger_walk: churn: %s\n", strerror(-ret));
 			return 1;
@@ -86,9 +87,9 @@ static int walk_churn(const struct arenad_pins *pins, double secs)
 	int ret;
 
 	while (now() < end) {
-		ret = arenad_pins_ranges(pins, &r, &n);
+		ret = arenad_pins__ranges(pins, &r, &n);
 		if (ret) {
-			fprintf(stderr, "ledger_walk: arenad_pins_ranges: %s\n", strerror(-ret));
+			fprintf(stderr, "ledger_walk: arenad_pins__ranges: %s\n", strerror(-ret));
 			return 1;
 		}
 		for (i = 1; i < n; i++) {
@@ -109,10 +110,10 @@ static size_t walk_nextkey(const struct arenad_pins *pins)
 	__u32 key, next, *prev = NULL;
 	size_t n = 0;
 
-	while (!bpf_map_get_next_key(pins->ledger_fd, prev, &next)) {
+	while (!bpf_map_get_next_key(arenad_pins__ledger_fd(pins), prev, &next)) {
 		key = next;
 		prev = &key;
-		n += !bpf_map_lookup_elem(pins->ledger_fd, &key, &rec);
+		n += !bpf_map_lookup_elem(arenad_pins__ledger_fd(pins), &key, &rec);
 	}
 	return n;
 }
@@ -141,7 +142,7 @@ static int bench(const struct arenad_pins *pins, int rounds)
 		n_next = walk_nextkey(pins);
 		t_next[i] = now() - t0;
 		t0 = now();
-		if (arenad_pins_ranges(pins, &r, &n_batch)) {
+		if (arenad_pins__ranges(pins, &r, &n_batch)) {
 			ret = 1;
 			goto out;
 		}
@@ -160,28 +161,28 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct arenad_pins pins = ARENAD_PINS_INIT;
+	struct arenad_pins *pins;
 	int ret;
 
 	if (argc < 3 || (strcmp(argv[2], "list") && argc < 4)) {
 		fprintf(stderr, "usage: ledger_walk PIN_DIR list|churn SECS|walk-churn SECS|bench ROUNDS\n");
 		return 2;
 	}
-	ret = arenad_pins_open(argv[1], &pins);
-	if (ret) {
-		fprintf(stderr, "ledger_walk: open pins in %s: %s\n", argv[1], strerror(-ret));
+	pins = arenad_pins__open(argv[1]);
+	if (!pins) {
+		fprintf(stderr, "ledger_walk: %s\n", arenad_errmsg());
 		return 1;
 	}
 	if (!strcmp(argv[2], "list"))
-		ret = list(&pins);
+		ret = list(pins);
 	else if (!strcmp(argv[2], "churn"))
-		ret = churn(&pins, atof(argv[3]));
+		ret = churn(pins, atof(argv[3]));
 	else if (!strcmp(argv[2], "walk-churn"))
-		ret = walk_churn(&pins, atof(argv[3]));
+		ret = walk_churn(pins, atof(argv[3]));
 	else if (!strcmp(argv[2], "bench"))
-		ret = bench(&pins, atoi(argv[3]));
+		ret = bench(pins, atoi(argv[3]));
 	else
 		ret = 2;
-	arenad_pins_close(&pins);
+	arenad_pins__close(pins);
 	return ret;
 }

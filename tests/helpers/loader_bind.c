@@ -71,7 +71,7 @@ static void try_unbound(const char *pin_dir, __u64 addr, const char *prog)
 		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), prog));
 	r = arenad_reuse(s->obj, &ro);
 	if (r) {
-		printf("%s reuse-failed %s\n", prog, arenad_strerror());
+		printf("%s reuse-failed %s\n", prog, arenad_errmsg());
 		loader_bind_bpf__destroy(s);
 		return;
 	}
@@ -108,12 +108,12 @@ int main(int argc, char **argv)
 		r = loader_bind_bpf__load(s);
 	printf("load %d\n", r);
 	if (r) {
-		fprintf(stderr, "%s\n%s", arenad_strerror(), log_buf);
+		fprintf(stderr, "%s\n%s", arenad_errmsg(), log_buf);
 		return 1;
 	}
 	base = arenad_map_arena(s->obj, NULL);
 	if (!base) {
-		fprintf(stderr, "%s\n", arenad_strerror());
+		fprintf(stderr, "%s\n", arenad_errmsg());
 		return 1;
 	}
 
@@ -143,7 +143,7 @@ int main(int argc, char **argv)
 	again = arenad_map_pinned_arena(argv[1], NULL);
 	printf("remap %s\n", !again ? "NULL" : again == base ? "SAME" : "DIFFERENT");
 	if (!again)
-		fprintf(stderr, "%s\n", arenad_strerror());
+		fprintf(stderr, "%s\n", arenad_errmsg());
 
 	try_unbound(argv[1], addr, "tc_unbound");
 	try_unbound(argv[1], addr, "xdp_unbound");

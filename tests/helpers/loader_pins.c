@@ -18,30 +18,30 @@
 
 static int owners(const char *sock)
 {
-	struct arenad_client_opts o = { .sz = sizeof(o), .socket_path = sock };
+	ARENAD_OPTS(arenad_client_opts, o, .socket_path = sock);
 	struct arenad_owner_usage *u;
 	struct arenad_client *c;
 	size_t n, i;
 	int r;
 
-	r = arenad_client_open(&o, &c);
-	if (!r)
-		r = arenad_client_owners(c, &u, &n);
+	c = arenad_client__open(&o);
+	r = c ? arenad_client__owners(c, &u, sizeof(*u), &n) : -errno;
 	if (r) {
 		printf("error %d\n", r);
+		arenad_client__close(c);
 		return 1;
 	}
 	for (i = 0; i < n; i++)
 		printf("%s %llu %llu\n", u[i].owner, (unsigned long long)u[i].pages,
 		       (unsigned long long)u[i].allocations);
 	free(u);
-	arenad_client_close(c);
+	arenad_client__close(c);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct arenad_pins pins;
+	struct arenad_pins *pins;
 	struct arenad_range rg;
 	struct arenad_state st;
 	char owner[ARENAD_STR_LEN];
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 		char *base = arenad_map_pinned_arena(argv[1], NULL);
 
 		if (!base) {
-			printf("error %s\n", arenad_strerror());
+			printf("error %s\n", arenad_errmsg());
 			return 1;
 		}
 		memset((void *)(unsigned long)strtoull(argv[3], NULL, 0),
@@ -66,26 +66,28 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	r = arenad_pins_open(argv[1], &pins);
-	if (r) {
-		printf("error %d\n", r);
+	pins = arenad_pins__open(argv[1]);
+	if (!pins) {
+		printf("error %d\n", -errno);
 		return 1;
 	}
 	if (!strcmp(argv[2], "alloc") && (argc == 5 || argc == 6)) {
-		r = arenad_pins_alloc(&pins, strtoul(argv[3], NULL, 0), argv[4],
-				      argc == 6 ? argv[5] : NULL, &addr);
+		ARENAD_OPTS(arenad_alloc_opts, o, .owner = argv[4],
+			    .name = argc == 6 ? argv[5] : NULL);
+
+		r = arenad_pins__alloc(pins, strtoul(argv[3], NULL, 0), &o, &addr);
 		if (!r)
 			printf("ok 0x%llx\n", (unsigned long long)addr);
 	} else if (!strcmp(argv[2], "free") && argc == 4) {
-		r = arenad_pins_free(&pins, strtoull(argv[3], NULL, 0), &pages);
+		r = arenad_pins__free(pins, strtoull(argv[3], NULL, 0), &pages);
 		if (!r)
 			printf("ok %u\n", pages);
 	} else if (!strcmp(argv[2], "find") && argc == 4) {
-		r = arenad_name_find(&pins, argv[3], &rg);
+		r = arenad_pins__find_name(pins, argv[3], &rg);
 		if (!r)
-			r = arenad_pins_state(&pins, &st);
+			r = arenad_pins__state(pins, &st);
 		if (!r)
-			r = arenad_str_get(pins.strings_fd, rg.owner, owner, sizeof(owner));
+			r = arenad_pins__str(pins, rg.owner, owner, sizeof(owner));
 		if (!r)
 			printf("ok 0x%llx %u %s\n",
 			       (unsigned long long)(st.user_vm_start +
@@ -96,6 +98,6 @@ int main(int argc, char **argv)
 	}
 	if (r)
 		printf("error %d\n", r);
-	arenad_pins_close(&pins);
+	arenad_pins__close(pins);
 	return r ? 1 : 0;
 }

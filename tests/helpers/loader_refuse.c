@@ -8,7 +8,7 @@
  *   loader_refuse PIN_DIR badopts     opts with an unknown (newer) field set
  *   loader_refuse PIN_DIR segv        an object declaring BPF_F_SEGV_ON_FAULT
  *
- * Prints "refused RET: <arenad_strerror()>" or "accepted" (for segv also
+ * Prints "refused RET: <arenad_errmsg()>" or "accepted" (for segv also
  * the load and map results: "accepted load 0 map ok").
  */
 #include <errno.h>
@@ -25,7 +25,7 @@
 static int report(int r)
 {
 	if (r)
-		printf("refused %d: %s\n", r, arenad_strerror());
+		printf("refused %d: %s\n", r, arenad_errmsg());
 	else
 		printf("accepted\n");
 	return 0;
@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 			return report(r);
 		r = loader_segv_bpf__load(s);
 		printf("accepted load %d map %s\n", r,
-		       !r && arenad_map_arena(s->obj, NULL) ? "ok" : arenad_strerror());
+		       !r && arenad_map_arena(s->obj, NULL) ? "ok" : arenad_errmsg());
 		return 0;
 	}
 	return 2;

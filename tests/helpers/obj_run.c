@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	}
 	r = arenad_reuse(obj, &ro);
 	if (r) {
-		fprintf(stderr, "arenad_reuse: %s\n", arenad_strerror());
+		fprintf(stderr, "arenad_reuse: %s\n", arenad_errmsg());
 		return 1;
 	}
 	r = bpf_object__load(obj);
@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!arenad_map_arena(obj, NULL)) {
-		fprintf(stderr, "arenad_map_arena: %s\n", arenad_strerror());
+		fprintf(stderr, "arenad_map_arena: %s\n", arenad_errmsg());
 		return 1;
 	}
 	for (; i < argc; i++) {

@@ -6,7 +6,7 @@
  *   reuse_check PIN_DIR segv        object declaring SEGV_ON_FAULT vs. a plain arena
  *   reuse_check PIN_DIR occupied    the arena's address range already mapped here
  *
- * Prints "refused: <arenad_strerror()>" and exits 0 when refused, or
+ * Prints "refused: <arenad_errmsg()>" and exits 0 when refused, or
  * "accepted" and exits 1.
  */
 #include <errno.h>
@@ -23,7 +23,7 @@
 static int report(int refused)
 {
 	if (refused) {
-		printf("refused: %s\n", arenad_strerror());
+		printf("refused: %s\n", arenad_errmsg());
 		return 0;
 	}
 	printf("accepted\n");

@@ -6,7 +6,7 @@
  *   tables PIN_DIR pairs N PREFIX      N alloc+free pairs, each with a new
  *                                      owner and name (PREFIX-o-I, PREFIX-n-I);
  *                                      prints "pairs DONE err ERRNO"
- *   tables PIN_DIR hold N PREFIX       hold N strings PREFIX-I (arenad_str_intern)
+ *   tables PIN_DIR hold N PREFIX       hold N strings PREFIX-I (arenad_pins__intern)
  *                                      until one fails; prints "held K err ERRNO"
  *   tables PIN_DIR release PREFIX      release one hold on every live string
  *                                      PREFIX-*; prints "released K err ERRNO"
@@ -41,8 +41,15 @@
 
 #include "arenad.h"
 
-static struct arenad_pins pins;
+static struct arenad_pins *pins;
 static const char *pin_dir_arg;
+
+static int pins_alloc(__u32 pages, const char *owner, const char *name, __u64 *addr)
+{
+	ARENAD_OPTS(arenad_alloc_opts, o, .owner = owner, .name = name);
+
+	return arenad_pins__alloc(pins, pages, &o, addr);
+}
 
 static int pairs(long n, const char *prefix)
 {
@@ -54,9 +61,9 @@ static int pairs(long n, const char *prefix)
 	for (i = 0; i < n; i++) {
 		snprintf(owner, sizeof(owner), "%s-o-%ld", prefix, i);
 		snprintf(name, sizeof(name), "%s-n-%ld", prefix, i);
-		r = arenad_pins_alloc(&pins, 1, owner, name, &addr);
+		r = pins_alloc(1, owner, name, &addr);
 		if (!r)
-			r = arenad_pins_free(&pins, addr, NULL);
+			r = arenad_pins__free(pins, addr, NULL);
 		if (r)
 			break;
 	}
@@ -73,7 +80,7 @@ static int hold(long n, const char *prefix)
 
 	for (i = 0; i < n; i++) {
 		snprintf(s, sizeof(s), "%s-%ld", prefix, i);
-		r = arenad_str_intern(&pins, s, &id);
+		r = arenad_pins__intern(pins, s, &id);
 		if (r)
 			break;
 	}
@@ -90,11 +97,11 @@ static int release(const char *prefix)
 	int r = 0;
 
 	for (slot = 0; slot < ARENAD_MAX_STRINGS && !r; slot++) {
-		if (bpf_map_lookup_elem(pins.strings_fd, &slot, &v))
+		if (bpf_map_lookup_elem(arenad_pins__strings_fd(pins), &slot, &v))
 			return 1;
 		if (!(v.ref & ARENAD_STR_LIVE) || strncmp(v.str, prefix, len) || v.str[len] != '-')
 			continue;
-		r = arenad_str_release(&pins, ARENAD_STR_ID(slot, v.ref));
+		r = arenad_pins__release(pins, ARENAD_STR_ID(slot, v.ref));
 		n += !r;
 	}
 	printf("released %ld err %d\n", n, r);
@@ -108,25 +115,25 @@ static int stale(void)
 	__u32 id, id2;
 	int r;
 
-	r = arenad_str_intern(&pins, "stale-owner", &id);
+	r = arenad_pins__intern(pins, "stale-owner", &id);
 	printf("intern %d\n", r);
-	r = arenad_str_get(pins.strings_fd, id, buf, sizeof(buf));
+	r = arenad_pins__str(pins, id, buf, sizeof(buf));
 	printf("get %d %s\n", r, buf);
-	r = arenad_str_release(&pins, id);
+	r = arenad_pins__release(pins, id);
 	printf("release %d\n", r);
-	r = arenad_str_get(pins.strings_fd, id, buf, sizeof(buf));
+	r = arenad_pins__str(pins, id, buf, sizeof(buf));
 	printf("get-after %d\n", r);
-	r = arenad_str_release(&pins, id);
+	r = arenad_pins__release(pins, id);
 	printf("release-again %d\n", r);
 	req.owner = id;
-	r = arenad_pins_run(&pins, &req);
+	r = arenad_pins__run(pins, &req);
 	printf("alloc-stale %d\n", r);
 	/* Whatever takes the slot next has another id. */
-	r = arenad_str_intern(&pins, "stale-owner", &id2);
+	r = arenad_pins__intern(pins, "stale-owner", &id2);
 	printf("reintern %d %s\n", r, id2 != id ? "new-id" : "same-id");
-	r = arenad_str_get(pins.strings_fd, id, buf, sizeof(buf));
+	r = arenad_pins__str(pins, id, buf, sizeof(buf));
 	printf("old-id %d\n", r);
-	r = arenad_str_release(&pins, id2);
+	r = arenad_pins__release(pins, id2);
 	printf("release-new %d\n", r);
 	return 0;
 }
@@ -163,21 +170,21 @@ static void *race_thread(void *arg)
 		snprintf(name, sizeof(name), "race-n-%d", (k >> 4) % 4);
 		if ((k >> 8) % 4 == 0) {
 			/* a hold, dropped at once */
-			r = arenad_str_intern(&pins, name, &id);
+			r = arenad_pins__intern(pins, name, &id);
 			if (!r)
-				r = arenad_str_release(&pins, id);
+				r = arenad_pins__release(pins, id);
 		} else {
-			r = arenad_pins_alloc(&pins, 1, owner, (k >> 10) % 2 ? name : NULL, &addr);
+			r = pins_alloc(1, owner, (k >> 10) % 2 ? name : NULL, &addr);
 			if (r == -EEXIST) {
 				r = 0;	/* the name is another thread's now */
 			} else if (!r) {
 				/* A name held by two slots would let two allocations
 				 * have it: the name must lead to this allocation. */
 				if ((k >> 10) % 2 &&
-				    (arenad_name_find(&pins, name, &rec) ||
+				    (arenad_pins__find_name(pins, name, &rec) ||
 				     (0x100000000000ULL + ((__u64)rec.pgoff << 12)) != addr))
 					t->misnamed++;
-				r = arenad_pins_free(&pins, addr, NULL);
+				r = arenad_pins__free(pins, addr, NULL);
 			}
 		}
 		if (r) {
@@ -228,7 +235,7 @@ static int check(void)
 	if (!all)
 		return 1;
 	for (slot = 0; slot < ARENAD_MAX_STRINGS; slot++) {
-		if (bpf_map_lookup_elem(pins.strings_fd, &slot, &all[n]))
+		if (bpf_map_lookup_elem(arenad_pins__strings_fd(pins), &slot, &all[n]))
 			return 1;
 		if (all[n].ref & ARENAD_STR_LIVE)
 			n++;
@@ -293,7 +300,7 @@ static int writer(double secs)
 	int r;
 
 	if (!arenad_map_pinned_arena(pin_dir_arg, NULL)) {
-		fprintf(stderr, "tables: map the arena: %s\n", arenad_strerror());
+		fprintf(stderr, "tables: map the arena: %s\n", arenad_errmsg());
 		return 1;
 	}
 	signal(SIGTERM, on_term);
@@ -301,11 +308,11 @@ static int writer(double secs)
 		k = rand_r(&seed) % WRITER_LIVE;
 		if (live[k].addr) {
 			bad += fill_check(live[k].addr, live[k].pages, false);
-			r = arenad_pins_free(&pins, live[k].addr, NULL);
+			r = arenad_pins__free(pins, live[k].addr, NULL);
 			live[k].addr = 0;
 		} else {
 			live[k].pages = 1 + rand_r(&seed) % 3;
-			r = arenad_pins_alloc(&pins, live[k].pages, "pin-writer", NULL, &live[k].addr);
+			r = pins_alloc(live[k].pages, "pin-writer", NULL, &live[k].addr);
 			if (!r)
 				fill_check(live[k].addr, live[k].pages, true);
 			else
@@ -317,7 +324,7 @@ static int writer(double secs)
 	for (k = 0; k < WRITER_LIVE; k++)
 		if (live[k].addr) {
 			bad += fill_check(live[k].addr, live[k].pages, false);
-			errors += !!arenad_pins_free(&pins, live[k].addr, NULL);
+			errors += !!arenad_pins__free(pins, live[k].addr, NULL);
 		}
 	printf("ops %ld bad %ld errors %ld\n", ops, bad, errors);
 	return 0;
@@ -337,7 +344,7 @@ static int raw(char **argv)
 
 	if (req.op == ARENAD_OP_ALLOC && !req.owner)
 		strcpy(req.owner_str, "raw");
-	r = arenad_pins_run(&pins, &req);
+	r = arenad_pins__run(pins, &req);
 	printf("ret %d addr 0x%llx uid %u owner %u\n", r, (unsigned long long)req.addr,
 	       req.uid, req.owner);
 	return 0;
@@ -345,14 +352,12 @@ static int raw(char **argv)
 
 int main(int argc, char **argv)
 {
-	int r;
-
 	if (argc < 3)
 		return 2;
 	pin_dir_arg = argv[1];
-	r = arenad_pins_open(argv[1], &pins);
-	if (r) {
-		fprintf(stderr, "tables: open pins in %s: %s\n", argv[1], strerror(-r));
+	pins = arenad_pins__open(argv[1]);
+	if (!pins) {
+		fprintf(stderr, "tables: %s\n", arenad_errmsg());
 		return 1;
 	}
 	if (!strcmp(argv[2], "pairs") && argc == 5)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# libarenad's direct path: arenad_pins_alloc()/arenad_pins_free() run the
+# libarenad's direct path: arenad_pins__alloc()/arenad_pins__free() run the
 # pinned allocator program with BPF_PROG_TEST_RUN, no socket involved. Those
 # allocations land in the daemon's ledger (stats per owner, ranges, lookup),
 # mix freely with socket allocations, work while the daemon is down, and
@@ -37,9 +37,9 @@ with at.Fixture(t, pages=64) as fx:
     t.eq([(x["pages"], x["owner"], x.get("name")) for x in rg], [(5, "direct", "direct-buf")],
          "ranges lists the allocation with owner and name")
     t.eq(fx.result("lookup", {"name": "direct-buf"})["addr"], addr, "the socket's lookup finds it by name")
-    t.eq(pins(fx, "find", "direct-buf"), "ok %s 5 direct" % addr, "so does arenad_name_find() on the pins")
+    t.eq(pins(fx, "find", "direct-buf"), "ok %s 5 direct" % addr, "so does arenad_pins__find_name() on the pins")
     rc, out, err = fx.helper("loader_pins", fx.socket, "owners")
-    t.eq(out.strip(), "direct 5 1", "arenad_client_owners() returns the same table")
+    t.eq(out.strip(), "direct 5 1", "arenad_client__owners() returns the same table")
 
     # Bytes written through one process's mapping are there for another.
     t.eq(pins(fx, "fill", addr, 4096 * 5, 0x5a), "ok", "fill the allocation through arenad_map_pinned_arena()")
@@ -48,7 +48,7 @@ with at.Fixture(t, pages=64) as fx:
 
     # The two paths share one ledger: socket alloc, pins free, and back.
     a = fx.result("alloc", {"pages": 3, "owner": "sock"})
-    t.eq(pins(fx, "free", a["addr"]), "ok 3", "arenad_pins_free frees a socket allocation")
+    t.eq(pins(fx, "free", a["addr"]), "ok 3", "arenad_pins__free frees a socket allocation")
     t.ok("sock" not in owners(fx), "and the owner's pages are gone from stats")
     r = fx.rpc("free", {"addr": addr})
     t.eq(r.get("result", {}).get("pages"), 5, "the socket frees a pins allocation")
@@ -87,5 +87,5 @@ with at.Fixture(t, pages=64) as fx:
 
 r = subprocess.run([os.path.join(at.HELPERS, "loader_pins"), "/nonexistent", "alloc", "1", "x"],
                    capture_output=True, text=True, timeout=30)
-t.eq(r.stdout.strip(), "error -2", "arenad_pins_open without pins: -ENOENT")
+t.eq(r.stdout.strip(), "error -2", "arenad_pins__open without pins: -ENOENT")
 t.done()

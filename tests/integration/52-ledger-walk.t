@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# Reading a large ledger: `ranges` and arenad_pins_ranges() return every
+# Reading a large ledger: `ranges` and arenad_pins__ranges() return every
 # allocation once, sorted by address, across many batches; and while
 # another process allocates and frees through the pinned allocator, no
 # reader sees an entry twice or loses a stable one.
@@ -38,7 +38,7 @@ with at.Fixture(t, pages=8192) as fx:
 
     rc, out, err = fx.helper("ledger_walk", fx.pin_dir, "list")
     lines = out.split("\n")
-    t.ok(rc == 0 and lines[0] == str(N), "arenad_pins_ranges() reads %s entries (%s)" % (lines[0], err.strip()))
+    t.ok(rc == 0 and lines[0] == str(N), "arenad_pins__ranges() reads %s entries (%s)" % (lines[0], err.strip()))
     listed = [tuple(x.split()) for x in lines[1:] if x]
     t.eq(listed, [(str(o), str(p), w) for o, (p, w) in sorted(want.items())],
          "the same entries, in the same order, as the socket's ranges")

@@ -49,7 +49,7 @@ with tempfile.TemporaryDirectory() as d:
     src = os.path.join(d, "c.c")
     with open(src, "w") as f:
         f.write('#include <arenad.h>\nint main(void) { struct arenad_client *c; '
-                'return arenad_client_open(NULL, &c); }\n')
+                'c = arenad_client__open(NULL); return !c; }\n')
 
     def link(mod):
         flags = subprocess.run(["pkg-config", "--cflags", "--libs", mod], env=ENV,

@@ -109,7 +109,7 @@ int main(int argc, char *argv[])
 	bpf_program__set_flags(askel->progs.aloe_main, BPF_F_SLEEPABLE);
 
 	if (arenad_reuse(skel->obj, &ropts)) {
-		fprintf(stderr, "arenad_reuse: %s\n", arenad_strerror());
+		fprintf(stderr, "arenad_reuse: %s\n", arenad_errmsg());
 		return EXIT_FAILURE;
 	}
 	if (mogu__load(skel)) {
@@ -117,7 +117,7 @@ int main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 	if (!arenad_map_arena(skel->obj, NULL)) {
-		fprintf(stderr, "arenad_map_arena: %s\n", arenad_strerror());
+		fprintf(stderr, "arenad_map_arena: %s\n", arenad_errmsg());
 		return EXIT_FAILURE;
 	}
 
@@ -127,7 +127,7 @@ int main(int argc, char *argv[])
 
 	ropts.name = NULL;
 	if (arenad_reuse(askel->obj, &ropts) || arenad_reuse(xskel->obj, &ropts)) {
-		fprintf(stderr, "arenad_reuse: %s\n", arenad_strerror());
+		fprintf(stderr, "arenad_reuse: %s\n", arenad_errmsg());
 		return EXIT_FAILURE;
 	}
 	askel->bss->mem = skel->bss->mem;

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libarenad: the typed calls, the one place on the client side where the
+ * protocol's member names are spelled (docs/protocol.md).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "arenad.h"
+#include "client.h"
+#include "error.h"
+#include "opts.h"
+#include "proto_json.h"
+
+static __u64 get_addr(json_object *o, const char *k)
+{
+	__u64 a;
+	json_object *v;
+
+	/* Quietly: a missing address is 0, not a failure to report. */
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+		return 0;
+	return arenad_parse_addr(json_object_get_string(v), &a) ? 0 : a;
+}
+
+static void get_str(json_object *o, const char *k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", proto_get_str(o, k));
+}
+
+static bool get_bool(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
+}
+
+static int malformed(const char *method)
+{
+	return libarenad_err(-EPROTO, "%s: malformed reply from arenad", method);
+}
+
+static int bad_out(const char *what)
+{
+	return libarenad_err(-EINVAL, "%s: .sz must be set (ARENAD_OPTS())", what);
+}
+
+static int bad_rec(const char *what)
+{
+	return libarenad_err(-EINVAL, "%s: record size too small", what);
+}
+
+static int no_memory(void)
+{
+	return libarenad_err(-ENOMEM, "out of memory");
+}
+
+/* params objects of one or two members */
+static json_object *params_new(void)
+{
+	return json_object_new_object();
+}
+
+static void add_str(json_object *p, const char *k, const char *v)
+{
+	json_object_object_add(p, k, json_object_new_string(v));
+}
+
+int arenad_client__ping(struct arenad_client *c)
+{
+	json_object *r;
+	int ret;
+
+	ret = libarenad_call(c, "ping", NULL, &r);
+	json_object_put(ret ? NULL : r);
+	return ret;
+}
+
+int arenad_client__version(struct arenad_client *c, char *buf, size_t len)
+{
+	json_object *r;
+	int ret;
+
+	ret = libarenad_call(c, "version", NULL, &r);
+	if (ret)
+		return ret;
+	get_str(r, "version", buf, len);
+	json_object_put(r);
+	return 0;
+}
+
+int arenad_client__stats(struct arenad_client *c, struct arenad_stats *out)
+{
+	struct arenad_stats st;
+	json_object *r, *v;
+	int ret;
+
+	if (!OUT_VALID(out))
+		return bad_out("struct arenad_stats");
+	ret = libarenad_call(c, "stats", NULL, &r);
+	if (ret)
+		return ret;
+	if (!json_object_is_type(r, json_type_object)) {
+		json_object_put(r);
+		return malformed("stats");
+	}
+	st = (struct arenad_stats) {
+		.page_size = proto_get_u64(r, "page_size"),
+		.pages_total = proto_get_u64(r, "pages_total"),
+		.pages_allocated = proto_get_u64(r, "pages_allocated"),
+		.pages_free = proto_get_u64(r, "pages_free"),
+		.bytes_allocated = proto_get_u64(r, "bytes_allocated"),
+		.high_water_pages = proto_get_u64(r, "high_water_pages"),
+		.allocations = proto_get_u64(r, "allocations"),
+		.allocations_total = proto_get_u64(r, "allocations_total"),
+		.frees_total = proto_get_u64(r, "frees_total"),
+		.alloc_failures = proto_get_u64(r, "alloc_failures"),
+		.map_id = proto_get_u64(r, "map_id"),
+		.user_vm_start = get_addr(r, "user_vm_start"),
+		.uptime_s = proto_get_u64(r, "uptime_s"),
+		.created_s = proto_get_u64(r, "created_s"),
+		.clients = proto_get_u64(r, "clients"),
+		.numa_node = json_object_object_get_ex(r, "numa_node", &v) ?
+			     json_object_get_int(v) : -1,
+		.segv_on_fault = get_bool(r, "segv_on_fault"),
+		/* present only once a census ran */
+		.census_valid = json_object_object_get_ex(r, "pages_present", NULL),
+		.pages_present = proto_get_u64(r, "pages_present"),
+		.pages_unaccounted = proto_get_u64(r, "pages_unaccounted"),
+		.census_age_s = proto_get_u64(r, "census_age_s"),
+	};
+	get_str(r, "census_method", st.census_method, sizeof(st.census_method));
+	get_str(r, "census_unavailable", st.census_unavailable, sizeof(st.census_unavailable));
+	get_str(r, "pin_dir", st.pin_dir, sizeof(st.pin_dir));
+	json_object_put(r);
+	out_copy(out, out->sz, &st, sizeof(st));
+	return 0;
+}
+
+int arenad_client__owners(struct arenad_client *c, struct arenad_owner_usage **owners,
+			  size_t owner_sz, size_t *n)
+{
+	struct arenad_owner_usage *all;
+	json_object *r, *list, *o;
+	size_t i, len;
+	int ret;
+
+	if (owner_sz < sizeof(size_t))
+		return bad_rec("struct arenad_owner_usage");
+	ret = libarenad_call(c, "stats", NULL, &r);
+	if (ret)
+		return ret;
+	if (!json_object_object_get_ex(r, "owners", &list) ||
+	    !json_object_is_type(list, json_type_array)) {
+		json_object_put(r);
+		return malformed("stats");
+	}
+	len = json_object_array_length(list);
+	all = calloc(len ? len : 1, sizeof(*all));
+	if (!all) {
+		json_object_put(r);
+		return no_memory();
+	}
+	for (i = 0; i < len; i++) {
+		o = json_object_array_get_idx(list, i);
+		all[i].sz = sizeof(all[i]);
+		all[i].pages = proto_get_u64(o, "pages");
+		all[i].allocations = proto_get_u64(o, "allocations");
+		get_str(o, "owner", all[i].owner, sizeof(all[i].owner));
+	}
+	json_object_put(r);
+	*owners = out_array(all, len, sizeof(*all), owner_sz);
+	free(all);
+	if (!*owners)
+		return no_memory();
+	*n = len;
+	return 0;
+}
+
+static void alloc_from_json(json_object *o, struct arenad_alloc *a)
+{
+	*a = (struct arenad_alloc) {
+		.sz = sizeof(*a),
+		.addr = get_addr(o, "addr"),
+		.offset = proto_get_u64(o, "offset"),
+		.pages = proto_get_u64(o, "pages"),
+		.uid = proto_get_u64(o, "uid"),
+		.created_s = proto_get_u64(o, "created_s"),
+	};
+	get_str(o, "owner", a->owner, sizeof(a->owner));
+	get_str(o, "name", a->name, sizeof(a->name));
+}
+
+int arenad_client__alloc(struct arenad_client *c, __u32 pages,
+			 const struct arenad_alloc_opts *opts, struct arenad_alloc *out)
+{
+	const char *owner = OPTS_GET(opts, owner, NULL), *name = OPTS_GET(opts, name, NULL);
+	__u64 addr = OPTS_GET(opts, addr, 0);
+	struct arenad_alloc a;
+	json_object *p, *r;
+	int ret;
+
+	if (!OPTS_VALID(opts, arenad_alloc_opts))
+		return libarenad_err(-EINVAL, "arenad_alloc_opts: bad .sz or unknown options set");
+	if (!OUT_VALID(out))
+		return bad_out("struct arenad_alloc");
+	p = params_new();
+	if (!p)
+		return no_memory();
+	json_object_object_add(p, "pages", json_object_new_uint64(pages));
+	if (owner)
+		add_str(p, "owner", owner);
+	if (name)
+		add_str(p, "name", name);
+	if (addr)
+		json_object_object_add(p, "addr", proto_addr_new(addr));
+	ret = libarenad_call(c, "alloc", p, &r);
+	json_object_put(p);
+	if (ret)
+		return ret;
+	alloc_from_json(r, &a);
+	/* The reply names the owner the daemon recorded (uid:N when none
+	 * was asked for); the name is the one asked for. */
+	if (!a.owner[0])
+		snprintf(a.owner, sizeof(a.owner), "%s", owner ?: "");
+	snprintf(a.name, sizeof(a.name), "%s", name ?: "");
+	json_object_put(r);
+	out_copy(out, out->sz, &a, sizeof(a));
+	return 0;
+}
+
+int arenad_client__free(struct arenad_client *c, __u64 addr, __u32 *pages)
+{
+	json_object *p = params_new(), *r;
+	int ret;
+
+	if (!p)
+		return no_memory();
+	json_object_object_add(p, "addr", proto_addr_new(addr));
+	ret = libarenad_call(c, "free", p, &r);
+	json_object_put(p);
+	if (ret)
+		return ret;
+	if (pages)
+		*pages = proto_get_u64(r, "pages");
+	json_object_put(r);
+	return 0;
+}
+
+int arenad_client__lookup(struct arenad_client *c, const char *name,
+			  struct arenad_alloc *out)
+{
+	struct arenad_alloc a;
+	json_object *p, *r;
+	int ret;
+
+	if (!OUT_VALID(out))
+		return bad_out("struct arenad_alloc");
+	if (!name)
+		return libarenad_err(-EINVAL, "lookup: no name");
+	p = params_new();
+	if (!p)
+		return no_memory();
+	add_str(p, "name", name);
+	ret = libarenad_call(c, "lookup", p, &r);
+	json_object_put(p);
+	if (ret)
+		return ret;
+	alloc_from_json(r, &a);
+	json_object_put(r);
+	out_copy(out, out->sz, &a, sizeof(a));
+	return 0;
+}
+
+int arenad_client__ranges(struct arenad_client *c, const struct arenad_ranges_opts *opts,
+			  struct arenad_alloc **allocs, size_t alloc_sz, size_t *n)
+{
+	const char *owner = OPTS_GET(opts, owner, NULL);
+	struct arenad_alloc *all;
+	json_object *p = NULL, *r;
+	size_t i, len;
+	int ret;
+
+	if (!OPTS_VALID(opts, arenad_ranges_opts))
+		return libarenad_err(-EINVAL, "arenad_ranges_opts: bad .sz or unknown options set");
+	if (alloc_sz < sizeof(size_t))
+		return bad_rec("struct arenad_alloc");
+	if (owner) {
+		p = params_new();
+		if (!p)
+			return no_memory();
+		add_str(p, "owner", owner);
+	}
+	ret = libarenad_call(c, "ranges", p, &r);
+	json_object_put(p);
+	if (ret)
+		return ret;
+	if (!json_object_is_type(r, json_type_array)) {
+		json_object_put(r);
+		return malformed("ranges");
+	}
+	len = json_object_array_length(r);
+	all = malloc((len ? len : 1) * sizeof(*all));
+	if (!all) {
+		json_object_put(r);
+		return no_memory();
+	}
+	for (i = 0; i < len; i++)
+		alloc_from_json(json_object_array_get_idx(r, i), &all[i]);
+	json_object_put(r);
+	if (alloc_sz == sizeof(*all)) {
+		*allocs = all;	/* the common case: no copy of a long list */
+	} else {
+		*allocs = out_array(all, len, sizeof(*all), alloc_sz);
+		free(all);
+		if (!*allocs)
+			return no_memory();
+	}
+	*n = len;
+	return 0;
+}
+
+/* One of scan's lists into a new array of records of rec_sz bytes. */
+static int scan_list(json_object *r, const char *key, size_t rec_sz,
+		     struct arenad_scan_range **out, size_t *n)
+{
+	struct arenad_scan_range *all;
+	json_object *list, *o;
+	size_t i, len;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_object_object_get_ex(r, key, &list) ||
+	    !json_object_is_type(list, json_type_array))
+		return malformed("scan");
+	len = json_object_array_length(list);
+	all = calloc(len ? len : 1, sizeof(*all));
+	if (!all)
+		return no_memory();
+	for (i = 0; i < len; i++) {
+		o = json_object_array_get_idx(list, i);
+		all[i] = (struct arenad_scan_range) {
+			.sz = sizeof(all[i]),
+			.addr = get_addr(o, "addr"),
+			.offset = proto_get_u64(o, "offset"),
+			.pages = proto_get_u64(o, "pages"),
+			.pages_missing = proto_get_u64(o, "pages_missing"),
+		};
+		get_str(o, "owner", all[i].owner, sizeof(all[i].owner));
+		get_str(o, "name", all[i].name, sizeof(all[i].name));
+	}
+	*out = out_array(all, len, sizeof(*all), rec_sz);
+	free(all);
+	if (!*out)
+		return no_memory();
+	*n = len;
+	return 0;
+}
+
+int arenad_client__scan(struct arenad_client *c, const struct arenad_scan_opts *opts,
+			struct arenad_scan *out)
+{
+	const char *method = OPTS_GET(opts, method, NULL);
+	size_t range_sz = OPTS_GET(opts, range_sz, 0);
+	struct arenad_scan sc;
+	json_object *p = NULL, *r;
+	int ret;
+
+	if (!OPTS_VALID(opts, arenad_scan_opts))
+		return libarenad_err(-EINVAL, "arenad_scan_opts: bad .sz or unknown options set");
+	if (range_sz && range_sz < sizeof(size_t))
+		return bad_rec("struct arenad_scan_range");
+	if (!OUT_VALID(out))
+		return bad_out("struct arenad_scan");
+	if (method) {
+		p = params_new();
+		if (!p)
+			return no_memory();
+		add_str(p, "method", method);
+	}
+	ret = libarenad_call(c, "scan", p, &r);
+	json_object_put(p);
+	if (ret)
+		return ret;
+	sc = (struct arenad_scan) {
+		.sz = sizeof(sc),
+		.pages_total = proto_get_u64(r, "pages_total"),
+		.pages_probed = proto_get_u64(r, "pages_probed"),
+		.pages_present = proto_get_u64(r, "pages_present"),
+		.pages_ledger = proto_get_u64(r, "pages_ledger"),
+		.pages_unaccounted = proto_get_u64(r, "pages_unaccounted"),
+		.pages_missing = proto_get_u64(r, "pages_missing"),
+		.duration_us = proto_get_u64(r, "duration_us"),
+	};
+	get_str(r, "method", sc.method, sizeof(sc.method));
+	if (range_sz) {
+		ret = scan_list(r, "unaccounted", range_sz, &sc.unaccounted, &sc.n_unaccounted);
+		if (!ret)
+			ret = scan_list(r, "missing", range_sz, &sc.missing, &sc.n_missing);
+		if (ret) {
+			free(sc.unaccounted);
+			json_object_put(r);
+			return ret;
+		}
+	}
+	json_object_put(r);
+	if (out->sz < offsetof(struct arenad_scan, n_missing) + sizeof(sc.n_missing)) {
+		/* An older caller has no room for the lists: do not leak them. */
+		free(sc.unaccounted);
+		free(sc.missing);
+		sc.unaccounted = sc.missing = NULL;
+		sc.n_unaccounted = sc.n_missing = 0;
+	}
+	out_copy(out, out->sz, &sc, sizeof(sc));
+	return 0;
+}
+
+int arenad_client__metrics(struct arenad_client *c, char **text, size_t *len)
+{
+	json_object *r, *t;
+	int ret;
+
+	ret = libarenad_call(c, "metrics", NULL, &r);
+	if (ret)
+		return ret;
+	if (!json_object_object_get_ex(r, "text", &t) || !json_object_is_type(t, json_type_string)) {
+		json_object_put(r);
+		return malformed("metrics");
+	}
+	*len = json_object_get_string_len(t);
+	*text = malloc(*len + 1);
+	if (*text)
+		memcpy(*text, json_object_get_string(t), *len + 1);
+	json_object_put(r);
+	return *text ? 0 : no_memory();
+}
