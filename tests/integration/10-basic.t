@@ -116,7 +116,7 @@ with at.Fixture(t, pages=256) as fx:
     rc, out, err = fx.ctl("free", addr)
     t.ok(rc == 0 and "freed 4 pages" in out, "arenactl-client free")
     rc, out, err = fx.ctl("free", addr)
-    t.ok(rc == 1 and "no allocation starts at" in err, "double free through the client fails clearly")
+    t.ok(rc == 5 and "no allocation starts at" in err, "double free through the client fails clearly (not found: 5)")
     rc, out, err = at.Fixture.ctl(fx, "bogus")
     t.ok(rc == 2 and "unknown command" in err, "unknown client command")
 
@@ -130,5 +130,6 @@ with at.Fixture(t, pages=32, args=["--numa-node", "0", "--segv-on-fault"]) as fx
 # A client with no daemon says so.
 r = __import__("subprocess").run([at.CLIENT, "--socket", "/nonexistent/arenad.sock", "query"],
                                  capture_output=True, text=True)
-t.ok(r.returncode == 1 and "not running" in r.stderr, "client reports a daemon that is not running")
+t.ok(r.returncode == 3 and "not running" in r.stderr and "/nonexistent/arenad.sock" in r.stderr,
+     "client reports a daemon that is not running, with the path it tried (exit 3)")
 t.done()

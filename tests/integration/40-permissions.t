@@ -62,7 +62,7 @@ with at.Fixture(t, pages=64, args=["--socket-mode", "0666"]) as fx:
 
     # The client tool as nobody reports the refusal and exits non-zero.
     rc, out, err = fx.ctl("alloc", "1", user="nobody")
-    t.ok(rc == 1 and "permission denied" in err, "arenactl-client alloc as nobody fails clearly")
+    t.ok(rc == 4 and "permission denied" in err, "arenactl-client alloc as nobody fails clearly (exit 4)")
     rc, out, err = fx.ctl("query", user="nobody")
     t.ok(rc == 0 and "used" in out, "arenactl-client query works as nobody")
 
@@ -91,5 +91,6 @@ with at.Fixture(t, pages=16) as fx:
     # Default mode 0660 and no arenad group: nobody cannot even connect.
     t.eq(os.stat(fx.socket).st_mode & 0o777, 0o660, "default socket mode 0660")
     rc, out, err = fx.ctl("query", user="nobody")
-    t.ok(rc == 1 and "Permission denied" in err, "without access to the socket nobody cannot connect")
+    t.ok(rc == 4 and "permission denied" in err and "0660" in err,
+         "without access to the socket nobody cannot connect, and is told why (exit 4): %s" % err.strip())
 t.done()

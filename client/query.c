@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `query` (also `stats`): the managed arena's page usage. Honest about
+ * what it knows: pages present in the kernel but in no allocation are
+ * "unaccounted" and never counted as free; without a census it says that
+ * free pages are only "in no allocation". Every line fits 80 columns.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "arenad.h"
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
+#include "query.h"
+#include "usage.h"
+
+#define BAR_WIDTH 30
+
+static void bar(__u64 used, __u64 unacc, __u64 total)
+{
+	int u = total ? (int)((used * BAR_WIDTH + total - 1) / total) : 0;
+	int q = total ? (int)((unacc * BAR_WIDTH + total - 1) / total) : 0;
+	int i;
+
+	if (u > BAR_WIDTH)
+		u = BAR_WIDTH;
+	if (u + q > BAR_WIDTH)
+		q = BAR_WIDTH - u;
+	putchar('[');
+	for (i = 0; i < BAR_WIDTH; i++)
+		putchar(i < u ? '#' : i < u + q ? '?' : '.');
+	putchar(']');
+}
+
+static void row(const char *what, __u64 pages, __u64 total, __u64 psz, const char *note)
+{
+	char b[32];
+
+	printf("%-11s %9llu pages %6.1f%% %10s  %s\n", what, (unsigned long long)pages,
+	       cli_pct(pages, total), cli_bytes(pages * psz, b, sizeof(b)), note);
+}
+
+void query_print(const struct query_view *v)
+{
+	const struct arenad_stats *st = v->st;
+	__u64 total = st->pages_total, psz = st->page_size ?: 4096;
+	char b1[32], b2[32];
+	size_t i;
+
+	printf("arena       map %llu: %llu pages of %s (%s) at 0x%llx\n",
+	       (unsigned long long)st->map_id, (unsigned long long)total, cli_bytes(psz, b1, sizeof(b1)),
+	       cli_bytes(total * psz, b2, sizeof(b2)), (unsigned long long)st->user_vm_start);
+	if (st->pin_dir[0])
+		printf("pins        %s\n", st->pin_dir);
+	printf("%-11s %9llu pages %6.1f%% %10s  ", "used", (unsigned long long)st->pages_allocated,
+	       cli_pct(st->pages_allocated, total), cli_bytes(st->pages_allocated * psz, b1, sizeof(b1)));
+	bar(st->pages_allocated, st->census_valid ? st->pages_unaccounted : 0, total);
+	putchar('\n');
+	if (st->census_valid) {
+		row("unaccounted", st->pages_unaccounted, total, psz, "present, in no allocation");
+		row("free", usage_free_pages(st), total, psz, "in no allocation, not present");
+		row("present", st->pages_present, total, psz, "by the census");
+		printf("census      %s method, %s ago\n", st->census_method[0] ? st->census_method : "-",
+		       cli_duration(st->census_age_s, b1, sizeof(b1)));
+		if (v->missing_known)
+			printf("missing     %9llu pages in the ledger but not present\n",
+			       (unsigned long long)v->pages_missing);
+	} else {
+		row("free", usage_free_pages(st), total, psz, "in no allocation (no census)");
+		if (v->offline)
+			printf("census      not run offline: unaccounted and missing pages unknown\n");
+		else if (st->census_method[0])
+			printf("census      none yet: unaccounted and missing pages unknown "
+			       "(run 'scan')\n");
+		else
+			printf("census      unavailable: %.54s\n", st->census_unavailable[0] ?
+			       st->census_unavailable : "no method works here");
+	}
+	row("peak", st->high_water_pages, total, psz, "");
+	printf("allocations %llu live, %llu made, %llu freed, %llu failed",
+	       (unsigned long long)st->allocations, (unsigned long long)st->allocations_total,
+	       (unsigned long long)st->frees_total, (unsigned long long)st->alloc_failures);
+	if (!v->offline)
+		printf("; up %s", cli_duration(st->uptime_s, b1, sizeof(b1)));
+	putchar('\n');
+
+	if (!v->n_owners)
+		return;
+	printf("\n%-32s %10s %11s %8s %9s\n", "OWNER", "PAGES", "BYTES", "ALLOCS", "% OF USED");
+	for (i = 0; i < v->n_owners; i++) {
+		const struct arenad_owner_usage *o = &v->owners[i];
+		const char *name = o->owner[0] ? o->owner : "-";
+
+		/* a long owner gets a line of its own, so the columns stay */
+		if (strlen(name) > 32)
+			printf("%s\n%-32s", name, "");
+		else
+			printf("%-32s", name);
+		printf(" %10llu %11s %8llu %8.1f%%\n", (unsigned long long)o->pages,
+		       cli_bytes(o->pages * psz, b1, sizeof(b1)), (unsigned long long)o->allocations,
+		       cli_pct(o->pages, st->pages_allocated));
+	}
+}
+
+int cmd_query(struct cli *cli, int argc, char **argv)
+{
+	struct query_view v = {};
+	struct usage u;
+	int r;
+
+	if (argc > 1)
+		return cli_usage(cli, "%s takes no arguments, got '%s'", argv[0], argv[1]);
+	if (cli->json) {
+		ARENAD_OPTS(arenad_stats, st);
+
+		r = arenad_client__stats(cli->client, &st);
+		return r < 0 ? cli_call_error(cli, r, "stats") : cli_print_result(cli);
+	}
+	r = usage_get(cli, &u);
+	if (r < 0)
+		return cli_call_error(cli, r, "stats");
+	v.st = &u.st;
+	v.owners = u.owners;
+	v.n_owners = u.n_owners;
+	query_print(&v);
+	usage_free(&u);
+	return 0;
+}

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `top`: a live view of the managed arena, redrawn in place. Curses-free:
+ * ANSI cursor moves on the alternate screen, one frame written at once, so
+ * it flickers nowhere and leaves the terminal as it found it (term.c).
+ *
+ * A frame is built as lines, each cut to the terminal's width: designed
+ * for 80 columns, wider terminals get a longer bar and owner names,
+ * narrower ones lose the ends of lines, never the layout.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arenad.h"
+#include "cli.h"
+#include "inventory.h"
+#include "output.h"
+#include "term.h"
+#include "usage.h"
+
+struct frame {
+	char *buf;
+	size_t len, cap;
+	int cols;		/* every line is cut to this */
+	int lines, max_lines;
+	bool tty;		/* erase to the end of each line */
+};
+
+/* Append one line, cut to the width; lines past max_lines are dropped. */
+__attribute__((format(printf, 2, 3)))
+static void line(struct frame *f, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	size_t n;
+
+	if (f->lines >= f->max_lines)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	n = strlen(tmp);
+	if (n > (size_t)f->cols)
+		n = f->cols;
+	if (f->len + n + 8 > f->cap) {
+		size_t cap = (f->cap + n + 8) * 2;
+		char *b = realloc(f->buf, cap);
+
+		if (!b)
+			return;
+		f->buf = b;
+		f->cap = cap;
+	}
+	memcpy(f->buf + f->len, tmp, n);
+	f->len += n;
+	/* erase the rest of the old line on the screen, then newline */
+	if (f->tty) {
+		memcpy(f->buf + f->len, "\033[K", 3);
+		f->len += 3;
+	}
+	f->buf[f->len++] = '\n';
+	f->lines++;
+}
+
+/* A bar of width w: '#' allocated, '?' present but in no allocation, '.' free. */
+static void bar(char *out, int w, __u64 used, __u64 unacc, __u64 total)
+{
+	int u = total ? (int)((used * w + total - 1) / total) : 0;
+	int q = total ? (int)((unacc * w + total - 1) / total) : 0;
+	int i;
+
+	if (u > w)
+		u = w;
+	if (u + q > w)
+		q = w - u;
+	for (i = 0; i < w; i++)
+		out[i] = i < u ? '#' : i < u + q ? '?' : '.';
+	out[w] = '\0';
+}
+
+static double rate(__u64 now, __u64 before, double secs)
+{
+	return secs > 0 && now >= before ? (now - before) / secs : 0;
+}
+
+/* The other arenas on the host, refreshed every few seconds (the daemon
+ * runs a census of each for it). */
+struct host {
+	struct host_arena *arenas;
+	size_t n;
+	int err;			/* of the last refresh */
+	char why[128];
+	struct timespec when;
+	bool valid;
+};
+
+static void host_refresh(struct cli *cli, struct host *h, const struct timespec *now)
+{
+	struct host_arena *a = NULL;
+	size_t n = 0;
+
+	if (h->valid && now->tv_sec - h->when.tv_sec < 5)
+		return;
+	h->err = inventory_arenas(cli, &a, &n);
+	h->when = *now;
+	h->valid = true;
+	if (h->err < 0) {
+		snprintf(h->why, sizeof(h->why), "%s", arenad_errmsg());
+		free(a);
+		return;
+	}
+	free(h->arenas);
+	h->arenas = a;
+	h->n = n;
+}
+
+static int host_lines(const struct host *h)
+{
+	if (!h->valid)
+		return 0;
+	return h->err < 0 ? 2 : 2 + (int)(h->n > 5 ? 6 : h->n);
+}
+
+static void render_host(struct frame *f, const struct host *h, int name_w)
+{
+	char b1[32], present[32];
+	size_t i;
+
+	line(f, "%s", "");
+	if (h->err < 0) {
+		line(f, "other arenas: %s", h->why[0] ? h->why : "unavailable");
+		return;
+	}
+	line(f, "%-8s %-*s %12s %14s %6s %5s  %s", "MAP", name_w - 9, "ARENA ON HOST", "SIZE",
+	     "PRESENT", "PROGS", "PROCS", "");
+	for (i = 0; i < h->n; i++) {
+		const struct host_arena *a = &h->arenas[i];
+
+		if (i == 5 && h->n > 6) {
+			line(f, "... %zu more arenas ('arenactl-client arenas')", h->n - 5);
+			break;
+		}
+		if (a->present_known)
+			snprintf(present, sizeof(present), "%llu pages", (unsigned long long)a->pages_present);
+		else
+			snprintf(present, sizeof(present), "-");
+		line(f, "%-8llu %-*.*s %12s %14s %6u %5u  %s", (unsigned long long)a->map_id,
+		     name_w - 9, name_w - 9, a->name[0] ? a->name : "-",
+		     cli_bytes(a->pages_total * a->page_size, b1, sizeof(b1)), present,
+		     a->n_programs, a->n_processes, a->managed ? "managed" : "");
+	}
+}
+
+static void render(struct cli *cli, struct frame *f, const struct usage *u,
+		   const struct usage *prev, const struct host *h)
+{
+	const struct arenad_stats *st = &u->st;
+	__u64 total = st->pages_total, psz = st->page_size ?: 4096;
+	__u64 freep = usage_free_pages(st);
+	char b1[32], b2[32], bars[512];
+	int name_w = f->cols > 80 ? f->cols - 56 : 24;
+	int bar_w = (f->cols > 80 ? f->cols : 80) - 2;
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+
+	localtime_r(&now, &tm);
+	if (name_w > 64)
+		name_w = 64;
+	if (bar_w > 200)
+		bar_w = 200;
+	line(f, "arenad top %02d:%02d:%02d  map %llu  up %s  %s", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	     (unsigned long long)st->map_id, cli_duration(st->uptime_s, b1, sizeof(b1)),
+	     cli->socket_path);
+	line(f, "arena %llu pages of %s = %s at 0x%llx", (unsigned long long)total,
+	     cli_bytes(psz, b1, sizeof(b1)), cli_bytes(total * psz, b2, sizeof(b2)),
+	     (unsigned long long)st->user_vm_start);
+	bar(bars, bar_w, st->pages_allocated, st->census_valid ? st->pages_unaccounted : 0, total);
+	line(f, "[%s]", bars);
+	line(f, "used         %10llu pages %6.1f%%  %-11s peak %llu pages",
+	     (unsigned long long)st->pages_allocated, cli_pct(st->pages_allocated, total),
+	     cli_bytes(st->pages_allocated * psz, b1, sizeof(b1)),
+	     (unsigned long long)st->high_water_pages);
+	if (st->census_valid) {
+		line(f, "present      %10llu pages %6.1f%%  census %s, %s ago",
+		     (unsigned long long)st->pages_present, cli_pct(st->pages_present, total),
+		     st->census_method[0] ? st->census_method : "-",
+		     cli_duration(st->census_age_s, b1, sizeof(b1)));
+		line(f, "unaccounted  %10llu pages %6.1f%%  present, in no allocation",
+		     (unsigned long long)st->pages_unaccounted, cli_pct(st->pages_unaccounted, total));
+	} else {
+		line(f, "present             - pages          no census yet%s%s",
+		     st->census_method[0] ? "" : ": ", st->census_method[0] ? "" : "census unavailable");
+		line(f, "unaccounted         - pages");
+	}
+	line(f, "free         %10llu pages %6.1f%%  %s", (unsigned long long)freep, cli_pct(freep, total),
+	     cli_bytes(freep * psz, b1, sizeof(b1)));
+	if (prev) {
+		double secs = (u->when.tv_sec - prev->when.tv_sec) +
+			      (u->when.tv_nsec - prev->when.tv_nsec) / 1e9;
+
+		line(f, "allocs/s %8.1f   frees/s %8.1f   failures/s %8.1f   live allocations %llu",
+		     rate(st->allocations_total, prev->st.allocations_total, secs),
+		     rate(st->frees_total, prev->st.frees_total, secs),
+		     rate(st->alloc_failures, prev->st.alloc_failures, secs),
+		     (unsigned long long)st->allocations);
+	} else {
+		line(f, "allocs/s        -   frees/s        -   failures/s        -   live allocations %llu",
+		     (unsigned long long)st->allocations);
+	}
+	line(f, "%s", "");
+	line(f, "%-*s %10s %12s %8s %9s", name_w, "OWNER", "PAGES", "BYTES", "ALLOCS", "% OF USED");
+	for (i = 0; i < u->n_owners; i++) {
+		const struct arenad_owner_usage *o = &u->owners[i];
+
+		/* keep one line for "N more", and the host's arenas */
+		if (f->lines >= f->max_lines - 1 - host_lines(h) && i + 1 < u->n_owners) {
+			line(f, "... %zu more owners", u->n_owners - i);
+			break;
+		}
+		line(f, "%-*.*s %10llu %12s %8llu %8.1f%%", name_w, name_w, o->owner[0] ? o->owner : "-",
+		     (unsigned long long)o->pages, cli_bytes(o->pages * psz, b1, sizeof(b1)),
+		     (unsigned long long)o->allocations, cli_pct(o->pages, st->pages_allocated));
+	}
+	if (!u->n_owners)
+		line(f, "(no allocations)");
+	if (h->valid)
+		render_host(f, h, name_w);
+}
+
+/* The frame on the screen: home, the lines, clear what is below them. */
+static void show(struct frame *f, bool tty)
+{
+	if (tty)
+		fputs("\033[H", stdout);
+	fwrite(f->buf, 1, f->len, stdout);
+	if (tty)
+		fputs("\033[J", stdout);
+	fflush(stdout);
+}
+
+static int parse_interval(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0.1 || v > 3600)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Wait up to secs for a key; true when it asks to quit. */
+static bool wait_key(double secs)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	char c;
+
+	if (poll(&p, isatty(STDIN_FILENO) ? 1 : 0, (int)(secs * 1000)) <= 0)
+		return false;
+	while (read(STDIN_FILENO, &c, 1) == 1) {
+		if (c == 'q' || c == 'Q')
+			return true;
+	}
+	return false;
+}
+
+int cmd_top(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interval",	required_argument, NULL, 'i' },
+		{ "once",	no_argument,	   NULL, 'o' },
+		{}
+	};
+	struct usage cur = {}, prev = {};
+	struct host host = {};
+	struct frame f = {};
+	double interval = 1.0;
+	bool once = false, have_prev = false;
+	int c, r, rows;
+
+	while ((c = cli_getopt(cli, argc, argv, "i:", opts)) != -1) {
+		switch (c) {
+		case 'i':
+			if (parse_interval(optarg, &interval))
+				return cli_usage(cli, "--interval wants seconds (0.1..3600), got '%s'",
+						 optarg);
+			break;
+		case 'o':
+			once = true;
+			break;
+		default:
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage(cli, "top takes no arguments, got '%s'", argv[optind]);
+	if (cli->json)
+		return cli_usage(cli, "top is a view for people; for JSON use 'query --json'");
+	if (!once && !isatty(STDOUT_FILENO))
+		return cli_usage(cli, "top needs a terminal (stdout is not one); "
+				      "use 'top --once' for a single frame");
+
+	if (once) {
+		r = usage_get(cli, &cur);
+		if (r)
+			return cli_call_error(cli, r, "stats");
+		host_refresh(cli, &host, &cur.when);
+		f.cols = cli_term_cols(80);
+		f.max_lines = 10000;
+		render(cli, &f, &cur, NULL, &host);
+		free(host.arenas);
+		show(&f, false);
+		usage_free(&cur);
+		free(f.buf);
+		return 0;
+	}
+
+	r = term_enter();
+	if (r)
+		return cli_error(cli, CLI_EXIT_FAILURE, r, "cannot use the terminal: %s", strerror(-r));
+	for (;;) {
+		r = usage_get(cli, &cur);
+		if (r)
+			break;
+		term_size(&rows, &f.cols);
+		f.len = 0;
+		f.lines = 0;
+		f.max_lines = rows - 1;
+		f.tty = true;
+		host_refresh(cli, &host, &cur.when);
+		render(cli, &f, &cur, have_prev ? &prev : NULL, &host);
+		show(&f, true);
+		usage_free(&prev);
+		prev = cur;
+		memset(&cur, 0, sizeof(cur));
+		have_prev = true;
+		/* a key, a resize or the interval: the next frame */
+		if (wait_key(interval) || term_quit_signal)
+			break;
+		term_resized = 0;
+	}
+	term_leave();
+	free(host.arenas);
+	usage_free(&prev);
+	usage_free(&cur);
+	free(f.buf);
+	if (r)
+		return cli_call_error(cli, r, "stats");
+	/* ^C ends top as q does: nothing failed */
+	return 0;
+}
