@@ -201,16 +201,27 @@ UNITDIR		?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
 INSTALL		?= install
+# Shell completions: bash where bash-completion's pkg-config file says,
+# moved under PREFIX; zsh where Debian's zsh looks (vendor-completions for
+# /usr, site-functions elsewhere).
+BASH_COMPDIR	?= $(strip $(or $(shell $(PKG_CONFIG) --define-variable=datadir=$(PREFIX)/share \
+			--variable=completionsdir bash-completion 2>/dev/null), \
+			$(PREFIX)/share/bash-completion/completions))
+ZSH_COMPDIR	?= $(strip $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completions, \
+			$(PREFIX)/share/zsh/site-functions))
 
 # Files that name install paths are generated at install time, for the
 # PREFIX and directories of that install.
 SUBST		= sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
 		      -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-		      -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+		      -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		      -e 's|@BASHCOMPDIR@|$(BASH_COMPDIR)|g' -e 's|@ZSHCOMPDIR@|$(ZSH_COMPDIR)|g'
 
 install: all install-lib
 	$(INSTALL) -D -m 0755 $(BUILD)/arenad $(DESTDIR)$(BINDIR)/arenad
 	$(INSTALL) -D -m 0755 $(BUILD)/arenactl-client $(DESTDIR)$(BINDIR)/arenactl-client
+	$(INSTALL) -D -m 0644 client/complete/arenactl-client.bash $(DESTDIR)$(BASH_COMPDIR)/arenactl-client
+	$(INSTALL) -D -m 0644 client/complete/_arenactl-client $(DESTDIR)$(ZSH_COMPDIR)/_arenactl-client
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
 	$(SUBST) systemd/arenad.service.in > $(DESTDIR)$(UNITDIR)/arenad.service
 	$(INSTALL) -D -m 0644 systemd/arenad.socket $(DESTDIR)$(UNITDIR)/arenad.socket
@@ -238,6 +249,7 @@ install-lib: $(BUILD)/libarenad.a $(BUILD)/libarenad.so $(BUILD)/arenad.pc $(BUI
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/arenad $(DESTDIR)$(BINDIR)/arenactl-client
+	rm -f $(DESTDIR)$(BASH_COMPDIR)/arenactl-client $(DESTDIR)$(ZSH_COMPDIR)/_arenactl-client
 	rm -f $(DESTDIR)$(UNITDIR)/arenad.service $(DESTDIR)$(UNITDIR)/arenad.socket
 	rm -f $(DESTDIR)$(UNITDIR)/arenad-metrics.socket $(DESTDIR)$(UNITDIR)/arenad-textfile.service \
 	      $(DESTDIR)$(UNITDIR)/arenad-textfile.timer

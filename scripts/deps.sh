@@ -13,6 +13,7 @@ want_pkgs=(
 	pkg-config make gcc python3 perl util-linux iproute2
 	groff-base	# the man page check (tests/integration/82-man.t)
 	libclang-rt-19-dev	# libFuzzer and the sanitizer runtimes (make fuzz, make SANITIZE=1)
+	bash-completion zsh tmux man-db	# the CLI's completions, its terminal tests, man -l
 	libmicrohttpd-dev	# the metrics HTTP listener (daemon/http.c)
 	prometheus	# promtool and a real server for tests/integration/65-metrics.t
 )

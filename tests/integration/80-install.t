@@ -30,7 +30,9 @@ try:
              "usr/lib/systemd/system/arenad-textfile.timer",
              "usr/lib/sysusers.d/arenad.conf", "usr/lib/tmpfiles.d/arenad.conf",
              "usr/share/doc/arenad/README.md", "usr/share/man/man8/arenad.8",
-             "usr/share/man/man1/arenactl-client.1"]
+             "usr/share/man/man1/arenactl-client.1", "usr/share/man/man3/libarenad.3",
+             "usr/share/bash-completion/completions/arenactl-client",
+             "usr/share/zsh/vendor-completions/_arenactl-client"]
     missing = [f for f in files if not os.path.lexists(os.path.join(dest, f))]
     t.eq(missing, [], "every file is installed")
     with open(os.path.join(dest, "usr/lib/systemd/system/arenad.service")) as f:

@@ -51,6 +51,29 @@ t.ok(len(cmds) >= 8, "arenactl-client --help lists its commands (%s)" % " ".join
 missing = [c for c in cmds if not re.search(r"^ {7}%s\b" % c, text, re.M)]
 t.eq(missing, [], "arenactl-client.1 has a paragraph for every command")
 
+# The README's option tables list every option of both programs.
+with open(os.path.join(at.REPO, "README.md")) as f:
+    readme = f.read()
+for prog in (at.DAEMON, at.CLIENT):
+    helptext = subprocess.run([prog, "--help"], capture_output=True, text=True).stdout
+    opts = sorted(set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", helptext)))
+    missing = [o for o in opts if not re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(o), readme)]
+    t.eq(missing, [], "README lists every option of %s --help (%d)" % (os.path.basename(prog), len(opts)))
+
+# libarenad(3) names every function the library exports.
+path = os.path.join(at.REPO, "man", "libarenad.3.in")
+r = subprocess.run(["groff", "-man", "-ww", "-z", "-Tutf8", path], capture_output=True, text=True)
+t.ok(r.returncode == 0 and not r.stderr, "groff renders libarenad.3.in without warnings")
+if r.stderr:
+    t.diag(r.stderr)
+text = rendered(path)
+with open(os.path.join(at.REPO, "include", "arenad", "arenad.h")) as f:
+    header = f.read()
+funcs = sorted(set(re.findall(r"LIBARENAD_API[^;(]*?\b(arenad_\w+)\s*\(", header)))
+missing = [f for f in funcs if f not in text]
+t.ok(len(funcs) >= 20, "arenad.h declares the library's functions (%d)" % len(funcs))
+t.eq(missing, [], "libarenad.3 documents every function of arenad.h")
+
 # `make` builds the pages with their placeholders filled: man -l reads them
 # before anything is installed.
 built = sorted(os.listdir(os.path.join(at.BUILD, "man"))) if os.path.isdir(os.path.join(at.BUILD, "man")) else []
