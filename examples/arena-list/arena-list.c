@@ -21,12 +21,28 @@
 #include "arenad.h"
 #include "list.h"
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: arena-list [--socket PATH] [--pin-dir DIR] [--nodes N]\n"
+		"\n"
+		"Build a linked list of N nodes (default 1000) in arena pages allocated\n"
+		"through arenad, let a BPF program walk it, and compare the checksums.\n"
+		"\n"
+		"  -s, --socket PATH   arenad's socket ($ARENAD_SOCKET; default %s)\n"
+		"  -d, --pin-dir DIR   arenad's pins (default %s)\n"
+		"  -n, --nodes N       list length, 1..%d\n"
+		"  -h, --help          this text\n",
+		ARENAD_DEFAULT_SOCKET, ARENAD_DEFAULT_PIN_DIR, LIST_MAX_NODES);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "pin-dir", required_argument, NULL, 'd' },
 		{ "nodes", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	ARENAD_OPTS(arenad_client_opts, copts);
@@ -41,12 +57,13 @@ int main(int argc, char **argv)
 	__u64 sum = 0;
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "s:d:n:", options, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "s:d:n:h", options, NULL)) >= 0) {
 		switch (opt) {
 		case 's': copts.socket_path = optarg; break;
 		case 'd': ropts.pin_dir = optarg; break;
 		case 'n': n = strtoul(optarg, NULL, 0); break;
-		default: return 2;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (!n || n > LIST_MAX_NODES) {

@@ -121,6 +121,25 @@ out:
 	return r;
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: shared-counter [--socket PATH] [--pin-dir DIR] [--name NAME] [--owner O]\n"
+		"                      [--bumps N] [--grab PAGES]\n"
+		"\n"
+		"Find or create the named one-page allocation through arenad, bump the\n"
+		"counter in it from BPF N times and read it back through the arena mapping.\n"
+		"\n"
+		"  -s, --socket PATH   arenad's socket ($ARENAD_SOCKET; default %s)\n"
+		"  -d, --pin-dir DIR   arenad's pins (default %s)\n"
+		"  -n, --name NAME     the counter's allocation (default counter)\n"
+		"  -o, --owner O       its owner (default shared-counter)\n"
+		"  -b, --bumps N       increments from BPF (default 1)\n"
+		"  -g, --grab PAGES    also allocate and free PAGES from BPF (accounted)\n"
+		"  -h, --help          this text\n",
+		ARENAD_DEFAULT_SOCKET, ARENAD_DEFAULT_PIN_DIR);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -130,6 +149,7 @@ int main(int argc, char **argv)
 		{ "owner", required_argument, NULL, 'o' },
 		{ "bumps", required_argument, NULL, 'b' },
 		{ "grab", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	struct opts o = {
@@ -145,7 +165,7 @@ int main(int argc, char **argv)
 	char *base;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "s:d:n:o:b:g:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "s:d:n:o:b:g:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 's': o.socket = optarg; break;
 		case 'd': o.pin_dir = optarg; break;
@@ -153,7 +173,8 @@ int main(int argc, char **argv)
 		case 'o': o.owner = optarg; break;
 		case 'b': o.bumps = strtol(optarg, NULL, 0); break;
 		case 'g': o.grab = strtoul(optarg, NULL, 0); break;
-		default: return 2;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (find_counter(&o, &addr))

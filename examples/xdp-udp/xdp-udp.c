@@ -64,6 +64,22 @@ static int verdict(int prog_fd, struct frame *f, size_t len, __u32 *retval)
 	return 0;
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xdp-udp [--socket PATH] [--pin-dir DIR] [--port N] [--name NAME]\n"
+		"\n"
+		"Run an XDP program that shares a structure in arenad's arena on test\n"
+		"packets (BPF_PROG_TEST_RUN) and check its verdicts and counters.\n"
+		"\n"
+		"  -s, --socket PATH   arenad's socket ($ARENAD_SOCKET; default %s)\n"
+		"  -d, --pin-dir DIR   arenad's pins (default %s)\n"
+		"  -p, --port N        the UDP port it drops (default 4789)\n"
+		"  -n, --name NAME     the shared structure's allocation (default udp_stats)\n"
+		"  -h, --help          this text\n",
+		ARENAD_DEFAULT_SOCKET, ARENAD_DEFAULT_PIN_DIR);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -71,6 +87,7 @@ int main(int argc, char **argv)
 		{ "pin-dir", required_argument, NULL, 'd' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	ARENAD_OPTS(arenad_client_opts, copts);
@@ -87,13 +104,14 @@ int main(int argc, char **argv)
 	size_t len;
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "s:d:p:n:", options, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "s:d:p:n:h", options, NULL)) >= 0) {
 		switch (opt) {
 		case 's': copts.socket_path = optarg; break;
 		case 'd': ropts.pin_dir = optarg; break;
 		case 'p': port = strtoul(optarg, NULL, 0); break;
 		case 'n': aopts.name = optarg; break;
-		default: return 2;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 
