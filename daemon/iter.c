@@ -38,7 +38,7 @@ int iter_read(struct bpf_link *link, size_t rec_size, void **buf, size_t *len)
 			continue;
 		if (r < 0)
 			return -errno;
-		if (!r)
+		if (r == 0)	/* end of the iterator's output */
 			break;
 		n += r;
 	}
