@@ -198,7 +198,8 @@ static void draw(struct cli *cli, const struct picture *p, const struct map_grid
 	putchar('\n');
 	if (p->foreign) {
 		entry(&l, "# present");
-		entry(&l, "+ partly present");
+		if (g->pages_per_cell > 1)
+			entry(&l, "+ partly present");
 		entry(&l, ". absent");
 	} else {
 		for (i = 0; i < p->n_owners && i < N_LETTERS; i++)
