@@ -10,36 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <json-c/json.h>
 
 #include "arenad.h"
 #include "arenas.h"
-
-static int failed(const char *what)
-{
-	if (arenad_errcode())
-		fprintf(stderr, "arenactl-client: %s: %s (error %d)\n", what, arenad_errmsg(),
-			arenad_errcode());
-	else
-		fprintf(stderr, "arenactl-client: %s: %s\n", what, arenad_errmsg());
-	return 1;
-}
-
-static int usage(const char *cmd, const char *args, const char *got)
-{
-	fprintf(stderr, "arenactl-client: %s takes %s, got '%s'\n(see arenactl-client --help)\n",
-		cmd, args, got);
-	return 2;
-}
+#include "cli.h"
+#include "output.h"
 
 /* [--json], when map_id is not NULL --map-id N (required), when method is
  * not NULL [--method M]. */
-static int parse_args(const char *cmd, const char *args, int argc, char **argv, bool *json,
+static int parse_args(struct cli *cli, const char *cmd, const char *args, int argc, char **argv,
 		      __u32 *map_id, const char **method)
 {
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
-			*json = true;
+			cli->json = true;
 		} else if (method && !strcmp(argv[i], "--method") && i + 1 < argc) {
 			*method = argv[++i];
 		} else if (map_id && !strcmp(argv[i], "--map-id") && i + 1 < argc) {
@@ -49,26 +33,14 @@ static int parse_args(const char *cmd, const char *args, int argc, char **argv, 
 			errno = 0;
 			v = strtoul(argv[++i], &end, 10);
 			if (errno || *end || !*argv[i] || argv[i][0] == '-' || !v || v > INT_MAX)
-				return usage(cmd, args, argv[i]);
+				return cli_usage(cli, "%s takes %s: bad map id '%s'", cmd, args, argv[i]);
 			*map_id = v;
 		} else {
-			return usage(cmd, args, argv[i]);
+			return cli_usage(cli, "%s takes %s, got '%s'", cmd, args, argv[i]);
 		}
 	}
 	if (map_id && !*map_id)
-		return usage(cmd, args, "");
-	return 0;
-}
-
-/* The daemon's JSON of the call just made, verbatim. */
-static int print_raw(struct arenad_client *c)
-{
-	const char *text = arenad_client__last_result(c);
-	json_object *o = text ? json_tokener_parse(text) : NULL;
-
-	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						JSON_C_TO_STRING_NOSLASHESCAPE) : text ?: "null");
-	json_object_put(o);
+		return cli_usage(cli, "%s takes %s: --map-id is missing", cmd, args);
 	return 0;
 }
 
@@ -98,21 +70,22 @@ static const char *procs_str(const struct arenad_arena *a, char *buf, size_t len
 	return buf;
 }
 
-int arenas_command(struct arenad_client *c, bool json, int argc, char **argv)
+int arenas_command(struct cli *cli, int argc, char **argv)
 {
+	struct arenad_client *c = cli->client;
 	struct arenad_arena *a;
 	size_t n;
 	int r;
 
-	r = parse_args("arenas", "[--json]", argc, argv, &json, NULL, NULL);
+	r = parse_args(cli, "arenas", ARENAS_ARGS, argc, argv, NULL, NULL);
 	if (r)
 		return r;
 	r = arenad_client__arenas(c, &a, &n);
 	if (r)
-		return failed("arenas");
-	if (json) {
+		return cli_call_error(cli, r, "arenas");
+	if (cli->json) {
 		arenad_arenas_free(a, n);
-		return print_raw(c);
+		return cli_print_result(cli);
 	}
 	printf("%-7s %-15s %10s %14s %7s %5s  %-22s %s\n", "MAP", "NAME", "SIZE", "PRESENT", "USE",
 	       "PROGS", "PROCESSES", "MANAGED");
@@ -142,22 +115,23 @@ int arenas_command(struct arenad_client *c, bool json, int argc, char **argv)
 	return 0;
 }
 
-int who_command(struct arenad_client *c, bool json, int argc, char **argv)
+int who_command(struct cli *cli, int argc, char **argv)
 {
+	struct arenad_client *c = cli->client;
 	struct arenad_arena a;
 	__u32 map_id = 0;
 	size_t i;
 	int r;
 
-	r = parse_args("who", WHO_ARGS, argc, argv, &json, &map_id, NULL);
+	r = parse_args(cli, "who", WHO_ARGS, argc, argv, &map_id, NULL);
 	if (r)
 		return r;
 	r = arenad_client__who(c, map_id, &a);
 	if (r)
-		return failed("who");
-	if (json) {
+		return cli_call_error(cli, r, "who");
+	if (cli->json) {
 		arenad_arena_clear(&a);
-		return print_raw(c);
+		return cli_print_result(cli);
 	}
 	printf("arena map %u '%s'%s\n", a.map_id, a.name, a.managed ? " (managed by arenad)" : "");
 	printf("\nPROGRAMS\n%-8s %-16s %s\n", "ID", "NAME", "TYPE");
@@ -175,23 +149,24 @@ int who_command(struct arenad_client *c, bool json, int argc, char **argv)
 	return 0;
 }
 
-int scan_map_command(struct arenad_client *c, bool json, int argc, char **argv)
+int scan_map_command(struct cli *cli, int argc, char **argv)
 {
+	struct arenad_client *c = cli->client;
 	struct arenad_arena_scan s;
 	const char *method = NULL;
 	__u32 map_id = 0;
 	int r;
 
-	r = parse_args("scan", "--map-id N [--method rt|full] [--json]", argc, argv, &json, &map_id,
+	r = parse_args(cli, "scan", "--map-id N [--method rt|full] [--json]", argc, argv, &map_id,
 		       &method);
 	if (r)
 		return r;
 	r = arenad_client__scan_map(c, map_id, method, &s);
 	if (r)
-		return failed("scan");
-	if (json) {
+		return cli_call_error(cli, r, "scan");
+	if (cli->json) {
 		arenad_arena_scan_free(&s);
-		return print_raw(c);
+		return cli_print_result(cli);
 	}
 	printf("census    %s method: %llu of %llu pages probed in %llu us\n", s.method,
 	       (unsigned long long)s.pages_probed, (unsigned long long)s.pages_total,

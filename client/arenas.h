@@ -5,17 +5,17 @@
 
 #include <stdbool.h>
 
-struct arenad_client;
+struct cli;
 
 #define ARENAS_ARGS "[--json]"
 #define ARENAS_HELP "every arena on the host: size, present pages, programs, processes"
 #define WHO_ARGS "--map-id N [--json]"
 #define WHO_HELP "programs and processes using arena N"
 
-/* Exit status: 0, 1 on failure, 2 on bad usage. */
-int arenas_command(struct arenad_client *c, bool json, int argc, char **argv);
-int who_command(struct arenad_client *c, bool json, int argc, char **argv);
+/* Exit status and errors as every command's (output.h, cli.h). */
+int arenas_command(struct cli *cli, int argc, char **argv);
+int who_command(struct cli *cli, int argc, char **argv);
 /* scan --map-id N [--json]: the census of arena N. */
-int scan_map_command(struct arenad_client *c, bool json, int argc, char **argv);
+int scan_map_command(struct cli *cli, int argc, char **argv);
 
 #endif /* __ARENACTL_ARENAS_H */

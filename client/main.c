@@ -34,12 +34,12 @@ static int cmd_metrics(struct cli *cli, int argc, char **argv)
 
 static int cmd_arenas(struct cli *cli, int argc, char **argv)
 {
-	return arenas_command(cli->client, cli->json, argc - 1, argv + 1);
+	return arenas_command(cli, argc - 1, argv + 1);
 }
 
 static int cmd_who(struct cli *cli, int argc, char **argv)
 {
-	return who_command(cli->client, cli->json, argc - 1, argv + 1);
+	return who_command(cli, argc - 1, argv + 1);
 }
 
 const struct cli_cmd cli_cmds[] = {

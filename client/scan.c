@@ -56,7 +56,7 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	/* Another arena than the daemon's own: arenas.c. */
 	for (i = 1; i < (size_t)argc; i++)
 		if (!strcmp(argv[i], "--map-id"))
-			return scan_map_command(cli->client, cli->json, argc - 1, argv + 1);
+			return scan_map_command(cli, argc - 1, argv + 1);
 	while ((c = cli_getopt(cli, argc, argv, "", opts)) != -1) {
 		if (c != 'm')
 			return CLI_EXIT_USAGE;

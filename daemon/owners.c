@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "cleanup.h"
@@ -29,11 +31,25 @@ void owners_id_string(struct arenad *d, __u32 id, char *buf, size_t len)
 struct owner_names {
 	__u32 id[OWNER_NAMES];		/* 0: empty (id 0 is "no owner") */
 	char str[OWNER_NAMES][ARENAD_STR_LEN];
+	/* The owners map mapped read-only when it is mmapable: a rebuild
+	 * then reads its 64 Ki entries from memory, where a batch lookup
+	 * copies them out one at a time (array maps have no batch fast path). */
+	bool probed;
+	const struct arenad_owner *mem;
+	size_t mem_len;
+	__u32 n;
 };
+
+static struct owner_names *names_of(struct arenad *d)
+{
+	if (!d->owner_names)
+		d->owner_names = calloc(1, sizeof(*d->owner_names));
+	return d->owner_names;
+}
 
 static const char *owner_name(struct arenad *d, __u32 id, char *buf, size_t len)
 {
-	struct owner_names *c = d->owner_names;
+	struct owner_names *c = names_of(d);
 	unsigned int slot = id % OWNER_NAMES;
 
 	if (!id)
@@ -44,8 +60,6 @@ static const char *owner_name(struct arenad *d, __u32 id, char *buf, size_t len)
 		snprintf(buf, len, "#%u", id);	/* not cached: it may appear */
 		return buf;
 	}
-	if (!c)
-		c = d->owner_names = calloc(1, sizeof(*c));
 	if (c) {
 		c->id[slot] = id;
 		memcpy(c->str[slot], buf, sizeof(c->str[slot]));
@@ -55,8 +69,39 @@ static const char *owner_name(struct arenad *d, __u32 id, char *buf, size_t len)
 
 struct owner_names *owner_names_free(struct owner_names *c)
 {
+	if (c && c->mem)
+		munmap((void *)c->mem, c->mem_len);
 	free(c);
 	return NULL;
+}
+
+/* Map the owners map once, if it is mmapable (pins made before it was are
+ * read in batches). */
+static const struct arenad_owner *owners_mem(struct arenad *d, __u32 *n)
+{
+	struct owner_names *c = names_of(d);
+	int fd = arenad_pins__owners_fd(d->arena->pins);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (!c)
+		return NULL;
+	if (!c->probed) {
+		c->probed = true;
+		if (!bpf_map_get_info_by_fd(fd, &info, &len) && (info.map_flags & BPF_F_MMAPABLE) &&
+		    info.value_size == sizeof(struct arenad_owner)) {
+			c->mem_len = ((size_t)info.max_entries * info.value_size + page - 1) / page * page;
+			p = mmap(NULL, c->mem_len, PROT_READ, MAP_SHARED, fd, 0);
+			if (p != MAP_FAILED) {
+				c->mem = p;
+				c->n = info.max_entries;
+			}
+		}
+	}
+	*n = c->n;
+	return c->mem;
 }
 
 static json_object *owner_entry(const char *name, const struct arenad_owner *o)
@@ -107,18 +152,26 @@ static json_object *owners_read(struct arenad *d)
 	_cleanup_(json_object_putp) json_object *arr = json_object_new_array();
 	_cleanup_free_ struct arenad_owner *vals = NULL;
 	_cleanup_free_ __u32 *keys = NULL;
+	const struct arenad_owner *o;
 	char buf[ARENAD_STR_LEN];
 	__u32 i, n = 0;
 
-	if (!arr || owners_batch(arenad_pins__owners_fd(d->arena->pins), &keys, &vals, &n) < 0)
+	if (!arr)
 		return NULL;
+	o = owners_mem(d, &n);
+	if (!o) {
+		if (owners_batch(arenad_pins__owners_fd(d->arena->pins), &keys, &vals, &n) < 0)
+			return NULL;
+		o = vals;
+	}
 	for (i = 0; i < n; i++) {
+		struct arenad_owner v = o[i];	/* one read of an entry BPF updates */
 		json_object *e;
 
-		if (!vals[i].allocations)
+		if (!v.allocations)
 			continue;
 		/* keys are string slots; the entry says whose */
-		e = owner_entry(owner_name(d, vals[i].owner, buf, sizeof(buf)), &vals[i]);
+		e = owner_entry(owner_name(d, v.owner, buf, sizeof(buf)), &v);
 		if (!e || json_object_array_add(arr, e) < 0) {
 			json_object_put(e);
 			return NULL;

@@ -46,9 +46,11 @@ struct {
 	__type(value, struct arenad_range);
 } arenad_ledger __weak SEC(".maps");
 
-/* owner string slot (ARENAD_OWNERS_NONE: no owner) -> usage */
+/* owner string slot (ARENAD_OWNERS_NONE: no owner) -> usage; mmapable:
+ * the daemon reads the table from memory */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, ARENAD_MAX_OWNERS);
 	__type(key, __u32);
 	__type(value, struct arenad_owner);

@@ -128,6 +128,16 @@ with at.Fixture(t, pages=64, args=["--socket-mode", "0666"]) as fx:
     check("a name in use", 6, -32004, S + ["alloc", "1", "--name", "s1"], "already in use")
     check("more pages than are free", 6, -32001, S + ["alloc", "64"], "out of memory")
 
+    # ---- the inventory commands, the same way --------------------------
+    check("who without --map-id", 2, -22, S + ["who"], "--map-id is missing")
+    check("arenas with a stray argument", 2, -22, S + ["arenas", "extra"], "got 'extra'")
+    check("who of a map id that is no arena", 2, -32602, S + ["who", "--map-id", "2147483647"],
+          "2147483647")
+    check("scan of a map id that is no arena", 2, -32602,
+          S + ["scan", "--map-id", "2147483647"], "2147483647")
+    rc, out, err = run(*S, "arenas", "-j")
+    t.ok(rc == 0 and any(a["managed"] for a in json.loads(out)), "arenas -j: the JSON result")
+
     # ---- 1: anything else -------------------------------------------------
     check("an unavailable census method", 1, -32005, S + ["scan", "--method", "kmod"], "unavailable")
 
