@@ -66,7 +66,7 @@ struct census {
 	char freason[400];
 };
 
-static const char *method_name(enum arenad_census_method m)
+const char *census_method_name(int m)
 {
 	switch (m) {
 	case ARENAD_CENSUS_FULL:
@@ -133,7 +133,7 @@ static int check_method(struct census *c, struct arenad_census_bpf *skel, __u64 
 
 	r = run_census(skel, bits, SELFTEST_PAGES, m, &req);
 	log_debug("census self-test (%s): ret %d, kernel address 0x%llx, %u present of %u probed",
-		  method_name(m), r, (unsigned long long)req.kern_vm_start, req.present, req.probed);
+		  census_method_name(m), r, (unsigned long long)req.kern_vm_start, req.present, req.probed);
 	if (r == -EOPNOTSUPP && m == ARENAD_CENSUS_KMOD)
 		snprintf(c->why[m], sizeof(c->why[m]), "kernel module arenad_kfuncs is not loaded");
 	else if (r == -EOPNOTSUPP && m == ARENAD_CENSUS_RT)
@@ -146,7 +146,7 @@ static int check_method(struct census *c, struct arenad_census_bpf *skel, __u64 
 			 (unsigned long long)bits[0], (unsigned long long)want[0]);
 	else
 		return 0;
-	snprintf(c->reason, sizeof(c->reason), "%s census: %s", method_name(m), c->why[m]);
+	snprintf(c->reason, sizeof(c->reason), "%s census: %s", census_method_name(m), c->why[m]);
 	return r < 0 ? r : -EPROTO;
 }
 
@@ -179,7 +179,7 @@ static int check_foreign_method(struct census *c, __u32 map_id, enum arenad_cens
 			 (unsigned long long)want);
 	else
 		r = 1;
-	log_debug("census self-test (%s, other programs' arenas): %s", method_name(m),
+	log_debug("census self-test (%s, other programs' arenas): %s", census_method_name(m),
 		  r == 1 ? "passed" : c->fwhy[m]);
 	return r == 1 ? 0 : -EPROTO;
 }
@@ -216,7 +216,7 @@ static void selftest_foreign(struct census *c, struct arenad_census_bpf *skel, _
 	for (enum arenad_census_method k = ARENAD_CENSUS_FULL; k <= ARENAD_CENSUS_RT; k++)
 		if (!c->fpassed[k])
 			log_info("census of other programs' arenas: %s method not used: %s",
-				 method_name(k), c->fwhy[k]);
+				 census_method_name(k), c->fwhy[k]);
 }
 
 /*
@@ -337,7 +337,7 @@ static enum arenad_census_method selftest(struct census *c)
 	selftest_foreign(c, skel, want);
 	for (enum arenad_census_method k = ARENAD_CENSUS_FULL; k <= ARENAD_CENSUS_KMOD; k++)
 		if (!c->passed[k])
-			log_info("census: %s method not used: %s", method_name(k), c->why[k]);
+			log_info("census: %s method not used: %s", census_method_name(k), c->why[k]);
 	if (c->passed[ARENAD_CENSUS_KMOD])
 		return ARENAD_CENSUS_KMOD;
 	if (c->passed[ARENAD_CENSUS_RT])
@@ -401,7 +401,7 @@ int census_new(int arena_fd, __u32 npages, struct census **out)
 	if (c->method && load_for_arena(c, arena_fd) < 0)
 		c->method = 0;
 	if (c->method)
-		log_info("census: %s method passed its self-test", method_name(c->method));
+		log_info("census: %s method passed its self-test", census_method_name(c->method));
 	else
 		log_warning("census unavailable: %s", c->reason);
 	*out = c;
@@ -423,7 +423,7 @@ struct census *census_free(struct census *c)
 
 int census_foreign_method(const struct census *c, const char **name)
 {
-	*name = method_name(c->foreign);
+	*name = census_method_name(c->foreign);
 	return c->foreign;
 }
 
@@ -441,7 +441,7 @@ const char *census_foreign_unavailable(const struct census *c)
 
 const char *census_method(const struct census *c)
 {
-	return method_name(c->method);
+	return census_method_name(c->method);
 }
 
 const char *census_unavailable(const struct census *c)
@@ -455,7 +455,7 @@ static enum arenad_census_method method_by_name(const char *name)
 	enum arenad_census_method m;
 
 	for (m = ARENAD_CENSUS_FULL; m <= ARENAD_CENSUS_KMOD; m++)
-		if (!strcmp(name, method_name(m)))
+		if (!strcmp(name, census_method_name(m)))
 			return m;
 	return 0;
 }
@@ -509,7 +509,7 @@ int census_run(struct census *c, int method, struct census_result *res)
 	if (r < 0 && method != ARENAD_CENSUS_FULL && c->passed[ARENAD_CENSUS_FULL]) {
 		/* The tree changed under the walk, has more free ranges than
 		 * we hold, or the module went away: the full probe is exact. */
-		log_debug_errno(r, "%s census failed, probing every page", method_name(method));
+		log_debug_errno(r, "%s census failed, probing every page", census_method_name(method));
 		r = run_census(c->skel, c->map.bits, c->npages, ARENAD_CENSUS_FULL, &req);
 		req.method = ARENAD_CENSUS_FULL;
 	}
@@ -521,6 +521,6 @@ int census_run(struct census *c, int method, struct census_result *res)
 	res->probed = req.probed;
 	res->when_usec = now_usec(CLOCK_MONOTONIC);
 	res->duration_us = res->when_usec - t0;
-	res->method = method_name(req.method);
+	res->method = census_method_name(req.method);
 	return 0;
 }

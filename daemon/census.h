@@ -33,6 +33,8 @@ struct census *census_free(struct census *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct census *, census_free);
 
 const char *census_method(const struct census *c);
+/* "full", "rt", "kmod" for an enum arenad_census_method; NULL for others. */
+const char *census_method_name(int m);
 const char *census_unavailable(const struct census *c);
 
 /*

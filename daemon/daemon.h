@@ -71,6 +71,8 @@ struct arenad {
  * d->last_scan; *detail (may be NULL) gets the full JSON result.
  */
 int scan_run(struct arenad *d, int method, json_object **detail);
+/* A run of pages as the protocol gives it: {addr, offset, pages}. */
+json_object *scan_run_json(__u64 base, __u32 start, __u32 pages);
 
 /* The methods about every arena on the host (methods_inventory.c). */
 int m_arenas(void *ctx, const struct rpc_peer *peer, json_object *params,

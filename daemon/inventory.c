@@ -225,19 +225,6 @@ static int census_one(struct inventory *inv, __u32 map_id, int asked, bool mark,
 	}
 }
 
-static const char *method_str(int m)
-{
-	switch (m) {
-	case ARENAD_CENSUS_FULL:
-		return "full";
-	case ARENAD_CENSUS_RT:
-		return "rt";
-	case ARENAD_CENSUS_KMOD:
-		return "kmod";
-	}
-	return NULL;
-}
-
 static int read_users(struct inventory *inv, struct arenad_user_rec **out, size_t *n)
 {
 	struct bpf_link *links[] = { inv->progs_link, inv->files_link, inv->vmas_link };
@@ -345,12 +332,12 @@ static void fill_arena(struct inventory *inv, const struct arenad_arena_rec *rec
 	if (!inv->method) {
 		snprintf(a->census_unavailable, sizeof(a->census_unavailable), "%s", inv->unavailable);
 	} else if (rec->ret) {
-		a->census_method = method_str(rec->method);
+		a->census_method = census_method_name(rec->method);
 		snprintf(a->census_unavailable, sizeof(a->census_unavailable), "%s census failed: %s",
-			 method_str(rec->method), strerror(rec->ret < 0 ? -rec->ret : EPROTO));
+			 census_method_name(rec->method), strerror(rec->ret < 0 ? -rec->ret : EPROTO));
 	} else {
 		a->census_ok = true;
-		a->census_method = method_str(rec->method);
+		a->census_method = census_method_name(rec->method);
 		a->pages_present = rec->present;
 		a->pages_probed = rec->probed;
 	}
@@ -428,16 +415,6 @@ static int check_target(struct inventory *inv, __u32 map_id, struct arenad_arena
 	return 0;
 }
 
-static json_object *run_json(__u64 base, __u32 start, __u32 pages)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "addr", proto_addr_new(base + ((__u64)start << ARENAD_PAGE_SHIFT)));
-	json_object_object_add(o, "offset", json_object_new_uint64((__u64)start << ARENAD_PAGE_SHIFT));
-	json_object_object_add(o, "pages", json_object_new_uint64(pages));
-	return o;
-}
-
 static void do_scan(struct inventory *inv, struct inv_job *job)
 {
 	_cleanup_free_ struct page_run *runs = NULL;
@@ -472,7 +449,7 @@ static void do_scan(struct inventory *inv, struct inv_job *job)
 	}
 	present = json_object_new_array();
 	for (size_t i = 0; i < nruns; i++)
-		json_object_array_add(present, run_json(rec.user_vm_start, runs[i].start, runs[i].pages));
+		json_object_array_add(present, scan_run_json(rec.user_vm_start, runs[i].start, runs[i].pages));
 	o = json_object_new_object();
 	json_object_object_add(o, "map_id", json_object_new_uint64(rec.map_id));
 	json_object_object_add(o, "name", json_object_new_string(rec.name));
@@ -484,7 +461,7 @@ static void do_scan(struct inventory *inv, struct inv_job *job)
 	json_object_object_add(o, "present", present);
 	json_object_object_add(o, "pages_probed", json_object_new_uint64(rec.probed));
 	json_object_object_add(o, "duration_us", json_object_new_uint64(now_usec(CLOCK_MONOTONIC) - t0));
-	json_object_object_add(o, "method", json_object_new_string(method_str(rec.method)));
+	json_object_object_add(o, "method", json_object_new_string(census_method_name(rec.method)));
 	job->result = o;
 }
 

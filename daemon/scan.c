@@ -18,7 +18,7 @@
 #include "daemon.h"
 #include "log.h"
 
-static json_object *run_json(__u64 base, __u32 start, __u32 pages)
+json_object *scan_run_json(__u64 base, __u32 start, __u32 pages)
 {
 	json_object *o = json_object_new_object();
 
@@ -76,7 +76,7 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 		if (present < rec->pages) {
 			sum.pages_missing += rec->pages - present;
 			if (missing) {
-				json_object *o = run_json(base, rec->pgoff, rec->pages);
+				json_object *o = scan_run_json(base, rec->pgoff, rec->pages);
 
 				rpc_put(o, "pages_missing",
 						       json_object_new_uint64(rec->pages - present));
@@ -96,7 +96,7 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 	for (i = 0; i < nruns; i++) {
 		sum.pages_unaccounted += runs[i].pages;
 		if (unacc)
-			rpc_append(unacc, run_json(base, runs[i].start, runs[i].pages));
+			rpc_append(unacc, scan_run_json(base, runs[i].start, runs[i].pages));
 	}
 
 	sum.pages_present = res.present;

@@ -154,7 +154,7 @@ with at.Fixture(t) as fx:
         t.ok(rc == 2 and "arenactl-client" in err, "arenactl-client %s: usage error (rc %d)"
              % (" ".join(args), rc))
     rc, out, err = fx.ctl("who", "--map-id", "2147483647")
-    t.ok(rc == 1 and "no BPF map with id 2147483647" in err, "an unknown map id: the daemon's message")
+    t.ok(rc == 2 and "no BPF map with id 2147483647" in err, "an unknown map id: the daemon's message, exit 2 as for every invalid parameter")
 
     # The managed arena through scan map_id: the ledger scan, as before.
     ms = fx.result("scan", {"map_id": managed_id})
