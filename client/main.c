@@ -29,7 +29,7 @@
  * command's name. */
 static int cmd_metrics(struct cli *cli, int argc, char **argv)
 {
-	return metrics_command(cli->client, cli->json, argc - 1, argv + 1);
+	return metrics_command(cli, argc - 1, argv + 1);
 }
 
 static int cmd_arenas(struct cli *cli, int argc, char **argv)

@@ -14,10 +14,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <json-c/json.h>
 
 #include "arenad.h"
+#include "cli.h"
 #include "metrics.h"
+#include "output.h"
 
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -64,8 +65,9 @@ static int replace_file(const char *path, const char *text, size_t len)
 	return r;
 }
 
-int metrics_command(struct arenad_client *c, bool json, int argc, char **argv)
+int metrics_command(struct cli *cli, int argc, char **argv)
 {
+	struct arenad_client *c = cli->client;
 	const char *output = NULL;
 	char *text;
 	size_t len;
@@ -74,34 +76,24 @@ int metrics_command(struct arenad_client *c, bool json, int argc, char **argv)
 	if (argc == 2 && (!strcmp(argv[0], "--output") || !strcmp(argv[0], "-o")) && *argv[1]) {
 		output = argv[1];
 	} else if (argc) {
-		fprintf(stderr, "arenactl-client: metrics takes %s, got '%s'\n"
-			"(see arenactl-client --help)\n", METRICS_ARGS, argv[0]);
-		return 2;
+		return cli_usage(cli, "metrics takes %s, got '%s'", METRICS_ARGS, argv[0]);
 	}
 	r = arenad_client__metrics(c, &text, &len);
-	if (r) {
-		fprintf(stderr, "arenactl-client: metrics: %s\n", arenad_errmsg());
-		return 1;
-	}
-	if (json && !output) {
-		const char *res = arenad_client__last_result(c);
-		json_object *o = json_tokener_parse(res);
-
-		puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							JSON_C_TO_STRING_NOSLASHESCAPE) : res);
-		json_object_put(o);
+	if (r)
+		return cli_call_error(cli, r, "metrics");
+	if (cli->json && !output) {
 		free(text);
-		return 0;
+		return cli_print_result(cli);
 	}
 	if (output) {
 		r = replace_file(output, text, len);
 		if (r)
-			fprintf(stderr, "arenactl-client: write %s: %s\n", output, strerror(-r));
+			r = cli_error(cli, CLI_EXIT_FAILURE, r, "write %s: %s", output, strerror(-r));
 	} else {
 		r = fwrite(text, 1, len, stdout) == len && !fflush(stdout) ? 0 : -EIO;
 		if (r)
-			fprintf(stderr, "arenactl-client: write the metrics: %s\n", strerror(errno));
+			r = cli_error(cli, CLI_EXIT_FAILURE, r, "write the metrics: %s", strerror(errno));
 	}
 	free(text);
-	return r ? 1 : 0;
+	return r;
 }

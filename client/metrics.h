@@ -5,12 +5,12 @@
 
 #include <stdbool.h>
 
-struct arenad_client;
+struct cli;
 
 #define METRICS_ARGS "[--output FILE]"
 #define METRICS_HELP "Prometheus text exposition (FILE: written atomically)"
 
 /* Exit status: 0, 1 on failure, 2 on bad usage. */
-int metrics_command(struct arenad_client *c, bool json, int argc, char **argv);
+int metrics_command(struct cli *cli, int argc, char **argv);
 
 #endif /* __ARENACTL_METRICS_H */

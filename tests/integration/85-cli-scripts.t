@@ -135,6 +135,7 @@ with at.Fixture(t, pages=64, args=["--socket-mode", "0666"]) as fx:
           "2147483647")
     check("scan of a map id that is no arena", 2, -32602,
           S + ["scan", "--map-id", "2147483647"], "2147483647")
+    check("metrics with a stray argument", 2, -22, S + ["metrics", "extra"], "got 'extra'")
     rc, out, err = run(*S, "arenas", "-j")
     t.ok(rc == 0 and any(a["managed"] for a in json.loads(out)), "arenas -j: the JSON result")
 
