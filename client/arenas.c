@@ -44,20 +44,6 @@ static int parse_args(struct cli *cli, const char *cmd, const char *args, int ar
 	return 0;
 }
 
-static const char *size_str(__u64 bytes, char *buf, size_t len)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = bytes;
-	int i = 0;
-
-	while (v >= 1024 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
-	return buf;
-}
-
 /* "comm(pid)", and "+N" for the rest. */
 static const char *procs_str(const struct arenad_arena *a, char *buf, size_t len)
 {
@@ -92,7 +78,7 @@ int arenas_command(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		char size[32], present[32], use[16], procs[64];
 
-		size_str(a[i].pages_total * a[i].page_size, size, sizeof(size));
+		cli_bytes(a[i].pages_total * a[i].page_size, size, sizeof(size));
 		if (a[i].census_ok) {
 			snprintf(present, sizeof(present), "%llu pages", (unsigned long long)a[i].pages_present);
 			snprintf(use, sizeof(use), "%.1f%%", a[i].pages_total ?
