@@ -378,6 +378,21 @@ static int conn_write(struct conn *c)
 	return conn_process(c);
 }
 
+/* After handling: write what is due, watch for what comes next, or drop
+ * the client when r < 0. */
+static void conn_settle(struct conn *c, int r)
+{
+	if (r >= 0 && (c->out_len || c->stream.next))
+		r = conn_write(c);	/* most replies fit the socket buffer */
+	if (r >= 0)
+		r = conn_update_events(c);
+	if (r < 0) {
+		if (r != -ECONNRESET && r != -EPIPE)
+			log_debug_errno(r, "client pid %d dropped", c->peer.pid);
+		conn_free(c);
+	}
+}
+
 static void conn_io(struct conn *c, uint32_t revents)
 {
 	int r = 0;
@@ -390,15 +405,7 @@ static void conn_io(struct conn *c, uint32_t revents)
 		r = conn_read(c);
 	else if (revents & (EPOLLHUP | EPOLLERR))
 		r = -ECONNRESET;
-	if (r >= 0 && (c->out_len || c->stream.next))
-		r = conn_write(c);	/* most replies fit the socket buffer */
-	if (r >= 0)
-		r = conn_update_events(c);
-	if (r < 0) {
-		if (r != -ECONNRESET && r != -EPIPE)
-			log_debug_errno(r, "client pid %d dropped", c->peer.pid);
-		conn_free(c);
-	}
+	conn_settle(c, r);
 }
 
 /* Serve every ready connection. A connection frees only itself, so the
@@ -658,15 +665,7 @@ void server_finish(struct server_call *call, json_object *result, const struct r
 	/* Requests that arrived meanwhile are still buffered. */
 	if (r >= 0 && !c->out_len)
 		r = conn_process(c);
-	if (r >= 0 && c->out_len)
-		r = conn_write(c);
-	if (r >= 0)
-		r = conn_update_events(c);
-	if (r < 0) {
-		if (r != -ECONNRESET && r != -EPIPE)
-			log_debug_errno(r, "client pid %d dropped", c->peer.pid);
-		conn_free(c);
-	}
+	conn_settle(c, r);
 }
 
 void server_resume(struct server *s)
@@ -685,15 +684,7 @@ void server_resume(struct server *s)
 		} else {
 			r = conn_process(c);
 		}
-		if (r >= 0 && (c->out_len || c->stream.next))
-			r = conn_write(c);
-		if (r >= 0)
-			r = conn_update_events(c);
-		if (r < 0) {
-			if (r != -ECONNRESET && r != -EPIPE)
-				log_debug_errno(r, "client pid %d dropped", c->peer.pid);
-			conn_free(c);
-		}
+		conn_settle(c, r);
 	}
 }
 
