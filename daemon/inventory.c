@@ -730,8 +730,6 @@ int inventory_new(struct arenad *d, struct inventory **out)
 	inv->thread_started = true;
 	log_info("inventory: census of every arena with the %s method%s%s", name ?: "(none)",
 		 inv->method ? "" : ": ", inv->method ? "" : inv->unavailable);
-	/* The first inventory, so that readers have one early. */
-	inventory_submit(inv, INV_JOB_ARENAS, 0, NULL, NULL);
 	return 0;
 }
 

@@ -68,6 +68,8 @@ struct inv_list {
  * method that passed its self-test for other programs' arenas (d->census).
  * Sets *out to NULL, and returns 0, when the map iterator cannot load
  * (then there is no inventory); fails only on what should not fail.
+ * Takes no inventory by itself: the caller asks for the first one
+ * (startup.c, which waits for it).
  */
 int inventory_new(struct arenad *d, struct inventory **out);
 /* Stops the worker; jobs not delivered yet get an error. Returns NULL. */
