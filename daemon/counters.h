@@ -3,15 +3,13 @@
  * The state map's counters read without a syscall. The state map is
  * BPF_F_MMAPABLE (arenad_ledger.bpf.h), so the daemon maps its one element
  * and reads what the allocator program updates with atomic adds: `stats`
- * and `metrics` cost no BPF syscall for them. Pins made by an arenad whose
- * state map was not mmapable are read with a map lookup instead.
+ * and `metrics` cost no BPF syscall for them.
  *
  * Logging: none; functions return -errno (log.h).
  */
 #ifndef __ARENAD_COUNTERS_H
 #define __ARENAD_COUNTERS_H
 
-#include <stdbool.h>
 #include <linux/types.h>
 
 #include "arenad_abi.h"
@@ -26,8 +24,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct counters *, counters_free);
 
 int counters_read(const struct counters *c, struct arenad_state *st);
 
-/* True when the state is read from memory, false when by map lookups. */
-bool counters_mapped(const struct counters *c);
 
 /*
  * A number that changes whenever the ledger or the owner table changed:

@@ -254,9 +254,6 @@ static int run(const struct config *cfg)
 	r = counters_open(arenad_pins__state_fd(d.arena->pins), &d.counters);
 	if (r < 0)
 		return log_error_errno(r, "read the state map");
-	if (!counters_mapped(d.counters))
-		log_info("the pinned state map is not mmapable (made by an older arenad): "
-			 "stats reads it with a syscall");
 
 	r = server_new(d.event, &sopts, &table, &d.server);
 	if (r < 0)

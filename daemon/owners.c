@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 
 #include "cleanup.h"
 #include "counters.h"
@@ -31,13 +30,11 @@ void owners_id_string(struct arenad *d, __u32 id, char *buf, size_t len)
 struct owner_names {
 	__u32 id[OWNER_NAMES];		/* 0: empty (id 0 is "no owner") */
 	char str[OWNER_NAMES][ARENAD_STR_LEN];
-	/* The owners map mapped read-only when it is mmapable: a rebuild
-	 * then reads its 64 Ki entries from memory, where a batch lookup
-	 * copies them out one at a time (array maps have no batch fast path). */
-	bool probed;
+	/* The owners map mapped read-only: a rebuild reads its 64 Ki entries
+	 * from memory, where a batch lookup copies them out one at a time
+	 * (array maps have no batch fast path). */
 	const struct arenad_owner *mem;
 	size_t mem_len;
-	__u32 n;
 };
 
 static struct owner_names *names_of(struct arenad *d)
@@ -75,32 +72,21 @@ struct owner_names *owner_names_free(struct owner_names *c)
 	return NULL;
 }
 
-/* Map the owners map once, if it is mmapable (pins made before it was are
- * read in batches). */
-static const struct arenad_owner *owners_mem(struct arenad *d, __u32 *n)
+/* The owners map, mapped once: every owners map of this ABI is mmapable
+ * (pins of older ABIs are refused before this). */
+static const struct arenad_owner *owners_mem(struct arenad *d)
 {
 	struct owner_names *c = names_of(d);
-	int fd = arenad_pins__owners_fd(d->arena->pins);
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
 	long page = sysconf(_SC_PAGESIZE);
 	void *p;
 
-	if (!c)
+	if (!c || c->mem)
+		return c ? c->mem : NULL;
+	c->mem_len = (ARENAD_MAX_OWNERS * sizeof(struct arenad_owner) + page - 1) / page * page;
+	p = mmap(NULL, c->mem_len, PROT_READ, MAP_SHARED, arenad_pins__owners_fd(d->arena->pins), 0);
+	if (p == MAP_FAILED)
 		return NULL;
-	if (!c->probed) {
-		c->probed = true;
-		if (!bpf_map_get_info_by_fd(fd, &info, &len) && (info.map_flags & BPF_F_MMAPABLE) &&
-		    info.value_size == sizeof(struct arenad_owner)) {
-			c->mem_len = ((size_t)info.max_entries * info.value_size + page - 1) / page * page;
-			p = mmap(NULL, c->mem_len, PROT_READ, MAP_SHARED, fd, 0);
-			if (p != MAP_FAILED) {
-				c->mem = p;
-				c->n = info.max_entries;
-			}
-		}
-	}
-	*n = c->n;
+	c->mem = p;
 	return c->mem;
 }
 
@@ -116,55 +102,16 @@ static json_object *owner_entry(const char *name, const struct arenad_owner *o)
 	return TAKE_PTR(e);
 }
 
-/* The whole owners map in one batch (the loop is for a kernel that hands
- * out less at a time; -ENOENT marks the end) instead of two syscalls per
- * owner. */
-static int owners_batch(int fd, __u32 **keys, struct arenad_owner **vals, __u32 *n)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), count, total = 0, batch;
-	void *in = NULL;
-	int r;
-
-	if (bpf_map_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	*keys = calloc(info.max_entries ?: 1, sizeof(**keys));
-	*vals = calloc(info.max_entries ?: 1, sizeof(**vals));
-	if (!*keys || !*vals)
-		return -ENOMEM;
-	while (total < info.max_entries) {
-		count = info.max_entries - total;
-		r = bpf_map_lookup_batch(fd, in, &batch, *keys + total, *vals + total, &count, &opts);
-		if (r < 0 && r != -ENOENT)
-			return r;
-		total += count;
-		if (r == -ENOENT)
-			break;
-		in = &batch;
-	}
-	*n = total;
-	return 0;
-}
-
 static json_object *owners_read(struct arenad *d)
 {
 	_cleanup_(json_object_putp) json_object *arr = json_object_new_array();
-	_cleanup_free_ struct arenad_owner *vals = NULL;
-	_cleanup_free_ __u32 *keys = NULL;
-	const struct arenad_owner *o;
+	const struct arenad_owner *o = owners_mem(d);
 	char buf[ARENAD_STR_LEN];
-	__u32 i, n = 0;
+	__u32 i;
 
-	if (!arr)
+	if (!arr || !o)
 		return NULL;
-	o = owners_mem(d, &n);
-	if (!o) {
-		if (owners_batch(arenad_pins__owners_fd(d->arena->pins), &keys, &vals, &n) < 0)
-			return NULL;
-		o = vals;
-	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < ARENAD_MAX_OWNERS; i++) {
 		struct arenad_owner v = o[i];	/* one read of an entry BPF updates */
 		json_object *e;
 
