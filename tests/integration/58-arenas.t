@@ -138,6 +138,19 @@ with at.Fixture(t) as fx:
     rc, out, err = fx.ctl("who", "--map-id", str(fa.id))
     t.ok(rc == 0 and "fa_pages" in out and str(fa.info["pid"]) in out and "foreign_arena" in out,
          "arenactl-client who --map-id: program and process")
+    # map --map-id: one page a cell here (256 pages, 64 columns); every '#'
+    # stands where a page is present, every '.' where none is.
+    rc, out, err = fx.ctl("map", "--map-id", str(fa.id), "--width", "64")
+    cells = "".join(line.split(None, 1)[1] for line in out.splitlines()
+                    if line[:4].strip().isdigit() and len(line.split(None, 1)) == 2)
+    want = {p + i for p, n in fa.info["present"] for i in range(n)}
+    t.ok(rc == 0 and "1 page a cell" in out and len(cells) == 256
+         and {i for i, ch in enumerate(cells) if ch == "#"} == want
+         and set(cells) <= {"#", "."} and "# present  . absent" in out
+         and "absent %d pages" % (256 - len(want)) in out,
+         "arenactl-client map --map-id draws present and absent pages where they are")
+    if rc:
+        t.diag(err)
     rc, out, err = fx.ctl("scan", "--map-id", str(fa.id))
     t.ok(rc == 0 and "present   %d pages" % fa.present() in out
          and all(a in out for a, _ in fa.runs()), "arenactl-client scan --map-id: count and runs")
