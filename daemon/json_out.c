@@ -35,7 +35,41 @@ static int put_str(struct json_buf *b, const char *s)
 	return json_buf_put(b, s, strlen(s));
 }
 
-static int put_string(struct json_buf *b, const char *s, size_t len)
+int json_buf_u64(struct json_buf *b, uint64_t v)
+{
+	char num[20], *p = num + sizeof(num);
+
+	do
+		*--p = '0' + v % 10;
+	while (v /= 10);
+	return json_buf_put(b, p, num + sizeof(num) - p);
+}
+
+int json_buf_i64(struct json_buf *b, int64_t v)
+{
+	if (v >= 0)
+		return json_buf_u64(b, v);
+	if (json_buf_put(b, "-", 1) < 0)
+		return -ENOMEM;
+	return json_buf_u64(b, -(uint64_t)v);
+}
+
+int json_buf_hex(struct json_buf *b, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char num[20], *p = num + sizeof(num);
+
+	*--p = '"';
+	do
+		*--p = hex[v & 15];
+	while (v >>= 4);
+	*--p = 'x';
+	*--p = '0';
+	*--p = '"';
+	return json_buf_put(b, p, num + sizeof(num) - p);
+}
+
+int json_buf_string(struct json_buf *b, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	char esc[8];
@@ -45,10 +79,14 @@ static int put_string(struct json_buf *b, const char *s, size_t len)
 	while (r >= 0 && p < end) {
 		const unsigned char *run = p;
 
-		/* Copy runs of characters that need no escape in one go. */
-		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' &&
-		       (n = utf8_seq(p, end - p)))
+		/* Copy runs of characters that need no escape in one go
+		 * (ASCII is checked inline: utf8_seq only for the rest). */
+		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\') {
+			n = *p < 0x80 ? 1 : utf8_seq(p, end - p);
+			if (!n)
+				break;
 			p += n;
+		}
 		if (p > run)
 			r = json_buf_put(b, (const char *)run, p - run);
 		if (r || p == end)
@@ -75,10 +113,8 @@ static int put_number(struct json_buf *b, json_object *o)
 	if (json_object_is_type(o, json_type_int)) {
 		v = json_object_get_int64(o);
 		if (v == INT64_MAX)	/* or above: json-c keeps uint64 apart */
-			snprintf(num, sizeof(num), "%" PRIu64, json_object_get_uint64(o));
-		else
-			snprintf(num, sizeof(num), "%" PRId64, v);
-		return put_str(b, num);
+			return json_buf_u64(b, json_object_get_uint64(o));
+		return json_buf_i64(b, v);
 	}
 	/* A parsed double keeps its text (an id comes back as sent). */
 	if (json_object_get_userdata(o))
@@ -104,7 +140,7 @@ static int put_value(struct json_buf *b, json_object *o)
 	case json_type_double:
 		return put_number(b, o);
 	case json_type_string:
-		return put_string(b, json_object_get_string(o), json_object_get_string_len(o));
+		return json_buf_string(b, json_object_get_string(o), json_object_get_string_len(o));
 	case json_type_array:
 		r = json_buf_put(b, "[", 1);
 		n = json_object_array_length(o);
@@ -122,7 +158,7 @@ static int put_value(struct json_buf *b, json_object *o)
 				r = json_buf_put(b, ",", 1);
 			first = false;
 			if (r >= 0)
-				r = put_string(b, key, strlen(key));
+				r = json_buf_string(b, key, strlen(key));
 			if (r >= 0)
 				r = json_buf_put(b, ":", 1);
 			if (r >= 0)

@@ -11,6 +11,8 @@
 #define __ARENAD_JSON_OUT_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <json-c/json.h>
 
 struct json_buf {
@@ -18,7 +20,21 @@ struct json_buf {
 	size_t len, size;
 };
 
+static inline void json_buf_freep(struct json_buf *b)
+{
+	free(b->data);
+}
+
 int json_buf_put(struct json_buf *b, const char *s, size_t n);
+/* Literal text that needs no escaping, e.g. json_buf_lit(b, "\"key\":"). */
+#define json_buf_lit(b, s)	json_buf_put((b), "" s, sizeof(s) - 1)
+/* Numbers as json_out() writes them; json_buf_hex writes an address the
+ * way the protocol does, as a "0x..." string. */
+int json_buf_u64(struct json_buf *b, uint64_t v);
+int json_buf_i64(struct json_buf *b, int64_t v);
+int json_buf_hex(struct json_buf *b, uint64_t v);
+/* A JSON string of len bytes, escaped; invalid UTF-8 becomes U+FFFD. */
+int json_buf_string(struct json_buf *b, const char *s, size_t len);
 /* Append o (NULL: null) as JSON. On -ENOMEM, b->len is left as it was. */
 int json_out(struct json_buf *b, json_object *o);
 

@@ -148,18 +148,23 @@ static int m_ping(void *ctx, const struct rpc_peer *peer, json_object *params,
 	return 0;
 }
 
+/* Why no census method is in use (census_method() gave NULL). */
+static const char *census_none_why(struct arenad *d)
+{
+	if (d->census)
+		return census_unavailable(d->census);
+	return d->starting ? "starting: the census self-test is running"
+			   : "the census could not be loaded (see the log)";
+}
+
 /* Which census method is in use, or why there is none. */
 static void census_json(struct arenad *d, json_object *o)
 {
 	const char *m = d->census ? census_method(d->census) : NULL;
 
 	rpc_put_or_null(o, "census_method", m ? json_object_new_string(m) : NULL, !m);
-	if (!m && d->census)
-		add_str(o, "census_unavailable", census_unavailable(d->census));
-	else if (!m)
-		add_str(o, "census_unavailable", d->starting
-			? "starting: the census self-test is running"
-			: "the census could not be loaded (see the log)");
+	if (!m)
+		add_str(o, "census_unavailable", census_none_why(d));
 }
 
 static int m_version(void *ctx, const struct rpc_peer *peer, json_object *params,
@@ -179,13 +184,97 @@ static int m_version(void *ctx, const struct rpc_peer *peer, json_object *params
 	return 0;
 }
 
+/* The members of stats' result as JSON text: ,"key":value */
+#define KEY(b, k)	json_buf_lit(b, ",\"" k "\":")
+
+static int put_str_member(struct json_buf *b, const char *s)
+{
+	return json_buf_string(b, s, strlen(s));
+}
+
+/*
+ * stats is the method monitors poll: its result is written as text, in
+ * the member order of the json-c objects it used to be built from. The
+ * counters come from the mmapped state map and the owner table's text is
+ * cached per ledger generation (owners.h): a stats without an allocation
+ * in between costs no syscall and no allocation but the reply's.
+ */
+static int stats_text(struct arenad *d, const struct arenad_state *st,
+		      const char *owners, size_t owners_len, struct json_buf *b)
+{
+	const char *census = d->census ? census_method(d->census) : NULL;
+	__u64 now = now_usec(CLOCK_MONOTONIC);
+	int r = 0;
+
+	r |= json_buf_lit(b, "{\"page_size\":");
+	r |= json_buf_u64(b, ARENAD_PAGE_SIZE);
+	r |= KEY(b, "pages_total");
+	r |= json_buf_u64(b, st->pages_total);
+	r |= KEY(b, "pages_allocated");
+	r |= json_buf_u64(b, st->pages_allocated);
+	r |= KEY(b, "pages_free");
+	r |= json_buf_u64(b, st->pages_total - st->pages_allocated);
+	r |= KEY(b, "bytes_allocated");
+	r |= json_buf_u64(b, st->pages_allocated << ARENAD_PAGE_SHIFT);
+	r |= KEY(b, "high_water_pages");
+	r |= json_buf_u64(b, st->high_water_pages);
+	r |= KEY(b, "allocations");
+	r |= json_buf_u64(b, st->live_allocations);
+	r |= KEY(b, "allocations_total");
+	r |= json_buf_u64(b, st->allocations);
+	r |= KEY(b, "frees_total");
+	r |= json_buf_u64(b, st->frees);
+	r |= KEY(b, "alloc_failures");
+	r |= json_buf_u64(b, st->alloc_failures);
+	r |= KEY(b, "map_id");
+	r |= json_buf_u64(b, d->arena->map_id);
+	r |= KEY(b, "user_vm_start");
+	r |= json_buf_hex(b, st->user_vm_start);
+	r |= KEY(b, "pin_dir");
+	r |= put_str_member(b, d->cfg->pin_dir);
+	r |= KEY(b, "segv_on_fault");
+	r |= st->map_flags & ARENAD_F_SEGV_ON_FAULT ? json_buf_lit(b, "true")
+						    : json_buf_lit(b, "false");
+	r |= KEY(b, "numa_node");
+	r |= json_buf_i64(b, st->numa_node);
+	r |= KEY(b, "uptime_s");
+	r |= json_buf_u64(b, (now - d->start_usec) / 1000000);
+	r |= KEY(b, "clients");
+	r |= json_buf_u64(b, server_clients(d->server));
+	r |= KEY(b, "created_s");
+	r |= json_buf_u64(b, st->created_ns / 1000000000ULL);
+	r |= KEY(b, "census_method");
+	if (census) {
+		r |= put_str_member(b, census);
+	} else {
+		r |= json_buf_lit(b, "null");
+		r |= KEY(b, "census_unavailable");
+		r |= put_str_member(b, census_none_why(d));
+	}
+	if (d->last_scan.valid) {
+		r |= KEY(b, "pages_present");
+		r |= json_buf_u64(b, d->last_scan.pages_present);
+		r |= KEY(b, "pages_unaccounted");
+		r |= json_buf_u64(b, d->last_scan.pages_unaccounted);
+		r |= KEY(b, "pages_missing");
+		r |= json_buf_u64(b, d->last_scan.pages_missing);
+		r |= KEY(b, "census_age_s");
+		r |= json_buf_u64(b, (now - d->last_scan.when_usec) / 1000000);
+	}
+	r |= KEY(b, "owners");
+	r |= json_buf_put(b, owners, owners_len);
+	r |= json_buf_lit(b, "}");
+	return r < 0 ? -ENOMEM : 0;
+}
+
 static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
-		   json_object **result, struct rpc_error *err)
+		   struct json_buf *out, struct rpc_error *err)
 {
 	static const char *const keys[] = { NULL };
 	struct arenad *d = ctx;
 	struct arenad_state st;
-	json_object *r, *owners;
+	const char *owners;
+	size_t owners_len;
 	int ret;
 
 	if (rpc_params_only(params, keys, err))
@@ -193,41 +282,11 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 	ret = counters_read(d->counters, &st);
 	if (ret < 0)
 		return internal_error(err, ret, "read state map");
-
-	r = json_object_new_object();
-	add_u64(r, "page_size", ARENAD_PAGE_SIZE);
-	add_u64(r, "pages_total", st.pages_total);
-	add_u64(r, "pages_allocated", st.pages_allocated);
-	add_u64(r, "pages_free", st.pages_total - st.pages_allocated);
-	add_u64(r, "bytes_allocated", st.pages_allocated << ARENAD_PAGE_SHIFT);
-	add_u64(r, "high_water_pages", st.high_water_pages);
-	add_u64(r, "allocations", st.live_allocations);
-	add_u64(r, "allocations_total", st.allocations);
-	add_u64(r, "frees_total", st.frees);
-	add_u64(r, "alloc_failures", st.alloc_failures);
-	add_u64(r, "map_id", d->arena->map_id);
-	rpc_put(r, "user_vm_start", proto_addr_new(st.user_vm_start));
-	add_str(r, "pin_dir", d->cfg->pin_dir);
-	rpc_put(r, "segv_on_fault",
-			       json_object_new_boolean(st.map_flags & ARENAD_F_SEGV_ON_FAULT));
-	rpc_put(r, "numa_node", json_object_new_int(st.numa_node));
-	add_u64(r, "uptime_s", (now_usec(CLOCK_MONOTONIC) - d->start_usec) / 1000000);
-	add_u64(r, "clients", server_clients(d->server));
-	add_u64(r, "created_s", st.created_ns / 1000000000ULL);
-	census_json(d, r);
-	if (d->last_scan.valid) {
-		add_u64(r, "pages_present", d->last_scan.pages_present);
-		add_u64(r, "pages_unaccounted", d->last_scan.pages_unaccounted);
-		add_u64(r, "pages_missing", d->last_scan.pages_missing);
-		add_u64(r, "census_age_s", (now_usec(CLOCK_MONOTONIC) - d->last_scan.when_usec) / 1000000);
-	}
-	owners = owners_table(d, &st);
-	if (!owners) {
-		json_object_put(r);
-		return internal_error(err, -ENOMEM, "owner table");
-	}
-	rpc_put(r, "owners", json_object_get(owners));
-	*result = r;
+	ret = owners_text(d, &st, &owners, &owners_len);
+	if (ret < 0)
+		return internal_error(err, ret, "owner table");
+	if (stats_text(d, &st, owners, owners_len, out) < 0)
+		return rpc_oom(err);
 	return 0;
 }
 
@@ -621,7 +680,7 @@ static int m_metrics(void *ctx, const struct rpc_peer *peer, json_object *params
 const struct rpc_method daemon_methods[] = {
 	{ .name = "ping", .handler = m_ping },
 	{ .name = "version", .handler = m_version },
-	{ .name = "stats", .handler = m_stats },
+	{ .name = "stats", .text = m_stats },
 	{ .name = "ranges", .stream = m_ranges, .heavy = true },
 	{ .name = "lookup", .handler = m_lookup },
 	{ .name = "scan", .handler = m_scan, .heavy = true },

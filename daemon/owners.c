@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "counters.h"
 #include "daemon.h"
+#include "json_out.h"
 #include "owners.h"
 
 void owners_id_string(struct arenad *d, __u32 id, char *buf, size_t len)
@@ -35,6 +36,9 @@ struct owner_names {
 	 * (array maps have no batch fast path). */
 	const struct arenad_owner *mem;
 	size_t mem_len;
+	/* The table as JSON text (stats): text.len == 0 until it is written
+	 * for the table in d->owners_cache; a rebuild empties it. */
+	struct json_buf text;
 };
 
 static struct owner_names *names_of(struct arenad *d)
@@ -68,6 +72,8 @@ struct owner_names *owner_names_free(struct owner_names *c)
 {
 	if (c && c->mem)
 		munmap((void *)c->mem, c->mem_len);
+	if (c)
+		free(c->text.data);
 	free(c);
 	return NULL;
 }
@@ -139,8 +145,29 @@ json_object *owners_table(struct arenad *d, const struct arenad_state *st)
 	t = owners_read(d);
 	if (!t)
 		return NULL;
+	if (d->owner_names)
+		d->owner_names->text.len = 0;	/* the text is of the old table */
 	json_object_put(d->owners_cache);
 	d->owners_cache = t;
 	d->owners_gen = gen;
 	return t;
+}
+
+int owners_text(struct arenad *d, const struct arenad_state *st, const char **text, size_t *len)
+{
+	json_object *t = owners_table(d, st);
+	struct owner_names *c = d->owner_names;
+	int r;
+
+	/* owners_table() has the names cache, or failed without it */
+	if (!t || !c)
+		return -ENOMEM;
+	if (!c->text.len) {
+		r = json_out(&c->text, t);
+		if (r < 0)
+			return r;
+	}
+	*text = c->text.data;
+	*len = c->text.len;
+	return 0;
 }

@@ -21,6 +21,10 @@ struct owner_names;
  * call (json_object_get() it to keep it). NULL when out of memory. */
 json_object *owners_table(struct arenad *d, const struct arenad_state *st);
 
+/* The same table as JSON text, written once per table: *text (len bytes,
+ * not NUL-terminated) is borrowed, valid until the next call. -ENOMEM. */
+int owners_text(struct arenad *d, const struct arenad_state *st, const char **text, size_t *len);
+
 /* An owner or name string by id; ids with no string are shown as "#ID". */
 void owners_id_string(struct arenad *d, __u32 id, char *buf, size_t len);
 

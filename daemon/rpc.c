@@ -169,6 +169,52 @@ static int finish(json_object *reply, char **out, size_t *reply_len)
 	return 0;
 }
 
+/*
+ * A result reply is written as text around the result: the same bytes as
+ * the object {jsonrpc, result, id} through json_out(), without building
+ * that object for every request.
+ */
+#define REPLY_HEAD "{\"jsonrpc\":\"2.0\",\"result\":"
+
+/* Close a reply whose head and result are in b: 0 with *out malloc'ed (b
+ * taken), or -ENOMEM (b freed). */
+static int finish_text(struct json_buf *b, json_object *id, char **out, size_t *reply_len)
+{
+	int r = json_buf_lit(b, ",\"id\":");
+
+	*out = NULL;
+	if (r >= 0)
+		r = json_out(b, id);
+	if (r >= 0)
+		r = json_buf_put(b, "}", 2);	/* with the NUL: a C string too */
+	if (r < 0) {
+		free(b->data);
+		*b = (struct json_buf) {};
+		return r;
+	}
+	*out = b->data;
+	*reply_len = b->len - 1;
+	*b = (struct json_buf) {};
+	return 0;
+}
+
+/* The reply with result (taken): 0 with *out malloc'ed, or -ENOMEM. */
+static int finish_result(json_object *id, json_object *result, char **out, size_t *reply_len)
+{
+	struct json_buf b = {};
+	int r = result ? json_buf_lit(&b, REPLY_HEAD) : -ENOMEM;
+
+	if (r >= 0)
+		r = json_out(&b, result);
+	json_object_put(result);
+	if (r < 0) {
+		free(b.data);
+		*out = NULL;
+		return r;
+	}
+	return finish_text(&b, id, out, reply_len);
+}
+
 /* Add v to o; o and v may be NULL after a failed allocation, which this
  * reports as -ENOMEM (v is released either way). */
 int rpc_add(json_object *o, const char *key, json_object *v)
@@ -213,21 +259,15 @@ static int reply_error(json_object *id, int code, const char *message,
 int rpc_reply_line(json_object *id, json_object *result, const struct rpc_error *err,
 		   char **out, size_t *reply_len)
 {
-	json_object *reply;
 	int r;
 
 	*out = NULL;
 	if (!result)
 		return reply_error(id, err->code, err->message, out, reply_len);
-	reply = json_object_new_object();
-	r = rpc_add(reply, "jsonrpc", json_object_new_string("2.0"));
-	r |= rpc_add(reply, "result", result);
-	r |= add_or_null(reply, "id", id ? json_object_get(id) : NULL);
-	if (r < 0) {
-		json_object_put(reply);
+	r = finish_result(id, result, out, reply_len);
+	if (r < 0)
 		return reply_error(id, ARENAD_RPC_INTERNAL_ERROR, "out of memory", out, reply_len);
-	}
-	return finish(reply, out, reply_len);
+	return 0;
 }
 
 int rpc_error_line(int code, const char *message, char **out, size_t *reply_len)
@@ -267,7 +307,7 @@ static bool id_saturated(json_object *id, bool big_int)
  * -1 with err set. *id gets the request's id when it is a valid one.
  */
 static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json_object *req,
-		    bool big_int, json_object **id, json_object **result,
+		    bool big_int, json_object **id, json_object **result, struct json_buf *text,
 		    struct rpc_stream *stream, struct rpc_error *err)
 {
 	const struct rpc_method *m;
@@ -316,6 +356,11 @@ static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json
 				     m->name);
 	if (m->stream)
 		return m->stream(t->ctx, peer, params, stream, err) < 0 ? -1 : 0;
+	if (m->text) {
+		if (json_buf_lit(text, REPLY_HEAD) < 0)
+			return rpc_oom(err);
+		return m->text(t->ctx, peer, params, text, err) < 0 ? -1 : 0;
+	}
 	if (peer->request)	/* for server_defer() */
 		*peer->request = (struct rpc_request) {
 			.id = *id,
@@ -394,9 +439,10 @@ int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 		    struct rpc_stream *want)
 {
 	_cleanup_(json_object_putp) json_object *req = NULL, *result = NULL;
+	_cleanup_(json_buf_freep) struct json_buf text = {};
 	struct rpc_stream st = {};
 	struct rpc_error err = { 0 };
-	json_object *reply, *id = NULL;
+	json_object *id = NULL;
 	bool has_id, big_int;
 	char why[128];
 	int r;
@@ -419,7 +465,7 @@ int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 
 	has_id = json_object_object_get_ex(req, "id", NULL);
 	rpc_alloc_failed();
-	r = dispatch(t, peer, req, big_int, &id, &result, &st, &err);
+	r = dispatch(t, peer, req, big_int, &id, &result, &text, &st, &err);
 	if (r >= 0 && rpc_alloc_failed()) {
 		/* Part of the result could not be built: not a partial reply. */
 		json_object_put(TAKE_PTR(result));
@@ -443,16 +489,11 @@ int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 		rpc_oom(&err);
 		return error_reply(has_id, id, &err, out, reply_len);
 	}
-	if (!result)
-		result = json_object_new_object();
-	reply = json_object_new_object();
-	r = rpc_add(reply, "jsonrpc", json_object_new_string("2.0"));
-	r |= rpc_add(reply, "result", TAKE_PTR(result));
-	r |= add_or_null(reply, "id", id ? json_object_get(id) : NULL);
-	if (r < 0)
-		json_object_put(reply);
+	if (text.data)
+		r = finish_text(&text, id, out, reply_len);
 	else
-		r = finish(reply, out, reply_len);
+		r = finish_result(id, result ? TAKE_PTR(result) : json_object_new_object(),
+				  out, reply_len);
 	if (r >= 0)
 		return 0;
 	/* The result did not fit in memory; an error reply may. */

@@ -75,6 +75,15 @@ typedef int (*rpc_stream_handler_t)(void *ctx, const struct rpc_peer *peer,
 				    json_object *params, struct rpc_stream *out,
 				    struct rpc_error *err);
 
+/*
+ * Append the result's JSON text to out (the reply around it is the
+ * caller's), or -1 with err set. For hot methods: no json-c objects to
+ * build, serialise and free per request.
+ */
+typedef int (*rpc_text_handler_t)(void *ctx, const struct rpc_peer *peer,
+				  json_object *params, struct json_buf *out,
+				  struct rpc_error *err);
+
 struct rpc_method {
 	const char *name;
 	rpc_handler_t handler;
@@ -83,6 +92,7 @@ struct rpc_method {
 	 * while unread replies are over the daemon's budget. */
 	bool heavy;
 	rpc_stream_handler_t stream;	/* instead of handler: an array result */
+	rpc_text_handler_t text;	/* instead of handler: the result as text */
 };
 
 struct rpc_table {

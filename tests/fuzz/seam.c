@@ -2,8 +2,8 @@
 /*
  * The seam between the daemon's request path and the kernel, for the fuzz
  * harness: the pins API (allocator, ledger, strings, names), the owners
- * map reads, the census and the parts of the server and inventory that
- * methods call, over a small in-memory model. Linked instead of libarenad,
+ * map (a memory file that owners.c maps), the census and the parts of the
+ * server and inventory that methods call, over a small in-memory model. Linked instead of libarenad,
  * census.o, server.o and inventory.o; everything above it (rpc.c,
  * json_strict.c, json_out.c, methods*.c, scan.c, bitmap.c) is the
  * daemon's own code.
@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "census.h"
@@ -24,6 +26,8 @@
 
 #define MAX_RANGES	64
 #define MAX_STRS	32
+
+static void owners_sync(void);
 
 static struct arenad_range ranges[MAX_RANGES];
 static unsigned int n_ranges;
@@ -43,6 +47,7 @@ void seam_reset(void)
 		.pages_total = SEAM_PAGES,
 		.numa_node = -1,
 	};
+	owners_sync();
 }
 
 int arenad_pins__state(const struct arenad_pins *pins, struct arenad_state *st)
@@ -104,6 +109,7 @@ int arenad_pins__run(const struct arenad_pins *pins, struct arenad_req *req)
 		req->addr = SEAM_BASE + ((__u64)pgoff << ARENAD_PAGE_SHIFT);
 		state.pages_allocated += req->pages;
 		state.live_allocations++;
+		owners_sync();
 		state.allocations++;
 		return req->ret = 0;
 	}
@@ -118,11 +124,12 @@ int arenad_pins__run(const struct arenad_pins *pins, struct arenad_req *req)
 		req->pages = ranges[i].pages;
 		state.pages_allocated -= req->pages;
 		state.live_allocations--;
-		state.frees++;
 		for (pgoff = ranges[i].pgoff; pgoff < ranges[i].pgoff + ranges[i].pages; pgoff++)
 			bits[pgoff / 64] &= ~(1ULL << (pgoff % 64));
 		ranges[i] = ranges[--n_ranges];
 		qsort(ranges, n_ranges, sizeof(ranges[0]), cmp_range);
+		owners_sync();
+		state.frees++;
 		return req->ret = 0;
 	}
 	return req->ret = -EINVAL;
@@ -189,33 +196,42 @@ int arenad_pins__find_name(const struct arenad_pins *pins, const char *name,
 int arenad_pins__arena_fd(const struct arenad_pins *pins) { return -1; }
 int arenad_pins__state_fd(const struct arenad_pins *pins) { return -1; }
 int arenad_pins__ledger_fd(const struct arenad_pins *pins) { return -1; }
-int arenad_pins__owners_fd(const struct arenad_pins *pins) { return -1; }
 int arenad_pins__strings_fd(const struct arenad_pins *pins) { return -1; }
 int arenad_pins__names_fd(const struct arenad_pins *pins) { return -1; }
 
-/* The owners map: stats lists what the ledger model holds per owner. */
-int bpf_map_get_next_key(int fd, const void *key, void *next_key)
-{
-	__u32 k = key ? *(const __u32 *)key + 1 : 0;
+/*
+ * The owners map, which owners.c maps read-only: a memory file that holds
+ * what the ledger model has per owner, rewritten after every change (the
+ * allocator updates the map before it bumps the generation).
+ */
+static int owners_fd = -1;
 
-	if (k > n_strs)
-		return -ENOENT;
-	*(__u32 *)next_key = k;
-	return 0;
+int arenad_pins__owners_fd(const struct arenad_pins *pins)
+{
+	if (owners_fd < 0) {
+		owners_fd = memfd_create("seam-owners", MFD_CLOEXEC);
+		if (owners_fd >= 0 &&
+		    ftruncate(owners_fd, ARENAD_MAX_OWNERS * sizeof(struct arenad_owner))) {
+			close(owners_fd);
+			owners_fd = -1;
+		}
+	}
+	return owners_fd;
 }
 
-int bpf_map_lookup_elem(int fd, const void *key, void *value)
+static void owners_sync(void)
 {
-	struct arenad_owner *o = value;
+	struct arenad_owner o[MAX_STRS + 1] = {};
 	unsigned int i;
 
-	*o = (struct arenad_owner) { .owner = *(const __u32 *)key };
-	for (i = 0; i < n_ranges; i++)
-		if (ranges[i].owner == *(const __u32 *)key) {
-			o->pages += ranges[i].pages;
-			o->allocations++;
-		}
-	return 0;
+	if (arenad_pins__owners_fd(NULL) < 0)
+		return;
+	for (i = 0; i < n_ranges; i++) {
+		o[ranges[i].owner].owner = ranges[i].owner;
+		o[ranges[i].owner].pages += ranges[i].pages;
+		o[ranges[i].owner].allocations++;
+	}
+	(void)!pwrite(owners_fd, o, sizeof(o), 0);
 }
 
 /* The census: the model's pages, by method "rt" (1); "full" did not pass. */
