@@ -154,6 +154,42 @@ static int lex_check(const char *s, size_t len, bool *big_int, char *why, size_t
 	return 0;
 }
 
+/*
+ * One tokener and one copy buffer per thread, reused: a request line is
+ * short, and allocating the tokener (its stack and print buffer) and the
+ * copy for each one costs more than parsing it.
+ */
+static __thread struct json_tokener *thread_tok;
+static __thread char *thread_copy;
+static __thread size_t thread_copy_size;
+
+static struct json_tokener *tokener(void)
+{
+	if (!thread_tok) {
+		thread_tok = json_tokener_new();
+		if (thread_tok)
+			json_tokener_set_flags(thread_tok,
+					       JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	}
+	return thread_tok;
+}
+
+static char *copy_of(const char *buf, size_t len)
+{
+	/* Grows to the longest line seen (requests are at most 64 KiB). */
+	if (len + 1 > thread_copy_size) {
+		char *p = realloc(thread_copy, len + 1);
+
+		if (!p)
+			return NULL;
+		thread_copy = p;
+		thread_copy_size = len + 1;
+	}
+	memcpy(thread_copy, buf, len);
+	thread_copy[len] = 0;
+	return thread_copy;
+}
+
 int json_strict_parse(const char *buf, size_t len, json_object **out,
 		      bool *big_int, char *why, size_t whylen)
 {
@@ -167,22 +203,17 @@ int json_strict_parse(const char *buf, size_t len, json_object **out,
 		snprintf(why, whylen, "invalid UTF-8");
 		return -EINVAL;
 	}
-	tok = json_tokener_new();
+	tok = tokener();
 	if (!tok)
 		return -ENOMEM;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	/* Parse a NUL-terminated copy including the NUL: a bare number is
 	 * only complete once the tokener sees what ends it, and an embedded
 	 * NUL then shows up as trailing data. */
-	copy = malloc(len + 1);
-	if (!copy) {
-		json_tokener_free(tok);
+	copy = copy_of(buf, len);
+	if (!copy)
 		return -ENOMEM;
-	}
-	memcpy(copy, buf, len);
-	copy[len] = 0;
+	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, copy, len + 1);
-	free(copy);
 	/* json-c returns NULL for a valid "null", so judge by the error code. */
 	jerr = json_tokener_get_error(tok);
 	/* With the NUL fed, an incomplete text is "unexpected end of data";
@@ -193,18 +224,18 @@ int json_strict_parse(const char *buf, size_t len, json_object **out,
 	    || jerr == json_tokener_error_memory
 #endif
 	    ) {
-		json_tokener_free(tok);
+		json_tokener_reset(tok);
 		return -ENOMEM;
 	}
 	if (jerr != json_tokener_success || json_tokener_get_parse_end(tok) != len) {
 		snprintf(why, whylen, "%s",
 			 jerr == json_tokener_success ? "trailing data after the JSON value" :
 			 json_tokener_error_desc(jerr));
-		json_tokener_free(tok);
+		json_tokener_reset(tok);
 		json_object_put(o);
 		return -EINVAL;
 	}
-	json_tokener_free(tok);
+	json_tokener_reset(tok);
 	if (lex_check(buf, len, big_int, why, whylen)) {
 		json_object_put(o);
 		return -EINVAL;

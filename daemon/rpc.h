@@ -103,7 +103,8 @@ struct rpc_table {
 
 /*
  * Handle one request line (without its newline). 0 with *reply set to the
- * reply line, malloc'ed and without a newline, or to NULL when no reply is
+ * reply line, malloc'ed, without a newline but NUL-terminated (the server
+ * turns the NUL into the newline), or to NULL when no reply is
  * due (a notification); *reply_len gets its length. -ENOMEM when not even
  * an error reply could be built: send rpc_oom_line then. RPC_NOT_YET,
  * with no reply, when the method cannot run yet (see RPC_NOT_YET).

@@ -52,7 +52,7 @@ struct conn {
 	int fd;
 	struct rpc_peer peer;
 	char *in;
-	size_t in_len;
+	size_t in_len, in_size;
 	char *out;
 	size_t out_len, out_off;
 	bool close_after_write;
@@ -228,6 +228,17 @@ static int conn_queue_reply(struct conn *c, int r, char *reply, size_t len)
 		return conn_queue(c, rpc_oom_line, strlen(rpc_oom_line));
 	if (!reply)
 		return 0;
+	if (!c->out_len) {
+		/* The usual case: the reply becomes the output buffer, its
+		 * NUL the newline (a stream's head goes on without one). */
+		free(c->out);
+		if (!c->stream.next)
+			reply[len++] = '\n';
+		c->out = reply;
+		c->out_len = len;
+		c->out_off = 0;
+		return 0;
+	}
 	r = conn_queue(c, reply, len);
 	free(reply);
 	return r;
@@ -331,10 +342,14 @@ static int conn_read(struct conn *c)
 	ssize_t n;
 	char *buf;
 
-	buf = realloc(c->in, c->in_len + READ_CHUNK);
-	if (!buf)
-		return -ENOMEM;
-	c->in = buf;
+	/* Room for a chunk, and not much more once a long line is gone. */
+	if (c->in_size < c->in_len + READ_CHUNK || c->in_size > c->in_len + 2 * READ_CHUNK) {
+		buf = realloc(c->in, c->in_len + READ_CHUNK);
+		if (!buf)
+			return -ENOMEM;
+		c->in = buf;
+		c->in_size = c->in_len + READ_CHUNK;
+	}
 	n = read(c->fd, c->in + c->in_len, READ_CHUNK);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
