@@ -356,7 +356,7 @@ static int busy_error(struct arenad *d, const struct arenad_req *req, struct rpc
 }
 
 static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
-		   json_object **result, struct rpc_error *err)
+		   struct json_buf *out, struct rpc_error *err)
 {
 	static const char *const keys[] = { "pages", "owner", "name", "addr", NULL };
 	struct arenad *d = ctx;
@@ -427,20 +427,29 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 		  (unsigned long long)req.addr, owner, name ? " as " : "", name ?: "", peer->uid);
 	daemon_notify_status(d);
 
-	*result = json_object_new_object();
-	rpc_put(*result, "addr", proto_addr_new(req.addr));
-	add_u64(*result, "offset", req.addr - base_of(d));
-	add_u64(*result, "pages", req.pages);
+	/* Written as text like stats' result: alloc and free are the other
+	 * methods clients call in a loop. */
+	r = json_buf_lit(out, "{\"addr\":");
+	r |= json_buf_hex(out, req.addr);
+	r |= KEY(out, "offset");
+	r |= json_buf_u64(out, req.addr - base_of(d));
+	r |= KEY(out, "pages");
+	r |= json_buf_u64(out, req.pages);
 	/* What the daemon chose when the request left it open. */
-	add_str(*result, "owner", owner);
-	if (name)
-		add_str(*result, "name", name);
-	add_u64(*result, "uid", req.uid);
-	return 0;
+	r |= KEY(out, "owner");
+	r |= put_str_member(out, owner);
+	if (name) {
+		r |= KEY(out, "name");
+		r |= put_str_member(out, name);
+	}
+	r |= KEY(out, "uid");
+	r |= json_buf_u64(out, req.uid);
+	r |= json_buf_lit(out, "}");
+	return r < 0 ? rpc_oom(err) : 0;
 }
 
 static int m_free(void *ctx, const struct rpc_peer *peer, json_object *params,
-		  json_object **result, struct rpc_error *err)
+		  struct json_buf *out, struct rpc_error *err)
 {
 	static const char *const keys[] = { "addr", NULL };
 	struct arenad *d = ctx;
@@ -470,9 +479,10 @@ static int m_free(void *ctx, const struct rpc_peer *peer, json_object *params,
 		  (unsigned long long)req.addr, peer->uid);
 	daemon_notify_status(d);
 
-	*result = json_object_new_object();
-	add_u64(*result, "pages", req.pages);
-	return 0;
+	r = json_buf_lit(out, "{\"pages\":");
+	r |= json_buf_u64(out, req.pages);
+	r |= json_buf_lit(out, "}");
+	return r < 0 ? rpc_oom(err) : 0;
 }
 
 /*
@@ -687,7 +697,7 @@ const struct rpc_method daemon_methods[] = {
 	{ .name = "metrics", .handler = m_metrics },
 	{ .name = "arenas", .handler = m_arenas, .heavy = true },
 	{ .name = "who", .handler = m_who, .heavy = true },
-	{ .name = "alloc", .handler = m_alloc, .write = true },
-	{ .name = "free", .handler = m_free, .write = true },
+	{ .name = "alloc", .text = m_alloc, .write = true },
+	{ .name = "free", .text = m_free, .write = true },
 };
 const size_t daemon_n_methods = ARRAY_SIZE(daemon_methods);
