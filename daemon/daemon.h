@@ -17,6 +17,7 @@ struct owner_names;
 struct inventory;
 struct counters;
 struct startup;
+struct worker;
 
 /* What the latest census found, for stats. */
 struct scan_summary {
@@ -35,6 +36,7 @@ struct census_seen {
 	int err;		/* the failure logged, 0: none */
 	__u32 unaccounted;
 	__u32 missing;
+	bool pending;		/* a periodic census is queued */
 };
 
 struct arenad {
@@ -44,6 +46,11 @@ struct arenad {
 	struct census *census;
 	struct http *http;		/* the metrics listener, or NULL */
 	struct inventory *inventory;	/* every arena on the host; may be NULL */
+	/* The one thread that uses the census after start-up (scan.c,
+	 * inventory.c); NULL while starting or without a census. */
+	struct worker *census_worker;
+	/* Reads and sorts the whole ledger for `ranges` (methods.c). */
+	struct worker *ledger_worker;
 	__u64 metrics_refresh_usec;	/* when a scrape last asked for a new
 					 * inventory (metrics.c) */
 	struct counters *counters;	/* the state map's counters */
@@ -66,11 +73,15 @@ struct arenad {
 };
 
 /*
- * Run a census (method 0: the default) and compare it with the ledger
- * (scan.c). Updates
- * d->last_scan; *detail (may be NULL) gets the full JSON result.
+ * Run a census of the managed arena (method 0: the default) on
+ * d->census_worker and compare it with the ledger (scan.c). Later, on the
+ * loop, d->last_scan is updated and done() gets 0 and, when detail was
+ * asked for, the full JSON result (its own), or a negative errno: -EAGAIN
+ * when no census method works, -ECANCELED when shutting down. Returns 0,
+ * or a negative errno and done() is not called (-EAGAIN: no census).
  */
-int scan_run(struct arenad *d, int method, json_object **detail);
+typedef void (*scan_done_t)(struct arenad *d, int error, json_object *detail, void *userdata);
+int scan_submit(struct arenad *d, int method, bool detail, scan_done_t done, void *userdata);
 /* A run of pages as the protocol gives it: {addr, offset, pages}. */
 json_object *scan_run_json(__u64 base, __u32 start, __u32 pages);
 

@@ -2,10 +2,10 @@
 /*
  * The inventory of every arena on the host (see inventory.h).
  *
- * A worker thread owns its own instances of the census and users BPF
- * objects and runs one job at a time: a full inventory, the census of one
- * arena with its runs, or the users of one arena. Jobs come from the event
- * loop; finished jobs go back to it through an eventfd, so that replies,
+ * Its jobs run on the census worker (d->census_worker, worker.h), the one
+ * thread that uses the census and users BPF objects after start-up: a full
+ * inventory, the census of one arena with its runs, or the users of one
+ * arena. Jobs come from the event loop and go back to it, so that replies,
  * the latest inventory and every json-c object a client sees are handled
  * on the loop. A census of several hundred milliseconds (probing every
  * page of a 4 GiB arena where the kernel has no range tree) thus never
@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -36,11 +35,14 @@
 #include "iter.h"
 #include "log.h"
 #include "util.h"
+#include "worker.h"
 
 /* rt walks that met a changing tree are retried, then the full probe. */
 #define RT_TRIES 3
 
 struct inv_job {
+	struct worker_job wj;		/* first: the worker hands it back */
+	struct inventory *inv;
 	enum inv_job_kind kind;
 	__u32 map_id;
 	int method;			/* SCAN: asked for; 0: the default */
@@ -49,7 +51,6 @@ struct inv_job {
 	struct inv_list *list;		/* ARENAS: the new inventory */
 	json_object *result;		/* SCAN, WHO */
 	struct rpc_error err;		/* when neither */
-	struct inv_job *next;
 };
 
 struct inventory {
@@ -65,16 +66,9 @@ struct inventory {
 	struct bpf_link *progs_link, *files_link, *vmas_link;
 	char users_unavailable[256];	/* why programs/processes are missing */
 
-	pthread_t thread;
-	bool thread_started;
+	struct worker *worker;		/* d->census_worker */
+	struct worker_job load;		/* loads users on the worker */
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop;
-	struct inv_job *todo, *todo_tail;	/* under lock */
-	struct inv_job *finished;		/* under lock */
-	int efd;
-	sd_event_source *efd_src;
-
 	struct inv_list *latest;	/* under lock */
 };
 
@@ -496,8 +490,10 @@ static void do_who(struct inventory *inv, struct inv_job *job)
 	arena_clear(&a);
 }
 
-static void run_job(struct inventory *inv, struct inv_job *job)
+static void run_job(struct worker_job *wj)
 {
+	struct inv_job *job = (struct inv_job *)wj;
+	struct inventory *inv = job->inv;
 	int r;
 
 	switch (job->kind) {
@@ -515,58 +511,16 @@ static void run_job(struct inventory *inv, struct inv_job *job)
 	}
 }
 
-static int load_users(struct inventory *inv, int arena_fd);
-static void users_free(struct inventory *inv);
-
-static void *worker(void *arg)
-{
-	struct inventory *inv = arg;
-	__u64 one = 1;
-	int r;
-
-	/* Here rather than in inventory_new(): loading takes a while (it
-	 * parses the kernel's BTF), and the socket need not wait for it. */
-	r = load_users(inv, arenad_pins__arena_fd(inv->d->arena->pins));
-	if (r < 0) {
-		snprintf(inv->users_unavailable, sizeof(inv->users_unavailable),
-			 "program and process iterators: %s", strerror(-r));
-		log_warning("inventory: no programs or processes: %s", inv->users_unavailable);
-		users_free(inv);
-	}
-
-	pthread_mutex_lock(&inv->lock);
-	for (;;) {
-		struct inv_job *job;
-
-		while (!inv->stop && !inv->todo)
-			pthread_cond_wait(&inv->cond, &inv->lock);
-		if (inv->stop)
-			break;
-		job = inv->todo;
-		inv->todo = job->next;
-		if (!inv->todo)
-			inv->todo_tail = NULL;
-		pthread_mutex_unlock(&inv->lock);
-
-		run_job(inv, job);
-
-		pthread_mutex_lock(&inv->lock);
-		job->next = inv->finished;
-		inv->finished = job;
-		if (write(inv->efd, &one, sizeof(one)) < 0) {
-			/* The counter cannot overflow here: the loop reads it. */
-		}
-	}
-	pthread_mutex_unlock(&inv->lock);
-	return NULL;
-}
-
 /* ---- the event loop's side ------------------------------------------------ */
 
-static void finish_job(struct inventory *inv, struct inv_job *job)
+static void finish_job(struct worker_job *wj, int error)
 {
+	struct inv_job *job = (struct inv_job *)wj;
+	struct inventory *inv = job->inv;
 	json_object *result = job->result;
 
+	if (error)
+		rpc_set_error(&job->err, ARENAD_RPC_INTERNAL_ERROR, "shutting down");
 	if (job->kind == INV_JOB_ARENAS && job->list) {
 		struct inv_list *old;
 
@@ -585,31 +539,6 @@ static void finish_job(struct inventory *inv, struct inv_job *job)
 	free(job);
 }
 
-static int on_finished(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-	struct inventory *inv = userdata;
-	struct inv_job *jobs, *rev = NULL, *next;
-	__u64 n;
-
-	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		return 0;
-	pthread_mutex_lock(&inv->lock);
-	jobs = inv->finished;
-	inv->finished = NULL;
-	pthread_mutex_unlock(&inv->lock);
-	/* Oldest first: a later inventory must end up the latest. */
-	for (; jobs; jobs = next) {
-		next = jobs->next;
-		jobs->next = rev;
-		rev = jobs;
-	}
-	for (; rev; rev = next) {
-		next = rev->next;
-		finish_job(inv, rev);
-	}
-	return 0;
-}
-
 int inventory_submit(struct inventory *inv, enum inv_job_kind kind, __u32 map_id,
 		     inv_done_t done, void *userdata)
 {
@@ -621,26 +550,21 @@ int inventory_submit_scan(struct inventory *inv, enum inv_job_kind kind, __u32 m
 {
 	struct inv_job *job;
 
-	if (!inv || !inv->thread_started)
+	if (!inv)
 		return -EOPNOTSUPP;
 	job = calloc(1, sizeof(*job));
 	if (!job)
 		return -ENOMEM;
 	*job = (struct inv_job) {
+		.wj = { .run = run_job, .done = finish_job },
+		.inv = inv,
 		.kind = kind,
 		.map_id = map_id,
 		.method = method,
 		.done = done,
 		.userdata = userdata,
 	};
-	pthread_mutex_lock(&inv->lock);
-	if (inv->todo_tail)
-		inv->todo_tail->next = job;
-	else
-		inv->todo = job;
-	inv->todo_tail = job;
-	pthread_cond_signal(&inv->cond);
-	pthread_mutex_unlock(&inv->lock);
+	worker_submit(inv->worker, &job->wj);
 	return 0;
 }
 
@@ -679,6 +603,28 @@ static int load_users(struct inventory *inv, int arena_fd)
 	return 0;
 }
 
+static void users_free(struct inventory *inv);
+
+/* The first job: loading takes a while (it parses the kernel's BTF), and
+ * neither the socket nor start-up need wait for it on the loop. */
+static void run_load(struct worker_job *wj)
+{
+	struct inventory *inv = (struct inventory *)((char *)wj - offsetof(struct inventory, load));
+	int r;
+
+	r = load_users(inv, arenad_pins__arena_fd(inv->d->arena->pins));
+	if (r < 0) {
+		snprintf(inv->users_unavailable, sizeof(inv->users_unavailable),
+			 "program and process iterators: %s", strerror(-r));
+		log_warning("inventory: no programs or processes: %s", inv->users_unavailable);
+		users_free(inv);
+	}
+}
+
+static void load_done(struct worker_job *wj, int error)
+{
+}
+
 static void users_free(struct inventory *inv)
 {
 	bpf_link__destroy(inv->vmas_link);
@@ -693,43 +639,30 @@ int inventory_new(struct arenad *d, struct inventory **out)
 {
 	struct inventory *inv;
 	const char *name = NULL;
-	int r;
 
+	*out = NULL;
+	if (!d->census || !census_iter_bits(d->census)) {
+		log_warning("inventory: no map iterator; `arenas` is unavailable");
+		return 0;
+	}
 	inv = calloc(1, sizeof(*inv));
 	if (!inv)
 		return log_oom();
 	inv->d = d;
-	inv->efd = -1;
 	inv->managed_id = d->arena->map_id;
+	inv->census = d->census;
+	inv->worker = d->census_worker;
 	pthread_mutex_init(&inv->lock, NULL);
-	pthread_cond_init(&inv->cond, NULL);
-	*out = inv;
-
-	if (d->census)
-		inv->method = census_foreign_method(d->census, &name);
+	inv->method = census_foreign_method(d->census, &name);
 	if (!inv->method)
 		snprintf(inv->unavailable, sizeof(inv->unavailable), "%s",
-			 d->census ? census_foreign_unavailable(d->census) : "no census");
-	inv->full_ok = d->census && census_foreign_has(d->census, ARENAD_CENSUS_FULL);
-
-	inv->census = d->census;
-	if (!d->census || !census_iter_bits(d->census)) {
-		log_warning("inventory: no map iterator; `arenas` is unavailable");
-		*out = inventory_free(inv);
-		return 0;
-	}
-	inv->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (inv->efd < 0)
-		return log_error_errno(-errno, "inventory: eventfd");
-	r = sd_event_add_io(d->event, &inv->efd_src, inv->efd, EPOLLIN, on_finished, inv);
-	if (r < 0)
-		return log_error_errno(r, "inventory: watch eventfd");
-	r = -pthread_create(&inv->thread, NULL, worker, inv);
-	if (r < 0)
-		return log_error_errno(r, "inventory: start worker thread");
-	inv->thread_started = true;
+			 census_foreign_unavailable(d->census));
+	inv->full_ok = census_foreign_has(d->census, ARENAD_CENSUS_FULL);
+	inv->load = (struct worker_job) { .run = run_load, .done = load_done };
+	worker_submit(inv->worker, &inv->load);
 	log_info("inventory: census of every arena with the %s method%s%s", name ?: "(none)",
 		 inv->method ? "" : ": ", inv->method ? "" : inv->unavailable);
+	*out = inv;
 	return 0;
 }
 
@@ -740,37 +673,11 @@ bool inventory_users_known(const struct inventory *inv)
 
 struct inventory *inventory_free(struct inventory *inv)
 {
-	struct inv_job *j, *next;
-
 	if (!inv)
 		return NULL;
-	if (inv->thread_started) {
-		pthread_mutex_lock(&inv->lock);
-		inv->stop = true;
-		pthread_cond_signal(&inv->cond);
-		pthread_mutex_unlock(&inv->lock);
-		pthread_join(inv->thread, NULL);
-	}
-	/* Jobs not run or not delivered: their callers get an error. */
-	for (j = inv->todo; j; j = next) {
-		next = j->next;
-		rpc_set_error(&j->err, ARENAD_RPC_INTERNAL_ERROR, "shutting down");
-		j->next = inv->finished;
-		inv->finished = j;
-	}
-	for (j = inv->finished; j; j = next) {
-		next = j->next;
-		if (!j->result && !j->list && !j->err.code)
-			rpc_set_error(&j->err, ARENAD_RPC_INTERNAL_ERROR, "shutting down");
-		finish_job(inv, j);
-	}
-	sd_event_source_disable_unref(inv->efd_src);
-	if (inv->efd >= 0)
-		close(inv->efd);
 	users_free(inv);
 	inv_list_unref(inv->latest);
 	pthread_mutex_destroy(&inv->lock);
-	pthread_cond_destroy(&inv->cond);
 	free(inv);
 	return NULL;
 }

@@ -64,15 +64,17 @@ struct inv_list {
 };
 
 /*
- * Load the iterators and start the worker on d->event, with the census
- * method that passed its self-test for other programs' arenas (d->census).
- * Sets *out to NULL, and returns 0, when the map iterator cannot load
- * (then there is no inventory); fails only on what should not fail.
+ * The inventory, with the census method that passed its self-test for
+ * other programs' arenas (d->census); its programs and processes
+ * iterators load as the first job on d->census_worker. Sets *out to NULL,
+ * and returns 0, when the map iterator did not load (then there is no
+ * inventory); fails only when out of memory.
  * Takes no inventory by itself: the caller asks for the first one
  * (startup.c, which waits for it).
  */
 int inventory_new(struct arenad *d, struct inventory **out);
-/* Stops the worker; jobs not delivered yet get an error. Returns NULL. */
+/* After d->census_worker is freed (which delivers or cancels its jobs).
+ * Returns NULL. */
 struct inventory *inventory_free(struct inventory *inv);
 
 /*
@@ -98,7 +100,8 @@ enum inv_job_kind {
 };
 
 /*
- * Queue a job; done(result, err, userdata) runs later on the event loop
+ * Queue a job on d->census_worker; done(result, err, userdata) runs later
+ * on the event loop
  * with a result (the callee owns it) or, when result is NULL, an error.
  * Returns 0 or a negative errno (then done never runs).
  */

@@ -24,6 +24,7 @@
 #include "server.h"
 #include "startup.h"
 #include "util.h"
+#include "worker.h"
 #include "cleanup.h"
 #include "arenad_version.h"
 
@@ -87,13 +88,29 @@ static void log_census_change(struct arenad *d, int r)
 	seen->valid = true;
 }
 
+static void census_tick_done(struct arenad *d, int error, json_object *detail, void *userdata)
+{
+	d->census_seen.pending = false;
+	if (error == -ECANCELED)
+		return;
+	log_census_change(d, error);
+	/* Allocations made outside the socket show up here too. */
+	daemon_notify_status(d);
+}
+
 static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct arenad *d = userdata;
+	int r;
 
-	log_census_change(d, scan_run(d, 0, NULL));
-	/* Allocations made outside the socket show up here too. */
-	daemon_notify_status(d);
+	/* A census slower than the interval is not queued twice. */
+	if (!d->census_seen.pending) {
+		r = scan_submit(d, 0, false, census_tick_done, NULL);
+		if (r < 0)
+			log_census_change(d, r);
+		else
+			d->census_seen.pending = true;
+	}
 	/* And every arena on the host, for readers of the latest inventory. */
 	inventory_submit(d->inventory, INV_JOB_ARENAS, 0, NULL, NULL);
 	sd_event_source_set_time(s, usec + (uint64_t)d->census_interval_s * 1000000);
@@ -163,6 +180,9 @@ static void daemon_done(struct arenad *d)
 	d->http = http_free(d->http);
 	d->startup = startup_free(d->startup);
 	d->server = server_free(d->server);
+	/* The workers deliver or cancel their jobs, which need what follows. */
+	d->census_worker = worker_free(d->census_worker);
+	d->ledger_worker = worker_free(d->ledger_worker);
 	d->inventory = inventory_free(d->inventory);
 	d->census = census_free(d->census);
 	json_object_put(d->owners_cache);
@@ -255,6 +275,9 @@ static int run(const struct config *cfg)
 	if (r < 0)
 		return log_error_errno(r, "read the state map");
 
+	r = worker_new(d.event, "arenad-ledger", &d.ledger_worker);
+	if (r < 0)
+		return r;
 	r = server_new(d.event, &sopts, &table, &d.server);
 	if (r < 0)
 		return r;

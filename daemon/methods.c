@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "owners.h"
 #include "server.h"
+#include "worker.h"
 #include "util.h"
 #include "arenad_version.h"
 
@@ -487,9 +488,10 @@ static int m_free(void *ctx, const struct rpc_peer *peer, json_object *params,
 
 /*
  * ranges streams: the ledger is read at once (a consistent, sorted
- * snapshot), but its JSON is written a slice at a time as the client reads,
- * so a 20,000-range reply neither sits in memory for a client that does
- * not read nor stalls the loop while it is built.
+ * snapshot) on the ledger worker, as reading and sorting a large ledger
+ * takes tens of milliseconds; its JSON is then written a slice at a time
+ * as the client reads, so a 20,000-range reply neither sits in memory for
+ * a client that does not read nor stalls the loop while it is built.
  */
 #define RANGES_SLICE 128
 
@@ -548,13 +550,51 @@ static int ranges_next(void *state, struct json_buf *b)
 }
 
 /* Hand rs over to the reply stream, which frees it. */
-static int ranges_start(struct rpc_stream *out, struct ranges_stream *rs)
+static void ranges_start(struct rpc_stream *out, struct ranges_stream *rs)
 {
 	out->next = ranges_next;
 	out->free = ranges_free;
 	out->held = sizeof(*rs) + rs->n * sizeof(*rs->recs);
 	out->state = rs;
-	return 0;
+}
+
+/* The snapshot, taken on d->ledger_worker. */
+struct ranges_job {
+	struct worker_job wj;		/* first: the worker hands it back */
+	const struct arenad_pins *pins;
+	struct ranges_stream *rs;
+	struct server_call *call;
+	int error;
+};
+
+static void ranges_read(struct worker_job *wj)
+{
+	struct ranges_job *job = (struct ranges_job *)wj;
+
+	job->error = arenad_pins__ranges(job->pins, &job->rs->recs, &job->rs->n);
+}
+
+static void ranges_read_done(struct worker_job *wj, int error)
+{
+	_cleanup_free_ struct ranges_job *job = (struct ranges_job *)wj;
+	struct rpc_stream st = {};
+	struct rpc_error err = {};
+
+	if (!error)
+		error = job->error;
+	if (error) {
+		ranges_free(job->rs);
+		if (error == -ENOMEM)
+			rpc_oom(&err);
+		else if (error == -ECANCELED)
+			rpc_set_error(&err, ARENAD_RPC_INTERNAL_ERROR, "shutting down");
+		else
+			internal_error(&err, error, "read the ledger");
+		server_finish(job->call, NULL, &err);
+		return;
+	}
+	ranges_start(&st, job->rs);
+	server_finish_stream(job->call, &st);
 }
 
 static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
@@ -564,8 +604,9 @@ static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 	struct arenad *d = ctx;
 	const struct arenad_pins *p = pins_of(d);
 	_cleanup_free_ struct ranges_stream *rs = NULL;
+	_cleanup_free_ struct ranges_job *job = NULL;
+	struct arenad_state st;
 	const char *owner = NULL;
-	int r;
 
 	if (rpc_params_only(params, keys, err) ||
 	    rpc_param_str(params, "owner", false, STR_MAX, &owner, err))
@@ -578,15 +619,24 @@ static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 	if (owner) {
 		rs->filter = true;
 		/* An owner never seen has nothing: an empty stream. */
-		if (arenad_pins__find_str(p, owner, &rs->owner_id) < 0)
-			return ranges_start(out, TAKE_PTR(rs));
+		if (arenad_pins__find_str(p, owner, &rs->owner_id) < 0) {
+			ranges_start(out, TAKE_PTR(rs));
+			return 0;
+		}
 	}
-	r = arenad_pins__ranges(p, &rs->recs, &rs->n);
-	if (r == -ENOMEM)
+	job = calloc(1, sizeof(*job));
+	if (!job)
 		return rpc_oom(err);
-	if (r < 0)
-		return internal_error(err, r, "read the ledger");
-	return ranges_start(out, TAKE_PTR(rs));
+	job->call = server_defer(peer);
+	if (!job->call)
+		return rpc_set_error(err, ARENAD_RPC_INTERNAL_ERROR, "cannot defer the reply");
+	if (counters_read(d->counters, &st) >= 0)
+		server_call_hold(job->call, sizeof(*rs) + st.live_allocations * sizeof(*rs->recs));
+	job->wj = (struct worker_job) { .run = ranges_read, .done = ranges_read_done };
+	job->pins = p;
+	job->rs = TAKE_PTR(rs);
+	worker_submit(d->ledger_worker, &TAKE_PTR(job)->wj);
+	return RPC_DEFERRED;
 }
 
 static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
@@ -615,12 +665,30 @@ static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
 	return 0;
 }
 
+/* The managed arena's scan came back from the census worker (scan.c). */
+static void scan_replied(struct arenad *d, int error, json_object *detail, void *userdata)
+{
+	struct rpc_error err = {};
+
+	if (error == -EAGAIN)
+		rpc_set_error(&err, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
+			      census_unavailable(d->census));
+	else if (error == -ENOMEM)
+		rpc_oom(&err);
+	else if (error == -ECANCELED)
+		rpc_set_error(&err, ARENAD_RPC_INTERNAL_ERROR, "shutting down");
+	else if (error < 0)
+		internal_error(&err, error, "census");
+	server_finish(userdata, detail, &err);
+}
+
 static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 		  json_object **result, struct rpc_error *err)
 {
 	static const char *const keys[] = { "method", "map_id", NULL };
 	struct arenad *d = ctx;
 	const char *name = NULL;
+	struct server_call *call;
 	__u32 map_id = 0;
 	int r, method = 0;
 
@@ -651,6 +719,9 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 	 * methods that passed their self-test there (never kmod). */
 	if (map_id && map_id != d->arena->map_id)
 		return methods_scan_foreign(d, peer, map_id, name, err);
+	if (!d->census_worker)
+		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
+				     "census unavailable: it did not load (see the log)");
 	if (name) {
 		method = census_method_by_name(d->census, name);
 		if (method == -EINVAL)
@@ -661,13 +732,13 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 					     "census method '%s' is unavailable: %s", name,
 					     census_why(d->census, name));
 	}
-	r = scan_run(d, method, result);
-	if (r == -EAGAIN)
-		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
-				     census_unavailable(d->census));
+	call = server_defer(peer);
+	if (!call)
+		return rpc_set_error(err, ARENAD_RPC_INTERNAL_ERROR, "cannot defer the reply");
+	r = scan_submit(d, method, true, scan_replied, call);
 	if (r < 0)
-		return internal_error(err, r, "census");
-	return 0;
+		scan_replied(d, r, NULL, call);
+	return RPC_DEFERRED;
 }
 
 static int m_metrics(void *ctx, const struct rpc_peer *peer, json_object *params,

@@ -354,8 +354,6 @@ static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json
 				     "busy: replies that clients have not read yet hold the daemon's "
 				     "reply memory; '%s' is refused until they are read, try again later",
 				     m->name);
-	if (m->stream)
-		return m->stream(t->ctx, peer, params, stream, err) < 0 ? -1 : 0;
 	if (m->text) {
 		if (json_buf_lit(text, REPLY_HEAD) < 0)
 			return rpc_oom(err);
@@ -366,7 +364,10 @@ static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json
 			.id = *id,
 			.has_id = json_object_object_get_ex(req, "id", NULL),
 		};
-	r = m->handler(t->ctx, peer, params, result, err);
+	if (m->stream)
+		r = m->stream(t->ctx, peer, params, stream, err);
+	else
+		r = m->handler(t->ctx, peer, params, result, err);
 	if (peer->request)
 		peer->request->id = NULL;
 	return r < 0 ? -1 : r;
@@ -432,6 +433,12 @@ static int error_reply(bool has_id, json_object *id, const struct rpc_error *err
 	if (!has_id && err->code != ARENAD_RPC_INVALID_REQUEST)
 		return 0;
 	return reply_error(id, err->code, err->message, out, reply_len);
+}
+
+int rpc_stream_head(json_object *id, struct rpc_stream *st, struct rpc_stream *want,
+		    char **head, size_t *head_len)
+{
+	return stream_reply(st, id, want, head, head_len);
 }
 
 int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,

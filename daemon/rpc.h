@@ -70,7 +70,8 @@ typedef int (*rpc_handler_t)(void *ctx, const struct rpc_peer *peer,
 			     json_object *params, json_object **result,
 			     struct rpc_error *err);
 
-/* Fill *out with a stream of the result array's items, or -1 with err set. */
+/* Fill *out with a stream of the result array's items, or -1 with err set;
+ * or RPC_DEFERRED (then server_finish_stream() or server_finish()). */
 typedef int (*rpc_stream_handler_t)(void *ctx, const struct rpc_peer *peer,
 				    json_object *params, struct rpc_stream *out,
 				    struct rpc_error *err);
@@ -116,6 +117,14 @@ struct rpc_table {
 int rpc_handle_line(const struct rpc_table *t, const struct rpc_peer *peer,
 		    const char *line, size_t len, char **reply, size_t *reply_len,
 		    struct rpc_stream *stream);
+
+/*
+ * A deferred streaming reply (server_finish_stream()): *head gets the
+ * reply's head for request id, and *want the stream st with its tail; st
+ * is taken, also on failure (-ENOMEM).
+ */
+int rpc_stream_head(json_object *id, struct rpc_stream *st, struct rpc_stream *want,
+		    char **head, size_t *head_len);
 
 /* An error reply for a request that could not even be read (e.g. too long):
  * 0 or -ENOMEM, as rpc_handle_line. */

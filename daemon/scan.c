@@ -5,8 +5,14 @@
  * arenad's back, or faulted in from user space); ledger ranges with pages
  * that are not present are "missing" (freed behind arenad's back).
  *
- * Logging: scan_run() runs per request and per census timer tick; it
- * returns failures to its caller, which logs or replies (log.h).
+ * It runs on the census worker (d->census_worker, worker.h), the one
+ * thread that uses the census after start-up: probing every page of a
+ * large arena takes long, and a ledger of many ranges takes a while to
+ * read and compare. What the loop keeps (d->last_scan) is updated when the
+ * job comes back.
+ *
+ * Logging: scans run per request and per census timer tick; they return
+ * failures to their caller, which logs or replies (log.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,6 +23,7 @@
 #include "cleanup.h"
 #include "daemon.h"
 #include "log.h"
+#include "worker.h"
 
 json_object *scan_run_json(__u64 base, __u32 start, __u32 pages)
 {
@@ -36,10 +43,29 @@ static void add_string(json_object *o, const char *key, const struct arenad_pins
 		rpc_put(o, key, json_object_new_string(buf));
 }
 
-int scan_run(struct arenad *d, int method, json_object **detail)
+struct scan_job {
+	struct worker_job wj;		/* first: the worker hands it back */
+	struct arenad *d;
+	/* What the worker reads: immutable while the daemon runs, or the
+	 * worker's own (the census). */
+	struct census *census;
+	const struct arenad_pins *pins;
+	__u64 base;
+	int method;
+	bool want_detail;
+	/* What it returns. */
+	int error;
+	struct scan_summary sum;
+	const char *method_used;	/* static */
+	json_object *detail;
+	scan_done_t done;
+	void *userdata;
+};
+
+static int compare(struct scan_job *job, json_object **detail)
 {
-	const struct arenad_pins *p = d->arena->pins;
-	__u64 base = d->arena->ident.user_vm_start;
+	const struct arenad_pins *p = job->pins;
+	__u64 base = job->base;
 	struct scan_summary sum = { .valid = true };
 	struct census_result res;
 	_cleanup_free_ struct arenad_range *recs = NULL;
@@ -50,7 +76,7 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 	__u32 present;
 	int r;
 
-	r = census_run(d->census, method, &res);
+	r = census_run(job->census, job->method, &res);
 	if (r < 0)
 		return r;
 	/* The ledger after the census: a range allocated in between is in
@@ -102,10 +128,8 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 	sum.pages_present = res.present;
 	sum.when_usec = res.when_usec;
 	sum.duration_us = res.duration_us;
-	d->last_scan = sum;
-	log_debug("census (%s): %u present, %u in the ledger, %u unaccounted, %u missing, %llu us",
-		  res.method, sum.pages_present, sum.pages_ledger, sum.pages_unaccounted,
-		  sum.pages_missing, (unsigned long long)sum.duration_us);
+	job->sum = sum;
+	job->method_used = res.method;
 
 	if (detail) {
 		json_object *o = json_object_new_object();
@@ -122,5 +146,61 @@ int scan_run(struct arenad *d, int method, json_object **detail)
 		rpc_put(o, "method", json_object_new_string(res.method));
 		*detail = o;
 	}
+	return 0;
+}
+
+static void run_scan(struct worker_job *wj)
+{
+	struct scan_job *job = (struct scan_job *)wj;
+
+	rpc_alloc_failed();
+	job->error = compare(job, job->want_detail ? &job->detail : NULL);
+	if (rpc_alloc_failed() && !job->error)
+		job->error = -ENOMEM;
+	if (job->error) {
+		json_object_put(job->detail);
+		job->detail = NULL;
+	}
+}
+
+static void scan_done(struct worker_job *wj, int error)
+{
+	_cleanup_free_ struct scan_job *job = (struct scan_job *)wj;
+	struct arenad *d = job->d;
+	const struct scan_summary *s = &job->sum;
+
+	if (error)
+		job->error = error;
+	if (!job->error) {
+		/* Scans finish in the order they were asked for. */
+		d->last_scan = *s;
+		log_debug("census (%s): %u present, %u in the ledger, %u unaccounted, %u missing, %llu us",
+			  job->method_used, s->pages_present, s->pages_ledger, s->pages_unaccounted,
+			  s->pages_missing, (unsigned long long)s->duration_us);
+	}
+	job->done(d, job->error, TAKE_PTR(job->detail), job->userdata);
+}
+
+int scan_submit(struct arenad *d, int method, bool detail, scan_done_t done, void *userdata)
+{
+	struct scan_job *job;
+
+	if (!d->census_worker)
+		return -EAGAIN;
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return -ENOMEM;
+	*job = (struct scan_job) {
+		.wj = { .run = run_scan, .done = scan_done },
+		.d = d,
+		.census = d->census,
+		.pins = d->arena->pins,
+		.base = d->arena->ident.user_vm_start,
+		.method = method,
+		.want_detail = detail,
+		.done = done,
+		.userdata = userdata,
+	};
+	worker_submit(d->census_worker, &job->wj);
 	return 0;
 }

@@ -68,6 +68,7 @@ struct conn {
 /* A request answered later: it outlives its connection if need be. */
 struct server_call {
 	struct conn *conn;	/* NULL once the client is gone */
+	size_t held;		/* its reply's expected size, for the budget */
 	json_object *id;
 	bool has_id;
 };
@@ -192,7 +193,8 @@ static __u64 server_held(const struct server *s)
 	__u64 held = 0;
 
 	for (c = s->conns; c; c = c->next)
-		held += c->out_len - c->out_off + c->stream.held;
+		held += c->out_len - c->out_off + c->stream.held +
+			(c->waiting ? c->waiting->held : 0);
 	return held;
 }
 
@@ -332,7 +334,7 @@ static int conn_eof(struct conn *c)
 		return 0;
 	}
 	c->in_len = 0;
-	if (r >= 0 && !c->out_len)
+	if (r >= 0 && !c->out_len && !c->waiting && !c->stream.next)
 		r = -ECONNRESET;
 	return r;
 }
@@ -658,16 +660,17 @@ struct server_call *server_defer(const struct rpc_peer *peer)
 	return call;
 }
 
-void server_finish(struct server_call *call, json_object *result, const struct rpc_error *err)
+void server_call_hold(struct server_call *call, size_t bytes)
+{
+	call->held = bytes;
+}
+
+/* Queue the deferred reply (r, reply, len as conn_queue_reply) and free
+ * call; a client that hung up meanwhile gets nothing. */
+static void call_done(struct server_call *call, int r, char *reply, size_t len)
 {
 	struct conn *c = call->conn;
-	char *reply = NULL;
-	size_t len = 0;
-	int r = 0;
 
-	if (c && call->has_id)
-		r = rpc_reply_line(call->id, TAKE_PTR(result), err, &reply, &len);
-	json_object_put(result);
 	json_object_put(call->id);
 	free(call);
 	if (!c) {
@@ -678,9 +681,34 @@ void server_finish(struct server_call *call, json_object *result, const struct r
 	c->last_usec = now_usec(CLOCK_MONOTONIC);
 	r = conn_queue_reply(c, r, reply, len);
 	/* Requests that arrived meanwhile are still buffered. */
-	if (r >= 0 && !c->out_len)
+	if (r >= 0 && !c->out_len && !c->stream.next)
 		r = conn_process(c);
 	conn_settle(c, r);
+}
+
+void server_finish(struct server_call *call, json_object *result, const struct rpc_error *err)
+{
+	char *reply = NULL;
+	size_t len = 0;
+	int r = 0;
+
+	if (call->conn && call->has_id)
+		r = rpc_reply_line(call->id, TAKE_PTR(result), err, &reply, &len);
+	json_object_put(result);
+	call_done(call, r, reply, len);
+}
+
+void server_finish_stream(struct server_call *call, struct rpc_stream *st)
+{
+	char *reply = NULL;
+	size_t len = 0;
+	int r = 0;
+
+	if (call->conn && call->has_id)
+		r = rpc_stream_head(call->id, st, &call->conn->stream, &reply, &len);
+	else
+		rpc_stream_done(st);
+	call_done(call, r, reply, len);
 }
 
 void server_resume(struct server *s)

@@ -53,9 +53,18 @@ unsigned int server_clients(const struct server *s);
 struct server_call;
 struct server_call *server_defer(const struct rpc_peer *peer);
 
+/* What the deferred reply will hold in memory (a snapshot for a stream),
+ * counted in the reply budget from now on: O(ledger) requests queued on a
+ * worker must not escape it. */
+void server_call_hold(struct server_call *call, size_t bytes);
+
 /* The deferred reply: result (taken) or, when NULL, err. Frees call;
  * a client that hung up meanwhile gets nothing. */
 void server_finish(struct server_call *call, json_object *result, const struct rpc_error *err);
+
+/* The same for a streaming method (rpc_stream_handler_t): its result
+ * array is st's items. Takes st. */
+void server_finish_stream(struct server_call *call, struct rpc_stream *st);
 
 /* Hand in again the requests whose handlers returned RPC_NOT_YET. */
 void server_resume(struct server *s);

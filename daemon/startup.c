@@ -14,6 +14,7 @@
 #include "server.h"
 #include "startup.h"
 #include "util.h"
+#include "worker.h"
 
 struct startup {
 	struct arenad *d;
@@ -79,8 +80,11 @@ static int on_loaded(sd_event_source *src, int fd, uint32_t revents, void *userd
 	join(s);
 	s->src = sd_event_source_disable_unref(s->src);
 	d->census = TAKE_PTR(s->census);
-	/* The inventory's worker loads its own programs, then takes the first
-	 * inventory: start-up is done when that comes back. */
+	/* From here on the census is used on its worker thread only. */
+	if (d->census && worker_new(d->event, "arenad-census", &d->census_worker) < 0)
+		d->census = census_free(d->census);
+	/* The inventory's first job loads its own programs, the next takes
+	 * the first inventory: start-up is done when that comes back. */
 	if (inventory_new(d, &d->inventory) < 0)
 		d->inventory = inventory_free(d->inventory);
 	if (!d->inventory ||

@@ -16,6 +16,7 @@ want_pkgs=(
 	bash-completion zsh tmux man-db	# the CLI's completions, its terminal tests, man -l
 	libmicrohttpd-dev	# the metrics HTTP listener (daemon/http.c)
 	prometheus	# promtool and a real server for tests/integration/65-metrics.t
+	strace	# which thread makes which bpf() call (tests/integration/35-off-loop.t)
 )
 backports_pkgs=(libbpf-dev bpftool)
 

@@ -3,7 +3,8 @@
 # the ASan + UBSan build (make SANITIZE=1, in build/sanitize): a sanitizer
 # report ends the daemon (or fails its exit status at stop, for a leak),
 # which fails the test it happened in. A subset, to keep the suite short:
-# requests, bad input, protocol edges, connection limits, reply budget,
+# requests, bad input, work on the worker threads, protocol edges,
+# connection limits, reply budget,
 # restart and re-adoption, permissions, the ledger walk, libarenad.
 import os
 import shutil
@@ -18,7 +19,7 @@ import arenad_test as at  # noqa: E402
 t = at.Tap()
 SAN = os.path.join(at.REPO, "build", "sanitize")
 TESTS = ["10-basic", "20-restart", "30-bad-input", "36-protocol-strict",
-         "37-connection-limits", "39-reply-budget", "40-permissions",
+         "35-off-loop", "37-connection-limits", "39-reply-budget", "40-permissions",
          "52-ledger-walk", "72-libarenad"]
 
 if os.geteuid() != 0:
