@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """stats reads the counters from the mmapped state map and keeps its owner
-table until the ledger changes: every change, also one made through the
-pinned allocator by another process (no socket request the daemon could
-notice), shows in the next stats."""
+table, and that table's JSON text, until the ledger changes: every change,
+also one made through the pinned allocator by another process (no socket
+request the daemon could notice), shows in the next stats."""
 import os
 import sys
 
@@ -35,11 +35,20 @@ with at.Fixture(t, pages=256) as fx:
     t.eq(st["pages_allocated"], 8, "a pinned-allocator alloc by another process is counted")
     t.eq(owners(fx), {"sock": (3, 1), "direct": (5, 1)}, "and its owner shows at once")
 
-    pins(fx, "alloc", 2, "direct")
+    addr2 = pins(fx, "alloc", 2, "direct")
     t.eq(owners(fx), {"sock": (3, 1), "direct": (7, 2)}, "a second one updates the owner")
 
     pins(fx, "free", addr)
     t.eq(owners(fx), {"sock": (3, 1), "direct": (2, 1)}, "a pinned free updates it")
+
+    # The table's text is kept between requests: served many times, then
+    # changed behind the daemon's back, it must not come back as it was.
+    for _ in range(50):
+        owners(fx)
+    pins(fx, "free", addr2)
+    t.eq(owners(fx), {"sock": (3, 1)}, "the owner of a pinned free of its last allocation goes")
+    addr2 = pins(fx, "alloc", 2, "direct")
+    t.eq(owners(fx), {"sock": (3, 1), "direct": (2, 1)}, "and comes back with a pinned alloc")
 
     # A failed allocation changes no owner, only the failure counter.
     r = fx.rpc("alloc", {"pages": 256, "owner": "big"})
