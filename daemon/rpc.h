@@ -25,6 +25,9 @@ struct rpc_peer {
 	bool may_write;		/* alloc/free allowed */
 	struct rpc_request *request;	/* set by rpc_handle_line(); may be NULL */
 	bool over_budget;	/* unread replies hold too much: no heavy methods */
+	/* When set, asked instead of over_budget, and only for a heavy
+	 * method: the server sums what every connection holds to answer. */
+	bool (*over_budget_fn)(const struct rpc_peer *peer);
 };
 
 /*

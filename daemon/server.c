@@ -198,6 +198,19 @@ static __u64 server_held(const struct server *s)
 	return held;
 }
 
+static struct conn *conn_of(const struct rpc_peer *peer)
+{
+	return (struct conn *)((char *)peer - offsetof(struct conn, peer));
+}
+
+/* For rpc.c, only when a heavy method is asked for. */
+static bool peer_over_budget(const struct rpc_peer *peer)
+{
+	struct server *s = conn_of(peer)->srv;
+
+	return server_held(s) > s->opts.reply_budget;
+}
+
 /* The next part of a streamed reply, once the client has read the last. */
 static int conn_fill(struct conn *c)
 {
@@ -276,7 +289,6 @@ static int conn_handle(struct conn *c, const char *line, size_t len)
 	 * limit is on the line, not on what is left buffered. */
 	if (len > ARENAD_MAX_REQUEST)
 		return refuse_long_line(c);
-	c->peer.over_budget = server_held(c->srv) > c->srv->opts.reply_budget;
 	r = rpc_handle_line(c->srv->table, &c->peer, line, len, &reply, &reply_len, &c->stream);
 	if (r == RPC_NOT_YET) {
 		c->parked = true;
@@ -615,6 +627,7 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 	c->srv = s;
 	c->peer = peer;
 	c->peer.request = &c->request;
+	c->peer.over_budget_fn = peer_over_budget;
 	c->last_usec = now_usec(CLOCK_MONOTONIC);
 	c->events = EPOLLIN;
 	if (epoll_ctl(s->conn_epfd, EPOLL_CTL_ADD, cfd,
