@@ -11,7 +11,7 @@
 #include "json_out.h"
 #include "json_strict.h"
 
-int json_buf_put(struct json_buf *b, const char *s, size_t n)
+int json_buf_reserve(struct json_buf *b, size_t n)
 {
 	if (b->size - b->len < n) {
 		size_t size = b->size ? b->size : 256;
@@ -25,6 +25,13 @@ int json_buf_put(struct json_buf *b, const char *s, size_t n)
 		b->data = p;
 		b->size = size;
 	}
+	return 0;
+}
+
+int json_buf_put(struct json_buf *b, const char *s, size_t n)
+{
+	if (json_buf_reserve(b, n) < 0)
+		return -ENOMEM;
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
 	return 0;

@@ -26,6 +26,8 @@ static inline void json_buf_freep(struct json_buf *b)
 }
 
 int json_buf_put(struct json_buf *b, const char *s, size_t n);
+/* Room for n more bytes without another allocation: 0 or -ENOMEM. */
+int json_buf_reserve(struct json_buf *b, size_t n);
 /* Literal text that needs no escaping, e.g. json_buf_lit(b, "\"key\":"). */
 #define json_buf_lit(b, s)	json_buf_put((b), "" s, sizeof(s) - 1)
 /* Numbers as json_out() writes them; json_buf_hex writes an address the
