@@ -68,6 +68,26 @@ with at.Fixture(t, start=False) as fx:
                      time.monotonic() + 5)
     t.ok(any(x.startswith("STATUS=8/64") for _, x in got), "STATUS= follows an allocation")
 
+    # A burst of changes is sent coalesced, but its last state always is.
+    with fx.client() as c:
+        for _ in range(50):
+            a = c.call("alloc", {"pages": 2})["result"]["addr"]
+            c.call("free", {"addr": a})
+        last = c.call("alloc", {"pages": 1, "owner": "notify"})["result"]["addr"]
+
+    def statuses(m):
+        return [x for _, x in m if x.startswith("STATUS=")]
+    got = recv_until(ns, lambda m: statuses(m)[-1:] and statuses(m)[-1].startswith("STATUS=9/64"),
+                     time.monotonic() + 5)
+    got += recv_until(ns, lambda m: bool(statuses(m)), time.monotonic() + 0.5)
+    t.ok(statuses(got)[-1:] and statuses(got)[-1].startswith("STATUS=9/64"),
+         "after 101 changes in a burst the last STATUS= is the final state (%d sent)"
+         % len(statuses(got)))
+    fx.rpc("free", {"addr": last})
+    got = recv_until(ns, lambda m: any(x.startswith("STATUS=8/64") for x in statuses(m)),
+                     time.monotonic() + 5)
+    t.ok(any(x.startswith("STATUS=8/64") for x in statuses(got)), "and so is the next change")
+
     # Watchdog pings at about half of WATCHDOG_USEC (sd-event's rule):
     # count them over a window; a wrong interval gives a wrong count.
     start = time.monotonic()
