@@ -9,6 +9,9 @@
  * whoever calls.
  */
 #define BPF_NO_KFUNC_PROTOTYPES
+/* The daemon loads this object through libbpf's loader program, which
+ * needs the kfuncs' plain names (arenad_ledger.bpf.h). */
+#define ARENAD_PLAIN_KFUNCS
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "arenad.bpf.h"

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -18,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "arena.h"
+#include "light_load.h"
 #include "pin_table.h"
 #include "arenad_alloc.skel.h"
 #include "cleanup.h"
@@ -135,6 +137,50 @@ static int pin_prog_replace(int prog_fd, const char *dir)
 	return 0;
 }
 
+/*
+ * The build of the allocator program this daemon carries (state's
+ * alloc_build): FNV-1a of its BPF object. Never 0, which pins from before
+ * the field existed hold.
+ */
+static __u32 alloc_build(void)
+{
+	const __u8 *p;
+	size_t n, i;
+	__u32 h = 2166136261u;
+
+	p = arenad_alloc_bpf__elf_bytes(&n);
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h ?: 1;
+}
+
+/*
+ * Record the allocator pinned now. Through a mapping of the state map,
+ * one aligned 32-bit store: a map update would write the whole value and
+ * could undo the allocator's concurrent counter updates.
+ */
+static int set_alloc_build(int state_fd, __u32 build)
+{
+	struct arenad_state *st;
+
+	st = mmap(NULL, page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, state_fd, 0);
+	if (st == MAP_FAILED)
+		return -errno;
+	__atomic_store_n(&st->alloc_build, build, __ATOMIC_RELEASE);
+	munmap(st, page_size());
+	return 0;
+}
+
+static int open_skel(struct arena *a)
+{
+	a->skel = arenad_alloc_bpf__open();
+	if (!a->skel)
+		return log_error_errno(-errno, "open the allocator object");
+	return 0;
+}
+
 static int configure_new(struct arenad_alloc_bpf *skel, const struct arena_opts *o)
 {
 	__u32 flags = BPF_F_MMAPABLE | (o->segv_on_fault ? ARENAD_F_SEGV_ON_FAULT : 0);
@@ -153,18 +199,56 @@ static int configure_new(struct arenad_alloc_bpf *skel, const struct arena_opts 
 	return 0;
 }
 
-/* The skeleton's fd for a pin of the table; -ENOENT if it has no such part. */
-static int skel_fd(struct arenad_alloc_bpf *s, const struct libarenad_pin *p)
+/* The fd for a pin of the table, from the loader program's fds when it
+ * loaded the object, else the skeleton's; -ENOENT if it has no such part. */
+static int skel_fd(struct arenad_alloc_bpf *s, const struct light_fds *fds,
+		   const struct libarenad_pin *p)
 {
 	struct bpf_program *prog;
 	struct bpf_map *map;
 
+	if (fds->maps)
+		return p->prog ? light_prog_fd(fds, s->obj, p->bpf_name)
+			       : light_map_fd(fds, s->obj, p->bpf_name);
 	if (p->prog) {
 		prog = bpf_object__find_program_by_name(s->obj, p->bpf_name);
 		return prog ? bpf_program__fd(prog) : -ENOENT;
 	}
 	map = bpf_object__find_map_by_name(s->obj, p->bpf_name);
 	return map ? bpf_map__fd(map) : -ENOENT;
+}
+
+/*
+ * Load the allocator for a new arena: through libbpf's loader program,
+ * which leaves parsing the kernel's BTF (for the kfuncs) to the kernel,
+ * else the usual way, whose failure explains itself (the verifier's log).
+ */
+static int load_new(struct arena *a, const struct arena_opts *o, struct light_fds *fds)
+{
+	const char *why;
+	int r;
+
+	r = open_skel(a);
+	if (r >= 0)
+		r = configure_new(a->skel, o);
+	if (r < 0)
+		return r;
+	r = light_load(a->skel->obj, fds, &why);
+	if (r >= 0)
+		return 0;
+	log_debug_errno(r, "load the allocator through libbpf's loader program: %s; "
+			"loading it the usual way", why);
+	arenad_alloc_bpf__destroy(a->skel);
+	a->skel = NULL;
+	r = open_skel(a);
+	if (r >= 0)
+		r = configure_new(a->skel, o);
+	if (r < 0)
+		return r;
+	r = arenad_alloc_bpf__load(a->skel);
+	if (r < 0)
+		return log_error_errno(r, "load the allocator (kernel 6.9+ with BPF arena support is required)");
+	return 0;
 }
 
 /* The daemon uses its pins as any user of libarenad does. */
@@ -178,17 +262,15 @@ static int open_pins(struct arena *a, const char *pin_dir)
 
 static int create_and_pin(struct arena *a, const struct arena_opts *o)
 {
+	_cleanup_(light_fds_done) struct light_fds fds = {};
 	struct timespec now;
 	__u32 zero = 0;
 	unsigned int i;
-	int r;
+	int r, fd;
 
-	r = configure_new(a->skel, o);
+	r = load_new(a, o, &fds);
 	if (r < 0)
 		return r;
-	r = arenad_alloc_bpf__load(a->skel);
-	if (r < 0)
-		return log_error_errno(r, "load the allocator (kernel 6.9+ with BPF arena support is required)");
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	a->ident = (struct arenad_state) {
@@ -199,17 +281,20 @@ static int create_and_pin(struct arena *a, const struct arena_opts *o)
 		.map_flags = bpf_map__map_flags(a->skel->maps.arena),
 		.created_ns = (__u64)now.tv_sec * 1000000000ULL + now.tv_nsec,
 		.numa_node = o->numa_node,
+		.alloc_build = alloc_build(),
 	};
-	if (bpf_map_update_elem(bpf_map__fd(a->skel->maps.arenad_state), &zero, &a->ident, BPF_ANY))
-		return log_error_errno(-errno, "initialise state map");
+	fd = fds.maps ? light_map_fd(&fds, a->skel->obj, "arenad_state")
+		      : bpf_map__fd(a->skel->maps.arenad_state);
+	if (fd < 0 || bpf_map_update_elem(fd, &zero, &a->ident, BPF_ANY))
+		return log_error_errno(fd < 0 ? fd : -errno, "initialise state map");
 
 	/* In the table's order, which pins the arena last: its presence is
 	 * what marks a complete set. */
 	a->pin_dir = o->pin_dir;
 	libarenad_for_each_pin(i) {
 		const struct libarenad_pin *p = &libarenad_pin_table[i];
-		int fd = skel_fd(a->skel, p);
 
+		fd = skel_fd(a->skel, &fds, p);
 		if (fd < 0)
 			return log_error_errno(fd, "the allocator object has no '%s'", p->bpf_name);
 		if (p->prog) {
@@ -272,21 +357,28 @@ static int check_adoptable(const struct arenad_pins *p, const struct arena_opts 
 static int adopt(struct arena *a, const struct arena_opts *o)
 {
 	ARENAD_OPTS(arenad_reuse_opts, ropts, .pin_dir = o->pin_dir);
-	struct arenad_pins *old;
+	__u32 build = alloc_build(), old;
 	int r;
 
-	old = arenad_pins__open(o->pin_dir);
-	if (!old)
+	a->pins = arenad_pins__open(o->pin_dir);
+	if (!a->pins)
 		return log_error_errno(-errno, "%s (an incomplete set? 'arenad --unpin' removes it)",
 				       arenad_errmsg());
-	r = check_adoptable(old, o, &a->ident);
-	arenad_pins__close(old);
+	r = check_adoptable(a->pins, o, &a->ident);
 	if (r < 0)
 		return r;
+	a->adopted = true;
+	/* The pinned allocator is this build's: adopt it as it is. Loading
+	 * it again would parse the kernel's BTF and verify the program, most
+	 * of a start's time, to pin an identical program. */
+	if (a->ident.alloc_build == build)
+		return 0;
 
 	/* Declare the maps as they were created, then take the pinned ones,
 	 * the way an external loader does (libarenad), with its checks. */
-	r = configure_new(a->skel, o);
+	r = open_skel(a);
+	if (r >= 0)
+		r = configure_new(a->skel, o);
 	if (r < 0)
 		return r;
 	r = arenad_reuse(a->skel->obj, &ropts);
@@ -299,7 +391,15 @@ static int adopt(struct arena *a, const struct arena_opts *o)
 	r = pin_prog_replace(bpf_program__fd(a->skel->progs.arenad_alloc), o->pin_dir);
 	if (r < 0)
 		return r;
-	a->adopted = true;
+	r = set_alloc_build(arenad_pins__state_fd(a->pins), build);
+	if (r < 0)
+		log_warning_errno(r, "record the allocator's build in %s/" ARENAD_PIN_STATE
+				  "; the next start loads it again", o->pin_dir);
+	old = a->ident.alloc_build;
+	a->ident.alloc_build = build;
+	log_info("replaced the pinned allocator (build 0x%08x) with this build's (0x%08x)", old, build);
+	/* The pins opened above hold the old program. */
+	arenad_pins__close(a->pins);
 	return open_pins(a, o->pin_dir);
 }
 
@@ -356,9 +456,6 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 	a->lock_fd = arena_lock(o->pin_dir);
 	if (a->lock_fd < 0)
 		return a->lock_fd;
-	a->skel = arenad_alloc_bpf__open();
-	if (!a->skel)
-		return log_error_errno(-errno, "open the allocator object");
 
 	r = join(path, sizeof(path), o->pin_dir, ARENAD_PIN_ARENA);
 	if (r < 0)

@@ -20,7 +20,8 @@ struct arena_opts {
 };
 
 struct arena {
-	struct arenad_alloc_bpf *skel;
+	struct arenad_alloc_bpf *skel;	/* NULL when the pinned allocator is
+					 * this build's and was adopted as is */
 	struct arenad_pins *pins;	/* opened from the pin dir once pinned */
 	struct arenad_state ident;	/* identity block of the state map */
 	__u32 map_id;

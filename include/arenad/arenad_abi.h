@@ -160,7 +160,7 @@ static inline __u32 arenad_str_hash(const char *s)
 /*
  * Global state: the single element of the "state" array map. The first
  * block is written once by the daemon when it creates the arena and never
- * changes; adopting pins starts by checking it. The counters are updated
+ * changes (but alloc_build, see there); adopting pins starts by checking it. The counters are updated
  * with atomic adds by the allocator program, which is why they are 64-bit
  * and why pages_allocated can be trusted without walking the ledger.
  */
@@ -173,7 +173,11 @@ struct arenad_state {
 	__u32 map_flags;	/* BPF_F_* the arena was created with */
 	__u64 created_ns;	/* CLOCK_REALTIME of creation, nanoseconds */
 	__s32 numa_node;	/* arenad --numa-node; -1 = any */
-	__u32 reserved0;
+	/* Which build of the allocator program is pinned: a hash of the BPF
+	 * object the daemon loaded it from (0: unknown). A daemon of the same
+	 * build adopts the pinned program as it is; another one loads its own,
+	 * replaces the pin, then sets this. */
+	__u32 alloc_build;
 
 	/* counters, maintained by the allocator program */
 	__u64 pages_allocated;

@@ -28,6 +28,22 @@
 
 #define __arenad_ledger_fn static __attribute__((unused))
 
+/*
+ * The arena kfuncs the ledger calls: the flavoured names of arenad.bpf.h,
+ * which never collide with the program's own declarations. A program that
+ * declares the plain names through arenad.bpf.h (without vmlinux.h's
+ * prototypes) may define ARENAD_PLAIN_KFUNCS to call those instead: libbpf's
+ * loader program (bpf_object__gen_loader(), light skeletons) asks the
+ * kernel for a kfunc by its full name, flavour included, and finds none.
+ */
+#ifdef ARENAD_PLAIN_KFUNCS
+#define arenad__alloc_pages	bpf_arena_alloc_pages
+#define arenad__free_pages	bpf_arena_free_pages
+#else
+#define arenad__alloc_pages	bpf_arena_alloc_pages___arenad
+#define arenad__free_pages	bpf_arena_free_pages___arenad
+#endif
+
 /* mmapable: the daemon reads the counters from memory, without a syscall */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -451,7 +467,7 @@ __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req 
 
 	/* The arena's NUMA node is the default for every path in (socket,
 	 * pinned program, BPF-side accounting), not only the daemon's. */
-	p = bpf_arena_alloc_pages___arenad(&ARENAD_ARENA, hint, pages,
+	p = arenad__alloc_pages(&ARENAD_ARENA, hint, pages,
 				  req->numa_node == NUMA_NO_NODE ? st->numa_node : req->numa_node, 0);
 	if (!p) {
 		if (name)
@@ -469,7 +485,7 @@ __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req 
 	rec.uid = req->uid;
 	rec.time_ns = bpf_ktime_get_boot_ns();
 	if (bpf_map_update_elem(&arenad_ledger, &pgoff, &rec, BPF_NOEXIST)) {
-		bpf_arena_free_pages___arenad(&ARENAD_ARENA, p, pages);
+		arenad__free_pages(&ARENAD_ARENA, p, pages);
 		if (name)
 			bpf_map_delete_elem(&arenad_names, &name);
 		return -E2BIG;
@@ -510,7 +526,7 @@ __arenad_ledger_fn int arenad__free(struct arenad_state *st, struct arenad_req *
 	if (bpf_map_delete_elem(&arenad_ledger, &pgoff))
 		return -ENOENT;
 
-	bpf_arena_free_pages___arenad(&ARENAD_ARENA, (void __arena *)req->addr, rec.pages);
+	arenad__free_pages(&ARENAD_ARENA, (void __arena *)req->addr, rec.pages);
 	if (rec.name)
 		bpf_map_delete_elem(&arenad_names, &rec.name);
 	/* Counters first, then the strings: the owner's slot must not be

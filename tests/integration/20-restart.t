@@ -81,10 +81,27 @@ with at.Fixture(t, pages=128) as fx:
             t.eq(fx.mem_read(tail_addr(a), 16), binary(name),
                  "bytes in the last page of %s survive %s" % (name, sname))
         t.eq(after[0]["map_id"], map_id, "same arena map after %s" % sname)
+        t.eq(prog_id_of(prog_path), prog_id,
+             "the same build adopts the pinned allocator as it is after %s" % sname)
+
+    # Another build's allocator (or one from before the build was
+    # recorded, 0) is replaced by this build's, atomically.
+    build = at.state_alloc_build(fx.pin_dir)
+    t.ok(build != 0, "the state records the allocator's build (0x%08x)" % build)
+    for other in (build ^ 1, 0):
+        fx.stop()
+        at.state_alloc_build(fx.pin_dir, other)
+        fx.start()
         new_id = prog_id_of(prog_path)
         t.ok(new_id is not None and new_id != prog_id,
-             "the new start's allocator replaced the pinned one (%s -> %s)" % (prog_id, new_id))
+             "a start over the allocator of build 0x%08x replaces it (%s -> %s)" % (other, prog_id, new_id))
+        t.eq(at.state_alloc_build(fx.pin_dir), build, "... and records this build again")
+        with open(fx.log, errors="replace") as f:
+            t.ok("replaced the pinned allocator (build 0x%08x)" % other in f.read(),
+                 "... and says so in its log")
         t.ok(not os.path.exists(prog_path + "_new"), "no half-done pin replacement left behind")
+        after = snapshot(fx)
+        t.eq(after[1:], before[1:], "ranges and lookups identical after the replacement")
         prog_id = new_id
 
     # The allocator still works after adoption, and allocates around the

@@ -488,6 +488,33 @@ def as_user(user):
     return ["setpriv", "--reuid=" + user, "--regid=%d" % gid, "--clear-groups"]
 
 
+# struct arenad_state (arenad_abi.h): alloc_build follows magic, abi_version,
+# user_vm_start, pages_total, map_flags, created_ns and numa_node.
+STATE_ALLOC_BUILD = 36
+
+
+def state_alloc_build(pin_dir, value=None):
+    """The alloc_build word of the pinned state map, read (and, with value,
+    first written) through an mmap of the map, as the daemon does."""
+    import ctypes
+    import mmap
+    import struct
+    libc = ctypes.CDLL(None, use_errno=True)
+    path = ctypes.create_string_buffer(os.path.join(pin_dir, "state").encode())
+    # union bpf_attr for BPF_OBJ_GET (7): pathname, bpf_fd, file_flags
+    attr = ctypes.create_string_buffer(struct.pack("=QII", ctypes.addressof(path), 0, 0), 16)
+    fd = libc.syscall(321, 7, attr, 16)     # __NR_bpf on x86_64
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "BPF_OBJ_GET %s/state" % pin_dir)
+    try:
+        with mmap.mmap(fd, 4096, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE) as m:
+            if value is not None:
+                m[STATE_ALLOC_BUILD:STATE_ALLOC_BUILD + 4] = struct.pack("=I", value)
+            return struct.unpack("=I", m[STATE_ALLOC_BUILD:STATE_ALLOC_BUILD + 4])[0]
+    finally:
+        os.close(fd)
+
+
 def pinned_id(path, kind="map"):
     """The id of the map or prog pinned at path (bpftool), or None."""
     r = subprocess.run(["bpftool", "-j", kind, "show", "pinned", path],
