@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Start-up benchmark: the time from starting arenad until its socket
-answers a ping, for a fresh arena and when adopting existing pins. The
+answers a ping, for a fresh arena, when adopting the pins of the same
+build, and when adopting another build's pins (its allocator is loaded
+and replaces the pinned one). The
 floor, measured in the same run, is a process that starts, creates one
 arena of the same size and exits (build/bench/arena_create): what no arena
 daemon can avoid. Prints medians and the ratio to the floor; asserts
@@ -55,13 +57,16 @@ def time_floor():
     return time.monotonic() - t0
 
 
-floor, fresh, adopt = [], [], []
+floor, fresh, adopt, upgrade = [], [], [], []
 with at.Fixture(at.QuietTap(), pages=PAGES, start=False) as fx:
     for _ in range(REPEAT):
         floor.append(time_floor())
         # fresh: no pins; remove them after each start
         fresh.append(time_start(fx))
         adopt.append(time_start(fx))
+        # pins whose allocator another build pinned: it is replaced
+        at.state_alloc_build(fx.pin_dir, at.state_alloc_build(fx.pin_dir) ^ 1)
+        upgrade.append(time_start(fx))
         rc, out = fx.run_daemon(["--unpin"])
         if rc:
             raise RuntimeError("--unpin failed: " + out)
@@ -70,6 +75,7 @@ f = statistics.median(floor)
 print("start-up to the first answered ping, median of %d runs" % REPEAT)
 print("%-34s %10s %8s" % ("path", "ms", "x floor"))
 print("%-34s %10.1f %8s" % ("floor: process + one arena create", f * 1e3, "1.0"))
-for name, runs in (("arenad, fresh arena", fresh), ("arenad, adopting its pins", adopt)):
+for name, runs in (("arenad, fresh arena", fresh), ("arenad, adopting its pins", adopt),
+                   ("arenad, adopting another build's", upgrade)):
     m = statistics.median(runs)
     print("%-34s %10.1f %8.1f" % (name, m * 1e3, m / f))

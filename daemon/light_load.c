@@ -82,11 +82,10 @@ int light_map_fd(const struct light_fds *f, struct bpf_object *obj, const char *
 	struct bpf_map *map;
 	size_t i = 0;
 
+	/* The loader's order is the object's. */
 	bpf_object__for_each_map(map, obj) {
-		if (i >= f->n_maps)
-			break;
 		if (!strcmp(bpf_map__name(map), name))
-			return f->maps[i] >= 0 ? f->maps[i] : -ENOENT;
+			return i < f->n_maps && f->maps[i] >= 0 ? f->maps[i] : -ENOENT;
 		i++;
 	}
 	return -ENOENT;
@@ -94,14 +93,13 @@ int light_map_fd(const struct light_fds *f, struct bpf_object *obj, const char *
 
 int light_prog_fd(const struct light_fds *f, struct bpf_object *obj, const char *name)
 {
-	struct bpf_program *prog;
+	const struct bpf_program *prog = bpf_object__find_program_by_name(obj, name);
+	struct bpf_program *p;
 	size_t i = 0;
 
-	bpf_object__for_each_program(prog, obj) {
-		if (i >= f->n_progs)
-			break;
-		if (!strcmp(bpf_program__name(prog), name))
-			return f->progs[i] >= 0 ? f->progs[i] : -ENOENT;
+	bpf_object__for_each_program(p, obj) {
+		if (p == prog)
+			return i < f->n_progs && f->progs[i] >= 0 ? f->progs[i] : -ENOENT;
 		i++;
 	}
 	return -ENOENT;

@@ -57,13 +57,7 @@ def thread_names(pid):
 
 with at.Fixture(t, pages=PAGES) as fx:
     pid = fx.proc.pid
-    with fx.client(timeout=60) as c:
-        for start in range(0, N, 500):
-            c.send_raw(b"".join(b'{"jsonrpc":"2.0","id":%d,"method":"alloc","params":{"pages":1}}\n' % i
-                                for i in range(start, start + 500)))
-            for _ in range(500):
-                if "result" not in c.recv_line():
-                    raise RuntimeError("alloc failed")
+    fx.alloc_many(N)
 
     names = thread_names(pid)
     t.ok("arenad-ledger" in names.values() and "arenad-census" in names.values(),

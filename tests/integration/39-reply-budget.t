@@ -66,13 +66,7 @@ with at.Fixture(t, pages=N + 64, args=["--socket-mode", "0666", "--max-reply-mem
                                        "--max-clients", "1000", "--max-clients-per-uid", "1000",
                                        "--idle-timeout", "0"]) as fx:
     # A ledger of 20,000 ranges, allocated through one pipelined connection.
-    with fx.client(timeout=60) as c:
-        for start in range(0, N, 500):
-            c.send_raw(b"".join(b'{"jsonrpc":"2.0","id":%d,"method":"alloc","params":{"pages":1}}\n' % i
-                                for i in range(start, start + 500)))
-            for _ in range(500):
-                if "result" not in c.recv_line():
-                    raise RuntimeError("alloc failed")
+    fx.alloc_many(N)
     t.eq(fx.result("stats")["allocations"], N, "20,000 allocations in the ledger")
     with fx.client(timeout=60) as c:
         rg = c.call("ranges").get("result", [])

@@ -438,6 +438,18 @@ class Fixture:
             raise RuntimeError("%s %s failed: %r" % (method, params, r))
         return r["result"]
 
+    def alloc_many(self, n, batch=500):
+        """n one-page allocations, pipelined batch at a time on one
+        connection (a large ledger in seconds)."""
+        with self.client(timeout=60) as c:
+            for start in range(0, n, batch):
+                k = min(batch, n - start)
+                c.send_raw(b"".join(b'{"jsonrpc":"2.0","id":%d,"method":"alloc","params":{"pages":1}}\n' % i
+                                    for i in range(start, start + k)))
+                for _ in range(k):
+                    if "result" not in c.recv_line():
+                        raise RuntimeError("alloc failed")
+
     def ctl(self, *args, user=None):
         """Run arenactl-client against this daemon: (rc, stdout, stderr)."""
         argv = [CLIENT, "--socket", self.socket] + list(args)
