@@ -58,6 +58,8 @@ static const char *procs_str(const struct arenad_arena *a, char *buf, size_t len
 
 int arenas_command(struct cli *cli, int argc, char **argv)
 {
+	ARENAD_OPTS(arenad_arenas_opts, opts, .prog_sz = sizeof(struct arenad_arena_prog),
+		    .proc_sz = sizeof(struct arenad_arena_proc));
 	struct arenad_client *c = cli->client;
 	struct arenad_arena *a;
 	size_t n;
@@ -66,11 +68,11 @@ int arenas_command(struct cli *cli, int argc, char **argv)
 	r = parse_args(cli, "arenas", ARENAS_ARGS, argc, argv, NULL, NULL);
 	if (r)
 		return r;
-	r = arenad_client__arenas(c, &a, &n);
+	r = arenad_client__arenas(c, &opts, &a, sizeof(*a), &n);
 	if (r)
 		return cli_call_error(cli, r, "arenas");
 	if (cli->json) {
-		arenad_arenas_free(a, n);
+		arenad_arenas_free(a, sizeof(*a), n);
 		return cli_print_result(cli);
 	}
 	printf("%-7s %-15s %10s %14s %7s %5s  %-22s %s\n", "MAP", "NAME", "SIZE", "PRESENT", "USE",
@@ -97,14 +99,16 @@ int arenas_command(struct cli *cli, int argc, char **argv)
 			printf("\nno census: %s\n", a[i].census_unavailable);
 			break;
 		}
-	arenad_arenas_free(a, n);
+	arenad_arenas_free(a, sizeof(*a), n);
 	return 0;
 }
 
 int who_command(struct cli *cli, int argc, char **argv)
 {
+	ARENAD_OPTS(arenad_arenas_opts, opts, .prog_sz = sizeof(struct arenad_arena_prog),
+		    .proc_sz = sizeof(struct arenad_arena_proc));
+	ARENAD_OPTS(arenad_arena, a);
 	struct arenad_client *c = cli->client;
-	struct arenad_arena a;
 	__u32 map_id = 0;
 	size_t i;
 	int r;
@@ -112,7 +116,7 @@ int who_command(struct cli *cli, int argc, char **argv)
 	r = parse_args(cli, "who", WHO_ARGS, argc, argv, &map_id, NULL);
 	if (r)
 		return r;
-	r = arenad_client__who(c, map_id, &a);
+	r = arenad_client__who(c, map_id, &opts, &a);
 	if (r)
 		return cli_call_error(cli, r, "who");
 	if (cli->json) {
@@ -137,8 +141,9 @@ int who_command(struct cli *cli, int argc, char **argv)
 
 int scan_map_command(struct cli *cli, int argc, char **argv)
 {
+	ARENAD_OPTS(arenad_scan_opts, opts, .range_sz = sizeof(struct arenad_scan_range));
+	ARENAD_OPTS(arenad_arena_scan, s);
 	struct arenad_client *c = cli->client;
-	struct arenad_arena_scan s;
 	const char *method = NULL;
 	__u32 map_id = 0;
 	int r;
@@ -147,7 +152,8 @@ int scan_map_command(struct cli *cli, int argc, char **argv)
 		       &method);
 	if (r)
 		return r;
-	r = arenad_client__scan_map(c, map_id, method, &s);
+	opts.method = method;
+	r = arenad_client__scan_map(c, map_id, &opts, &s);
 	if (r)
 		return cli_call_error(cli, r, "scan");
 	if (cli->json) {
@@ -158,12 +164,12 @@ int scan_map_command(struct cli *cli, int argc, char **argv)
 	       (unsigned long long)s.pages_probed, (unsigned long long)s.pages_total,
 	       (unsigned long long)s.duration_us);
 	printf("present   %llu pages (%.1f%%) in %zu runs\n", (unsigned long long)s.pages_present,
-	       s.pages_total ? 100.0 * s.pages_present / s.pages_total : 0.0, s.n_runs);
-	if (s.n_runs) {
+	       s.pages_total ? 100.0 * s.pages_present / s.pages_total : 0.0, s.n_present);
+	if (s.n_present) {
 		printf("\n%-18s %12s %8s\n", "ADDR", "OFFSET", "PAGES");
-		for (size_t i = 0; i < s.n_runs; i++)
-			printf("0x%-16llx %12llu %8llu\n", (unsigned long long)s.runs[i].addr,
-			       (unsigned long long)s.runs[i].offset, (unsigned long long)s.runs[i].pages);
+		for (size_t i = 0; i < s.n_present; i++)
+			printf("0x%-16llx %12llu %8llu\n", (unsigned long long)s.present[i].addr,
+			       (unsigned long long)s.present[i].offset, (unsigned long long)s.present[i].pages);
 	}
 	arenad_arena_scan_free(&s);
 	return 0;

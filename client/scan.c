@@ -19,7 +19,9 @@
 static void unaccounted_hint(struct cli *cli)
 {
 	ARENAD_OPTS(arenad_stats, st);
-	struct arenad_arena who;
+	ARENAD_OPTS(arenad_arenas_opts, opts, .prog_sz = sizeof(struct arenad_arena_prog),
+		    .proc_sz = sizeof(struct arenad_arena_proc));
+	ARENAD_OPTS(arenad_arena, who);
 	unsigned long long id;
 	size_t i;
 
@@ -28,7 +30,7 @@ static void unaccounted_hint(struct cli *cli)
 	       "bpf_arena_alloc_pages() on the arena itself, or by a process touching arena\n"
 	       "memory that was never allocated. To account them, allocate through arenad\n"
 	       "(docs/porting.md).\n");
-	if (!id || arenad_client__who(cli->client, id, &who) < 0) {
+	if (!id || arenad_client__who(cli->client, id, &opts, &who) < 0) {
 		printf("Programs using arena map %llu: bpftool prog show (map_ids);\n"
 		       "processes: bpftool map show id %llu\n", id, id);
 		return;

@@ -4,6 +4,7 @@
  * "scan" with a map_id (docs/protocol.md).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "arenad.h"
 #include "client.h"
 #include "error.h"
+#include "opts.h"
 #include "proto_json.h"
 
 /* A JSON null (a process outside any unit) comes out as "". */
@@ -45,67 +47,100 @@ static json_object *get_array(json_object *o, const char *k)
 	return v;
 }
 
+/* Whether the caller's struct of sz bytes has room for member m. */
+#define HAS(sz, type, m) ((sz) >= offsetof(type, m) + sizeof(((type *)0)->m))
+
 void arenad_arena_clear(struct arenad_arena *a)
 {
+	if (!a || !HAS(a->sz, struct arenad_arena, n_procs))
+		return;
 	free(a->progs);
 	free(a->procs);
 	a->progs = NULL;
 	a->procs = NULL;
 }
 
-void arenad_arenas_free(struct arenad_arena *a, size_t n)
+void arenad_arenas_free(struct arenad_arena *arenas, size_t arena_sz, size_t n)
 {
-	if (!a)
+	if (!arenas)
 		return;
 	for (size_t i = 0; i < n; i++)
-		arenad_arena_clear(&a[i]);
-	free(a);
+		arenad_arena_clear((struct arenad_arena *)((char *)arenas + i * arena_sz));
+	free(arenas);
 }
 
-/* The "programs" and "processes" members, as in `arenas` and `who`. */
-static int users_from_json(json_object *o, struct arenad_arena *a)
+/* The "programs" and "processes" members, as in `arenas` and `who`, into
+ * records of the sizes asked for. */
+static int users_from_json(json_object *o, const struct arenad_arenas_opts *opts,
+			   struct arenad_arena *a)
 {
+	size_t prog_sz = OPTS_GET(opts, prog_sz, 0), proc_sz = OPTS_GET(opts, proc_sz, 0);
 	json_object *progs = get_array(o, "programs"), *procs = get_array(o, "processes");
+	struct arenad_arena_prog *pg = NULL;
+	struct arenad_arena_proc *pc = NULL;
 	size_t i, n;
 
 	n = progs ? json_object_array_length(progs) : 0;
-	a->progs = calloc(n ?: 1, sizeof(*a->progs));
-	if (!a->progs)
-		return libarenad_err(-ENOMEM, "out of memory");
+	a->n_progs = n;
+	if (!prog_sz)
+		n = 0;
+	if (prog_sz) {
+		pg = calloc(n ?: 1, sizeof(*pg));
+		if (!pg)
+			return libarenad_err(-ENOMEM, "out of memory");
+	}
 	for (i = 0; i < n; i++) {
 		json_object *p = json_object_array_get_idx(progs, i), *type;
 
-		a->progs[i].id = proto_get_u64(p, "id");
-		get_str(p, "name", a->progs[i].name, sizeof(a->progs[i].name));
+		pg[i].sz = sizeof(pg[i]);
+		pg[i].id = proto_get_u64(p, "id");
+		get_str(p, "name", pg[i].name, sizeof(pg[i].name));
 		/* A type libbpf had no name for comes as its number. */
 		if (json_object_object_get_ex(p, "type", &type))
-			snprintf(a->progs[i].type, sizeof(a->progs[i].type), "%s",
-				 json_object_get_string(type));
+			snprintf(pg[i].type, sizeof(pg[i].type), "%s", json_object_get_string(type));
 	}
-	a->n_progs = n;
+	if (prog_sz) {
+		a->progs = out_array(pg, n, sizeof(*pg), prog_sz);
+		free(pg);
+		if (!a->progs)
+			return libarenad_err(-ENOMEM, "out of memory");
+	}
 
 	n = procs ? json_object_array_length(procs) : 0;
-	a->procs = calloc(n ?: 1, sizeof(*a->procs));
-	if (!a->procs)
-		return libarenad_err(-ENOMEM, "out of memory");
+	a->n_procs = n;
+	if (!proc_sz)
+		n = 0;
+	if (proc_sz) {
+		pc = calloc(n ?: 1, sizeof(*pc));
+		if (!pc)
+			return libarenad_err(-ENOMEM, "out of memory");
+	}
 	for (i = 0; i < n; i++) {
 		json_object *p = json_object_array_get_idx(procs, i);
 
-		a->procs[i].pid = proto_get_u64(p, "pid");
-		get_str(p, "comm", a->procs[i].comm, sizeof(a->procs[i].comm));
-		get_str(p, "unit", a->procs[i].unit, sizeof(a->procs[i].unit));
-		a->procs[i].fds = proto_get_u64(p, "fds");
-		a->procs[i].mapped = get_bool(p, "mapped");
+		pc[i].sz = sizeof(pc[i]);
+		pc[i].pid = proto_get_u64(p, "pid");
+		get_str(p, "comm", pc[i].comm, sizeof(pc[i].comm));
+		get_str(p, "unit", pc[i].unit, sizeof(pc[i].unit));
+		pc[i].fds = proto_get_u64(p, "fds");
+		pc[i].mapped = get_bool(p, "mapped");
 	}
-	a->n_procs = n;
+	if (proc_sz) {
+		a->procs = out_array(pc, n, sizeof(*pc), proc_sz);
+		free(pc);
+		if (!a->procs)
+			return libarenad_err(-ENOMEM, "out of memory");
+	}
 	return 0;
 }
 
-static int arena_from_json(json_object *o, struct arenad_arena *a)
+static int arena_from_json(json_object *o, const struct arenad_arenas_opts *opts,
+			   struct arenad_arena *a)
 {
 	json_object *v;
 
 	*a = (struct arenad_arena) {
+		.sz = sizeof(*a),
 		.map_id = proto_get_u64(o, "map_id"),
 		.pages_total = proto_get_u64(o, "pages_total"),
 		.page_size = proto_get_u64(o, "page_size"),
@@ -120,18 +155,44 @@ static int arena_from_json(json_object *o, struct arenad_arena *a)
 	a->pages_present = proto_get_u64(o, "pages_present");
 	get_str(o, "census_method", a->census_method, sizeof(a->census_method));
 	get_str(o, "census_unavailable", a->census_unavailable, sizeof(a->census_unavailable));
-	return users_from_json(o, a);
+	return users_from_json(o, opts, a);
 }
 
-int arenad_client__arenas(struct arenad_client *c, struct arenad_arena **out, size_t *n)
+static int check_opts(const struct arenad_arenas_opts *opts)
 {
-	struct arenad_arena *a;
+	size_t prog_sz = OPTS_GET(opts, prog_sz, 0), proc_sz = OPTS_GET(opts, proc_sz, 0);
+
+	if (!OPTS_VALID(opts, arenad_arenas_opts))
+		return libarenad_err(-EINVAL, "arenad_arenas_opts: bad .sz or unknown options set");
+	if ((prog_sz && prog_sz < sizeof(size_t)) || (proc_sz && proc_sz < sizeof(size_t)))
+		return libarenad_err(-EINVAL, "arenad_arenas_opts: a record size smaller than its .sz");
+	return 0;
+}
+
+/* A full record copied into the caller's room; the lists go with it only
+ * when the room holds their pointers, else they are freed. */
+static void arena_out(struct arenad_arena *out, size_t room, struct arenad_arena *full)
+{
+	if (!HAS(room, struct arenad_arena, n_procs))
+		arenad_arena_clear(full);
+	out_copy(out, room, full, sizeof(*full));
+}
+
+int arenad_client__arenas(struct arenad_client *c, const struct arenad_arenas_opts *opts,
+			  struct arenad_arena **arenas, size_t arena_sz, size_t *n)
+{
+	struct arenad_arena *out;
 	json_object *r;
 	size_t i, len;
 	int ret;
 
-	*out = NULL;
+	*arenas = NULL;
 	*n = 0;
+	ret = check_opts(opts);
+	if (ret)
+		return ret;
+	if (arena_sz < sizeof(size_t))
+		return libarenad_err(-EINVAL, "struct arenad_arena: a record size smaller than its .sz");
 	ret = libarenad_call(c, "arenas", NULL, &r);
 	if (ret)
 		return ret;
@@ -140,21 +201,24 @@ int arenad_client__arenas(struct arenad_client *c, struct arenad_arena **out, si
 		return libarenad_err(-EPROTO, "arenas: malformed reply from arenad");
 	}
 	len = json_object_array_length(r);
-	a = calloc(len ?: 1, sizeof(*a));
-	if (!a) {
+	out = calloc(len ?: 1, arena_sz);
+	if (!out) {
 		json_object_put(r);
 		return libarenad_err(-ENOMEM, "out of memory");
 	}
 	for (i = 0; i < len; i++) {
-		ret = arena_from_json(json_object_array_get_idx(r, i), &a[i]);
+		struct arenad_arena full;
+
+		ret = arena_from_json(json_object_array_get_idx(r, i), opts, &full);
+		arena_out((struct arenad_arena *)((char *)out + i * arena_sz), arena_sz, &full);
 		if (ret) {
-			arenad_arenas_free(a, i + 1);
+			arenad_arenas_free(out, arena_sz, i + 1);
 			json_object_put(r);
 			return ret;
 		}
 	}
 	json_object_put(r);
-	*out = a;
+	*arenas = out;
 	*n = len;
 	return 0;
 }
@@ -175,68 +239,101 @@ static int call_map_id(struct arenad_client *c, const char *method, __u32 map_id
 	return ret;
 }
 
-int arenad_client__who(struct arenad_client *c, __u32 map_id, struct arenad_arena *out)
+int arenad_client__who(struct arenad_client *c, __u32 map_id,
+		       const struct arenad_arenas_opts *opts, struct arenad_arena *out)
 {
+	struct arenad_arena full = { .sz = sizeof(full) };
 	json_object *r;
 	int ret;
 
-	memset(out, 0, sizeof(*out));
+	ret = check_opts(opts);
+	if (ret)
+		return ret;
+	if (!OUT_VALID(out))
+		return libarenad_err(-EINVAL, "struct arenad_arena: .sz must be set");
 	ret = call_map_id(c, "who", map_id, NULL, &r);
 	if (ret)
 		return ret;
-	out->map_id = proto_get_u64(r, "map_id");
-	out->managed = get_bool(r, "managed");
-	get_str(r, "name", out->name, sizeof(out->name));
-	ret = users_from_json(r, out);
+	full.map_id = proto_get_u64(r, "map_id");
+	full.managed = get_bool(r, "managed");
+	get_str(r, "name", full.name, sizeof(full.name));
+	ret = users_from_json(r, opts, &full);
 	json_object_put(r);
-	if (ret)
-		arenad_arena_clear(out);
-	return ret;
+	if (ret) {
+		arenad_arena_clear(&full);
+		return ret;
+	}
+	arena_out(out, out->sz, &full);
+	return 0;
 }
 
-int arenad_client__scan_map(struct arenad_client *c, __u32 map_id, const char *method,
-			   struct arenad_arena_scan *out)
+int arenad_client__scan_map(struct arenad_client *c, __u32 map_id,
+			    const struct arenad_scan_opts *opts, struct arenad_arena_scan *out)
 {
+	size_t range_sz = OPTS_GET(opts, range_sz, 0);
+	struct arenad_arena_scan sc;
 	json_object *r, *runs;
-	size_t i, n;
 	int ret;
 
-	memset(out, 0, sizeof(*out));
-	ret = call_map_id(c, "scan", map_id, method, &r);
+	if (!OPTS_VALID(opts, arenad_scan_opts))
+		return libarenad_err(-EINVAL, "arenad_scan_opts: bad .sz or unknown options set");
+	if (range_sz && range_sz < sizeof(size_t))
+		return libarenad_err(-EINVAL, "struct arenad_scan_range: a record size smaller than its .sz");
+	if (!OUT_VALID(out))
+		return libarenad_err(-EINVAL, "struct arenad_arena_scan: .sz must be set");
+	ret = call_map_id(c, "scan", map_id, OPTS_GET(opts, method, NULL), &r);
 	if (ret)
 		return ret;
-	out->map_id = map_id;
-	out->pages_total = proto_get_u64(r, "pages_total");
-	out->pages_present = proto_get_u64(r, "pages_present");
-	out->pages_probed = proto_get_u64(r, "pages_probed");
-	out->duration_us = proto_get_u64(r, "duration_us");
-	get_str(r, "method", out->method, sizeof(out->method));
+	sc = (struct arenad_arena_scan) {
+		.sz = sizeof(sc),
+		.map_id = map_id,
+		.pages_total = proto_get_u64(r, "pages_total"),
+		.pages_present = proto_get_u64(r, "pages_present"),
+		.pages_probed = proto_get_u64(r, "pages_probed"),
+		.duration_us = proto_get_u64(r, "duration_us"),
+	};
+	get_str(r, "method", sc.method, sizeof(sc.method));
 	/* The managed arena's scan lists what the ledger does not know
 	 * ("unaccounted"); another arena's lists every present run. */
 	runs = get_array(r, "present");
-	n = runs ? json_object_array_length(runs) : 0;
-	out->runs = calloc(n ?: 1, sizeof(*out->runs));
-	if (!out->runs) {
-		json_object_put(r);
-		return libarenad_err(-ENOMEM, "out of memory");
-	}
-	for (i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(runs, i);
+	if (range_sz) {
+		size_t i, n = runs ? json_object_array_length(runs) : 0;
+		struct arenad_scan_range *all = calloc(n ?: 1, sizeof(*all));
 
-		out->runs[i].addr = get_addr(o, "addr");
-		out->runs[i].offset = proto_get_u64(o, "offset");
-		out->runs[i].pages = proto_get_u64(o, "pages");
+		for (i = 0; all && i < n; i++) {
+			json_object *o = json_object_array_get_idx(runs, i);
+
+			all[i] = (struct arenad_scan_range) {
+				.sz = sizeof(all[i]),
+				.addr = get_addr(o, "addr"),
+				.offset = proto_get_u64(o, "offset"),
+				.pages = proto_get_u64(o, "pages"),
+			};
+		}
+		sc.present = all ? out_array(all, n, sizeof(*all), range_sz) : NULL;
+		free(all);
+		if (!sc.present) {
+			json_object_put(r);
+			return libarenad_err(-ENOMEM, "out of memory");
+		}
+		sc.n_present = n;
 	}
-	out->n_runs = n;
 	json_object_put(r);
+	if (!HAS(out->sz, struct arenad_arena_scan, n_present)) {
+		/* An older caller has no room for the list: do not leak it. */
+		free(sc.present);
+		sc.present = NULL;
+		sc.n_present = 0;
+	}
+	out_copy(out, out->sz, &sc, sizeof(sc));
 	return 0;
 }
 
 void arenad_arena_scan_free(struct arenad_arena_scan *s)
 {
-	if (!s)
+	if (!s || !HAS(s->sz, struct arenad_arena_scan, n_present))
 		return;
-	free(s->runs);
-	s->runs = NULL;
-	s->n_runs = 0;
+	free(s->present);
+	s->present = NULL;
+	s->n_present = 0;
 }

@@ -409,12 +409,14 @@ LIBARENAD_API int arenad_parse_addr(const char *s, __u64 *addr);
 /* ---- every arena on the host ("arenas", "who", "scan" with map_id) ---- */
 
 struct arenad_arena_prog {
+	size_t sz;
 	__u32 id;
 	char name[16];
 	char type[32];			/* "syscall", "xdp", ... */
 };
 
 struct arenad_arena_proc {
+	size_t sz;
 	__u32 pid;
 	char comm[16];
 	char unit[256];			/* systemd unit; "" when none */
@@ -423,6 +425,7 @@ struct arenad_arena_proc {
 };
 
 struct arenad_arena {
+	size_t sz;			/* in: sizeof(); out: bytes filled */
 	__u32 map_id;
 	char name[16];
 	__u64 pages_total;
@@ -435,50 +438,70 @@ struct arenad_arena {
 	__u64 pages_present;
 	char census_method[8];
 	char census_unavailable[256];	/* why, when !census_ok */
+	/* Records of the sizes arenad_arenas_opts asks for, malloc'ed (see
+	 * arenad_arena_clear()); NULL when it asks for none. The counts are
+	 * filled either way. */
 	struct arenad_arena_prog *progs;
 	size_t n_progs;
 	struct arenad_arena_proc *procs;
 	size_t n_procs;
 };
 
-/* Every arena on the host, sorted by map id; free with arenad_arenas_free(). */
-LIBARENAD_API int arenad_client__arenas(struct arenad_client *c, struct arenad_arena **out, size_t *n);
-LIBARENAD_API void arenad_arenas_free(struct arenad_arena *a, size_t n);
+struct arenad_arenas_opts {
+	size_t sz;			/* sizeof(struct arenad_arenas_opts) */
+	/* sizeof(struct arenad_arena_prog) to get the programs, 0: none */
+	size_t prog_sz;
+	/* sizeof(struct arenad_arena_proc) to get the processes, 0: none */
+	size_t proc_sz;
+	size_t :0;
+};
+#define arenad_arenas_opts__last_field proc_sz
 
 /*
- * The programs and processes of one arena (map_id, name, managed, progs and
- * procs are filled); release with arenad_arena_clear(). -EINVAL: no such
- * arena.
+ * Every arena on the host, sorted by map id: *arenas is malloc'ed, n
+ * records of arena_sz bytes; release with arenad_arenas_free().
  */
-LIBARENAD_API int arenad_client__who(struct arenad_client *c, __u32 map_id, struct arenad_arena *out);
+LIBARENAD_API int arenad_client__arenas(struct arenad_client *c,
+					const struct arenad_arenas_opts *opts,
+					struct arenad_arena **arenas, size_t arena_sz, size_t *n);
+LIBARENAD_API void arenad_arenas_free(struct arenad_arena *arenas, size_t arena_sz, size_t n);
+
+/*
+ * The programs and processes of one arena (map_id, name, managed and the
+ * lists opts asks for are filled); release with arenad_arena_clear().
+ * -EINVAL: no such arena.
+ */
+LIBARENAD_API int arenad_client__who(struct arenad_client *c, __u32 map_id,
+				     const struct arenad_arenas_opts *opts,
+				     struct arenad_arena *out);
+/* Free a's lists (a itself is the caller's). */
 LIBARENAD_API void arenad_arena_clear(struct arenad_arena *a);
 
-struct arenad_run {
-	__u64 addr;
-	__u64 offset;			/* bytes from the arena start */
-	__u64 pages;
-};
-
 struct arenad_arena_scan {
+	size_t sz;			/* in: sizeof(); out: bytes filled */
 	__u32 map_id;
 	__u64 pages_total;
 	__u64 pages_present;
 	__u64 pages_probed;
 	__u64 duration_us;
 	char method[8];
-	struct arenad_run *runs;	/* present pages as maximal runs */
-	size_t n_runs;
+	/* With opts->range_sz: the present pages as maximal runs (addr,
+	 * offset, pages), malloc'ed records of that size, else NULL. */
+	struct arenad_scan_range *present;
+	size_t n_present;
 };
 
 /*
- * The census of the arena with map id map_id, with census method "rt" or
- * "full" (NULL: the daemon's choice). For the daemon's own arena the reply
- * is the ledger scan (arenad_client__scan()), and runs is empty.
- * -EINVAL: no such arena, or an unknown method; -EAGAIN: that method (or
- * any) is unavailable on this kernel.
+ * The census of the arena with map id map_id, with census method
+ * opts->method "rt" or "full" (NULL: the daemon's choice). For the
+ * daemon's own arena the reply is the ledger scan (arenad_client__scan()),
+ * and present is empty. -EINVAL: no such arena, or an unknown method;
+ * -EAGAIN: that method (or any) is unavailable on this kernel.
  */
 LIBARENAD_API int arenad_client__scan_map(struct arenad_client *c, __u32 map_id,
-					  const char *method, struct arenad_arena_scan *out);
+					  const struct arenad_scan_opts *opts,
+					  struct arenad_arena_scan *out);
+/* Free s's list (s itself is the caller's). */
 LIBARENAD_API void arenad_arena_scan_free(struct arenad_arena_scan *s);
 
 #ifdef __cplusplus

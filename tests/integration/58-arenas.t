@@ -101,7 +101,7 @@ with at.Fixture(t) as fx:
 
     m = by_id(arenas, managed_id) or {}
     t.eq((m.get("managed"), m.get("pages_total")), (True, 64), "the managed arena is listed as managed")
-    t.ok(any(p["pid"] == fx.proc.pid and p["mapped"] for p in m.get("processes", [])),
+    t.ok(any(p["pid"] == fx.proc.pid and p["fds"] >= 1 for p in m.get("processes", [])),
          "arenad itself holds the managed arena")
     t.ok(any(p["name"] == "arenad_alloc" for p in m.get("programs", [])),
          "the managed arena's programs include arenad's allocator")
