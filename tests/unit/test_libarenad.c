@@ -214,12 +214,85 @@ static void validation(void)
 	done(c, pid);
 }
 
+/* arenas, who and scan_map: records of the caller's sizes. */
+static void arena_records(void)
+{
+	static const char *const arenas[] = {
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":["
+		"{\"map_id\":7,\"name\":\"a\",\"pages_total\":64,\"page_size\":4096,"
+		"\"pages_present\":3,\"managed\":true,"
+		"\"programs\":[{\"id\":11,\"name\":\"p\",\"type\":\"syscall\"}],"
+		"\"processes\":[{\"pid\":5,\"comm\":\"c\",\"unit\":null,\"fds\":2,\"mapped\":true},"
+		"{\"pid\":6,\"comm\":\"d\",\"unit\":\"u.service\",\"fds\":1,\"mapped\":false}]},"
+		"{\"map_id\":9,\"name\":\"b\",\"pages_total\":8,\"page_size\":4096,"
+		"\"pages_present\":null,\"census_unavailable\":\"why\",\"programs\":[],\"processes\":[]}]}\n",
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"map_id\":9,\"pages_total\":8,"
+		"\"pages_present\":2,\"pages_probed\":8,\"duration_us\":1,\"method\":\"rt\","
+		"\"present\":[{\"addr\":\"0x1000\",\"offset\":0,\"pages\":1},"
+		"{\"addr\":\"0x3000\",\"offset\":8192,\"pages\":1}]}}\n",
+		NULL };
+	/* An older caller's records: up to name, then one word more. */
+	size_t old_sz = offsetof(struct arenad_arena, name) + 16 + 8;
+	ARENAD_OPTS(arenad_arenas_opts, counts);
+	ARENAD_OPTS(arenad_arenas_opts, lists, .prog_sz = sizeof(struct arenad_arena_prog),
+		    .proc_sz = offsetof(struct arenad_arena_proc, comm) + 16);
+	ARENAD_OPTS(arenad_scan_opts, so, .range_sz = sizeof(struct arenad_scan_range));
+	ARENAD_OPTS(arenad_arena_scan, sc);
+	struct arenad_arena *a, *b;
+	struct arenad_arena_proc *pc;
+	struct arenad_client *c;
+	size_t n;
+	pid_t pid;
+
+	pid = serve(arenas, 1);
+	c = client(2000);
+	is_int(arenad_client__arenas(c, &counts, &a, old_sz, &n), 0, "arenas into older, smaller records");
+	b = (struct arenad_arena *)((char *)a + old_sz);
+	ok(n == 2 && a->sz == old_sz && a->map_id == 7 && !strcmp(a->name, "a") &&
+	   b->sz == old_sz && b->map_id == 9 && !strcmp(b->name, "b"),
+	   "... each record at its own stride, filled as far as it has room");
+	arenad_arenas_free(a, old_sz, n);
+	is_int(arenad_client__scan_map(c, 9, &so, &sc), 0, "scan_map with records of present runs");
+	ok(sc.sz == sizeof(sc) && sc.n_present == 2 && sc.present[1].offset == 8192 &&
+	   sc.present[1].sz == sizeof(struct arenad_scan_range) && !strcmp(sc.method, "rt"),
+	   "... the present pages as runs");
+	arenad_arena_scan_free(&sc);
+	ok(!sc.present, "... freed");
+	done(c, pid);
+
+	pid = serve(arenas, 1);
+	c = client(2000);
+	is_int(arenad_client__arenas(c, &lists, &a, sizeof(*a), &n), 0, "arenas with their lists");
+	pc = a[0].procs;
+	ok(a[0].sz == sizeof(*a) && a[0].n_progs == 1 && a[0].progs[0].id == 11 &&
+	   !strcmp(a[0].progs[0].type, "syscall") && a[0].n_procs == 2 &&
+	   a[1].census_ok == false && !strcmp(a[1].census_unavailable, "why"),
+	   "... programs, processes and why a census is missing");
+	pc = (struct arenad_arena_proc *)((char *)a[0].procs + lists.proc_sz);
+	ok(pc->sz == lists.proc_sz && pc->pid == 6,
+	   "... process records of the size asked for (.sz %zu, pid %u)", pc->sz, pc->pid);
+	arenad_arenas_free(a, sizeof(*a), n);
+	done(c, pid);
+
+	pid = serve(arenas, 1);
+	c = client(2000);
+	is_int(arenad_client__arenas(c, NULL, &a, sizeof(*a), &n), 0, "arenas without opts");
+	ok(a[0].n_progs == 1 && a[0].n_procs == 2 && !a[0].progs && !a[0].procs,
+	   "... counts without lists");
+	arenad_arenas_free(a, sizeof(*a), n);
+	lists.proc_sz = 4;
+	is_int(arenad_client__arenas(c, &lists, &a, sizeof(*a), &n), -EINVAL,
+	       "a record size smaller than its .sz: -EINVAL");
+	done(c, pid);
+}
+
 int main(void)
 {
 	snprintf(sock_path, sizeof(sock_path), "/tmp/test_libarenad-%d.sock", getpid());
 	framing();
 	error_codes();
 	validation();
+	arena_records();
 	unlink(sock_path);
 	return tap_done();
 }
