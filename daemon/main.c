@@ -178,11 +178,13 @@ static int socket_gid(const struct config *cfg, gid_t *gid)
 static void daemon_done(struct arenad *d)
 {
 	d->http = http_free(d->http);
-	d->startup = startup_free(d->startup);
-	d->server = server_free(d->server);
-	/* The workers deliver or cancel their jobs, which need what follows. */
+	/* First the workers: they deliver or cancel their jobs, whose
+	 * callbacks use what follows (start-up waits for the first
+	 * inventory, replies go to the server's connections). */
 	d->census_worker = worker_free(d->census_worker);
 	d->ledger_worker = worker_free(d->ledger_worker);
+	d->startup = startup_free(d->startup);
+	d->server = server_free(d->server);
 	d->inventory = inventory_free(d->inventory);
 	d->census = census_free(d->census);
 	json_object_put(d->owners_cache);

@@ -60,4 +60,16 @@ with at.Fixture(t, pages=256, start=False) as fx:
     r = c.recv_line()
     t.ok(r.get("id") == 9 and "result" in r, "a final request without a newline is answered too")
     c.close()
+    fx.stop()
+
+    # SIGTERM at any moment of start-up after READY, also while the first inventory is
+    # still being taken on the census worker, is a clean exit: the jobs in
+    # flight are delivered before what their callbacks use is freed.
+    statuses = []
+    for delay in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8):
+        fx.spawn()
+        connect(fx.socket, time.monotonic() + 20).close()
+        time.sleep(delay)
+        statuses.append(fx.stop())
+    t.eq(statuses, [0] * len(statuses), "SIGTERM at moments of start-up: exit status 0 each time")
 t.done()
