@@ -16,6 +16,10 @@
 
 struct arenad_pins {
 	int fd[LIBARENAD_PIN__COUNT];
+	/* The uid allocations are recorded under when the caller is root
+	 * (the program takes any other caller's from its task): read once,
+	 * as geteuid() is a syscall and alloc/free should make only one. */
+	uid_t euid;
 	char dir[];
 };
 
@@ -60,6 +64,7 @@ struct arenad_pins *arenad_pins__open(const char *pin_dir)
 		return NULL;
 	}
 	strcpy(pins->dir, pin_dir);
+	pins->euid = geteuid();
 	libarenad_for_each_pin(i)
 		pins->fd[i] = -1;
 	libarenad_for_each_pin(i) {
@@ -473,7 +478,7 @@ int arenad_pins__alloc(const struct arenad_pins *pins, __u32 pages,
 		.op = ARENAD_OP_ALLOC,
 		.pages = pages,
 		.addr = OPTS_GET(opts, addr, 0),
-		.uid = geteuid(),
+		.uid = pins->euid,
 		.numa_node = -1,
 	};
 	int r;
@@ -499,7 +504,7 @@ int arenad_pins__free(const struct arenad_pins *pins, __u64 addr, __u32 *pages)
 	struct arenad_req req = {
 		.op = ARENAD_OP_FREE,
 		.addr = addr,
-		.uid = geteuid(),
+		.uid = pins->euid,
 	};
 	int r;
 

@@ -164,7 +164,10 @@ struct arenad_alloc_opts {
  * Allocate or free through the pinned allocator; the owner and name (NULL
  * or "" for none) are interned by the allocator in the same run. On
  * success *addr is the allocation's address and *pages (may be NULL) the
- * number of pages freed.
+ * number of pages freed. An allocation is recorded under the caller's
+ * uid, which the allocator takes from the task; for root it is the
+ * effective uid the process had when it opened pins. Each call is one
+ * run of the program, no other syscall.
  */
 LIBARENAD_API int arenad_pins__alloc(const struct arenad_pins *pins, __u32 pages,
 				     const struct arenad_alloc_opts *opts, __u64 *addr);

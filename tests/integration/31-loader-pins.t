@@ -20,6 +20,24 @@ def pins(fx, *args):
     return out.strip() or err.strip()
 
 
+def syscalls(fx, n):
+    """Syscall counts of a process that makes n alloc+free pairs through
+    the pinned allocator (strace -c), by name."""
+    log = os.path.join(fx.dir, "syscalls-%d" % n)
+    r = subprocess.run(["strace", "-f", "-c", "-U", "calls,name", "-o", log,
+                        os.path.join(at.HELPERS, "tables"), fx.pin_dir, "pairs", str(n), "sc%d" % n],
+                       capture_output=True, text=True, timeout=120)
+    if r.stdout.strip() != "pairs %d err 0" % n:
+        raise RuntimeError("tables pairs: %s %s" % (r.stdout, r.stderr))
+    counts = {}
+    with open(log) as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 2 and w[0].isdigit() and w[1] != "total":
+                counts[w[1]] = int(w[0])
+    return counts
+
+
 def owners(fx):
     return {o["owner"]: (o["pages"], o["allocations"]) for o in fx.result("stats")["owners"]}
 
@@ -84,6 +102,14 @@ with at.Fixture(t, pages=64) as fx:
     t.eq(out.strip(), "42" * 8, "with their bytes")
     t.eq(fx.rpc("free", {"addr": r.split()[-1]}).get("result", {}).get("pages"), 2, "the socket frees them")
     t.eq(fx.result("stats")["pages_allocated"], st0["pages_allocated"], "usage back at its start")
+
+# Each call is one run of the program and no other syscall (no geteuid,
+# no string lookup): 100 pairs more cost 200 bpf() calls more, nothing else.
+with at.Fixture(t, pages=64) as fx:
+    few, many = syscalls(fx, 20), syscalls(fx, 120)
+    grown = {k: many.get(k, 0) - few.get(k, 0) for k in set(few) | set(many)}
+    t.eq({k: v for k, v in grown.items() if v}, {"bpf": 200},
+         "100 more alloc+free pairs: 200 more bpf() calls and no other syscall")
 
 r = subprocess.run([os.path.join(at.HELPERS, "loader_pins"), "/nonexistent", "alloc", "1", "x"],
                    capture_output=True, text=True, timeout=30)
