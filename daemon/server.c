@@ -686,7 +686,7 @@ struct server_call *server_defer(const struct rpc_peer *peer)
 
 	if (!peer->request)
 		return NULL;
-	c = (struct conn *)((char *)peer - offsetof(struct conn, peer));
+	c = conn_of(peer);
 	call = calloc(1, sizeof(*call));
 	if (!call)
 		return NULL;
