@@ -112,8 +112,11 @@ zpty -d z
         t.ok(any("lookup compl-name-1" in ln for ln in lines), "zsh: names from the daemon")
         t.ok(any(ln.startswith("[arenactl-client query") for ln in lines), "zsh: commands")
         t.ok(any("--owner compl-owner-a" in ln for ln in lines), "zsh: owners from the daemon")
-        if not any("compl-name-1" in ln for ln in lines):
-            t.diag("\n".join(lines) + r.stderr[-1000:])
+        if not (any("compl-name-1" in ln for ln in lines) and
+                any("--owner compl-owner-a" in ln for ln in lines)):
+            rc, cout, cerr = fx.ctl("complete", "owners")
+            t.diag("zsh wrote:\n%s\nzsh stderr: %s\ncomplete owners now: %d %r %r"
+                   % ("\n".join(lines), r.stderr[-1000:], rc, cout, cerr))
 
 # make install puts both where the shells look.
 dest = os.path.join("/tmp", "arenad-compl-%d" % os.getpid())
