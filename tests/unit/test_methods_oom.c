@@ -2,12 +2,10 @@
 /*
  * Unit test: the daemon's method handlers running out of memory. The
  * methods run over the kernel seam of the fuzz harness (tests/fuzz/seam.c);
- * malloc, calloc and realloc are replaced here so that the n-th allocation
- * fails, for every n until a request needs no more. Each reply must be
- * valid JSON: the normal one or -32603 "out of memory" (or the caller's
- * fixed line) — never a crash or a partial result. With json-c before
- * 0.17, failures start after the request is parsed: its tokener crashes
- * on a failed copy of a member name (see test_rpc_oom.c).
+ * the n-th allocation fails (fail_alloc.h), for every n until a request
+ * needs no more. Each reply must be valid JSON: the normal one or -32603
+ * "out of memory" (or the caller's fixed line) — never a crash or a
+ * partial result.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -19,22 +17,8 @@
 #include "json_strict.h"
 #include "log.h"
 #include "seam.h"
+#include "fail_alloc.h"
 #include "tap.h"
-
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t n, size_t size);
-void *__libc_realloc(void *p, size_t n);
-
-static long fail_at = -1, n_allocs;
-
-static bool fail_now(void)
-{
-	return fail_at >= 0 && n_allocs++ == fail_at;
-}
-
-void *malloc(size_t n) { return fail_now() ? NULL : __libc_malloc(n); }
-void *calloc(size_t n, size_t size) { return fail_now() ? NULL : __libc_calloc(n, size); }
-void *realloc(void *p, size_t n) { return fail_now() ? NULL : __libc_realloc(p, n); }
 
 static struct config cfg;
 static struct arena arena;
@@ -74,21 +58,7 @@ static void each_failure(const char *method, const char *params)
 
 	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\"%s%s}",
 		 method, params ? ",\"params\":" : "", params ?: "");
-	n = 0;
-#if JSON_C_VERSION_NUM < ((0 << 16) | (17 << 8))
-	{
-		json_object *req;
-		bool big;
-		char why[128];
-
-		n_allocs = 0;
-		fail_at = 1L << 40;	/* count only */
-		json_strict_parse(line, strlen(line), &req, &big, why, sizeof(why));
-		fail_at = -1;
-		n = n_allocs;
-		json_object_put(req);
-	}
-#endif
+	n = first_failure(line);
 	for (; ; n++) {
 		json_object *o;
 		char *out = NULL, why[128];

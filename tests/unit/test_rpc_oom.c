@@ -2,47 +2,17 @@
 /*
  * Unit test: json-c running out of memory while a request is parsed,
  * handled or answered gives an -32603 reply (or the caller's fixed
- * out-of-memory line), never a crash. malloc, calloc and realloc are
- * replaced here: the n-th allocation fails, for every n until one run
- * needs no more than n allocations.
- *
- * json-c before 0.17 crashes inside json_tokener_parse_ex() itself when it
- * cannot copy an object's member name (an unchecked strdup, fixed in
- * 0.17), which no caller can prevent: with such a json-c, failures start
- * after the request is parsed.
+ * out-of-memory line), never a crash. The n-th allocation fails
+ * (fail_alloc.h), for every n until one run needs no more than n
+ * allocations.
  */
 #include <errno.h>
 #include <stdbool.h>
 
 #include "json_strict.h"
 #include "rpc.h"
+#include "fail_alloc.h"
 #include "tap.h"
-
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t n, size_t size);
-void *__libc_realloc(void *p, size_t n);
-
-static long fail_at = -1, n_allocs;
-
-static bool fail_now(void)
-{
-	return fail_at >= 0 && n_allocs++ == fail_at;
-}
-
-void *malloc(size_t n)
-{
-	return fail_now() ? NULL : __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-	return fail_now() ? NULL : __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-	return fail_now() ? NULL : __libc_realloc(p, n);
-}
 
 /* A result with nesting, built the way the daemon's handlers build theirs. */
 static int h_nested(void *ctx, const struct rpc_peer *peer, json_object *params,
@@ -101,21 +71,7 @@ static void each_failure(const char *line, int normal_code, const char *what)
 	char *out;
 	int r;
 
-	n = 0;
-#if JSON_C_VERSION_NUM < ((0 << 16) | (17 << 8))
-	{
-		json_object *req;
-		bool big;
-		char why[128];
-
-		n_allocs = 0;
-		fail_at = 1L << 40;	/* count only */
-		json_strict_parse(line, strlen(line), &req, &big, why, sizeof(why));
-		fail_at = -1;
-		n = n_allocs;
-		json_object_put(req);
-	}
-#endif
+	n = first_failure(line);
 	for (; ; n++) {
 		json_object *o;
 		int code;
