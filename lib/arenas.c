@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -15,28 +14,6 @@
 #include "error.h"
 #include "opts.h"
 #include "proto_json.h"
-
-/* A JSON null (a process outside any unit) comes out as "". */
-static void get_str(json_object *o, const char *k, char *buf, size_t len)
-{
-	const char *v = proto_get_str(o, k);
-
-	snprintf(buf, len, "%s", v ? v : "");
-}
-
-static bool get_bool(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
-}
-
-static __u64 get_addr(json_object *o, const char *k)
-{
-	__u64 a;
-
-	return arenad_parse_addr(proto_get_str(o, k), &a) ? 0 : a;
-}
 
 static json_object *get_array(json_object *o, const char *k)
 {
@@ -90,14 +67,14 @@ static int users_from_json(json_object *o, const struct arenad_arenas_opts *opts
 			return libarenad_err(-ENOMEM, "out of memory");
 	}
 	for (i = 0; i < n; i++) {
-		json_object *p = json_object_array_get_idx(progs, i), *type;
+		json_object *p = json_object_array_get_idx(progs, i);
 
 		pg[i].sz = sizeof(pg[i]);
 		pg[i].id = proto_get_u64(p, "id");
-		get_str(p, "name", pg[i].name, sizeof(pg[i].name));
-		/* A type libbpf had no name for comes as its number. */
-		if (json_object_object_get_ex(p, "type", &type))
-			snprintf(pg[i].type, sizeof(pg[i].type), "%s", json_object_get_string(type));
+		proto_copy_str(p, "name", pg[i].name, sizeof(pg[i].name));
+		/* A type libbpf had no name for comes as its number, which
+		 * json-c writes as text too. */
+		proto_copy_str(p, "type", pg[i].type, sizeof(pg[i].type));
 	}
 	if (prog_sz) {
 		a->progs = out_array(pg, n, sizeof(*pg), prog_sz);
@@ -120,10 +97,10 @@ static int users_from_json(json_object *o, const struct arenad_arenas_opts *opts
 
 		pc[i].sz = sizeof(pc[i]);
 		pc[i].pid = proto_get_u64(p, "pid");
-		get_str(p, "comm", pc[i].comm, sizeof(pc[i].comm));
-		get_str(p, "unit", pc[i].unit, sizeof(pc[i].unit));
+		proto_copy_str(p, "comm", pc[i].comm, sizeof(pc[i].comm));
+		proto_copy_str(p, "unit", pc[i].unit, sizeof(pc[i].unit));
 		pc[i].fds = proto_get_u64(p, "fds");
-		pc[i].mapped = get_bool(p, "mapped");
+		pc[i].mapped = proto_get_bool(p, "mapped");
 	}
 	if (proc_sz) {
 		a->procs = out_array(pc, n, sizeof(*pc), proc_sz);
@@ -145,16 +122,16 @@ static int arena_from_json(json_object *o, const struct arenad_arenas_opts *opts
 		.pages_total = proto_get_u64(o, "pages_total"),
 		.page_size = proto_get_u64(o, "page_size"),
 		.map_flags = proto_get_u64(o, "map_flags"),
-		.segv_on_fault = get_bool(o, "segv_on_fault"),
-		.user_vm_start = get_addr(o, "user_vm_start"),
-		.managed = get_bool(o, "managed"),
+		.segv_on_fault = proto_get_bool(o, "segv_on_fault"),
+		.user_vm_start = proto_get_addr(o, "user_vm_start"),
+		.managed = proto_get_bool(o, "managed"),
 	};
-	get_str(o, "name", a->name, sizeof(a->name));
+	proto_copy_str(o, "name", a->name, sizeof(a->name));
 	a->census_ok = json_object_object_get_ex(o, "pages_present", &v) &&
 		       json_object_is_type(v, json_type_int);
 	a->pages_present = proto_get_u64(o, "pages_present");
-	get_str(o, "census_method", a->census_method, sizeof(a->census_method));
-	get_str(o, "census_unavailable", a->census_unavailable, sizeof(a->census_unavailable));
+	proto_copy_str(o, "census_method", a->census_method, sizeof(a->census_method));
+	proto_copy_str(o, "census_unavailable", a->census_unavailable, sizeof(a->census_unavailable));
 	return users_from_json(o, opts, a);
 }
 
@@ -255,8 +232,8 @@ int arenad_client__who(struct arenad_client *c, __u32 map_id,
 	if (ret)
 		return ret;
 	full.map_id = proto_get_u64(r, "map_id");
-	full.managed = get_bool(r, "managed");
-	get_str(r, "name", full.name, sizeof(full.name));
+	full.managed = proto_get_bool(r, "managed");
+	proto_copy_str(r, "name", full.name, sizeof(full.name));
 	ret = users_from_json(r, opts, &full);
 	json_object_put(r);
 	if (ret) {
@@ -292,7 +269,7 @@ int arenad_client__scan_map(struct arenad_client *c, __u32 map_id,
 		.pages_probed = proto_get_u64(r, "pages_probed"),
 		.duration_us = proto_get_u64(r, "duration_us"),
 	};
-	get_str(r, "method", sc.method, sizeof(sc.method));
+	proto_copy_str(r, "method", sc.method, sizeof(sc.method));
 	/* The managed arena's scan lists what the ledger does not know
 	 * ("unaccounted"); another arena's lists every present run. */
 	runs = get_array(r, "present");
@@ -305,7 +282,7 @@ int arenad_client__scan_map(struct arenad_client *c, __u32 map_id,
 
 			all[i] = (struct arenad_scan_range) {
 				.sz = sizeof(all[i]),
-				.addr = get_addr(o, "addr"),
+				.addr = proto_get_addr(o, "addr"),
 				.offset = proto_get_u64(o, "offset"),
 				.pages = proto_get_u64(o, "pages"),
 			};

@@ -15,29 +15,6 @@
 #include "opts.h"
 #include "proto_json.h"
 
-static __u64 get_addr(json_object *o, const char *k)
-{
-	__u64 a;
-	json_object *v;
-
-	/* Quietly: a missing address is 0, not a failure to report. */
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-		return 0;
-	return arenad_parse_addr(json_object_get_string(v), &a) ? 0 : a;
-}
-
-static void get_str(json_object *o, const char *k, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", proto_get_str(o, k));
-}
-
-static bool get_bool(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
-}
-
 static int malformed(const char *method)
 {
 	return libarenad_err(-EPROTO, "%s: malformed reply from arenad", method);
@@ -87,7 +64,7 @@ int arenad_client__version(struct arenad_client *c, char *buf, size_t len)
 	ret = libarenad_call(c, "version", NULL, &r);
 	if (ret)
 		return ret;
-	get_str(r, "version", buf, len);
+	proto_copy_str(r, "version", buf, len);
 	json_object_put(r);
 	return 0;
 }
@@ -119,22 +96,22 @@ int arenad_client__stats(struct arenad_client *c, struct arenad_stats *out)
 		.frees_total = proto_get_u64(r, "frees_total"),
 		.alloc_failures = proto_get_u64(r, "alloc_failures"),
 		.map_id = proto_get_u64(r, "map_id"),
-		.user_vm_start = get_addr(r, "user_vm_start"),
+		.user_vm_start = proto_get_addr(r, "user_vm_start"),
 		.uptime_s = proto_get_u64(r, "uptime_s"),
 		.created_s = proto_get_u64(r, "created_s"),
 		.clients = proto_get_u64(r, "clients"),
 		.numa_node = json_object_object_get_ex(r, "numa_node", &v) ?
 			     json_object_get_int(v) : -1,
-		.segv_on_fault = get_bool(r, "segv_on_fault"),
+		.segv_on_fault = proto_get_bool(r, "segv_on_fault"),
 		/* present only once a census ran */
 		.census_valid = json_object_object_get_ex(r, "pages_present", NULL),
 		.pages_present = proto_get_u64(r, "pages_present"),
 		.pages_unaccounted = proto_get_u64(r, "pages_unaccounted"),
 		.census_age_s = proto_get_u64(r, "census_age_s"),
 	};
-	get_str(r, "census_method", st.census_method, sizeof(st.census_method));
-	get_str(r, "census_unavailable", st.census_unavailable, sizeof(st.census_unavailable));
-	get_str(r, "pin_dir", st.pin_dir, sizeof(st.pin_dir));
+	proto_copy_str(r, "census_method", st.census_method, sizeof(st.census_method));
+	proto_copy_str(r, "census_unavailable", st.census_unavailable, sizeof(st.census_unavailable));
+	proto_copy_str(r, "pin_dir", st.pin_dir, sizeof(st.pin_dir));
 	json_object_put(r);
 	out_copy(out, out->sz, &st, sizeof(st));
 	return 0;
@@ -169,7 +146,7 @@ int arenad_client__owners(struct arenad_client *c, struct arenad_owner_usage **o
 		all[i].sz = sizeof(all[i]);
 		all[i].pages = proto_get_u64(o, "pages");
 		all[i].allocations = proto_get_u64(o, "allocations");
-		get_str(o, "owner", all[i].owner, sizeof(all[i].owner));
+		proto_copy_str(o, "owner", all[i].owner, sizeof(all[i].owner));
 	}
 	json_object_put(r);
 	*owners = out_array(all, len, sizeof(*all), owner_sz);
@@ -184,14 +161,14 @@ static void alloc_from_json(json_object *o, struct arenad_alloc *a)
 {
 	*a = (struct arenad_alloc) {
 		.sz = sizeof(*a),
-		.addr = get_addr(o, "addr"),
+		.addr = proto_get_addr(o, "addr"),
 		.offset = proto_get_u64(o, "offset"),
 		.pages = proto_get_u64(o, "pages"),
 		.uid = proto_get_u64(o, "uid"),
 		.created_s = proto_get_u64(o, "created_s"),
 	};
-	get_str(o, "owner", a->owner, sizeof(a->owner));
-	get_str(o, "name", a->name, sizeof(a->name));
+	proto_copy_str(o, "owner", a->owner, sizeof(a->owner));
+	proto_copy_str(o, "name", a->name, sizeof(a->name));
 }
 
 int arenad_client__alloc(struct arenad_client *c, __u32 pages,
@@ -344,13 +321,13 @@ static int scan_list(json_object *r, const char *key, size_t rec_sz,
 		o = json_object_array_get_idx(list, i);
 		all[i] = (struct arenad_scan_range) {
 			.sz = sizeof(all[i]),
-			.addr = get_addr(o, "addr"),
+			.addr = proto_get_addr(o, "addr"),
 			.offset = proto_get_u64(o, "offset"),
 			.pages = proto_get_u64(o, "pages"),
 			.pages_missing = proto_get_u64(o, "pages_missing"),
 		};
-		get_str(o, "owner", all[i].owner, sizeof(all[i].owner));
-		get_str(o, "name", all[i].name, sizeof(all[i].name));
+		proto_copy_str(o, "owner", all[i].owner, sizeof(all[i].owner));
+		proto_copy_str(o, "name", all[i].name, sizeof(all[i].name));
 	}
 	*out = out_array(all, len, sizeof(*all), rec_sz);
 	free(all);
@@ -395,7 +372,7 @@ int arenad_client__scan(struct arenad_client *c, const struct arenad_scan_opts *
 		.pages_missing = proto_get_u64(r, "pages_missing"),
 		.duration_us = proto_get_u64(r, "duration_us"),
 	};
-	get_str(r, "method", sc.method, sizeof(sc.method));
+	proto_copy_str(r, "method", sc.method, sizeof(sc.method));
 	if (range_sz) {
 		ret = scan_list(r, "unaccounted", range_sz, &sc.unaccounted, &sc.n_unaccounted);
 		if (!ret)
