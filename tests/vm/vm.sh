@@ -7,6 +7,11 @@
 #                                 VM_KDIR VM_BTF VM_KROOT, exported
 #   vm_install_elf ROOT SRC DST   a dynamically linked program and its libraries
 #   vm_boot INITRD LOG SECS [MEM] tests/vm/boot.sh, with $VM_APPEND
+#   vm_prepare                    vm_deps and vm_kernel, or a TAP bail-out
+#   vm_run_guest NAME GUEST STAGE BIN...
+#                                 after vm_prepare: a busybox guest that runs
+#                                 GUEST with BIN... (from build/) in /usr/bin
+#                                 and what else is in STAGE; its TAP on stdout
 #
 # Busybox guests are built by tests/vm/run-initramfs.sh.
 
@@ -35,4 +40,27 @@ vm_install_elf() {
 
 vm_boot() {
 	"$VM_DIR/boot.sh" "$1" --log "$2" --timeout "$3" --mem "${4:-1024}" --append "${VM_APPEND:-}"
+}
+
+vm_prepare() {
+	# shellcheck disable=SC2119 # no extra packages
+	vm_deps >&2 || { echo "Bail out! host packages missing"; return 1; }
+	vm_kernel || { echo "Bail out! no Debian 6.12 kernel"; return 1; }
+	echo "# kernel $VM_KVER"
+}
+
+vm_run_guest() {
+	local name=$1 guest=$2 stage=$3 b logdir
+	shift 3
+	for b in "$@"; do
+		[ -x "$b" ] || { echo "Bail out! $b is missing: run make test-build first"; return 1; }
+	done
+	for b in "$@"; do
+		vm_install_elf "$stage" "$b" "usr/bin/$(basename "$b")"
+	done
+	install -m 0755 "$guest" "$stage/test.sh"
+	install -D -m 0644 "$VM_DIR/guest-tap.sh" "$stage/usr/local/lib/guest-tap.sh"
+	logdir=${ARENAD_VM_LOGDIR:-build/vm}
+	mkdir -p "$logdir"
+	"$VM_DIR/run-initramfs.sh" "$stage" --timeout "${ARENAD_VM_TIMEOUT:-300}" --log "$logdir/$name.log"
 }
