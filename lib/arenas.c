@@ -249,7 +249,7 @@ int arenad_client__scan_map(struct arenad_client *c, __u32 map_id,
 {
 	size_t range_sz = OPTS_GET(opts, range_sz, 0);
 	struct arenad_arena_scan sc;
-	json_object *r, *runs;
+	json_object *r;
 	int ret;
 
 	if (!OPTS_VALID(opts, arenad_scan_opts))
@@ -272,28 +272,12 @@ int arenad_client__scan_map(struct arenad_client *c, __u32 map_id,
 	proto_copy_str(r, "method", sc.method, sizeof(sc.method));
 	/* The managed arena's scan lists what the ledger does not know
 	 * ("unaccounted"); another arena's lists every present run. */
-	runs = get_array(r, "present");
 	if (range_sz) {
-		size_t i, n = runs ? json_object_array_length(runs) : 0;
-		struct arenad_scan_range *all = calloc(n ?: 1, sizeof(*all));
-
-		for (i = 0; all && i < n; i++) {
-			json_object *o = json_object_array_get_idx(runs, i);
-
-			all[i] = (struct arenad_scan_range) {
-				.sz = sizeof(all[i]),
-				.addr = proto_get_addr(o, "addr"),
-				.offset = proto_get_u64(o, "offset"),
-				.pages = proto_get_u64(o, "pages"),
-			};
-		}
-		sc.present = all ? out_array(all, n, sizeof(*all), range_sz) : NULL;
-		free(all);
-		if (!sc.present) {
+		ret = libarenad_scan_list(r, "present", false, range_sz, &sc.present, &sc.n_present);
+		if (ret) {
 			json_object_put(r);
-			return libarenad_err(-ENOMEM, "out of memory");
+			return ret;
 		}
-		sc.n_present = n;
 	}
 	json_object_put(r);
 	if (!HAS(out->sz, struct arenad_arena_scan, n_present)) {

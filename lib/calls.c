@@ -135,7 +135,7 @@ int arenad_client__owners(struct arenad_client *c, struct arenad_owner_usage **o
 		json_object_put(r);
 		return malformed("stats");
 	}
-	len = json_object_array_length(list);
+	len = list ? json_object_array_length(list) : 0;
 	all = calloc(len ? len : 1, sizeof(*all));
 	if (!all) {
 		json_object_put(r);
@@ -300,20 +300,22 @@ int arenad_client__ranges(struct arenad_client *c, const struct arenad_ranges_op
 	return 0;
 }
 
-/* One of scan's lists into a new array of records of rec_sz bytes. */
-static int scan_list(json_object *r, const char *key, size_t rec_sz,
-		     struct arenad_scan_range **out, size_t *n)
+int libarenad_scan_list(json_object *r, const char *key, bool required, size_t rec_sz,
+			struct arenad_scan_range **out, size_t *n)
 {
 	struct arenad_scan_range *all;
-	json_object *list, *o;
+	json_object *list = NULL, *o;
 	size_t i, len;
 
 	*out = NULL;
 	*n = 0;
 	if (!json_object_object_get_ex(r, key, &list) ||
-	    !json_object_is_type(list, json_type_array))
-		return malformed("scan");
-	len = json_object_array_length(list);
+	    !json_object_is_type(list, json_type_array)) {
+		if (required)
+			return malformed("scan");
+		list = NULL;
+	}
+	len = list ? json_object_array_length(list) : 0;
 	all = calloc(len ? len : 1, sizeof(*all));
 	if (!all)
 		return no_memory();
@@ -374,9 +376,9 @@ int arenad_client__scan(struct arenad_client *c, const struct arenad_scan_opts *
 	};
 	proto_copy_str(r, "method", sc.method, sizeof(sc.method));
 	if (range_sz) {
-		ret = scan_list(r, "unaccounted", range_sz, &sc.unaccounted, &sc.n_unaccounted);
+		ret = libarenad_scan_list(r, "unaccounted", true, range_sz, &sc.unaccounted, &sc.n_unaccounted);
 		if (!ret)
-			ret = scan_list(r, "missing", range_sz, &sc.missing, &sc.n_missing);
+			ret = libarenad_scan_list(r, "missing", true, range_sz, &sc.missing, &sc.n_missing);
 		if (ret) {
 			free(sc.unaccounted);
 			json_object_put(r);

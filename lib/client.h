@@ -3,6 +3,8 @@
 #ifndef __LIBARENAD_CLIENT_H
 #define __LIBARENAD_CLIENT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 #include <json-c/json.h>
 
@@ -14,6 +16,13 @@
  */
 int libarenad_call(struct arenad_client *c, const char *method,
 		   json_object *params, json_object **result);
+
+/*
+ * A scan's list of runs (member key of r) into a new array of records of
+ * rec_sz bytes; without the member, -EPROTO when required, else empty.
+ */
+int libarenad_scan_list(json_object *r, const char *key, bool required, size_t rec_sz,
+			struct arenad_scan_range **out, size_t *n);
 
 /* The errno for a daemon's JSON-RPC error code. */
 int libarenad_code_to_errno(int code);
