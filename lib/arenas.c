@@ -46,69 +46,75 @@ void arenad_arenas_free(struct arenad_arena *arenas, size_t arena_sz, size_t n)
 	free(arenas);
 }
 
-/* The "programs" and "processes" members, as in `arenas` and `who`, into
- * records of the sizes asked for. */
+static int no_memory(void)
+{
+	return libarenad_err(-ENOMEM, "out of memory");
+}
+
+/* n programs of list into a new array of records of rec_sz bytes. */
+static int progs_from_json(json_object *list, size_t n, size_t rec_sz,
+			   struct arenad_arena_prog **out)
+{
+	struct arenad_arena_prog *all = calloc(n ?: 1, sizeof(*all));
+	size_t i;
+
+	if (!all)
+		return no_memory();
+	for (i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(list, i);
+
+		all[i].sz = sizeof(all[i]);
+		all[i].id = proto_get_u64(p, "id");
+		proto_copy_str(p, "name", all[i].name, sizeof(all[i].name));
+		/* A type libbpf had no name for comes as its number, which
+		 * json-c writes as text too. */
+		proto_copy_str(p, "type", all[i].type, sizeof(all[i].type));
+	}
+	*out = out_array(all, n, sizeof(*all), rec_sz);
+	free(all);
+	return *out ? 0 : no_memory();
+}
+
+/* n processes of list into a new array of records of rec_sz bytes. */
+static int procs_from_json(json_object *list, size_t n, size_t rec_sz,
+			   struct arenad_arena_proc **out)
+{
+	struct arenad_arena_proc *all = calloc(n ?: 1, sizeof(*all));
+	size_t i;
+
+	if (!all)
+		return no_memory();
+	for (i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(list, i);
+
+		all[i].sz = sizeof(all[i]);
+		all[i].pid = proto_get_u64(p, "pid");
+		proto_copy_str(p, "comm", all[i].comm, sizeof(all[i].comm));
+		proto_copy_str(p, "unit", all[i].unit, sizeof(all[i].unit));
+		all[i].fds = proto_get_u64(p, "fds");
+		all[i].mapped = proto_get_bool(p, "mapped");
+	}
+	*out = out_array(all, n, sizeof(*all), rec_sz);
+	free(all);
+	return *out ? 0 : no_memory();
+}
+
+/* The "programs" and "processes" members, as in `arenas` and `who`: their
+ * counts, and the lists opts asks for. */
 static int users_from_json(json_object *o, const struct arenad_arenas_opts *opts,
 			   struct arenad_arena *a)
 {
 	size_t prog_sz = OPTS_GET(opts, prog_sz, 0), proc_sz = OPTS_GET(opts, proc_sz, 0);
 	json_object *progs = get_array(o, "programs"), *procs = get_array(o, "processes");
-	struct arenad_arena_prog *pg = NULL;
-	struct arenad_arena_proc *pc = NULL;
-	size_t i, n;
+	int r = 0;
 
-	n = progs ? json_object_array_length(progs) : 0;
-	a->n_progs = n;
-	if (!prog_sz)
-		n = 0;
-	if (prog_sz) {
-		pg = calloc(n ?: 1, sizeof(*pg));
-		if (!pg)
-			return libarenad_err(-ENOMEM, "out of memory");
-	}
-	for (i = 0; i < n; i++) {
-		json_object *p = json_object_array_get_idx(progs, i);
-
-		pg[i].sz = sizeof(pg[i]);
-		pg[i].id = proto_get_u64(p, "id");
-		proto_copy_str(p, "name", pg[i].name, sizeof(pg[i].name));
-		/* A type libbpf had no name for comes as its number, which
-		 * json-c writes as text too. */
-		proto_copy_str(p, "type", pg[i].type, sizeof(pg[i].type));
-	}
-	if (prog_sz) {
-		a->progs = out_array(pg, n, sizeof(*pg), prog_sz);
-		free(pg);
-		if (!a->progs)
-			return libarenad_err(-ENOMEM, "out of memory");
-	}
-
-	n = procs ? json_object_array_length(procs) : 0;
-	a->n_procs = n;
-	if (!proc_sz)
-		n = 0;
-	if (proc_sz) {
-		pc = calloc(n ?: 1, sizeof(*pc));
-		if (!pc)
-			return libarenad_err(-ENOMEM, "out of memory");
-	}
-	for (i = 0; i < n; i++) {
-		json_object *p = json_object_array_get_idx(procs, i);
-
-		pc[i].sz = sizeof(pc[i]);
-		pc[i].pid = proto_get_u64(p, "pid");
-		proto_copy_str(p, "comm", pc[i].comm, sizeof(pc[i].comm));
-		proto_copy_str(p, "unit", pc[i].unit, sizeof(pc[i].unit));
-		pc[i].fds = proto_get_u64(p, "fds");
-		pc[i].mapped = proto_get_bool(p, "mapped");
-	}
-	if (proc_sz) {
-		a->procs = out_array(pc, n, sizeof(*pc), proc_sz);
-		free(pc);
-		if (!a->procs)
-			return libarenad_err(-ENOMEM, "out of memory");
-	}
-	return 0;
+	a->n_progs = progs ? json_object_array_length(progs) : 0;
+	a->n_procs = procs ? json_object_array_length(procs) : 0;
+	if (prog_sz)
+		r = progs_from_json(progs, a->n_progs, prog_sz, &a->progs);
+	if (!r && proc_sz)
+		r = procs_from_json(procs, a->n_procs, proc_sz, &a->procs);
+	return r;
 }
 
 static int arena_from_json(json_object *o, const struct arenad_arenas_opts *opts,
@@ -181,7 +187,7 @@ int arenad_client__arenas(struct arenad_client *c, const struct arenad_arenas_op
 	out = calloc(len ?: 1, arena_sz);
 	if (!out) {
 		json_object_put(r);
-		return libarenad_err(-ENOMEM, "out of memory");
+		return no_memory();
 	}
 	for (i = 0; i < len; i++) {
 		struct arenad_arena full;
@@ -209,7 +215,7 @@ static int call_map_id(struct arenad_client *c, const char *method, __u32 map_id
 	if (!params || json_object_object_add(params, "map_id", json_object_new_uint64(map_id)) ||
 	    (census && json_object_object_add(params, "method", json_object_new_string(census)))) {
 		json_object_put(params);
-		return libarenad_err(-ENOMEM, "out of memory");
+		return no_memory();
 	}
 	ret = libarenad_call(c, method, params, r);
 	json_object_put(params);
