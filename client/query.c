@@ -17,22 +17,6 @@
 
 #define BAR_WIDTH 30
 
-static void bar(__u64 used, __u64 unacc, __u64 total)
-{
-	int u = total ? (int)((used * BAR_WIDTH + total - 1) / total) : 0;
-	int q = total ? (int)((unacc * BAR_WIDTH + total - 1) / total) : 0;
-	int i;
-
-	if (u > BAR_WIDTH)
-		u = BAR_WIDTH;
-	if (u + q > BAR_WIDTH)
-		q = BAR_WIDTH - u;
-	putchar('[');
-	for (i = 0; i < BAR_WIDTH; i++)
-		putchar(i < u ? '#' : i < u + q ? '?' : '.');
-	putchar(']');
-}
-
 static void row(const char *what, __u64 pages, __u64 total, __u64 psz, const char *note)
 {
 	char b[32];
@@ -45,7 +29,7 @@ void query_print(const struct query_view *v)
 {
 	const struct arenad_stats *st = v->st;
 	__u64 total = st->pages_total, psz = st->page_size ?: 4096;
-	char b1[32], b2[32];
+	char b1[32], b2[32], bars[BAR_WIDTH + 1];
 	size_t i;
 
 	printf("arena       map %llu: %llu pages of %s (%s) at 0x%llx\n",
@@ -55,8 +39,8 @@ void query_print(const struct query_view *v)
 		printf("pins        %s\n", st->pin_dir);
 	printf("%-11s %9llu pages %6.1f%% %10s  ", "used", (unsigned long long)st->pages_allocated,
 	       cli_pct(st->pages_allocated, total), cli_bytes(st->pages_allocated * psz, b1, sizeof(b1)));
-	bar(st->pages_allocated, st->census_valid ? st->pages_unaccounted : 0, total);
-	putchar('\n');
+	usage_bar(bars, BAR_WIDTH, st);
+	printf("[%s]\n", bars);
 	if (st->census_valid) {
 		row("unaccounted", st->pages_unaccounted, total, psz, "present, in no allocation");
 		row("free", usage_free_pages(st), total, psz, "in no allocation, not present");

@@ -69,22 +69,6 @@ static void line(struct frame *f, const char *fmt, ...)
 	f->lines++;
 }
 
-/* A bar of width w: '#' allocated, '?' present but in no allocation, '.' free. */
-static void bar(char *out, int w, __u64 used, __u64 unacc, __u64 total)
-{
-	int u = total ? (int)((used * w + total - 1) / total) : 0;
-	int q = total ? (int)((unacc * w + total - 1) / total) : 0;
-	int i;
-
-	if (u > w)
-		u = w;
-	if (u + q > w)
-		q = w - u;
-	for (i = 0; i < w; i++)
-		out[i] = i < u ? '#' : i < u + q ? '?' : '.';
-	out[w] = '\0';
-}
-
 static double rate(__u64 now, __u64 before, double secs)
 {
 	return secs > 0 && now >= before ? (now - before) / secs : 0;
@@ -182,7 +166,7 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 	line(f, "arena %llu pages of %s = %s at 0x%llx", (unsigned long long)total,
 	     cli_bytes(psz, b1, sizeof(b1)), cli_bytes(total * psz, b2, sizeof(b2)),
 	     (unsigned long long)st->user_vm_start);
-	bar(bars, bar_w, st->pages_allocated, st->census_valid ? st->pages_unaccounted : 0, total);
+	usage_bar(bars, bar_w, st);
 	line(f, "[%s]", bars);
 	line(f, "used         %10llu pages %6.1f%%  %-11s peak %llu pages",
 	     (unsigned long long)st->pages_allocated, cli_pct(st->pages_allocated, total),

@@ -48,6 +48,23 @@ __u64 usage_free_pages(const struct arenad_stats *st)
 	return taken < st->pages_total ? st->pages_total - taken : 0;
 }
 
+void usage_bar(char *out, int w, const struct arenad_stats *st)
+{
+	__u64 total = st->pages_total, used = st->pages_allocated;
+	__u64 unacc = st->census_valid ? st->pages_unaccounted : 0;
+	int u = total ? (int)((used * w + total - 1) / total) : 0;
+	int q = total ? (int)((unacc * w + total - 1) / total) : 0;
+	int i;
+
+	if (u > w)
+		u = w;
+	if (u + q > w)
+		q = w - u;
+	for (i = 0; i < w; i++)
+		out[i] = i < u ? '#' : i < u + q ? '?' : '.';
+	out[w] = '\0';
+}
+
 int usage_map(struct cli *cli, struct usage_runs *ur)
 {
 	ARENAD_OPTS(arenad_scan_opts, so, .range_sz = sizeof(struct arenad_scan_range));

@@ -29,6 +29,13 @@ void usage_free(struct usage *u);
  */
 __u64 usage_free_pages(const struct arenad_stats *st);
 
+/*
+ * The usage bar of query and top, w characters and a NUL into out: '#'
+ * allocated, '?' present but in no allocation (by the last census), '.'
+ * free; each rounded up, so that any use shows.
+ */
+void usage_bar(char *out, int w, const struct arenad_stats *st);
+
 /* Pages of an arena as runs, for `map`. */
 struct usage_run {
 	__u64 offset;			/* bytes from the arena's start */
