@@ -53,7 +53,7 @@ static int daemon_words(struct cli *cli, const char *what)
 		return 0;
 	}
 	if (!strcmp(what, "owners")) {
-		r = arenad_client__owners(cli->client, &own, sizeof(*own), &n);
+		r = arenad_client__owners(cli->client, NULL, &own, sizeof(*own), &n);
 		for (i = 0; !r && i < n; i++)
 			if (own[i].owner[0])
 				puts(own[i].owner);

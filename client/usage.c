@@ -23,10 +23,8 @@ int usage_get(struct cli *cli, struct usage *u)
 
 	memset(u, 0, sizeof(*u));
 	u->st.sz = sizeof(u->st);
-	r = arenad_client__stats(cli->client, &u->st);
-	if (r < 0)
-		return r;
-	r = arenad_client__owners(cli->client, &u->owners, sizeof(*u->owners), &u->n_owners);
+	/* One stats reply: the counters and the owners of one moment. */
+	r = arenad_client__owners(cli->client, &u->st, &u->owners, sizeof(*u->owners), &u->n_owners);
 	if (r < 0)
 		return r;
 	qsort(u->owners, u->n_owners, sizeof(*u->owners), cmp_owner);

@@ -69,21 +69,12 @@ int arenad_client__version(struct arenad_client *c, char *buf, size_t len)
 	return 0;
 }
 
-int arenad_client__stats(struct arenad_client *c, struct arenad_stats *out)
+/* A stats reply r into *out (already checked with OUT_VALID). */
+static void stats_from_json(json_object *r, struct arenad_stats *out)
 {
 	struct arenad_stats st;
-	json_object *r, *v;
-	int ret;
+	json_object *v;
 
-	if (!OUT_VALID(out))
-		return bad_out("struct arenad_stats");
-	ret = libarenad_call(c, "stats", NULL, &r);
-	if (ret)
-		return ret;
-	if (!json_object_is_type(r, json_type_object)) {
-		json_object_put(r);
-		return malformed("stats");
-	}
 	st = (struct arenad_stats) {
 		.page_size = proto_get_u64(r, "page_size"),
 		.pages_total = proto_get_u64(r, "pages_total"),
@@ -112,13 +103,30 @@ int arenad_client__stats(struct arenad_client *c, struct arenad_stats *out)
 	proto_copy_str(r, "census_method", st.census_method, sizeof(st.census_method));
 	proto_copy_str(r, "census_unavailable", st.census_unavailable, sizeof(st.census_unavailable));
 	proto_copy_str(r, "pin_dir", st.pin_dir, sizeof(st.pin_dir));
-	json_object_put(r);
 	out_copy(out, out->sz, &st, sizeof(st));
+}
+
+int arenad_client__stats(struct arenad_client *c, struct arenad_stats *out)
+{
+	json_object *r;
+	int ret;
+
+	if (!OUT_VALID(out))
+		return bad_out("struct arenad_stats");
+	ret = libarenad_call(c, "stats", NULL, &r);
+	if (ret)
+		return ret;
+	if (!json_object_is_type(r, json_type_object)) {
+		json_object_put(r);
+		return malformed("stats");
+	}
+	stats_from_json(r, out);
+	json_object_put(r);
 	return 0;
 }
 
-int arenad_client__owners(struct arenad_client *c, struct arenad_owner_usage **owners,
-			  size_t owner_sz, size_t *n)
+int arenad_client__owners(struct arenad_client *c, struct arenad_stats *st,
+			  struct arenad_owner_usage **owners, size_t owner_sz, size_t *n)
 {
 	struct arenad_owner_usage *all;
 	json_object *r, *list, *o;
@@ -127,6 +135,8 @@ int arenad_client__owners(struct arenad_client *c, struct arenad_owner_usage **o
 
 	if (owner_sz < sizeof(size_t))
 		return bad_rec("struct arenad_owner_usage");
+	if (st && !OUT_VALID(st))
+		return bad_out("struct arenad_stats");
 	ret = libarenad_call(c, "stats", NULL, &r);
 	if (ret)
 		return ret;
@@ -135,7 +145,7 @@ int arenad_client__owners(struct arenad_client *c, struct arenad_owner_usage **o
 		json_object_put(r);
 		return malformed("stats");
 	}
-	len = list ? json_object_array_length(list) : 0;
+	len = json_object_array_length(list);
 	all = calloc(len ? len : 1, sizeof(*all));
 	if (!all) {
 		json_object_put(r);
@@ -148,6 +158,8 @@ int arenad_client__owners(struct arenad_client *c, struct arenad_owner_usage **o
 		all[i].allocations = proto_get_u64(o, "allocations");
 		proto_copy_str(o, "owner", all[i].owner, sizeof(all[i].owner));
 	}
+	if (st)
+		stats_from_json(r, st);
 	json_object_put(r);
 	*owners = out_array(all, len, sizeof(*all), owner_sz);
 	free(all);

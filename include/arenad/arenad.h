@@ -378,8 +378,12 @@ struct arenad_scan {
 };
 
 LIBARENAD_API int arenad_client__stats(struct arenad_client *c, struct arenad_stats *st);
-/* The owners table of "stats"; *owners is malloc'ed, records of owner_sz. */
-LIBARENAD_API int arenad_client__owners(struct arenad_client *c,
+/*
+ * The owners table of "stats"; *owners is malloc'ed, records of owner_sz.
+ * With st non-NULL, also the rest of the same reply, as
+ * arenad_client__stats() gives it: counters and owners of one moment.
+ */
+LIBARENAD_API int arenad_client__owners(struct arenad_client *c, struct arenad_stats *st,
 					struct arenad_owner_usage **owners,
 					size_t owner_sz, size_t *n);
 /* Run a census and compare it with the ledger. */

@@ -70,7 +70,7 @@ static void one_call(struct arenad_client *c, unsigned int which)
 			free(ranges);
 		break;
 	default:
-		if (!arenad_client__owners(c, &owners, sizeof(*owners), &n))
+		if (!arenad_client__owners(c, NULL, &owners, sizeof(*owners), &n))
 			free(owners);
 		break;
 	}

@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 	printf("stats-more %llu %llu %llu %d %d %s\n", (unsigned long long)st.allocations_total,
 	       (unsigned long long)st.frees_total, (unsigned long long)st.bytes_allocated,
 	       st.numa_node, st.segv_on_fault, st.census_method);
-	r = arenad_client__owners(c, &ow, sizeof(*ow), &n);
+	r = arenad_client__owners(c, NULL, &ow, sizeof(*ow), &n);
 	printf("owners %d %zu", r, n);
 	for (i = 0; !r && i < n; i++)
 		printf(" %s/%llu/%llu", ow[i].owner, (unsigned long long)ow[i].pages,

@@ -25,7 +25,7 @@ static int owners(const char *sock)
 	int r;
 
 	c = arenad_client__open(&o);
-	r = c ? arenad_client__owners(c, &u, sizeof(*u), &n) : -errno;
+	r = c ? arenad_client__owners(c, NULL, &u, sizeof(*u), &n) : -errno;
 	if (r) {
 		printf("error %d\n", r);
 		arenad_client__close(c);
