@@ -224,21 +224,40 @@ static void selftest_foreign(struct census *c, struct arenad_census_bpf *skel, _
  * caller at a time, the inventory's worker thread after start-up). The
  * arena map is the daemon's own, reused: loading creates no arena.
  */
+/*
+ * The census object with one of its programs, loaded against the arena
+ * behind arena_fd (reused: loading creates no arena). NULL with errno set.
+ */
+static struct arenad_census_bpf *load_on_arena(int arena_fd, const char *prog)
+{
+	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
+	struct bpf_program *p;
+	int r;
+
+	skel = arenad_census_bpf__open();
+	if (!skel)
+		return NULL;
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), prog));
+	r = bpf_map__reuse_fd(skel->maps.arena, arena_fd);
+	if (r >= 0)
+		r = arenad_census_bpf__load(skel);
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
+	return TAKE_PTR(skel);
+}
+
 static int load_iter(struct census *c, int arena_fd)
 {
 	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
 	int r;
 
-	skel = arenad_census_bpf__open();
+	skel = load_on_arena(arena_fd, "arenad_arenas");
 	if (!skel)
 		return -errno;
-	bpf_program__set_autoload(skel->progs.arenad_census, false);
-	bpf_program__set_autoload(skel->progs.arenad_census_selftest, false);
-	r = bpf_map__reuse_fd(skel->maps.arena, arena_fd);
-	if (r >= 0)
-		r = arenad_census_bpf__load(skel);
-	if (r >= 0)
-		r = map_bits(skel, &c->iter_map);
+	r = map_bits(skel, &c->iter_map);
 	if (r < 0)
 		return r;
 	c->iter_link = bpf_program__attach_iter(skel->progs.arenad_arenas, NULL);
@@ -359,19 +378,8 @@ static int load_for_arena(struct census *c, int arena_fd)
 	_cleanup_(bits_unmap) struct bits_map m = {};
 	int r;
 
-	skel = arenad_census_bpf__open();
-	if (!skel) {
-		r = -errno;
-		snprintf(c->reason, sizeof(c->reason), "open census object: %s", strerror(-r));
-		return r;
-	}
-	bpf_program__set_autoload(skel->progs.arenad_census_selftest, false);
-	bpf_program__set_autoload(skel->progs.arenad_arenas, false);
-	r = bpf_map__reuse_fd(skel->maps.arena, arena_fd);
-	if (r >= 0)
-		r = arenad_census_bpf__load(skel);
-	if (r >= 0)
-		r = map_bits(skel, &m);
+	skel = load_on_arena(arena_fd, "arenad_census");
+	r = skel ? map_bits(skel, &m) : -errno;
 	if (r < 0) {
 		snprintf(c->reason, sizeof(c->reason), "load census for the arena: %s", strerror(-r));
 		return r;
