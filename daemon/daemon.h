@@ -46,8 +46,8 @@ struct arenad {
 	struct census *census;
 	struct http *http;		/* the metrics listener, or NULL */
 	struct inventory *inventory;	/* every arena on the host; may be NULL */
-	/* The one thread that uses the census after start-up (scan.c,
-	 * inventory.c); NULL while starting or without a census. */
+	/* The one thread that uses the census: it loads it after READY
+	 * (startup.c), then runs every census (scan.c, inventory.c). */
 	struct worker *census_worker;
 	/* Reads and sorts the whole ledger for `ranges` (methods.c). */
 	struct worker *ledger_worker;

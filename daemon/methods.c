@@ -773,7 +773,7 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 	 * methods that passed their self-test there (never kmod). */
 	if (map_id && map_id != d->arena->map_id)
 		return methods_scan_foreign(d, peer, map_id, name, err);
-	if (!d->census_worker)
+	if (!d->census)
 		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
 				     "census unavailable: it did not load (see the log)");
 	if (name) {

@@ -185,7 +185,7 @@ int scan_submit(struct arenad *d, int method, bool detail, scan_done_t done, voi
 {
 	struct scan_job *job;
 
-	if (!d->census_worker)
+	if (!d->census)
 		return -EAGAIN;
 	job = calloc(1, sizeof(*job));
 	if (!job)

@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Start-up after READY=1, on a thread (startup.h). Start-up: logs its own
- * failures and what it finished (log.h). */
+/* Start-up after READY=1, as the census worker's first job (startup.h).
+ * Start-up: logs its own failures and what it finished (log.h). */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "census.h"
 #include "daemon.h"
@@ -17,42 +14,26 @@
 #include "worker.h"
 
 struct startup {
+	struct worker_job wj;		/* first: the worker hands it back */
 	struct arenad *d;
 	startup_done_t done;
-	pthread_t thread;
-	bool joined;
-	int efd;
-	sd_event_source *src;
 	__u64 begun_usec;
 
-	/* The thread's input, copied so that it touches nothing of d. */
+	/* The job's input, copied so that it touches nothing of d. */
 	int arena_fd;
 	__u32 pages;
-	/* Its result, read by the loop after the eventfd fired. */
+	/* Its result, taken by the loop when the job comes back. */
 	struct census *census;
 };
 
-static void *load(void *arg)
+static void load(struct worker_job *wj)
 {
-	struct startup *s = arg;
-	__u64 one = 1;
+	struct startup *s = (struct startup *)wj;
 
 	/* A failure is logged; the daemon then runs without a census, as it
 	 * would on a kernel that lacks what the census needs. */
 	if (census_new(s->arena_fd, s->pages, &s->census) < 0)
 		s->census = NULL;
-	if (write(s->efd, &one, sizeof(one)) < 0) {
-		/* An eventfd counter this small cannot overflow. */
-	}
-	return NULL;
-}
-
-static void join(struct startup *s)
-{
-	if (!s->joined) {
-		pthread_join(s->thread, NULL);
-		s->joined = true;
-	}
 }
 
 static void finish(struct startup *s)
@@ -72,17 +53,15 @@ static void on_first_inventory(json_object *result, const struct rpc_error *err,
 	finish(userdata);
 }
 
-static int on_loaded(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+static void loaded(struct worker_job *wj, int error)
 {
-	struct startup *s = userdata;
+	struct startup *s = (struct startup *)wj;
 	struct arenad *d = s->d;
 
-	join(s);
-	s->src = sd_event_source_disable_unref(s->src);
+	if (error)		/* shutting down before it ran */
+		return;
+	/* From here on the census is used on its worker only. */
 	d->census = TAKE_PTR(s->census);
-	/* From here on the census is used on its worker thread only. */
-	if (d->census && worker_new(d->event, "arenad-census", &d->census_worker) < 0)
-		d->census = census_free(d->census);
 	/* The inventory's first job loads its own programs, the next takes
 	 * the first inventory: start-up is done when that comes back. */
 	if (inventory_new(d, &d->inventory) < 0)
@@ -90,37 +69,30 @@ static int on_loaded(sd_event_source *src, int fd, uint32_t revents, void *userd
 	if (!d->inventory ||
 	    inventory_submit(d->inventory, INV_JOB_ARENAS, 0, on_first_inventory, s) < 0)
 		finish(s);
-	return 0;
 }
 
 int startup_begin(struct arenad *d, startup_done_t done, struct startup **out)
 {
-	_cleanup_(startup_freep) struct startup *s = calloc(1, sizeof(*s));
+	struct startup *s;
 	int r;
 
+	r = worker_new(d->event, "arenad-census", &d->census_worker);
+	if (r < 0)
+		return r;
+	s = calloc(1, sizeof(*s));
 	if (!s)
 		return log_oom();
 	*s = (struct startup) {
+		.wj = { .run = load, .done = loaded },
 		.d = d,
 		.done = done,
-		.joined = true,
-		.efd = -1,
 		.begun_usec = now_usec(CLOCK_MONOTONIC),
 		.arena_fd = arenad_pins__arena_fd(d->arena->pins),
 		.pages = d->arena->ident.pages_total,
 	};
-	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (s->efd < 0)
-		return log_error_errno(-errno, "start-up: eventfd");
-	r = sd_event_add_io(d->event, &s->src, s->efd, EPOLLIN, on_loaded, s);
-	if (r < 0)
-		return log_error_errno(r, "start-up: watch eventfd");
-	r = -pthread_create(&s->thread, NULL, load, s);
-	if (r < 0)
-		return log_error_errno(r, "start-up: start thread");
-	s->joined = false;
 	d->starting = true;
-	*out = TAKE_PTR(s);
+	worker_submit(d->census_worker, &s->wj);
+	*out = s;
 	return 0;
 }
 
@@ -128,9 +100,6 @@ struct startup *startup_free(struct startup *s)
 {
 	if (!s)
 		return NULL;
-	join(s);
-	sd_event_source_disable_unref(s->src);
-	safe_close(s->efd);
 	census_free(s->census);
 	free(s);
 	return NULL;

@@ -3,13 +3,13 @@
  * The part of start-up that READY=1 does not wait for. READY needs the
  * arena, its pins and the socket; the census self-test and the inventory's
  * programs take several times as long (each BPF object parses vmlinux BTF
- * and has its programs verified), so a thread loads them after READY and
- * hands them to the event loop. Until then d->starting is true, and the
+ * and has its programs verified), so the census worker (worker.h) loads
+ * them after READY, as its first job, and hands them to the event loop. Until then d->starting is true, and the
  * methods that need them (scan, arenas, who) return RPC_NOT_YET: the
  * server keeps such requests and hands them in again once start-up is
  * done, so a client sees them answered a little later, never refused.
  *
- * Logging: both functions log their own failures; what the thread loads
+ * Logging: both functions log their own failures; what the job loads
  * logs its own decisions (census.h, inventory.h).
  */
 #ifndef __ARENAD_STARTUP_H
@@ -23,9 +23,11 @@ struct startup;
 /* Runs on the event loop once d->census and d->inventory are set. */
 typedef void (*startup_done_t)(struct arenad *d);
 
-/* Start the thread; sets d->starting. */
+/* Start d->census_worker with the loading as its first job; sets
+ * d->starting. */
 int startup_begin(struct arenad *d, startup_done_t done, struct startup **out);
-/* Waits for the thread if it still runs. Returns NULL. */
+/* After d->census_worker is freed (which delivers or cancels the job).
+ * Returns NULL. */
 struct startup *startup_free(struct startup *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct startup *, startup_free);
 

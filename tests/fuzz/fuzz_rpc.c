@@ -90,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		d.arena = &arena;
 		d.inventory = (struct inventory *)&not_null;	/* the seam answers */
 		d.census_worker = d.ledger_worker = seam_worker();
+		d.census = seam_census();
 		table = (struct rpc_table) { daemon_methods, daemon_n_methods, &d };
 	}
 	seam_reset();

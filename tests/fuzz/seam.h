@@ -14,6 +14,8 @@ void seam_reset(void);
 /* A worker that runs each job at once, for d->census_worker and
  * d->ledger_worker. */
 struct worker *seam_worker(void);
+/* A census for d->census: the seam's census functions answer for it. */
+struct census *seam_census(void);
 
 /* The reply to the last deferred request (scan, ranges), as
  * rpc_handle_line() gives one: 0 with *reply (malloc'ed, NULL when none)

@@ -106,6 +106,7 @@ int main(void)
 	d.cfg = &cfg;
 	d.arena = &arena;
 	d.census_worker = d.ledger_worker = seam_worker();
+	d.census = seam_census();
 	table = (struct rpc_table) { daemon_methods, daemon_n_methods, &d };
 
 	each_failure("ping", NULL);
