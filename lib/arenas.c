@@ -51,52 +51,47 @@ static int no_memory(void)
 	return libarenad_err(-ENOMEM, "out of memory");
 }
 
-/* n programs of list into a new array of records of rec_sz bytes. */
-static int progs_from_json(json_object *list, size_t n, size_t rec_sz,
-			   struct arenad_arena_prog **out)
+/*
+ * The n objects of list, each turned by fill into a full record of known
+ * bytes, into a new array of records of rec_sz bytes.
+ */
+static int records_from_json(json_object *list, size_t n, size_t known, size_t rec_sz,
+			     void (*fill)(json_object *o, void *rec), void **out)
 {
-	struct arenad_arena_prog *all = calloc(n ?: 1, sizeof(*all));
+	char *all = calloc(n ?: 1, known);
 	size_t i;
 
 	if (!all)
 		return no_memory();
-	for (i = 0; i < n; i++) {
-		json_object *p = json_object_array_get_idx(list, i);
-
-		all[i].sz = sizeof(all[i]);
-		all[i].id = proto_get_u64(p, "id");
-		proto_copy_str(p, "name", all[i].name, sizeof(all[i].name));
-		/* A type libbpf had no name for comes as its number, which
-		 * json-c writes as text too. */
-		proto_copy_str(p, "type", all[i].type, sizeof(all[i].type));
-	}
-	*out = out_array(all, n, sizeof(*all), rec_sz);
+	for (i = 0; i < n; i++)
+		fill(json_object_array_get_idx(list, i), all + i * known);
+	*out = out_array(all, n, known, rec_sz);
 	free(all);
 	return *out ? 0 : no_memory();
 }
 
-/* n processes of list into a new array of records of rec_sz bytes. */
-static int procs_from_json(json_object *list, size_t n, size_t rec_sz,
-			   struct arenad_arena_proc **out)
+static void prog_from_json(json_object *o, void *rec)
 {
-	struct arenad_arena_proc *all = calloc(n ?: 1, sizeof(*all));
-	size_t i;
+	struct arenad_arena_prog *p = rec;
 
-	if (!all)
-		return no_memory();
-	for (i = 0; i < n; i++) {
-		json_object *p = json_object_array_get_idx(list, i);
+	p->sz = sizeof(*p);
+	p->id = proto_get_u64(o, "id");
+	proto_copy_str(o, "name", p->name, sizeof(p->name));
+	/* A type libbpf had no name for comes as its number, which json-c
+	 * writes as text too. */
+	proto_copy_str(o, "type", p->type, sizeof(p->type));
+}
 
-		all[i].sz = sizeof(all[i]);
-		all[i].pid = proto_get_u64(p, "pid");
-		proto_copy_str(p, "comm", all[i].comm, sizeof(all[i].comm));
-		proto_copy_str(p, "unit", all[i].unit, sizeof(all[i].unit));
-		all[i].fds = proto_get_u64(p, "fds");
-		all[i].mapped = proto_get_bool(p, "mapped");
-	}
-	*out = out_array(all, n, sizeof(*all), rec_sz);
-	free(all);
-	return *out ? 0 : no_memory();
+static void proc_from_json(json_object *o, void *rec)
+{
+	struct arenad_arena_proc *p = rec;
+
+	p->sz = sizeof(*p);
+	p->pid = proto_get_u64(o, "pid");
+	proto_copy_str(o, "comm", p->comm, sizeof(p->comm));
+	proto_copy_str(o, "unit", p->unit, sizeof(p->unit));
+	p->fds = proto_get_u64(o, "fds");
+	p->mapped = proto_get_bool(o, "mapped");
 }
 
 /* The "programs" and "processes" members, as in `arenas` and `who`: their
@@ -111,9 +106,11 @@ static int users_from_json(json_object *o, const struct arenad_arenas_opts *opts
 	a->n_progs = progs ? json_object_array_length(progs) : 0;
 	a->n_procs = procs ? json_object_array_length(procs) : 0;
 	if (prog_sz)
-		r = progs_from_json(progs, a->n_progs, prog_sz, &a->progs);
+		r = records_from_json(progs, a->n_progs, sizeof(*a->progs), prog_sz,
+				      prog_from_json, (void **)&a->progs);
 	if (!r && proc_sz)
-		r = procs_from_json(procs, a->n_procs, proc_sz, &a->procs);
+		r = records_from_json(procs, a->n_procs, sizeof(*a->procs), proc_sz,
+				      proc_from_json, (void **)&a->procs);
 	return r;
 }
 
