@@ -2,6 +2,7 @@
 /* Strict JSON parsing of request lines (json_strict.h). Pure: never logs;
  * a refusal's reason goes back to the caller for the reply (log.h). */
 #include <errno.h>
+#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,9 +164,29 @@ static __thread struct json_tokener *thread_tok;
 static __thread char *thread_copy;
 static __thread size_t thread_copy_size;
 
+/*
+ * json-c wraps every parse in duplocale() of the thread's locale and
+ * newlocale(LC_NUMERIC_MASK, "C") on the copy: an allocation, the global
+ * locale's lock and a LOCPATH lookup per request line. Given glibc's own C
+ * locale object, both hand it back at once. The daemon never calls
+ * setlocale(), so its locale is "C" already: a parsing thread switches to
+ * the C locale object once, which changes nothing it prints.
+ */
+static void use_c_locale(void)
+{
+	locale_t c;
+
+	if (uselocale((locale_t)0) != LC_GLOBAL_LOCALE)
+		return;
+	c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (c)
+		uselocale(c);
+}
+
 static struct json_tokener *tokener(void)
 {
 	if (!thread_tok) {
+		use_c_locale();
 		thread_tok = json_tokener_new();
 		if (thread_tok)
 			json_tokener_set_flags(thread_tok,
