@@ -26,6 +26,7 @@
 #include "census.h"
 #include "cleanup.h"
 #include "iter.h"
+#include "light_load.h"
 #include "log.h"
 #include "util.h"
 
@@ -48,7 +49,7 @@ static void bits_unmap(struct bits_map *m)
 }
 
 struct census {
-	struct arenad_census_bpf *skel;
+	struct arenad_census_bpf *skel;	/* may be iter (load_iter()) */
 	struct bits_map map;	/* census_bits */
 	__u32 npages;
 	enum arenad_census_method method;	/* default; 0: unavailable */
@@ -58,7 +59,7 @@ struct census {
 	/* The same for other programs' arenas, seen through the map
 	 * iterator (no kmod method there: it needs the arena as a map). */
 	enum arenad_census_method foreign;
-	struct arenad_census_bpf *iter;	/* the map iterator's own instance */
+	struct arenad_census_bpf *iter;	/* the map iterator's instance */
 	struct bpf_link *iter_link;
 	struct bits_map iter_map;	/* its census_bits */
 	bool fpassed[ARENAD_CENSUS_KMOD + 1];
@@ -88,29 +89,31 @@ static int run_prog(int prog_fd, struct arenad_census_req *req)
 	return req->ret;
 }
 
-static int map_bits(struct arenad_census_bpf *skel, struct bits_map *m)
+/* Map census_bits, whose fd is fd. */
+static int map_bits(int fd, struct bits_map *m)
 {
 	size_t len = (size_t)ARENAD_CENSUS_WORDS * sizeof(__u64);
 	void *p;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 bpf_map__fd(skel->maps.census_bits), 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	*m = (struct bits_map) { .bits = p, .len = len };
 	return 0;
 }
 
-static int run_census(struct arenad_census_bpf *skel, __u64 *bits, __u32 npages,
+/* Run the census program, whose fd is prog_fd. */
+static int run_census(int prog_fd, __u64 *bits, __u32 npages,
 		      enum arenad_census_method m, struct arenad_census_req *req)
 {
 	memset(bits, 0, ((npages + 63) / 64) * sizeof(__u64));
 	*req = (struct arenad_census_req) { .method = m, .npages = npages };
-	return run_prog(bpf_program__fd(skel->progs.arenad_census), req);
+	return run_prog(prog_fd, req);
 }
 
-/* Shape the test arena: op 1 alloc, 2 reserve, 3 free. */
-static int shape(struct arenad_census_bpf *skel, __u64 base, int op, __u32 pgoff, __u32 n)
+/* Shape the test arena with the self-test program prog_fd: op 1 alloc,
+ * 2 reserve, 3 free. */
+static int shape(int prog_fd, __u64 base, int op, __u32 pgoff, __u32 n)
 {
 	struct arenad_census_req req = {
 		.method = op,
@@ -118,20 +121,20 @@ static int shape(struct arenad_census_bpf *skel, __u64 base, int op, __u32 pgoff
 		.addr = base + ((__u64)pgoff << ARENAD_PAGE_SHIFT),
 	};
 
-	return run_prog(bpf_program__fd(skel->progs.arenad_census_selftest), &req);
+	return run_prog(prog_fd, &req);
 }
 
 /*
  * Returns 0 when method m reports exactly the expected pages, or a
  * negative errno with c->reason set.
  */
-static int check_method(struct census *c, struct arenad_census_bpf *skel, __u64 *bits,
+static int check_method(struct census *c, int prog_fd, __u64 *bits,
 			enum arenad_census_method m, const __u64 *want)
 {
 	struct arenad_census_req req;
 	int r;
 
-	r = run_census(skel, bits, SELFTEST_PAGES, m, &req);
+	r = run_census(prog_fd, bits, SELFTEST_PAGES, m, &req);
 	log_debug("census self-test (%s): ret %d, kernel address 0x%llx, %u present of %u probed",
 		  census_method_name(m), r, (unsigned long long)req.kern_vm_start, req.present, req.probed);
 	if (r == -EOPNOTSUPP && m == ARENAD_CENSUS_KMOD)
@@ -189,7 +192,7 @@ static int check_foreign_method(struct census *c, __u32 map_id, enum arenad_cens
  * program's arena is. Without the iterator, no arena but the daemon's
  * own can be counted.
  */
-static void selftest_foreign(struct census *c, struct arenad_census_bpf *skel, __u64 want)
+static void selftest_foreign(struct census *c, int arena_fd, __u64 want)
 {
 	struct bpf_map_info info = {};
 	__u32 info_len = sizeof(info);
@@ -197,7 +200,7 @@ static void selftest_foreign(struct census *c, struct arenad_census_bpf *skel, _
 
 	if (!c->iter)
 		return;		/* c->freason says why */
-	r = bpf_map_get_info_by_fd(bpf_map__fd(skel->maps.arena), &info, &info_len);
+	r = bpf_map_get_info_by_fd(arena_fd, &info, &info_len);
 	if (r < 0) {
 		snprintf(c->freason, sizeof(c->freason), "self-test arena: %s", strerror(errno));
 		return;
@@ -220,15 +223,11 @@ static void selftest_foreign(struct census *c, struct arenad_census_bpf *skel, _
 }
 
 /*
- * The map iterator, in an instance of its own (its census_bits serve one
- * caller at a time, the inventory's worker thread after start-up). The
- * arena map is the daemon's own, reused: loading creates no arena.
+ * The census object with the programs named in progs (NULL-terminated),
+ * loaded against the arena behind arena_fd (reused: loading creates no
+ * arena). NULL with errno set.
  */
-/*
- * The census object with one of its programs, loaded against the arena
- * behind arena_fd (reused: loading creates no arena). NULL with errno set.
- */
-static struct arenad_census_bpf *load_on_arena(int arena_fd, const char *prog)
+static struct arenad_census_bpf *load_on_arena(int arena_fd, const char *const *progs)
 {
 	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
 	struct bpf_program *p;
@@ -237,8 +236,13 @@ static struct arenad_census_bpf *load_on_arena(int arena_fd, const char *prog)
 	skel = arenad_census_bpf__open();
 	if (!skel)
 		return NULL;
-	bpf_object__for_each_program(p, skel->obj)
-		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), prog));
+	bpf_object__for_each_program(p, skel->obj) {
+		bool load = false;
+
+		for (const char *const *n = progs; *n; n++)
+			load |= !strcmp(bpf_program__name(p), *n);
+		bpf_program__set_autoload(p, load);
+	}
 	r = bpf_map__reuse_fd(skel->maps.arena, arena_fd);
 	if (r >= 0)
 		r = arenad_census_bpf__load(skel);
@@ -249,15 +253,31 @@ static struct arenad_census_bpf *load_on_arena(int arena_fd, const char *prog)
 	return TAKE_PTR(skel);
 }
 
+/*
+ * The map iterator, with the census program of the daemon's own arena in
+ * the same instance: each load parses the kernel's BTF (libbpf has no way
+ * to share it between objects), and that is most of a load's time. They
+ * share census_bits and census_runs, which is safe because only the census
+ * worker runs them, one job at a time, and a job has read what it needs
+ * before the next one runs. Should the census program not load, the
+ * iterator is loaded alone and the census program gets an instance of its
+ * own after the self-test (load_for_arena()).
+ */
 static int load_iter(struct census *c, int arena_fd)
 {
+	static const char *const both[] = { "arenad_arenas", "arenad_census", NULL };
+	static const char *const iter[] = { "arenad_arenas", NULL };
 	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
 	int r;
 
-	skel = load_on_arena(arena_fd, "arenad_arenas");
+	skel = load_on_arena(arena_fd, both);
+	if (!skel) {
+		log_debug_errno(-errno, "census: the iterator and the census program in one load");
+		skel = load_on_arena(arena_fd, iter);
+	}
 	if (!skel)
 		return -errno;
-	r = map_bits(skel, &c->iter_map);
+	r = map_bits(bpf_map__fd(skel->maps.census_bits), &c->iter_map);
 	if (r < 0)
 		return r;
 	c->iter_link = bpf_program__attach_iter(skel->progs.arenad_arenas, NULL);
@@ -281,7 +301,7 @@ int census_iter_read(struct census *c, __u32 target, int method, bool mark,
 	c->iter->bss->inv_mark = mark;
 	if (mark)
 		memset(c->iter_map.bits, 0, c->iter_map.len);
-	r = iter_read(c->iter_link, sizeof(**recs), &buf, &len);
+	r = iter_read(bpf_link__fd(c->iter_link), sizeof(**recs), &buf, &len);
 	if (r < 0)
 		return r;
 	*recs = buf;
@@ -298,13 +318,30 @@ const __u64 *census_iter_bits(const struct census *c)
  * Test every method on a private arena: c->passed[] and c->why[] say how
  * each did. Returns the method to use, or 0 with c->reason set.
  */
+/* An address range this process reserved, unmapped on cleanup. */
+struct reserved {
+	void *p;
+	size_t len;
+};
+
+static void reserved_unmap(struct reserved *r)
+{
+	if (r->p)
+		munmap(r->p, r->len);
+}
+
 static enum arenad_census_method selftest(struct census *c)
 {
 	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
+	_cleanup_(light_fds_done) struct light_fds fds = {};
 	_cleanup_(bits_unmap) struct bits_map m = {};
+	_cleanup_(reserved_unmap) struct reserved range = {};
+	size_t len = SELFTEST_PAGES * page_size(), sz;
+	int census_fd, shape_fd, arena_fd;
 	__u64 want = 0, base;
 	volatile char *page;
-	size_t sz = 0;
+	const char *why;
+	void *p;
 	int r;
 
 	skel = arenad_census_bpf__open();
@@ -312,34 +349,57 @@ static enum arenad_census_method selftest(struct census *c)
 		snprintf(c->reason, sizeof(c->reason), "open census object: %s", strerror(errno));
 		return 0;
 	}
-	/* map_extra 0: the arena lands wherever mmap puts it, away from the
-	 * real arena's fixed address. libbpf maps it for us. */
-	bpf_program__set_autoload(skel->progs.arenad_arenas, false);
-	bpf_map__set_max_entries(skel->maps.arena, SELFTEST_PAGES);
-	bpf_map__set_map_extra(skel->maps.arena, 0);
-	r = arenad_census_bpf__load(skel);
-	if (r < 0) {
-		snprintf(c->reason, sizeof(c->reason), "load census programs: %s", strerror(-r));
+	/*
+	 * A private arena: nothing is reused, so the object loads through
+	 * libbpf's loader program, and the kernel resolves kfuncs and CO-RE
+	 * relocations against its own BTF instead of this process parsing it
+	 * (light_load.h). The verifier wants an arena's user address before
+	 * any program (there is no mmap between the loader's steps), so it is
+	 * fixed: a range reserved here, away from the real arena. libbpf 1.4
+	 * maps a placeholder over it (MAP_FIXED) and unmaps it when the object
+	 * is closed; the arena is mapped over whichever of the two holds the
+	 * range, which stays this function's until both cleanups ran.
+	 */
+	p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(c->reason, sizeof(c->reason), "reserve the self-test arena's address: %s",
+			 strerror(errno));
 		return 0;
 	}
-	/* libbpf mapped the arena it created (its reported size is 0 for
-	 * arenas in libbpf 1.4: the mapping spans max_entries pages). */
-	page = bpf_map__initial_value(skel->maps.arena, &sz);
-	r = page ? map_bits(skel, &m) : -errno;
+	range = (struct reserved) { .p = p, .len = len };
+	bpf_program__set_autoload(skel->progs.arenad_arenas, false);
+	bpf_map__set_max_entries(skel->maps.arena, SELFTEST_PAGES);
+	bpf_map__set_map_extra(skel->maps.arena, (__u64)(unsigned long)p);
+	r = light_load(skel->obj, &fds, &why);
+	if (bpf_map__initial_value(skel->maps.arena, &sz))
+		range.p = NULL;		/* libbpf's now: closing the object unmaps it */
+	if (r < 0) {
+		snprintf(c->reason, sizeof(c->reason), "load census programs: %s: %s", why,
+			 strerror(-r));
+		return 0;
+	}
+	census_fd = light_prog_fd(&fds, skel->obj, "arenad_census");
+	shape_fd = light_prog_fd(&fds, skel->obj, "arenad_census_selftest");
+	arena_fd = light_map_fd(&fds, skel->obj, "arena");
+	r = light_map_fd(&fds, skel->obj, "census_bits");
+	r = census_fd < 0 || shape_fd < 0 || arena_fd < 0 || r < 0 ? -ENOENT : map_bits(r, &m);
+	if (r >= 0 && mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, arena_fd, 0) != p)
+		r = -errno;
 	if (r < 0) {
 		snprintf(c->reason, sizeof(c->reason), "map the self-test arena: %s", strerror(-r));
 		return 0;
 	}
+	page = p;
 	base = (__u64)(unsigned long)page;
 
 	/* present: 1, 5-7 (kfunc), 20 (user fault), 63 (last page);
 	 * absent: 10-11 (reserved), 30 (allocated then freed), the rest. */
-	r = shape(skel, base, 2, 10, 2);
+	r = shape(shape_fd, base, 2, 10, 2);
 	if (r == -EOPNOTSUPP)	/* no bpf_arena_reserve_pages() on this kernel */
 		r = 0;
-	if (r < 0 || (r = shape(skel, base, 1, 1, 1)) < 0 || (r = shape(skel, base, 1, 5, 3)) < 0 ||
-	    (r = shape(skel, base, 1, 30, 1)) < 0 || (r = shape(skel, base, 3, 30, 1)) < 0 ||
-	    (r = shape(skel, base, 1, 63, 1)) < 0) {
+	if (r < 0 || (r = shape(shape_fd, base, 1, 1, 1)) < 0 || (r = shape(shape_fd, base, 1, 5, 3)) < 0 ||
+	    (r = shape(shape_fd, base, 1, 30, 1)) < 0 || (r = shape(shape_fd, base, 3, 30, 1)) < 0 ||
+	    (r = shape(shape_fd, base, 1, 63, 1)) < 0) {
 		snprintf(c->reason, sizeof(c->reason), "shape the self-test arena: %s", strerror(-r));
 		return 0;
 	}
@@ -350,10 +410,10 @@ static enum arenad_census_method selftest(struct census *c)
 	 * fallbacks. The module's answer is preferred when it is loaded (it
 	 * rests on vmalloc_to_page() rather than on a tree walk), then the
 	 * tree walk, then the full probe. */
-	c->passed[ARENAD_CENSUS_FULL] = check_method(c, skel, m.bits, ARENAD_CENSUS_FULL, &want) >= 0;
-	c->passed[ARENAD_CENSUS_RT] = check_method(c, skel, m.bits, ARENAD_CENSUS_RT, &want) >= 0;
-	c->passed[ARENAD_CENSUS_KMOD] = check_method(c, skel, m.bits, ARENAD_CENSUS_KMOD, &want) >= 0;
-	selftest_foreign(c, skel, want);
+	c->passed[ARENAD_CENSUS_FULL] = check_method(c, census_fd, m.bits, ARENAD_CENSUS_FULL, &want) >= 0;
+	c->passed[ARENAD_CENSUS_RT] = check_method(c, census_fd, m.bits, ARENAD_CENSUS_RT, &want) >= 0;
+	c->passed[ARENAD_CENSUS_KMOD] = check_method(c, census_fd, m.bits, ARENAD_CENSUS_KMOD, &want) >= 0;
+	selftest_foreign(c, arena_fd, want);
 	for (enum arenad_census_method k = ARENAD_CENSUS_FULL; k <= ARENAD_CENSUS_KMOD; k++)
 		if (!c->passed[k])
 			log_info("census: %s method not used: %s", census_method_name(k), c->why[k]);
@@ -374,12 +434,18 @@ static enum arenad_census_method selftest(struct census *c)
 /* Load the census programs against the real arena; c->reason on failure. */
 static int load_for_arena(struct census *c, int arena_fd)
 {
+	static const char *const census[] = { "arenad_census", NULL };
 	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
 	_cleanup_(bits_unmap) struct bits_map m = {};
 	int r;
 
-	skel = load_on_arena(arena_fd, "arenad_census");
-	r = skel ? map_bits(skel, &m) : -errno;
+	if (c->iter && bpf_program__fd(c->iter->progs.arenad_census) >= 0) {
+		c->skel = c->iter;	/* loaded with the iterator */
+		c->map = c->iter_map;
+		return 0;
+	}
+	skel = load_on_arena(arena_fd, census);
+	r = skel ? map_bits(bpf_map__fd(skel->maps.census_bits), &m) : -errno;
 	if (r < 0) {
 		snprintf(c->reason, sizeof(c->reason), "load census for the arena: %s", strerror(-r));
 		return r;
@@ -420,8 +486,10 @@ struct census *census_free(struct census *c)
 {
 	if (!c)
 		return NULL;
-	bits_unmap(&c->map);
-	arenad_census_bpf__destroy(c->skel);
+	if (c->skel != c->iter) {
+		bits_unmap(&c->map);
+		arenad_census_bpf__destroy(c->skel);
+	}
 	bits_unmap(&c->iter_map);
 	bpf_link__destroy(c->iter_link);
 	arenad_census_bpf__destroy(c->iter);
@@ -510,7 +578,8 @@ int census_run(struct census *c, int method, struct census_result *res)
 	 * mean that the free-range tree changed during the walk: try again a
 	 * few times before paying for the full probe. */
 	for (int tries = 0; tries < CENSUS_RT_TRIES; tries++) {
-		r = run_census(c->skel, c->map.bits, c->npages, method, &req);
+		r = run_census(bpf_program__fd(c->skel->progs.arenad_census), c->map.bits,
+			       c->npages, method, &req);
 		if (r != -EAGAIN && r != -EINVAL)
 			break;
 	}
@@ -518,7 +587,8 @@ int census_run(struct census *c, int method, struct census_result *res)
 		/* The tree changed under the walk, has more free ranges than
 		 * we hold, or the module went away: the full probe is exact. */
 		log_debug_errno(r, "%s census failed, probing every page", census_method_name(method));
-		r = run_census(c->skel, c->map.bits, c->npages, ARENAD_CENSUS_FULL, &req);
+		r = run_census(bpf_program__fd(c->skel->progs.arenad_census), c->map.bits,
+			       c->npages, ARENAD_CENSUS_FULL, &req);
 		req.method = ARENAD_CENSUS_FULL;
 	}
 	if (r < 0)

@@ -26,14 +26,13 @@
 
 #include "arenad_census.h"
 #include "arenad_users.h"
-#include "arenad_users.skel.h"
 #include "bitmap.h"
 #include "census.h"
 #include "cleanup.h"
 #include "daemon.h"
 #include "inventory.h"
-#include "iter.h"
 #include "log.h"
+#include "users.h"
 #include "util.h"
 #include "worker.h"
 
@@ -62,8 +61,7 @@ struct inventory {
 
 	struct census *census;		/* its map iterator */
 
-	struct arenad_users_bpf *users;
-	struct bpf_link *progs_link, *files_link, *vmas_link;
+	struct users *users;
 	char users_unavailable[256];	/* why programs/processes are missing */
 
 	struct worker *worker;		/* d->census_worker */
@@ -221,35 +219,9 @@ static int census_one(struct inventory *inv, __u32 map_id, int asked, bool mark,
 
 static int read_users(struct inventory *inv, struct arenad_user_rec **out, size_t *n)
 {
-	struct bpf_link *links[] = { inv->progs_link, inv->files_link, inv->vmas_link };
-	_cleanup_free_ struct arenad_user_rec *all = NULL;
-	struct arenad_user_rec *grown;
-	size_t total = 0;
-
 	*out = NULL;
 	*n = 0;
-	if (!inv->users)
-		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
-		_cleanup_free_ void *buf = NULL;
-		size_t len;
-		int r;
-
-		r = iter_read(links[i], sizeof(*all), &buf, &len);
-		if (r < 0)
-			return r;
-		if (!len)
-			continue;
-		grown = realloc(all, total * sizeof(*all) + len);
-		if (!grown)
-			return -ENOMEM;
-		all = grown;
-		memcpy(all + total, buf, len);
-		total += len / sizeof(*all);
-	}
-	*out = TAKE_PTR(all);
-	*n = total;
-	return 0;
+	return inv->users ? users_read(inv->users, out, n) : 0;
 }
 
 /* The programs and processes of arena map_id, from the users records. */
@@ -570,69 +542,25 @@ int inventory_submit_scan(struct inventory *inv, enum inv_job_kind kind, __u32 m
 
 /* ---- set-up ---------------------------------------------------------------- */
 
-static int load_users(struct inventory *inv, int arena_fd)
-{
-	struct arenad_users_bpf *skel;
-	int r;
-
-	skel = arenad_users_bpf__open_and_load();
-	if (!skel)
-		return -errno;
-	inv->users = skel;
-	inv->progs_link = bpf_program__attach_iter(skel->progs.arenad_progs, NULL);
-	inv->files_link = inv->progs_link ?
-		bpf_program__attach_iter(skel->progs.arenad_task_files, NULL) : NULL;
-	inv->vmas_link = inv->files_link ?
-		bpf_program__attach_iter(skel->progs.arenad_task_vmas, NULL) : NULL;
-	if (!inv->vmas_link)
-		return -errno;
-	/* Learn what a map file looks like from the daemon's own arena fd
-	 * (see arenad_users.bpf.c). */
-	skel->bss->learn_pid = getpid();
-	skel->bss->learn_fd = arena_fd;
-	{
-		_cleanup_free_ void *buf = NULL;
-		size_t len;
-
-		r = iter_read(inv->files_link, sizeof(struct arenad_user_rec), &buf, &len);
-		if (r < 0)
-			return r;
-	}
-	if (!skel->bss->map_fops)
-		return -ENOENT;
-	return 0;
-}
-
-static void users_free(struct inventory *inv);
-
-/* The first job: loading takes a while (it parses the kernel's BTF), and
- * neither the socket nor start-up need wait for it on the loop. */
+/* The first job: loading takes a while (the kernel verifies the
+ * iterators), and neither the socket nor start-up need wait for it on the
+ * loop. */
 static void run_load(struct worker_job *wj)
 {
 	struct inventory *inv = (struct inventory *)((char *)wj - offsetof(struct inventory, load));
+	const char *why;
 	int r;
 
-	r = load_users(inv, arenad_pins__arena_fd(inv->d->arena->pins));
+	r = users_load(arenad_pins__arena_fd(inv->d->arena->pins), &inv->users, &why);
 	if (r < 0) {
 		snprintf(inv->users_unavailable, sizeof(inv->users_unavailable),
-			 "program and process iterators: %s", strerror(-r));
+			 "program and process iterators: %s: %s", why, strerror(-r));
 		log_warning("inventory: no programs or processes: %s", inv->users_unavailable);
-		users_free(inv);
 	}
 }
 
 static void load_done(struct worker_job *wj, int error)
 {
-}
-
-static void users_free(struct inventory *inv)
-{
-	bpf_link__destroy(inv->vmas_link);
-	bpf_link__destroy(inv->files_link);
-	bpf_link__destroy(inv->progs_link);
-	inv->vmas_link = inv->files_link = inv->progs_link = NULL;
-	arenad_users_bpf__destroy(inv->users);
-	inv->users = NULL;
 }
 
 int inventory_new(struct arenad *d, struct inventory **out)
@@ -675,7 +603,7 @@ struct inventory *inventory_free(struct inventory *inv)
 {
 	if (!inv)
 		return NULL;
-	users_free(inv);
+	users_free(inv->users);
 	inv_list_unref(inv->latest);
 	pthread_mutex_destroy(&inv->lock);
 	free(inv);

@@ -4,14 +4,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "iter.h"
 #include "cleanup.h"
 
 #define ITER_CHUNK (64 * 1024)
 
-int iter_read(struct bpf_link *link, size_t rec_size, void **buf, size_t *len)
+int iter_read(int link_fd, size_t rec_size, void **buf, size_t *len)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *b = NULL;
@@ -19,7 +18,7 @@ int iter_read(struct bpf_link *link, size_t rec_size, void **buf, size_t *len)
 	char *nb;
 	ssize_t r;
 
-	fd = bpf_iter_create(bpf_link__fd(link));
+	fd = bpf_iter_create(link_fd);
 	if (fd < 0)
 		return -errno;
 	b = malloc(cap);

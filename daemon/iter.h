@@ -5,12 +5,11 @@
 
 #include <stddef.h>
 
-struct bpf_link;
-
 /*
- * Read one whole pass of the iterator behind link into *buf (malloc'ed,
- * *len bytes, a multiple of rec_size). Returns 0 or a negative errno.
+ * Read one whole pass of the iterator behind the link link_fd into *buf
+ * (malloc'ed, *len bytes, a multiple of rec_size). Returns 0 or a negative
+ * errno.
  */
-int iter_read(struct bpf_link *link, size_t rec_size, void **buf, size_t *len);
+int iter_read(int link_fd, size_t rec_size, void **buf, size_t *len);
 
 #endif /* __ARENAD_ITER_H */
