@@ -213,6 +213,9 @@ struct arenad__intern {
 	__u32 dist;		/* out: probes from home to the slot claimed */
 	__s32 err;
 	__u32 keep;		/* in: mark it kept instead of taking a reference */
+	__u32 cand;		/* the slot that matched (arenad__take_cb) */
+	__u32 gone;		/* ... and was freed meanwhile */
+	__u64 w;		/* ... its .ref as last read */
 };
 
 __arenad_ledger_fn long arenad__lock_cb(__u64 i, void *data)
@@ -241,42 +244,66 @@ static __always_inline int arenad__str_eq(const struct arenad_str *v,
 	return 1;
 }
 
+/*
+ * One try at taking a reference on the slot that matched (in->cand, whose
+ * .ref was in->w). The CAS checks that the slot still holds this
+ * generation, so the comparison was with this string, not a later one.
+ * A bpf_loop callback, not a loop of tries: the verifier would explore
+ * such a loop once per try.
+ */
+__arenad_ledger_fn long arenad__take_cb(__u64 i, void *data)
+{
+	struct arenad__intern *in = data;
+	struct arenad_str *v = arenad__slot(in->cand);
+	__u64 w = in->w, now;
+
+	if (!v) {
+		in->err = -EINVAL;	/* cannot happen: cand < max_entries */
+		return 1;
+	}
+	if (in->keep && (w & ARENAD_STR_KEPT)) {
+		in->id = ARENAD_STR_ID(in->cand, w);
+		in->err = 0;
+		return 1;
+	}
+	if (!in->keep && (w & ARENAD_STR_REFS) == ARENAD_STR_REFS) {
+		in->err = -EOVERFLOW;
+		return 1;
+	}
+	now = __sync_val_compare_and_swap(&v->ref, w, in->keep ? w | ARENAD_STR_KEPT : w + 1);
+	if (now == w) {
+		in->id = ARENAD_STR_ID(in->cand, w);
+		in->err = 0;
+		return 1;
+	}
+	if (!(now & ARENAD_STR_LIVE) || (now >> 32) != (w >> 32)) {
+		in->gone = 1;	/* freed meanwhile: not here any more */
+		in->err = 0;
+		return 1;
+	}
+	in->w = now;
+	return 0;
+}
+
 /* Find the string among its home's slots and take a reference on it. */
 __arenad_ledger_fn long arenad__match_cb(__u64 i, void *data)
 {
 	struct arenad__intern *in = data;
 	__u32 slot = (in->home + (__u32)i) & ARENAD_STR_SLOT_MASK;
 	struct arenad_str *v = arenad__slot(slot);
-	__u64 w, now;
-	int tries;
+	__u64 w;
 
 	if (!v)
 		return 1;
 	w = arenad__once(v->ref);
 	if (!(w & ARENAD_STR_LIVE) || v->hash != in->hash || !arenad__str_eq(v, in))
 		return 0;
-	/* The CAS checks that the slot still holds this generation, so the
-	 * comparison above was with this string, not a later one. */
-	for (tries = 0; tries < 64; tries++) {
-		if (in->keep && (w & ARENAD_STR_KEPT)) {
-			in->id = ARENAD_STR_ID(slot, w);
-			return 1;
-		}
-		if (!in->keep && (w & ARENAD_STR_REFS) == ARENAD_STR_REFS) {
-			in->err = -EOVERFLOW;
-			return 1;
-		}
-		now = __sync_val_compare_and_swap(&v->ref, w, in->keep ? w | ARENAD_STR_KEPT : w + 1);
-		if (now == w) {
-			in->id = ARENAD_STR_ID(slot, w);
-			return 1;
-		}
-		if (!(now & ARENAD_STR_LIVE) || (now >> 32) != (w >> 32))
-			return 0;	/* freed meanwhile: not here any more */
-		w = now;
-	}
-	in->err = -EAGAIN;
-	return 1;
+	in->cand = slot;
+	in->w = w;
+	in->gone = 0;
+	in->err = -EAGAIN;	/* unless a try settles it */
+	bpf_loop(64, arenad__take_cb, in, 0);
+	return !in->gone;
 }
 
 /* Claim the first free slot from home on and write the string there. */
