@@ -26,6 +26,8 @@
 #include "log.h"
 #include "util.h"
 
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct arenad_alloc_bpf *, arenad_alloc_bpf__destroy);
+
 static int join(char *buf, size_t len, const char *dir, const char *name)
 {
 	int n = snprintf(buf, len, "%s/%s", dir, name);
@@ -374,51 +376,66 @@ static int check_adoptable(const struct arenad_pins *p, const struct arena_opts 
 
 static int adopt(struct arena *a, const struct arena_opts *o)
 {
-	ARENAD_OPTS(arenad_reuse_opts, ropts, .pin_dir = o->pin_dir);
-	__u32 build = alloc_build(), old;
-	int r;
-
 	a->pins = arenad_pins__open(o->pin_dir);
 	if (!a->pins)
 		return log_error_errno(-errno, "%s (an incomplete set? 'arenad --unpin' removes it)",
 				       arenad_errmsg());
-	r = check_adoptable(a->pins, o, &a->ident);
-	if (r < 0)
-		return r;
 	a->adopted = true;
-	/* The pinned allocator is this build's: adopt it as it is. Loading
-	 * it again would parse the kernel's BTF and verify the program, most
-	 * of a start's time, to pin an identical program. */
-	if (a->ident.alloc_build == build)
-		return 0;
+	/* Another build's allocator serves, on the maps of the same ABI,
+	 * until arena_replace_allocator() swaps this build's in after READY:
+	 * loading a program against the pinned maps parses the kernel's BTF
+	 * and verifies it, most of a start's time. */
+	return check_adoptable(a->pins, o, &a->ident);
+}
 
+bool arena_allocator_stale(const struct arena *a)
+{
+	return a->adopted && a->ident.alloc_build != alloc_build();
+}
+
+int arena_replace_allocator(struct arena *a, __u32 *build)
+{
+	ARENAD_OPTS(arenad_reuse_opts, ropts, .pin_dir = a->opts.pin_dir);
+	_cleanup_(arenad_alloc_bpf__destroyp) struct arenad_alloc_bpf *skel = NULL;
+	__u32 old = a->ident.alloc_build;
+	int r, fd;
+
+	*build = old;
 	/* Declare the maps as they were created, then take the pinned ones,
 	 * the way an external loader does (libarenad), with its checks. */
-	r = open_skel(a);
-	if (r >= 0)
-		r = configure_new(a->skel, o);
+	skel = arenad_alloc_bpf__open();
+	if (!skel)
+		return log_warning_errno(-errno, "open the allocator object");
+	r = configure_new(skel, &a->opts);
 	if (r < 0)
 		return r;
-	r = arenad_reuse(a->skel->obj, &ropts);
+	r = arenad_reuse(skel->obj, &ropts);
 	if (r < 0)
-		return log_error_errno(r, "%s", arenad_errmsg());
-	r = arenad_alloc_bpf__load(a->skel);
+		return log_warning_errno(r, "%s", arenad_errmsg());
+	r = arenad_alloc_bpf__load(skel);
 	if (r < 0)
-		return log_error_errno(r, "load the allocator against the pinned maps");
+		return log_warning_errno(r, "load the allocator against the pinned maps");
 	/* A new build brings a new program: swap it in under the old name. */
-	r = pin_prog_replace(bpf_program__fd(a->skel->progs.arenad_alloc), o->pin_dir);
+	fd = bpf_program__fd(skel->progs.arenad_alloc);
+	r = pin_prog_replace(fd, a->opts.pin_dir);
 	if (r < 0)
 		return r;
-	r = set_alloc_build(arenad_pins__state_fd(a->pins), build);
+	/* And for the daemon's own calls: its pins keep their fd number,
+	 * which now names the new program; a call running meanwhile holds
+	 * the old one until it returns. */
+	if (dup3(fd, arenad_pins__prog_fd(a->pins), O_CLOEXEC) < 0)
+		return log_warning_errno(-errno, "use the new allocator");
+	r = set_alloc_build(arenad_pins__state_fd(a->pins), alloc_build());
 	if (r < 0)
 		log_warning_errno(r, "record the allocator's build in %s/" ARENAD_PIN_STATE
-				  "; the next start loads it again", o->pin_dir);
-	old = a->ident.alloc_build;
-	a->ident.alloc_build = build;
-	log_info("replaced the pinned allocator (build 0x%08x) with this build's (0x%08x)", old, build);
-	/* The pins opened above hold the old program. */
-	arenad_pins__close(a->pins);
-	return open_pins(a, o->pin_dir);
+				  "; the next start loads it again", a->opts.pin_dir);
+	*build = alloc_build();
+	log_info("replaced the pinned allocator (build 0x%08x) with this build's (0x%08x)",
+		 old, *build);
+	/* Kept until the arena is freed: libbpf mapped the arena for it,
+	 * which under AddressSanitizer lies over its shadow memory. */
+	a->skel = TAKE_PTR(skel);
+	return 0;
 }
 
 int arena_lock(const char *pin_dir)
@@ -470,6 +487,7 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return log_oom();
+	a->opts = *o;
 	a->lock_fd = -1;
 	a->lock_fd = arena_lock(o->pin_dir);
 	if (a->lock_fd < 0)

@@ -20,10 +20,11 @@ struct arena_opts {
 };
 
 struct arena {
-	struct arenad_alloc_bpf *skel;	/* NULL when the pinned allocator is
-					 * this build's and was adopted as is */
+	struct arenad_alloc_bpf *skel;	/* NULL when the pinned allocator was
+					 * adopted (until it is replaced) */
 	struct arenad_pins *pins;	/* opened from the pin dir once pinned */
 	struct arenad_state ident;	/* identity block of the state map */
+	struct arena_opts opts;		/* as set up; pin_dir is the caller's */
 	__u32 map_id;
 	int lock_fd;			/* flock on the pin dir: one owner */
 	bool adopted;			/* pins existed before this start */
@@ -38,6 +39,21 @@ struct arena {
 
 /* Create the arena and pin it, or adopt the pins in opts->pin_dir. */
 int arena_setup(const struct arena_opts *opts, struct arena **out);
+/*
+ * Adopted pins whose allocator is another build's: it serves (the maps
+ * have this build's ABI, or adoption fails) until
+ * arena_replace_allocator() loads this build's, which takes long enough
+ * (parsing the kernel's BTF, verifying) to be done after READY.
+ */
+bool arena_allocator_stale(const struct arena *a);
+/*
+ * Load this build's allocator against the pinned maps and swap it in
+ * atomically: for loaders opening the pin, and under the fd number of
+ * a->pins for the daemon's own calls, so it may run on another thread
+ * while the loop uses a->pins. *build is the build pinned afterwards (the
+ * old one on failure); a->ident is left to the caller. Logs.
+ */
+int arena_replace_allocator(struct arena *a, __u32 *build);
 /* The start succeeded: the pins it created stay when the arena is freed. */
 void arena_keep_pins(struct arena *a);
 /* Returns NULL, for "a->x = arena_free(a->x)". Before arena_keep_pins(),

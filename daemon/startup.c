@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "arena.h"
 #include "census.h"
 #include "daemon.h"
 #include "inventory.h"
@@ -19,16 +20,25 @@ struct startup {
 	startup_done_t done;
 	__u64 begun_usec;
 
-	/* The job's input, copied so that it touches nothing of d. */
+	/* The job's input, copied so that it touches nothing of d but the
+	 * arena, when its allocator is to be replaced (arena.h says how
+	 * that is safe beside the loop). */
 	int arena_fd;
 	__u32 pages;
+	struct arena *stale;
 	/* Its result, taken by the loop when the job comes back. */
 	struct census *census;
+	__u32 build;
 };
 
 static void load(struct worker_job *wj)
 {
 	struct startup *s = (struct startup *)wj;
+
+	/* On failure (logged) the other build's allocator goes on serving,
+	 * and the next start tries again. */
+	if (s->stale)
+		(void) arena_replace_allocator(s->stale, &s->build);
 
 	/* A failure is logged; the daemon then runs without a census, as it
 	 * would on a kernel that lacks what the census needs. */
@@ -62,6 +72,8 @@ static void loaded(struct worker_job *wj, int error)
 		return;
 	/* From here on the census is used on its worker only. */
 	d->census = TAKE_PTR(s->census);
+	if (s->stale)
+		d->arena->ident.alloc_build = s->build;
 	/* The inventory's first job loads its own programs, the next takes
 	 * the first inventory: start-up is done when that comes back. */
 	if (inventory_new(d, &d->inventory) < 0)
@@ -89,6 +101,7 @@ int startup_begin(struct arenad *d, startup_done_t done, struct startup **out)
 		.begun_usec = now_usec(CLOCK_MONOTONIC),
 		.arena_fd = arenad_pins__arena_fd(d->arena->pins),
 		.pages = d->arena->ident.pages_total,
+		.stale = arena_allocator_stale(d->arena) ? d->arena : NULL,
 	};
 	d->starting = true;
 	worker_submit(d->census_worker, &s->wj);

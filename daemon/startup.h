@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The part of start-up that READY=1 does not wait for. READY needs the
- * arena, its pins and the socket; the census self-test and the inventory's
- * programs take several times as long (their programs are verified, and
- * the load that reuses the arena parses the kernel's BTF), so the census
- * worker (worker.h) loads them after READY, as its first job, and hands
- * them to the event loop. Until then d->starting is true, and the
+ * arena, its pins and the socket. Replacing another build's allocator
+ * (arena.h), the census self-test and the inventory's programs take
+ * several times as long (programs are verified, and each load that reuses
+ * the pinned maps parses the kernel's BTF), so the census worker
+ * (worker.h) does them after READY, as its first job, and hands the
+ * results to the event loop. Until then d->starting is true, and the
  * methods that need them (scan, arenas, who) return RPC_NOT_YET: the
  * server keeps such requests and hands them in again once start-up is
  * done, so a client sees them answered a little later, never refused.

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""A whole start parses the kernel's BTF (/sys/kernel/btf/vmlinux) once:
-the allocator of a new arena, the census self-test and the users
-iterators load through libbpf's loader program, where the kernel resolves
-kfuncs, attach targets and CO-RE relocations itself; the map iterator and
-the census of the daemon's own arena share one load. Counted with strace
-from exec until start-up is done (census and inventory loaded), on a
-fresh start and on a restart that adopts the pins; then the census, the
-inventory and its programs/processes must all work."""
+"""A whole start parses the kernel's BTF (/sys/kernel/btf/vmlinux) once,
+and only after the socket listens: the allocator of a new arena, the
+census self-test and the users iterators load through libbpf's loader
+program, where the kernel resolves kfuncs, attach targets and CO-RE
+relocations itself; the map iterator and the census of the daemon's own
+arena share one load. Counted with strace from exec until start-up is
+done (census and inventory loaded), on a fresh start and on a restart
+that adopts the pins; then the census, the inventory and its
+programs/processes must all work. Pins of another build have their
+allocator replaced after the socket listens, in a load of its own (a
+load against pinned maps cannot go through the loader program)."""
 import os
 import re
 import signal
@@ -38,14 +41,22 @@ t = at.Tap()
 with at.Fixture(t, pages=1024, start=False) as fx:
     log = os.path.join(fx.dir, "strace.log")
     argv = fx.argv
-    fx.argv = lambda extra=(): (["strace", "-f", "-qq", "-e", "trace=openat", "-o", log]
+    fx.argv = lambda extra=(): (["strace", "-f", "-qq", "-e", "trace=openat,listen", "-o", log]
                                 + argv(extra))
-    for attempt in ("fresh arena", "adopting its pins"):
+    for attempt, want in (("fresh arena", 1), ("adopting its pins", 1),
+                          ("adopting another build's pins", 2)):
+        if want == 2:
+            at.state_alloc_build(fx.pin_dir, at.state_alloc_build(fx.pin_dir) ^ 1)
         fx.start(timeout=60)
         with open(log) as f:
-            opens = [ln for ln in f if re.search(r'openat\(AT_FDCWD, "%s"' % VMLINUX, ln)]
-        t.eq(len(opens), 1, "%s: the kernel's BTF is opened once in the whole start-up"
-             % attempt)
+            lines = f.readlines()
+        opens = [i for i, ln in enumerate(lines)
+                 if re.search(r'openat\(AT_FDCWD, "%s"' % VMLINUX, ln)]
+        listen = [i for i, ln in enumerate(lines) if re.search(r"listen\(\d+, \d+\)\s+= 0", ln)]
+        t.eq(len(opens), want, "%s: the kernel's BTF is opened %s in the whole start-up"
+             % (attempt, "once" if want == 1 else "twice"))
+        t.ok(listen and opens and listen[0] < opens[0],
+             "%s: ... only after the socket listens" % attempt)
         v = fx.result("version")
         t.ok(v["census_method"], "%s: the census passed its self-test (%s)"
              % (attempt, v["census_method"]))

@@ -97,8 +97,11 @@ with at.Fixture(t, pages=128) as fx:
              "a start over the allocator of build 0x%08x replaces it (%s -> %s)" % (other, prog_id, new_id))
         t.eq(at.state_alloc_build(fx.pin_dir), build, "... and records this build again")
         with open(fx.log, errors="replace") as f:
-            t.ok("replaced the pinned allocator (build 0x%08x)" % other in f.read(),
-                 "... and says so in its log")
+            text = f.read()
+        replaced = text.rfind("replaced the pinned allocator (build 0x%08x)" % other)
+        t.ok(replaced >= 0, "... and says so in its log")
+        t.ok(0 <= text.rfind("listening on") < replaced,
+             "... after its socket listened: the pinned allocator served meanwhile")
         t.ok(not os.path.exists(prog_path + "_new"), "no half-done pin replacement left behind")
         after = snapshot(fx)
         t.eq(after[1:], before[1:], "ranges and lookups identical after the replacement")
