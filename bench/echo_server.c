@@ -7,7 +7,12 @@
  * does no work besides the I/O, so a daemon method can be measured against
  * the cost of the socket round trip alone.
  *
- *   echo_server SOCKET_PATH REPLY_BYTES
+ * With "kfunc", each line also runs one of the raw kfunc programs of
+ * kfunc_floor.bpf.c, alloc and free in turn: the floor for allocating
+ * over a socket, the kernel's page work done inside the request as a
+ * daemon must, with its caches shared with the I/O, and nothing else.
+ *
+ *   echo_server SOCKET_PATH REPLY_BYTES [kfunc]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +23,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "kfunc_floor.skel.h"
 
 #define MAX_EVENTS 64
 #define BUF 65536
@@ -29,11 +37,23 @@ int main(int argc, char **argv)
 	static char buf[BUF];
 	char *reply;
 	long reply_len;
-	int lfd, ep;
+	struct kfunc_floor_bpf *skel = NULL;
+	int lfd, ep, prog[2] = { -1, -1 };
+	unsigned long lines = 0;
 
-	if (argc != 3 || (reply_len = atol(argv[2])) < 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "usage: echo_server SOCKET_PATH REPLY_BYTES\n");
+	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "kfunc")) ||
+	    (reply_len = atol(argv[2])) < 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "usage: echo_server SOCKET_PATH REPLY_BYTES [kfunc]\n");
 		return 2;
+	}
+	if (argc == 4) {
+		skel = kfunc_floor_bpf__open_and_load();
+		if (!skel) {
+			perror("echo_server: load the kfunc floor programs");
+			return 1;
+		}
+		prog[0] = bpf_program__fd(skel->progs.floor_alloc);
+		prog[1] = bpf_program__fd(skel->progs.floor_free);
 	}
 	reply = malloc(reply_len);
 	if (!reply)
@@ -78,11 +98,20 @@ int main(int argc, char **argv)
 				continue;
 			}
 			/* One reply per newline; the clients send one line at a time. */
-			for (ssize_t j = 0; j < r; j++)
-				if (buf[j] == '\n' && write(fd, reply, reply_len) != reply_len) {
+			for (ssize_t j = 0; j < r; j++) {
+				if (buf[j] != '\n')
+					continue;
+				LIBBPF_OPTS(bpf_test_run_opts, run);
+
+				if (skel && bpf_prog_test_run_opts(prog[lines++ % 2], &run) < 0) {
+					perror("echo_server: kfunc run");
+					return 1;
+				}
+				if (write(fd, reply, reply_len) != reply_len) {
 					close(fd);
 					break;
 				}
+			}
 		}
 	}
 }

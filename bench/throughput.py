@@ -8,7 +8,8 @@ the same run:
 - alloc+free of one page through the pinned allocator (libarenad, no
   daemon in the path), against two bare BPF_PROG_TEST_RUN calls of
   bpf_arena_alloc_pages/bpf_arena_free_pages (alloc_floor raw);
-- alloc+free over the socket, against the echo pair plus the raw pair.
+- alloc+free over the socket, against the echo pair plus the raw pair,
+  and against echo_server running the raw pair inside the requests.
 
 Prints a table of figures and ratios; asserts nothing about time."""
 import json
@@ -44,9 +45,9 @@ def floor_pair(*args):
     return float(r.stdout.split()[1])
 
 
-def echo_server(fx, path, size):
+def echo_server(fx, path, size, *mode):
     """Start echo_server on path with replies of size bytes; wait until it listens."""
-    srv = fx.track(subprocess.Popen([os.path.join(BIN, "echo_server"), path, str(size)]))
+    srv = fx.track(subprocess.Popen([os.path.join(BIN, "echo_server"), path, str(size)] + list(mode)))
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -106,7 +107,7 @@ with at.Fixture(at.QuietTap(), pages=1 << 18) as fx:
     # pair and raw pair measured right after it, so that a change in the
     # machine's load moves both sides of that ratio.
     n = PAIRS // 10
-    sock, floor, ratios = [], [], []
+    sock, floor, ratios, inside, ratios_inside = [], [], [], [], []
     size = len(req("alloc", {"pages": 1})) + 64
     for _ in range(REPEAT):
         with fx.client() as c:
@@ -124,12 +125,27 @@ with at.Fixture(at.QuietTap(), pages=1 << 18) as fx:
             e = (time.monotonic() - t0) / n * 1e9
         stop(srv, echo_sock)
         f = e + floor_pair("raw", PAIRS)
+        # The same requests to an echo server that runs the raw kfunc
+        # program of each inside the request, as a daemon must.
+        srv = echo_server(fx, echo_sock, size, "kfunc")
+        with at.Client(echo_sock) as c:
+            t0 = time.monotonic()
+            for i in range(n):
+                c.call("alloc", {"pages": 1})
+                c.call("free", {"addr": a})
+            k = (time.monotonic() - t0) / n * 1e9
+        stop(srv, echo_sock)
         sock.append(s)
         floor.append(f)
         ratios.append(s / f)
+        inside.append(k)
+        ratios_inside.append(s / k)
     rows.append(("alloc+free over the socket (ns)", statistics.median(sock),
                  "echo pair + raw pair", statistics.median(floor), statistics.median(ratios),
                  "lower is better"))
+    rows.append(("alloc+free over the socket (ns)", statistics.median(sock),
+                 "echo + raw pair inside", statistics.median(inside),
+                 statistics.median(ratios_inside), "lower is better"))
 
 print("throughput and cost against floors measured in this run, median of %d runs" % REPEAT)
 print("%-36s %12s  %-22s %12s %8s" % ("path", "arenad", "floor", "floor", "ratio"))
