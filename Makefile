@@ -55,7 +55,9 @@ PC_CFLAGS	= $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null)
 # Programs link libbpf statically: they keep working if the system's
 # shared libbpf is older than the 1.4 arenas need (Debian 12's own is 1.1).
 LIBBPF_A	= $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
-LDLIBS_DAEMON	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs libsystemd json-c libmicrohttpd 2>/dev/null)
+# libmicrohttpd is not linked: the daemon dlopen()s it for a metrics
+# listener (daemon/http_lib.h); its headers come with DEPS_PC's cflags.
+LDLIBS_DAEMON	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs libsystemd json-c 2>/dev/null)
 LDLIBS_CLIENT	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
 
 # Who may include whom, one line per part (docs/architecture.md draws it):

@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "http.h"
+#include "http_lib.h"
 #include "log.h"
 #include "metrics.h"
 #include "prom.h"
@@ -60,14 +61,14 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
 	struct MHD_Response *resp;
 	enum MHD_Result r;
 
-	resp = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+	resp = sym_MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	if (allow)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-	r = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+		sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	r = sym_MHD_queue_response(conn, status, resp);
+	sym_MHD_destroy_response(resp);
 	return r;
 }
 
@@ -94,14 +95,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		log_warning_errno(ret, "metrics: render for HTTP");
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "Rendering the metrics failed.\n");
 	}
-	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	resp = sym_MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(text);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_CONTENT_TYPE);
-	r = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
+	sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_CONTENT_TYPE);
+	r = sym_MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	sym_MHD_destroy_response(resp);
 	return r;
 }
 
@@ -122,7 +123,7 @@ static int arm_timer(struct http *h)
 	uint64_t now;
 	int r;
 
-	if (MHD_get_timeout(h->mhd, &ms) != MHD_YES)
+	if (sym_MHD_get_timeout(h->mhd, &ms) != MHD_YES)
 		return sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
 	r = sd_event_now(sd_event_source_get_event(h->timer), CLOCK_MONOTONIC, &now);
 	if (r < 0)
@@ -135,7 +136,7 @@ static int arm_timer(struct http *h)
 
 static int run(struct http *h)
 {
-	if (MHD_run(h->mhd) != MHD_YES)
+	if (sym_MHD_run(h->mhd) != MHD_YES)
 		log_debug("metrics http: MHD_run failed");
 	return arm_timer(h);
 }
@@ -181,6 +182,9 @@ int http_new(sd_event *e, int listen_fd, struct arenad *d, struct http **out)
 	const union MHD_DaemonInfo *info;
 	int r;
 
+	r = dlopen_microhttpd();
+	if (r < 0)
+		return r;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return log_oom();
@@ -191,7 +195,7 @@ int http_new(sd_event *e, int listen_fd, struct arenad *d, struct http **out)
 	/* The listening socket is ours (--metrics-listen) or the service
 	 * manager's (socket activation); MHD only accepts on it, so the
 	 * service needs no right to create network sockets itself. */
-	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+	h->mhd = sym_MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 				  on_request, h,
 				  /* first, so that every message goes through it */
 				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
@@ -204,8 +208,8 @@ int http_new(sd_event *e, int listen_fd, struct arenad *d, struct http **out)
 	if (!h->mhd)
 		return log_error_errno(-EINVAL, "metrics: libmicrohttpd refused to start on %s",
 				       h->address);
-	(void)TAKE_FD(fd);	/* MHD_stop_daemon() closes it */
-	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	(void)TAKE_FD(fd);	/* sym_MHD_stop_daemon() closes it */
+	info = sym_MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (!info || info->epoll_fd < 0)
 		return log_error_errno(-EOPNOTSUPP, "metrics: libmicrohttpd has no epoll fd");
 	r = sd_event_add_io(e, &h->io, info->epoll_fd, EPOLLIN, on_io, h);
@@ -229,7 +233,7 @@ struct http *http_free(struct http *h)
 	sd_event_source_disable_unref(h->io);
 	sd_event_source_disable_unref(h->timer);
 	if (h->mhd)
-		MHD_stop_daemon(h->mhd);	/* closes the listening socket */
+		sym_MHD_stop_daemon(h->mhd);	/* closes the listening socket */
 	free(h);
 	return NULL;
 }

@@ -128,9 +128,20 @@ def ping_seconds(fx):
     return time.monotonic() - t0 if ok else 99.0
 
 
+def loaded_microhttpd(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return "libmicrohttpd" in f.read()
+
+
+# libmicrohttpd (and GnuTLS with it) is loaded for a listener only.
+with at.Fixture(t, pages=256) as fx:
+    t.ok(fx.result("metrics") and not loaded_microhttpd(fx.proc.pid),
+         "without a listener, the daemon serves the metrics method and has not loaded libmicrohttpd")
+
 with at.Fixture(t, pages=256, args=["--metrics-listen", "127.0.0.1:0"]) as fx:
     port = metrics_port(fx)
     pid = fx.proc.pid
+    t.ok(loaded_microhttpd(pid), "with a listener, it has loaded libmicrohttpd")
 
     # --- the method ---------------------------------------------------
     fx.result("alloc", {"pages": 16, "owner": "demo"})
