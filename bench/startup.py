@@ -25,34 +25,35 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "9"))
 PAGES = 1 << 18
 FLOOR = os.path.join(at.BUILD, "bench", "arena_create")
 PING = b'{"jsonrpc":"2.0","id":1,"method":"ping"}\n'
-
-
-def answers(path):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        s.connect(path)
-        s.sendall(PING)
-        return b'"pong"' in s.recv(256)
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
 VERSION = b'{"jsonrpc":"2.0","id":1,"method":"version"}\n'
 
 
-def starting(path):
+def ask(path, request):
+    """One request on a new connection: the reply line, or None when the
+    socket does not take connections yet."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         s.connect(path)
-        s.sendall(VERSION)
+        s.sendall(request)
         buf = b""
         while not buf.endswith(b"\n"):
-            buf += s.recv(4096)
-        return json.loads(buf)["result"]["starting"]
+            got = s.recv(4096)
+            if not got:
+                return None
+            buf += got
+        return buf
+    except OSError:
+        return None
     finally:
         s.close()
+
+
+def answers(path):
+    return b'"pong"' in (ask(path, PING) or b"")
+
+
+def starting(path):
+    return json.loads(ask(path, VERSION))["result"]["starting"]
 
 
 def time_start(fx, done=None):
