@@ -201,25 +201,6 @@ static int configure_new(struct arenad_alloc_bpf *skel, const struct arena_opts 
 	return 0;
 }
 
-/* The fd for a pin of the table, from the loader program's fds when it
- * loaded the object, else the skeleton's; -ENOENT if it has no such part. */
-static int skel_fd(struct arenad_alloc_bpf *s, const struct light_fds *fds,
-		   const struct libarenad_pin *p)
-{
-	struct bpf_program *prog;
-	struct bpf_map *map;
-
-	if (fds->maps)
-		return p->prog ? light_prog_fd(fds, s->obj, p->bpf_name)
-			       : light_map_fd(fds, s->obj, p->bpf_name);
-	if (p->prog) {
-		prog = bpf_object__find_program_by_name(s->obj, p->bpf_name);
-		return prog ? bpf_program__fd(prog) : -ENOENT;
-	}
-	map = bpf_object__find_map_by_name(s->obj, p->bpf_name);
-	return map ? bpf_map__fd(map) : -ENOENT;
-}
-
 /*
  * Load the allocator for a new arena: through libbpf's loader program,
  * which leaves parsing the kernel's BTF (for the kfuncs) to the kernel,
@@ -293,8 +274,7 @@ static int create_and_pin(struct arena *a, const struct arena_opts *o)
 		.numa_node = o->numa_node,
 		.alloc_build = alloc_build(),
 	};
-	fd = fds.maps ? light_map_fd(&fds, a->skel->obj, "arenad_state")
-		      : bpf_map__fd(a->skel->maps.arenad_state);
+	fd = light_map_fd(&fds, a->skel->obj, "arenad_state");
 	if (fd < 0 || bpf_map_update_elem(fd, &zero, &a->ident, BPF_ANY))
 		return log_error_errno(fd < 0 ? fd : -errno, "initialise state map");
 
@@ -304,7 +284,8 @@ static int create_and_pin(struct arena *a, const struct arena_opts *o)
 	libarenad_for_each_pin(i) {
 		const struct libarenad_pin *p = &libarenad_pin_table[i];
 
-		fd = skel_fd(a->skel, &fds, p);
+		fd = p->prog ? light_prog_fd(&fds, a->skel->obj, p->bpf_name)
+			     : light_map_fd(&fds, a->skel->obj, p->bpf_name);
 		if (fd < 0)
 			return log_error_errno(fd, "the allocator object has no '%s'", p->bpf_name);
 		if (p->prog) {

@@ -314,10 +314,6 @@ const __u64 *census_iter_bits(const struct census *c)
 	return c && c->iter ? c->iter_map.bits : NULL;
 }
 
-/*
- * Test every method on a private arena: c->passed[] and c->why[] say how
- * each did. Returns the method to use, or 0 with c->reason set.
- */
 /* An address range this process reserved, unmapped on cleanup. */
 struct reserved {
 	void *p;
@@ -330,6 +326,24 @@ static void reserved_unmap(struct reserved *r)
 		munmap(r->p, r->len);
 }
 
+/* The self-test's own instance on a private arena of SELFTEST_PAGES at
+ * addr. NULL with errno set. */
+static struct arenad_census_bpf *open_selftest(void *addr)
+{
+	struct arenad_census_bpf *skel = arenad_census_bpf__open();
+
+	if (skel) {
+		bpf_program__set_autoload(skel->progs.arenad_arenas, false);
+		bpf_map__set_max_entries(skel->maps.arena, SELFTEST_PAGES);
+		bpf_map__set_map_extra(skel->maps.arena, (__u64)(unsigned long)addr);
+	}
+	return skel;
+}
+
+/*
+ * Test every method on a private arena: c->passed[] and c->why[] say how
+ * each did. Returns the method to use, or 0 with c->reason set.
+ */
 static enum arenad_census_method selftest(struct census *c)
 {
 	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
@@ -344,11 +358,6 @@ static enum arenad_census_method selftest(struct census *c)
 	void *p;
 	int r;
 
-	skel = arenad_census_bpf__open();
-	if (!skel) {
-		snprintf(c->reason, sizeof(c->reason), "open census object: %s", strerror(errno));
-		return 0;
-	}
 	/*
 	 * A private arena: nothing is reused, so the object loads through
 	 * libbpf's loader program, and the kernel resolves kfuncs and CO-RE
@@ -367,14 +376,33 @@ static enum arenad_census_method selftest(struct census *c)
 		return 0;
 	}
 	range = (struct reserved) { .p = p, .len = len };
-	bpf_program__set_autoload(skel->progs.arenad_arenas, false);
-	bpf_map__set_max_entries(skel->maps.arena, SELFTEST_PAGES);
-	bpf_map__set_map_extra(skel->maps.arena, (__u64)(unsigned long)p);
-	r = light_load(skel->obj, &fds, &why);
-	if (bpf_map__initial_value(skel->maps.arena, &sz))
+	skel = open_selftest(p);
+	r = skel ? light_load(skel->obj, &fds, &why) : -errno;
+	if (skel && bpf_map__initial_value(skel->maps.arena, &sz))
 		range.p = NULL;		/* libbpf's now: closing the object unmaps it */
+	if (skel && r < 0) {
+		/* The usual way, whose failure explains itself (the
+		 * verifier's log); libbpf then maps the arena at p itself. */
+		log_debug_errno(r, "census self-test through libbpf's loader program: %s; "
+				"loading it the usual way", why);
+		arenad_census_bpf__destroy(skel);	/* gives the range back, if it took it */
+		skel = NULL;
+		if (!range.p) {
+			void *again = mmap(p, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+					   MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+
+			r = again == MAP_FAILED ? -errno : 0;
+			range.p = again == MAP_FAILED ? NULL : again;
+		}
+		if (range.p) {
+			skel = open_selftest(p);
+			r = skel ? arenad_census_bpf__load(skel) : -errno;
+			if (skel && bpf_map__initial_value(skel->maps.arena, &sz))
+				range.p = NULL;
+		}
+	}
 	if (r < 0) {
-		snprintf(c->reason, sizeof(c->reason), "load census programs: %s: %s", why,
+		snprintf(c->reason, sizeof(c->reason), "load census programs: %s",
 			 strerror(-r));
 		return 0;
 	}

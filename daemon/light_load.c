@@ -82,6 +82,11 @@ int light_map_fd(const struct light_fds *f, struct bpf_object *obj, const char *
 	struct bpf_map *map;
 	size_t i = 0;
 
+	if (!f->maps) {
+		map = bpf_object__find_map_by_name(obj, name);
+		return map && bpf_map__fd(map) >= 0 ? bpf_map__fd(map) : -ENOENT;
+	}
+
 	/* The loader's order is the object's. */
 	bpf_object__for_each_map(map, obj) {
 		if (!strcmp(bpf_map__name(map), name))
@@ -96,6 +101,9 @@ int light_prog_fd(const struct light_fds *f, struct bpf_object *obj, const char 
 	const struct bpf_program *prog = bpf_object__find_program_by_name(obj, name);
 	struct bpf_program *p;
 	size_t i = 0;
+
+	if (!f->maps)
+		return prog && bpf_program__fd(prog) >= 0 ? bpf_program__fd(prog) : -ENOENT;
 
 	bpf_object__for_each_program(p, obj) {
 		if (p == prog)

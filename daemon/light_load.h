@@ -28,7 +28,8 @@ struct light_fds {
  * failure; *why (static) says which step failed. Does not log.
  */
 int light_load(struct bpf_object *obj, struct light_fds *out, const char **why);
-/* obj's map or program called name: its fd, or -ENOENT. */
+/* obj's map or program called name: its fd from f, or obj's own when f
+ * holds none (obj was loaded the usual way); -ENOENT if there is none. */
 int light_map_fd(const struct light_fds *f, struct bpf_object *obj, const char *name);
 int light_prog_fd(const struct light_fds *f, struct bpf_object *obj, const char *name);
 /* Close every fd; f can be loaded again. */
