@@ -41,8 +41,10 @@ t = at.Tap()
 with at.Fixture(t, pages=1024, start=False) as fx:
     log = os.path.join(fx.dir, "strace.log")
     argv = fx.argv
-    fx.argv = lambda extra=(): (["strace", "-f", "-qq", "-e", "trace=openat,listen", "-o", log]
-                                + argv(extra))
+    # setpriv: the daemon dies with strace, also when the fixture kills
+    # strace after a failure (a tracer's exit leaves its tracee running).
+    fx.argv = lambda extra=(): (["strace", "-f", "-qq", "-e", "trace=openat,listen", "-o", log,
+                                 "setpriv", "--pdeathsig", "KILL", "--"] + argv(extra))
     for attempt, want in (("fresh arena", 1), ("adopting its pins", 1),
                           ("adopting another build's pins", 2)):
         if want == 2:
