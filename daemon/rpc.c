@@ -352,7 +352,7 @@ static int dispatch(const struct rpc_table *t, const struct rpc_peer *peer, json
 	if (m->write && !peer->may_write)
 		return rpc_set_error(err, ARENAD_ERR_PERMISSION,
 				     "permission denied: uid %u may not call '%s'", peer->uid, m->name);
-	if (m->heavy && (peer->over_budget_fn ? peer->over_budget_fn(peer) : peer->over_budget))
+	if (m->heavy && peer->over_budget && peer->over_budget(peer))
 		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
 				     "busy: replies that clients have not read yet hold the daemon's "
 				     "reply memory; '%s' is refused until they are read, try again later",

@@ -24,10 +24,10 @@ struct rpc_peer {
 	gid_t gid;
 	bool may_write;		/* alloc/free allowed */
 	struct rpc_request *request;	/* set by rpc_handle_line(); may be NULL */
-	bool over_budget;	/* unread replies hold too much: no heavy methods */
-	/* When set, asked instead of over_budget, and only for a heavy
-	 * method: the server sums what every connection holds to answer. */
-	bool (*over_budget_fn)(const struct rpc_peer *peer);
+	/* Do unread replies hold too much (then no heavy method runs)?
+	 * Asked only for a heavy method: the server sums what every
+	 * connection holds to answer. NULL: never. */
+	bool (*over_budget)(const struct rpc_peer *peer);
 };
 
 /*

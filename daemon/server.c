@@ -638,7 +638,7 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 	c->srv = s;
 	c->peer = peer;
 	c->peer.request = &c->request;
-	c->peer.over_budget_fn = peer_over_budget;
+	c->peer.over_budget = peer_over_budget;
 	c->last_usec = now_usec(CLOCK_MONOTONIC);
 	c->events = EPOLLIN;
 	if (epoll_ctl(s->conn_epfd, EPOLL_CTL_ADD, cfd,

@@ -24,6 +24,12 @@ static struct arena arena;
 static struct arenad d;
 static int not_null;
 static struct rpc_table table;
+static bool over_budget;	/* this input's flag bit 3 */
+
+static bool input_over_budget(const struct rpc_peer *peer)
+{
+	return over_budget;
+}
 
 static void check_json(const char *text, size_t len)
 {
@@ -73,7 +79,8 @@ static void one_line(const struct rpc_peer *peer, const char *line, size_t len, 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rpc_peer peer = { .pid = 1, .uid = 1000, .gid = 1000 };
+	struct rpc_peer peer = { .pid = 1, .uid = 1000, .gid = 1000,
+				 .over_budget = input_over_budget };
 	const char *p, *end, *nl;
 	size_t len;
 
@@ -99,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	peer.may_write = data[0] & 1;
 	if (data[0] & 2)
 		peer.uid = peer.gid = 0;
-	peer.over_budget = data[0] & 8;
+	over_budget = data[0] & 8;
 
 	p = (const char *)data + 1;
 	end = (const char *)data + size;
