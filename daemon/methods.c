@@ -61,6 +61,18 @@ static int internal_error(struct rpc_error *err, int r, const char *what)
 	return rpc_set_error(err, ARENAD_RPC_INTERNAL_ERROR, "%s: %s", what, strerror(-r));
 }
 
+/* The error of a job that came back from a worker with r < 0 (-ECANCELED:
+ * the daemon stopped before it ran). */
+static void job_error(struct rpc_error *err, int r, const char *what)
+{
+	if (r == -ENOMEM)
+		rpc_oom(err);
+	else if (r == -ECANCELED)
+		rpc_set_error(err, ARENAD_RPC_INTERNAL_ERROR, "shutting down");
+	else
+		internal_error(err, r, what);
+}
+
 /*
  * Owner strings while one request lists many ranges: a few owners hold
  * most of them, and every string lookup is a syscall: looked up per range
@@ -638,12 +650,7 @@ static void ranges_read_done(struct worker_job *wj, int error)
 		error = job->error;
 	if (error) {
 		ranges_free(job->rs);
-		if (error == -ENOMEM)
-			rpc_oom(&err);
-		else if (error == -ECANCELED)
-			rpc_set_error(&err, ARENAD_RPC_INTERNAL_ERROR, "shutting down");
-		else
-			internal_error(&err, error, "read the ledger");
+		job_error(&err, error, "read the ledger");
 		server_finish(job->call, NULL, &err);
 		return;
 	}
@@ -727,12 +734,8 @@ static void scan_replied(struct arenad *d, int error, json_object *detail, void 
 	if (error == -EAGAIN)
 		rpc_set_error(&err, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
 			      census_unavailable(d->census));
-	else if (error == -ENOMEM)
-		rpc_oom(&err);
-	else if (error == -ECANCELED)
-		rpc_set_error(&err, ARENAD_RPC_INTERNAL_ERROR, "shutting down");
 	else if (error < 0)
-		internal_error(&err, error, "census");
+		job_error(&err, error, "census");
 	server_finish(userdata, detail, &err);
 }
 
