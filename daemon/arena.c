@@ -378,7 +378,7 @@ int arena_replace_allocator(struct arena *a, __u32 *build)
 {
 	ARENAD_OPTS(arenad_reuse_opts, ropts, .pin_dir = a->opts.pin_dir);
 	_cleanup_(arenad_alloc_bpf__destroyp) struct arenad_alloc_bpf *skel = NULL;
-	__u32 old = a->ident.alloc_build;
+	__u32 old = a->ident.alloc_build, mine = alloc_build();
 	int r, fd;
 
 	*build = old;
@@ -406,11 +406,11 @@ int arena_replace_allocator(struct arena *a, __u32 *build)
 	 * the old one until it returns. */
 	if (dup3(fd, arenad_pins__prog_fd(a->pins), O_CLOEXEC) < 0)
 		return log_warning_errno(-errno, "use the new allocator");
-	r = set_alloc_build(arenad_pins__state_fd(a->pins), alloc_build());
+	r = set_alloc_build(arenad_pins__state_fd(a->pins), mine);
 	if (r < 0)
 		log_warning_errno(r, "record the allocator's build in %s/" ARENAD_PIN_STATE
 				  "; the next start loads it again", a->opts.pin_dir);
-	*build = alloc_build();
+	*build = mine;
 	log_info("replaced the pinned allocator (build 0x%08x) with this build's (0x%08x)",
 		 old, *build);
 	/* Kept until the arena is freed: libbpf mapped the arena for it,
