@@ -369,8 +369,8 @@ static enum arenad_census_method selftest(struct census *c)
 	 * is closed; the arena is mapped over whichever of the two holds the
 	 * range, which stays this function's until both cleanups ran.
 	 */
-	p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED) {
+	p = mmap_reserve_aligned(len);
+	if (!p) {
 		snprintf(c->reason, sizeof(c->reason), "reserve the self-test arena's address: %s",
 			 strerror(errno));
 		return 0;
