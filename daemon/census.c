@@ -30,7 +30,8 @@
 #include "log.h"
 #include "util.h"
 
-#define SELFTEST_PAGES 64
+#define SELFTEST_PAGES 64	/* a power of two: mmap_reserve_aligned() */
+_Static_assert((SELFTEST_PAGES & (SELFTEST_PAGES - 1)) == 0, "SELFTEST_PAGES is a power of two");
 #define CENSUS_RT_TRIES 3
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct arenad_census_bpf *, arenad_census_bpf__destroy);

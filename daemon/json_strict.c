@@ -53,6 +53,10 @@ static bool utf8_valid(const char *s, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
+		if ((unsigned char)s[i] < 0x80) {	/* requests are mostly ASCII */
+			i++;
+			continue;
+		}
 		n = utf8_seq((const unsigned char *)s + i, len - i);
 		if (!n)
 			return false;
@@ -121,6 +125,14 @@ static int number(const char *s, size_t len, size_t *i, bool *big_int)
 	return 0;
 }
 
+/* What may stand outside strings and numbers: white space, structural
+ * characters and the letters of true, false and null. */
+static const bool outside_string[256] = {
+	[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1,
+	['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, [':'] = 1, [','] = 1,
+	['t'] = 1, ['r'] = 1, ['u'] = 1, ['e'] = 1, ['f'] = 1, ['a'] = 1, ['l'] = 1, ['s'] = 1, ['n'] = 1,
+};
+
 static int lex_check(const char *s, size_t len, bool *big_int, char *why, size_t whylen)
 {
 	size_t i = 0;
@@ -143,7 +155,7 @@ static int lex_check(const char *s, size_t len, bool *big_int, char *why, size_t
 			}
 			continue;
 		}
-		if (!strchr(" \t\r\n{}[]:,truefalsn", c) || !c) {
+		if (!outside_string[c]) {
 			snprintf(why, whylen, "%s",
 				 c == '\'' ? "single quotes are not JSON" :
 				 c == 'N' || c == 'I' ? "non-finite numbers are not JSON" :
