@@ -109,6 +109,8 @@ static int number(const char *s, size_t len, size_t *i, bool *big_int)
 	/* A double keeps its text in json-c; an integer is parsed to 64 bits. */
 	if (!integer)
 		return 0;
+	if (j - start - (s[start] == '-') <= 18)	/* below 10^18: fits either way */
+		return 0;
 	if (j - start >= sizeof(num)) {
 		*big_int = true;
 		return 0;
