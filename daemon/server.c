@@ -429,7 +429,8 @@ static void conn_io(struct conn *c, uint32_t revents)
 
 	/* For the idle timeout, the loop's wake-up time is exact enough and
 	 * costs no clock read per request. */
-	sd_event_now(c->srv->e, CLOCK_MONOTONIC, &now);
+	if (sd_event_now(c->srv->e, CLOCK_MONOTONIC, &now) < 0)
+		now = now_usec(CLOCK_MONOTONIC);
 	c->last_usec = now;
 
 	if (revents & EPOLLOUT)
