@@ -12,10 +12,16 @@
  * over a socket, the kernel's page work done inside the request as a
  * daemon must, with its caches shared with the I/O, and nothing else.
  *
- *   echo_server SOCKET_PATH REPLY_BYTES [kfunc]
+ * With "json", each line is also parsed with json-c, as any JSON-RPC
+ * server built on it must before it can answer: one tokener, reused, in
+ * glibc's C locale object (as arenad parses), the object freed again.
+ *
+ *   echo_server SOCKET_PATH REPLY_BYTES [kfunc] [json]
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +30,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <json-c/json.h>
 
 #include "kfunc_floor.skel.h"
 
@@ -38,15 +45,31 @@ int main(int argc, char **argv)
 	char *reply;
 	long reply_len;
 	struct kfunc_floor_bpf *skel = NULL;
+	struct json_tokener *tok = NULL;
 	int lfd, ep, prog[2] = { -1, -1 };
 	unsigned long lines = 0;
+	bool kfunc = false, json = false, bad = argc < 3;
 
-	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "kfunc")) ||
-	    (reply_len = atol(argv[2])) < 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "usage: echo_server SOCKET_PATH REPLY_BYTES [kfunc]\n");
+	for (int i = 3; i < argc; i++) {
+		kfunc |= !strcmp(argv[i], "kfunc");
+		json |= !strcmp(argv[i], "json");
+		bad |= strcmp(argv[i], "kfunc") && strcmp(argv[i], "json");
+	}
+	if (bad || (reply_len = atol(argv[2])) < 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "usage: echo_server SOCKET_PATH REPLY_BYTES [kfunc] [json]\n");
 		return 2;
 	}
-	if (argc == 4) {
+	if (json) {
+		locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+
+		if (c)
+			uselocale(c);
+		tok = json_tokener_new();
+		if (!tok)
+			return 1;
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	}
+	if (kfunc) {
 		skel = kfunc_floor_bpf__open_and_load();
 		if (!skel) {
 			perror("echo_server: load the kfunc floor programs");
@@ -98,10 +121,23 @@ int main(int argc, char **argv)
 				continue;
 			}
 			/* One reply per newline; the clients send one line at a time. */
-			for (ssize_t j = 0; j < r; j++) {
+			for (ssize_t j = 0, start = 0; j < r; j++) {
 				if (buf[j] != '\n')
 					continue;
 				LIBBPF_OPTS(bpf_test_run_opts, run);
+
+				if (tok) {
+					json_object *o;
+
+					json_tokener_reset(tok);
+					o = json_tokener_parse_ex(tok, buf + start, j - start);
+					if (!json_object_is_type(o, json_type_object)) {
+						fprintf(stderr, "echo_server: a line is not a JSON object\n");
+						return 1;
+					}
+					json_object_put(o);
+					start = j + 1;
+				}
 
 				if (skel && bpf_prog_test_run_opts(prog[lines++ % 2], &run) < 0) {
 					perror("echo_server: kfunc run");

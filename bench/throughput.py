@@ -4,12 +4,14 @@ the same run:
 
 - `stats` over the socket with 4 and 16 clients, against echo_server, a
   bare epoll server giving a reply of the same size (the socket round trip
-  alone);
+  alone), and against the same server parsing each request with json-c
+  (the round trip and the parse that any JSON-RPC server on json-c does);
 - alloc+free of one page through the pinned allocator (libarenad, no
   daemon in the path), against two bare BPF_PROG_TEST_RUN calls of
   bpf_arena_alloc_pages/bpf_arena_free_pages (alloc_floor raw);
 - alloc+free over the socket, against the echo pair plus the raw pair,
-  and against echo_server running the raw pair inside the requests.
+  against echo_server running the raw pair inside the requests, and
+  against the same parsing each request with json-c besides.
 
 Prints a table of figures and ratios; asserts nothing about time."""
 import json
@@ -93,18 +95,26 @@ with at.Fixture(at.QuietTap(), pages=1 << 18) as fx:
     stats = req("stats")
     echo_sock = os.path.join(fx.dir, "echo.sock")
     for clients in (4, 16):
-        ratios, daemon, echo = [], [], []
+        ratios, daemon, echo, parsing, ratios_parsing = [], [], [], [], []
         for _ in range(REPEAT):
             d, size = load(fx.socket, clients, stats)
             srv = echo_server(fx, echo_sock, size)
             e, _ = load(echo_sock, clients, stats)
             stop(srv, echo_sock)
+            srv = echo_server(fx, echo_sock, size, "json")
+            j, _ = load(echo_sock, clients, stats)
+            stop(srv, echo_sock)
             daemon.append(d)
             echo.append(e)
             ratios.append(d / e)
+            parsing.append(j)
+            ratios_parsing.append(d / j)
         rows.append(("stats, %d clients (req/s)" % clients, statistics.median(daemon),
                      "echo server", statistics.median(echo), statistics.median(ratios),
                      "higher is better"))
+        rows.append(("stats, %d clients (req/s)" % clients, statistics.median(daemon),
+                     "echo server + json-c", statistics.median(parsing),
+                     statistics.median(ratios_parsing), "higher is better"))
 
     raw, pins = [], []
     for _ in range(REPEAT):
@@ -120,7 +130,7 @@ with at.Fixture(at.QuietTap(), pages=1 << 18) as fx:
     # pair and raw pair measured right after it, so that a change in the
     # machine's load moves both sides of that ratio.
     n = PAIRS // 10
-    sock, floor, ratios, inside, ratios_inside = [], [], [], [], []
+    sock, floor, ratios, inside, ratios_inside, parsing, ratios_parsing = [], [], [], [], [], [], []
     size = len(req("alloc", {"pages": 1})) + 64
     for _ in range(REPEAT):
         s, a = pairs(fx.socket, n)
@@ -133,6 +143,12 @@ with at.Fixture(at.QuietTap(), pages=1 << 18) as fx:
         srv = echo_server(fx, echo_sock, size, "kfunc")
         k, _ = pairs(echo_sock, n, a)
         stop(srv, echo_sock)
+        # And parsing each request with json-c besides.
+        srv = echo_server(fx, echo_sock, size, "kfunc", "json")
+        j, _ = pairs(echo_sock, n, a)
+        stop(srv, echo_sock)
+        parsing.append(j)
+        ratios_parsing.append(s / j)
         sock.append(s)
         floor.append(f)
         ratios.append(s / f)
@@ -144,6 +160,9 @@ with at.Fixture(at.QuietTap(), pages=1 << 18) as fx:
     rows.append(("alloc+free over the socket (ns)", statistics.median(sock),
                  "echo + raw pair inside", statistics.median(inside),
                  statistics.median(ratios_inside), "lower is better"))
+    rows.append(("alloc+free over the socket (ns)", statistics.median(sock),
+                 "echo + json-c + raw pair", statistics.median(parsing),
+                 statistics.median(ratios_parsing), "lower is better"))
 
 print("throughput and cost against floors measured in this run, median of %d runs" % REPEAT)
 print("%-36s %12s  %-22s %12s %8s" % ("path", "arenad", "floor", "floor", "ratio"))
