@@ -202,9 +202,10 @@ static struct json_tokener *tokener(void)
 	if (!thread_tok) {
 		use_c_locale();
 		thread_tok = json_tokener_new();
+		/* No JSON_TOKENER_VALIDATE_UTF8: utf8_valid() has checked
+		 * the whole line before, surrogates too, which it does not. */
 		if (thread_tok)
-			json_tokener_set_flags(thread_tok,
-					       JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+			json_tokener_set_flags(thread_tok, JSON_TOKENER_STRICT);
 	}
 	return thread_tok;
 }
