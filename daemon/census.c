@@ -36,22 +36,26 @@ _Static_assert((SELFTEST_PAGES & (SELFTEST_PAGES - 1)) == 0, "SELFTEST_PAGES is 
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct arenad_census_bpf *, arenad_census_bpf__destroy);
 
-/* The census program's result bitmap, mapped into this process. */
-struct bits_map {
-	__u64 *bits;
+/* A mapping of this process, unmapped on cleanup: a census program's
+ * result bitmap, or the address range reserved for the self-test arena. */
+struct mapping {
+	union {
+		void *p;
+		__u64 *bits;
+	};
 	size_t len;
 };
 
-static void bits_unmap(struct bits_map *m)
+static void mapping_unmap(struct mapping *m)
 {
-	if (m->bits)
-		munmap(m->bits, m->len);
-	*m = (struct bits_map) {};
+	if (m->p)
+		munmap(m->p, m->len);
+	*m = (struct mapping) {};
 }
 
 struct census {
 	struct arenad_census_bpf *skel;	/* may be iter (load_iter()) */
-	struct bits_map map;	/* census_bits */
+	struct mapping map;	/* census_bits */
 	__u32 npages;
 	enum arenad_census_method method;	/* default; 0: unavailable */
 	bool passed[ARENAD_CENSUS_KMOD + 1];	/* self-test result per method */
@@ -62,7 +66,7 @@ struct census {
 	enum arenad_census_method foreign;
 	struct arenad_census_bpf *iter;	/* the map iterator's instance */
 	struct bpf_link *iter_link;
-	struct bits_map iter_map;	/* its census_bits */
+	struct mapping iter_map;	/* its census_bits */
 	bool fpassed[ARENAD_CENSUS_KMOD + 1];
 	char fwhy[ARENAD_CENSUS_KMOD + 1][160];
 	char freason[400];
@@ -91,7 +95,7 @@ static int run_prog(int prog_fd, struct arenad_census_req *req)
 }
 
 /* Map census_bits, whose fd is fd. */
-static int map_bits(int fd, struct bits_map *m)
+static int map_bits(int fd, struct mapping *m)
 {
 	size_t len = (size_t)ARENAD_CENSUS_WORDS * sizeof(__u64);
 	void *p;
@@ -99,7 +103,7 @@ static int map_bits(int fd, struct bits_map *m)
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	*m = (struct bits_map) { .bits = p, .len = len };
+	*m = (struct mapping) { .bits = p, .len = len };
 	return 0;
 }
 
@@ -315,30 +319,48 @@ const __u64 *census_iter_bits(const struct census *c)
 	return c && c->iter ? c->iter_map.bits : NULL;
 }
 
-/* An address range this process reserved, unmapped on cleanup. */
-struct reserved {
+/*
+ * The self-test's own instance on a private arena of SELFTEST_PAGES,
+ * through libbpf's loader program (light, with its fds in *fds) or the
+ * usual way. The verifier wants an arena's user address before any
+ * program (there is no mmap between the loader's steps), so it is fixed:
+ * *range, reserved here, away from the real arena. libbpf 1.4 maps a
+ * placeholder (light) or the arena over it (MAP_FIXED) and unmaps that
+ * when the object is closed: the range is then libbpf's, and *range is
+ * emptied. *why (static) says which step failed.
+ */
+static int load_selftest(bool light, struct mapping *range, struct light_fds *fds,
+			 struct arenad_census_bpf **out, const char **why)
+{
+	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
+	size_t len = SELFTEST_PAGES * page_size(), sz;
 	void *p;
-	size_t len;
-};
+	int r;
 
-static void reserved_unmap(struct reserved *r)
-{
-	if (r->p)
-		munmap(r->p, r->len);
-}
-
-/* The self-test's own instance on a private arena of SELFTEST_PAGES at
- * addr. NULL with errno set. */
-static struct arenad_census_bpf *open_selftest(void *addr)
-{
-	struct arenad_census_bpf *skel = arenad_census_bpf__open();
-
-	if (skel) {
-		bpf_program__set_autoload(skel->progs.arenad_arenas, false);
-		bpf_map__set_max_entries(skel->maps.arena, SELFTEST_PAGES);
-		bpf_map__set_map_extra(skel->maps.arena, (__u64)(unsigned long)addr);
+	*why = "reserve the self-test arena's address";
+	p = mmap_reserve_aligned(len);
+	if (!p)
+		return -errno;
+	*range = (struct mapping) { .p = p, .len = len };
+	*why = "open the census object";
+	skel = arenad_census_bpf__open();
+	if (!skel)
+		return -errno;
+	bpf_program__set_autoload(skel->progs.arenad_arenas, false);
+	bpf_map__set_max_entries(skel->maps.arena, SELFTEST_PAGES);
+	bpf_map__set_map_extra(skel->maps.arena, (__u64)(unsigned long)p);
+	if (light) {
+		r = light_load(skel->obj, fds, why);
+	} else {
+		*why = "load census programs";
+		r = arenad_census_bpf__load(skel);
 	}
-	return skel;
+	if (bpf_map__initial_value(skel->maps.arena, &sz))
+		range->p = NULL;
+	if (r < 0)
+		return r;
+	*out = TAKE_PTR(skel);
+	return 0;
 }
 
 /*
@@ -349,64 +371,35 @@ static enum arenad_census_method selftest(struct census *c)
 {
 	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
 	_cleanup_(light_fds_done) struct light_fds fds = {};
-	_cleanup_(bits_unmap) struct bits_map m = {};
-	_cleanup_(reserved_unmap) struct reserved range = {};
-	size_t len = SELFTEST_PAGES * page_size(), sz;
+	_cleanup_(mapping_unmap) struct mapping m = {};
+	_cleanup_(mapping_unmap) struct mapping range = {};
 	int census_fd, shape_fd, arena_fd;
 	__u64 want = 0, base;
 	volatile char *page;
 	const char *why;
+	size_t len;
 	void *p;
 	int r;
 
-	/*
-	 * A private arena: nothing is reused, so the object loads through
-	 * libbpf's loader program, and the kernel resolves kfuncs and CO-RE
-	 * relocations against its own BTF instead of this process parsing it
-	 * (light_load.h). The verifier wants an arena's user address before
-	 * any program (there is no mmap between the loader's steps), so it is
-	 * fixed: a range reserved here, away from the real arena. libbpf 1.4
-	 * maps a placeholder over it (MAP_FIXED) and unmaps it when the object
-	 * is closed; the arena is mapped over whichever of the two holds the
-	 * range, which stays this function's until both cleanups ran.
-	 */
-	p = mmap_reserve_aligned(len);
-	if (!p) {
-		snprintf(c->reason, sizeof(c->reason), "reserve the self-test arena's address: %s",
-			 strerror(errno));
-		return 0;
-	}
-	range = (struct reserved) { .p = p, .len = len };
-	skel = open_selftest(p);
-	r = skel ? light_load(skel->obj, &fds, &why) : -errno;
-	if (skel && bpf_map__initial_value(skel->maps.arena, &sz))
-		range.p = NULL;		/* libbpf's now: closing the object unmaps it */
-	if (skel && r < 0) {
-		/* The usual way, whose failure explains itself (the
-		 * verifier's log); libbpf then maps the arena at p itself. */
+	/* Nothing is reused, so the object loads through libbpf's loader
+	 * program, and the kernel resolves kfuncs and CO-RE relocations
+	 * against its own BTF instead of this process parsing it
+	 * (light_load.h); the usual load, whose failure explains itself (the
+	 * verifier's log), if that fails. The range stays this function's
+	 * until both cleanups ran. */
+	r = load_selftest(true, &range, &fds, &skel, &why);
+	if (r < 0) {
 		log_debug_errno(r, "census self-test through libbpf's loader program: %s; "
 				"loading it the usual way", why);
-		arenad_census_bpf__destroy(skel);	/* gives the range back, if it took it */
-		skel = NULL;
-		if (!range.p) {
-			void *again = mmap(p, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-					   MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-
-			r = again == MAP_FAILED ? -errno : 0;
-			range.p = again == MAP_FAILED ? NULL : again;
-		}
-		if (range.p) {
-			skel = open_selftest(p);
-			r = skel ? arenad_census_bpf__load(skel) : -errno;
-			if (skel && bpf_map__initial_value(skel->maps.arena, &sz))
-				range.p = NULL;
-		}
+		mapping_unmap(&range);
+		r = load_selftest(false, &range, &fds, &skel, &why);
 	}
 	if (r < 0) {
-		snprintf(c->reason, sizeof(c->reason), "load census programs: %s",
-			 strerror(-r));
+		snprintf(c->reason, sizeof(c->reason), "%s: %s", why, strerror(-r));
 		return 0;
 	}
+	p = (void *)(unsigned long)bpf_map__map_extra(skel->maps.arena);
+	len = SELFTEST_PAGES * page_size();
 	census_fd = light_prog_fd(&fds, skel->obj, "arenad_census");
 	shape_fd = light_prog_fd(&fds, skel->obj, "arenad_census_selftest");
 	arena_fd = light_map_fd(&fds, skel->obj, "arena");
@@ -465,7 +458,7 @@ static int load_for_arena(struct census *c, int arena_fd)
 {
 	static const char *const census[] = { "arenad_census", NULL };
 	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
-	_cleanup_(bits_unmap) struct bits_map m = {};
+	_cleanup_(mapping_unmap) struct mapping m = {};
 	int r;
 
 	if (c->iter && bpf_program__fd(c->iter->progs.arenad_census) >= 0) {
@@ -481,7 +474,7 @@ static int load_for_arena(struct census *c, int arena_fd)
 	}
 	c->skel = TAKE_PTR(skel);
 	c->map = m;
-	m = (struct bits_map) {};
+	m = (struct mapping) {};
 	return 0;
 }
 
@@ -498,7 +491,7 @@ int census_new(int arena_fd, __u32 npages, struct census **out)
 	if (r < 0) {
 		snprintf(c->freason, sizeof(c->freason), "load the map iterator: %s", strerror(-r));
 		log_warning("census of other programs' arenas unavailable: %s", c->freason);
-		bits_unmap(&c->iter_map);
+		mapping_unmap(&c->iter_map);
 	}
 	c->method = selftest(c);
 	if (c->method && load_for_arena(c, arena_fd) < 0)
@@ -516,10 +509,10 @@ struct census *census_free(struct census *c)
 	if (!c)
 		return NULL;
 	if (c->skel != c->iter) {
-		bits_unmap(&c->map);
+		mapping_unmap(&c->map);
 		arenad_census_bpf__destroy(c->skel);
 	}
-	bits_unmap(&c->iter_map);
+	mapping_unmap(&c->iter_map);
 	bpf_link__destroy(c->iter_link);
 	arenad_census_bpf__destroy(c->iter);
 	free(c);
