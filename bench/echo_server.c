@@ -7,6 +7,10 @@
  * does no work besides the I/O, so a daemon method can be measured against
  * the cost of the socket round trip alone.
  *
+ * With @FILE instead of a size, the replies are FILE's lines, given in
+ * turn: the daemon's own replies, recorded, so that a client parsing them
+ * does the same work against the floor as against the daemon.
+ *
  * With "kfunc", each line also runs one of the raw kfunc programs of
  * kfunc_floor.bpf.c, alloc and free in turn: the floor for allocating
  * over a socket, the kernel's page work done inside the request as a
@@ -16,7 +20,7 @@
  * server built on it must before it can answer: one tokener, reused, in
  * glibc's C locale object (as arenad parses), the object freed again.
  *
- *   echo_server SOCKET_PATH REPLY_BYTES [kfunc] [json]
+ *   echo_server SOCKET_PATH REPLY_BYTES|@FILE [kfunc] [json]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,14 +40,56 @@
 
 #define MAX_EVENTS 64
 #define BUF 65536
+#define MAX_REPLIES 16
+
+struct replies {
+	char *text[MAX_REPLIES];
+	size_t len[MAX_REPLIES];
+	unsigned int n;
+};
+
+/* REPLY_BYTES: one reply of that size, a JSON string so that clients that
+ * parse replies accept it; @FILE: FILE's lines, newlines kept. */
+static int replies_init(struct replies *r, const char *arg)
+{
+	if (arg[0] == '@') {
+		FILE *f = fopen(arg + 1, "r");
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t len;
+
+		if (!f)
+			return -1;
+		while (r->n < MAX_REPLIES && (len = getline(&line, &cap, f)) > 0 &&
+		       line[len - 1] == '\n') {
+			r->text[r->n] = line;
+			r->len[r->n++] = len;
+			line = NULL;
+			cap = 0;
+		}
+		free(line);
+		fclose(f);
+		return r->n ? 0 : -1;
+	}
+
+	long len = atol(arg);
+
+	if (len < 3 || !(r->text[0] = malloc(len)))
+		return -1;
+	memset(r->text[0], 'x', len - 1);
+	r->text[0][0] = r->text[0][len - 2] = '"';
+	r->text[0][len - 1] = '\n';
+	r->len[0] = len;
+	r->n = 1;
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct epoll_event ev, evs[MAX_EVENTS];
 	static char buf[BUF];
-	char *reply;
-	long reply_len;
+	struct replies replies = {};
 	struct kfunc_floor_bpf *skel = NULL;
 	struct json_tokener *tok = NULL;
 	int lfd, ep, prog[2] = { -1, -1 };
@@ -55,8 +101,13 @@ int main(int argc, char **argv)
 		json |= !strcmp(argv[i], "json");
 		bad |= strcmp(argv[i], "kfunc") && strcmp(argv[i], "json");
 	}
-	if (bad || (reply_len = atol(argv[2])) < 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "usage: echo_server SOCKET_PATH REPLY_BYTES [kfunc] [json]\n");
+	if (bad || strlen(argv[1]) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "usage: echo_server SOCKET_PATH REPLY_BYTES|@FILE [kfunc] [json]\n");
+		return 2;
+	}
+	if (replies_init(&replies, argv[2]) < 0) {
+		fprintf(stderr, "echo_server: no replies in '%s' (a size of 3 bytes or more, or @FILE of lines)\n",
+			argv[2]);
 		return 2;
 	}
 	if (json) {
@@ -78,14 +129,6 @@ int main(int argc, char **argv)
 		prog[0] = bpf_program__fd(skel->progs.floor_alloc);
 		prog[1] = bpf_program__fd(skel->progs.floor_free);
 	}
-	reply = malloc(reply_len);
-	if (!reply)
-		return 1;
-	/* A JSON string, so that clients that parse replies accept it. */
-	memset(reply, 'x', reply_len - 1);
-	reply[0] = reply[reply_len - 2] = '"';
-	reply[reply_len - 1] = '\n';
-
 	strcpy(sa.sun_path, argv[1]);
 	unlink(sa.sun_path);
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -125,6 +168,9 @@ int main(int argc, char **argv)
 				if (buf[j] != '\n')
 					continue;
 				LIBBPF_OPTS(bpf_test_run_opts, run);
+				/* The nth line of all: alloc and free, and the
+				 * replies, in turn (one client in those modes). */
+				unsigned long nth = lines++;
 
 				if (tok) {
 					json_object *o;
@@ -139,11 +185,12 @@ int main(int argc, char **argv)
 					start = j + 1;
 				}
 
-				if (skel && bpf_prog_test_run_opts(prog[lines++ % 2], &run) < 0) {
+				if (skel && bpf_prog_test_run_opts(prog[nth % 2], &run) < 0) {
 					perror("echo_server: kfunc run");
 					return 1;
 				}
-				if (write(fd, reply, reply_len) != reply_len) {
+				if (write(fd, replies.text[nth % replies.n], replies.len[nth % replies.n]) !=
+				    (ssize_t)replies.len[nth % replies.n]) {
 					close(fd);
 					break;
 				}

@@ -11,7 +11,9 @@ the same run:
   bpf_arena_alloc_pages/bpf_arena_free_pages (alloc_floor raw);
 - alloc+free over the socket, against the echo pair plus the raw pair,
   against echo_server running the raw pair inside the requests, and
-  against the same parsing each request with json-c besides.
+  against the same parsing each request with json-c besides. The echo
+  server answers with the daemon's own alloc and free replies, recorded,
+  so that the client parses the same replies from both.
 
 Prints a table of figures and ratios; asserts nothing about time."""
 import json
@@ -47,9 +49,10 @@ def floor_pair(*args):
     return float(r.stdout.split()[1])
 
 
-def echo_server(fx, path, size, *mode):
-    """Start echo_server on path with replies of size bytes; wait until it listens."""
-    srv = fx.track(subprocess.Popen([os.path.join(BIN, "echo_server"), path, str(size)] + list(mode)))
+def echo_server(fx, path, reply, *mode):
+    """Start echo_server on path with replies of reply bytes (or, "@FILE",
+    FILE's lines in turn); wait until it listens."""
+    srv = fx.track(subprocess.Popen([os.path.join(BIN, "echo_server"), path, str(reply)] + list(mode)))
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -77,6 +80,28 @@ def pairs(path, n, addr=None):
                 addr = r["result"]["addr"]
             c.call("free", {"addr": addr})
         return (time.monotonic() - t0) / n * 1e9, addr
+
+
+def raw_reply(c, line):
+    """Send line on client c; its reply line as the daemon sent it."""
+    c.send_raw(line + "\n")
+    while b"\n" not in c.buf:
+        chunk = c.sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("the daemon closed the connection")
+        c.buf += chunk
+    reply, c.buf = c.buf.split(b"\n", 1)
+    return reply + b"\n"
+
+
+def pair_replies(fx, path):
+    """Record the daemon's replies to one alloc and its free in path."""
+    with fx.client() as c:
+        alloc = raw_reply(c, req("alloc", {"pages": 1}))
+        free = raw_reply(c, req("free", {"addr": json.loads(alloc)["result"]["addr"]}))
+    with open(path, "wb") as f:
+        f.write(alloc + free)
+    return "@" + path
 
 
 def req(method, params=None, rid=1):
@@ -131,20 +156,20 @@ with at.Fixture(at.QuietTap(), pages=1 << 18) as fx:
     # machine's load moves both sides of that ratio.
     n = PAIRS // 10
     sock, floor, ratios, inside, ratios_inside, parsing, ratios_parsing = [], [], [], [], [], [], []
-    size = len(req("alloc", {"pages": 1})) + 64
+    replies = pair_replies(fx, os.path.join(fx.dir, "pair-replies"))
     for _ in range(REPEAT):
         s, a = pairs(fx.socket, n)
-        srv = echo_server(fx, echo_sock, size)
+        srv = echo_server(fx, echo_sock, replies)
         e, _ = pairs(echo_sock, n, a)
         stop(srv, echo_sock)
         f = e + floor_pair("raw", PAIRS)
         # The same requests to an echo server that runs the raw kfunc
         # program of each inside the request, as a daemon must.
-        srv = echo_server(fx, echo_sock, size, "kfunc")
+        srv = echo_server(fx, echo_sock, replies, "kfunc")
         k, _ = pairs(echo_sock, n, a)
         stop(srv, echo_sock)
         # And parsing each request with json-c besides.
-        srv = echo_server(fx, echo_sock, size, "kfunc", "json")
+        srv = echo_server(fx, echo_sock, replies, "kfunc", "json")
         j, _ = pairs(echo_sock, n, a)
         stop(srv, echo_sock)
         parsing.append(j)
