@@ -16,7 +16,11 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libarenad.a | $(BENCH_SKELS)
 	$(Q)$(CC) $(CFLAGS) -Iinclude/arenad -I$(BUILD) $(PC_CFLAGS) -o $@ $< \
 		$(BUILD)/libarenad.a $(LDLIBS_CLIENT) -lpthread
 
-bench-build: test-build $(BENCH_BINS)
+# Built with the tests too, which check that each floor does the job that
+# bench/README.md says it does (tests/integration/88-bench-floors.t).
+test-build: $(BENCH_BINS)
+
+bench-build: test-build
 
 bench: deps
 	@$(MAKE) --no-print-directory bench-build

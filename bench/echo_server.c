@@ -49,7 +49,8 @@ struct replies {
 };
 
 /* REPLY_BYTES: one reply of that size, a JSON string so that clients that
- * parse replies accept it; @FILE: FILE's lines, newlines kept. */
+ * parse replies accept it; @FILE: FILE's whole lines, newlines kept.
+ * -ENODATA when that gives no reply. */
 static int replies_init(struct replies *r, const char *arg)
 {
 	if (arg[0] == '@') {
@@ -59,7 +60,7 @@ static int replies_init(struct replies *r, const char *arg)
 		ssize_t len;
 
 		if (!f)
-			return -1;
+			return -errno;
 		while (r->n < MAX_REPLIES && (len = getline(&line, &cap, f)) > 0 &&
 		       line[len - 1] == '\n') {
 			r->text[r->n] = line;
@@ -69,13 +70,15 @@ static int replies_init(struct replies *r, const char *arg)
 		}
 		free(line);
 		fclose(f);
-		return r->n ? 0 : -1;
+		return r->n ? 0 : -ENODATA;
 	}
 
 	long len = atol(arg);
 
-	if (len < 3 || !(r->text[0] = malloc(len)))
-		return -1;
+	if (len < 3)
+		return -ENODATA;
+	if (!(r->text[0] = malloc(len)))
+		return -ENOMEM;
 	memset(r->text[0], 'x', len - 1);
 	r->text[0][0] = r->text[0][len - 2] = '"';
 	r->text[0][len - 1] = '\n';
@@ -92,7 +95,7 @@ int main(int argc, char **argv)
 	struct replies replies = {};
 	struct kfunc_floor_bpf *skel = NULL;
 	struct json_tokener *tok = NULL;
-	int lfd, ep, prog[2] = { -1, -1 };
+	int lfd, ep, err, prog[2] = { -1, -1 };
 	unsigned long lines = 0;
 	bool kfunc = false, json = false, bad = argc < 3;
 
@@ -105,9 +108,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: echo_server SOCKET_PATH REPLY_BYTES|@FILE [kfunc] [json]\n");
 		return 2;
 	}
-	if (replies_init(&replies, argv[2]) < 0) {
-		fprintf(stderr, "echo_server: no replies in '%s' (a size of 3 bytes or more, or @FILE of lines)\n",
-			argv[2]);
+	err = replies_init(&replies, argv[2]);
+	if (err < 0) {
+		fprintf(stderr, "echo_server: %s: %s\n", argv[2], err == -ENODATA ?
+			"no reply in it (a size of 3 bytes or more, or @FILE of whole lines)" :
+			strerror(-err));
 		return 2;
 	}
 	if (json) {

@@ -82,23 +82,13 @@ def pairs(path, n, addr=None):
         return (time.monotonic() - t0) / n * 1e9, addr
 
 
-def raw_reply(c, line):
-    """Send line on client c; its reply line as the daemon sent it."""
-    c.send_raw(line + "\n")
-    while b"\n" not in c.buf:
-        chunk = c.sock.recv(65536)
-        if not chunk:
-            raise RuntimeError("the daemon closed the connection")
-        c.buf += chunk
-    reply, c.buf = c.buf.split(b"\n", 1)
-    return reply + b"\n"
-
-
 def pair_replies(fx, path):
     """Record the daemon's replies to one alloc and its free in path."""
     with fx.client() as c:
-        alloc = raw_reply(c, req("alloc", {"pages": 1}))
-        free = raw_reply(c, req("free", {"addr": json.loads(alloc)["result"]["addr"]}))
+        c.send_raw(req("alloc", {"pages": 1}) + "\n")
+        alloc = c.recv_raw_line()
+        c.send_raw(req("free", {"addr": json.loads(alloc)["result"]["addr"]}) + "\n")
+        free = c.recv_raw_line()
     with open(path, "wb") as f:
         f.write(alloc + free)
     return "@" + path

@@ -26,12 +26,10 @@ def raw_reply(fx, line):
     """Send one line, return the raw reply line (bytes, no newline)."""
     with fx.client() as c:
         c.send_raw(line + b"\n")
-        while b"\n" not in c.buf:
-            chunk = c.sock.recv(65536)
-            if not chunk:
-                break
-            c.buf += chunk
-        return c.buf.split(b"\n", 1)[0]
+        try:
+            return c.recv_raw_line()[:-1]
+        except ConnectionError:
+            return c.buf        # what came before the hang-up
 
 
 def ping_line(n, id_=1):

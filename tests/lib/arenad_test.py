@@ -132,15 +132,20 @@ class Client:
     def send_raw(self, data):
         self.sock.sendall(data if isinstance(data, bytes) else data.encode())
 
-    def recv_line(self):
-        """The next reply line, parsed. Raises on EOF or timeout."""
+    def recv_raw_line(self):
+        """The next reply line as sent, newline included. Raises on EOF or
+        timeout."""
         while b"\n" not in self.buf:
             chunk = self.sock.recv(65536)
             if not chunk:
                 raise ConnectionError("daemon closed the connection")
             self.buf += chunk
         line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
+        return line + b"\n"
+
+    def recv_line(self):
+        """The next reply line, parsed. Raises on EOF or timeout."""
+        return json.loads(self.recv_raw_line())
 
     def request(self, line):
         """Send one raw line (a newline is added) and return the reply."""
