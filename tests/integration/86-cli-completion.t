@@ -90,14 +90,17 @@ with at.Fixture(t, pages=64) as fx:
         # An interactive zsh in a pty (zsh/zpty): compinit finds the
         # function in fpath; a widget completes the line with every match
         # inserted ("insert all") and appends the resulting buffer to a file.
+        # Lines are typed only once the set-up has run ("ready"): each wait
+        # counts the file's lines, and a set-up line still to come would
+        # be taken for the answer to the line just typed.
         zscript = r'''
 zmodload zsh/zpty
 OUT=%s
 zpty z zsh -f -i
 zpty -w z "fpath=(%s \$fpath); path=(%s \$path); autoload -U compinit; compinit -u -D; print -r -- \"comp:\$_comps[arenactl-client]\" >> $OUT"
 zpty -w z "zle -C all-matches complete-word _generic; zstyle ':completion:all-matches:*' insert all; zstyle ':completion:*' list no"
-zpty -w z "dump() { zle all-matches; print -r -- \"[\$BUFFER]\" >> $OUT; BUFFER=; }; zle -N dump; bindkey '^T' dump"
-sleep 1
+zpty -w z "dump() { zle all-matches; print -r -- \"[\$BUFFER]\" >> $OUT; BUFFER=; }; zle -N dump; bindkey '^T' dump; print -r -- ready >> $OUT"
+for i in {1..300}; do grep -qx ready $OUT && break; sleep 0.1; done
 for l in 'arenactl-client --socket %s lookup compl-n' 'arenactl-client qu' 'arenactl-client --socket %s ranges --owner compl-o'; do
   n=$(wc -l < $OUT)
   zpty -w -n z "$l"$'\x14'
