@@ -119,7 +119,7 @@ with at.Fixture(t, start=False) as fx:
                            "--pin-dir", fx.pin_dir, "--socket", own, "--pages", "64"],
                           stdout=fx.logf, stderr=fx.logf)
     fx.track(sa)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 20
     while not os.path.exists(act) and time.monotonic() < deadline:
         time.sleep(0.05)
     t.ok(os.path.exists(act), "systemd-socket-activate listens")
