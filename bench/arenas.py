@@ -9,7 +9,6 @@ arena (the census without the free-range tree); `bpftool map show` (today's
 way to list arenas, which knows no page counts); `stats` latency with no
 census running. Prints figures and ratios; asserts nothing about time, and
 exits non-zero only when two censuses of the same arena disagree."""
-import json
 import os
 import statistics
 import subprocess
@@ -22,15 +21,6 @@ import arenad_test as at  # noqa: E402
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
 FOREIGN = 15
-FOREIGN_BIN = os.path.join(at.HELPERS, "foreign_arena")
-
-
-def foreign(fx, *args):
-    p = fx.track(subprocess.Popen([FOREIGN_BIN] + [str(a) for a in args], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True,
-                                  preexec_fn=at._die_with_parent))
-    info = json.loads(p.stdout.readline())
-    return p, info
 
 
 def timed(fn):
@@ -45,18 +35,15 @@ def median(xs):
 
 bad = 0
 with at.Fixture(at.QuietTap()) as fx:
-    procs = []
-    big, binfo = foreign(fx, "--pages", 1 << 20, "--addr", "0x400000000000", "--alloc", 192,
-                         "--ranges", 64)
-    procs.append(big)
-    for i in range(FOREIGN - 1):
-        p, _ = foreign(fx, "--pages", 1024, "--addr", hex(0x300000000000 + i * (1 << 32)),
-                       "--alloc", 8, "--ranges", 4, "--touch", 2)
-        procs.append(p)
+    big = at.ForeignArena(fx, "--pages", 1 << 20, "--addr", "0x400000000000", "--alloc", 192,
+                          "--ranges", 64)
+    procs = [big] + [at.ForeignArena(fx, "--pages", 1024, "--addr", hex(0x300000000000 + i * (1 << 32)),
+                                     "--alloc", 8, "--ranges", 4, "--touch", 2)
+                     for i in range(FOREIGN - 1)]
 
     with fx.client(timeout=300) as c:
         # --- census of the 4 GiB foreign arena --------------------------
-        scan = {"map_id": binfo["map_id"]}
+        scan = {"map_id": big.id}
         rt = [timed(lambda: c.call("scan", scan)) for _ in range(REPEAT)]
         full = [timed(lambda: c.call("scan", dict(scan, method="full"))) for _ in range(3)]
         r_rt, r_full = rt[-1][1].get("result", {}), full[-1][1].get("result", {})
@@ -71,7 +58,7 @@ with at.Fixture(at.QuietTap()) as fx:
         # --- the whole inventory ------------------------------------------
         inv = [timed(lambda: c.call("arenas")) for _ in range(REPEAT)]
         n_arenas = len(inv[-1][1]["result"])
-        mine = [a for a in inv[-1][1]["result"] if a["map_id"] == binfo["map_id"]]
+        mine = [a for a in inv[-1][1]["result"] if a["map_id"] == big.id]
         if not mine or mine[0]["pages_present"] != 192:
             print("bench: the inventory miscounts the 4 GiB arena", file=sys.stderr)
             bad += 1
@@ -97,8 +84,7 @@ with at.Fixture(at.QuietTap()) as fx:
             th.join()
 
     for p in procs:
-        p.stdin.close()
-        p.wait(10)
+        p.exit()
 
 print("census of another program's 4 GiB arena (1,048,576 pages, 64 ranges, 192 pages present), "
       "median of %d" % REPEAT)

@@ -13,11 +13,9 @@ on the inventory's worker thread and are shown in a row of their own
 (every thread, amortised over the scrapes). Prints figures and ratios;
 asserts nothing about time."""
 import http.client
-import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 
@@ -77,12 +75,9 @@ with at.Fixture(at.QuietTap(), pages=4096, args=["--metrics-listen", "127.0.0.1:
             c.call("alloc", {"pages": 1, "owner": "owner-%04d" % i})
     ids = set()
     for i in range(FOREIGN):
-        p = fx.track(subprocess.Popen([os.path.join(at.HELPERS, "foreign_arena"), "--pages", "1024",
-                                       "--addr", hex(0x300000000000), "--alloc", "8", "--ranges", "4",
-                                       "--touch", "2"],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                      preexec_fn=at._die_with_parent))
-        ids.add(str(json.loads(p.stdout.readline())["map_id"]))
+        p = at.ForeignArena(fx, "--pages", 1024, "--addr", hex(0x300000000000), "--alloc", 8,
+                            "--ranges", 4, "--touch", 2)
+        ids.add(str(p.id))
         foreign.append(p)
 
     # Wait until the inventory has every foreign arena.
@@ -126,9 +121,7 @@ with at.Fixture(at.QuietTap(), pages=4096, args=["--metrics-listen", "127.0.0.1:
                 out.append((cpu_ns(pid, str(pid)) - c0) / SCRAPES)
     conn.close()
     for p in foreign:
-        p.stdin.write("exit\n")
-        p.stdin.flush()
-        p.wait(10)
+        p.exit()
 
 med = statistics.median
 print("metrics scrape: %d arenas on the host (%d foreign ones made here), %d owners, %d-byte text; "

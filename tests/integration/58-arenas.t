@@ -18,42 +18,6 @@ import arenad_test as at  # noqa: E402
 
 t = at.Tap()
 at.require_root(t)
-FOREIGN = os.path.join(at.HELPERS, "foreign_arena")
-
-
-class Foreign:
-    """One foreign_arena process; .info is its JSON line."""
-
-    def __init__(self, fx, *args):
-        self.proc = fx.track(subprocess.Popen([FOREIGN] + [str(a) for a in args],
-                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                              stderr=subprocess.PIPE, text=True,
-                                              preexec_fn=at._die_with_parent))
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("foreign_arena %s failed: %s" % (args, self.proc.stderr.read()))
-        self.info = json.loads(line)
-        self.id = self.info["map_id"]
-        self.base = int(self.info["addr"], 16)
-
-    def present(self):
-        return sum(n for _, n in self.info["present"])
-
-    def runs(self):
-        return [(hex(self.base + p * at.PAGE), n) for p, n in self.info["present"]]
-
-    def check(self):
-        """Whether every byte it wrote is still there (and it is alive)."""
-        if self.proc.poll() is not None:
-            return "exited %d" % self.proc.returncode
-        self.proc.stdin.write("check\n")
-        self.proc.stdin.flush()
-        return self.proc.stdout.readline().strip()
-
-    def exit(self):
-        self.proc.stdin.write("exit\n")
-        self.proc.stdin.flush()
-        self.proc.wait(10)
 
 
 def by_id(arenas, map_id):
@@ -68,7 +32,7 @@ with at.Fixture(t) as fx:
 
     # --- one foreign arena: 5 pages by the kfunc in 2 ranges, 3 touched
     # from user space, 2 reserved (not present) --------------------------
-    fa = Foreign(fx, "--pages", 256, "--addr", "0x300000000000", "--alloc", 5, "--ranges", 2,
+    fa = at.ForeignArena(fx, "--pages", 256, "--addr", "0x300000000000", "--alloc", 5, "--ranges", 2,
                  "--touch", 3, "--reserve", 2)
     arenas = fx.result("arenas")
     ids = [a["map_id"] for a in arenas]
@@ -174,7 +138,7 @@ with at.Fixture(t) as fx:
     t.ok("pages_ledger" in ms, "scan with the managed arena's map_id is the ledger scan")
 
     # --- a SEGV_ON_FAULT arena: the census faults nothing in --------------
-    fs = Foreign(fx, "--pages", 128, "--addr", "0x310000000000", "--alloc", 4, "--ranges", 4, "--segv")
+    fs = at.ForeignArena(fx, "--pages", 128, "--addr", "0x310000000000", "--alloc", 4, "--ranges", 4, "--segv")
     for _ in range(3):
         fx.result("arenas")
         fx.result("scan", {"map_id": fs.id})
@@ -204,7 +168,7 @@ with at.Fixture(t) as fx:
     fs.exit()
 
     # --- a 4 GiB foreign arena with 64 allocated ranges -------------------
-    big = Foreign(fx, "--pages", 1 << 20, "--addr", "0x400000000000", "--alloc", 192, "--ranges", 64)
+    big = at.ForeignArena(fx, "--pages", 1 << 20, "--addr", "0x400000000000", "--alloc", 192, "--ranges", 64)
     sc = fx.result("scan", {"map_id": big.id})
     t.eq((sc.get("pages_total"), sc.get("pages_present"), len(sc.get("present", []))),
          (1 << 20, 192, 64), "4 GiB arena: 192 pages present in 64 runs")

@@ -94,34 +94,6 @@ def free_port():
     return port
 
 
-class Foreign:
-    """One tests/foreign/foreign_arena process; .info is its JSON line."""
-
-    def __init__(self, fx, *args):
-        self.proc = fx.track(subprocess.Popen([os.path.join(at.HELPERS, "foreign_arena")] +
-                                              [str(a) for a in args],
-                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                              stderr=subprocess.PIPE, text=True,
-                                              preexec_fn=at._die_with_parent))
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("foreign_arena %s failed: %s" % (args, self.proc.stderr.read()))
-        self.info = json.loads(line)
-        self.id = self.info["map_id"]
-
-    def check(self):
-        if self.proc.poll() is not None:
-            return "exited %d" % self.proc.returncode
-        self.proc.stdin.write("check\n")
-        self.proc.stdin.flush()
-        return self.proc.stdout.readline().strip()
-
-    def exit(self):
-        self.proc.stdin.write("exit\n")
-        self.proc.stdin.flush()
-        self.proc.wait(10)
-
-
 def ping_seconds(fx):
     t0 = time.monotonic()
     ok = fx.result("ping") == {"pong": "arenad"}
@@ -198,7 +170,7 @@ with at.Fixture(t, pages=256, args=["--metrics-listen", "127.0.0.1:0"]) as fx:
     # that knows nothing of arenad) with 5 pages allocated by the kfunc and
     # 3 touched from user space. A scrape reports the latest finished
     # inventory and asks for a fresh one when it is older than 5 s.
-    fa = Foreign(fx, "--pages", 256, "--addr", "0x300000000000", "--alloc", 5, "--ranges", 2, "--touch", 3)
+    fa = at.ForeignArena(fx, "--pages", 256, "--addr", "0x300000000000", "--alloc", 5, "--ranges", 2, "--touch", 3)
     fid = str(fa.id)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

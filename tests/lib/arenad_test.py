@@ -490,6 +490,46 @@ class Fixture:
         return r.returncode, r.stdout, r.stderr
 
 
+class ForeignArena:
+    """Another program's arena: one tests/foreign/foreign_arena process,
+    started with args, killed with the fixture. .info is the JSON line it
+    prints once its arena is made (map_id, prog_id, pid, addr, present)."""
+
+    def __init__(self, fx, *args):
+        self.proc = fx.track(subprocess.Popen([os.path.join(HELPERS, "foreign_arena")] +
+                                              [str(a) for a in args],
+                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                              stderr=subprocess.PIPE, text=True,
+                                              preexec_fn=_die_with_parent))
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("foreign_arena %s failed: %s" % (args, self.proc.stderr.read()))
+        self.info = json.loads(line)
+        self.id = self.info["map_id"]
+        self.base = int(self.info["addr"], 16)
+
+    def present(self):
+        """Pages present: allocated by its program or touched."""
+        return sum(n for _, n in self.info["present"])
+
+    def runs(self):
+        """The present runs as (address, pages)."""
+        return [(hex(self.base + p * PAGE), n) for p, n in self.info["present"]]
+
+    def check(self):
+        """"ok" when every byte it wrote is still there (and it is alive)."""
+        if self.proc.poll() is not None:
+            return "exited %d" % self.proc.returncode
+        self.proc.stdin.write("check\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def exit(self):
+        self.proc.stdin.write("exit\n")
+        self.proc.stdin.flush()
+        self.proc.wait(10)
+
+
 def _addr(a):
     return a if isinstance(a, str) else hex(a)
 
