@@ -176,6 +176,7 @@ int main(int argc, char **argv)
 				/* The nth line of all: alloc and free, and the
 				 * replies, in turn (one client in those modes). */
 				unsigned long nth = lines++;
+				unsigned int k = nth % replies.n;
 
 				if (tok) {
 					json_object *o;
@@ -194,8 +195,7 @@ int main(int argc, char **argv)
 					perror("echo_server: kfunc run");
 					return 1;
 				}
-				if (write(fd, replies.text[nth % replies.n], replies.len[nth % replies.n]) !=
-				    (ssize_t)replies.len[nth % replies.n]) {
+				if (write(fd, replies.text[k], replies.len[k]) != (ssize_t)replies.len[k]) {
 					close(fd);
 					break;
 				}

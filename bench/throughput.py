@@ -53,14 +53,9 @@ def echo_server(fx, path, reply, *mode):
     """Start echo_server on path with replies of reply bytes (or, "@FILE",
     FILE's lines in turn); wait until it listens."""
     srv = fx.track(subprocess.Popen([os.path.join(BIN, "echo_server"), path, str(reply)] + list(mode)))
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            at.Client(path).close()
-            return srv
-        except OSError:
-            time.sleep(0.001)
-    raise RuntimeError("echo_server did not listen")
+    if not at.wait_listening(path, srv):
+        raise RuntimeError("echo_server did not listen")
+    return srv
 
 
 def stop(srv, path):
@@ -85,10 +80,8 @@ def pairs(path, n, addr=None):
 def pair_replies(fx, path):
     """Record the daemon's replies to one alloc and its free in path."""
     with fx.client() as c:
-        c.send_raw(req("alloc", {"pages": 1}) + "\n")
-        alloc = c.recv_raw_line()
-        c.send_raw(req("free", {"addr": json.loads(alloc)["result"]["addr"]}) + "\n")
-        free = c.recv_raw_line()
+        alloc = c.request_raw(req("alloc", {"pages": 1}))
+        free = c.request_raw(req("free", {"addr": json.loads(alloc)["result"]["addr"]}))
     with open(path, "wb") as f:
         f.write(alloc + free)
     return "@" + path

@@ -25,9 +25,8 @@ def strict(raw):
 def raw_reply(fx, line):
     """Send one line, return the raw reply line (bytes, no newline)."""
     with fx.client() as c:
-        c.send_raw(line + b"\n")
         try:
-            return c.recv_raw_line()[:-1]
+            return c.request_raw(line)[:-1]
         except ConnectionError:
             return c.buf        # what came before the hang-up
 

@@ -125,15 +125,13 @@ with at.Fixture(t, pages=N + 64, args=["--socket-mode", "0666", "--max-reply-mem
     t.eq(len(json.loads(buf).get("result", [])), N, "an early client that reads late gets all 20,000 ranges")
     for s in deaf:
         s.close()
+    def ranges():
+        with fx.client(timeout=60) as c:
+            return c.call("ranges")
+
     # Their replies are freed as the daemon sees the hang-ups; until then
     # ranges is still refused as busy.
-    deadline = time.monotonic() + 30
-    while True:
-        with fx.client(timeout=60) as c:
-            r = c.call("ranges")
-        if at.error_code(r) != -32005 or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    r = at.poll(ranges, lambda r: at.error_code(r) != -32005)
     t.eq(len(r.get("result", [])), N, "with the readers gone, ranges is served again")
 
     # scan: the method is for writers; other peers get one census a second.

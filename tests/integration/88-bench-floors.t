@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import arenad_test as at  # noqa: E402
@@ -26,14 +25,9 @@ def echo(fx, path, reply, *mode):
     """echo_server on path, once it accepts connections."""
     srv = fx.track(subprocess.Popen([os.path.join(BIN, "echo_server"), path, reply] + list(mode),
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and srv.poll() is None:
-        try:
-            at.Client(path).close()
-            return srv
-        except OSError:
-            time.sleep(0.01)
-    raise RuntimeError("echo_server %s did not listen: %s" % (reply, srv.communicate()[1]))
+    if not at.wait_listening(path, srv):
+        raise RuntimeError("echo_server %s did not listen: %s" % (reply, srv.communicate()[1]))
+    return srv
 
 
 def replies(path, lines):

@@ -147,10 +147,14 @@ class Client:
         """The next reply line, parsed. Raises on EOF or timeout."""
         return json.loads(self.recv_raw_line())
 
+    def request_raw(self, line):
+        """Send one raw line (a newline is added); the reply line as sent."""
+        self.send_raw(line + (b"\n" if isinstance(line, bytes) else "\n"))
+        return self.recv_raw_line()
+
     def request(self, line):
         """Send one raw line (a newline is added) and return the reply."""
-        self.send_raw(line + (b"\n" if isinstance(line, bytes) else "\n"))
-        return self.recv_line()
+        return json.loads(self.request_raw(line))
 
     def call(self, method, params=None):
         req = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
@@ -179,6 +183,31 @@ class Client:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def wait_listening(path, proc=None, timeout=10.0):
+    """Whether the Unix socket at path accepts a connection within timeout
+    seconds (False as soon as proc, its server, has exited)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and (proc is None or proc.poll() is None):
+        try:
+            Client(path).close()
+            return True
+        except OSError:
+            time.sleep(0.005)
+    return False
+
+
+def poll(fn, done, timeout=30.0, interval=0.2):
+    """Call fn() until done(its value) holds or timeout seconds have
+    passed: its last value. For a state the daemon reaches on its own
+    time (a hang-up seen, a slot freed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if done(v) or time.monotonic() > deadline:
+            return v
+        time.sleep(interval)
 
 
 def error_code(reply):
