@@ -20,7 +20,11 @@
  * server built on it must before it can answer: one tokener, reused, in
  * glibc's C locale object (as arenad parses), the object freed again.
  *
- *   echo_server SOCKET_PATH REPLY_BYTES|@FILE [kfunc] [json]
+ * With "peek", each read only peeks, and the bytes are taken out of the
+ * socket after their replies are sent, as arenad's server does: a client
+ * sleeping in read() is then not woken by its request's removal.
+ *
+ *   echo_server SOCKET_PATH REPLY_BYTES|@FILE [kfunc] [json] [peek]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -97,15 +101,16 @@ int main(int argc, char **argv)
 	struct json_tokener *tok = NULL;
 	int lfd, ep, err, prog[2] = { -1, -1 };
 	unsigned long lines = 0;
-	bool kfunc = false, json = false, bad = argc < 3;
+	bool kfunc = false, json = false, peek = false, bad = argc < 3;
 
 	for (int i = 3; i < argc; i++) {
 		kfunc |= !strcmp(argv[i], "kfunc");
 		json |= !strcmp(argv[i], "json");
-		bad |= strcmp(argv[i], "kfunc") && strcmp(argv[i], "json");
+		peek |= !strcmp(argv[i], "peek");
+		bad |= strcmp(argv[i], "kfunc") && strcmp(argv[i], "json") && strcmp(argv[i], "peek");
 	}
 	if (bad || strlen(argv[1]) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "usage: echo_server SOCKET_PATH REPLY_BYTES|@FILE [kfunc] [json]\n");
+		fprintf(stderr, "usage: echo_server SOCKET_PATH REPLY_BYTES|@FILE [kfunc] [json] [peek]\n");
 		return 2;
 	}
 	err = replies_init(&replies, argv[2]);
@@ -160,7 +165,7 @@ int main(int argc, char **argv)
 				}
 				continue;
 			}
-			ssize_t r = read(fd, buf, sizeof(buf));
+			ssize_t r = peek ? recv(fd, buf, sizeof(buf), MSG_PEEK) : read(fd, buf, sizeof(buf));
 
 			if (r <= 0) {
 				if (r < 0 && errno == EAGAIN)
@@ -169,6 +174,8 @@ int main(int argc, char **argv)
 				continue;
 			}
 			/* One reply per newline; the clients send one line at a time. */
+			bool gone = false;
+
 			for (ssize_t j = 0, start = 0; j < r; j++) {
 				if (buf[j] != '\n')
 					continue;
@@ -197,8 +204,14 @@ int main(int argc, char **argv)
 				}
 				if (write(fd, replies.text[k], replies.len[k]) != (ssize_t)replies.len[k]) {
 					close(fd);
+					gone = true;
 					break;
 				}
+			}
+			if (peek && !gone) {
+				static char sink[BUF];
+
+				(void)!recv(fd, sink, r, 0);
 			}
 		}
 	}

@@ -53,6 +53,7 @@ struct conn {
 	struct rpc_peer peer;
 	char *in;
 	size_t in_len, in_size;
+	size_t unread;			/* of in: peeked, still in the socket */
 	char *out;
 	size_t out_len, out_off;
 	bool close_after_write;
@@ -351,10 +352,44 @@ static int conn_eof(struct conn *c)
 	return r;
 }
 
+/*
+ * Take the bytes conn_read() peeked out of the socket, once their replies
+ * are sent. Freeing a client's request in the socket wakes that client if
+ * it sleeps in read(): the kernel tells it there is room to write again
+ * (unix_write_space()), and a blocking read waits for any wake-up. Read
+ * before the reply is sent, that wake-up is one the client does not need,
+ * and it often lands on an idle CPU, an IPI; after the send, the reply has
+ * already woken it. A reply due later (a deferred or parked request) keeps
+ * the request in the socket until then. The price is this recv() per
+ * read; the wake-ups it saves cost more (bench/README.md).
+ */
+static int conn_consume(struct conn *c)
+{
+	static char sink[READ_CHUNK];	/* the bytes are in c->in already */
+	ssize_t n;
+
+	while (c->unread) {
+		n = recv(c->fd, sink, c->unread, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)	/* they were there: the socket broke */
+			return n < 0 ? -errno : -ECONNRESET;
+		c->unread -= n;
+	}
+	return 0;
+}
+
 static int conn_read(struct conn *c)
 {
 	ssize_t n;
 	char *buf;
+	int r;
+
+	/* A peek starts at the socket's first byte: take what was peeked
+	 * before, or it would be read twice. */
+	r = conn_consume(c);
+	if (r < 0)
+		return r;
 
 	/* Room for a chunk, and not much more once a long line is gone. */
 	if (c->in_size < c->in_len + READ_CHUNK || c->in_size > c->in_len + 2 * READ_CHUNK) {
@@ -364,12 +399,13 @@ static int conn_read(struct conn *c)
 		c->in = buf;
 		c->in_size = c->in_len + READ_CHUNK;
 	}
-	n = read(c->fd, c->in + c->in_len, READ_CHUNK);
+	n = recv(c->fd, c->in + c->in_len, READ_CHUNK, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	if (n == 0)
 		return conn_eof(c);
 	c->in_len += n;
+	c->unread = n;
 	return conn_process(c);
 }
 
@@ -411,8 +447,16 @@ static int conn_write(struct conn *c)
  * the client when r < 0. */
 static void conn_settle(struct conn *c, int r)
 {
+	int k;
+
 	if (r >= 0 && (c->out_len || c->stream.next))
 		r = conn_write(c);	/* most replies fit the socket buffer */
+	/* Not while a reply is due later (the client sleeps until then), but
+	 * before a hang-up: closing with unread bytes in the socket would end
+	 * the client's stream with ECONNRESET instead of EOF. */
+	k = r < 0 || !(c->waiting || c->parked) ? conn_consume(c) : 0;
+	if (r >= 0)
+		r = k;
 	if (r >= 0)
 		r = conn_update_events(c);
 	if (r < 0) {

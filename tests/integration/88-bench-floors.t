@@ -65,6 +65,20 @@ with at.Fixture(t, pages=256) as fx:
          "echo_server @FILE: the file's lines, in turn")
     stop(srv, sock)
 
+    # -- peek: requests taken out of the socket after their replies -------------
+    srv = echo(fx, sock, "@" + rfile, "peek")
+    with at.Client(sock) as c:
+        got = [c.request_raw(PING) for _ in range(3)]
+        c.sock.settimeout(0.5)
+        try:
+            extra = c.sock.recv(4096)
+        except TimeoutError:
+            extra = b""
+    t.eq([json.loads(r)["result"] for r in got], ["first", "second", "first"],
+         "echo_server peek: one reply per request, in turn")
+    t.eq(extra, b"", "and nothing more: what it peeked was taken out, not answered again")
+    stop(srv, sock)
+
     # -- json: each request parsed first -----------------------------------------
     srv = echo(fx, sock, "40", "json")
     t.eq([len(r) for r in replies(sock, [PING, PING])], [40, 40], "echo_server json: objects are answered")
