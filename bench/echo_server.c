@@ -104,10 +104,14 @@ int main(int argc, char **argv)
 	bool kfunc = false, json = false, peek = false, bad = argc < 3;
 
 	for (int i = 3; i < argc; i++) {
-		kfunc |= !strcmp(argv[i], "kfunc");
-		json |= !strcmp(argv[i], "json");
-		peek |= !strcmp(argv[i], "peek");
-		bad |= strcmp(argv[i], "kfunc") && strcmp(argv[i], "json") && strcmp(argv[i], "peek");
+		if (!strcmp(argv[i], "kfunc"))
+			kfunc = true;
+		else if (!strcmp(argv[i], "json"))
+			json = true;
+		else if (!strcmp(argv[i], "peek"))
+			peek = true;
+		else
+			bad = true;
 	}
 	if (bad || strlen(argv[1]) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "usage: echo_server SOCKET_PATH REPLY_BYTES|@FILE [kfunc] [json] [peek]\n");

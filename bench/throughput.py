@@ -67,6 +67,23 @@ def stop(srv, path):
     os.unlink(path)
 
 
+def on_echo(fx, path, reply, mode, measure):
+    """measure(path) against echo_server on path, started with reply and
+    the modes in mode, stopped after."""
+    srv = echo_server(fx, path, reply, *mode)
+    try:
+        return measure(path)
+    finally:
+        stop(srv, path)
+
+
+def row(path, daemon, floor_name, floor, how):
+    """A table row: the medians of both sides, and of their ratios run by
+    run (each run's daemon figure against the floor measured with it)."""
+    return (path, statistics.median(daemon), floor_name, statistics.median(floor),
+            statistics.median(d / f for d, f in zip(daemon, floor)), how)
+
+
 def pairs(path, n, addr=None):
     """ns per alloc+free pair over the socket at path, and the address the
     last alloc gave (an echo server gives none: addr is sent instead)."""
@@ -105,84 +122,51 @@ with at.Fixture(at.QuietTap(), pages=1 << 18) as fx:
             c.call("alloc", {"pages": 1, "owner": "owner-%d" % i})
     stats = req("stats")
     echo_sock = os.path.join(fx.dir, "echo.sock")
+    stats_floors = (("echo server", ()), ("echo server + json-c", ("json",)),
+                    ("echo, taken out after", ("peek",)))
     for clients in (4, 16):
-        ratios, daemon, echo, parsing, ratios_parsing = [], [], [], [], []
-        peeking, ratios_peeking = [], []
+        daemon, floors = [], {name: [] for name, _ in stats_floors}
         for _ in range(REPEAT):
             d, size = load(fx.socket, clients, stats)
-            srv = echo_server(fx, echo_sock, size)
-            e, _ = load(echo_sock, clients, stats)
-            stop(srv, echo_sock)
-            srv = echo_server(fx, echo_sock, size, "json")
-            j, _ = load(echo_sock, clients, stats)
-            stop(srv, echo_sock)
-            srv = echo_server(fx, echo_sock, size, "peek")
-            p, _ = load(echo_sock, clients, stats)
-            stop(srv, echo_sock)
-            peeking.append(p)
-            ratios_peeking.append(d / p)
             daemon.append(d)
-            echo.append(e)
-            ratios.append(d / e)
-            parsing.append(j)
-            ratios_parsing.append(d / j)
-        rows.append(("stats, %d clients (req/s)" % clients, statistics.median(daemon),
-                     "echo server", statistics.median(echo), statistics.median(ratios),
-                     "higher is better"))
-        rows.append(("stats, %d clients (req/s)" % clients, statistics.median(daemon),
-                     "echo server + json-c", statistics.median(parsing),
-                     statistics.median(ratios_parsing), "higher is better"))
-        rows.append(("stats, %d clients (req/s)" % clients, statistics.median(daemon),
-                     "echo, taken out after", statistics.median(peeking),
-                     statistics.median(ratios_peeking), "higher is better"))
+            for name, mode in stats_floors:
+                floors[name].append(on_echo(fx, echo_sock, size, mode,
+                                            lambda path: load(path, clients, stats)[0]))
+        for name, _ in stats_floors:
+            rows.append(row("stats, %d clients (req/s)" % clients, daemon, name, floors[name],
+                            "higher is better"))
 
     raw, pins = [], []
     for _ in range(REPEAT):
         raw.append(floor_pair("raw", PAIRS))
         pins.append(floor_pair("pins", PAIRS, fx.pin_dir))
-    rows.append(("alloc+free, pinned allocator (ns)", statistics.median(pins),
-                 "raw kfunc pair", statistics.median(raw),
-                 statistics.median(p / r for p, r in zip(pins, raw)), "lower is better"))
+    rows.append(row("alloc+free, pinned allocator (ns)", pins, "raw kfunc pair", raw,
+                    "lower is better"))
 
     # Over the socket: one client, alloc then free, round trips in sequence.
     # The floor's client does the same work per call (encode the request,
-    # parse the reply line); each run's ratio is taken against the echo
-    # pair and raw pair measured right after it, so that a change in the
-    # machine's load moves both sides of that ratio.
+    # parse the reply line); each run's ratio is taken against the floors
+    # measured right after it, so that a change in the machine's load
+    # moves both sides of that ratio. The first floor is the echo pair
+    # plus the raw pair; then an echo server that runs the raw kfunc
+    # program of each request inside it, as a daemon must; and the same
+    # parsing each request with json-c besides.
     n = PAIRS // 10
-    sock, floor, ratios, inside, ratios_inside, parsing, ratios_parsing = [], [], [], [], [], [], []
+    pair_floors = (("echo + raw pair inside", ("kfunc",)),
+                   ("echo + json-c + raw pair", ("kfunc", "json")))
+    sock, floors = [], {name: [] for name in ["echo pair + raw pair"] + [f for f, _ in pair_floors]}
     replies = pair_replies(fx, os.path.join(fx.dir, "pair-replies"))
     for _ in range(REPEAT):
         s, a = pairs(fx.socket, n)
-        srv = echo_server(fx, echo_sock, replies)
-        e, _ = pairs(echo_sock, n, a)
-        stop(srv, echo_sock)
-        f = e + floor_pair("raw", PAIRS)
-        # The same requests to an echo server that runs the raw kfunc
-        # program of each inside the request, as a daemon must.
-        srv = echo_server(fx, echo_sock, replies, "kfunc")
-        k, _ = pairs(echo_sock, n, a)
-        stop(srv, echo_sock)
-        # And parsing each request with json-c besides.
-        srv = echo_server(fx, echo_sock, replies, "kfunc", "json")
-        j, _ = pairs(echo_sock, n, a)
-        stop(srv, echo_sock)
-        parsing.append(j)
-        ratios_parsing.append(s / j)
         sock.append(s)
-        floor.append(f)
-        ratios.append(s / f)
-        inside.append(k)
-        ratios_inside.append(s / k)
-    rows.append(("alloc+free over the socket (ns)", statistics.median(sock),
-                 "echo pair + raw pair", statistics.median(floor), statistics.median(ratios),
-                 "lower is better"))
-    rows.append(("alloc+free over the socket (ns)", statistics.median(sock),
-                 "echo + raw pair inside", statistics.median(inside),
-                 statistics.median(ratios_inside), "lower is better"))
-    rows.append(("alloc+free over the socket (ns)", statistics.median(sock),
-                 "echo + json-c + raw pair", statistics.median(parsing),
-                 statistics.median(ratios_parsing), "lower is better"))
+        floors["echo pair + raw pair"].append(
+            on_echo(fx, echo_sock, replies, (), lambda path: pairs(path, n, a)[0]) +
+            floor_pair("raw", PAIRS))
+        for name, mode in pair_floors:
+            floors[name].append(on_echo(fx, echo_sock, replies, mode,
+                                        lambda path: pairs(path, n, a)[0]))
+    for name, floor in floors.items():
+        rows.append(row("alloc+free over the socket (ns)", sock, name, floor, "lower is better"))
 
 print("throughput and cost against floors measured in this run, median of %d runs" % REPEAT)
 print("%-36s %12s  %-24s %12s %8s" % ("path", "arenad", "floor", "floor", "ratio"))

@@ -447,16 +447,15 @@ static int conn_write(struct conn *c)
  * the client when r < 0. */
 static void conn_settle(struct conn *c, int r)
 {
-	int k;
-
 	if (r >= 0 && (c->out_len || c->stream.next))
 		r = conn_write(c);	/* most replies fit the socket buffer */
 	/* Not while a reply is due later (the client sleeps until then), but
 	 * before a hang-up: closing with unread bytes in the socket would end
 	 * the client's stream with ECONNRESET instead of EOF. */
-	k = r < 0 || !(c->waiting || c->parked) ? conn_consume(c) : 0;
-	if (r >= 0)
-		r = k;
+	if (r < 0)
+		(void)conn_consume(c);
+	else if (!c->waiting && !c->parked)
+		r = conn_consume(c);
 	if (r >= 0)
 		r = conn_update_events(c);
 	if (r < 0) {

@@ -86,14 +86,8 @@ while True:
 """
 
 
-def asleep(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().rsplit(")", 1)[1].split()[0] == "S"
-
-
 def sleeps_per_round_trip(path, line, server_pid):
     """The reader's sleeps per round trip of line on path, and a reply."""
-    os.sched_setaffinity(0, {CPUS[0]})
     os.sched_setaffinity(server_pid, {CPUS[1]})
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.connect(path)
@@ -106,7 +100,7 @@ def sleeps_per_round_trip(path, line, server_pid):
         try:
             for _ in range(ROUND_TRIPS):
                 deadline = time.monotonic() + at.TIMEOUT
-                while not asleep(reader.pid):
+                while at.proc_state(reader.pid) != "S":
                     if time.monotonic() > deadline or reader.poll() is not None:
                         raise RuntimeError("the reader did not wait for a reply")
                     time.sleep(0.00005)	# it shares this CPU
@@ -123,6 +117,7 @@ def sleeps_per_round_trip(path, line, server_pid):
 
 
 with at.Fixture(t) as fx:
+    os.sched_setaffinity(0, {CPUS[0]})	# this process and the reader
     per_trip, reply = sleeps_per_round_trip(fx.socket, request("ping", PAD), fx.proc.pid)
     t.eq(json.loads(reply)["result"], {"pong": "arenad"}, "the daemon answers blocking pings")
     t.diag("reader sleeps per round trip, ping: %.2f" % per_trip)

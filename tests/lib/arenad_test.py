@@ -260,13 +260,18 @@ for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
     signal.signal(_sig, _on_signal)
 
 
-def _pid_alive(pid):
-    """True unless pid is gone or a zombie."""
+def proc_state(pid):
+    """The state letter of pid in /proc (R, S, Z...), None once it is gone."""
     try:
         with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            return f.read().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
-        return False
+        return None
+
+
+def _pid_alive(pid):
+    """True unless pid is gone or a zombie."""
+    return proc_state(pid) not in (None, "Z")
 
 
 def sweep_stale():
