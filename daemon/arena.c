@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "arena.h"
+#include "check.h"
 #include "light_load.h"
 #include "pin_table.h"
 #include "arenad_alloc.skel.h"
@@ -202,6 +203,28 @@ static int configure_new(struct arenad_alloc_bpf *skel, const struct arena_opts 
 }
 
 /*
+ * The allocator did not load: when the kernel refuses the arena itself,
+ * say why (a missing capability, a policy that refuses arenas, a kernel
+ * without them); else it was a program, and libbpf has printed the
+ * verifier's log.
+ */
+static int explain_load_failure(int r, const struct arena_opts *o)
+{
+	__u32 flags = BPF_F_MMAPABLE | (o->segv_on_fault ? ARENAD_F_SEGV_ON_FAULT : 0);
+	char why[1024];
+	int fd;
+
+	fd = check_arena_create(o->pages, o->user_addr, flags);
+	if (fd >= 0) {
+		close(fd);
+		return log_error_errno(r, "load the allocator");
+	}
+	check_explain_arena(fd, o->pages, o->user_addr, flags, why, sizeof(why));
+	log_error("create the arena: %s ('arenad --check' lists every requirement)", why);
+	return fd;
+}
+
+/*
  * Load the allocator for a new arena: through libbpf's loader program,
  * which leaves parsing the kernel's BTF (for the kfuncs) to the kernel,
  * else the usual way, whose failure explains itself (the verifier's log).
@@ -238,7 +261,7 @@ static int load_new(struct arena *a, const struct arena_opts *o, struct light_fd
 		return r;
 	r = arenad_alloc_bpf__load(a->skel);
 	if (r < 0)
-		return log_error_errno(r, "load the allocator (kernel 6.9+ with BPF arena support is required)");
+		return explain_load_failure(r, o);
 	return 0;
 }
 

@@ -8,7 +8,7 @@
  * TAKE_FD() hand ownership on and disarm the cleanup.
  *
  * sd_event_unrefp and sd_event_source_disable_unrefp come with
- * <systemd/sd-event.h>; json_object_putp is below. A header that declares
+ * <systemd/sd-event.h>; json_object_putp and fclosep are below. A header that declares
  * a type with a destructor defines its cleanup next to it with
  * DEFINE_TRIVIAL_CLEANUP_FUNC (arena.h, census.h, server.h).
  */
@@ -16,6 +16,7 @@
 #define __ARENAD_CLEANUP_H
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <json-c/json.h>
@@ -56,6 +57,8 @@ static inline void closep(int *fd)
 #define _cleanup_close_ _cleanup_(closep)
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
+DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
+#define _cleanup_fclose_ _cleanup_(fclosep)
 
 /* Hand a pointer or an fd over to the caller and disarm its cleanup. */
 #define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })

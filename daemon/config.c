@@ -164,6 +164,10 @@ static void usage(FILE *f)
 "      --max-reply-memory MIB\n"
 "                           memory for replies clients have not read (default 64)\n"
 "      --unpin              remove the pins in --pin-dir and exit\n"
+"      --check              whether arenad can run here: one line per requirement\n"
+"                           (kernel, BTF, bpffs, capabilities, arena, programs,\n"
+"                           census methods, module); exit 0 only when it can\n"
+"  -j, --json               --check's report as JSON\n"
 "  -v, --verbose            debug logging\n"
 "  -h, --help               this text\n"
 "  -V, --version            version\n",
@@ -182,6 +186,7 @@ enum {
 	OPT_MAX_PER_UID,
 	OPT_IDLE_TIMEOUT,
 	OPT_MAX_REPLY,
+	OPT_CHECK,
 };
 
 static int add_id(unsigned int *ids, unsigned int *n, const char *arg, bool group)
@@ -227,6 +232,8 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "max-clients-per-uid", required_argument, NULL, OPT_MAX_PER_UID },
 		{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ "max-reply-memory",	required_argument, NULL, OPT_MAX_REPLY },
+		{ "check",		no_argument,	   NULL, OPT_CHECK },
+		{ "json",		no_argument,	   NULL, 'j' },
 		{ "verbose",		no_argument,	   NULL, 'v' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ "version",		no_argument,	   NULL, 'V' },
@@ -237,7 +244,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 	int c, r;
 
 	optind = 0;	/* full reset, so tests can parse more than once */
-	while ((c = getopt_long(argc, argv, "p:d:s:a:n:g:m:vhV", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "p:d:s:a:n:g:m:jvhV", options, NULL)) >= 0) {
 		switch (c) {
 		case 'p':
 			if (parse_u64(optarg, &v) < 0 || v > UINT32_MAX)
@@ -316,6 +323,12 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		case OPT_UNPIN:
 			cfg->unpin = true;
 			break;
+		case OPT_CHECK:
+			cfg->check = true;
+			break;
+		case 'j':
+			cfg->json = true;
+			break;
 		case 'v':
 			cfg->log_level = LOG_DEBUG;
 			break;
@@ -332,6 +345,14 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 	}
 	if (optind < argc) {
 		log_error("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (cfg->json && !cfg->check) {
+		log_error("-j/--json goes with --check");
+		return -EINVAL;
+	}
+	if (cfg->check && cfg->unpin) {
+		log_error("--check and --unpin exclude each other");
 		return -EINVAL;
 	}
 	r = config_validate(cfg, err, sizeof(err));

@@ -35,6 +35,8 @@ struct config {
 	unsigned int max_reply_mib;	/* memory for replies not yet read */
 	int log_level;
 	bool unpin;
+	bool check;			/* --check: report the requirements and exit */
+	bool json;			/* -j: --check's report as JSON */
 };
 
 /* Parse results besides 0 and -errno. */

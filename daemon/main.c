@@ -15,6 +15,7 @@
 
 #include "activation.h"
 #include "census.h"
+#include "check.h"
 #include "inventory.h"
 #include "counters.h"
 #include "daemon.h"
@@ -319,6 +320,8 @@ int main(int argc, char **argv)
 		return 2;
 	log_set_max_level(cfg.log_level);
 
+	if (cfg.check)
+		return check_run(&cfg, cfg.json);
 	if (cfg.unpin)
 		r = arena_unpin(cfg.pin_dir);
 	else

@@ -27,7 +27,7 @@ def bpf_calls_during(fx, fn):
     tracer = fx.track(subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=bpf", "-o", log,
                                         "-p", str(pid)], stderr=subprocess.DEVNULL))
     tids = os.listdir("/proc/%d/task" % pid)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + at.scaled(20)
     while time.monotonic() < deadline:
         traced = 0
         for tid in tids:
@@ -38,7 +38,7 @@ def bpf_calls_during(fx, fn):
         time.sleep(0.05)
     fn()
     tracer.send_signal(signal.SIGINT)
-    tracer.wait(timeout=20)
+    tracer.wait(timeout=at.scaled(20))
     with open(log) as f:
         calls = [ln for ln in f if re.match(r"\d+\s+bpf\(", ln)]
     os.unlink(log)

@@ -25,7 +25,7 @@ t = at.Tap()
 with at.Fixture(t, pages=256, start=False) as fx:
     for attempt in ("fresh", "adopting pins"):
         fx.spawn()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + at.scaled(20)
         first = connect(fx.socket, deadline)
         v = first.call("version")["result"]
         t.ok(v["starting"], "%s: the socket answers while start-up runs" % attempt)
@@ -54,7 +54,7 @@ with at.Fixture(t, pages=256, start=False) as fx:
 
     # A request without a newline, the client's last, sent while starting.
     fx.spawn()
-    c = connect(fx.socket, time.monotonic() + 20)
+    c = connect(fx.socket, time.monotonic() + at.scaled(20))
     c.send_raw(b'{"jsonrpc":"2.0","id":9,"method":"scan"}')
     c.sock.shutdown(socket.SHUT_WR)
     r = c.recv_line()
@@ -68,7 +68,7 @@ with at.Fixture(t, pages=256, start=False) as fx:
     statuses = []
     for delay in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8):
         fx.spawn()
-        connect(fx.socket, time.monotonic() + 20).close()
+        connect(fx.socket, time.monotonic() + at.scaled(20)).close()
         time.sleep(delay)
         statuses.append(fx.stop())
     t.eq(statuses, [0] * len(statuses), "SIGTERM at moments of start-up: exit status 0 each time")

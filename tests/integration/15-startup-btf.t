@@ -32,7 +32,7 @@ def stop(fx, pid):
     """Stop the daemon itself (strace leaves its tracee running when it is
     stopped), then strace, which exits with it."""
     os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + at.scaled(20)
     while os.path.exists("/proc/%d" % pid) and time.monotonic() < deadline:
         time.sleep(0.02)
     fx.stop()

@@ -51,14 +51,14 @@ with at.Fixture(t, pages=64, args=["--census-interval", "1"]) as fx:
     # A page faulted in from user space: present, in no allocation.
     rc, out, err = fx.helper("arena_mem", fx.pin_dir, "write", at.page_addr(10), "fault")
     t.ok(rc == 0, "user space faulted page 10 in")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + at.scaled(10)
     while not census_lines() and time.monotonic() < deadline:
         time.sleep(0.2)
     t.eq(len(census_lines()), 1, "the census logs the unaccounted page")
     time.sleep(3.5)     # three more census runs, nothing changed
     t.eq(len(census_lines()), 1, "and does not repeat it every interval")
     rc, out, err = fx.helper("arena_mem", fx.pin_dir, "write", at.page_addr(20), "fault")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + at.scaled(10)
     while len(census_lines()) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
     lines = census_lines()

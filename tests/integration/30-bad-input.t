@@ -163,7 +163,7 @@ with at.Fixture(t, pages=64) as fx:
                         b'{"jsonrpc":"2.0","id":1,"method":"alloc","params":{"pages":1,"name":"gone"}}\n'),
                        ("half of a 200 KiB line", ping_line(200 << 10)[:100 << 10])):
         s_ = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s_.settimeout(at.TIMEOUT)
+        s_.settimeout(at.scaled(at.TIMEOUT))
         s_.connect(fx.socket)
         cut = False
         try:
@@ -245,7 +245,7 @@ with at.Fixture(t, pages=64) as fx:
         s_.close()
     healthy("the misbehaving clients went away")
     # The daemon notices the hang-ups in its own time: wait (bounded) for it.
-    deadline = time.monotonic() + at.TIMEOUT
+    deadline = time.monotonic() + at.scaled(at.TIMEOUT)
     while fx.result("stats")["clients"] != 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     t.eq(fx.result("stats")["clients"], 1, "their connections are gone")

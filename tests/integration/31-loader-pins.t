@@ -26,7 +26,7 @@ def syscalls(fx, n):
     log = os.path.join(fx.dir, "syscalls-%d" % n)
     r = subprocess.run(["strace", "-f", "-c", "-U", "calls,name", "-o", log,
                         os.path.join(at.HELPERS, "tables"), fx.pin_dir, "pairs", str(n), "sc%d" % n],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=at.scaled(120))
     if r.stdout.strip() != "pairs %d err 0" % n:
         raise RuntimeError("tables pairs: %s %s" % (r.stdout, r.stderr))
     counts = {}
@@ -112,6 +112,6 @@ with at.Fixture(t, pages=64) as fx:
          "100 more alloc+free pairs: 200 more bpf() calls and no other syscall")
 
 r = subprocess.run([os.path.join(at.HELPERS, "loader_pins"), "/nonexistent", "alloc", "1", "x"],
-                   capture_output=True, text=True, timeout=30)
+                   capture_output=True, text=True, timeout=at.scaled(30))
 t.eq(r.stdout.strip(), "error -2", "arenad_pins__open without pins: -ENOENT")
 t.done()

@@ -99,7 +99,7 @@ def sleeps_per_round_trip(path, line, server_pid):
         os.close(progress_w)
         try:
             for _ in range(ROUND_TRIPS):
-                deadline = time.monotonic() + at.TIMEOUT
+                deadline = time.monotonic() + at.scaled(at.TIMEOUT)
                 while at.proc_state(reader.pid) != "S":
                     if time.monotonic() > deadline or reader.poll() is not None:
                         raise RuntimeError("the reader did not wait for a reply")
@@ -107,7 +107,7 @@ def sleeps_per_round_trip(path, line, server_pid):
                 s.sendall(line)
                 if os.read(progress_r, 1) != b".":
                     raise RuntimeError("the reader ended early")
-            out, _ = reader.communicate(timeout=at.TIMEOUT)
+            out, _ = reader.communicate(timeout=at.scaled(at.TIMEOUT))
         finally:
             reader.kill()
             reader.wait()

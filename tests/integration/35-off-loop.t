@@ -67,7 +67,7 @@ with at.Fixture(t, pages=PAGES) as fx:
     log = os.path.join(fx.dir, "strace.log")
     tracer = fx.track(subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=bpf", "-o", log,
                                         "-p", str(pid)], stderr=subprocess.DEVNULL))
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + at.scaled(20)
     while not traced_tasks(pid)[1] and time.monotonic() < deadline:
         time.sleep(0.05)
     t.ok(traced_tasks(pid)[1], "strace follows every thread of the daemon")
@@ -100,7 +100,7 @@ with at.Fixture(t, pages=PAGES) as fx:
              "then the full census answers, every one of the %d ledger pages present" % N)
 
     tracer.send_signal(signal.SIGINT)
-    tracer.wait(timeout=20)
+    tracer.wait(timeout=at.scaled(20))
     ledger = ledger_fds(pid)
     t.ok(ledger, "the daemon's ledger fds: %s" % sorted(ledger))
     calls = {}

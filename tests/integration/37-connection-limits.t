@@ -28,7 +28,7 @@ def flood(fx, first_uid, count, mode):
 
 def release(p):
     p.stdin.close()
-    p.wait(timeout=60)
+    p.wait(timeout=at.scaled(60))
 
 
 with at.Fixture(t, pages=64, args=["--socket-mode", "0666", "--max-clients", "64",
@@ -72,8 +72,8 @@ with at.Fixture(t, pages=64, args=["--socket-mode", "0666", "--max-clients", "64
     while time.monotonic() - t0 < 6:
         busy.call("ping")
         time.sleep(0.5)
-    t.ok(silent.closed_by_peer(timeout=1), "a silent connection is closed after the idle timeout")
-    t.ok(partial.closed_by_peer(timeout=1), "a connection with half a request is closed too")
+    t.ok(silent.closed_by_peer(timeout=at.scaled(1)), "a silent connection is closed after the idle timeout")
+    t.ok(partial.closed_by_peer(timeout=at.scaled(1)), "a connection with half a request is closed too")
     t.eq(busy.call("ping").get("result"), {"pong": "arenad"}, "a connection in use stays open")
     for c in (silent, partial, busy):
         c.close()

@@ -31,7 +31,7 @@ def blocking(fx, timeout=60):
     connect() does (Python's connect with a timeout fails with EAGAIN
     while 250 other clients fill the backlog), then reads with a timeout."""
     c = at.Client(fx.socket, timeout=None)
-    c.sock.settimeout(timeout)
+    c.sock.settimeout(at.scaled(timeout))
     return c
 
 
@@ -105,7 +105,7 @@ with at.Fixture(t, pages=N + 64, args=["--socket-mode", "0666", "--max-reply-mem
     t.ok("busy" in r.get("error", {}).get("message", ""), "the message says why (%s)" % r.get("error", {}).get("message"))
     # The last of the deaf clients was refused the same way: its line is an error.
     last = deaf[-1]
-    last.settimeout(5)
+    last.settimeout(at.scaled(5))
     buf = b""
     while b"\n" not in buf:
         chunk = last.recv(65536)
@@ -115,7 +115,7 @@ with at.Fixture(t, pages=N + 64, args=["--socket-mode", "0666", "--max-reply-mem
     t.eq(at.error_code(json.loads(buf.split(b"\n", 1)[0])), -32005, "a client that asked over the budget got -32005")
     # The first one gets its whole reply when it reads at last.
     first = deaf[0]
-    first.settimeout(30)
+    first.settimeout(at.scaled(30))
     buf = b""
     while not buf.endswith(b"\n"):
         chunk = first.recv(1 << 20)

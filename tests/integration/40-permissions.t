@@ -30,7 +30,7 @@ def as_nobody(fx, *calls):
     r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                         sys.executable, "-c", AS_NOBODY, fx.socket],
                        input="".join(json.dumps([m, p]) + "\n" for m, p in calls),
-                       capture_output=True, text=True, timeout=30)
+                       capture_output=True, text=True, timeout=at.scaled(30))
     if r.returncode:
         t.diag(r.stderr)
     return [json.loads(x) for x in r.stdout.splitlines()]

@@ -59,8 +59,8 @@ with at.Fixture(t, pages=8192) as fx:
                 offs = [r["offset"] // 4096 for r in got if r["owner"] != "churn"]
                 if len(offs) != N or len(set(r["offset"] for r in got)) != len(got):
                     bad.append((len(offs), len(got)))
-        cout, cerr = churner.communicate(timeout=CHURN_S + 30)
-        wout, werr = walker.communicate(timeout=CHURN_S + 30)
+        cout, cerr = churner.communicate(timeout=at.scaled(CHURN_S + 30))
+        wout, werr = walker.communicate(timeout=at.scaled(CHURN_S + 30))
     finally:
         for p in (churner, walker):
             if p.poll() is None:

@@ -31,7 +31,7 @@ while not os.path.exists(stop):
     try:
         if s is None:
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.settimeout(2)
+            s.settimeout(at.scaled(2))
             s.connect(path)
             buf = b""
         n += 1
@@ -129,8 +129,8 @@ with at.Fixture(t, pages=2048) as fx:
     # SIGTERM (it frees what it holds, checking the bytes first).
     open(stop, "w").close()
     pinned.terminate()
-    outs = [p.communicate(timeout=60)[0].strip() for p in writers]
-    pout, perr = pinned.communicate(timeout=60)
+    outs = [p.communicate(timeout=at.scaled(60))[0].strip() for p in writers]
+    pout, perr = pinned.communicate(timeout=at.scaled(60))
     t.ok(all(o.isdigit() and int(o) > 0 for o in outs),
          "the socket writers got requests through between kills (%s)" % outs)
     f = pout.split()

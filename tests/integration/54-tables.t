@@ -52,7 +52,7 @@ def refs_exact(fx, what, holds=()):
 
 def tables(fx, *args, timeout=120):
     r = subprocess.run([os.path.join(at.HELPERS, "tables"), fx.pin_dir] + [str(a) for a in args],
-                       capture_output=True, text=True, timeout=timeout)
+                       capture_output=True, text=True, timeout=at.scaled(timeout))
     return r.returncode, r.stdout.strip(), r.stderr.strip()
 
 

@@ -107,7 +107,7 @@ with at.Fixture(t, pages=256, args=["--segv-on-fault"]) as fx:
 with at.Fixture(t, pages=64, args=["--census-interval", "1"]) as fx:
     fx.result("alloc", {"pages": 2})
     import time
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + at.scaled(10)
     st = {}
     while time.monotonic() < deadline:
         st = fx.result("stats")

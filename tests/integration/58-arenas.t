@@ -158,7 +158,7 @@ with at.Fixture(t) as fx:
 
     # --- an arena leaves the list with its process ------------------------
     fa.exit()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + at.scaled(20)
     while time.monotonic() < deadline and by_id(fx.result("arenas"), fa.id):
         time.sleep(0.1)
     t.ok(by_id(fx.result("arenas"), fa.id) is None, "after its process exits, the arena leaves the list")

@@ -27,7 +27,7 @@ def as_nobody(*argv, caps=True):
     if caps:
         pre += ["--inh-caps=+bpf", "--ambient-caps=+bpf"]
     r = subprocess.run(pre + [os.path.join(at.HELPERS, argv[0])] + [str(a) for a in argv[1:]],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=at.scaled(60))
     return r.returncode, r.stdout.strip(), r.stderr.strip()
 
 

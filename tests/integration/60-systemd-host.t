@@ -42,7 +42,7 @@ with at.Fixture(t, start=False) as fx:
 
     proc = fx.spawn(env={"NOTIFY_SOCKET": nsock, "WATCHDOG_USEC": "1000000"})
     msgs = []
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + at.scaled(10)
     while time.monotonic() < deadline:
         got = recv_until(ns, lambda m: True, deadline)
         if not got:
@@ -65,7 +65,7 @@ with at.Fixture(t, start=False) as fx:
     # Allocation changes the status line.
     fx.rpc("alloc", {"pages": 8, "owner": "notify"})
     got = recv_until(ns, lambda m: any(x.startswith("STATUS=8/64") for _, x in m),
-                     time.monotonic() + 5)
+                     time.monotonic() + at.scaled(5))
     t.ok(any(x.startswith("STATUS=8/64") for _, x in got), "STATUS= follows an allocation")
 
     # A burst of changes is sent coalesced, but its last state always is.
@@ -78,14 +78,14 @@ with at.Fixture(t, start=False) as fx:
     def statuses(m):
         return [x for _, x in m if x.startswith("STATUS=")]
     got = recv_until(ns, lambda m: statuses(m)[-1:] and statuses(m)[-1].startswith("STATUS=9/64"),
-                     time.monotonic() + 5)
-    got += recv_until(ns, lambda m: bool(statuses(m)), time.monotonic() + 0.5)
+                     time.monotonic() + at.scaled(5))
+    got += recv_until(ns, lambda m: bool(statuses(m)), time.monotonic() + at.scaled(0.5))
     t.ok(statuses(got)[-1:] and statuses(got)[-1].startswith("STATUS=9/64"),
          "after 101 changes in a burst the last STATUS= is the final state (%d sent)"
          % len(statuses(got)))
     fx.rpc("free", {"addr": last})
     got = recv_until(ns, lambda m: any(x.startswith("STATUS=8/64") for x in statuses(m)),
-                     time.monotonic() + 5)
+                     time.monotonic() + at.scaled(5))
     t.ok(any(x.startswith("STATUS=8/64") for x in statuses(got)), "and so is the next change")
 
     # Watchdog pings at about half of WATCHDOG_USEC (sd-event's rule):
@@ -99,15 +99,15 @@ with at.Fixture(t, start=False) as fx:
          % (max(gaps) if gaps else -1))
 
     fx.stop()
-    got = recv_until(ns, lambda m: any(x == "STOPPING=1" for _, x in m), time.monotonic() + 3)
+    got = recv_until(ns, lambda m: any(x == "STOPPING=1" for _, x in m), time.monotonic() + at.scaled(3))
     t.ok(any(x == "STOPPING=1" for _, x in got), "STOPPING=1 on SIGTERM")
 
     # Without WATCHDOG_USEC no watchdog pings are sent.
     fx.spawn(env={"NOTIFY_SOCKET": nsock})
     # Start-up takes seconds on a loaded machine (the census self-tests
     # load BPF programs): wait for READY, then watch one more second.
-    got = recv_until(ns, lambda m: any("READY=1" in x for _, x in m), time.monotonic() + 15)
-    got += recv_until(ns, lambda m: False, time.monotonic() + 1.0)
+    got = recv_until(ns, lambda m: any("READY=1" in x for _, x in m), time.monotonic() + at.scaled(15))
+    got += recv_until(ns, lambda m: False, time.monotonic() + at.scaled(1.0))
     t.ok(any("READY=1" in x for _, x in got), "READY=1 again after restart")
     t.ok(not any(x == "WATCHDOG=1" for _, x in got), "no WATCHDOG=1 when not asked for")
     fx.stop()
@@ -119,7 +119,7 @@ with at.Fixture(t, start=False) as fx:
                            "--pin-dir", fx.pin_dir, "--socket", own, "--pages", "64"],
                           stdout=fx.logf, stderr=fx.logf)
     fx.track(sa)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + at.scaled(20)
     while not os.path.exists(act) and time.monotonic() < deadline:
         time.sleep(0.05)
     t.ok(os.path.exists(act), "systemd-socket-activate listens")

@@ -70,19 +70,19 @@ with at.Fixture(t, pages=256) as fx:
     import subprocess
     for name in ("shared-counter", "xdp-udp", "arena-list"):
         exe = os.path.join(at.EXAMPLES, name)
-        r = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=30)
+        r = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=at.scaled(30))
         t.ok(r.returncode == 0 and r.stdout.startswith("Usage: " + name) and "--socket" in r.stdout
              and "ARENAD_SOCKET" in r.stdout, "%s --help prints its usage" % name)
-        r = subprocess.run([exe, "--bogus"], capture_output=True, text=True, timeout=30)
+        r = subprocess.run([exe, "--bogus"], capture_output=True, text=True, timeout=at.scaled(30))
         t.ok(r.returncode == 2 and "Usage: " + name in r.stderr, "%s --bogus: usage on stderr, exit 2" % name)
         missing = os.path.join(fx.dir, "no-daemon.sock")
-        r = subprocess.run([exe, "--pin-dir", fx.pin_dir], capture_output=True, text=True, timeout=60,
+        r = subprocess.run([exe, "--pin-dir", fx.pin_dir], capture_output=True, text=True, timeout=at.scaled(60),
                            env=dict(os.environ, ARENAD_SOCKET=missing))
         t.ok(r.returncode != 0 and missing in r.stderr,
              "%s takes the socket from $ARENAD_SOCKET and names it when nobody listens: %s"
              % (name, r.stderr.strip()[:200]))
     r = subprocess.run([os.path.join(at.EXAMPLES, "shared-counter"), "--pin-dir", fx.pin_dir],
-                       capture_output=True, text=True, timeout=60, env=dict(os.environ, ARENAD_SOCKET=fx.socket))
+                       capture_output=True, text=True, timeout=at.scaled(60), env=dict(os.environ, ARENAD_SOCKET=fx.socket))
     t.ok(r.returncode == 0 and ": 16 (through the mmap: 16)" in r.stdout,
          "shared-counter reaches the daemon through $ARENAD_SOCKET alone")
 t.done()

@@ -88,6 +88,6 @@ with at.Fixture(t, pages=256) as fx:
     t.eq(out.strip(), (5).to_bytes(8, "little").hex(), "a third process reads loader A's counter")
     for l in (a, b):
         l.cmd("quit")
-        l.p.wait(timeout=10)
+        l.p.wait(timeout=at.scaled(10))
     t.eq((a.p.returncode, b.p.returncode), (0, 0), "both loaders exit cleanly")
 t.done()

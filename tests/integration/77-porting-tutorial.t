@@ -81,7 +81,7 @@ class Loader:
     def quit(self):
         self.p.send_signal(signal.SIGINT)
         out = self.p.stdout.read()
-        return self.p.wait(timeout=10), out.strip()
+        return self.p.wait(timeout=at.scaled(10)), out.strip()
 
 
 def owners(fx):
@@ -141,7 +141,7 @@ with at.Fixture(t, pages=64) as fx:
          "and lists the programs and processes using the arena: the leaking one is there")
     t.diag(out)
     held.stdin.close()
-    held.wait(timeout=10)
+    held.wait(timeout=at.scaled(10))
 
     # One-step accounting needs the ledger header; bad strings are refused.
     aloe = os.path.join(OUT, "aloe.bpf.o")

@@ -14,7 +14,7 @@ t = at.Tap()
 dest = tempfile.mkdtemp(prefix="arenad-install-")
 try:
     r = subprocess.run(["make", "-s", "-C", at.REPO, "install", "DESTDIR=" + dest, "PREFIX=/usr"],
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=at.scaled(600))
     t.ok(r.returncode == 0, "make install DESTDIR=... PREFIX=/usr")
     if r.returncode:
         t.diag(r.stdout + r.stderr)
@@ -67,13 +67,13 @@ try:
     if cc.returncode:
         t.diag(cc.stderr)
     with at.Fixture(t, pages=16) as fx:
-        r = subprocess.run([exe, fx.socket], capture_output=True, text=True, timeout=30)
+        r = subprocess.run([exe, fx.socket], capture_output=True, text=True, timeout=at.scaled(30))
         t.ok(r.returncode == 0 and "free 0 3" in r.stdout, "and talks to the daemon through libarenad.so")
         ldd = subprocess.run(["ldd", exe], capture_output=True, text=True).stdout
         t.ok(os.path.join(dest, "usr/lib/libarenad.so.0") in ldd, "using the installed libarenad.so.0")
 
     r = subprocess.run(["make", "-s", "-C", at.REPO, "uninstall", "DESTDIR=" + dest, "PREFIX=/usr"],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=at.scaled(120))
     left = [f for f in files if os.path.lexists(os.path.join(dest, f))]
     t.ok(r.returncode == 0 and left == [], "make uninstall removes every installed file (left: %s)" % left)
 finally:

@@ -32,13 +32,13 @@ class Term:
         env.pop("TMUX", None)
         subprocess.run(["tmux", "-S", self.sock, "-f", "/dev/null", "new-session", "-d",
                         "-x", str(cols), "-y", str(rows), "bash", "--norc", "--noprofile"],
-                       check=True, env=env, timeout=30)
+                       check=True, env=env, timeout=at.scaled(30))
         fx.cleanups = getattr(fx, "cleanups", [])
         self.wait_for(lambda s: "$" in s, "shell prompt")
 
     def tmux(self, *args):
         return subprocess.run(["tmux", "-S", self.sock] + list(args), capture_output=True,
-                              text=True, timeout=30).stdout
+                              text=True, timeout=at.scaled(30)).stdout
 
     def keys(self, *keys):
         self.tmux("send-keys", "-t", "0", *keys)
@@ -60,7 +60,7 @@ class Term:
         self.tmux("resize-window", "-t", "0", "-x", str(cols), "-y", str(rows))
 
     def wait_for(self, pred, what, timeout=20):
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + at.scaled(timeout)
         s = ""
         while time.monotonic() < deadline:
             s = self.screen()
@@ -83,7 +83,7 @@ def stty_after(term, path):
     if os.path.exists(path):
         os.unlink(path)
     term.run("stty -a > %s" % path)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + at.scaled(20)
     words = []
     while time.monotonic() < deadline:
         if os.path.exists(path):
@@ -135,7 +135,7 @@ with at.Fixture(t, pages=256) as fx:
             s = term.wait_for(lambda s: any(ln.startswith("[") and len(ln.rstrip()) == max(cols, 80)
                                             or (cols < 80 and ln.startswith("[") and len(ln.rstrip()) == cols)
                                             for ln in s.splitlines()) and "OWNER" in s,
-                              "a frame in %d columns" % cols, timeout=20) or term.screen()
+                              "a frame in %d columns" % cols, timeout=at.scaled(20)) or term.screen()
             t.ok(widest(s) <= cols and "OWNER" in s,
                  "in %d columns nothing wraps (widest %d)" % (cols, widest(s)))
         term.resize(80)

@@ -24,7 +24,7 @@ def run(*args, user=None, env=None):
     e = dict(os.environ)
     e.pop("ARENAD_SOCKET", None)
     e.update(env or {})
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=e)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=at.scaled(30), env=e)
     return r.returncode, r.stdout, r.stderr
 
 

@@ -38,7 +38,7 @@ printf '%s\n' "${COMPREPLY[@]}"
     if sock:
         env["ARENAD_SOCKET"] = sock
     r = subprocess.run(["bash", "--norc", "-c", script, "bash", BASH_SCRIPT] + words,
-                       capture_output=True, text=True, timeout=30, env=env)
+                       capture_output=True, text=True, timeout=at.scaled(30), env=env)
     if r.returncode:
         t.diag("bash: rc %d %s" % (r.returncode, r.stderr))
     return sorted(w for w in r.stdout.split("\n") if w)
@@ -108,7 +108,7 @@ for l in 'arenactl-client --socket %s lookup compl-n' 'arenactl-client qu' 'aren
 done
 zpty -d z
 ''' % (out, fdir, os.path.dirname(at.CLIENT), fx.socket, fx.socket)
-        r = subprocess.run(["zsh", "-f", "-c", zscript], capture_output=True, text=True, timeout=60)
+        r = subprocess.run(["zsh", "-f", "-c", zscript], capture_output=True, text=True, timeout=at.scaled(60))
         with open(out) as f:
             lines = f.read().split("\n")
         t.ok("comp:_arenactl-client" in lines, "zsh: compinit registers _arenactl-client from fpath")
@@ -125,7 +125,7 @@ zpty -d z
 dest = os.path.join("/tmp", "arenad-compl-%d" % os.getpid())
 try:
     r = subprocess.run(["make", "-s", "-C", at.REPO, "install", "DESTDIR=" + dest, "PREFIX=/usr/local"],
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=at.scaled(600))
     bashdir = subprocess.run(["pkg-config", "--define-variable=datadir=/usr/local/share",
                               "--variable=completionsdir", "bash-completion"],
                              capture_output=True, text=True).stdout.strip()

@@ -19,7 +19,7 @@ def run(*args, user=None):
     argv = [at.CLIENT] + list(args)
     if user:
         argv = at.as_user(user) + argv
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=at.scaled(30))
     return r.returncode, r.stdout, r.stderr
 
 

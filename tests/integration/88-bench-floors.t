@@ -18,7 +18,7 @@ BIN = os.path.join(at.BUILD, "bench")
 
 def tool(name, *args, timeout=60):
     return subprocess.run([os.path.join(BIN, name)] + [str(a) for a in args],
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=at.scaled(timeout))
 
 
 def echo(fx, path, reply, *mode):
@@ -69,7 +69,7 @@ with at.Fixture(t, pages=256) as fx:
     srv = echo(fx, sock, "@" + rfile, "peek")
     with at.Client(sock) as c:
         got = [c.request_raw(PING) for _ in range(3)]
-        c.sock.settimeout(0.5)
+        c.sock.settimeout(at.scaled(0.5))
         try:
             extra = c.sock.recv(4096)
         except TimeoutError:
@@ -85,7 +85,7 @@ with at.Fixture(t, pages=256) as fx:
     with at.Client(sock) as c:
         c.send_raw(b"[1,2]\n")
         t.ok(c.closed_by_peer(), "a line that is not a JSON object ends the floor (it would measure nothing)")
-    srv.wait(timeout=10)
+    srv.wait(timeout=at.scaled(10))
     t.ok(srv.returncode == 1 and "not a JSON object" in srv.stderr.read(),
          "with exit status 1 and a message")
     os.unlink(sock)

@@ -49,6 +49,16 @@ PAGE = 4096
 # Socket timeout: a hung daemon fails the test instead of hanging it.
 TIMEOUT = 5.0
 
+# How much slower than a real machine this one is: 10 in a guest under
+# emulation (tests/vm/guest.py sets it). Every wait and timeout here is
+# multiplied by it, and a test that waits on its own uses scaled(): a slow
+# machine takes longer to pass, never fails for being slow.
+SLOW = float(os.environ.get("ARENAD_TEST_SLOW") or 1)
+
+
+def scaled(seconds):
+    return seconds * SLOW
+
 
 class Tap:
     """Minimal TAP producer; the plan is printed at the end by done()."""
@@ -120,7 +130,7 @@ class Client:
 
     def __init__(self, path, timeout=TIMEOUT):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
+        self.sock.settimeout(scaled(timeout))
         try:
             self.sock.connect(path)
         except OSError:
@@ -165,7 +175,7 @@ class Client:
 
     def closed_by_peer(self, timeout=TIMEOUT):
         """True when the daemon closes this connection within timeout."""
-        self.sock.settimeout(timeout)
+        self.sock.settimeout(scaled(timeout))
         try:
             while True:
                 if not self.sock.recv(65536):
@@ -188,7 +198,7 @@ class Client:
 def wait_listening(path, proc=None, timeout=10.0):
     """Whether the Unix socket at path accepts a connection within timeout
     seconds (False as soon as proc, its server, has exited)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     while time.monotonic() < deadline and (proc is None or proc.poll() is None):
         try:
             Client(path).close()
@@ -202,7 +212,7 @@ def poll(fn, done, timeout=30.0, interval=0.2):
     """Call fn() until done(its value) holds or timeout seconds have
     passed: its last value. For a state the daemon reaches on its own
     time (a hang-up seen, a slot freed)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     while True:
         v = fn()
         if done(v) or time.monotonic() > deadline:
@@ -235,7 +245,7 @@ def kill_tree(proc, sig=signal.SIGKILL):
         except ProcessLookupError:
             pass
         try:
-            proc.wait(timeout=5)
+            proc.wait(timeout=scaled(5))
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -332,7 +342,7 @@ class Fixture:
             self.bpffs = os.path.join(self.dir, "bpffs")
             os.mkdir(self.bpffs)
             subprocess.run(["mount", "-t", "bpf", "bpf", self.bpffs], check=True,
-                           capture_output=True, timeout=30)
+                           capture_output=True, timeout=scaled(30))
             self.mounted = True
             self.pin_dir = os.path.join(self.bpffs, "arenad")
             self.socket = os.path.join(self.dir, "arenad.sock")
@@ -416,6 +426,7 @@ class Fixture:
         and, with started, until the start-up it finishes after READY (the
         census and the inventory) is done, as `version` reports."""
         proc = self.spawn(extra, env)
+        timeout = scaled(timeout)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -429,7 +440,7 @@ class Fixture:
         """Run arenad to completion (a start that must fail, --unpin):
         (exit status, stdout + stderr)."""
         r = subprocess.run(self.argv(extra), stdin=subprocess.DEVNULL, capture_output=True,
-                           text=True, timeout=timeout)
+                           text=True, timeout=scaled(timeout))
         return r.returncode, r.stdout + r.stderr
 
     def stop(self, sig=signal.SIGTERM):
@@ -494,13 +505,13 @@ class Fixture:
         argv = [CLIENT, "--socket", self.socket] + list(args)
         if user:
             argv = as_user(user) + argv
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=scaled(30))
         return r.returncode, r.stdout, r.stderr
 
     def helper(self, name, *args):
         """Run build/tests/NAME: (rc, stdout, stderr)."""
         r = subprocess.run([os.path.join(HELPERS, name)] + [str(a) for a in args],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=scaled(60))
         return r.returncode, r.stdout, r.stderr
 
     def mem_write(self, addr, data):
@@ -520,7 +531,8 @@ class Fixture:
     def example(self, name, *args):
         """Run an example loader against this daemon: (rc, stdout, stderr)."""
         argv = [os.path.join(EXAMPLES, name), "--socket", self.socket, "--pin-dir", self.pin_dir]
-        r = subprocess.run(argv + [str(a) for a in args], capture_output=True, text=True, timeout=60)
+        r = subprocess.run(argv + [str(a) for a in args], capture_output=True, text=True,
+                           timeout=scaled(60))
         return r.returncode, r.stdout, r.stderr
 
 
@@ -561,7 +573,7 @@ class ForeignArena:
     def exit(self):
         self.proc.stdin.write("exit\n")
         self.proc.stdin.flush()
-        self.proc.wait(10)
+        self.proc.wait(scaled(10))
 
 
 def _addr(a):
@@ -609,7 +621,7 @@ def state_alloc_build(pin_dir, value=None):
 def pinned_id(path, kind="map"):
     """The id of the map or prog pinned at path (bpftool), or None."""
     r = subprocess.run(["bpftool", "-j", kind, "show", "pinned", path],
-                       capture_output=True, text=True, timeout=30)
+                       capture_output=True, text=True, timeout=scaled(30))
     if r.returncode:
         return None
     info = json.loads(r.stdout)

@@ -48,7 +48,7 @@ for name in TESTS:
         t.skip("%s is not in this tree" % name)
         continue
     r = subprocess.run([sys.executable, path], env=env, capture_output=True, text=True,
-                       errors="replace", timeout=900)
+                       errors="replace", timeout=at.scaled(900))
     failed = [line for line in r.stdout.splitlines() if line.startswith("not ok")]
     found = []
     for f in sorted(os.listdir(reports)):

@@ -1,51 +1,116 @@
 #!/usr/bin/env bash
-# Debian's bookworm-backports 6.12 kernel for the VM tests, unpacked into a
-# cache and never installed on the host.
+# Debian's kernels for the guests, unpacked into a cache and never
+# installed on the host.
 #
-#   eval "$(tests/vm/kernel.sh)"     sets VM_KVER VM_VMLINUZ VM_KDIR VM_BTF VM_KROOT
-#   . "$VM_KROOT/kernel.env"         the same, from the file it writes
+#   eval "$(tests/vm/kernel.sh [SERIES])"  sets VM_KVER VM_VMLINUZ VM_KROOT VM_MODULES
+#                                          (and for 6.12 VM_KDIR VM_BTF)
+#   . "$VM_KROOT/kernel.env"               the same, from the file it writes
 #
-# The image, headers, headers-common and kbuild packages are fetched with
-# `apt-get download` and unpacked with `dpkg-deb -x` into
-# ${ARENAD_VM_CACHE:-/var/cache/arenad-vm}/kernel-VERSION. A complete tree
-# from an earlier run is used as is, without touching the network, so a
-# second run takes milliseconds and prints nothing on stderr.
+# SERIES is 6.12 (the default), 6.18 or 7.2:
+#   6.12  bookworm-backports, through the host's own apt sources (which
+#         scripts/deps.sh sets up): the image, and the headers, headers-common
+#         and kbuild packages that kmod/ is built against.
+#   6.18  trixie-backports: linux-image-V-amd64 (the image and its modules).
+#   7.2   sid or trixie-backports: linux-binary-V-amd64 and linux-modules-V-amd64.
+# The two newer series are looked up in an apt state of their own under the
+# cache (the mirror is the one this machine's apt sources use), so the host's
+# apt sources and package lists are left as they are.
+#
+# Packages are fetched with `apt-get download` and unpacked with `dpkg-deb
+# -x` into ${ARENAD_VM_CACHE:-/var/cache/arenad-vm}/kernel-VERSION. Of the
+# modules only those a guest booting the host's root file system needs are
+# kept, decompressed, in VM_MODULES (9p over virtio and overlayfs:
+# tests/vm/guest-init.sh). A complete tree from an earlier run is used as
+# is, without touching the network, so a second run takes milliseconds and
+# prints nothing on stderr.
 #
 # ARENAD_VM_KERNEL=6.12.117+deb12 asks for one Debian version; otherwise the
-# newest cached one, or on a cold cache the newest one apt knows of.
+# newest cached one of the series, or on a cold cache the newest one apt
+# knows of.
 #
 # Output on stdout, one shell assignment a line:
 #   VM_KVER     kernel release (uname -r in the guest), e.g. 6.12.117+deb12-amd64
 #   VM_VMLINUZ  the bootable kernel image
-#   VM_KDIR     the headers' build tree, for `make -C kmod KDIR=...`
-#   VM_BTF      that tree's BTF-only vmlinux, for vmlinux.h
 #   VM_KROOT    the unpacked tree
+#   VM_MODULES  the modules for the host-root guests
+#   VM_KDIR     (6.12) the headers' build tree, for `make -C kmod KDIR=...`
+#   VM_BTF      (6.12) that tree's BTF-only vmlinux, for vmlinux.h
 set -euo pipefail
 
+series=${1:-6.12}
 cache=${ARENAD_VM_CACHE:-/var/cache/arenad-vm}
 want=${ARENAD_VM_KERNEL:-}
+here=$(cd "$(dirname "$0")" && pwd)
+# The modules the host-root guests load, in dependency order.
+guest_modules=(netfs 9pnet 9pnet_virtio 9p overlay)
 
 log() { printf 'vm-kernel: %s\n' "$*" >&2; }
 
-# Versions like 6.12.117+deb12 for which all four packages exist, newest first.
+case $series in
+6.12 | 6.18 | 7.2) ;;
+*) log "unknown kernel series '$series' (6.12, 6.18 or 7.2)"; exit 2 ;;
+esac
+re_series=${series//./\\.}
+
+# apt for the series: the host's for 6.12, a private state for the others.
+apt_opts=()
+if [ "$series" != 6.12 ]; then
+	a=$cache/apt
+	apt_opts=(-o "Dir::Etc::SourceList=$a/sources.list" -o "Dir::Etc::SourceParts=$a/empty"
+		-o "Dir::State::Lists=$a/lists" -o "Dir::Cache=$a/cache"
+		-o "Dir::State::status=/dev/null" -o "Dir::Etc::Preferences=/dev/null"
+		-o "Dir::Etc::PreferencesParts=$a/empty")
+fi
+apt_cache() { apt-cache "${apt_opts[@]}" "$@"; }
+
+apt_refresh() {
+	if [ "$series" = 6.12 ]; then
+		[ "$(id -u)" -eq 0 ] && apt-get update -qq
+		return 0
+	fi
+	local mirror
+	mirror=$(bash "$here/../../scripts/deps.sh" --print-mirror) || return 1
+	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/empty"
+	cat >"$a/sources.list" <<EOT
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-backports main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main
+EOT
+	apt-get "${apt_opts[@]}" -o APT::Sandbox::User=root update -qq >&2
+}
+
+# Debian versions (6.18.15+deb13) of the series whose packages all exist,
+# newest first.
 candidates() {
 	local v
-	apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64(-unsigned)?$' 2>/dev/null |
-		sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb[0-9]*\)-amd64.*/\1/p' | sort -urV |
+	apt_cache search --names-only "^linux-(image|binary)-$re_series\.[0-9]+\+deb[0-9]+-amd64(-unsigned)?\$" 2>/dev/null |
+		sed -n "s/^linux-[a-z]*-\($re_series\.[0-9]*+deb[0-9]*\)-amd64.*/\1/p" | sort -urV |
 		while read -r v; do
-			apt-cache show "linux-headers-$v-amd64" "linux-headers-$v-common" \
-				"linux-kbuild-$v" >/dev/null 2>&1 && echo "$v"
+			pkgs "$v" >/dev/null 2>&1 && echo "$v"
 		done
 	return 0
 }
 
-# The image: unsigned if apt has it (smaller, no shim), else the signed one.
-image_pkg() {
-	if apt-cache show "linux-image-$1-amd64-unsigned" >/dev/null 2>&1; then
-		echo "linux-image-$1-amd64-unsigned"
+# The packages of version $1, one a line; fails when one is missing.
+pkgs() {
+	local v=$1 p list=()
+	if [ "$series" = 6.12 ]; then
+		# The image: unsigned if apt has it (smaller, no shim), else the signed one.
+		if apt_cache show "linux-image-$v-amd64-unsigned" >/dev/null 2>&1; then
+			list=("linux-image-$v-amd64-unsigned")
+		else
+			list=("linux-image-$v-amd64")
+		fi
+		list+=("linux-headers-$v-amd64" "linux-headers-$v-common" "linux-kbuild-$v")
+	elif apt_cache show "linux-binary-$v-amd64" >/dev/null 2>&1; then
+		# Since 7.x the image is split: the kernel and its modules.
+		list=("linux-binary-$v-amd64" "linux-modules-$v-amd64")
 	else
-		echo "linux-image-$1-amd64"
+		list=("linux-image-$v-amd64")
 	fi
+	for p in "${list[@]}"; do
+		apt_cache show "$p" >/dev/null 2>&1 || return 1
+	done
+	printf '%s\n' "${list[@]}"
 }
 
 emit() {
@@ -53,20 +118,25 @@ emit() {
 	cat <<EOT
 VM_KVER='$v-amd64'
 VM_VMLINUZ='$dir/boot/vmlinuz-$v-amd64'
+VM_KROOT='$dir'
+VM_MODULES='$dir/modules'
+EOT
+	[ "$series" != 6.12 ] || cat <<EOT
 VM_KDIR='$dir/usr/src/linux-headers-$v-amd64'
 VM_BTF='$dir/usr/src/linux-headers-$v-amd64/vmlinux'
-VM_KROOT='$dir'
 EOT
 }
 
 cached() {
 	local d
 	if [ -n "$want" ]; then
-		[ -e "$cache/kernel-$want/.complete" ] && echo "$want"
+		[ -e "$cache/kernel-$want/.complete" ] && [ -d "$cache/kernel-$want/modules" ] && echo "$want"
 	else
-		for d in "$cache"/kernel-6.12.*/.complete; do
+		for d in "$cache/kernel-$series".*/.complete; do
 			[ -e "$d" ] || continue
 			d=${d%/.complete}
+			# Trees unpacked before the host-root guests lack their modules.
+			[ -d "$d/modules" ] || continue
 			echo "${d##*/kernel-}"
 		done | sort -rV | sed -n 1p
 	fi
@@ -75,14 +145,12 @@ cached() {
 
 v=$(cached)
 if [ -n "$v" ]; then
-	# Trees unpacked by older versions of this script lack the env file.
-	[ -e "$cache/kernel-$v/kernel.env" ] || emit "$v" >"$cache/kernel-$v/kernel.env" 2>/dev/null || true
 	emit "$v"
 	exit 0
 fi
 
 mkdir -p "$cache"
-# One fetch at a time: test drivers may run in parallel (prove -j).
+# One fetch at a time: test drivers run in parallel (prove -j).
 exec 9>"$cache/.lock"
 flock 9
 v=$(cached)
@@ -91,56 +159,94 @@ if [ -n "$v" ]; then
 	exit 0
 fi
 
+if [ "$series" != 6.12 ] && [ ! -d "$cache/apt/lists" ]; then
+	apt_refresh || { log "cannot set up apt for the $series kernels"; exit 1; }
+fi
 if [ -n "$want" ]; then
 	v=$want
 else
 	v=$(candidates | sed -n 1p)
-	if [ -z "$v" ] && [ "$(id -u)" -eq 0 ]; then
-		apt-get update -qq
+	if [ -z "$v" ]; then
+		apt_refresh || true
 		v=$(candidates | sed -n 1p)
 	fi
 	[ -n "$v" ] || {
-		log "no Debian 6.12 kernel packages known to apt; is bookworm-backports configured? (bash scripts/deps.sh)"
+		log "no Debian $series kernel packages known to apt (for 6.12: is bookworm-backports configured? bash scripts/deps.sh)"
 		exit 1
 	}
 fi
 
-pkgs=("$(image_pkg "$v")" "linux-headers-$v-amd64" "linux-headers-$v-common" "linux-kbuild-$v")
+mapfile -t list < <(pkgs "$v") || true
+[ ${#list[@]} -gt 0 ] || { log "the packages of kernel $v are not all known to apt"; exit 1; }
 debs=$cache/debs
 dir=$cache/kernel-$v
 tmp=$dir.tmp
+kver=$v-amd64
 rm -rf "$tmp"
 mkdir -p "$debs" "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 
-log "fetching ${pkgs[*]}"
+module_globs=()
+for m in "${guest_modules[@]}"; do
+	module_globs+=("*/$m.ko*")
+done
+log "fetching ${list[*]}"
 # As root, apt drops to the _apt user for downloads, which cannot write to
 # a root-owned cache: download as the caller.
-(cd "$debs" && apt-get download -qq -o APT::Sandbox::User="$(id -un)" "${pkgs[@]}") >&2
-for p in "${pkgs[@]}"; do
+(cd "$debs" && apt-get "${apt_opts[@]}" download -qq -o APT::Sandbox::User="$(id -un)" "${list[@]}") >&2
+for p in "${list[@]}"; do
 	# Several Debian revisions of one package may be cached: the last.
 	files=("$debs/${p}_"*.deb)
-	dpkg-deb -x "${files[-1]}" "$tmp"
+	case $p in
+	linux-image-* | linux-binary-* | linux-modules-*)
+		# Of an image only the kernel and the guests' modules: unpacking
+		# every module would take half a minute. A pattern a package does
+		# not match is an error to tar; what is missing is checked below.
+		dpkg-deb --fsys-tarfile "${files[-1]}" |
+			tar -x -C "$tmp" --wildcards './boot/vmlinuz-*' '*/vmlinuz' \
+				"${module_globs[@]}" 2>/dev/null || true ;;
+	*) dpkg-deb -x "${files[-1]}" "$tmp" ;;
+	esac
 done
 
-# The arch headers' Makefile is one line including the common tree by an
-# absolute /usr/src path: point it at the tree's final place in the cache.
-mk=$tmp/usr/src/linux-headers-$v-amd64/Makefile
-sed -i "s|^include /usr/src/|include $dir/usr/src/|" "$mk"
-grep -q "^include $dir/" "$mk" || { log "unexpected $mk: $(cat "$mk")"; exit 1; }
-for f in "boot/vmlinuz-$v-amd64" "usr/src/linux-headers-$v-amd64/vmlinux" \
-	 "usr/src/linux-headers-$v-amd64/Module.symvers"; do
-	[ -s "$tmp/$f" ] || { log "the packages lack $f"; exit 1; }
+# 7.x keeps the image beside its modules; give every series one place.
+if [ ! -e "$tmp/boot/vmlinuz-$kver" ] && [ -e "$tmp/usr/lib/modules/$kver/vmlinuz" ]; then
+	mkdir -p "$tmp/boot"
+	mv "$tmp/usr/lib/modules/$kver/vmlinuz" "$tmp/boot/vmlinuz-$kver"
+fi
+[ -s "$tmp/boot/vmlinuz-$kver" ] || { log "the packages lack the kernel image"; exit 1; }
+
+mkdir -p "$tmp/modules"
+for m in "${guest_modules[@]}"; do
+	f=$(find "$tmp/lib/modules/$kver" "$tmp/usr/lib/modules/$kver" -name "$m.ko*" 2>/dev/null | sed -n 1p || true)
+	[ -n "$f" ] || { log "kernel $v has no module $m"; exit 1; }
+	case $f in
+	*.xz) xz -dc "$f" >"$tmp/modules/$m.ko" ;;
+	*.zst) zstd -qdc "$f" >"$tmp/modules/$m.ko" ;;
+	*.gz) gzip -dc "$f" >"$tmp/modules/$m.ko" ;;
+	*) cp "$f" "$tmp/modules/$m.ko" ;;
+	esac
 done
-# Only the boot image is needed from the image package: drop its modules.
+printf '%s\n' "${guest_modules[@]}" >"$tmp/modules/order"
 rm -rf "$tmp/lib/modules" "$tmp/usr/lib/modules"
+
+if [ "$series" = 6.12 ]; then
+	# The arch headers' Makefile is one line including the common tree by an
+	# absolute /usr/src path: point it at the tree's final place in the cache.
+	mk=$tmp/usr/src/linux-headers-$kver/Makefile
+	sed -i "s|^include /usr/src/|include $dir/usr/src/|" "$mk"
+	grep -q "^include $dir/" "$mk" || { log "unexpected $mk: $(cat "$mk")"; exit 1; }
+	for f in "usr/src/linux-headers-$kver/vmlinux" "usr/src/linux-headers-$kver/Module.symvers"; do
+		[ -s "$tmp/$f" ] || { log "the packages lack $f"; exit 1; }
+	done
+fi
 emit "$v" >"$tmp/kernel.env"
 touch "$tmp/.complete"
 rm -rf "$dir"
 mv "$tmp" "$dir"
 # The unpacked tree is the cache; the packages would only double it.
-for p in "${pkgs[@]}"; do
+for p in "${list[@]}"; do
 	rm -f "$debs/${p}_"*.deb
 done
-log "kernel $v-amd64 in $dir"
+log "kernel $kver in $dir"
 emit "$v"

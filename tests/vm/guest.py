@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+"""Run the suite's tests on a kernel of their choosing.
+
+The integration and sanitizer tests need a kernel that lets them create BPF
+arenas. When the host refuses (its security policy, or a kernel before
+6.9), they run in guests: Debian's kernels under QEMU (TCG), booted on
+this machine's own root file system (tests/vm/guest-init.sh), each guest
+taking one test at a time (tests/vm/guest-agent.sh). Everything else
+(unit tests, fuzzing, the VM tests that boot guests of their own) runs on
+the host.
+
+    guest.py kernel              which kernel the tests get, and why
+    guest.py session -- CMD...   CMD (prove) with a pool of guests, stopped
+                                 at the end, also on failure or a signal
+    guest.py run TEST[@SERIES]   prove's --exec: TEST on the host, or in a
+                                 guest of the session's series (or SERIES:
+                                 6.12, 6.18, 7.2); its TAP on stdout
+
+ARENAD_TEST_KERNEL=host|6.12|6.18|7.2 forces the kernel; unset, it is the
+host when the host can create an arena (build/tests/arena_probe), else
+6.18. ARENAD_TEST_GUESTS sets how many guests of that series run at once
+(default: one per CPU, at most 4); other series get one. Console logs:
+build/vm/guest-SERIES-N.log; each test's whole output:
+build/vm/tap/SERIES/TEST.log.
+"""
+import fcntl
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+BUILD = os.path.join(REPO, "build")
+PROBE = os.path.join(BUILD, "tests", "arena_probe")
+LOGDIR = os.path.abspath(os.environ.get("ARENAD_VM_LOGDIR") or os.path.join(BUILD, "vm"))
+SERIES = ("6.12", "6.18", "7.2")
+DEFAULT_SERIES = "6.18"
+# Tests that need a kernel with arenas; the rest run on the host.
+KERNEL_DIRS = ("tests/integration/", "tests/sanitize/")
+# How much slower than the host a guest is: the test library scales its
+# waits by it (tests/lib/arenad_test.py, ARENAD_TEST_SLOW).
+TCG_SLOWDOWN = 10
+GUEST_MEM_MB = 3072
+BOOT_TIMEOUT = 300
+JOB_TIMEOUT = int(os.environ.get("ARENAD_GUEST_JOB_TIMEOUT") or 2400)
+# What of the caller's environment a test in a guest sees.
+PASS_ENV_PREFIXES = ("ARENAD_", "HARNESS_", "TAP_", "PERL")
+PASS_ENV = ("LANG", "LC_ALL", "TERM", "CI", "CC", "CLANG", "BPFTOOL", "PKG_CONFIG", "V")
+
+
+def log(msg):
+    print("guest: %s" % msg, file=sys.stderr, flush=True)
+
+
+def probe_host():
+    """(True, '') when the host can create an arena, else (False, why)."""
+    if not os.access(PROBE, os.X_OK):
+        return False, "%s is missing (make test-build)" % os.path.relpath(PROBE, REPO)
+    r = subprocess.run([PROBE], capture_output=True, text=True)
+    if r.returncode == 0:
+        return True, ""
+    return False, "creating an arena fails with %s" % (r.stdout.strip() or "exit %d" % r.returncode)
+
+
+def resolve_kernel():
+    """The series the kernel tests run on ('host' or a series), and why."""
+    want = os.environ.get("ARENAD_TEST_KERNEL", "")
+    if want:
+        if want != "host" and want not in SERIES:
+            raise SystemExit("guest: ARENAD_TEST_KERNEL=%s: not host, %s" % (want, ", ".join(SERIES)))
+        return want, "ARENAD_TEST_KERNEL=%s" % want
+    ok, why = probe_host()
+    if ok:
+        return "host", "the host (%s) creates arenas" % os.uname().release
+    return DEFAULT_SERIES, "the host (%s) refuses arenas: %s" % (os.uname().release, why)
+
+
+def kernel_env(series):
+    """tests/vm/kernel.sh's assignments for series, as a dict."""
+    r = subprocess.run([os.path.join(HERE, "kernel.sh"), series], capture_output=True, text=True)
+    sys.stderr.write(r.stderr)
+    if r.returncode != 0:
+        raise RuntimeError("no Debian %s kernel (tests/vm/kernel.sh %s failed)" % (series, series))
+    env = {}
+    for line in r.stdout.splitlines():
+        k, _, v = line.partition("=")
+        env[k] = v.strip("'")
+    return env
+
+
+def pid_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def read_int(path):
+    try:
+        with open(path) as f:
+            return int(f.read().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def write_atomic(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.rename(path + ".tmp", path)
+
+
+class Slot:
+    """One guest: its directory (shared with it as the 9p tag "slot"), its
+    QEMU process and console log."""
+
+    def __init__(self, pool_dir, series, n):
+        self.series, self.n = series, n
+        self.dir = os.path.join(pool_dir, series, "g%d" % n)
+        self.pidfile = os.path.join(pool_dir, series, "g%d.pid" % n)
+        self.console = os.path.join(LOGDIR, "guest-%s-%d.log" % (series, n))
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def pid(self):
+        return read_int(self.pidfile)
+
+    def alive(self):
+        p = self.pid()
+        return p > 0 and pid_alive(p)
+
+    def ready(self):
+        try:
+            with open(self.path("ready")) as f:
+                return f.read().strip()
+        except OSError:
+            return ""
+
+    def console_tail(self, lines=30):
+        try:
+            with open(self.console, errors="replace") as f:
+                return f.read().splitlines()[-lines:]
+        except OSError:
+            return []
+
+    def boot(self, kenv, initrd):
+        os.makedirs(self.dir, exist_ok=True)
+        os.makedirs(LOGDIR, exist_ok=True)
+        append = ("console=ttyS0 panic=-1 oops=panic quiet loglevel=4 "
+                  "arenad_agent=%s arenad_slot=%s" % (os.path.join(HERE, "guest-agent.sh"), self.dir))
+        argv = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", "1",
+                "-m", str(GUEST_MEM_MB), "-nographic", "-no-reboot", "-nodefaults",
+                "-serial", "stdio", "-pidfile", self.pidfile,
+                "-kernel", kenv["VM_VMLINUZ"], "-initrd", initrd, "-append", append,
+                "-device", "virtio-rng-pci",
+                # The host's root, read-only: the guest's writes go to a tmpfs.
+                "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
+                "-virtfs", "local,path=%s,mount_tag=slot,security_model=none" % self.dir]
+        with open(self.console, "wb") as out:
+            # Its own session, and none of the caller's descriptors: prove
+            # reads the caller's stdout until every holder has closed it.
+            subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+
+    def stop(self, wait=30.0):
+        if not os.path.isdir(self.dir):
+            return
+        open(self.path("stop"), "w").close()
+        deadline = time.monotonic() + wait
+        while self.alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if self.alive():
+            os.kill(self.pid(), signal.SIGKILL)
+
+
+def build_initrd(kenv, out):
+    """A busybox initramfs with the 9p and overlay modules and
+    guest-init.sh as /init."""
+    busybox = shutil.which("busybox")
+    if not busybox:
+        raise RuntimeError("busybox is missing (tests/vm/deps.sh installs busybox-static)")
+    with tempfile.TemporaryDirectory() as root:
+        for d in ("bin", "dev", "proc", "sys", "modules"):
+            os.makedirs(os.path.join(root, d))
+        shutil.copy2(busybox, os.path.join(root, "bin", "busybox"))
+        apps = subprocess.run([busybox, "--list"], capture_output=True, text=True, check=True).stdout.split()
+        for app in apps:
+            if app != "busybox":
+                os.symlink("busybox", os.path.join(root, "bin", app))
+        mods = kenv["VM_MODULES"]
+        for name in os.listdir(mods):
+            shutil.copy2(os.path.join(mods, name), os.path.join(root, "modules", name))
+        shutil.copy2(os.path.join(HERE, "guest-init.sh"), os.path.join(root, "init"))
+        subprocess.run("find . -print0 | cpio --null -o -H newc --quiet | gzip -1 > '%s'" % out,
+                       shell=True, cwd=root, check=True)
+
+
+class Pool:
+    """The guests of one session, under build/guests/: started per series
+    on first use, stopped by stop()."""
+
+    def __init__(self, pool_dir):
+        self.dir = pool_dir
+
+    def size(self, series):
+        if series != os.environ.get("ARENAD_TEST_KERNEL"):
+            return 1
+        n = os.environ.get("ARENAD_TEST_GUESTS")
+        return max(1, int(n)) if n else max(1, min(os.cpu_count() or 1, 4))
+
+    def slots(self, series):
+        n = read_int(os.path.join(self.dir, series, "size"))
+        return [Slot(self.dir, series, i) for i in range(1, n + 1)]
+
+    def ensure(self, series):
+        """The series' slots, booting its guests if nobody did yet."""
+        sdir = os.path.join(self.dir, series)
+        os.makedirs(sdir, exist_ok=True)
+        with open(os.path.join(sdir, "lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not os.path.exists(os.path.join(sdir, "size")):
+                kenv = kernel_env(series)
+                initrd = os.path.join(sdir, "initrd.gz")
+                build_initrd(kenv, initrd)
+                n = self.size(series)
+                for i in range(1, n + 1):
+                    Slot(self.dir, series, i).boot(kenv, initrd)
+                write_atomic(os.path.join(sdir, "size"), "%d\n" % n)
+                log("booting %d guest(s) of %s (%s)" % (n, kenv["VM_KVER"], sdir))
+        return self.slots(series)
+
+    def claim(self, series):
+        """A ready guest of series that no other test holds, and the open
+        file whose lock holds it."""
+        slots = self.ensure(series)
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while True:
+            for s in slots:
+                if not (s.ready() and s.alive()):
+                    continue
+                f = open(s.path("claim"), "w")
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return s, f
+                except BlockingIOError:
+                    f.close()
+            # A guest whose QEMU wrote its pid file and is gone is dead.
+            if all(os.path.exists(s.pidfile) and not s.alive() for s in slots):
+                tails = []
+                for s in slots:
+                    tails += ["%s:" % s.console] + s.console_tail()
+                raise RuntimeError("every %s guest has stopped\n%s" % (series, "\n".join(tails)))
+            if time.monotonic() > deadline and not any(s.ready() for s in slots):
+                raise RuntimeError("no %s guest was ready within %d s" % (series, BOOT_TIMEOUT))
+            time.sleep(0.2)
+
+    def stop(self):
+        for series in SERIES:
+            for s in self.slots(series):
+                s.stop()
+
+
+def job_script(argv):
+    env = {k: v for k, v in os.environ.items()
+           if k.startswith(PASS_ENV_PREFIXES) or k in PASS_ENV}
+    # A guest-local TMPDIR: a Unix socket cannot be bound on 9p.
+    env.update(TMPDIR="/tmp", TMUX_TMPDIR="/tmp", ARENAD_TEST_SLOW=str(TCG_SLOWDOWN))
+    lines = ["cd %s || exit 1" % sh_quote(os.getcwd())]
+    lines += ["export %s=%s" % (k, sh_quote(v)) for k, v in sorted(env.items())]
+    lines.append("exec " + " ".join(sh_quote(a) for a in argv))
+    return "\n".join(lines) + "\n"
+
+
+def sh_quote(s):
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def run_in_guest(pool, series, argv, log_path):
+    slot, claim = pool.claim(series)
+    try:
+        for name in ("out", "rc", "cancel"):
+            try:
+                os.unlink(slot.path(name))
+            except FileNotFoundError:
+                pass
+        head = "# kernel %s: guest %d of %s, QEMU TCG\n" % (slot.ready(), slot.n, series)
+        sys.stdout.write(head)
+        sys.stdout.flush()
+        write_atomic(slot.path("job"), job_script(argv))
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        with open(log_path, "wb") as copy:
+            copy.write(head.encode())
+            return stream(slot, copy)
+    finally:
+        claim.close()
+
+
+def stream(slot, copy):
+    """Copy the job's output to stdout and to copy until its exit status
+    is there."""
+    cancelled = []
+
+    def cancel(signum, frame):
+        cancelled.append(signum)
+        open(slot.path("cancel"), "w").close()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, cancel)
+    deadline = time.monotonic() + JOB_TIMEOUT
+    pos = 0
+    out = sys.stdout.buffer
+    while True:
+        done = os.path.exists(slot.path("rc"))
+        try:
+            with open(slot.path("out"), "rb") as f:
+                f.seek(pos)
+                data = f.read()
+        except FileNotFoundError:
+            data = b""
+        if data:
+            out.write(data)
+            out.flush()
+            copy.write(data)
+            pos += len(data)
+        if done:
+            return read_int(slot.path("rc"))
+        if not slot.alive():
+            print("Bail out! the %s guest stopped during the test; its console (%s) ends:" %
+                  (slot.series, slot.console))
+            for line in slot.console_tail():
+                print("# " + line)
+            return 1
+        if time.monotonic() > deadline and not os.path.exists(slot.path("cancel")):
+            print("# the test ran past %d s (ARENAD_GUEST_JOB_TIMEOUT): cancelled" % JOB_TIMEOUT)
+            open(slot.path("cancel"), "w").close()
+        time.sleep(0.05 if data else 0.2)
+
+
+def cmd_run(arg):
+    test, _, forced = arg.partition("@")
+    rel = os.path.relpath(os.path.abspath(test), REPO)
+    series = forced or os.environ.get("ARENAD_TEST_KERNEL") or ""
+    needs_kernel = forced or rel.startswith(KERNEL_DIRS)
+    path = test if "/" in test else "./" + test
+    if not needs_kernel or series == "host":
+        os.execv(path, [path])
+    if not series:
+        series, why = resolve_kernel()
+        if series == "host":
+            os.execv(path, [path])
+        os.environ["ARENAD_TEST_KERNEL"] = series
+    if series not in SERIES:
+        print("Bail out! unknown kernel series %s (%s)" % (series, ", ".join(SERIES)))
+        return 1
+    pool_dir = os.environ.get("ARENAD_GUEST_POOL")
+    own = not pool_dir
+    if own:
+        os.makedirs(os.path.join(BUILD, "guests"), exist_ok=True)
+        pool_dir = tempfile.mkdtemp(prefix="run-", dir=os.path.join(BUILD, "guests"))
+    pool = Pool(pool_dir)
+    try:
+        # The whole TAP of every test, also when prove shows only a summary.
+        log_path = os.path.join(LOGDIR, "tap", series, rel.replace("/", "_") + ".log")
+        return run_in_guest(pool, series, [path], log_path)
+    except RuntimeError as e:
+        print("Bail out! %s" % str(e).splitlines()[0])
+        for line in str(e).splitlines()[1:]:
+            print("# " + line)
+        return 1
+    finally:
+        if own:
+            pool.stop()
+            shutil.rmtree(pool_dir, ignore_errors=True)
+
+
+def cmd_session(argv):
+    series, why = resolve_kernel()
+    where = "on the host" if series == "host" else "in %s guests under QEMU (TCG)" % series
+    log("kernel tests run %s: %s" % (where, why))
+    os.makedirs(os.path.join(BUILD, "guests"), exist_ok=True)
+    pool_dir = tempfile.mkdtemp(prefix="session-", dir=os.path.join(BUILD, "guests"))
+    os.environ.update(ARENAD_TEST_KERNEL=series, ARENAD_GUEST_POOL=pool_dir)
+    pool = Pool(pool_dir)
+    # As many tests at once as there are guests; on the host one, as ever.
+    if "HARNESS_OPTIONS" not in os.environ:
+        os.environ["HARNESS_OPTIONS"] = "j%d" % (1 if series == "host" else pool.size(series))
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+    try:
+        return subprocess.run(argv).returncode
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        pool.stop()
+        shutil.rmtree(pool_dir, ignore_errors=True)
+
+
+def main(args):
+    if args[:1] == ["kernel"]:
+        series, why = resolve_kernel()
+        print("%s\t%s" % (series, why))
+        return 0
+    if args[:1] == ["run"] and len(args) == 2:
+        return cmd_run(args[1])
+    if args[:2] == ["session", "--"] and len(args) > 2:
+        return cmd_session(args[2:])
+    print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
