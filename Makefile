@@ -2,6 +2,8 @@
 #
 #   make            build/arenad, build/arenactl-client, build/libarenad.{a,so}
 #   make run        install missing deps, build, run arenad in the foreground
+#                   (in a guest kernel when this one refuses arenas)
+#   make vm-shell   a shell in that guest
 #   make test       install missing deps, build, run every test (TAP via prove)
 #                   (parts: test-unit, test-integration, test-vm)
 #   make examples   the external-loader examples, into build/examples/
@@ -94,7 +96,7 @@ PC_FILES	:= $(BUILD)/arenad-client.pc $(BUILD)/arenad-uninstalled.pc \
 # Keep generated objects and skeletons: they are cheap to keep, slow to redo.
 .SECONDARY:
 
-.PHONY: all deps run test test-unit test-integration bench install install-lib uninstall clean FORCE
+.PHONY: all deps run vm-shell test test-unit test-integration bench install install-lib uninstall clean FORCE
 
 MAN_PAGES	:= $(patsubst man/%.in,$(BUILD)/man/%,$(wildcard man/*.in))
 
@@ -185,10 +187,17 @@ $(BUILD)/arenactl-client: $(CLIENT_OBJS) $(BUILD)/libarenad.a
 
 # ---- running -------------------------------------------------------------
 
+# On a kernel that refuses arenad's arena (`arenad --check` says why),
+# arenad runs in a Debian 6.18 guest under QEMU instead, with its socket
+# relayed to this machine; `make vm-shell` is a shell in that guest
+# (tests/vm/README.md). ARENAD_RUN_KERNEL=host|6.12|6.18|7.2 forces one.
 RUN_ARGS	?=
 run: deps
 	@$(MAKE) --no-print-directory all
-	exec $(BUILD)/arenad $(RUN_ARGS)
+	exec tests/vm/guest.py serve -- $(RUN_ARGS)
+
+vm-shell:
+	@tests/vm/guest.py shell
 
 # ---- installing ----------------------------------------------------------
 

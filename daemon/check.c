@@ -297,7 +297,7 @@ static void check_census(struct report *rep, bool arena_ok)
 		      census_why(c, census_methods[i]);
 		item(rep, name, c && !why[0], false, "%s", why[0] ? why : "passed its self-test");
 	}
-	why = !c ? "needs an arena (above)" : census_foreign_unavailable(c);
+	why = !c ? "needs an arena (above)" : census_foreign_unavailable(c) ?: "";
 	item(rep, "census: other arenas", c && !why[0], false, "%s", why[0] ? why :
 	     "every arena on the host can be counted");
 	if (p != MAP_FAILED)

@@ -88,14 +88,16 @@ TEST_ENV	:= env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 # tests need a kernel that creates BPF arenas, the host's when it does,
 # else Debian's 6.18 in guests under QEMU, one test per guest at a time;
 # ARENAD_TEST_KERNEL=host|6.12|6.18|7.2 forces one. A TEST@SERIES runs on
-# that series: the 7.2 smoke set below. Everything else runs on the host;
+# that series: the 7.2 smoke set below, and 16-check.t on the host (what
+# `arenad --check` says of it). Everything else runs on the host;
 # the VM tests (tests/vm/*.t) boot guests of their own (6.12: the kernel
 # module, systemd as PID 1). The longest tests come first, so that the
 # guests finish together. One prove, one summary.
 GUEST		:= $(CURDIR)/tests/vm/guest.py
 SMOKE_72	:= 10-basic 20-restart 31-loader-pins 55-census 58-arenas
 TEST_FILES	= tests/sanitize/*.t tests/vm/*.t tests/integration/*.t \
-		  $(patsubst %,tests/integration/%.t@7.2,$(SMOKE_72)) tests/fuzz/*.t $(UNIT_BINS)
+		  $(patsubst %,tests/integration/%.t@7.2,$(SMOKE_72)) tests/integration/16-check.t@host \
+		  tests/fuzz/*.t $(UNIT_BINS)
 
 test: deps
 	@bash tests/vm/deps.sh

@@ -238,14 +238,16 @@ def _die_with_parent():
 
 
 def kill_tree(proc, sig=signal.SIGKILL):
-    """Signal proc and reap it; SIGKILL if it does not exit within 5 s."""
+    """Signal proc and reap it; SIGKILL if it does not exit within 30 s
+    (a daemon stopped during start-up first finishes the census job in
+    flight, which takes seconds on a loaded machine under emulation)."""
     if proc.poll() is None:
         try:
             proc.send_signal(sig)
         except ProcessLookupError:
             pass
         try:
-            proc.wait(timeout=scaled(5))
+            proc.wait(timeout=scaled(30))
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

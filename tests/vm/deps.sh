@@ -15,7 +15,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 
-vm_pkgs=(qemu-system-x86 busybox-static pahole cpio gzip gcc-12 make "$@")
+vm_pkgs=(qemu-system-x86 busybox-static pahole cpio gzip gcc-12 make socat "$@")
 
 have_pkg() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]; }
 

@@ -36,6 +36,7 @@ mount -t tmpfs -o mode=1777 shm /dev/shm
 mount -t tmpfs -o mode=1777 tmp /tmp
 mount -t tmpfs -o mode=0755 run /run
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ln -sf /proc/self/fd /dev/fd
@@ -45,8 +46,23 @@ ln -sf /proc/self/fd/2 /dev/stderr
 ip link set lo up || die "no loopback"
 hostname "arenad-guest"
 [ -n "$slot" ] || die "no arenad_slot= on the kernel command line"
+# Under /tmp (a test's own directory) the tmpfs above hides it.
+mkdir -p "$slot"
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=512000 slot "$slot" ||
 	die "mount the slot directory $slot"
+
+# The console of `make vm-shell`, when this guest has one (make run's):
+# a login shell in the source tree, again after each exit.
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+if [ -e /dev/hvc0 ]; then
+	(
+		while :; do
+			setsid -c bash -c 'cd "$1" && echo "arenad guest, Linux $(uname -r): arenad'"'"'s pins are in /sys/fs/bpf/arenad; this is $1" && exec bash -l' \
+				shell "$repo" <>/dev/hvc0 >&0 2>&0
+			sleep 1
+		done
+	) &
+fi
 
 uname -r >"$slot/ready.tmp" && mv "$slot/ready.tmp" "$slot/ready"
 say "ready: $(uname -r)"

@@ -15,6 +15,11 @@ the host.
     guest.py run TEST[@SERIES]   prove's --exec: TEST on the host, or in a
                                  guest of the session's series (or SERIES:
                                  6.12, 6.18, 7.2); its TAP on stdout
+    guest.py serve -- ARGS...    make run: arenad ARGS on the host, or when
+                                 this kernel refuses its arena, in a 6.18
+                                 guest (ARENAD_RUN_KERNEL=host|SERIES forces
+                                 one) with its socket relayed to this machine
+    guest.py shell               make vm-shell: a shell in that guest
 
 ARENAD_TEST_KERNEL=host|6.12|6.18|7.2 forces the kernel; unset, it is the
 host when the host can create an arena (build/tests/arena_probe), else
@@ -24,6 +29,7 @@ build/vm/guest-SERIES-N.log; each test's whole output:
 build/vm/tap/SERIES/TEST.log.
 """
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -118,11 +124,11 @@ class Slot:
     """One guest: its directory (shared with it as the 9p tag "slot"), its
     QEMU process and console log."""
 
-    def __init__(self, pool_dir, series, n):
+    def __init__(self, pool_dir, series, n, console=None):
         self.series, self.n = series, n
         self.dir = os.path.join(pool_dir, series, "g%d" % n)
         self.pidfile = os.path.join(pool_dir, series, "g%d.pid" % n)
-        self.console = os.path.join(LOGDIR, "guest-%s-%d.log" % (series, n))
+        self.console = console or os.path.join(LOGDIR, "guest-%s-%d.log" % (series, n))
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -148,24 +154,27 @@ class Slot:
         except OSError:
             return []
 
-    def boot(self, kenv, initrd):
+    def boot(self, kenv, initrd, extra=()):
         os.makedirs(self.dir, exist_ok=True)
         os.makedirs(LOGDIR, exist_ok=True)
         append = ("console=ttyS0 panic=-1 oops=panic quiet loglevel=4 "
                   "arenad_agent=%s arenad_slot=%s" % (os.path.join(HERE, "guest-agent.sh"), self.dir))
         argv = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", "1",
                 "-m", str(GUEST_MEM_MB), "-nographic", "-no-reboot", "-nodefaults",
-                "-serial", "stdio", "-pidfile", self.pidfile,
+                "-serial", "stdio",
                 "-kernel", kenv["VM_VMLINUZ"], "-initrd", initrd, "-append", append,
                 "-device", "virtio-rng-pci",
                 # The host's root, read-only: the guest's writes go to a tmpfs.
                 "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
-                "-virtfs", "local,path=%s,mount_tag=slot,security_model=none" % self.dir]
+                "-virtfs", "local,path=%s,mount_tag=slot,security_model=none" % self.dir] + list(extra)
         with open(self.console, "wb") as out:
             # Its own session, and none of the caller's descriptors: prove
             # reads the caller's stdout until every holder has closed it.
-            subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                             start_new_session=True)
+            qemu = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        # Not QEMU's -pidfile, which QEMU removes as it exits: a pid file
+        # whose process is gone is how a dead guest is told from a booting one.
+        write_atomic(self.pidfile, "%d\n" % qemu.pid)
 
     def stop(self, wait=30.0):
         if not os.path.isdir(self.dir):
@@ -176,6 +185,19 @@ class Slot:
             time.sleep(0.1)
         if self.alive():
             os.kill(self.pid(), signal.SIGKILL)
+
+    def wait_ready(self, timeout=BOOT_TIMEOUT):
+        """The guest's kernel release once it takes jobs; raises when it
+        stopped or took longer than timeout."""
+        deadline = time.monotonic() + timeout
+        while not self.ready():
+            if os.path.exists(self.pidfile) and not self.alive():
+                raise RuntimeError("the %s guest stopped while booting; its console (%s) ends:\n%s"
+                                   % (self.series, self.console, "\n".join(self.console_tail())))
+            if time.monotonic() > deadline:
+                raise RuntimeError("the %s guest was not ready within %d s" % (self.series, timeout))
+            time.sleep(0.2)
+        return self.ready()
 
 
 def build_initrd(kenv, out):
@@ -204,11 +226,12 @@ class Pool:
     """The guests of one session, under build/guests/: started per series
     on first use, stopped by stop()."""
 
-    def __init__(self, pool_dir):
+    def __init__(self, pool_dir, one=False):
         self.dir = pool_dir
+        self.one = one
 
     def size(self, series):
-        if series != os.environ.get("ARENAD_TEST_KERNEL"):
+        if self.one or series != os.environ.get("ARENAD_TEST_KERNEL"):
             return 1
         n = os.environ.get("ARENAD_TEST_GUESTS")
         return max(1, int(n)) if n else max(1, min(os.cpu_count() or 1, 4))
@@ -265,13 +288,14 @@ class Pool:
                 s.stop()
 
 
-def job_script(argv):
+def job_script(argv, prelude=()):
     env = {k: v for k, v in os.environ.items()
            if k.startswith(PASS_ENV_PREFIXES) or k in PASS_ENV}
     # A guest-local TMPDIR: a Unix socket cannot be bound on 9p.
     env.update(TMPDIR="/tmp", TMUX_TMPDIR="/tmp", ARENAD_TEST_SLOW=str(TCG_SLOWDOWN))
     lines = ["cd %s || exit 1" % sh_quote(os.getcwd())]
     lines += ["export %s=%s" % (k, sh_quote(v)) for k, v in sorted(env.items())]
+    lines += list(prelude)
     lines.append("exec " + " ".join(sh_quote(a) for a in argv))
     return "\n".join(lines) + "\n"
 
@@ -300,17 +324,14 @@ def run_in_guest(pool, series, argv, log_path):
         claim.close()
 
 
-def stream(slot, copy):
+def stream(slot, copy, timeout=JOB_TIMEOUT):
     """Copy the job's output to stdout and to copy until its exit status
     is there."""
-    cancelled = []
-
     def cancel(signum, frame):
-        cancelled.append(signum)
         open(slot.path("cancel"), "w").close()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, cancel)
-    deadline = time.monotonic() + JOB_TIMEOUT
+    deadline = time.monotonic() + timeout if timeout else None
     pos = 0
     out = sys.stdout.buffer
     while True:
@@ -325,6 +346,7 @@ def stream(slot, copy):
             out.write(data)
             out.flush()
             copy.write(data)
+            copy.flush()
             pos += len(data)
         if done:
             return read_int(slot.path("rc"))
@@ -334,8 +356,8 @@ def stream(slot, copy):
             for line in slot.console_tail():
                 print("# " + line)
             return 1
-        if time.monotonic() > deadline and not os.path.exists(slot.path("cancel")):
-            print("# the test ran past %d s (ARENAD_GUEST_JOB_TIMEOUT): cancelled" % JOB_TIMEOUT)
+        if deadline and time.monotonic() > deadline and not os.path.exists(slot.path("cancel")):
+            print("# the test ran past %d s (ARENAD_GUEST_JOB_TIMEOUT): cancelled" % timeout)
             open(slot.path("cancel"), "w").close()
         time.sleep(0.05 if data else 0.2)
 
@@ -361,7 +383,7 @@ def cmd_run(arg):
     if own:
         os.makedirs(os.path.join(BUILD, "guests"), exist_ok=True)
         pool_dir = tempfile.mkdtemp(prefix="run-", dir=os.path.join(BUILD, "guests"))
-    pool = Pool(pool_dir)
+    pool = Pool(pool_dir, one=own)
     try:
         # The whole TAP of every test, also when prove shows only a summary.
         log_path = os.path.join(LOGDIR, "tap", series, rel.replace("/", "_") + ".log")
@@ -402,6 +424,121 @@ def cmd_session(argv):
         shutil.rmtree(pool_dir, ignore_errors=True)
 
 
+# `make run` where the kernel refuses arenas: arenad in a guest, its socket
+# relayed to this machine. The guest's network is QEMU's user network,
+# reachable only through the forwarded port, and that port is only in a
+# network namespace of this command's own (unshare --net), so no other
+# process on this machine can reach the relay's TCP side: the Unix socket
+# it listens on, root's only, is the way in.
+RELAY_PORT = 7411
+GUEST_ADDR = "10.0.2.15"	# the address QEMU's user network gives its guest
+GUEST_SOCKET = "/run/arenad/arenad.sock"
+RUN_DIR = os.path.abspath(os.environ.get("ARENAD_RUN_DIR") or os.path.join(BUILD, "run-guest"))
+SHELL_SOCKET = os.path.join(RUN_DIR, "shell.sock")
+
+
+def arena_refused(daemon):
+    """Why this kernel refuses arenad's arena (arenad --check), or ''."""
+    r = subprocess.run([daemon, "--check", "-j"], capture_output=True, text=True)
+    try:
+        checks = json.loads(r.stdout)["checks"]
+    except (ValueError, KeyError):
+        return ""
+    arena = [c for c in checks if c.get("name") == "arena"]
+    return arena[0]["detail"] if arena and not arena[0]["ok"] else ""
+
+
+def split_socket(args):
+    """(the socket path arenad's arguments name or the default, the
+    arguments without it)."""
+    path, rest, i = GUEST_SOCKET, [], 0
+    while i < len(args):
+        a = args[i]
+        if a in ("-s", "--socket") and i + 1 < len(args):
+            path, i = args[i + 1], i + 2
+            continue
+        if a.startswith("--socket="):
+            path = a.split("=", 1)[1]
+        else:
+            rest.append(a)
+        i += 1
+    return os.path.abspath(path), rest
+
+
+def cmd_serve(args):
+    daemon = os.path.join(BUILD, "arenad")
+    kernel = os.environ.get("ARENAD_RUN_KERNEL", "")
+    why = "" if kernel == "host" else arena_refused(daemon)
+    if not why and not kernel:
+        os.execv(daemon, [daemon] + args)
+    series = kernel or DEFAULT_SERIES
+    if series not in SERIES:
+        raise SystemExit("guest: ARENAD_RUN_KERNEL=%s: not host, %s" % (kernel, ", ".join(SERIES)))
+    if why:
+        log("this kernel (%s) refuses arenad's arena: %s" % (os.uname().release, why))
+    if subprocess.run(["bash", os.path.join(HERE, "deps.sh")]).returncode:
+        return 1
+    # Fetched here: the namespace below has no network.
+    kernel_env(series)
+    host_socket, rest = split_socket(args)
+    os.execvp("unshare", ["unshare", "--net", "--", sys.executable, os.path.abspath(__file__),
+                          "serve-netns", series, host_socket, "--"] + rest)
+
+
+def cmd_serve_netns(series, host_socket, args):
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    shutil.rmtree(RUN_DIR, ignore_errors=True)
+    os.makedirs(RUN_DIR)
+    kenv = kernel_env(series)
+    initrd = os.path.join(RUN_DIR, "initrd.gz")
+    build_initrd(kenv, initrd)
+    slot = Slot(RUN_DIR, series, 1, console=os.path.join(LOGDIR, "run-guest.log"))
+    log("booting %s under QEMU (TCG); its console is in %s" % (kenv["VM_KVER"], slot.console))
+    slot.boot(kenv, initrd, extra=[
+        "-netdev", "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:%d-%s:%d" % (RELAY_PORT, GUEST_ADDR, RELAY_PORT),
+        "-device", "virtio-net-pci,netdev=net0",
+        # A console for `make vm-shell` (tests/vm/guest-agent.sh runs a shell on it).
+        "-device", "virtio-serial-pci",
+        "-chardev", "socket,id=shell,path=%s,server=on,wait=off" % SHELL_SOCKET,
+        "-device", "virtconsole,chardev=shell"])
+    relay = None
+    try:
+        release = slot.wait_ready()
+        os.makedirs(os.path.dirname(host_socket), exist_ok=True)
+        relay = subprocess.Popen(["socat", "UNIX-LISTEN:%s,fork,mode=0600,unlink-early,unlink-close" % host_socket,
+                                  "TCP:127.0.0.1:%d" % RELAY_PORT], start_new_session=True)
+        log("arenad runs in the guest (Linux %s). Its socket is %s on this machine too "
+            "(root's only: through the relay every client is root to arenad). Its pins are in "
+            "the guest's bpffs, not this machine's, and go with the guest: loaders must run in "
+            "the guest (make vm-shell). Ctrl-C stops arenad and the guest." % (release, host_socket))
+        prelude = ["ip addr add %s/24 dev eth0 && ip link set eth0 up || exit 1" % GUEST_ADDR,
+                   # Relay once arenad listens: no error per early client.
+                   "(while [ ! -S %s ]; do sleep 0.2; done; "
+                   "exec socat TCP-LISTEN:%d,bind=%s,fork,reuseaddr UNIX-CONNECT:%s) &"
+                   % (GUEST_SOCKET, RELAY_PORT, GUEST_ADDR, GUEST_SOCKET)]
+        write_atomic(slot.path("job"), job_script([os.path.join(BUILD, "arenad"), "--socket", GUEST_SOCKET] + args,
+                                                  prelude))
+        with open(os.devnull, "wb") as devnull:
+            return stream(slot, devnull, timeout=None)
+    except RuntimeError as e:
+        log(str(e))
+        return 1
+    finally:
+        if relay:
+            relay.terminate()
+            relay.wait()
+        slot.stop()
+        shutil.rmtree(RUN_DIR, ignore_errors=True)
+
+
+def cmd_shell():
+    if not os.path.exists(SHELL_SOCKET):
+        log("no guest of `make run` is running (%s is missing)" % SHELL_SOCKET)
+        return 1
+    log("a shell in the guest of `make run`; Ctrl-] leaves it (the shell stays)")
+    return subprocess.run(["socat", "-,raw,echo=0,escape=0x1d", "UNIX-CONNECT:%s" % SHELL_SOCKET]).returncode
+
+
 def main(args):
     if args[:1] == ["kernel"]:
         series, why = resolve_kernel()
@@ -411,6 +548,12 @@ def main(args):
         return cmd_run(args[1])
     if args[:2] == ["session", "--"] and len(args) > 2:
         return cmd_session(args[2:])
+    if args[:2] == ["serve", "--"]:
+        return cmd_serve(args[2:])
+    if args[:1] == ["serve-netns"] and len(args) >= 4 and args[3] == "--":
+        return cmd_serve_netns(args[1], args[2], args[4:])
+    if args == ["shell"]:
+        return cmd_shell()
     print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
     return 2
 

@@ -41,8 +41,10 @@ series=${1:-6.12}
 cache=${ARENAD_VM_CACHE:-/var/cache/arenad-vm}
 want=${ARENAD_VM_KERNEL:-}
 here=$(cd "$(dirname "$0")" && pwd)
-# The modules the host-root guests load, in dependency order.
-guest_modules=(netfs 9pnet 9pnet_virtio 9p overlay)
+# The modules the host-root guests load, in dependency order: the host's
+# root over 9p under an overlay, and a network card for `make run`'s
+# socket relay (tests/vm/guest.py serve).
+guest_modules=(netfs 9pnet 9pnet_virtio 9p overlay failover net_failover virtio_net)
 
 log() { printf 'vm-kernel: %s\n' "$*" >&2; }
 
@@ -127,16 +129,24 @@ VM_BTF='$dir/usr/src/linux-headers-$v-amd64/vmlinux'
 EOT
 }
 
+# Whether the tree in $1 is complete: trees unpacked by older versions of
+# this script lack some of the guests' modules.
+complete() {
+	local m
+	[ -e "$1/.complete" ] || return 1
+	for m in "${guest_modules[@]}"; do
+		[ -e "$1/modules/$m.ko" ] || return 1
+	done
+}
+
 cached() {
 	local d
 	if [ -n "$want" ]; then
-		[ -e "$cache/kernel-$want/.complete" ] && [ -d "$cache/kernel-$want/modules" ] && echo "$want"
+		complete "$cache/kernel-$want" && echo "$want"
 	else
 		for d in "$cache/kernel-$series".*/.complete; do
-			[ -e "$d" ] || continue
 			d=${d%/.complete}
-			# Trees unpacked before the host-root guests lack their modules.
-			[ -d "$d/modules" ] || continue
+			complete "$d" || continue
 			echo "${d##*/kernel-}"
 		done | sort -rV | sed -n 1p
 	fi
