@@ -469,6 +469,15 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return 0;
 }
 
+/* The kernel lists each online memory node as a directory. */
+static bool numa_node_online(int node)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", node);
+	return access(path, F_OK) == 0;
+}
+
 int arena_setup(const struct arena_opts *o, struct arena **out)
 {
 	_cleanup_(arena_freep) struct arena *a = NULL;
@@ -483,6 +492,12 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 		return log_error_errno(-EOPNOTSUPP,
 				       "this system's pages are %zu bytes; arenad accounts %u-byte pages",
 				       page_size(), ARENAD_PAGE_SIZE);
+	/* Every allocation passes the node to the kernel, and some kernels
+	 * (Debian's 6.18.15) oops on one that is not online instead of
+	 * refusing it. */
+	if (o->numa_node >= 0 && !numa_node_online(o->numa_node))
+		return log_error_errno(-ENODEV, "NUMA node %d is not online (see /sys/devices/system/node)",
+				       o->numa_node);
 	libbpf_set_print(libbpf_log);
 	r = bpffs_prepare(o->pin_dir);
 	if (r < 0)

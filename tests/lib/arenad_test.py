@@ -57,7 +57,8 @@ SLOW = float(os.environ.get("ARENAD_TEST_SLOW") or 1)
 
 
 def scaled(seconds):
-    return seconds * SLOW
+    """seconds for this machine; None (no timeout) stays None."""
+    return None if seconds is None else seconds * SLOW
 
 
 class Tap:
