@@ -38,11 +38,22 @@ static int join(char *buf, size_t len, const char *dir, const char *name)
 	return 0;
 }
 
-static bool is_bpffs(const char *path)
+bool is_bpffs(const char *path)
 {
 	struct statfs sfs;
 
 	return statfs(path, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC;
+}
+
+int bpffs_ancestor(const char *pin_dir, char *anc, size_t len)
+{
+	char *slash;
+
+	if (snprintf(anc, len, "%s", pin_dir) >= (int)len)
+		return -ENAMETOOLONG;
+	while (access(anc, F_OK) && (slash = strrchr(anc, '/')) && slash != anc)
+		*slash = 0;
+	return 0;
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -68,15 +79,11 @@ static int mkdir_p(const char *path, mode_t mode)
 int bpffs_prepare(const char *pin_dir)
 {
 	char anc[PATH_MAX];
-	char *slash;
 	int r;
 
-	/* Find the nearest existing ancestor: that is where the pins'
-	 * file system is decided. */
-	if (snprintf(anc, sizeof(anc), "%s", pin_dir) >= (int)sizeof(anc))
-		return log_error_errno(-ENAMETOOLONG, "pin dir %s", pin_dir);
-	while (access(anc, F_OK) && (slash = strrchr(anc, '/')) && slash != anc)
-		*slash = 0;
+	r = bpffs_ancestor(pin_dir, anc, sizeof(anc));
+	if (r < 0)
+		return log_error_errno(r, "pin dir %s", pin_dir);
 
 	if (!is_bpffs(anc)) {
 		/* The default location: mount bpffs there, as systemd would. */

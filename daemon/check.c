@@ -3,23 +3,23 @@
  * `arenad --check`, in the manner of `bpftool feature probe`: every
  * requirement tried for real, one line each. Logging: check_run() prints
  * the report on stdout (that is the command's output) and silences what
- * the census self-test logs unless -v; the other functions are pure.
+ * the census self-test logs unless -v; the other functions do not log.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <linux/capability.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 
+#include "arena.h"
 #include "arenad_abi.h"
 #include "census.h"
 #include "check.h"
@@ -212,22 +212,14 @@ static void check_btf(struct report *rep)
 	     "/sys/kernel/btf/vmlinux: %s (a kernel built with CONFIG_DEBUG_INFO_BTF)", strerror(errno));
 }
 
-static bool is_bpffs(const char *path)
-{
-	struct statfs sfs;
-
-	return statfs(path, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC;
-}
-
 /* Where the pins go: on a bpffs, or at /sys/fs/bpf, which arenad mounts. */
 static void check_bpffs(struct report *rep, const char *pin_dir)
 {
-	char anc[4096], *slash;
+	char anc[PATH_MAX];
 
-	snprintf(anc, sizeof(anc), "%s", pin_dir);
-	while (access(anc, F_OK) && (slash = strrchr(anc, '/')) && slash != anc)
-		*slash = 0;
-	if (is_bpffs(anc))
+	if (bpffs_ancestor(pin_dir, anc, sizeof(anc)) < 0)
+		item(rep, "bpffs", false, true, "%s: %s", pin_dir, strerror(ENAMETOOLONG));
+	else if (is_bpffs(anc))
 		item(rep, "bpffs", true, true, "%s is on a BPF file system", anc);
 	else if (!strcmp(anc, "/sys/fs/bpf"))
 		item(rep, "bpffs", true, true, "/sys/fs/bpf is not mounted; arenad mounts it at start");
