@@ -91,7 +91,9 @@ with at.Fixture(t, pages=N + 64, args=["--socket-mode", "0666", "--max-reply-mem
             if not good:
                 break
             time.sleep(0.05)
-    t.ok(good and worst < 5.0, "ping is answered while 250 ranges replies are unread (worst %.3f s)" % worst)
+    # A loop stuck on the unread replies would not answer at all; the bound
+    # only keeps a slow answer from passing (10x in a guest, ASan on top).
+    t.ok(good and worst < at.scaled(5.0), "ping is answered while 250 ranges replies are unread (worst %.3f s)" % worst)
     grown = (rss_kib(pid) - rss0) / 1024
     t.ok(grown < 64, "the daemon's RSS grew by %.1f MiB for 250 unread 20,000-range replies" % grown)
     with blocking(fx) as c:
