@@ -12,6 +12,11 @@
  * or after this file) or sched_ext's arena headers: every definition below
  * that those headers also make is guarded, and theirs are token for token
  * the same, so either order compiles without redefinition warnings.
+ *
+ * Works in either build pipeline: clang -target bpf, or clang for the host
+ * target with -emit-llvm and then llc -march=bpf (the tutorial's, usually
+ * with -D__KERNEL__ -D__BPF__), whose first pass has to define
+ * __BPF_FEATURE_ADDR_SPACE_CAST itself.
  */
 #ifndef __ARENAD_BPF_H
 #define __ARENAD_BPF_H
@@ -25,8 +30,11 @@
 
 #include "arenad_abi.h"
 
-#if !defined(__BPF_FEATURE_ADDR_SPACE_CAST)
+#if !defined(__BPF_FEATURE_ADDR_SPACE_CAST) && defined(__bpf__)
 #error "arenas need clang >= 18 with address_space(1) casts (use clang-19)"
+#elif !defined(__BPF_FEATURE_ADDR_SPACE_CAST)
+/* clang defines it for the BPF target only */
+#error "for llc -march=bpf, define __BPF_FEATURE_ADDR_SPACE_CAST (llc >= 18)"
 #endif
 
 /* The same tokens as bpf_arena_common.h's, so that its unguarded

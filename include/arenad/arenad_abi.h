@@ -12,9 +12,10 @@
 #ifndef __ARENAD_ABI_H
 #define __ARENAD_ABI_H
 
-#ifdef __BPF__
-/* vmlinux.h (or linux/types.h) already provides __u32 and friends. */
-#else
+/* BPF programs have __u32 and friends from vmlinux.h or linux/types.h;
+ * next to vmlinux.h, linux/types.h would redefine some of them. (The
+ * host-target pass of clang -emit-llvm | llc -march=bpf may lack __BPF__.) */
+#if !defined(__BPF__) && !defined(__VMLINUX_H__)
 #include <linux/types.h>
 #endif
 

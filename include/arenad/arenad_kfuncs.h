@@ -7,9 +7,9 @@
  *    __ksym declarations, __weak so that one object loads with and without
  *    the module: test bpf_ksym_exists() before a call. A program that must
  *    not load without the module defines ARENAD_KFUNCS_REQUIRED first.
- *  - The module includes it (__KERNEL__, not the BPF target) and gets
- *    plain prototypes, so the compiler checks every definition against
- *    the declaration BPF programs are built with.
+ *  - The module includes it (built by Kbuild) and gets plain prototypes,
+ *    so the compiler checks every definition against the declaration BPF
+ *    programs are built with.
  *  - User space gets only the constants.
  *
  * kmod/README.md documents each kfunc. "map" is the arena map (&arena in
@@ -18,16 +18,29 @@
 #ifndef __ARENAD_KFUNCS_H
 #define __ARENAD_KFUNCS_H
 
-/* BPF programs may be built with -D__KERNEL__ (some tutorials do): the
- * target, not that macro, says which side this is. */
-#if defined(__bpf__)
-#if defined(ARENAD_KFUNCS_REQUIRED)
-#define __arenad_kfunc __ksym
-#else
-#define __arenad_kfunc __ksym __weak
-#endif
-#elif defined(__KERNEL__)
+/*
+ * Which side this is. BPF programs are compiled either for the BPF target
+ * (__bpf__) or, as the tutorial and the kernel's older samples do, for the
+ * host target with -emit-llvm and then llc -march=bpf. That first pass
+ * knows it builds BPF when it comes through arenad.bpf.h (which only BPF
+ * programs include) or from its -D__BPF__ and/or -D__KERNEL__, so
+ * __KERNEL__ alone does not mean the kernel. Kbuild compiles every object
+ * of a module with MODULE and KBUILD_MODNAME, which no BPF pipeline
+ * defines (samples/bpf programs define KBUILD_MODNAME themselves, never
+ * MODULE).
+ */
+#if defined(__bpf__) || defined(__ARENAD_BPF_H)
+#define __ARENAD_KFUNCS_BPF
+#elif defined(__KERNEL__) && defined(MODULE) && defined(KBUILD_MODNAME)
 #define __arenad_kfunc
+#elif defined(__BPF__) || defined(__KERNEL__)
+#define __ARENAD_KFUNCS_BPF
+#endif
+
+#if defined(__ARENAD_KFUNCS_BPF) && defined(ARENAD_KFUNCS_REQUIRED)
+#define __arenad_kfunc __ksym
+#elif defined(__ARENAD_KFUNCS_BPF)
+#define __arenad_kfunc __ksym __weak
 #endif
 
 /*

@@ -6,8 +6,9 @@
  *
  * arenad_reuse() with the owner and name given, load, map the arena, then
  * one BPF_PROG_TEST_RUN per PROG (named again to run again), printing
- * "PROG=RETVAL" per run. --hold keeps the object loaded after the runs
- * until standard input closes (it prints "held" first). Exit 0 when every step worked, 1 with the reason
+ * "PROG=RETVAL" per run; XDP and tc programs run on a zeroed 64-byte
+ * frame (a test run of them needs a packet). --hold keeps the object
+ * loaded after the runs until standard input closes (it prints "held" first). Exit 0 when every step worked, 1 with the reason
  * on stderr otherwise.
  */
 #include <errno.h>
@@ -64,11 +65,17 @@ int main(int argc, char **argv)
 	}
 	for (; i < argc; i++) {
 		LIBBPF_OPTS(bpf_test_run_opts, topts);
+		char frame[64] = { 0 };
 
 		prog = bpf_object__find_program_by_name(obj, argv[i]);
 		if (!prog) {
 			fprintf(stderr, "no program %s\n", argv[i]);
 			return 1;
+		}
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_XDP ||
+		    bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS) {
+			topts.data_in = frame;
+			topts.data_size_in = sizeof(frame);
 		}
 		r = bpf_prog_test_run_opts(bpf_program__fd(prog), &topts);
 		if (r) {

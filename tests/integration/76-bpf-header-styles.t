@@ -4,8 +4,12 @@
 # does; vmlinux.h with and without BPF_NO_KFUNC_PROTOTYPES), next to the
 # kernel selftests' bpf_arena_common.h and sched_ext's arena header, in
 # either include order, with -Werror (a macro redefined differently is a
-# warning). Then each object loads on the daemon's arena and its accounted
-# and plain allocations run.
+# warning), and in every pipeline arena programs are built with: clang
+# -target bpf, and the two-stage one of the tutorial and the kernel's older
+# samples (clang for the host target with -emit-llvm, then llc -march=bpf).
+# Then each object loads on the daemon's arena, its accounted and plain
+# allocations run, and its XDP reader, bound by ARENAD_BIND(), reads what
+# they wrote.
 #
 # The other projects' headers are stand-ins (tests/porting/headers/) with
 # their definitions that collide with ours; ARENAD_TEST_ARENA_HEADERS=DIR
@@ -21,6 +25,8 @@ import arenad_test as at  # noqa: E402
 t = at.Tap()
 at.require_root(t)
 
+XDP_DROP, XDP_PASS = 1, 2
+
 SRC = os.path.join(at.REPO, "tests", "porting", "headers")
 OUT = os.path.join(at.BUILD, "tests", "header-styles")
 os.makedirs(OUT, exist_ok=True)
@@ -30,42 +36,78 @@ others = [real] if real else [os.path.join(SRC, "selftests"), os.path.join(SRC, 
 # asm/types.h, which linux/bpf.h includes.
 multiarch = subprocess.run(["gcc", "-dumpmachine"], capture_output=True, text=True).stdout.strip()
 
-# (style, the other header and where it goes); sched_ext's header is
-# written for vmlinux.h with BPF_NO_KFUNC_PROTOTYPES (its common.bpf.h
-# defines it), and neither project's header compiles next to vmlinux.h's
-# own kfunc prototypes, with or without arenad's.
+# (style, the other header and where it goes, pipeline); sched_ext's
+# header is written for vmlinux.h with BPF_NO_KFUNC_PROTOTYPES (its
+# common.bpf.h defines it), and neither project's header compiles next to
+# vmlinux.h's own kfunc prototypes, with or without arenad's.
 CASES = [
     ("STYLE_UAPI", None), ("STYLE_UAPI", "SELFTESTS_BEFORE"), ("STYLE_UAPI", "SELFTESTS_AFTER"),
     ("STYLE_VMLINUX", None), ("STYLE_VMLINUX", "SELFTESTS_BEFORE"), ("STYLE_VMLINUX", "SELFTESTS_AFTER"),
     ("STYLE_VMLINUX", "SCX_BEFORE"), ("STYLE_VMLINUX", "SCX_AFTER"),
     ("STYLE_VMLINUX_PROTOS", None),
 ]
-# The tutorial's own compile flags (its Makefile.bpf), for its style.
+CASES = [c + ("target",) for c in CASES] + [
+    # the tutorial's flags with clang -target bpf instead of its pipeline
+    ("STYLE_UAPI", "SELFTESTS_BEFORE", "target-tutflags"),
+    # the tutorial's own pipeline and flags, its header style first
+    ("STYLE_UAPI", "SELFTESTS_BEFORE", "llc-tutorial"),
+    ("STYLE_VMLINUX", None, "llc-tutorial"), ("STYLE_VMLINUX_PROTOS", None, "llc-tutorial"),
+    # the first pass told only one of the two
+    ("STYLE_UAPI", None, "llc-kernel"), ("STYLE_VMLINUX_PROTOS", None, "llc-kernel"),
+    ("STYLE_UAPI", None, "llc-bpf"), ("STYLE_VMLINUX", None, "llc-bpf"),
+]
+# The tutorial's own compile flags (its Makefile.bpf).
 TUTORIAL_FLAGS = ["-std=gnu17", "-Wno-unused-value", "-Wno-pointer-sign",
                   "-Wno-compare-distinct-pointer-types", "-Wno-address-of-packed-member",
                   "-D__KERNEL__", "-D__BPF__", "-D__BPF_FEATURE_ADDR_SPACE_CAST"]
+# The first pass of the two-stage pipeline is built for the host: only its
+# -D flags say that this is BPF, and it defines __BPF_FEATURE_ADDR_SPACE_CAST
+# by hand (clang defines it for the BPF target only). The kernel's
+# samples/bpf pass -D__KERNEL__ alone, and some define KBUILD_MODNAME.
+PIPELINE_FLAGS = {
+    "target": [],
+    "target-tutflags": TUTORIAL_FLAGS,
+    "llc-tutorial": TUTORIAL_FLAGS,
+    "llc-kernel": ["-D__KERNEL__", '-DKBUILD_MODNAME="foo"', "-D__BPF_FEATURE_ADDR_SPACE_CAST"],
+    "llc-bpf": ["-D__BPF__", "-D__BPF_FEATURE_ADDR_SPACE_CAST"],
+}
 
 
-def compile_case(style, other, extra=()):
-    name = "%s-%s%s" % (style.lower(), (other or "alone").lower(), "-tutflags" if extra else "")
-    obj = os.path.join(OUT, name + ".bpf.o")
-    cmd = ["clang-19", "-g", "-O2", "-target", "bpf", "-mcpu=v3", "-Wall", "-Werror",
-           "-D" + style, "-I" + os.path.join(at.REPO, "include", "arenad"), "-I" + at.BUILD,
-           "-I/usr/include/" + multiarch] + ["-I" + d for d in others] + list(extra)
-    if other:
-        cmd.append("-D" + other)
-    cmd += ["-c", os.path.join(SRC, "styles.bpf.c"), "-o", obj]
+def run_quiet(cmd):
+    """True when the step exits 0 and says nothing; else its stderr goes to diag."""
     r = subprocess.run(cmd, capture_output=True, text=True)
-    t.ok(r.returncode == 0 and not r.stderr.strip(),
-         "compiles without a warning: %s" % name)
     if r.returncode or r.stderr.strip():
         t.diag(" ".join(cmd) + "\n" + r.stderr)
-        return None
-    return obj
+    return r.returncode == 0 and not r.stderr.strip()
 
 
-objs = [compile_case(s, o) for s, o in CASES]
-objs.append(compile_case("STYLE_UAPI", "SELFTESTS_BEFORE", TUTORIAL_FLAGS))
+def compile_case(style, other, pipeline):
+    name = "%s-%s" % (style.lower(), (other or "alone").lower())
+    if pipeline != "target":
+        name += "-" + pipeline.replace("target-", "")
+    obj = os.path.join(OUT, name + ".bpf.o")
+    flags = ["-g", "-O2", "-Wall", "-Werror", "-D" + style,
+             "-I" + os.path.join(at.REPO, "include", "arenad"), "-I" + at.BUILD]
+    flags += ["-I" + d for d in others] + PIPELINE_FLAGS[pipeline]
+    if other:
+        flags.append("-D" + other)
+    src = os.path.join(SRC, "styles.bpf.c")
+    if pipeline.startswith("target"):
+        ok = run_quiet(["clang-19", "-target", "bpf", "-mcpu=v3", "-I/usr/include/" + multiarch] +
+                       flags + ["-c", src, "-o", obj])
+    else:
+        # vmlinux.h's CO-RE attribute exists for the BPF target only
+        if "VMLINUX" in style:
+            flags.append("-DBPF_NO_PRESERVE_ACCESS_INDEX")
+        ll = obj[:-len(".o")] + ".ll"
+        # -mcpu=probe: llc asks the running kernel what it supports
+        ok = (run_quiet(["clang-19"] + flags + ["-emit-llvm", "-c", src, "-o", ll]) and
+              run_quiet(["llc-19", "-mcpu=probe", "-march=bpf", "-filetype=obj", "-o", obj, ll]))
+    t.ok(ok, "compiles without a warning: %s" % name)
+    return name, obj if ok else None
+
+
+built = [compile_case(*c) for c in CASES]
 
 # The old header stopped every program without BPF_NO_KFUNC_PROTOTYPES.
 with open(os.path.join(at.REPO, "include", "arenad", "arenad.bpf.h")) as f:
@@ -73,19 +115,19 @@ with open(os.path.join(at.REPO, "include", "arenad", "arenad.bpf.h")) as f:
          "arenad.bpf.h no longer demands BPF_NO_KFUNC_PROTOTYPES")
 
 with at.Fixture(t, pages=64) as fx:
-    for obj in objs:
+    for name, obj in built:
         if not obj:
-            t.ok(False, "loads and runs (did not compile)")
+            t.ok(False, "loads and runs: %s (did not compile)" % name)
             continue
-        name = os.path.basename(obj)[:-len(".bpf.o")]
-        progs = ["accounted", "accounted"] + ([] if "protos" in name else ["plain"])
+        progs = ["reader", "accounted", "accounted"] + ([] if "protos" in name else ["plain"]) + ["reader"]
         rc, out, err = fx.helper("obj_run", fx.pin_dir, obj, "--owner", name, *progs)
-        t.eq((rc, out.split()), (0, ["%s=0" % p for p in progs]),
-             "loads on the daemon's arena and runs: %s" % name)
+        want = ["reader=%d" % XDP_PASS] + ["%s=0" % p for p in progs[1:-1]] + ["reader=%d" % XDP_DROP]
+        t.eq((rc, out.split()), (0, want),
+             "loads on the daemon's arena and runs; its XDP reader sees the counter: %s" % name)
         if rc:
             t.diag(err)
     # arenad_named_pages(): made once, found again, refused when smaller.
-    uapi = objs[0]
+    uapi = built[0][1]
     if uapi:
         runs = []
         for _ in range(2):
@@ -100,7 +142,7 @@ with at.Fixture(t, pages=64) as fx:
         t.eq(out.strip(), "named=%d" % -2,
              "an existing named allocation smaller than asked for is not handed out")
     owners = {o["owner"]: o["pages"] for o in fx.result("stats")["owners"]}
-    names = [os.path.basename(o)[:-len(".bpf.o")] for o in objs if o]
+    names = [name for name, obj in built if obj]
     t.eq({n: owners.get(n) for n in names}, {n: 1 for n in names},
          "each style's arenad_alloc_pages(1) is one page accounted to the owner its loader named")
 t.done()

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * One arena program in every header style arenad.bpf.h must live with;
- * 76-bpf-header-styles.t compiles it once per style with -Werror:
+ * 76-bpf-header-styles.t compiles it once per style and build pipeline
+ * (clang -target bpf; clang -emit-llvm for the host, then llc -march=bpf)
+ * with -Werror:
  *   STYLE_UAPI            linux/bpf.h + bpf_helpers.h (the tutorial's)
  *   STYLE_VMLINUX         vmlinux.h with BPF_NO_KFUNC_PROTOTYPES
  *   STYLE_VMLINUX_PROTOS  vmlinux.h with its own kfunc prototypes

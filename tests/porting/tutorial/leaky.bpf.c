@@ -3,7 +3,7 @@
  * The tutorial's allocation pattern left as it is: a page from the plain
  * kfunc, its pointer kept only in .bss. On arenad's arena every new load
  * takes one more page that no ledger knows: census reports it as
- * unaccounted (75-porting-tutorial.t).
+ * unaccounted (77-porting-tutorial.t).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
