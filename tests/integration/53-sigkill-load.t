@@ -24,14 +24,14 @@ rng = random.Random(int(os.environ.get("ARENAD_TEST_SEED", "0")) or None)
 
 SOCKET_WRITER = r"""
 import json, os, random, socket, sys, time
-path, owner, stop = sys.argv[1], sys.argv[2], sys.argv[3]
+path, owner, stop, timeout = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 live, ops, n = [], 0, 0
 s, buf = None, b""
 while not os.path.exists(stop):
     try:
         if s is None:
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.settimeout(at.scaled(2))
+            s.settimeout(timeout)
             s.connect(path)
             buf = b""
         n += 1
@@ -102,7 +102,7 @@ with at.Fixture(t, pages=2048) as fx:
 
     stop = os.path.join(fx.dir, "stop-writers")
     writers = [fx.track(subprocess.Popen([sys.executable, "-c", SOCKET_WRITER, fx.socket, "sock-%d" % i,
-                                          stop], stdout=subprocess.PIPE, text=True))
+                                          stop, str(at.scaled(2))], stdout=subprocess.PIPE, text=True))
                for i in range(2)]
     pinned = fx.track(subprocess.Popen([os.path.join(at.HELPERS, "tables"), fx.pin_dir, "writer", "600"],
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))

@@ -53,8 +53,12 @@ with at.Fixture(t, pages=NPAGES) as fx:
         a = addr(b * BLOCK + k)
         ops += ["alloc:%s:%d" % (a, n), "free:%s:%d" % (a, n)]
     rogue = os.path.join(at.HELPERS, "rogue")
-    cmd = 'r=$0 d=$1; shift; while "$r" "$d" batch "$@"; do :; done; echo "rogue stopped" >&2'
-    churn = fx.track(subprocess.Popen(["sh", "-c", cmd, rogue, fx.pin_dir] + ops,
+    # Stopped by a file, between two batches: a batch killed half-way
+    # would leave pages it allocated and had not freed yet.
+    stop = os.path.join(fx.dir, "stop-churn")
+    cmd = ('r=$0 d=$1 stop=$2; shift 2; while [ ! -e "$stop" ] && "$r" "$d" batch "$@"; do :; done; '
+           '[ -e "$stop" ] || echo "rogue stopped" >&2')
+    churn = fx.track(subprocess.Popen(["sh", "-c", cmd, rogue, fx.pin_dir, stop] + ops,
                                       stderr=subprocess.PIPE, start_new_session=True))
 
     bad_missing = bad_unacc = bad_present = 0
@@ -77,6 +81,11 @@ with at.Fixture(t, pages=NPAGES) as fx:
         churned += s["pages_unaccounted"] > 0
     cl.close()
     still = churn.poll() is None
+    open(stop, "w").close()
+    try:
+        churn.wait(at.scaled(60))
+    except subprocess.TimeoutExpired:
+        t.diag("the churn did not finish its batch")
     at.kill_tree(churn)
     if not still:
         t.diag(churn.stderr.read().decode(errors="replace"))
