@@ -132,7 +132,7 @@ static int gather_foreign(struct cli *cli, struct picture *p, struct usage_runs 
 
 	r = inventory_scan(cli, map_id, ur);
 	if (r)
-		return cli_call_error(cli, r, "scan");
+		return cli_call_error(cli, r, "map");
 	p->foreign = true;
 	p->map_id = map_id;
 	p->pages_total = ur->st.pages_total;

@@ -357,7 +357,10 @@ static int build_list(struct inventory *inv, struct inv_list **out)
 	return 0;
 }
 
-/* Unknown map ids and maps of another type are the caller's error. */
+/*
+ * A map id that names no map is "not found", as an unknown name or
+ * address is; a map of another type is the caller's mistake.
+ */
 static int check_target(struct inventory *inv, __u32 map_id, struct arenad_arena_rec *rec,
 			struct rpc_error *err)
 {
@@ -369,7 +372,7 @@ static int check_target(struct inventory *inv, __u32 map_id, struct arenad_arena
 	if (r < 0)
 		return rpc_set_error(err, ARENAD_RPC_INTERNAL_ERROR, "map iterator: %s", strerror(-r));
 	if (!n)
-		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS, "no BPF map with id %u", map_id);
+		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "no BPF map with id %u", map_id);
 	if (recs[0].map_type != ARENAD_MAP_TYPE_ARENA) {
 		const char *t = libbpf_bpf_map_type_str(recs[0].map_type);
 

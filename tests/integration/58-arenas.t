@@ -131,7 +131,8 @@ with at.Fixture(t) as fx:
         t.ok(rc == 2 and "arenactl-client" in err, "arenactl-client %s: usage error (rc %d)"
              % (" ".join(args), rc))
     rc, out, err = fx.ctl("who", "--map-id", "2147483647")
-    t.ok(rc == 2 and "no BPF map with id 2147483647" in err, "an unknown map id: the daemon's message, exit 2 as for every invalid parameter")
+    t.ok(rc == 5 and "no BPF map with id 2147483647" in err,
+         "an unknown map id: the daemon's message, exit 5 (not found) (rc %d)" % rc)
 
     # The managed arena through scan map_id: the ledger scan, as before.
     ms = fx.result("scan", {"map_id": managed_id})
@@ -163,7 +164,7 @@ with at.Fixture(t) as fx:
         time.sleep(0.1)
     t.ok(by_id(fx.result("arenas"), fa.id) is None, "after its process exits, the arena leaves the list")
     r = fx.rpc("scan", {"map_id": fa.id})
-    t.eq(at.error_code(r), -32602, "scan of the arena that went away: -32602 (%s)"
+    t.eq(at.error_code(r), -32003, "scan of the arena that went away: -32003, not found (%s)"
          % r.get("error", {}).get("message"))
     fs.exit()
 
@@ -214,15 +215,17 @@ with at.Fixture(t) as fx:
 
     # --- bad input --------------------------------------------------------
     state_id = at.pinned_id(os.path.join(fx.pin_dir, "state"))
-    for params, what in (({"map_id": 0}, "map_id 0"), ({"map_id": -1}, "a negative map_id"),
-                         ({"map_id": 1 << 40}, "a huge map_id"), ({"map_id": "12"}, "a string map_id"),
-                         ({"map_id": 2147483647}, "an unknown map_id"),
-                         ({"map_id": state_id}, "a map that is not an arena"),
-                         ({"map_id": fs.id}, "the id of an arena that is gone")):
+    for params, what, code in (({"map_id": 0}, "map_id 0", -32602),
+                               ({"map_id": -1}, "a negative map_id", -32602),
+                               ({"map_id": 1 << 40}, "a huge map_id", -32602),
+                               ({"map_id": "12"}, "a string map_id", -32602),
+                               ({"map_id": 2147483647}, "an unknown map_id", -32003),
+                               ({"map_id": state_id}, "a map that is not an arena", -32602),
+                               ({"map_id": fs.id}, "the id of an arena that is gone", -32003)):
         for method in ("scan", "who"):
             r = fx.rpc(method, params)
-            t.eq(at.error_code(r), -32602, "%s with %s: -32602 (%s)"
-                 % (method, what, r.get("error", {}).get("message")))
+            t.eq(at.error_code(r), code, "%s with %s: %d (%s)"
+                 % (method, what, code, r.get("error", {}).get("message")))
     r = fx.rpc("scan", {"map_id": state_id})
     t.ok("not an arena" in r.get("error", {}).get("message", ""), "the message says it is not an arena")
     r = fx.rpc("who", {})
