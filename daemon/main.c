@@ -156,7 +156,9 @@ static int start_metrics(struct arenad *d, int activated_fd)
 	return 0;
 }
 
-static int socket_gid(const struct config *cfg, gid_t *gid)
+/* The group of the socket arenad creates; activated tells that the
+ * service manager made the socket (and chose its group) instead. */
+static int socket_gid(const struct config *cfg, bool activated, gid_t *gid)
 {
 	struct group *gr;
 
@@ -170,8 +172,15 @@ static int socket_gid(const struct config *cfg, gid_t *gid)
 	}
 	if (cfg->group_set)
 		return log_error_errno(-ESRCH, "socket group '%s' does not exist", cfg->group);
-	/* The default group is optional: without it only root connects. */
-	log_debug("group '%s' does not exist; socket stays root's", cfg->group);
+	if (activated)
+		return 0;
+	/* The default group is optional, but without it only root connects,
+	 * which the README's "members of arenad may connect" does not lead
+	 * anyone to expect: say so at every start. */
+	log_warning("group '%s' does not exist: only root may connect to %s. Create it with "
+		    "systemd-sysusers (arenad's sysusers.d snippet) or groupadd --system %s and "
+		    "restart, or name another group with --group",
+		    cfg->group, cfg->socket_path, cfg->group);
 	return 0;
 }
 
@@ -234,10 +243,10 @@ static int run(const struct config *cfg)
 	d.start_usec = now_usec(CLOCK_MONOTONIC);
 	d.notify = !!getenv("NOTIFY_SOCKET");
 
-	r = socket_gid(cfg, &sopts.gid);
+	r = activation_collect(&act);
 	if (r < 0)
 		return r;
-	r = activation_collect(&act);
+	r = socket_gid(cfg, act.control_fd >= 0, &sopts.gid);
 	if (r < 0)
 		return r;
 	sopts.activated_fd = act.control_fd;
