@@ -310,6 +310,9 @@ struct arenad_stats {
 	char census_method[8];		/* "" when no census method works */
 	char census_unavailable[256];	/* why, then */
 	char pin_dir[256];
+	/* Ledger pages the latest census did not find present (freed
+	 * behind arenad's back), when census_valid. */
+	__u64 pages_missing;
 };
 
 /* One row of the per-owner table of "stats" (owners with live pages). */
