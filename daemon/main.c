@@ -106,7 +106,7 @@ static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 	/* A census slower than the interval is not queued twice. */
 	if (!d->census_seen.pending) {
-		r = scan_submit(d, 0, false, census_tick_done, NULL);
+		r = scan_submit(d, 0, 0, census_tick_done, NULL);
 		if (r < 0)
 			log_census_change(d, r);
 		else

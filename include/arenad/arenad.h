@@ -503,10 +503,11 @@ struct arenad_arena_scan {
 
 /*
  * The census of the arena with map id map_id, with census method
- * opts->method "rt" or "full" (NULL: the daemon's choice). For the
- * daemon's own arena the reply is the ledger scan (arenad_client__scan()),
- * and present is empty. -EINVAL: no such arena, or an unknown method;
- * -EAGAIN: that method (or any) is unavailable on this kernel.
+ * opts->method "rt" or "full" (NULL: the daemon's choice; "kmod" too for
+ * the daemon's own arena, whose census is also held against the ledger as
+ * arenad_client__scan() does). -ENOENT: no map with that id; -EINVAL: it
+ * is not an arena, or an unknown method; -EAGAIN: that method (or any) is
+ * unavailable on this kernel.
  */
 LIBARENAD_API int arenad_client__scan_map(struct arenad_client *c, __u32 map_id,
 					  const struct arenad_scan_opts *opts,

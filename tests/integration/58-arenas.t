@@ -134,9 +134,23 @@ with at.Fixture(t) as fx:
     t.ok(rc == 5 and "no BPF map with id 2147483647" in err,
          "an unknown map id: the daemon's message, exit 5 (not found) (rc %d)" % rc)
 
-    # The managed arena through scan map_id: the ledger scan, as before.
+    # The managed arena through scan map_id: the ledger scan, and like any
+    # other arena's, its present pages as runs.
+    fx.result("alloc", {"pages": 16, "owner": "own", "addr": at.page_addr(8)})
+    fx.result("alloc", {"pages": 2, "owner": "own", "addr": at.page_addr(40)})
     ms = fx.result("scan", {"map_id": managed_id})
-    t.ok("pages_ledger" in ms, "scan with the managed arena's map_id is the ledger scan")
+    t.ok("pages_ledger" in ms and ms.get("pages_unaccounted") == 0,
+         "scan with the managed arena's map_id is the ledger scan")
+    t.eq((ms.get("map_id"), ms.get("managed"), ms.get("pages_present"),
+          [(r["addr"], r["offset"], r["pages"]) for r in ms.get("present", [])]),
+         (managed_id, True, 18, [(at.page_addr(8), 8 * 4096, 16), (at.page_addr(40), 40 * 4096, 2)]),
+         "and the managed arena's present pages as runs, as for any arena")
+    rc, out, err = fx.ctl("scan", "--map-id", str(managed_id))
+    t.ok(rc == 0 and "present   18 pages" in out and "in 2 runs" in out
+         and at.page_addr(8) in out and at.page_addr(40) in out,
+         "arenactl-client scan --map-id of arenad's own arena lists its runs: %r" % out)
+    for a in (at.page_addr(8), at.page_addr(40)):
+        fx.result("free", {"addr": a})
 
     # --- a SEGV_ON_FAULT arena: the census faults nothing in --------------
     fs = at.ForeignArena(fx, "--pages", 128, "--addr", "0x310000000000", "--alloc", 4, "--ranges", 4, "--segv")
