@@ -64,6 +64,8 @@ const struct cli_cmd cli_cmds[] = {
 	  .help = "draw the arena: who holds which pages",
 	  .detail = "Each cell is a run of pages: an owner's letter (lowercase when it holds\n"
 		    "only part of the cell), '?' present but in no allocation, '.' free.\n"
+		    "Every owner in the legend is drawn: a cell that several share shows the\n"
+		    "one without a cell of its own; 'lossy' under the legend counts such cells.\n"
 		    "With --map-id, another arena on the host: '#' present, '.' absent.\n"
 		    "Below: the legend, the largest free run and the fragmentation (free\n"
 		    "pages outside the largest run)." },
