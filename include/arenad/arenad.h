@@ -455,6 +455,12 @@ struct arenad_arena {
 	size_t n_progs;
 	struct arenad_arena_proc *procs;
 	size_t n_procs;
+	/* The map's pins on the BPF file systems the daemon sees, with
+	 * arenad_arenas_opts.pins: n_pins paths in one malloc'ed block
+	 * (pointers, then the strings), else NULL; the count either way.
+	 * Programs, processes and pins are everything that holds an arena. */
+	char **pins;
+	size_t n_pins;
 };
 
 struct arenad_arenas_opts {
@@ -463,9 +469,11 @@ struct arenad_arenas_opts {
 	size_t prog_sz;
 	/* sizeof(struct arenad_arena_proc) to get the processes, 0: none */
 	size_t proc_sz;
+	/* true to get the pins' paths */
+	bool pins;
 	size_t :0;
 };
-#define arenad_arenas_opts__last_field proc_sz
+#define arenad_arenas_opts__last_field pins
 
 /*
  * Every arena on the host, sorted by map id: *arenas is malloc'ed, n
@@ -477,9 +485,9 @@ LIBARENAD_API int arenad_client__arenas(struct arenad_client *c,
 LIBARENAD_API void arenad_arenas_free(struct arenad_arena *arenas, size_t arena_sz, size_t n);
 
 /*
- * The programs and processes of one arena (map_id, name, managed and the
- * lists opts asks for are filled); release with arenad_arena_clear().
- * -EINVAL: no such arena.
+ * The programs, processes and pins of one arena (map_id, name, managed and
+ * the lists opts asks for are filled); release with arenad_arena_clear().
+ * -ENOENT: no map with that id; -EINVAL: it is not an arena.
  */
 LIBARENAD_API int arenad_client__who(struct arenad_client *c, __u32 map_id,
 				     const struct arenad_arenas_opts *opts,
