@@ -153,7 +153,7 @@ int scan_map_command(struct cli *cli, int argc, char **argv)
 	__u32 map_id = 0;
 	int r;
 
-	r = parse_args(cli, "scan", "--map-id N [--method rt|full] [--json]", argc, argv, &map_id,
+	r = parse_args(cli, "scan", "--map-id N [--method kmod|rt|full] [--json]", argc, argv, &map_id,
 		       &method);
 	if (r)
 		return r;

@@ -453,9 +453,15 @@ static int check_target(struct inventory *inv, __u32 map_id, struct arenad_arena
 	if (recs[0].map_type != ARENAD_MAP_TYPE_ARENA) {
 		const char *t = libbpf_bpf_map_type_str(recs[0].map_type);
 
+		/* The type as libbpf names it ("array", "lru_hash"), where an
+		 * article in front would often be wrong. */
+		if (t)
+			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+					     "map %u ('%.16s') is not an arena: its type is %s", map_id,
+					     recs[0].name, t);
 		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
-				     "map %u ('%.16s') is not an arena but a %s map", map_id,
-				     recs[0].name, t ? t : "other");
+				     "map %u ('%.16s') is not an arena: its type is %u", map_id,
+				     recs[0].name, recs[0].map_type);
 	}
 	*rec = recs[0];
 	return 0;

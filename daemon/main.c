@@ -6,6 +6,7 @@
  */
 #include <grp.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "http.h"
 #include "log.h"
 #include "owners.h"
+#include "pindir.h"
 #include "server.h"
 #include "startup.h"
 #include "util.h"
@@ -314,6 +316,33 @@ static int run(const struct config *cfg)
 	return r;
 }
 
+/* --unpin: a missing directory is not "not on a BPF file system". */
+static int unpin(const char *pin_dir)
+{
+	struct stat st;
+
+	if (stat(pin_dir, &st) < 0 && errno == ENOENT) {
+		log_error("%s does not exist: there are no pins to remove (is --pin-dir right?)",
+			  pin_dir);
+		return -ENOENT;
+	}
+	return arena_unpin(pin_dir);
+}
+
+/* run(), and after a failed start the pin directory levels it created
+ * go again (a start that failed for another owner's lock touched none). */
+static int start(const struct config *cfg)
+{
+	struct pin_dir_new created;
+	int r;
+
+	pin_dir_note(cfg->pin_dir, &created);
+	r = run(cfg);
+	if (r < 0 && r != -EBUSY)
+		pin_dir_undo(&created);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -331,9 +360,6 @@ int main(int argc, char **argv)
 
 	if (cfg.check)
 		return check_run(&cfg, cfg.json);
-	if (cfg.unpin)
-		r = arena_unpin(cfg.pin_dir);
-	else
-		r = run(&cfg);
+	r = cfg.unpin ? unpin(cfg.pin_dir) : start(&cfg);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

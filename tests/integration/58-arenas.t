@@ -273,7 +273,9 @@ with at.Fixture(t) as fx:
             t.eq(at.error_code(r), code, "%s with %s: %d (%s)"
                  % (method, what, code, r.get("error", {}).get("message")))
     r = fx.rpc("scan", {"map_id": state_id})
-    t.ok("not an arena" in r.get("error", {}).get("message", ""), "the message says it is not an arena")
+    msg = r.get("error", {}).get("message", "")
+    t.ok("is not an arena: its type is array" in msg and " a array" not in msg,
+         "the message says it is not an arena, and its type: %r" % msg)
     r = fx.rpc("who", {})
     t.eq(at.error_code(r), -32602, "who without map_id: -32602")
     r = fx.rpc("arenas", {"map_id": 1})

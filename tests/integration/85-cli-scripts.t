@@ -87,6 +87,13 @@ with at.Fixture(t, pages=64, args=["--socket-mode", "0666"]) as fx:
     rc2, out2, err2 = run("alloc", "--help")
     t.ok(rc == 0 and rc2 == 0 and out == out2 and "--owner" in out and "Usage:" in out,
          "help alloc and alloc --help print the command's usage")
+    # What a newcomer needs before allocating: the page size, the default
+    # owner, who may; scan's options combine.
+    t.ok("4 KiB" in out and "uid:N" in out and "--allow-uid" in out and "root" in out,
+         "help alloc says the page size, the default owner and who may allocate")
+    rc, out, err = run("help", "scan")
+    t.ok(rc == 0 and "scan [--map-id N] [--method kmod|rt|full]" in out and "| --map-id" not in out,
+         "help scan shows --map-id and --method as options that combine: %r" % out.splitlines()[:1])
     rc, out, err = run("top", "-h")
     t.ok(rc == 0 and "--interval" in out, "top -h too, without a daemon")
     rc, out, err = run("--help")
