@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * arenactl-client arenas / who --map-id N / scan --map-id N: every arena on
- * the host, the programs and processes using one, and the present pages of
- * one, on libarenad's typed calls. --json prints the daemon's result as it
+ * the host, what holds one (programs, processes, pins), and the present
+ * pages of one, on libarenad's typed calls. --json prints the daemon's result as it
  * came.
  */
 #include <errno.h>
@@ -75,8 +75,8 @@ int arenas_command(struct cli *cli, int argc, char **argv)
 		arenad_arenas_free(a, sizeof(*a), n);
 		return cli_print_result(cli);
 	}
-	printf("%-7s %-15s %10s %14s %7s %5s  %-22s %s\n", "MAP", "NAME", "SIZE", "PRESENT", "USE",
-	       "PROGS", "PROCESSES", "MANAGED");
+	printf("%-7s %-15s %10s %14s %7s %5s %4s  %-22s %s\n", "MAP", "NAME", "SIZE", "PRESENT", "USE",
+	       "PROGS", "PINS", "PROCESSES", "MANAGED");
 	for (size_t i = 0; i < n; i++) {
 		char size[32], present[32], use[16], procs[64];
 
@@ -89,8 +89,8 @@ int arenas_command(struct cli *cli, int argc, char **argv)
 			snprintf(present, sizeof(present), "unknown");
 			snprintf(use, sizeof(use), "-");
 		}
-		printf("%-7u %-15s %10s %14s %7s %5zu  %-22s %s\n", a[i].map_id, a[i].name, size,
-		       present, use, a[i].n_progs, procs_str(&a[i], procs, sizeof(procs)),
+		printf("%-7u %-15s %10s %14s %7s %5zu %4zu  %-22s %s\n", a[i].map_id, a[i].name, size,
+		       present, use, a[i].n_progs, a[i].n_pins, procs_str(&a[i], procs, sizeof(procs)),
 		       a[i].managed ? "yes" : "no");
 	}
 	/* Say once why counts are missing, not on every line. */
@@ -106,7 +106,7 @@ int arenas_command(struct cli *cli, int argc, char **argv)
 int who_command(struct cli *cli, int argc, char **argv)
 {
 	ARENAD_OPTS(arenad_arenas_opts, opts, .prog_sz = sizeof(struct arenad_arena_prog),
-		    .proc_sz = sizeof(struct arenad_arena_proc));
+		    .proc_sz = sizeof(struct arenad_arena_proc), .pins = true);
 	ARENAD_OPTS(arenad_arena, a);
 	struct arenad_client *c = cli->client;
 	__u32 map_id = 0;
@@ -135,6 +135,11 @@ int who_command(struct cli *cli, int argc, char **argv)
 		       a.procs[i].mapped ? "yes" : "no", *a.procs[i].unit ? a.procs[i].unit : "-");
 	if (!a.n_procs)
 		printf("(none)\n");
+	printf("\nPINS\n");
+	for (i = 0; i < a.n_pins; i++)
+		printf("%s\n", a.pins[i]);
+	if (!a.n_pins)
+		printf("(none)\n");
 	arenad_arena_clear(&a);
 	return 0;
 }
@@ -148,7 +153,7 @@ int scan_map_command(struct cli *cli, int argc, char **argv)
 	__u32 map_id = 0;
 	int r;
 
-	r = parse_args(cli, "scan", "--map-id N [--method rt|full] [--json]", argc, argv, &map_id,
+	r = parse_args(cli, "scan", "--map-id N [--method kmod|rt|full] [--json]", argc, argv, &map_id,
 		       &method);
 	if (r)
 		return r;

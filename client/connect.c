@@ -60,9 +60,39 @@ static int refusing_part(const char *path, char *out, size_t len, struct stat *s
 	return 0;
 }
 
+/*
+ * The socket (or a directory above it) belongs to root's group: arenad
+ * gives the socket to the group 'arenad' when that exists at start-up
+ * (and to --group's), else it stays root's. Joining root's group would
+ * hand out far more than arenad, so say what is missing instead.
+ */
+static int root_group_denied(struct cli *cli, int r, const char *what, const char *part,
+			     const char *owner, const char *group, const char *mode)
+{
+	if (!getgrnam(ARENAD_DEFAULT_GROUP))
+		return cli_error(cli, CLI_EXIT_PERMISSION, r,
+				 "permission denied: %s %s is owned by %s:%s, mode %s: only root may "
+				 "connect, because the group '%s' does not exist (its members may "
+				 "connect once it does). Create it with 'sudo systemd-sysusers' "
+				 "(arenad's sysusers.d snippet, installed by make install) or "
+				 "'sudo groupadd --system %s', join it with 'sudo usermod -aG %s $USER' "
+				 "(then log in again) and restart arenad; or start arenad with "
+				 "--group GROUP. Or run as root",
+				 what, part, owner, group, mode, ARENAD_DEFAULT_GROUP,
+				 ARENAD_DEFAULT_GROUP, ARENAD_DEFAULT_GROUP);
+	return cli_error(cli, CLI_EXIT_PERMISSION, r,
+			 "permission denied: %s %s is owned by %s:%s, mode %s: only root may "
+			 "connect. The group '%s' exists, but arenad did not give it the socket "
+			 "(it was started before the group existed, or with another --group): "
+			 "restart arenad, join the group with 'sudo usermod -aG %s $USER' (then "
+			 "log in again) if you are not a member; or run as root",
+			 what, part, owner, group, mode, ARENAD_DEFAULT_GROUP, ARENAD_DEFAULT_GROUP);
+}
+
 static int permission_denied(struct cli *cli, int r)
 {
 	char part[4096], owner[64], group[64], mode[16];
+	const char *what;
 	struct stat st;
 	bool dir;
 
@@ -70,9 +100,12 @@ static int permission_denied(struct cli *cli, int r)
 		return cli_error(cli, CLI_EXIT_PERMISSION, r, "cannot connect to %s: %s",
 				 cli->socket_path, strerror(-r));
 	dir = S_ISDIR(st.st_mode);
+	what = dir ? "the directory" : "the socket";
 	snprintf(mode, sizeof(mode), "%04o", (unsigned)(st.st_mode & 07777));
 	user_name(st.st_uid, owner, sizeof(owner));
 	group_name(st.st_gid, group, sizeof(group));
+	if (st.st_gid == 0)
+		return root_group_denied(cli, r, what, part, owner, group, mode);
 	/* Connecting needs write permission on the socket, search (x) on
 	 * every directory above it. */
 	if (st.st_mode & (dir ? S_IXGRP : S_IWGRP))
@@ -80,12 +113,11 @@ static int permission_denied(struct cli *cli, int r)
 				 "permission denied: %s %s is owned by %s:%s, mode %s: %s and members "
 				 "of group '%s' may connect. To get access: "
 				 "sudo usermod -aG %s $USER (then log in again), or run as root",
-				 dir ? "the directory" : "the socket", part, owner, group, mode,
-				 owner, group, group);
+				 what, part, owner, group, mode, owner, group, group);
 	return cli_error(cli, CLI_EXIT_PERMISSION, r,
 			 "permission denied: %s %s is owned by %s:%s, mode %s: only %s may "
 			 "connect; run as %s (e.g. with sudo)",
-			 dir ? "the directory" : "the socket", part, owner, group, mode, owner, owner);
+			 what, part, owner, group, mode, owner, owner);
 }
 
 int cli_connect_quiet(struct cli *cli)

@@ -49,21 +49,35 @@ const struct cli_cmd cli_cmds[] = {
 		    "present: pages present but in no allocation are never counted as free.\n"
 		    "With --pin-dir DIR, read from the pins without the daemon." },
 	{ .name = "alloc", .fn = cmd_alloc, .args = "PAGES [--owner O] [--name N] [--addr A]",
-	  .help = "allocate pages" },
+	  .help = "allocate pages",
+	  .detail = "PAGES counts the arena's 4 KiB pages (1 .. the arena's size, as query\n"
+		    "shows it). Prints the address of the first page.\n"
+		    "--owner O  whom stats and ranges account them to (default uid:N, your uid)\n"
+		    "--name N   a unique name, for loaders to find them with lookup\n"
+		    "--addr A   those pages, at A (page aligned, inside the arena), if free\n"
+		    "Needs root, or a uid or group the daemon allows (arenad --allow-uid,\n"
+		    "--allow-gid); anyone who may connect may query." },
 	{ .name = "free", .fn = cmd_free, .args = "ADDR",
 	  .help = "free the allocation starting at ADDR" },
 	{ .name = "ranges", .fn = cmd_ranges, .offline = cmd_ranges_offline, .args = "[--owner O]",
 	  .help = "list allocations" },
 	{ .name = "lookup", .fn = cmd_lookup, .offline = cmd_lookup_offline, .args = "NAME",
 	  .help = "find a named allocation" },
-	{ .name = "scan", .fn = cmd_scan, .args = "[--method kmod|rt|full | --map-id N]",
-	  .help = "census now: present pages vs. the ledger, or of arena N" },
+	{ .name = "scan", .fn = cmd_scan, .args = "[--map-id N] [--method kmod|rt|full]",
+	  .help = "census now: present pages vs. the ledger, or of arena N",
+	  .detail = "Without --map-id: present pages held against the ledger, unaccounted and\n"
+		    "missing pages listed. --map-id N: the present pages of arena N (any\n"
+		    "program's, or arenad's own), as runs. --method picks the census method\n"
+		    "in either case (default: the fastest that passed the daemon's self-test);\n"
+		    "with --map-id of another program's arena only rt and full work." },
 	{ .name = "arenas", .fn = cmd_arenas, .args = ARENAS_ARGS, .help = ARENAS_HELP },
 	{ .name = "who", .fn = cmd_who, .args = WHO_ARGS, .help = WHO_HELP },
 	{ .name = "map", .fn = cmd_map, .args = "[--map-id N] [--width W]",
 	  .help = "draw the arena: who holds which pages",
 	  .detail = "Each cell is a run of pages: an owner's letter (lowercase when it holds\n"
 		    "only part of the cell), '?' present but in no allocation, '.' free.\n"
+		    "Every owner in the legend is drawn: a cell that several share shows the\n"
+		    "one without a cell of its own; 'lossy' under the legend counts such cells.\n"
 		    "With --map-id, another arena on the host: '#' present, '.' absent.\n"
 		    "Below: the legend, the largest free run and the fragmentation (free\n"
 		    "pages outside the largest run)." },

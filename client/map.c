@@ -6,6 +6,11 @@
  * kernel but in no allocation, '.' for free. For an arena arenad does not
  * own there is no ledger: '#' present, '+' partly present, '.' absent.
  * Below: a legend, the largest free run and how fragmented the rest is.
+ *
+ * Whatever the legend names is drawn somewhere (mapgrid.h): a cell that
+ * several owners share shows one of them, the one with most pages unless
+ * another has no cell of its own. Such cells make the picture lossy, and
+ * it says so under the legend.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -106,11 +111,13 @@ static int gather_managed(struct cli *cli, struct picture *p, struct usage_runs 
 		p->owners[j].allocs++;
 	}
 	qsort(p->owners, p->n_owners, sizeof(*p->owners), cmp_owner);
+	/* Owners past the 26th share '*': one kind, drawn like any other. */
 	for (i = 0; i < n; i++) {
 		for (j = 0; strcmp(p->owners[j].name, a[i].owner); j++)
 			;
 		p->spans[p->n_spans++] = (struct map_span){
-			.start = a[i].offset / p->page_size, .pages = a[i].pages, .kind = j,
+			.start = a[i].offset / p->page_size, .pages = a[i].pages,
+			.kind = j < N_LETTERS ? (int)j : N_LETTERS,
 		};
 	}
 	p->census = ur->census;
@@ -132,7 +139,7 @@ static int gather_foreign(struct cli *cli, struct picture *p, struct usage_runs 
 
 	r = inventory_scan(cli, map_id, ur);
 	if (r)
-		return cli_call_error(cli, r, "scan");
+		return cli_call_error(cli, r, "map");
 	p->foreign = true;
 	p->map_id = map_id;
 	p->pages_total = ur->st.pages_total;
@@ -147,6 +154,36 @@ static int gather_foreign(struct cli *cli, struct picture *p, struct usage_runs 
 			.kind = MAP_PRESENT,
 		};
 	return 0;
+}
+
+/* A legend entry's note when no cell could show its kind: fewer cells
+ * than kinds share those pages (mapgrid.h). */
+static const char *hidden(const struct map_grid *g, int kind)
+{
+	return map_grid_drawn(g, kind) ? "" : " [not drawn: shares its cells]";
+}
+
+/* A sentence under the picture, its words wrapped to the width. */
+__attribute__((format(printf, 2, 3)))
+static void wrapped(int width, const char *fmt, ...)
+{
+	char buf[512], *w, *save = NULL;
+	va_list ap;
+	int col = 0, n;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		n = strlen(w);
+		if (col && col + 1 + n > width) {
+			putchar('\n');
+			col = 0;
+		}
+		printf("%s%s", col ? " " : "", w);
+		col += (col ? 1 : 0) + n;
+	}
+	putchar('\n');
 }
 
 /* Legend entries, wrapped to the width. */
@@ -203,31 +240,41 @@ static void draw(struct cli *cli, const struct picture *p, const struct map_grid
 		entry(&l, ". absent");
 	} else {
 		for (i = 0; i < p->n_owners && i < N_LETTERS; i++)
-			entry(&l, "%c %s (%llu pages, %llu alloc%s)", (int)('A' + i), p->owners[i].name[0] ? p->owners[i].name : "-",
+			entry(&l, "%c %s (%llu pages, %llu alloc%s)%s", (int)('A' + i),
+			      p->owners[i].name[0] ? p->owners[i].name : "-",
 			      (unsigned long long)p->owners[i].pages, (unsigned long long)p->owners[i].allocs,
-			      p->owners[i].allocs == 1 ? "" : "s");
+			      p->owners[i].allocs == 1 ? "" : "s", hidden(g, (int)i));
 		if (p->n_owners > N_LETTERS)
-			entry(&l, "* %zu more owners", p->n_owners - N_LETTERS);
+			entry(&l, "* %zu more owners%s", p->n_owners - N_LETTERS,
+			      hidden(g, N_LETTERS));
 		if (p->n_owners && g->pages_per_cell > 1)
 			entry(&l, "lowercase: partly held");
 		if (p->census)
-			entry(&l, "? present, in no allocation (%llu pages)",
-			      (unsigned long long)p->unaccounted);
+			entry(&l, "? present, in no allocation (%llu pages)%s",
+			      (unsigned long long)p->unaccounted,
+			      p->unaccounted ? hidden(g, MAP_UNACCOUNTED) : "");
 		else
 			entry(&l, "(no census: %s)", p->no_census ?: "unavailable");
 		entry(&l, ". free");
 	}
 	putchar('\n');
-	printf("%s %llu pages (%s)\n", p->foreign ? "absent" : "free", (unsigned long long)g->pages_free,
-	       cli_bytes(g->pages_free * p->page_size, b1, sizeof(b1)));
+	/* Only owners and unaccounted pages share cells: another arena has
+	 * one kind of page, whose partly present cells '+' marks. */
+	if (g->mixed_cells)
+		wrapped(width, "lossy: %zu cell%s hold%s pages of several owners (or unaccounted "
+			"pages) and show%s one; 'ranges' and 'scan' list every page",
+			g->mixed_cells, g->mixed_cells == 1 ? "" : "s", g->mixed_cells == 1 ? "s" : "",
+			g->mixed_cells == 1 ? "s" : "");
+	wrapped(width, "%s %llu pages (%s)", p->foreign ? "absent" : "free",
+		(unsigned long long)g->pages_free, cli_bytes(g->pages_free * p->page_size, b1, sizeof(b1)));
 	if (g->largest_free)
-		printf("largest %s run %llu pages (%s) at page %llu\n", p->foreign ? "absent" : "free",
-		       (unsigned long long)g->largest_free,
-		       cli_bytes(g->largest_free * p->page_size, b2, sizeof(b2)),
-		       (unsigned long long)g->largest_free_start);
-	printf("fragmentation %.1f%%: %llu of the %s pages lie outside the largest run\n",
-	       map_grid_fragmentation(g), (unsigned long long)(g->pages_free - g->largest_free),
-	       p->foreign ? "absent" : "free");
+		wrapped(width, "largest %s run %llu pages (%s) at page %llu", p->foreign ? "absent" : "free",
+			(unsigned long long)g->largest_free,
+			cli_bytes(g->largest_free * p->page_size, b2, sizeof(b2)),
+			(unsigned long long)g->largest_free_start);
+	wrapped(width, "fragmentation %.1f%%: %llu of the %s pages lie outside the largest run",
+		map_grid_fragmentation(g), (unsigned long long)(g->pages_free - g->largest_free),
+		p->foreign ? "absent" : "free");
 }
 
 static void draw_json(struct cli *cli, const struct picture *p, const struct map_grid *g)
@@ -253,9 +300,11 @@ static void draw_json(struct cli *cli, const struct picture *p, const struct map
 		json_object_object_add(e, "letter", json_object_new_string(c));
 		json_object_object_add(e, "owner", json_object_new_string(p->owners[i].name));
 		json_object_object_add(e, "pages", json_object_new_uint64(p->owners[i].pages));
+		json_object_object_add(e, "drawn", json_object_new_boolean(map_grid_drawn(g, (int)i)));
 		json_object_array_add(legend, e);
 	}
 	json_object_object_add(o, "legend", legend);
+	json_object_object_add(o, "mixed_cells", json_object_new_uint64(g->mixed_cells));
 	json_object_object_add(o, p->foreign ? "pages_absent" : "pages_free",
 			       json_object_new_uint64(g->pages_free));
 	json_object_object_add(o, "largest_free_run", json_object_new_uint64(g->largest_free));
@@ -313,7 +362,8 @@ int cmd_map(struct cli *cli, int argc, char **argv)
 	if (r)
 		goto out;
 	label = snprintf(NULL, 0, "%llu", (unsigned long long)p.pages_total) + 1;
-	r = map_grid_build(&g, p.pages_total, p.spans, p.n_spans, p.n_owners,
+	r = map_grid_build(&g, p.pages_total, p.spans, p.n_spans,
+			   p.n_owners < N_LETTERS ? p.n_owners : N_LETTERS + 1,
 			   width - label > 0 ? width - label : 1, MAX_ROWS);
 	if (r) {
 		r = cli_error(cli, CLI_EXIT_FAILURE, r, "cannot draw the map: %s", strerror(-r));

@@ -47,9 +47,9 @@ void query_print(const struct query_view *v)
 		row("present", st->pages_present, total, psz, "by the census");
 		printf("census      %s method, %s ago\n", st->census_method[0] ? st->census_method : "-",
 		       cli_duration(st->census_age_s, b1, sizeof(b1)));
-		if (v->missing_known)
-			printf("missing     %9llu pages in the ledger but not present\n",
-			       (unsigned long long)v->pages_missing);
+		/* Freed behind arenad's back: rare, and then worth a row. */
+		if (st->pages_missing)
+			row("missing", st->pages_missing, total, psz, "in the ledger, not present");
 	} else {
 		row("free", usage_free_pages(st), total, psz, "in no allocation (no census)");
 		if (v->offline)

@@ -11,8 +11,6 @@ struct query_view {
 	const struct arenad_stats *st;
 	const struct arenad_owner_usage *owners;	/* most pages first */
 	size_t n_owners;
-	bool missing_known;
-	__u64 pages_missing;
 	bool offline;			/* read from the pins: no census, no uptime */
 };
 

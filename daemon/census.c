@@ -67,6 +67,7 @@ struct census {
 	struct arenad_census_bpf *iter;	/* the map iterator's instance */
 	struct bpf_link *iter_link;
 	struct mapping iter_map;	/* its census_bits */
+	__u32 selftest_id;		/* the self-test arena's map id */
 	bool fpassed[ARENAD_CENSUS_KMOD + 1];
 	char fwhy[ARENAD_CENSUS_KMOD + 1][160];
 	char freason[400];
@@ -190,6 +191,15 @@ static int check_foreign_method(struct census *c, __u32 map_id, enum arenad_cens
 	log_debug("census self-test (%s, other programs' arenas): %s", census_method_name(m),
 		  r == 1 ? "passed" : c->fwhy[m]);
 	return r == 1 ? 0 : -EPROTO;
+}
+
+/* The id of the map behind fd, 0 when unknown. */
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_map_get_info_by_fd(fd, &info, &len) ? info.id : 0;
 }
 
 /*
@@ -319,6 +329,11 @@ const __u64 *census_iter_bits(const struct census *c)
 	return c && c->iter ? c->iter_map.bits : NULL;
 }
 
+__u32 census_selftest_id(const struct census *c)
+{
+	return c ? c->selftest_id : 0;
+}
+
 /*
  * The self-test's own instance on a private arena of SELFTEST_PAGES,
  * through libbpf's loader program (light, with its fds in *fds) or the
@@ -403,6 +418,7 @@ static enum arenad_census_method selftest(struct census *c)
 	census_fd = light_prog_fd(&fds, skel->obj, "arenad_census");
 	shape_fd = light_prog_fd(&fds, skel->obj, "arenad_census_selftest");
 	arena_fd = light_map_fd(&fds, skel->obj, "arena");
+	c->selftest_id = map_id(arena_fd);
 	r = light_map_fd(&fds, skel->obj, "census_bits");
 	r = census_fd < 0 || shape_fd < 0 || arena_fd < 0 || r < 0 ? -ENOENT : map_bits(r, &m);
 	if (r >= 0 && mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, arena_fd, 0) != p)

@@ -56,6 +56,14 @@ int census_iter_read(struct census *c, __u32 target, int method, bool mark,
 		     struct arenad_arena_rec **recs, size_t *n);
 /* The iterator's present-page bitmap; NULL when the iterator did not load. */
 const __u64 *census_iter_bits(const struct census *c);
+/*
+ * The map id of the self-test's private arena, 0 when none was made. The
+ * self-test closed it, but the kernel frees it later: the programs that
+ * used it are sleepable, and a sleepable program drops its maps only after
+ * an RCU tasks trace grace period (seconds under emulation), so for a
+ * while the map iterator still finds it, with no program, process or pin.
+ */
+__u32 census_selftest_id(const struct census *c);
 
 /* The same by name for other programs' arenas; *why says why one is not usable. */
 int census_foreign_method_by_name(const struct census *c, const char *name, const char **why);

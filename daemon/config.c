@@ -30,7 +30,7 @@ void config_init(struct config *cfg)
 		.numa_node = -1,
 		.pin_dir = ARENAD_DEFAULT_PIN_DIR,
 		.socket_path = ARENAD_DEFAULT_SOCKET,
-		.group = "arenad",
+		.group = ARENAD_DEFAULT_GROUP,
 		.socket_mode = 0660,
 		.log_level = LOG_INFO,
 		.max_clients = 256,

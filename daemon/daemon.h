@@ -72,16 +72,23 @@ struct arenad {
 	__u64 reader_scan_usec;	/* last scan by a peer that may not write */
 };
 
+/* What a scan returns besides d->last_scan (scan_submit()'s flags). */
+enum {
+	SCAN_DETAIL	= 1 << 0,	/* the `scan` result */
+	SCAN_PRESENT	= 1 << 1,	/* ... with the fields of `scan {map_id}` too:
+					 * the map and its present runs */
+};
+
 /*
  * Run a census of the managed arena (method 0: the default) on
  * d->census_worker and compare it with the ledger (scan.c). Later, on the
- * loop, d->last_scan is updated and done() gets 0 and, when detail was
- * asked for, the full JSON result (its own), or a negative errno: -EAGAIN
- * when no census method works, -ECANCELED when shutting down. Returns 0,
- * or a negative errno and done() is not called (-EAGAIN: no census).
+ * loop, d->last_scan is updated and done() gets 0 and, with SCAN_DETAIL,
+ * the JSON result (its own), or a negative errno: -EAGAIN when no census
+ * method works, -ECANCELED when shutting down. Returns 0, or a negative
+ * errno and done() is not called (-EAGAIN: no census).
  */
 typedef void (*scan_done_t)(struct arenad *d, int error, json_object *detail, void *userdata);
-int scan_submit(struct arenad *d, int method, bool detail, scan_done_t done, void *userdata);
+int scan_submit(struct arenad *d, int method, unsigned flags, scan_done_t done, void *userdata);
 /* A run of pages as the protocol gives it: {addr, offset, pages}. */
 json_object *scan_run_json(__u64 base, __u32 start, __u32 pages);
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Every arena on the host — the daemon's own and other programs' — with a
- * kernel-truth census of its present pages and who uses it (programs,
- * processes). The work runs on a worker thread, off the event loop; its
+ * kernel-truth census of its present pages and who holds it (programs,
+ * processes, bpffs pins). The work runs on a worker thread, off the event loop; its
  * results come back to the loop. The latest finished inventory is kept, so
  * a reader (stats, metrics) never waits for a census.
  */
@@ -52,6 +52,8 @@ struct inv_arena {
 	size_t n_progs;
 	struct inv_proc *procs;
 	size_t n_procs;
+	char **pins;			/* bpffs paths of the map, malloc'ed */
+	size_t n_pins;
 };
 
 /* One finished inventory, sorted by map_id. Shared, reference counted. */
@@ -60,6 +62,7 @@ struct inv_list {
 	size_t n;
 	__u64 when_usec;		/* CLOCK_MONOTONIC when it finished */
 	__u64 duration_us;		/* how long it took */
+	bool pins_known;		/* the walk of the BPF file systems worked */
 	int refs;
 };
 
@@ -88,6 +91,7 @@ void inv_list_unref(struct inv_list *l);
  * loaded); when not, every arena's lists are empty for that reason. */
 bool inventory_users_known(const struct inventory *inv);
 
+
 /* The JSON the `arenas` method answers: an array of inv_arena_json(). */
 json_object *inv_list_json(const struct inv_list *l);
 json_object *inv_arena_json(const struct inv_arena *a);
@@ -96,7 +100,7 @@ json_object *inv_arena_json(const struct inv_arena *a);
 enum inv_job_kind {
 	INV_JOB_ARENAS,			/* a new inventory (becomes the latest) */
 	INV_JOB_SCAN,			/* the census of one arena, with its runs */
-	INV_JOB_WHO,			/* programs and processes of one arena */
+	INV_JOB_WHO,			/* programs, processes and pins of one arena */
 };
 
 /*

@@ -6,6 +6,7 @@
  */
 #include <grp.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "http.h"
 #include "log.h"
 #include "owners.h"
+#include "pindir.h"
 #include "server.h"
 #include "startup.h"
 #include "util.h"
@@ -106,7 +108,7 @@ static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 	/* A census slower than the interval is not queued twice. */
 	if (!d->census_seen.pending) {
-		r = scan_submit(d, 0, false, census_tick_done, NULL);
+		r = scan_submit(d, 0, 0, census_tick_done, NULL);
 		if (r < 0)
 			log_census_change(d, r);
 		else
@@ -156,7 +158,9 @@ static int start_metrics(struct arenad *d, int activated_fd)
 	return 0;
 }
 
-static int socket_gid(const struct config *cfg, gid_t *gid)
+/* The group of the socket arenad creates; activated tells that the
+ * service manager made the socket (and chose its group) instead. */
+static int socket_gid(const struct config *cfg, bool activated, gid_t *gid)
 {
 	struct group *gr;
 
@@ -170,8 +174,15 @@ static int socket_gid(const struct config *cfg, gid_t *gid)
 	}
 	if (cfg->group_set)
 		return log_error_errno(-ESRCH, "socket group '%s' does not exist", cfg->group);
-	/* The default group is optional: without it only root connects. */
-	log_debug("group '%s' does not exist; socket stays root's", cfg->group);
+	if (activated)
+		return 0;
+	/* The default group is optional, but without it only root connects,
+	 * which the README's "members of arenad may connect" does not lead
+	 * anyone to expect: say so at every start. */
+	log_warning("group '%s' does not exist: only root may connect to %s. Create it with "
+		    "systemd-sysusers (arenad's sysusers.d snippet) or groupadd --system %s and "
+		    "restart, or name another group with --group",
+		    cfg->group, cfg->socket_path, cfg->group);
 	return 0;
 }
 
@@ -234,10 +245,10 @@ static int run(const struct config *cfg)
 	d.start_usec = now_usec(CLOCK_MONOTONIC);
 	d.notify = !!getenv("NOTIFY_SOCKET");
 
-	r = socket_gid(cfg, &sopts.gid);
+	r = activation_collect(&act);
 	if (r < 0)
 		return r;
-	r = activation_collect(&act);
+	r = socket_gid(cfg, act.control_fd >= 0, &sopts.gid);
 	if (r < 0)
 		return r;
 	sopts.activated_fd = act.control_fd;
@@ -305,6 +316,33 @@ static int run(const struct config *cfg)
 	return r;
 }
 
+/* --unpin: a missing directory is not "not on a BPF file system". */
+static int unpin(const char *pin_dir)
+{
+	struct stat st;
+
+	if (stat(pin_dir, &st) < 0 && errno == ENOENT) {
+		log_error("%s does not exist: there are no pins to remove (is --pin-dir right?)",
+			  pin_dir);
+		return -ENOENT;
+	}
+	return arena_unpin(pin_dir);
+}
+
+/* run(), and after a failed start the pin directory levels it created
+ * go again (a start that failed for another owner's lock touched none). */
+static int start(const struct config *cfg)
+{
+	struct pin_dir_new created;
+	int r;
+
+	pin_dir_note(cfg->pin_dir, &created);
+	r = run(cfg);
+	if (r < 0 && r != -EBUSY)
+		pin_dir_undo(&created);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -322,9 +360,6 @@ int main(int argc, char **argv)
 
 	if (cfg.check)
 		return check_run(&cfg, cfg.json);
-	if (cfg.unpin)
-		r = arena_unpin(cfg.pin_dir);
-	else
-		r = run(&cfg);
+	r = cfg.unpin ? unpin(cfg.pin_dir) : start(&cfg);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

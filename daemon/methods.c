@@ -792,7 +792,9 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 	call = server_defer(peer);
 	if (!call)
 		return rpc_set_error(err, ARENAD_RPC_INTERNAL_ERROR, "cannot defer the reply");
-	r = scan_submit(d, method, true, scan_replied, call);
+	/* Asked for by map_id, the managed arena's result is also that of
+	 * any other arena's: its present pages as runs. */
+	r = scan_submit(d, method, SCAN_DETAIL | (map_id ? SCAN_PRESENT : 0), scan_replied, call);
 	if (r < 0)
 		scan_replied(d, r, NULL, call);
 	return RPC_DEFERRED;

@@ -78,6 +78,8 @@ struct arena_row {
 	bool users;		/* programs and processes are known */
 	__u32 programs;
 	__u32 processes;
+	bool pins_known;
+	__u32 pins;
 };
 
 static void arena_labels(const struct arena_row *a, char *id, size_t idlen,
@@ -130,6 +132,14 @@ static void arena_rows(FILE *f, const struct arena_row *rows, size_t n)
 			continue;
 		arena_labels(&rows[i], id, sizeof(id), labels);
 		prom_sample_u64(f, "arenad_arena_processes", labels, rows[i].processes);
+	}
+	prom_family(f, "arenad_arena_pins", PROM_GAUGE,
+		    "Pins of each arena map on the BPF file systems arenad sees.");
+	for (i = 0; i < n; i++) {
+		if (!rows[i].pins_known)
+			continue;
+		arena_labels(&rows[i], id, sizeof(id), labels);
+		prom_sample_u64(f, "arenad_arena_pins", labels, rows[i].pins);
 	}
 }
 
@@ -201,6 +211,8 @@ static int arena_families(struct arenad *d, FILE *f, bool *inventory, __u64 *cen
 			.users = users,
 			.programs = a->n_progs,
 			.processes = a->n_procs,
+			.pins_known = l->pins_known,
+			.pins = a->n_pins,
 		};
 		/* The managed arena's own census (scan, --census-interval)
 		 * may have finished after the inventory: the latest wins. */

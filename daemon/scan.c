@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
 #include "bitmap.h"
 #include "census.h"
@@ -51,8 +52,9 @@ struct scan_job {
 	struct census *census;
 	const struct arenad_pins *pins;
 	__u64 base;
+	__u32 map_id;
 	int method;
-	bool want_detail;
+	unsigned flags;			/* SCAN_* */
 	/* What it returns. */
 	int error;
 	struct scan_summary sum;
@@ -61,6 +63,34 @@ struct scan_job {
 	scan_done_t done;
 	void *userdata;
 };
+
+/*
+ * What `scan {map_id}` answers for any arena, added to the ledger scan:
+ * the map, and every present page as runs.
+ */
+static int add_present(const struct scan_job *job, const struct census_result *res, json_object *o)
+{
+	_cleanup_free_ struct page_run *runs = NULL;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	json_object *present;
+	size_t nruns = 0;
+	int r;
+
+	r = bitmap_runs(res->bits, res->npages, &runs, &nruns);
+	if (r < 0)
+		return r;
+	present = json_object_new_array();
+	for (size_t i = 0; i < nruns; i++)
+		rpc_append(present, scan_run_json(job->base, runs[i].start, runs[i].pages));
+	rpc_put(o, "present", present);
+	rpc_put(o, "map_id", json_object_new_uint64(job->map_id));
+	if (!bpf_map_get_info_by_fd(arenad_pins__arena_fd(job->pins), &info, &len))
+		rpc_put(o, "name", json_object_new_string(info.name));
+	rpc_put(o, "managed", json_object_new_boolean(true));
+	rpc_put(o, "user_vm_start", proto_addr_new(job->base));
+	return 0;
+}
 
 static int compare(struct scan_job *job, json_object **detail)
 {
@@ -145,6 +175,8 @@ static int compare(struct scan_job *job, json_object **detail)
 		rpc_put(o, "duration_us", json_object_new_uint64(sum.duration_us));
 		rpc_put(o, "method", json_object_new_string(res.method));
 		*detail = o;
+		if (job->flags & SCAN_PRESENT)
+			return add_present(job, &res, o);
 	}
 	return 0;
 }
@@ -154,7 +186,7 @@ static void run_scan(struct worker_job *wj)
 	struct scan_job *job = (struct scan_job *)wj;
 
 	rpc_alloc_failed();
-	job->error = compare(job, job->want_detail ? &job->detail : NULL);
+	job->error = compare(job, job->flags & SCAN_DETAIL ? &job->detail : NULL);
 	if (rpc_alloc_failed() && !job->error)
 		job->error = -ENOMEM;
 	if (job->error) {
@@ -181,7 +213,7 @@ static void scan_done(struct worker_job *wj, int error)
 	job->done(d, job->error, TAKE_PTR(job->detail), job->userdata);
 }
 
-int scan_submit(struct arenad *d, int method, bool detail, scan_done_t done, void *userdata)
+int scan_submit(struct arenad *d, int method, unsigned flags, scan_done_t done, void *userdata)
 {
 	struct scan_job *job;
 
@@ -196,8 +228,9 @@ int scan_submit(struct arenad *d, int method, bool detail, scan_done_t done, voi
 		.census = d->census,
 		.pins = d->arena->pins,
 		.base = d->arena->ident.user_vm_start,
+		.map_id = d->arena->map_id,
 		.method = method,
-		.want_detail = detail,
+		.flags = flags,
 		.done = done,
 		.userdata = userdata,
 	};

@@ -35,6 +35,10 @@ void arenad_arena_clear(struct arenad_arena *a)
 	free(a->procs);
 	a->progs = NULL;
 	a->procs = NULL;
+	if (!HAS(a->sz, struct arenad_arena, n_pins))
+		return;
+	free(a->pins);
+	a->pins = NULL;
 }
 
 void arenad_arenas_free(struct arenad_arena *arenas, size_t arena_sz, size_t n)
@@ -94,23 +98,50 @@ static void proc_from_json(json_object *o, void *rec)
 	p->mapped = proto_get_bool(o, "mapped");
 }
 
-/* The "programs" and "processes" members, as in `arenas` and `who`: their
- * counts, and the lists opts asks for. */
+/* The paths of list (strings; others count as ""), in one block: n
+ * pointers, then the strings they point at. */
+static int paths_from_json(json_object *list, size_t n, char ***out)
+{
+	size_t i, len = n * sizeof(char *);
+	char **p, *s;
+
+	for (i = 0; i < n; i++)
+		len += strlen(json_object_get_string(json_object_array_get_idx(list, i)) ?: "") + 1;
+	p = malloc(len ?: 1);
+	if (!p)
+		return no_memory();
+	s = (char *)(p + n);
+	for (i = 0; i < n; i++) {
+		const char *v = json_object_get_string(json_object_array_get_idx(list, i)) ?: "";
+
+		p[i] = strcpy(s, v);
+		s += strlen(v) + 1;
+	}
+	*out = p;
+	return 0;
+}
+
+/* The "programs", "processes" and "pins" members, as in `arenas` and
+ * `who`: their counts, and the lists opts asks for. */
 static int users_from_json(json_object *o, const struct arenad_arenas_opts *opts,
 			   struct arenad_arena *a)
 {
 	size_t prog_sz = OPTS_GET(opts, prog_sz, 0), proc_sz = OPTS_GET(opts, proc_sz, 0);
 	json_object *progs = get_array(o, "programs"), *procs = get_array(o, "processes");
+	json_object *pins = get_array(o, "pins");
 	int r = 0;
 
 	a->n_progs = progs ? json_object_array_length(progs) : 0;
 	a->n_procs = procs ? json_object_array_length(procs) : 0;
+	a->n_pins = pins ? json_object_array_length(pins) : 0;
 	if (prog_sz)
 		r = records_from_json(progs, a->n_progs, sizeof(*a->progs), prog_sz,
 				      prog_from_json, (void **)&a->progs);
 	if (!r && proc_sz)
 		r = records_from_json(procs, a->n_procs, sizeof(*a->procs), proc_sz,
 				      proc_from_json, (void **)&a->procs);
+	if (!r && OPTS_GET(opts, pins, false))
+		r = paths_from_json(pins, a->n_pins, &a->pins);
 	return r;
 }
 
@@ -155,6 +186,10 @@ static void arena_out(struct arenad_arena *out, size_t room, struct arenad_arena
 {
 	if (!HAS(room, struct arenad_arena, n_procs))
 		arenad_arena_clear(full);
+	if (!HAS(room, struct arenad_arena, n_pins)) {
+		free(full->pins);
+		full->pins = NULL;
+	}
 	out_copy(out, room, full, sizeof(*full));
 }
 

@@ -99,6 +99,7 @@ static void stats_from_json(json_object *r, struct arenad_stats *out)
 		.pages_present = proto_get_u64(r, "pages_present"),
 		.pages_unaccounted = proto_get_u64(r, "pages_unaccounted"),
 		.census_age_s = proto_get_u64(r, "census_age_s"),
+		.pages_missing = proto_get_u64(r, "pages_missing"),
 	};
 	proto_copy_str(r, "census_method", st.census_method, sizeof(st.census_method));
 	proto_copy_str(r, "census_unavailable", st.census_unavailable, sizeof(st.census_unavailable));

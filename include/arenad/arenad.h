@@ -310,6 +310,9 @@ struct arenad_stats {
 	char census_method[8];		/* "" when no census method works */
 	char census_unavailable[256];	/* why, then */
 	char pin_dir[256];
+	/* Ledger pages the latest census did not find present (freed
+	 * behind arenad's back), when census_valid. */
+	__u64 pages_missing;
 };
 
 /* One row of the per-owner table of "stats" (owners with live pages). */
@@ -452,6 +455,12 @@ struct arenad_arena {
 	size_t n_progs;
 	struct arenad_arena_proc *procs;
 	size_t n_procs;
+	/* The map's pins on the BPF file systems the daemon sees, with
+	 * arenad_arenas_opts.pins: n_pins paths in one malloc'ed block
+	 * (pointers, then the strings), else NULL; the count either way.
+	 * Programs, processes and pins are everything that holds an arena. */
+	char **pins;
+	size_t n_pins;
 };
 
 struct arenad_arenas_opts {
@@ -460,9 +469,11 @@ struct arenad_arenas_opts {
 	size_t prog_sz;
 	/* sizeof(struct arenad_arena_proc) to get the processes, 0: none */
 	size_t proc_sz;
+	/* true to get the pins' paths */
+	bool pins;
 	size_t :0;
 };
-#define arenad_arenas_opts__last_field proc_sz
+#define arenad_arenas_opts__last_field pins
 
 /*
  * Every arena on the host, sorted by map id: *arenas is malloc'ed, n
@@ -474,9 +485,9 @@ LIBARENAD_API int arenad_client__arenas(struct arenad_client *c,
 LIBARENAD_API void arenad_arenas_free(struct arenad_arena *arenas, size_t arena_sz, size_t n);
 
 /*
- * The programs and processes of one arena (map_id, name, managed and the
- * lists opts asks for are filled); release with arenad_arena_clear().
- * -EINVAL: no such arena.
+ * The programs, processes and pins of one arena (map_id, name, managed and
+ * the lists opts asks for are filled); release with arenad_arena_clear().
+ * -ENOENT: no map with that id; -EINVAL: it is not an arena.
  */
 LIBARENAD_API int arenad_client__who(struct arenad_client *c, __u32 map_id,
 				     const struct arenad_arenas_opts *opts,
@@ -500,10 +511,11 @@ struct arenad_arena_scan {
 
 /*
  * The census of the arena with map id map_id, with census method
- * opts->method "rt" or "full" (NULL: the daemon's choice). For the
- * daemon's own arena the reply is the ledger scan (arenad_client__scan()),
- * and present is empty. -EINVAL: no such arena, or an unknown method;
- * -EAGAIN: that method (or any) is unavailable on this kernel.
+ * opts->method "rt" or "full" (NULL: the daemon's choice; "kmod" too for
+ * the daemon's own arena, whose census is also held against the ledger as
+ * arenad_client__scan() does). -ENOENT: no map with that id; -EINVAL: it
+ * is not an arena, or an unknown method; -EAGAIN: that method (or any) is
+ * unavailable on this kernel.
  */
 LIBARENAD_API int arenad_client__scan_map(struct arenad_client *c, __u32 map_id,
 					  const struct arenad_scan_opts *opts,

@@ -201,6 +201,8 @@ struct arenad_state {
 /* Defaults, shared by daemon, client library and docs. */
 #define ARENAD_DEFAULT_PIN_DIR		"/sys/fs/bpf/arenad"
 #define ARENAD_DEFAULT_SOCKET		"/run/arenad/arenad.sock"
+/* The socket's group when it exists (systemd/arenad.sysusers makes it). */
+#define ARENAD_DEFAULT_GROUP		"arenad"
 #define ARENAD_DEFAULT_USER_ADDR	0x100000000000ULL	/* 16 TiB, 4 GiB aligned */
 #define ARENAD_DEFAULT_PAGES		(1U << 18)		/* 1 GiB */
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # A start that fails after it created pins removes exactly those pins (the
-# pin dir is as it found it), and never pins it adopted. The periodic
+# pin dir is as it found it, the directories it created go too), and never
+# pins it adopted; --unpin of a directory that does not exist says so. The periodic
 # census logs a change of the unaccounted/missing figures once, not the
 # same warning every interval.
 import os
@@ -26,8 +27,24 @@ with at.Fixture(t, pages=32, start=False) as fx:
     t.ok(rc != 0 and "not a socket" in out, "start fails when the socket path is a file (rc %d)" % rc)
     t.eq(pins(fx), [], "the failed start removed every pin it had created")
     t.ok("removed the 7 pins" in out, "and says so")
-    if rc == 0 or pins(fx):
+    t.ok(not os.path.exists(fx.pin_dir), "and the pin directory it had created")
+    if rc == 0 or pins(fx) or os.path.exists(fx.pin_dir):
         t.diag(out)
+    # Several levels: each one it created goes, the bpffs mount stays.
+    deep = os.path.join(fx.bpffs, "a", "b", "pins")
+    rc, out = fx.run_daemon(["--socket", blocker, "--pin-dir", deep])
+    t.ok(rc != 0 and not os.path.exists(os.path.join(fx.bpffs, "a")) and os.path.ismount(fx.bpffs),
+         "a failed start with --pin-dir %s removes the levels it created" % deep)
+    # A directory that was there stays, empty or not.
+    os.mkdir(os.path.join(fx.bpffs, "mine"))
+    rc, out = fx.run_daemon(["--socket", blocker, "--pin-dir", os.path.join(fx.bpffs, "mine")])
+    t.ok(rc != 0 and os.path.isdir(os.path.join(fx.bpffs, "mine")),
+         "a pin directory that existed before the failed start stays")
+    os.rmdir(os.path.join(fx.bpffs, "mine"))
+    # --unpin where there is nothing: the message says what is wrong.
+    rc, out = fx.run_daemon(["--unpin", "--pin-dir", os.path.join(fx.dir, "nonexistent", "x")])
+    t.ok(rc != 0 and "does not exist" in out and "Operation not supported" not in out,
+         "--unpin of a directory that does not exist says so: %r" % out.strip())
 
     # Now a good start creates the pins; a second start that fails adopts
     # them first: they stay, with the allocation in them.

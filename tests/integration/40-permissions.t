@@ -2,6 +2,7 @@
 # Access control: any peer that can connect may read; alloc/free need root
 # or an allow-listed uid/gid (SO_PEERCRED); a peer frees only what its uid
 # allocated, unless root.
+import grp
 import json
 import os
 import pwd
@@ -13,6 +14,10 @@ import arenad_test as at  # noqa: E402
 
 t = at.Tap()
 NOBODY = pwd.getpwnam("nobody")
+try:
+    HAVE_ARENAD_GROUP = bool(grp.getgrnam("arenad"))
+except KeyError:
+    HAVE_ARENAD_GROUP = False
 
 # A tiny client run as nobody: prints one reply per request line.
 AS_NOBODY = r'''
@@ -93,4 +98,18 @@ with at.Fixture(t, pages=16) as fx:
     rc, out, err = fx.ctl("query", user="nobody")
     t.ok(rc == 4 and "permission denied" in err and "0660" in err,
          "without access to the socket nobody cannot connect, and is told why (exit 4): %s" % err.strip())
+    if HAVE_ARENAD_GROUP:
+        t.skip("the group 'arenad' exists here: the socket is not root's", 3)
+    else:
+        # The socket stays root:root: joining root's group is never the
+        # advice; the missing group and how to make it are.
+        t.ok("group 'root'" not in err and "-aG root" not in err,
+             "the refusal does not advise joining root's group")
+        t.ok("'arenad' does not exist" in err and "systemd-sysusers" in err and "--group" in err,
+             "it says that the group 'arenad' does not exist, and how to create it or name another")
+        fx.logf.flush()
+        with open(fx.log) as f:
+            log = f.read()
+        t.ok("group 'arenad' does not exist: only root may connect" in log,
+             "arenad warns about the missing group without -v")
 t.done()

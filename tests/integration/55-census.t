@@ -95,6 +95,11 @@ def run_census_checks(fx, segv):
     rc, out, err = fx.ctl("scan")
     t.ok(rc == 0 and "UNACCOUNTED" in out and "MISSING" in out and addr(40) in out and "n1" in out,
          "%s: arenactl-client scan shows both lists" % tag)
+    # query, after that census, has a row for the missing pages.
+    rc, out, err = fx.ctl("query")
+    rows = [ln.split() for ln in out.splitlines() if ln.startswith("missing")]
+    t.ok(rc == 0 and len(rows) == 1 and rows[0][1:3] == ["5", "pages"],
+         "%s: arenactl-client query shows the 5 missing pages: %r" % (tag, rows))
 
 
 with at.Fixture(t, pages=256) as fx:
@@ -115,4 +120,7 @@ with at.Fixture(t, pages=64, args=["--census-interval", "1"]) as fx:
             break
         time.sleep(0.2)
     t.eq(st.get("pages_present"), 2, "the periodic census updates stats by itself")
+    rc, out, err = fx.ctl("query")
+    t.ok(rc == 0 and "unaccounted" in out and not any(ln.startswith("missing") for ln in out.splitlines()),
+         "query has no missing row while no ledger page is missing")
 t.done()

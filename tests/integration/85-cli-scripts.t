@@ -87,6 +87,13 @@ with at.Fixture(t, pages=64, args=["--socket-mode", "0666"]) as fx:
     rc2, out2, err2 = run("alloc", "--help")
     t.ok(rc == 0 and rc2 == 0 and out == out2 and "--owner" in out and "Usage:" in out,
          "help alloc and alloc --help print the command's usage")
+    # What a newcomer needs before allocating: the page size, the default
+    # owner, who may; scan's options combine.
+    t.ok("4 KiB" in out and "uid:N" in out and "--allow-uid" in out and "root" in out,
+         "help alloc says the page size, the default owner and who may allocate")
+    rc, out, err = run("help", "scan")
+    t.ok(rc == 0 and "scan [--map-id N] [--method kmod|rt|full]" in out and "| --map-id" not in out,
+         "help scan shows --map-id and --method as options that combine: %r" % out.splitlines()[:1])
     rc, out, err = run("top", "-h")
     t.ok(rc == 0 and "--interval" in out, "top -h too, without a daemon")
     rc, out, err = run("--help")
@@ -131,10 +138,14 @@ with at.Fixture(t, pages=64, args=["--socket-mode", "0666"]) as fx:
     # ---- the inventory commands, the same way --------------------------
     check("who without --map-id", 2, -22, S + ["who"], "--map-id is missing")
     check("arenas with a stray argument", 2, -22, S + ["arenas", "extra"], "got 'extra'")
-    check("who of a map id that is no arena", 2, -32602, S + ["who", "--map-id", "2147483647"],
-          "2147483647")
-    check("scan of a map id that is no arena", 2, -32602,
-          S + ["scan", "--map-id", "2147483647"], "2147483647")
+    # A map id that names no map is "not found", like an unknown name;
+    # each command says its own name.
+    check("who of a map id that names no map", 5, -32003, S + ["who", "--map-id", "2147483647"],
+          "who: no BPF map with id 2147483647")
+    check("scan of a map id that names no map", 5, -32003,
+          S + ["scan", "--map-id", "2147483647"], "scan: no BPF map with id 2147483647")
+    check("map of a map id that names no map", 5, -32003,
+          S + ["map", "--map-id", "2147483647"], "map: no BPF map with id 2147483647")
     check("metrics with a stray argument", 2, -22, S + ["metrics", "extra"], "got 'extra'")
     rc, out, err = run(*S, "arenas", "-j")
     t.ok(rc == 0 and any(a["managed"] for a in json.loads(out)), "arenas -j: the JSON result")

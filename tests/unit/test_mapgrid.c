@@ -60,6 +60,56 @@ int main(void)
 		is_int(g.largest_free, 6, "largest free run 18..23");
 		map_grid_free(&g);
 	}
+	/* A small owner sharing its only cell with a bigger one is still
+	 * drawn: the bigger one is drawn in a cell of its own. */
+	{
+		struct map_span s[] = {
+			{ 0, 6, 0 }, { 16, 8, 0 },		/* A: cells 0 and 2 */
+			{ 6, 2, 1 },				/* B: only in cell 0 */
+		};
+
+		is_int(map_grid_build(&g, 32, s, 3, 2, 4, 1), 0, "32 pages, 4 cells of 8");
+		is_str(picture(&g, buf), "b.A.", "the small owner takes the shared cell, the big one its own");
+		ok(map_grid_drawn(&g, 0) && map_grid_drawn(&g, 1), "both owners are drawn");
+		is_int(g.mixed_cells, 1, "one cell holds two owners: the picture says it is lossy");
+		map_grid_free(&g);
+	}
+	/* Unaccounted pages beside a one-page allocation: '?' is drawn where
+	 * the owner has another cell. */
+	{
+		struct map_span s[] = {
+			{ 0, 1, 0 }, { 1, 3, MAP_UNACCOUNTED },	/* cell 0: A1 ?3 */
+			{ 8, 1, 0 },				/* cell 2: A1 */
+		};
+
+		is_int(map_grid_build(&g, 16, s, 3, 1, 4, 1), 0, "16 pages, 4 cells of 4");
+		is_str(picture(&g, buf), "?.a.", "the unaccounted pages are drawn, the owner elsewhere");
+		ok(map_grid_drawn(&g, MAP_UNACCOUNTED), "'?' is drawn");
+		map_grid_free(&g);
+	}
+	/* A kind gets a cell through a chain of moves: C's only cell is B's,
+	 * B moves to A's, A to a cell of its own. */
+	{
+		struct map_span s[] = {
+			{ 0, 3, 0 }, { 3, 1, 1 },		/* cell 0: A3 B1 */
+			{ 4, 3, 1 }, { 7, 1, 2 },		/* cell 1: B3 C1 */
+			{ 8, 4, 0 },				/* cell 2: A4 */
+		};
+
+		is_int(map_grid_build(&g, 12, s, 5, 3, 3, 1), 0, "12 pages, 3 cells of 4");
+		is_str(picture(&g, buf), "bcA", "every owner is drawn");
+		is_int(g.mixed_cells, 2, "two cells are mixed");
+		map_grid_free(&g);
+	}
+	/* More kinds than cells: one stays hidden, and the grid says which. */
+	{
+		struct map_span s[] = { { 0, 3, 0 }, { 3, 1, 1 } };
+
+		is_int(map_grid_build(&g, 8, s, 2, 2, 2, 1), 0, "8 pages, 2 cells of 4");
+		is_str(picture(&g, buf), "a.", "the cell shows the owner with most pages");
+		ok(map_grid_drawn(&g, 0) && !map_grid_drawn(&g, 1), "the other owner is not drawn, and that is known");
+		map_grid_free(&g);
+	}
 	/* A huge arena with a one-page allocation stays visible. */
 	{
 		struct map_span s[] = { { 500000, 1, 0 } };
