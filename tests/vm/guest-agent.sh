@@ -33,7 +33,9 @@ mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts /dev/pts 2>/
 	mount -t devpts devpts /dev/pts
 mkdir -p /dev/shm
 mount -t tmpfs -o mode=1777 shm /dev/shm
-mount -t tmpfs -o mode=1777 tmp /tmp
+# /tmp stays the overlay's: the host's /tmp (a clone of this tree may be
+# there) with the guest's writes in the overlay's tmpfs, where Unix
+# sockets can be bound.
 mount -t tmpfs -o mode=0755 run /run
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
@@ -46,7 +48,6 @@ ln -sf /proc/self/fd/2 /dev/stderr
 ip link set lo up || die "no loopback"
 hostname "arenad-guest"
 [ -n "$slot" ] || die "no arenad_slot= on the kernel command line"
-# Under /tmp (a test's own directory) the tmpfs above hides it.
 mkdir -p "$slot"
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=512000 slot "$slot" ||
 	die "mount the slot directory $slot"

@@ -322,7 +322,8 @@ class Pool:
 def job_script(argv, prelude=()):
     env = {k: v for k, v in os.environ.items()
            if k.startswith(PASS_ENV_PREFIXES) or k in PASS_ENV}
-    # A guest-local TMPDIR: a Unix socket cannot be bound on 9p.
+    # A guest-local TMPDIR: a Unix socket cannot be bound on 9p, but can
+    # on the overlay over it.
     env.update(TMPDIR="/tmp", TMUX_TMPDIR="/tmp", ARENAD_TEST_SLOW=str(TCG_SLOWDOWN))
     lines = ["cd %s || exit 1" % sh_quote(os.getcwd())]
     lines += ["export %s=%s" % (k, sh_quote(v)) for k, v in sorted(env.items())]
