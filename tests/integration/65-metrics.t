@@ -423,13 +423,14 @@ with at.Fixture(t, pages=256, args=["--metrics-listen", "127.0.0.1:0"]) as fx:
          "--fdname=arenad.socket:metrics", fx.daemon, "--pin-dir", fx.pin_dir,
          "--socket", os.path.join(fx.dir, "never.sock"), "--pages", "256"],
         stdout=fx.logf, stderr=fx.logf, preexec_fn=at._die_with_parent))
-    deadline = time.monotonic() + at.scaled(20)
-    while not os.path.exists(act) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        status, hdrs, body = http_req(mport, timeout=15)
-    except OSError as e:
-        status, body = str(e), b""
+    # systemd-socket-activate binds the Unix socket, then the TCP one: a
+    # scrape is refused until both are there.
+    def scrape():
+        try:
+            return http_req(mport, timeout=15)
+        except OSError as e:
+            return str(e), None, b""
+    status, hdrs, body = at.poll(scrape, lambda r: "refused" not in str(r[0]), timeout=20, interval=0.05)
     t.eq(status, 200, "a scrape of the passed \"metrics\" socket starts the daemon and is answered")
     t.eq(value(body.decode(), "arenad_owner_allocated_bytes", owner="demo"), 131072.0,
          "with the adopted state")
