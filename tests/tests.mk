@@ -95,7 +95,9 @@ TEST_ENV	:= env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 # guests finish together. One prove, one summary.
 GUEST		:= $(CURDIR)/tests/vm/guest.py
 SMOKE_72	:= 10-basic 20-restart 31-loader-pins 55-census 58-arenas
-TEST_FILES	= tests/sanitize/*.t tests/vm/*.t tests/integration/*.t \
+# The sanitizer's parts, one by one (sanitize.t:PART), so that guests share them.
+SANITIZE_PARTS	= $(shell tests/sanitize/sanitize.t --list)
+TEST_FILES	= $(patsubst %,tests/sanitize/sanitize.t:%,$(SANITIZE_PARTS)) tests/vm/*.t tests/integration/*.t \
 		  $(patsubst %,tests/integration/%.t@7.2,$(SMOKE_72)) tests/integration/16-check.t@host \
 		  tests/fuzz/*.t $(UNIT_BINS)
 

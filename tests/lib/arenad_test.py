@@ -52,7 +52,9 @@ TIMEOUT = 5.0
 # How much slower than a real machine this one is: 10 in a guest under
 # emulation (tests/vm/guest.py sets it). Every wait and timeout here is
 # multiplied by it, and a test that waits on its own uses scaled(): a slow
-# machine takes longer to pass, never fails for being slow.
+# machine takes longer to pass, never fails for being slow. Polling
+# intervals are scaled too: the guest has one emulated CPU, and a poll
+# takes it from the daemon being waited for.
 SLOW = float(os.environ.get("ARENAD_TEST_SLOW") or 1)
 
 
@@ -205,7 +207,7 @@ def wait_listening(path, proc=None, timeout=10.0):
             Client(path).close()
             return True
         except OSError:
-            time.sleep(0.005)
+            time.sleep(scaled(0.005))
     return False
 
 
@@ -436,7 +438,7 @@ class Fixture:
                 raise RuntimeError("arenad exited with status %d during start-up" % proc.returncode)
             if self.can_connect() and (not started or not self.result("version")["starting"]):
                 return proc
-            time.sleep(0.02)
+            time.sleep(scaled(0.02))
         raise RuntimeError("arenad did not finish start-up within %.0f s" % timeout)
 
     def run_daemon(self, extra=(), timeout=10.0):

@@ -12,9 +12,11 @@ the host.
     guest.py kernel              which kernel the tests get, and why
     guest.py session -- CMD...   CMD (prove) with a pool of guests, stopped
                                  at the end, also on failure or a signal
-    guest.py run TEST[@SERIES]   prove's --exec: TEST on the host, or in a
-                                 guest of the session's series (or SERIES:
-                                 6.12, 6.18, 7.2); its TAP on stdout
+    guest.py run TEST[:ARG][@SERIES]
+                                 prove's --exec: TEST (given ARG) on the
+                                 host, or in a guest of the session's series
+                                 (or SERIES: 6.12, 6.18, 7.2); its TAP on
+                                 stdout
     guest.py serve -- ARGS...    make run: arenad ARGS on the host, or when
                                  this kernel refuses its arena, in a 6.18
                                  guest (ARENAD_RUN_KERNEL=host|SERIES forces
@@ -23,10 +25,10 @@ the host.
 
 ARENAD_TEST_KERNEL=host|6.12|6.18|7.2 forces the kernel; unset, it is the
 host when the host can create an arena (build/tests/arena_probe), else
-6.18. ARENAD_TEST_GUESTS sets how many guests of that series run at once
-(default: one per CPU, at most 4); other series get one. Console logs:
-build/vm/guest-SERIES-N.log; each test's whole output:
-build/vm/tap/SERIES/TEST.log.
+6.18. ARENAD_TEST_GUESTS sets how many guests of each series run at once
+(default: one per CPU, at most 4), booted when a test first needs that
+series. Console logs: build/vm/guest-SERIES-N.log; each test's whole
+output, ending with the emulated CPU time it took: build/vm/tap/SERIES/TEST.log.
 """
 import fcntl
 import json
@@ -142,6 +144,15 @@ class Slot:
         p = self.pid()
         return p > 0 and pid_alive(p)
 
+    def cpu_seconds(self):
+        """The CPU time its QEMU has used so far."""
+        try:
+            with open("/proc/%d/stat" % self.pid()) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
     def ready(self):
         try:
             with open(self.path("ready")) as f:
@@ -241,7 +252,10 @@ class Pool:
         self.one = one
 
     def size(self, series):
-        if self.one or series != os.environ.get("ARENAD_TEST_KERNEL"):
+        """Guests of a series: in a session as many as prove runs tests at
+        once, for every series (a test waiting for a busy guest of another
+        series would hold one of prove's jobs idle)."""
+        if self.one:
             return 1
         n = os.environ.get("ARENAD_TEST_GUESTS")
         return max(1, int(n)) if n else max(1, min(os.cpu_count() or 1, 4))
@@ -347,11 +361,19 @@ def run_in_guest(pool, series, argv, log_path):
         head = "# kernel %s: guest %d of %s, QEMU TCG\n" % (slot.ready(), slot.n, series)
         sys.stdout.write(head)
         sys.stdout.flush()
+        cpu, wall = slot.cpu_seconds(), time.monotonic()
         write_atomic(slot.path("job"), job_script(argv))
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
         with open(log_path, "wb") as copy:
             copy.write(head.encode())
-            return stream(slot, copy)
+            rc = stream(slot, copy)
+            # What the test cost the machine, for ordering the suite
+            # (tests/tests.mk): the emulated CPU is the scarce part.
+            tail = "# guest CPU %.0f s in %.0f s\n" % (slot.cpu_seconds() - cpu, time.monotonic() - wall)
+            sys.stdout.write(tail)
+            sys.stdout.flush()
+            copy.write(tail.encode())
+            return rc
     finally:
         claim.close()
 
@@ -398,16 +420,20 @@ def stream(slot, copy, timeout=JOB_TIMEOUT):
 
 def cmd_run(arg):
     test, _, forced = arg.partition("@")
+    # TEST:ARG is one part of a test that takes its parts as arguments
+    # (tests/sanitize/sanitize.t), so that guests share its parts.
+    test, _, part = test.partition(":")
     rel = os.path.relpath(os.path.abspath(test), REPO)
     series = forced or os.environ.get("ARENAD_TEST_KERNEL") or ""
     needs_kernel = forced or rel.startswith(KERNEL_DIRS)
     path = test if "/" in test else "./" + test
+    argv_tail = [part] if part else []
     if not needs_kernel or series == "host":
-        os.execv(path, [path])
+        os.execv(path, [path] + argv_tail)
     if not series:
         series, why = resolve_kernel()
         if series == "host":
-            os.execv(path, [path])
+            os.execv(path, [path] + argv_tail)
         os.environ["ARENAD_TEST_KERNEL"] = series
     if series not in SERIES:
         print("# unknown kernel series %s (%s)" % (series, ", ".join(SERIES)))
@@ -420,8 +446,9 @@ def cmd_run(arg):
     pool = Pool(pool_dir, one=own)
     try:
         # The whole TAP of every test, also when prove shows only a summary.
-        log_path = os.path.join(LOGDIR, "tap", series, rel.replace("/", "_") + ".log")
-        return run_in_guest(pool, series, [path], log_path)
+        name = rel.replace("/", "_") + ("_" + part if part else "")
+        log_path = os.path.join(LOGDIR, "tap", series, name + ".log")
+        return run_in_guest(pool, series, [path] + argv_tail, log_path)
     except RuntimeError as e:
         print("# %s" % str(e).splitlines()[0])
         for line in str(e).splitlines()[1:]:
