@@ -101,9 +101,11 @@ TEST_FILES	= $(patsubst %,tests/sanitize/sanitize.t:%,$(SANITIZE_PARTS)) tests/v
 		  $(patsubst %,tests/integration/%.t@7.2,$(SMOKE_72)) tests/integration/16-check.t@host \
 		  tests/fuzz/*.t $(UNIT_BINS)
 
+# The guests' kernels and root file system download while the suite builds.
 test: deps
 	@bash tests/vm/deps.sh
-	@$(MAKE) --no-print-directory test-build
+	@tests/vm/fetch.sh & fetch=$$!; \
+		$(MAKE) --no-print-directory test-build; rc=$$?; wait $$fetch; exit $$rc
 	$(TEST_ENV) $(GUEST) session -- $(PROVE) $(PROVE_FLAGS) --exec '$(GUEST) run' $(TEST_FILES)
 
 test-unit: $(UNIT_BINS)

@@ -9,13 +9,14 @@
 # rest of the system, so this script asks it first. On top of that the VM
 # tests need QEMU (TCG: KVM cannot boot guests on these machines), a static
 # busybox for the initramfs, pahole for module BTF, cpio and gzip to pack
-# the initramfs, and gcc-12, the compiler Debian built its 6.12 kernel with.
+# the initramfs, gcc-12, the compiler Debian built its 6.12 kernel with,
+# socat for make run's relay and debootstrap for systemd.t's root.
 # Quiet when everything is there.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 
-vm_pkgs=(qemu-system-x86 busybox-static pahole cpio gzip gcc-12 make socat "$@")
+vm_pkgs=(qemu-system-x86 busybox-static pahole cpio gzip gcc-12 make socat debootstrap "$@")
 
 have_pkg() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]; }
 

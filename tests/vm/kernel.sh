@@ -80,14 +80,18 @@ EOT
 	apt-get "${apt_opts[@]}" -o APT::Sandbox::User=root update -qq >&2
 }
 
-# Debian versions (6.18.15+deb13) of the series whose packages all exist,
-# newest first.
-candidates() {
+# The newest Debian version (6.18.15+deb13) of the series whose packages
+# all exist. The first that does ends the search: each check is four
+# apt-cache runs, and apt knows dozens of versions.
+newest() {
 	local v
 	apt_cache search --names-only "^linux-(image|binary)-$re_series\.[0-9]+\+deb[0-9]+-amd64(-unsigned)?\$" 2>/dev/null |
 		sed -n "s/^linux-[a-z]*-\($re_series\.[0-9]*+deb[0-9]*\)-amd64.*/\1/p" | sort -urV |
 		while read -r v; do
-			pkgs "$v" >/dev/null 2>&1 && echo "$v"
+			if pkgs "$v" >/dev/null 2>&1; then
+				echo "$v"
+				break
+			fi
 		done
 	return 0
 }
@@ -160,8 +164,11 @@ if [ -n "$v" ]; then
 fi
 
 mkdir -p "$cache"
-# One fetch at a time: test drivers run in parallel (prove -j).
-exec 9>"$cache/.lock"
+# One fetch at a time per apt state (test drivers run in parallel, and so
+# does tests/vm/fetch.sh): the host's for 6.12, the private one for the
+# others.
+[ "$series" = 6.12 ] && lock=$cache/.lock-host-apt || lock=$cache/.lock
+exec 9>"$lock"
 flock 9
 v=$(cached)
 if [ -n "$v" ]; then
@@ -175,10 +182,10 @@ fi
 if [ -n "$want" ]; then
 	v=$want
 else
-	v=$(candidates | sed -n 1p)
+	v=$(newest)
 	if [ -z "$v" ]; then
 		apt_refresh || true
-		v=$(candidates | sed -n 1p)
+		v=$(newest)
 	fi
 	[ -n "$v" ] || {
 		log "no Debian $series kernel packages known to apt (for 6.12: is bookworm-backports configured? bash scripts/deps.sh)"

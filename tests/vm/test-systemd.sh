@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `systemctl start arenad` in a real systemd: these machines do not run
-# systemd as PID 1, so boot a minimal Debian 12 root file system (built
-# with debootstrap once and cached) as the initramfs of Debian's 6.12
+# systemd as PID 1, so boot a minimal Debian 12 root file system
+# (tests/vm/rootfs.sh) as the initramfs of Debian's 6.12
 # kernel under QEMU, with arenad installed by `make install`, and run
 # tests/vm/systemd-guest.sh there as a oneshot unit.
 set -euo pipefail
@@ -9,28 +9,9 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=vm.sh
 . tests/vm/vm.sh
 
-vm_deps "debootstrap"
+vm_deps
 vm_kernel
-
-# The packages arenad's binaries need at run time (libmicrohttpd12: the
-# metrics endpoint); the cached file system is named after the list, so a
-# change to it builds a new one.
-include=systemd,systemd-sysv,dbus,libelf1,zlib1g,libjson-c5,libsystemd0,libmicrohttpd12,util-linux,procps
-base=$VM_CACHE/rootfs-bookworm-systemd-$(printf %s "$include" | md5sum | cut -c1-8).tar
-if [ ! -s "$base" ]; then
-	mirror=$(bash scripts/deps.sh --print-mirror)
-	tmp=$(mktemp -d)
-	vm_log "building the Debian 12 root file system (cached in $base)"
-	debootstrap --variant=minbase \
-		--include="$include" \
-		bookworm "$tmp/root" "$mirror" >"$tmp/debootstrap.log" 2>&1 ||
-		{ tail -n 20 "$tmp/debootstrap.log" >&2; rm -rf "$tmp"; exit 1; }
-	# Documentation and package lists are dead weight in a RAM root.
-	rm -rf "$tmp/root"/usr/share/{doc,man,info,locale} "$tmp/root"/var/cache/apt/* \
-		"$tmp/root"/var/lib/apt/lists/*
-	tar -C "$tmp/root" -cf "$base.tmp" . && mv "$base.tmp" "$base"
-	rm -rf "$tmp"
-fi
+base=$(tests/vm/rootfs.sh)
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
