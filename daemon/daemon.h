@@ -16,6 +16,7 @@ struct http;
 struct owner_names;
 struct inventory;
 struct counters;
+struct status;
 struct startup;
 struct worker;
 
@@ -54,6 +55,7 @@ struct arenad {
 	__u64 metrics_refresh_usec;	/* when a scrape last asked for a new
 					 * inventory (metrics.c) */
 	struct counters *counters;	/* the state map's counters */
+	struct status *status;		/* STATUS= updates (status.h) */
 	/* Loading census and inventory after READY (startup.h); while
 	 * starting, both are NULL and census methods wait. */
 	struct startup *startup;
@@ -68,7 +70,6 @@ struct arenad {
 	struct census_seen census_seen;
 	sd_event *event;
 	__u64 start_usec;	/* CLOCK_MONOTONIC */
-	bool notify;		/* a service manager listens (NOTIFY_SOCKET) */
 	__u64 reader_scan_usec;	/* last scan by a peer that may not write */
 };
 
@@ -106,8 +107,5 @@ int methods_scan_foreign(struct arenad *d, const struct rpc_peer *peer, __u32 ma
 /* The method table (methods.c). */
 extern const struct rpc_method daemon_methods[];
 extern const size_t daemon_n_methods;
-
-/* Tell the service manager the one-line usage summary (STATUS=). */
-void daemon_notify_status(struct arenad *d);
 
 #endif /* __ARENAD_DAEMON_H */

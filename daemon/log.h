@@ -29,6 +29,7 @@
 #define __ARENAD_LOG_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <syslog.h>
 
@@ -37,6 +38,15 @@ int log_get_max_level(void);
 void log_set_prefix(int enable);
 int log_internal(int level, int error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * One log line, as log_internal() writes it: "<prefix_level>" when that is
+ * >= 0, the message, ": strerror(|error|)" when error is not 0, and "\n".
+ * Like vsnprintf(): writes at most size bytes (NUL included) and returns
+ * the length of the whole line, or -EINVAL/-EOVERFLOW. Pure.
+ */
+int log_format_line(char *buf, size_t size, int prefix_level, int error,
+		    const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 
 #define log_debug(...)	log_internal(LOG_DEBUG, 0, __VA_ARGS__)
 #define log_info(...)	log_internal(LOG_INFO, 0, __VA_ARGS__)

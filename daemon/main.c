@@ -26,24 +26,11 @@
 #include "pindir.h"
 #include "server.h"
 #include "startup.h"
+#include "status.h"
 #include "util.h"
 #include "worker.h"
 #include "cleanup.h"
 #include "arenad_version.h"
-
-void daemon_notify_status(struct arenad *d)
-{
-	struct arenad_state st;
-
-	/* Called on every alloc and free: no map read when nobody listens. */
-	if (!d->notify || counters_read(d->counters, &st) < 0)
-		return;
-	sd_notifyf(0, "STATUS=%llu/%u pages in use (%.1f%%), %llu allocations, high water %llu",
-		   (unsigned long long)st.pages_allocated, st.pages_total,
-		   st.pages_total ? 100.0 * st.pages_allocated / st.pages_total : 0.0,
-		   (unsigned long long)st.live_allocations,
-		   (unsigned long long)st.high_water_pages);
-}
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
@@ -98,7 +85,7 @@ static void census_tick_done(struct arenad *d, int error, json_object *detail, v
 		return;
 	log_census_change(d, error);
 	/* Allocations made outside the socket show up here too. */
-	daemon_notify_status(d);
+	status_notify(d->status);
 }
 
 static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -201,6 +188,7 @@ static void daemon_done(struct arenad *d)
 	d->census = census_free(d->census);
 	json_object_put(d->owners_cache);
 	d->owner_names = owner_names_free(d->owner_names);
+	d->status = status_free(d->status);
 	d->counters = counters_free(d->counters);
 	d->arena = arena_free(d->arena);
 	d->event = sd_event_unref(d->event);
@@ -243,7 +231,6 @@ static int run(const struct config *cfg)
 	int r;
 
 	d.start_usec = now_usec(CLOCK_MONOTONIC);
-	d.notify = !!getenv("NOTIFY_SOCKET");
 
 	r = activation_collect(&act);
 	if (r < 0)
@@ -288,6 +275,9 @@ static int run(const struct config *cfg)
 	r = counters_open(arenad_pins__state_fd(d.arena->pins), &d.counters);
 	if (r < 0)
 		return log_error_errno(r, "read the state map");
+	r = status_new(d.event, d.counters, !!getenv("NOTIFY_SOCKET"), &d.status);
+	if (r < 0)
+		return log_oom();
 
 	r = worker_new(d.event, "arenad-ledger", &d.ledger_worker);
 	if (r < 0)
@@ -305,7 +295,7 @@ static int run(const struct config *cfg)
 	 * on they hold allocations, so the pins outlive the daemon. */
 	arena_keep_pins(d.arena);
 	sd_notify(0, "READY=1");
-	daemon_notify_status(&d);
+	status_notify(d.status);
 	r = startup_begin(&d, startup_done, &d.startup);
 	if (r < 0)
 		return r;

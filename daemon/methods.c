@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "owners.h"
 #include "server.h"
+#include "status.h"
 #include "worker.h"
 #include "util.h"
 #include "arenad_version.h"
@@ -304,59 +305,6 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 	return 0;
 }
 
-/*
- * STATUS= for the service manager after allocs and frees. Each update is
- * a formatted line and a sendmsg(): a client allocating in a loop would
- * pay that on every request. So the first change after a quiet spell is
- * sent at once, and further ones at most every STATUS_USEC, the last
- * change always included.
- */
-#define STATUS_USEC (100 * 1000ULL)
-
-static sd_event_source *status_timer;	/* floating: the loop frees it */
-static bool status_dirty;
-
-static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	if (!status_dirty)
-		return 0;
-	status_dirty = false;
-	daemon_notify_status(userdata);
-	sd_event_source_set_time(s, usec + STATUS_USEC);
-	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-	return 0;
-}
-
-static void status_changed(struct arenad *d)
-{
-	int enabled = SD_EVENT_OFF;
-	uint64_t now;
-
-	if (!d->notify)
-		return;
-	if (status_timer)
-		sd_event_source_get_enabled(status_timer, &enabled);
-	if (enabled != SD_EVENT_OFF) {
-		status_dirty = true;
-		return;
-	}
-	daemon_notify_status(d);
-	if (!d->event || sd_event_now(d->event, CLOCK_MONOTONIC, &now) < 0)
-		return;
-	if (!status_timer) {
-		if (sd_event_add_time(d->event, &status_timer, CLOCK_MONOTONIC, now + STATUS_USEC,
-				      0, on_status_timer, d) < 0) {
-			status_timer = NULL;	/* then every change is sent at once */
-			return;
-		}
-		sd_event_source_set_floating(status_timer, true);
-		sd_event_source_unref(status_timer);	/* the loop's now; kept borrowed */
-		return;
-	}
-	sd_event_source_set_time(status_timer, now + STATUS_USEC);
-	sd_event_source_set_enabled(status_timer, SD_EVENT_ONESHOT);
-}
-
 static int check_range(struct arenad *d, __u64 addr, struct rpc_error *err)
 {
 	const struct arenad_state *id = &d->arena->ident;
@@ -492,7 +440,7 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 	}
 	log_debug("alloc %u pages at 0x%llx for %s%s%s (uid %u)", req.pages,
 		  (unsigned long long)req.addr, owner, name ? " as " : "", name ?: "", peer->uid);
-	status_changed(d);
+	status_changed(d->status);
 
 	/* Written as text like stats' result: alloc and free are the other
 	 * methods clients call in a loop. */
@@ -544,7 +492,7 @@ static int m_free(void *ctx, const struct rpc_peer *peer, json_object *params,
 	}
 	log_debug("free %u pages at 0x%llx (uid %u)", req.pages,
 		  (unsigned long long)req.addr, peer->uid);
-	status_changed(d);
+	status_changed(d->status);
 
 	r = json_buf_lit(out, "{\"pages\":");
 	r |= json_buf_u64(out, req.pages);

@@ -274,7 +274,6 @@ int census_run(struct census *c, int method, struct census_result *res)
 }
 
 unsigned int server_clients(const struct server *s) { return 1; }
-void daemon_notify_status(struct arenad *d) { }
 
 /*
  * Deferred replies: the seam's worker runs each job at once, so the reply
