@@ -31,6 +31,7 @@
 #include "status.h"
 #include "worker.h"
 #include "util.h"
+#include "refusal.h"
 #include "arenad_version.h"
 
 #define STR_MAX (ARENAD_STR_LEN - 1)
@@ -328,6 +329,20 @@ static int check_range(struct arenad *d, __u64 addr, struct rpc_error *err)
  * the only other way they can be taken, outside arenad, which only a
  * census shows.
  */
+/* The allocator refused req with r: the words and code of libarenad's
+ * table (refusal.h); an error it does not refuse with is ours. */
+static int refused(struct arenad *d, const struct arenad_req *req, int r, struct rpc_error *err)
+{
+	struct arenad_state st;
+	char msg[sizeof(err->message)];
+	int code = libarenad_refusal(r, req, r == -ENOMEM && !arenad_pins__state(pins_of(d), &st)
+				     ? &st : NULL, msg, sizeof(msg));
+
+	if (code == ARENAD_RPC_INTERNAL_ERROR)
+		return internal_error(err, r, "run the allocator");
+	return rpc_set_error(err, code, "%s", msg);
+}
+
 static int busy_error(struct arenad *d, const struct arenad_req *req, struct rpc_error *err)
 {
 	_cleanup_free_ struct arenad_range *recs = NULL;
@@ -335,8 +350,10 @@ static int busy_error(struct arenad *d, const struct arenad_req *req, struct rpc
 	__u32 last = first + req->pages;	/* exclusive */
 	char owner[ARENAD_STR_LEN], name[ARENAD_STR_LEN];
 	const struct arenad_range *hit = NULL;
+	char what[sizeof(err->message)];
 	__u32 ledger = 0;
 	size_t i, n;
+	int code = libarenad_refusal(-EBUSY, req, NULL, what, sizeof(what));
 
 	if (arenad_pins__ranges(pins_of(d), &recs, &n) < 0)
 		n = 0;
@@ -350,18 +367,18 @@ static int busy_error(struct arenad *d, const struct arenad_req *req, struct rpc
 			hit = &recs[i];
 	}
 	if (!hit)
-		return rpc_set_error(err, ARENAD_ERR_CONFLICT,
-				     "pages at 0x%llx..+%u are not all free: none of them is in the "
+		return rpc_set_error(err, code,
+				     "%s: none of them is in the "
 				     "ledger, so they are present but unaccounted (allocated outside "
 				     "arenad, or reserved); 'arenactl-client scan' lists them and who "
-				     "uses the arena", (unsigned long long)req->addr, req->pages);
+				     "uses the arena", what);
 	owners_id_string(d, hit->owner, owner, sizeof(owner));
 	if (hit->name)
 		owners_id_string(d, hit->name, name, sizeof(name));
-	return rpc_set_error(err, ARENAD_ERR_CONFLICT,
-			     "pages at 0x%llx..+%u are not all free: %u of the %u are in the ledger "
+	return rpc_set_error(err, code,
+			     "%s: %u of the %u are in the ledger "
 			     "(first: 0x%llx..+%u of owner '%s'%s%s%s)%s",
-			     (unsigned long long)req->addr, req->pages, ledger, req->pages,
+			     what, ledger, req->pages,
 			     (unsigned long long)(d->arena->ident.user_vm_start +
 						  ((__u64)hit->pgoff << ARENAD_PAGE_SHIFT)),
 			     hit->pages, owner, hit->name ? ", name '" : "", hit->name ? name : "",
@@ -383,7 +400,6 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 	};
 	const char *owner = NULL, *name = NULL;
 	char owner_buf[32];
-	struct arenad_state st;
 	int r;
 
 	if (rpc_params_only(params, keys, err) ||
@@ -409,35 +425,8 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 		snprintf(req.name_str, sizeof(req.name_str), "%s", name);
 
 	r = arenad_pins__run(p, &req);
-	switch (r) {
-	case 0:
-		break;
-	case -ENOMEM:
-		arenad_pins__state(p, &st);
-		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY,
-				     "out of memory: no %u contiguous free pages (%llu of %u pages free)",
-				     req.pages, (unsigned long long)(st.pages_total - st.pages_allocated),
-				     st.pages_total);
-	case -EEXIST:
-		return rpc_set_error(err, ARENAD_ERR_CONFLICT, "name '%s' is already in use", name);
-	case -EBUSY:
-		return busy_error(d, &req, err);
-	case -EINVAL:
-		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS, "invalid allocation request");
-	case -ENOSPC:
-		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY,
-				     "string table is full: all %u owner and name strings are in use "
-				     "by live allocations and holds; free some",
-				     ARENAD_MAX_STRINGS);
-	case -E2BIG:
-		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY,
-				     "the ledger or the names table is full");
-	case -EAGAIN:
-		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
-				     "the string table stayed busy; retry");
-	default:
-		return internal_error(err, r, "run the allocator");
-	}
+	if (r < 0)
+		return r == -EBUSY ? busy_error(d, &req, err) : refused(d, &req, r, err);
 	log_debug("alloc %u pages at 0x%llx for %s%s%s (uid %u)", req.pages,
 		  (unsigned long long)req.addr, owner, name ? " as " : "", name ?: "", peer->uid);
 	status_changed(d->status);
@@ -477,19 +466,8 @@ static int m_free(void *ctx, const struct rpc_peer *peer, json_object *params,
 		return -1;
 
 	r = arenad_pins__run(pins_of(d), &req);
-	switch (r) {
-	case 0:
-		break;
-	case -ENOENT:
-		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND,
-				     "no allocation starts at 0x%llx", (unsigned long long)req.addr);
-	case -EPERM:
-		return rpc_set_error(err, ARENAD_ERR_PERMISSION,
-				     "permission denied: the allocation at 0x%llx belongs to another uid",
-				     (unsigned long long)req.addr);
-	default:
-		return internal_error(err, r, "run the allocator");
-	}
+	if (r < 0)
+		return refused(d, &req, r, err);
 	log_debug("free %u pages at 0x%llx (uid %u)", req.pages,
 		  (unsigned long long)req.addr, peer->uid);
 	status_changed(d->status);
