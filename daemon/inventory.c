@@ -38,9 +38,6 @@
 #include "util.h"
 #include "worker.h"
 
-/* rt walks that met a changing tree are retried, then the full probe. */
-#define RT_TRIES 3
-
 struct inv_job {
 	struct worker_job wj;		/* first: the worker hands it back */
 	struct inventory *inv;
@@ -57,11 +54,8 @@ struct inv_job {
 struct inventory {
 	struct arenad *d;
 	__u32 managed_id;
-	int method;			/* census method for every arena; 0: none */
-	bool full_ok;			/* the full probe passed too (fallback) */
-	char unavailable[256];		/* why no census, when method is 0 */
-
 	struct census *census;		/* its map iterator */
+	const struct census_verdict *verdict;	/* the census's for these arenas */
 
 	struct users *users;
 	char users_unavailable[256];	/* why programs/processes are missing */
@@ -202,36 +196,6 @@ static int read_arenas(struct inventory *inv, __u32 target, int method, bool mar
 	return census_iter_read(inv->census, target, method, mark, recs, n);
 }
 
-/* The census of one arena; 0 and *rec, -ENOENT when it is gone. */
-static int census_one(struct inventory *inv, __u32 map_id, int asked, bool mark,
-		      struct arenad_arena_rec *rec)
-{
-	int method = asked ?: inv->method;
-
-	for (int tries = 0;; tries++) {
-		_cleanup_free_ struct arenad_arena_rec *recs = NULL;
-		size_t n;
-		int r;
-
-		r = read_arenas(inv, map_id, method, mark, &recs, &n);
-		if (r < 0)
-			return r;
-		if (!n || recs[0].map_type != ARENAD_MAP_TYPE_ARENA)
-			return -ENOENT;
-		*rec = recs[0];
-		/* The free-range tree changed under the walk, or holds more
-		 * ranges than we record: again, then the exact full probe. */
-		if (method == ARENAD_CENSUS_RT &&
-		    (rec->ret == -EAGAIN || rec->ret == -EINVAL || rec->ret == -E2BIG)) {
-			if (tries + 1 >= RT_TRIES && inv->full_ok && !asked)
-				method = ARENAD_CENSUS_FULL;
-			if (tries < RT_TRIES)
-				continue;
-		}
-		return 0;
-	}
-}
-
 static int read_users(struct inventory *inv, struct arenad_user_rec **out, size_t *n)
 {
 	*out = NULL;
@@ -353,8 +317,9 @@ static void fill_arena(struct inventory *inv, const struct arenad_arena_rec *rec
 	};
 	memcpy(a->name, rec->name, sizeof(a->name));
 	a->name[sizeof(a->name) - 1] = 0;
-	if (!inv->method) {
-		snprintf(a->census_unavailable, sizeof(a->census_unavailable), "%s", inv->unavailable);
+	if (!inv->verdict->method) {
+		snprintf(a->census_unavailable, sizeof(a->census_unavailable), "%.*s",
+			 (int)sizeof(a->census_unavailable) - 1, inv->verdict->reason);
 	} else if (rec->ret) {
 		a->census_method = census_method_name(rec->method);
 		snprintf(a->census_unavailable, sizeof(a->census_unavailable), "%s census failed: %s",
@@ -384,15 +349,16 @@ static int build_list(struct inventory *inv, struct inv_list **out)
 	size_t n, nu, np = 0;
 	int r;
 
-	r = read_arenas(inv, 0, inv->method, false, &recs, &n);
+	r = read_arenas(inv, 0, inv->verdict->method, false, &recs, &n);
 	if (r < 0)
 		return r;
-	/* Retry single arenas whose tree walk met a change. */
+	/* A census that failed in the pass over all gets a run of its own
+	 * (census.h: the retry policy). */
 	for (size_t i = 0; i < n; i++)
-		if (recs[i].ret == -EAGAIN || recs[i].ret == -EINVAL || recs[i].ret == -E2BIG) {
+		if (census_foreign_again(inv->census, &recs[i])) {
 			struct arenad_arena_rec again;
 
-			if (census_one(inv, recs[i].map_id, 0, false, &again) == 0)
+			if (census_run_foreign(inv->census, recs[i].map_id, 0, false, &again) == 0)
 				recs[i] = again;
 		}
 	r = read_users(inv, &users, &nu);
@@ -478,12 +444,12 @@ static void do_scan(struct inventory *inv, struct inv_job *job)
 
 	if (check_target(inv, job->map_id, &rec, &job->err) < 0)
 		return;
-	if (!inv->method) {
+	if (!inv->verdict->method) {
 		rpc_set_error(&job->err, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
-			      inv->unavailable);
+			      inv->verdict->reason);
 		return;
 	}
-	r = census_one(inv, job->map_id, job->method, true, &rec);
+	r = census_run_foreign(inv->census, job->map_id, job->method, true, &rec);
 	if (r == -ENOENT) {
 		rpc_set_error(&job->err, ARENAD_ERR_NOT_FOUND, "arena %u went away during the census",
 			      job->map_id);
@@ -660,7 +626,7 @@ static void load_done(struct worker_job *wj, int error)
 int inventory_new(struct arenad *d, struct inventory **out)
 {
 	struct inventory *inv;
-	const char *name = NULL;
+	const char *name;
 
 	*out = NULL;
 	if (!d->census || !census_iter_bits(d->census)) {
@@ -675,15 +641,12 @@ int inventory_new(struct arenad *d, struct inventory **out)
 	inv->census = d->census;
 	inv->worker = d->census_worker;
 	pthread_mutex_init(&inv->lock, NULL);
-	inv->method = census_foreign_method(d->census, &name);
-	if (!inv->method)
-		snprintf(inv->unavailable, sizeof(inv->unavailable), "%s",
-			 census_foreign_unavailable(d->census));
-	inv->full_ok = census_foreign_has(d->census, ARENAD_CENSUS_FULL);
+	inv->verdict = census_verdict(d->census, CENSUS_FOREIGN);
+	name = census_method_name(inv->verdict->method);
 	inv->load = (struct worker_job) { .run = run_load, .done = load_done };
 	worker_submit(inv->worker, &inv->load);
 	log_info("inventory: census of every arena with the %s method%s%s", name ?: "(none)",
-		 inv->method ? "" : ": ", inv->method ? "" : inv->unavailable);
+		 inv->verdict->method ? "" : ": ", census_verdict_unavailable(inv->verdict) ?: "");
 	*out = inv;
 	return 0;
 }

@@ -114,7 +114,7 @@ static void startup_done(struct arenad *d)
 	uint64_t now;
 	int r;
 
-	if (!d->census_interval_s || !d->census || !census_method(d->census))
+	if (!d->census_interval_s || !d->census || !census_verdict(d->census, CENSUS_MANAGED)->method)
 		return;
 	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
 	r = sd_event_add_time(d->event, NULL, CLOCK_MONOTONIC, now, 0, on_census_timer, d);

@@ -164,11 +164,11 @@ static int m_ping(void *ctx, const struct rpc_peer *peer, json_object *params,
 	return 0;
 }
 
-/* Why no census method is in use (census_method() gave NULL). */
+/* Why no census method is in use (the verdict's method is 0). */
 static const char *census_none_why(struct arenad *d)
 {
 	if (d->census)
-		return census_unavailable(d->census);
+		return census_verdict_unavailable(census_verdict(d->census, CENSUS_MANAGED));
 	return d->starting ? "starting: the census self-test is running"
 			   : "the census could not be loaded (see the log)";
 }
@@ -176,7 +176,7 @@ static const char *census_none_why(struct arenad *d)
 /* Which census method is in use, or why there is none. */
 static void census_json(struct arenad *d, json_object *o)
 {
-	const char *m = d->census ? census_method(d->census) : NULL;
+	const char *m = d->census ? census_method_name(census_verdict(d->census, CENSUS_MANAGED)->method) : NULL;
 
 	rpc_put_or_null(o, "census_method", m ? json_object_new_string(m) : NULL, !m);
 	if (!m)
@@ -218,7 +218,7 @@ static int put_str_member(struct json_buf *b, const char *s)
 static int stats_text(struct arenad *d, const struct arenad_state *st,
 		      const char *owners, size_t owners_len, struct json_buf *b)
 {
-	const char *census = d->census ? census_method(d->census) : NULL;
+	const char *census = d->census ? census_method_name(census_verdict(d->census, CENSUS_MANAGED)->method) : NULL;
 	__u64 now = now_usec(CLOCK_MONOTONIC);
 	int r = 0;
 
@@ -659,7 +659,7 @@ static void scan_replied(struct arenad *d, int error, json_object *detail, void 
 
 	if (error == -EAGAIN)
 		rpc_set_error(&err, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
-			      census_unavailable(d->census));
+			      census_verdict_unavailable(census_verdict(d->census, CENSUS_MANAGED)));
 	else if (error < 0)
 		job_error(&err, error, "census");
 	server_finish(userdata, detail, &err);
@@ -670,7 +670,7 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 {
 	static const char *const keys[] = { "method", "map_id", NULL };
 	struct arenad *d = ctx;
-	const char *name = NULL;
+	const char *name = NULL, *why;
 	struct server_call *call;
 	__u32 map_id = 0;
 	int r, method = 0;
@@ -706,14 +706,13 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
 				     "census unavailable: it did not load (see the log)");
 	if (name) {
-		method = census_method_by_name(d->census, name);
+		method = census_verdict_method(census_verdict(d->census, CENSUS_MANAGED), name, &why);
 		if (method == -EINVAL)
 			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
 					     "unknown census method '%s' (kmod, rt, full)", name);
 		if (method == -EAGAIN)
 			return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
-					     "census method '%s' is unavailable: %s", name,
-					     census_why(d->census, name));
+					     "census method '%s' is unavailable: %s", name, why);
 	}
 	call = server_defer(peer);
 	if (!call)

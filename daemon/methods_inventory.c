@@ -80,7 +80,7 @@ int methods_scan_foreign(struct arenad *d, const struct rpc_peer *peer, __u32 ma
 	int m = 0;
 
 	if (method && d->census) {
-		m = census_foreign_method_by_name(d->census, method, &why);
+		m = census_verdict_method(census_verdict(d->census, CENSUS_FOREIGN), method, &why);
 		if (m == -EINVAL)
 			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
 					     "unknown census method '%s' (rt, full)", method);
