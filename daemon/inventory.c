@@ -62,6 +62,7 @@ struct inventory {
 
 	struct worker *worker;		/* d->census_worker */
 	struct worker_job load;		/* loads users on the worker */
+	__u64 refresh_usec;		/* when inventory_refresh() last asked */
 	pthread_mutex_t lock;
 	struct inv_list *latest;	/* under lock */
 };
@@ -575,6 +576,18 @@ int inventory_submit(struct inventory *inv, enum inv_job_kind kind, __u32 map_id
 		     inv_done_t done, void *userdata)
 {
 	return inventory_submit_scan(inv, kind, map_id, 0, done, userdata);
+}
+
+void inventory_refresh(struct inventory *inv, const struct inv_list *l, __u64 max_age_usec)
+{
+	__u64 now = now_usec(CLOCK_MONOTONIC);
+
+	if (!inv || (l && now - l->when_usec < max_age_usec))
+		return;
+	if (inv->refresh_usec && now - inv->refresh_usec < max_age_usec)
+		return;
+	if (inventory_submit(inv, INV_JOB_ARENAS, 0, NULL, NULL) == 0)
+		inv->refresh_usec = now;
 }
 
 int inventory_submit_scan(struct inventory *inv, enum inv_job_kind kind, __u32 map_id, int method,

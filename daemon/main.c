@@ -16,6 +16,7 @@
 
 #include "activation.h"
 #include "census.h"
+#include "census_tick.h"
 #include "check.h"
 #include "inventory.h"
 #include "counters.h"
@@ -42,84 +43,10 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-/*
- * The periodic census logs what changed, not its state every interval: a
- * host with a steady number of unaccounted pages would otherwise repeat
- * one warning forever. A failure is logged once until it changes or the
- * census works again.
- */
-static void log_census_change(struct arenad *d, int r)
-{
-	struct census_seen *seen = &d->census_seen;
-	const struct scan_summary *s = &d->last_scan;
-
-	if (r < 0) {
-		if (!seen->valid || seen->err != r)
-			log_warning_errno(r, "periodic census failed (logged again when this changes)");
-		seen->err = r;
-		seen->valid = true;
-		return;
-	}
-	if (seen->valid && seen->err)
-		log_info("periodic census works again");
-	if (seen->valid && !seen->err && seen->unaccounted == s->pages_unaccounted &&
-	    seen->missing == s->pages_missing)
-		return;
-	if (s->pages_unaccounted || s->pages_missing)
-		log_notice("census: %u pages present but not in the ledger (allocated outside arenad), "
-			   "%u ledger pages missing%s",
-			   s->pages_unaccounted, s->pages_missing,
-			   seen->valid && !seen->err ? " (changed)" : "");
-	else if (seen->valid && !seen->err)
-		log_info("census: the ledger and the present pages agree again");
-	seen->err = 0;
-	seen->unaccounted = s->pages_unaccounted;
-	seen->missing = s->pages_missing;
-	seen->valid = true;
-}
-
-static void census_tick_done(struct arenad *d, int error, json_object *detail, void *userdata)
-{
-	d->census_seen.pending = false;
-	if (error == -ECANCELED)
-		return;
-	log_census_change(d, error);
-	/* Allocations made outside the socket show up here too. */
-	status_notify(d->status);
-}
-
-static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	struct arenad *d = userdata;
-	int r;
-
-	/* A census slower than the interval is not queued twice. */
-	if (!d->census_seen.pending) {
-		r = scan_submit(d, 0, 0, census_tick_done, NULL);
-		if (r < 0)
-			log_census_change(d, r);
-		else
-			d->census_seen.pending = true;
-	}
-	/* And every arena on the host, for readers of the latest inventory. */
-	inventory_submit(d->inventory, INV_JOB_ARENAS, 0, NULL, NULL);
-	sd_event_source_set_time(s, usec + (uint64_t)d->census_interval_s * 1000000);
-	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-	return 0;
-}
-
 /* Start-up's second half is done (startup.h): census every interval. */
 static void startup_done(struct arenad *d)
 {
-	uint64_t now;
-	int r;
-
-	if (!d->census_interval_s || !d->census || !census_verdict(d->census, CENSUS_MANAGED)->method)
-		return;
-	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-	r = sd_event_add_time(d->event, NULL, CLOCK_MONOTONIC, now, 0, on_census_timer, d);
-	if (r < 0)
-		log_error_errno(r, "census timer; the census runs on request only");
+	census_tick_start(d->census_tick);
 }
 
 /* The metrics listener: the socket passed as "metrics", or our own on
@@ -183,11 +110,11 @@ static void daemon_done(struct arenad *d)
 	d->census_worker = worker_free(d->census_worker);
 	d->ledger_worker = worker_free(d->ledger_worker);
 	d->startup = startup_free(d->startup);
+	d->census_tick = census_tick_free(d->census_tick);
 	d->server = server_free(d->server);
 	d->inventory = inventory_free(d->inventory);
 	d->census = census_free(d->census);
-	json_object_put(d->owners_cache);
-	d->owner_names = owner_names_free(d->owner_names);
+	d->owners = owners_free(d->owners);
 	d->status = status_free(d->status);
 	d->counters = counters_free(d->counters);
 	d->arena = arena_free(d->arena);
@@ -219,8 +146,8 @@ static int run(const struct config *cfg)
 	};
 	_cleanup_(daemon_done) struct arenad d = {
 		.cfg = cfg,
-		.census_interval_s = cfg->census_interval_s,
 	};
+	unsigned int census_interval_s = cfg->census_interval_s;
 	struct activation act;
 	struct rpc_table table = {
 		.methods = daemon_methods,
@@ -242,7 +169,7 @@ static int run(const struct config *cfg)
 	/* Served metrics without a census would lack the present and
 	 * unaccounted figures: census every minute unless told otherwise. */
 	if ((act.metrics_fd >= 0 || cfg->metrics_listen) && !cfg->census_interval_set)
-		d.census_interval_s = 60;
+		census_interval_s = 60;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -275,9 +202,15 @@ static int run(const struct config *cfg)
 	r = counters_open(arenad_pins__state_fd(d.arena->pins), &d.counters);
 	if (r < 0)
 		return log_error_errno(r, "read the state map");
+	r = owners_new(d.arena->pins, &d.owners);
+	if (r < 0)
+		return log_oom();
 	r = status_new(d.event, d.counters, !!getenv("NOTIFY_SOCKET"), &d.status);
 	if (r < 0)
 		return log_oom();
+	r = census_tick_new(&d, census_interval_s, &d.census_tick);
+	if (r < 0)
+		return r;
 
 	r = worker_new(d.event, "arenad-ledger", &d.ledger_worker);
 	if (r < 0)

@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "owners.h"
 #include "server.h"
+#include "startup.h"
 #include "status.h"
 #include "worker.h"
 #include "util.h"
@@ -78,32 +79,17 @@ static void job_error(struct rpc_error *err, int r, const char *what)
 /*
  * Owner strings while one request lists many ranges: a few owners hold
  * most of them, and every string lookup is a syscall: looked up per range
- * they are a large share of a long reply's cost. Direct-mapped on the id;
- * id 0, no owner, is "".
+ * they are a large share of a long reply's cost. Names are not kept: each
+ * is looked up once.
  */
 #define OWNER_CACHE 16
 
-struct owner_cache {
-	__u32 id[OWNER_CACHE];
-	bool gone[OWNER_CACHE];
-	char str[OWNER_CACHE][ARENAD_STR_LEN];
-};
-
 /* NULL when the id's string was freed: see range_json(). */
-static const char *owner_string(struct arenad *d, struct owner_cache *c, __u32 id)
+static const char *owner_string(struct owner_strings *c, __u32 id)
 {
-	unsigned int slot = id % OWNER_CACHE;
+	const char *s;
 
-	if (!id)
-		return "";
-	if (c->id[slot] != id) {
-		c->gone[slot] = arenad_pins__str(pins_of(d), id, c->str[slot],
-					       sizeof(c->str[slot])) == -ENOENT;
-		if (!c->gone[slot] && !c->str[slot][0])
-			snprintf(c->str[slot], sizeof(c->str[slot]), "#%u", id);
-		c->id[slot] = id;
-	}
-	return c->gone[slot] ? NULL : c->str[slot];
+	return owner_strings_get(c, id, &s) == -ENOENT ? NULL : s;
 }
 
 /*
@@ -123,19 +109,16 @@ static __u64 boot_ns_to_unix_s(__u64 boot_ns)
  * before its strings were read. Every live allocation holds its owner and
  * name strings, so a string that is no longer there proves the free.
  */
-static int range_json(struct arenad *d, struct owner_cache *owners,
+static int range_json(struct arenad *d, struct owner_strings *owners, struct owner_strings *names,
 		      const struct arenad_range *r, json_object **out)
 {
 	json_object *o;
-	const char *owner = owner_string(d, owners, r->owner);
-	char buf[ARENAD_STR_LEN];
+	const char *owner = owner_string(owners, r->owner);
+	const char *name = owner_string(names, r->name);
 
 	*out = NULL;
-	if (!owner || (r->name && arenad_pins__str(pins_of(d), r->name, buf,
-						 sizeof(buf)) == -ENOENT))
+	if (!owner || !name)
 		return -ENOENT;
-	if (r->name && !buf[0])
-		snprintf(buf, sizeof(buf), "#%u", r->name);
 	o = json_object_new_object();
 	if (!o)
 		return -ENOMEM;
@@ -144,7 +127,7 @@ static int range_json(struct arenad *d, struct owner_cache *owners,
 	add_u64(o, "pages", r->pages);
 	add_str(o, "owner", owner);
 	if (r->name)
-		add_str(o, "name", buf);
+		add_str(o, "name", name);
 	add_u64(o, "uid", r->uid);
 	if (r->time_ns)
 		add_u64(o, "created_s", boot_ns_to_unix_s(r->time_ns));
@@ -169,7 +152,7 @@ static const char *census_none_why(struct arenad *d)
 {
 	if (d->census)
 		return census_verdict_unavailable(census_verdict(d->census, CENSUS_MANAGED));
-	return d->starting ? "starting: the census self-test is running"
+	return startup_running(d->startup) ? "starting: the census self-test is running"
 			   : "the census could not be loaded (see the log)";
 }
 
@@ -195,7 +178,7 @@ static int m_version(void *ctx, const struct rpc_peer *peer, json_object *params
 	add_u64(*result, "abi", ARENAD_ABI_VERSION);
 	add_str(*result, "protocol", "jsonrpc-2.0");
 	/* true until the census and the inventory are loaded (startup.h) */
-	rpc_put(*result, "starting", json_object_new_boolean(d->starting));
+	rpc_put(*result, "starting", json_object_new_boolean(startup_running(d->startup)));
 	census_json(d, *result);
 	return 0;
 }
@@ -298,7 +281,7 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 	ret = counters_read(d->counters, &st);
 	if (ret < 0)
 		return internal_error(err, ret, "read state map");
-	ret = owners_text(d, &st, &owners, &owners_len);
+	ret = owners_text(d->owners, &st, &owners, &owners_len);
 	if (ret < 0)
 		return internal_error(err, ret, "owner table");
 	if (stats_text(d, &st, owners, owners_len, out) < 0)
@@ -348,7 +331,9 @@ static int busy_error(struct arenad *d, const struct arenad_req *req, struct rpc
 	_cleanup_free_ struct arenad_range *recs = NULL;
 	__u32 first = (req->addr - d->arena->ident.user_vm_start) >> ARENAD_PAGE_SHIFT;
 	__u32 last = first + req->pages;	/* exclusive */
+	struct owner_strings *strs = owners_strings(d->owners);
 	char owner[ARENAD_STR_LEN], name[ARENAD_STR_LEN];
+	const char *s;
 	const struct arenad_range *hit = NULL;
 	char what[sizeof(err->message)];
 	__u32 ledger = 0;
@@ -372,9 +357,10 @@ static int busy_error(struct arenad *d, const struct arenad_req *req, struct rpc
 				     "ledger, so they are present but unaccounted (allocated outside "
 				     "arenad, or reserved); 'arenactl-client scan' lists them and who "
 				     "uses the arena", what);
-	owners_id_string(d, hit->owner, owner, sizeof(owner));
-	if (hit->name)
-		owners_id_string(d, hit->name, name, sizeof(name));
+	owner_strings_get(strs, hit->owner, &s);
+	snprintf(owner, sizeof(owner), "%s", s);
+	owner_strings_get(strs, hit->name, &s);
+	snprintf(name, sizeof(name), "%s", s);
 	return rpc_set_error(err, code,
 			     "%s: %u of the %u are in the ledger "
 			     "(first: 0x%llx..+%u of owner '%s'%s%s%s)%s",
@@ -494,16 +480,24 @@ struct ranges_stream {
 	bool filter;
 	__u32 owner_id;
 	bool first;
-	struct owner_cache owners;
+	struct owner_strings *owners, *names;
 };
 
 static void ranges_free(void *state)
 {
 	struct ranges_stream *rs = state;
 
-	if (rs)
+	if (rs) {
 		free(rs->recs);
+		owner_strings_free(rs->owners);
+		owner_strings_free(rs->names);
+	}
 	free(rs);
+}
+
+static void ranges_freep(struct ranges_stream **rs)
+{
+	ranges_free(*rs);
 }
 
 static int ranges_next(void *state, struct json_buf *b)
@@ -519,7 +513,7 @@ static int ranges_next(void *state, struct json_buf *b)
 		if (rs->filter && rec->owner != rs->owner_id)
 			continue;
 		rpc_alloc_failed();
-		r = range_json(rs->d, &rs->owners, rec, &o);
+		r = range_json(rs->d, rs->owners, rs->names, rec, &o);
 		if (r == -ENOENT) {
 			r = 0;
 			continue;	/* freed while we read */
@@ -590,7 +584,7 @@ static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 	static const char *const keys[] = { "owner", NULL };
 	struct arenad *d = ctx;
 	const struct arenad_pins *p = pins_of(d);
-	_cleanup_free_ struct ranges_stream *rs = NULL;
+	_cleanup_(ranges_freep) struct ranges_stream *rs = NULL;
 	_cleanup_free_ struct ranges_job *job = NULL;
 	struct arenad_state st;
 	const char *owner = NULL;
@@ -599,8 +593,11 @@ static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 	    rpc_param_str(params, "owner", false, STR_MAX, &owner, err))
 		return -1;
 	rs = calloc(1, sizeof(*rs));
-	if (!rs)
+	if (!rs || owner_strings_new(p, OWNER_CACHE, &rs->owners) < 0 ||
+	    owner_strings_new(p, 0, &rs->names) < 0) {
+		ranges_free(TAKE_PTR(rs));
 		return rpc_oom(err);
+	}
 	rs->d = d;
 	rs->first = true;
 	if (owner) {
@@ -631,7 +628,7 @@ static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
 {
 	static const char *const keys[] = { "name", NULL };
 	struct arenad *d = ctx;
-	struct owner_cache owners = {};
+	_cleanup_(owner_strings_freep) struct owner_strings *owners = NULL, *names = NULL;
 	struct arenad_range rec;
 	const char *name;
 	int r;
@@ -644,7 +641,10 @@ static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
 		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "no allocation named '%s'", name);
 	if (r < 0)
 		return internal_error(err, r, "look up name");
-	r = range_json(d, &owners, &rec, result);
+	if (owner_strings_new(pins_of(d), 0, &owners) < 0 ||
+	    owner_strings_new(pins_of(d), 0, &names) < 0)
+		return rpc_oom(err);
+	r = range_json(d, owners, names, &rec, result);
 	if (r == -ENOENT)
 		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "no allocation named '%s'", name);
 	if (r < 0)
@@ -679,7 +679,7 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 	    rpc_param_str(params, "method", false, 8, &name, err) ||
 	    methods_map_id(params, false, &map_id, err))
 		return -1;
-	if (d->starting)	/* the census is still loading (startup.h) */
+	if (startup_running(d->startup))	/* the census is still loading */
 		return RPC_NOT_YET;
 	/* A census can take long (the full method probes every page): every
 	 * peer may run one, but choosing the method is for writers, and

@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "inventory.h"
 #include "server.h"
+#include "startup.h"
 
 static void job_done(json_object *result, const struct rpc_error *err, void *userdata)
 {
@@ -28,7 +29,7 @@ static int defer_job(struct arenad *d, const struct rpc_peer *peer, enum inv_job
 	struct server_call *call;
 	int r;
 
-	if (d->starting)	/* the inventory is still loading (startup.h) */
+	if (startup_running(d->startup))	/* the inventory is still loading */
 		return RPC_NOT_YET;
 	if (!d->inventory)
 		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
