@@ -23,7 +23,6 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <systemd/sd-login.h>
 
 #include "arena_pins.h"
 #include "arenad_census.h"
@@ -33,6 +32,7 @@
 #include "cleanup.h"
 #include "daemon.h"
 #include "inventory.h"
+#include "inventory_holders.h"
 #include "log.h"
 #include "users.h"
 #include "util.h"
@@ -204,88 +204,6 @@ static int read_users(struct inventory *inv, struct arenad_user_rec **out, size_
 	return inv->users ? users_read(inv->users, out, n) : 0;
 }
 
-/* The programs and processes of arena map_id, from the users records. */
-static int users_of(__u32 map_id, const struct arenad_user_rec *u, size_t n, struct inv_arena *a)
-{
-	for (size_t i = 0; i < n; i++) {
-		size_t j;
-
-		if (u[i].map_id != map_id)
-			continue;
-		if (u[i].kind == ARENAD_USER_PROG) {
-			struct inv_prog *p;
-
-			for (j = 0; j < a->n_progs && a->progs[j].id != u[i].id; j++)
-				;
-			if (j < a->n_progs)
-				continue;
-			p = realloc(a->progs, (a->n_progs + 1) * sizeof(*p));
-			if (!p)
-				return -ENOMEM;
-			a->progs = p;
-			p[a->n_progs] = (struct inv_prog) { .id = u[i].id, .type = u[i].type };
-			memcpy(p[a->n_progs].name, u[i].name, sizeof(p->name));
-			p[a->n_progs].name[sizeof(p->name) - 1] = 0;
-			a->n_progs++;
-			continue;
-		}
-		for (j = 0; j < a->n_procs && a->procs[j].pid != u[i].id; j++)
-			;
-		if (j == a->n_procs) {
-			struct inv_proc *p = realloc(a->procs, (a->n_procs + 1) * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			a->procs = p;
-			p[j] = (struct inv_proc) { .pid = u[i].id };
-			memcpy(p[j].comm, u[i].name, sizeof(p->comm));
-			p[j].comm[sizeof(p->comm) - 1] = 0;
-			/* The unit from /proc/PID/cgroup; none for a process
-			 * outside any unit, or hidden from us. */
-			if (sd_pid_get_unit(u[i].id, &p[j].unit) < 0)
-				p[j].unit = NULL;
-			a->n_procs++;
-		}
-		if (u[i].kind == ARENAD_USER_FD)
-			a->procs[j].fds++;
-		else
-			a->procs[j].mapped = true;
-	}
-	return 0;
-}
-
-/* The pins of arena map_id (pins sorted by map id). */
-static int pins_of(__u32 map_id, const struct arena_pin *pins, size_t n, struct inv_arena *a)
-{
-	size_t i = 0, j;
-
-	while (i < n && pins[i].map_id < map_id)
-		i++;
-	for (j = i; j < n && pins[j].map_id == map_id; j++)
-		;
-	if (j == i)
-		return 0;
-	a->pins = calloc(j - i, sizeof(*a->pins));
-	if (!a->pins)
-		return -ENOMEM;
-	for (; i < j; i++) {
-		a->pins[a->n_pins] = strdup(pins[i].path);
-		if (!a->pins[a->n_pins])
-			return -ENOMEM;
-		a->n_pins++;
-	}
-	return 0;
-}
-
-/* Programs, processes and pins of arena map_id. */
-static int holders_of(__u32 map_id, const struct arenad_user_rec *u, size_t nu,
-		      const struct arena_pin *pins, size_t np, struct inv_arena *a)
-{
-	int r = users_of(map_id, u, nu, a);
-
-	return r < 0 ? r : pins_of(map_id, pins, np, a);
-}
-
 /*
  * The self-test's arena, closed at start-up but not freed by the kernel
  * yet (census_selftest_id()), is arenad's own and on its way out: not an
@@ -381,7 +299,7 @@ static int build_list(struct inventory *inv, struct inv_list **out)
 		struct inv_arena *a = &l->arenas[l->n];
 
 		fill_arena(inv, &recs[i], 0, a);
-		r = holders_of(recs[i].map_id, users, nu, pins, np, a);
+		r = inv_holders_of(recs[i].map_id, users, nu, pins, np, a);
 		if (r < 0) {
 			arena_clear(a);
 			pins_freep(&pins, &np);
@@ -498,7 +416,7 @@ static void do_who(struct inventory *inv, struct inv_job *job)
 	pins_r = arena_pins_find(&pins, &np);
 	r = read_users(inv, &users, &nu);
 	if (r >= 0)
-		r = holders_of(job->map_id, users, nu, pins, np, &a);
+		r = inv_holders_of(job->map_id, users, nu, pins, np, &a);
 	pins_freep(&pins, &np);
 	if (r < 0) {
 		arena_clear(&a);
