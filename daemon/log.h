@@ -15,13 +15,15 @@
  *  - Everything that runs per request or per connection does NOT log
  *    errors; it returns -errno (or fills a struct rpc_error) and the one
  *    place that turns it into a reply or a dropped client decides:
- *    rpc.c, scan_run(), census_run(), the method handlers' helpers
+ *    rpc.c, scan_submit()'s job, census_run(), census_run_foreign(), the
+ *    method handlers' helpers
  *    (methods*.c, metrics.c, owners.c, counters.c, iter.c), conn_*() in
  *    server.c. methods.c's internal_error() logs an unexpected failure
  *    once, where it also becomes the error reply; http.c logs a failed
  *    render where it becomes the 500 reply.
  *  - Pure code never logs: parse_u64(), parse_id(), config_validate(),
- *    bitmap.c, json_out.c, json_strict.c, prom.c.
+ *    bitmap.c, json_out.c, json_strict.c, prom.c, log_format_line(),
+ *    libarenad_refusal().
  *  - log_debug() may trace anything anywhere: it reports no failure.
  * Every .c file says at its top which of these it is.
  */
