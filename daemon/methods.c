@@ -28,8 +28,11 @@
 #include "metrics.h"
 #include "owners.h"
 #include "server.h"
+#include "startup.h"
+#include "status.h"
 #include "worker.h"
 #include "util.h"
+#include "refusal.h"
 #include "arenad_version.h"
 
 #define STR_MAX (ARENAD_STR_LEN - 1)
@@ -76,32 +79,17 @@ static void job_error(struct rpc_error *err, int r, const char *what)
 /*
  * Owner strings while one request lists many ranges: a few owners hold
  * most of them, and every string lookup is a syscall: looked up per range
- * they are a large share of a long reply's cost. Direct-mapped on the id;
- * id 0, no owner, is "".
+ * they are a large share of a long reply's cost. Names are not kept: each
+ * is looked up once.
  */
 #define OWNER_CACHE 16
 
-struct owner_cache {
-	__u32 id[OWNER_CACHE];
-	bool gone[OWNER_CACHE];
-	char str[OWNER_CACHE][ARENAD_STR_LEN];
-};
-
 /* NULL when the id's string was freed: see range_json(). */
-static const char *owner_string(struct arenad *d, struct owner_cache *c, __u32 id)
+static const char *owner_string(struct owner_strings *c, __u32 id)
 {
-	unsigned int slot = id % OWNER_CACHE;
+	const char *s;
 
-	if (!id)
-		return "";
-	if (c->id[slot] != id) {
-		c->gone[slot] = arenad_pins__str(pins_of(d), id, c->str[slot],
-					       sizeof(c->str[slot])) == -ENOENT;
-		if (!c->gone[slot] && !c->str[slot][0])
-			snprintf(c->str[slot], sizeof(c->str[slot]), "#%u", id);
-		c->id[slot] = id;
-	}
-	return c->gone[slot] ? NULL : c->str[slot];
+	return owner_strings_get(c, id, &s) == -ENOENT ? NULL : s;
 }
 
 /*
@@ -121,19 +109,16 @@ static __u64 boot_ns_to_unix_s(__u64 boot_ns)
  * before its strings were read. Every live allocation holds its owner and
  * name strings, so a string that is no longer there proves the free.
  */
-static int range_json(struct arenad *d, struct owner_cache *owners,
+static int range_json(struct arenad *d, struct owner_strings *owners, struct owner_strings *names,
 		      const struct arenad_range *r, json_object **out)
 {
 	json_object *o;
-	const char *owner = owner_string(d, owners, r->owner);
-	char buf[ARENAD_STR_LEN];
+	const char *owner = owner_string(owners, r->owner);
+	const char *name = owner_string(names, r->name);
 
 	*out = NULL;
-	if (!owner || (r->name && arenad_pins__str(pins_of(d), r->name, buf,
-						 sizeof(buf)) == -ENOENT))
+	if (!owner || !name)
 		return -ENOENT;
-	if (r->name && !buf[0])
-		snprintf(buf, sizeof(buf), "#%u", r->name);
 	o = json_object_new_object();
 	if (!o)
 		return -ENOMEM;
@@ -142,7 +127,7 @@ static int range_json(struct arenad *d, struct owner_cache *owners,
 	add_u64(o, "pages", r->pages);
 	add_str(o, "owner", owner);
 	if (r->name)
-		add_str(o, "name", buf);
+		add_str(o, "name", name);
 	add_u64(o, "uid", r->uid);
 	if (r->time_ns)
 		add_u64(o, "created_s", boot_ns_to_unix_s(r->time_ns));
@@ -162,19 +147,19 @@ static int m_ping(void *ctx, const struct rpc_peer *peer, json_object *params,
 	return 0;
 }
 
-/* Why no census method is in use (census_method() gave NULL). */
+/* Why no census method is in use (the verdict's method is 0). */
 static const char *census_none_why(struct arenad *d)
 {
 	if (d->census)
-		return census_unavailable(d->census);
-	return d->starting ? "starting: the census self-test is running"
+		return census_verdict_unavailable(census_verdict(d->census, CENSUS_MANAGED));
+	return startup_running(d->startup) ? "starting: the census self-test is running"
 			   : "the census could not be loaded (see the log)";
 }
 
 /* Which census method is in use, or why there is none. */
 static void census_json(struct arenad *d, json_object *o)
 {
-	const char *m = d->census ? census_method(d->census) : NULL;
+	const char *m = d->census ? census_method_name(census_verdict(d->census, CENSUS_MANAGED)->method) : NULL;
 
 	rpc_put_or_null(o, "census_method", m ? json_object_new_string(m) : NULL, !m);
 	if (!m)
@@ -193,7 +178,7 @@ static int m_version(void *ctx, const struct rpc_peer *peer, json_object *params
 	add_u64(*result, "abi", ARENAD_ABI_VERSION);
 	add_str(*result, "protocol", "jsonrpc-2.0");
 	/* true until the census and the inventory are loaded (startup.h) */
-	rpc_put(*result, "starting", json_object_new_boolean(d->starting));
+	rpc_put(*result, "starting", json_object_new_boolean(startup_running(d->startup)));
 	census_json(d, *result);
 	return 0;
 }
@@ -216,7 +201,7 @@ static int put_str_member(struct json_buf *b, const char *s)
 static int stats_text(struct arenad *d, const struct arenad_state *st,
 		      const char *owners, size_t owners_len, struct json_buf *b)
 {
-	const char *census = d->census ? census_method(d->census) : NULL;
+	const char *census = d->census ? census_method_name(census_verdict(d->census, CENSUS_MANAGED)->method) : NULL;
 	__u64 now = now_usec(CLOCK_MONOTONIC);
 	int r = 0;
 
@@ -296,65 +281,12 @@ static int m_stats(void *ctx, const struct rpc_peer *peer, json_object *params,
 	ret = counters_read(d->counters, &st);
 	if (ret < 0)
 		return internal_error(err, ret, "read state map");
-	ret = owners_text(d, &st, &owners, &owners_len);
+	ret = owners_text(d->owners, &st, &owners, &owners_len);
 	if (ret < 0)
 		return internal_error(err, ret, "owner table");
 	if (stats_text(d, &st, owners, owners_len, out) < 0)
 		return rpc_oom(err);
 	return 0;
-}
-
-/*
- * STATUS= for the service manager after allocs and frees. Each update is
- * a formatted line and a sendmsg(): a client allocating in a loop would
- * pay that on every request. So the first change after a quiet spell is
- * sent at once, and further ones at most every STATUS_USEC, the last
- * change always included.
- */
-#define STATUS_USEC (100 * 1000ULL)
-
-static sd_event_source *status_timer;	/* floating: the loop frees it */
-static bool status_dirty;
-
-static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	if (!status_dirty)
-		return 0;
-	status_dirty = false;
-	daemon_notify_status(userdata);
-	sd_event_source_set_time(s, usec + STATUS_USEC);
-	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-	return 0;
-}
-
-static void status_changed(struct arenad *d)
-{
-	int enabled = SD_EVENT_OFF;
-	uint64_t now;
-
-	if (!d->notify)
-		return;
-	if (status_timer)
-		sd_event_source_get_enabled(status_timer, &enabled);
-	if (enabled != SD_EVENT_OFF) {
-		status_dirty = true;
-		return;
-	}
-	daemon_notify_status(d);
-	if (!d->event || sd_event_now(d->event, CLOCK_MONOTONIC, &now) < 0)
-		return;
-	if (!status_timer) {
-		if (sd_event_add_time(d->event, &status_timer, CLOCK_MONOTONIC, now + STATUS_USEC,
-				      0, on_status_timer, d) < 0) {
-			status_timer = NULL;	/* then every change is sent at once */
-			return;
-		}
-		sd_event_source_set_floating(status_timer, true);
-		sd_event_source_unref(status_timer);	/* the loop's now; kept borrowed */
-		return;
-	}
-	sd_event_source_set_time(status_timer, now + STATUS_USEC);
-	sd_event_source_set_enabled(status_timer, SD_EVENT_ONESHOT);
 }
 
 static int check_range(struct arenad *d, __u64 addr, struct rpc_error *err)
@@ -380,15 +312,33 @@ static int check_range(struct arenad *d, __u64 addr, struct rpc_error *err)
  * the only other way they can be taken, outside arenad, which only a
  * census shows.
  */
+/* The allocator refused req with r: the words and code of libarenad's
+ * table (refusal.h); an error it does not refuse with is ours. */
+static int refused(struct arenad *d, const struct arenad_req *req, int r, struct rpc_error *err)
+{
+	struct arenad_state st;
+	char msg[sizeof(err->message)];
+	int code = libarenad_refusal(r, req, r == -ENOMEM && !arenad_pins__state(pins_of(d), &st)
+				     ? &st : NULL, msg, sizeof(msg));
+
+	if (code == ARENAD_RPC_INTERNAL_ERROR)
+		return internal_error(err, r, "run the allocator");
+	return rpc_set_error(err, code, "%s", msg);
+}
+
 static int busy_error(struct arenad *d, const struct arenad_req *req, struct rpc_error *err)
 {
 	_cleanup_free_ struct arenad_range *recs = NULL;
 	__u32 first = (req->addr - d->arena->ident.user_vm_start) >> ARENAD_PAGE_SHIFT;
 	__u32 last = first + req->pages;	/* exclusive */
+	struct owner_strings *strs = owners_strings(d->owners);
 	char owner[ARENAD_STR_LEN], name[ARENAD_STR_LEN];
+	const char *s;
 	const struct arenad_range *hit = NULL;
+	char what[sizeof(err->message)];
 	__u32 ledger = 0;
 	size_t i, n;
+	int code = libarenad_refusal(-EBUSY, req, NULL, what, sizeof(what));
 
 	if (arenad_pins__ranges(pins_of(d), &recs, &n) < 0)
 		n = 0;
@@ -402,18 +352,19 @@ static int busy_error(struct arenad *d, const struct arenad_req *req, struct rpc
 			hit = &recs[i];
 	}
 	if (!hit)
-		return rpc_set_error(err, ARENAD_ERR_CONFLICT,
-				     "pages at 0x%llx..+%u are not all free: none of them is in the "
+		return rpc_set_error(err, code,
+				     "%s: none of them is in the "
 				     "ledger, so they are present but unaccounted (allocated outside "
 				     "arenad, or reserved); 'arenactl-client scan' lists them and who "
-				     "uses the arena", (unsigned long long)req->addr, req->pages);
-	owners_id_string(d, hit->owner, owner, sizeof(owner));
-	if (hit->name)
-		owners_id_string(d, hit->name, name, sizeof(name));
-	return rpc_set_error(err, ARENAD_ERR_CONFLICT,
-			     "pages at 0x%llx..+%u are not all free: %u of the %u are in the ledger "
+				     "uses the arena", what);
+	owner_strings_get(strs, hit->owner, &s);
+	snprintf(owner, sizeof(owner), "%s", s);
+	owner_strings_get(strs, hit->name, &s);
+	snprintf(name, sizeof(name), "%s", s);
+	return rpc_set_error(err, code,
+			     "%s: %u of the %u are in the ledger "
 			     "(first: 0x%llx..+%u of owner '%s'%s%s%s)%s",
-			     (unsigned long long)req->addr, req->pages, ledger, req->pages,
+			     what, ledger, req->pages,
 			     (unsigned long long)(d->arena->ident.user_vm_start +
 						  ((__u64)hit->pgoff << ARENAD_PAGE_SHIFT)),
 			     hit->pages, owner, hit->name ? ", name '" : "", hit->name ? name : "",
@@ -435,7 +386,6 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 	};
 	const char *owner = NULL, *name = NULL;
 	char owner_buf[32];
-	struct arenad_state st;
 	int r;
 
 	if (rpc_params_only(params, keys, err) ||
@@ -461,38 +411,11 @@ static int m_alloc(void *ctx, const struct rpc_peer *peer, json_object *params,
 		snprintf(req.name_str, sizeof(req.name_str), "%s", name);
 
 	r = arenad_pins__run(p, &req);
-	switch (r) {
-	case 0:
-		break;
-	case -ENOMEM:
-		arenad_pins__state(p, &st);
-		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY,
-				     "out of memory: no %u contiguous free pages (%llu of %u pages free)",
-				     req.pages, (unsigned long long)(st.pages_total - st.pages_allocated),
-				     st.pages_total);
-	case -EEXIST:
-		return rpc_set_error(err, ARENAD_ERR_CONFLICT, "name '%s' is already in use", name);
-	case -EBUSY:
-		return busy_error(d, &req, err);
-	case -EINVAL:
-		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS, "invalid allocation request");
-	case -ENOSPC:
-		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY,
-				     "string table is full: all %u owner and name strings are in use "
-				     "by live allocations and holds; free some",
-				     ARENAD_MAX_STRINGS);
-	case -E2BIG:
-		return rpc_set_error(err, ARENAD_ERR_NO_MEMORY,
-				     "the ledger or the names table is full");
-	case -EAGAIN:
-		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
-				     "the string table stayed busy; retry");
-	default:
-		return internal_error(err, r, "run the allocator");
-	}
+	if (r < 0)
+		return r == -EBUSY ? busy_error(d, &req, err) : refused(d, &req, r, err);
 	log_debug("alloc %u pages at 0x%llx for %s%s%s (uid %u)", req.pages,
 		  (unsigned long long)req.addr, owner, name ? " as " : "", name ?: "", peer->uid);
-	status_changed(d);
+	status_changed(d->status);
 
 	/* Written as text like stats' result: alloc and free are the other
 	 * methods clients call in a loop. */
@@ -529,22 +452,11 @@ static int m_free(void *ctx, const struct rpc_peer *peer, json_object *params,
 		return -1;
 
 	r = arenad_pins__run(pins_of(d), &req);
-	switch (r) {
-	case 0:
-		break;
-	case -ENOENT:
-		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND,
-				     "no allocation starts at 0x%llx", (unsigned long long)req.addr);
-	case -EPERM:
-		return rpc_set_error(err, ARENAD_ERR_PERMISSION,
-				     "permission denied: the allocation at 0x%llx belongs to another uid",
-				     (unsigned long long)req.addr);
-	default:
-		return internal_error(err, r, "run the allocator");
-	}
+	if (r < 0)
+		return refused(d, &req, r, err);
 	log_debug("free %u pages at 0x%llx (uid %u)", req.pages,
 		  (unsigned long long)req.addr, peer->uid);
-	status_changed(d);
+	status_changed(d->status);
 
 	r = json_buf_lit(out, "{\"pages\":");
 	r |= json_buf_u64(out, req.pages);
@@ -568,16 +480,24 @@ struct ranges_stream {
 	bool filter;
 	__u32 owner_id;
 	bool first;
-	struct owner_cache owners;
+	struct owner_strings *owners, *names;
 };
 
 static void ranges_free(void *state)
 {
 	struct ranges_stream *rs = state;
 
-	if (rs)
+	if (rs) {
 		free(rs->recs);
+		owner_strings_free(rs->owners);
+		owner_strings_free(rs->names);
+	}
 	free(rs);
+}
+
+static void ranges_freep(struct ranges_stream **rs)
+{
+	ranges_free(*rs);
 }
 
 static int ranges_next(void *state, struct json_buf *b)
@@ -593,7 +513,7 @@ static int ranges_next(void *state, struct json_buf *b)
 		if (rs->filter && rec->owner != rs->owner_id)
 			continue;
 		rpc_alloc_failed();
-		r = range_json(rs->d, &rs->owners, rec, &o);
+		r = range_json(rs->d, rs->owners, rs->names, rec, &o);
 		if (r == -ENOENT) {
 			r = 0;
 			continue;	/* freed while we read */
@@ -664,7 +584,7 @@ static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 	static const char *const keys[] = { "owner", NULL };
 	struct arenad *d = ctx;
 	const struct arenad_pins *p = pins_of(d);
-	_cleanup_free_ struct ranges_stream *rs = NULL;
+	_cleanup_(ranges_freep) struct ranges_stream *rs = NULL;
 	_cleanup_free_ struct ranges_job *job = NULL;
 	struct arenad_state st;
 	const char *owner = NULL;
@@ -673,8 +593,11 @@ static int m_ranges(void *ctx, const struct rpc_peer *peer, json_object *params,
 	    rpc_param_str(params, "owner", false, STR_MAX, &owner, err))
 		return -1;
 	rs = calloc(1, sizeof(*rs));
-	if (!rs)
+	if (!rs || owner_strings_new(p, OWNER_CACHE, &rs->owners) < 0 ||
+	    owner_strings_new(p, 0, &rs->names) < 0) {
+		ranges_free(TAKE_PTR(rs));
 		return rpc_oom(err);
+	}
 	rs->d = d;
 	rs->first = true;
 	if (owner) {
@@ -705,7 +628,7 @@ static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
 {
 	static const char *const keys[] = { "name", NULL };
 	struct arenad *d = ctx;
-	struct owner_cache owners = {};
+	_cleanup_(owner_strings_freep) struct owner_strings *owners = NULL, *names = NULL;
 	struct arenad_range rec;
 	const char *name;
 	int r;
@@ -718,7 +641,10 @@ static int m_lookup(void *ctx, const struct rpc_peer *peer, json_object *params,
 		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "no allocation named '%s'", name);
 	if (r < 0)
 		return internal_error(err, r, "look up name");
-	r = range_json(d, &owners, &rec, result);
+	if (owner_strings_new(pins_of(d), 0, &owners) < 0 ||
+	    owner_strings_new(pins_of(d), 0, &names) < 0)
+		return rpc_oom(err);
+	r = range_json(d, owners, names, &rec, result);
 	if (r == -ENOENT)
 		return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "no allocation named '%s'", name);
 	if (r < 0)
@@ -733,7 +659,7 @@ static void scan_replied(struct arenad *d, int error, json_object *detail, void 
 
 	if (error == -EAGAIN)
 		rpc_set_error(&err, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
-			      census_unavailable(d->census));
+			      census_verdict_unavailable(census_verdict(d->census, CENSUS_MANAGED)));
 	else if (error < 0)
 		job_error(&err, error, "census");
 	server_finish(userdata, detail, &err);
@@ -744,7 +670,7 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 {
 	static const char *const keys[] = { "method", "map_id", NULL };
 	struct arenad *d = ctx;
-	const char *name = NULL;
+	const char *name = NULL, *why;
 	struct server_call *call;
 	__u32 map_id = 0;
 	int r, method = 0;
@@ -753,7 +679,7 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 	    rpc_param_str(params, "method", false, 8, &name, err) ||
 	    methods_map_id(params, false, &map_id, err))
 		return -1;
-	if (d->starting)	/* the census is still loading (startup.h) */
+	if (startup_running(d->startup))	/* the census is still loading */
 		return RPC_NOT_YET;
 	/* A census can take long (the full method probes every page): every
 	 * peer may run one, but choosing the method is for writers, and
@@ -780,14 +706,13 @@ static int m_scan(void *ctx, const struct rpc_peer *peer, json_object *params,
 		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
 				     "census unavailable: it did not load (see the log)");
 	if (name) {
-		method = census_method_by_name(d->census, name);
+		method = census_verdict_method(census_verdict(d->census, CENSUS_MANAGED), name, &why);
 		if (method == -EINVAL)
 			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
 					     "unknown census method '%s' (kmod, rt, full)", name);
 		if (method == -EAGAIN)
 			return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
-					     "census method '%s' is unavailable: %s", name,
-					     census_why(d->census, name));
+					     "census method '%s' is unavailable: %s", name, why);
 	}
 	call = server_defer(peer);
 	if (!call)

@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "inventory.h"
 #include "server.h"
+#include "startup.h"
 
 static void job_done(json_object *result, const struct rpc_error *err, void *userdata)
 {
@@ -28,7 +29,7 @@ static int defer_job(struct arenad *d, const struct rpc_peer *peer, enum inv_job
 	struct server_call *call;
 	int r;
 
-	if (d->starting)	/* the inventory is still loading (startup.h) */
+	if (startup_running(d->startup))	/* the inventory is still loading */
 		return RPC_NOT_YET;
 	if (!d->inventory)
 		return rpc_set_error(err, ARENAD_ERR_UNAVAILABLE,
@@ -80,7 +81,7 @@ int methods_scan_foreign(struct arenad *d, const struct rpc_peer *peer, __u32 ma
 	int m = 0;
 
 	if (method && d->census) {
-		m = census_foreign_method_by_name(d->census, method, &why);
+		m = census_verdict_method(census_verdict(d->census, CENSUS_FOREIGN), method, &why);
 		if (m == -EINVAL)
 			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
 					     "unknown census method '%s' (rt, full)", method);
