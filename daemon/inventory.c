@@ -111,6 +111,12 @@ struct inv_list *inventory_latest(struct inventory *inv)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
+/*
+ * Built with the rpc_put() family: a failed allocation anywhere is
+ * remembered (per thread) and the job answers -32603 instead of a partial
+ * result (job_checked()).
+ */
+
 static json_object *progs_json(const struct inv_prog *p, size_t n)
 {
 	json_object *arr = json_object_new_array();
@@ -119,11 +125,11 @@ static json_object *progs_json(const struct inv_prog *p, size_t n)
 		json_object *o = json_object_new_object();
 		const char *type = libbpf_bpf_prog_type_str(p[i].type);
 
-		json_object_object_add(o, "id", json_object_new_uint64(p[i].id));
-		json_object_object_add(o, "name", json_object_new_string(p[i].name));
-		json_object_object_add(o, "type", type ? json_object_new_string(type)
+		rpc_put(o, "id", json_object_new_uint64(p[i].id));
+		rpc_put(o, "name", json_object_new_string(p[i].name));
+		rpc_put(o, "type", type ? json_object_new_string(type)
 							: json_object_new_uint64(p[i].type));
-		json_object_array_add(arr, o);
+		rpc_append(arr, o);
 	}
 	return arr;
 }
@@ -135,12 +141,13 @@ static json_object *procs_json(const struct inv_proc *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "pid", json_object_new_uint64(p[i].pid));
-		json_object_object_add(o, "comm", json_object_new_string(p[i].comm));
-		json_object_object_add(o, "unit", p[i].unit ? json_object_new_string(p[i].unit) : NULL);
-		json_object_object_add(o, "fds", json_object_new_uint64(p[i].fds));
-		json_object_object_add(o, "mapped", json_object_new_boolean(p[i].mapped));
-		json_object_array_add(arr, o);
+		rpc_put(o, "pid", json_object_new_uint64(p[i].pid));
+		rpc_put(o, "comm", json_object_new_string(p[i].comm));
+		rpc_put_or_null(o, "unit", p[i].unit ? json_object_new_string(p[i].unit) : NULL,
+				!p[i].unit);
+		rpc_put(o, "fds", json_object_new_uint64(p[i].fds));
+		rpc_put(o, "mapped", json_object_new_boolean(p[i].mapped));
+		rpc_append(arr, o);
 	}
 	return arr;
 }
@@ -150,7 +157,7 @@ static json_object *pins_json(char *const *pins, size_t n)
 	json_object *arr = json_object_new_array();
 
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, json_object_new_string(pins[i]));
+		rpc_append(arr, json_object_new_string(pins[i]));
 	return arr;
 }
 
@@ -158,26 +165,27 @@ json_object *inv_arena_json(const struct inv_arena *a)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "map_id", json_object_new_uint64(a->map_id));
-	json_object_object_add(o, "name", json_object_new_string(a->name));
-	json_object_object_add(o, "pages_total", json_object_new_uint64(a->pages_total));
-	json_object_object_add(o, "page_size", json_object_new_uint64(a->page_size));
-	json_object_object_add(o, "map_flags", json_object_new_uint64(a->map_flags));
-	json_object_object_add(o, "segv_on_fault",
+	rpc_put(o, "map_id", json_object_new_uint64(a->map_id));
+	rpc_put(o, "name", json_object_new_string(a->name));
+	rpc_put(o, "pages_total", json_object_new_uint64(a->pages_total));
+	rpc_put(o, "page_size", json_object_new_uint64(a->page_size));
+	rpc_put(o, "map_flags", json_object_new_uint64(a->map_flags));
+	rpc_put(o, "segv_on_fault",
 			       json_object_new_boolean(a->map_flags & ARENAD_F_SEGV_ON_FAULT));
-	json_object_object_add(o, "user_vm_start",
-			       a->user_vm_start ? proto_addr_new(a->user_vm_start) : NULL);
-	json_object_object_add(o, "managed", json_object_new_boolean(a->managed));
-	json_object_object_add(o, "pages_present",
-			       a->census_ok ? json_object_new_uint64(a->pages_present) : NULL);
-	json_object_object_add(o, "census_method", a->census_method ?
-			       json_object_new_string(a->census_method) : NULL);
+	rpc_put_or_null(o, "user_vm_start",
+			a->user_vm_start ? proto_addr_new(a->user_vm_start) : NULL, !a->user_vm_start);
+	rpc_put(o, "managed", json_object_new_boolean(a->managed));
+	rpc_put_or_null(o, "pages_present",
+			a->census_ok ? json_object_new_uint64(a->pages_present) : NULL, !a->census_ok);
+	rpc_put_or_null(o, "census_method",
+			a->census_method ? json_object_new_string(a->census_method) : NULL,
+			!a->census_method);
 	if (!a->census_ok)
-		json_object_object_add(o, "census_unavailable",
-				       json_object_new_string(a->census_unavailable));
-	json_object_object_add(o, "programs", progs_json(a->progs, a->n_progs));
-	json_object_object_add(o, "processes", procs_json(a->procs, a->n_procs));
-	json_object_object_add(o, "pins", pins_json(a->pins, a->n_pins));
+		rpc_put(o, "census_unavailable",
+			json_object_new_string(a->census_unavailable));
+	rpc_put(o, "programs", progs_json(a->progs, a->n_progs));
+	rpc_put(o, "processes", procs_json(a->procs, a->n_procs));
+	rpc_put(o, "pins", pins_json(a->pins, a->n_pins));
 	return o;
 }
 
@@ -186,7 +194,7 @@ json_object *inv_list_json(const struct inv_list *l)
 	json_object *arr = json_object_new_array();
 
 	for (size_t i = 0; l && i < l->n; i++)
-		json_object_array_add(arr, inv_arena_json(&l->arenas[i]));
+		rpc_append(arr, inv_arena_json(&l->arenas[i]));
 	return arr;
 }
 
@@ -501,19 +509,19 @@ static void do_scan(struct inventory *inv, struct inv_job *job)
 	}
 	present = json_object_new_array();
 	for (size_t i = 0; i < nruns; i++)
-		json_object_array_add(present, scan_run_json(rec.user_vm_start, runs[i].start, runs[i].pages));
+		rpc_append(present, scan_run_json(rec.user_vm_start, runs[i].start, runs[i].pages));
 	o = json_object_new_object();
-	json_object_object_add(o, "map_id", json_object_new_uint64(rec.map_id));
-	json_object_object_add(o, "name", json_object_new_string(rec.name));
-	json_object_object_add(o, "managed", json_object_new_boolean(rec.map_id == inv->managed_id));
-	json_object_object_add(o, "user_vm_start",
-			       rec.user_vm_start ? proto_addr_new(rec.user_vm_start) : NULL);
-	json_object_object_add(o, "pages_total", json_object_new_uint64(rec.max_entries));
-	json_object_object_add(o, "pages_present", json_object_new_uint64(rec.present));
-	json_object_object_add(o, "present", present);
-	json_object_object_add(o, "pages_probed", json_object_new_uint64(rec.probed));
-	json_object_object_add(o, "duration_us", json_object_new_uint64(now_usec(CLOCK_MONOTONIC) - t0));
-	json_object_object_add(o, "method", json_object_new_string(census_method_name(rec.method)));
+	rpc_put(o, "map_id", json_object_new_uint64(rec.map_id));
+	rpc_put(o, "name", json_object_new_string(rec.name));
+	rpc_put(o, "managed", json_object_new_boolean(rec.map_id == inv->managed_id));
+	rpc_put_or_null(o, "user_vm_start",
+			rec.user_vm_start ? proto_addr_new(rec.user_vm_start) : NULL, !rec.user_vm_start);
+	rpc_put(o, "pages_total", json_object_new_uint64(rec.max_entries));
+	rpc_put(o, "pages_present", json_object_new_uint64(rec.present));
+	rpc_put(o, "present", present);
+	rpc_put(o, "pages_probed", json_object_new_uint64(rec.probed));
+	rpc_put(o, "duration_us", json_object_new_uint64(now_usec(CLOCK_MONOTONIC) - t0));
+	rpc_put(o, "method", json_object_new_string(census_method_name(rec.method)));
 	job->result = o;
 }
 
@@ -540,20 +548,30 @@ static void do_who(struct inventory *inv, struct inv_job *job)
 		return;
 	}
 	job->result = json_object_new_object();
-	json_object_object_add(job->result, "map_id", json_object_new_uint64(rec.map_id));
-	json_object_object_add(job->result, "name", json_object_new_string(rec.name));
-	json_object_object_add(job->result, "managed",
+	rpc_put(job->result, "map_id", json_object_new_uint64(rec.map_id));
+	rpc_put(job->result, "name", json_object_new_string(rec.name));
+	rpc_put(job->result, "managed",
 			       json_object_new_boolean(rec.map_id == inv->managed_id));
-	json_object_object_add(job->result, "programs", progs_json(a.progs, a.n_progs));
-	json_object_object_add(job->result, "processes", procs_json(a.procs, a.n_procs));
-	json_object_object_add(job->result, "pins", pins_json(a.pins, a.n_pins));
+	rpc_put(job->result, "programs", progs_json(a.progs, a.n_progs));
+	rpc_put(job->result, "processes", procs_json(a.procs, a.n_procs));
+	rpc_put(job->result, "pins", pins_json(a.pins, a.n_pins));
 	if (pins_r < 0)
-		json_object_object_add(job->result, "pins_unavailable",
+		rpc_put(job->result, "pins_unavailable",
 				       json_object_new_string(strerror(-pins_r)));
 	if (inv->users_unavailable[0])
-		json_object_object_add(job->result, "users_unavailable",
+		rpc_put(job->result, "users_unavailable",
 				       json_object_new_string(inv->users_unavailable));
 	arena_clear(&a);
+}
+
+/* A result with a part that could not be built is no result. */
+static void job_checked(struct inv_job *job)
+{
+	if (!rpc_alloc_failed())
+		return;
+	json_object_put(job->result);
+	job->result = NULL;
+	rpc_oom(&job->err);
 }
 
 static void run_job(struct worker_job *wj)
@@ -575,6 +593,7 @@ static void run_job(struct worker_job *wj)
 		do_who(inv, job);
 		break;
 	}
+	job_checked(job);
 }
 
 /* ---- the event loop's side ------------------------------------------------ */
@@ -590,8 +609,15 @@ static void finish_job(struct worker_job *wj, int error)
 	if (job->kind == INV_JOB_ARENAS && job->list) {
 		struct inv_list *old;
 
-		if (job->done)
+		if (job->done) {
+			rpc_alloc_failed();
 			result = inv_list_json(job->list);
+			if (rpc_alloc_failed()) {
+				json_object_put(result);
+				result = NULL;
+				rpc_oom(&job->err);
+			}
+		}
 		pthread_mutex_lock(&inv->lock);
 		old = inv->latest;
 		inv->latest = job->list;

@@ -58,20 +58,12 @@ struct conn {
 	size_t out_len, out_off;
 	bool close_after_write;
 	__u64 last_usec;		/* CLOCK_MONOTONIC of the last I/O */
-	struct rpc_request request;	/* the line being handled */
-	struct server_call *waiting;	/* a deferred reply is due first */
-	/* The first buffered line waits for server_resume() (RPC_NOT_YET);
+	struct rpc_link link;		/* what calls on it reach it by */
+	struct rpc_call *waiting;	/* a kept call's reply is due first */
+	/* The first buffered line waits for server_resume() (a retry);
 	 * with eof, it is the final line, which had no newline. */
 	bool parked, parked_eof;
 	struct rpc_stream stream;	/* the rest of a streamed reply */
-};
-
-/* A request answered later: it outlives its connection if need be. */
-struct server_call {
-	struct conn *conn;	/* NULL once the client is gone */
-	size_t held;		/* its reply's expected size, for the budget */
-	json_object *id;
-	bool has_id;
 };
 
 struct server {
@@ -95,6 +87,13 @@ struct server {
 };
 
 static void accept_resume(struct server *s);
+static bool conn_over_budget(void *userdata);
+static void conn_answered(void *userdata, struct rpc_answer *a);
+
+static const struct rpc_link_ops conn_link_ops = {
+	.over_budget = conn_over_budget,
+	.answered = conn_answered,
+};
 
 static struct conn *conn_free(struct conn *c)
 {
@@ -111,7 +110,7 @@ static struct conn *conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	s->n_conns--;
 	if (c->waiting)
-		c->waiting->conn = NULL;	/* server_finish() drops the reply */
+		rpc_call_detach(c->waiting);	/* its answer goes nowhere */
 	safe_close(c->fd);		/* leaves the epoll set with it */
 	free(c->in);
 	free(c->out);
@@ -159,7 +158,7 @@ static int conn_update_events(struct conn *c)
 	/* One reply in flight at a time: write it out before reading more.
 	 * While a deferred reply is due, only a hang-up is of interest
 	 * (epoll reports EPOLLHUP/EPOLLERR whatever the mask). */
-	uint32_t want = c->out_len || c->stream.next ? EPOLLOUT :
+	uint32_t want = c->out_len || c->stream.ops ? EPOLLOUT :
 			c->waiting || c->parked ? 0 : EPOLLIN;
 	struct epoll_event ev = { .events = want, .data.ptr = c };
 
@@ -173,7 +172,7 @@ static int conn_update_events(struct conn *c)
 
 static int conn_queue(struct conn *c, const char *reply, size_t len)
 {
-	bool newline = !c->stream.next;	/* a stream's head goes on */
+	bool newline = !c->stream.ops;	/* a stream's head goes on */
 	char *buf;
 
 	buf = realloc(c->out, c->out_len + len + newline);
@@ -195,35 +194,27 @@ static __u64 server_held(const struct server *s)
 
 	for (c = s->conns; c; c = c->next)
 		held += c->out_len - c->out_off + c->stream.held +
-			(c->waiting ? c->waiting->held : 0);
+			(c->waiting ? rpc_call_held(c->waiting) : 0);
 	return held;
 }
 
-static struct conn *conn_of(const struct rpc_peer *peer)
-{
-	return (struct conn *)((char *)peer - offsetof(struct conn, peer));
-}
-
 /* For rpc.c, only when a heavy method is asked for. */
-static bool peer_over_budget(const struct rpc_peer *peer)
+static bool conn_over_budget(void *userdata)
 {
-	struct server *s = conn_of(peer)->srv;
+	struct conn *c = userdata;
 
-	return server_held(s) > s->opts.reply_budget;
+	return server_held(c->srv) > c->srv->opts.reply_budget;
 }
 
 /* The next part of a streamed reply, once the client has read the last. */
 static int conn_fill(struct conn *c)
 {
 	struct json_buf b = {};
-	int r = 1;
+	int r;
 
-	while (r > 0 && b.len < STREAM_CHUNK)
-		r = c->stream.next(c->stream.state, &b);
+	r = rpc_stream_fill(&c->stream, &b, STREAM_CHUNK);
 	if (r == 0) {
-		r = json_buf_put(&b, c->stream.tail, c->stream.tail_len);
-		if (r >= 0)
-			r = json_buf_put(&b, "\n", 1);
+		r = json_buf_put(&b, "\n", 1);
 		rpc_stream_done(&c->stream);
 	}
 	if (r < 0) {
@@ -237,18 +228,37 @@ static int conn_fill(struct conn *c)
 	return 0;
 }
 
-/* Queue what rpc_handle_line() or rpc_error_line() returned (r, reply). */
-static int conn_queue_reply(struct conn *c, int r, char *reply, size_t len)
+/* Take a call's answer: queue its reply, or note what comes next. */
+static int conn_take(struct conn *c, struct rpc_answer *a)
 {
-	if (r == -ENOMEM)
-		return conn_queue(c, rpc_oom_line, strlen(rpc_oom_line));
-	if (!reply)
+	char *reply = a->text;
+	size_t len = a->len;
+	int r;
+
+	switch (a->kind) {
+	case RPC_ANSWER_NONE:
 		return 0;
+	case RPC_ANSWER_OOM:
+		return conn_queue(c, rpc_oom_line, strlen(rpc_oom_line));
+	case RPC_ANSWER_RETRY:
+		c->parked = true;
+		return 0;
+	case RPC_ANSWER_LATER:
+		c->waiting = TAKE_PTR(a->call);
+		return 0;
+	case RPC_ANSWER_STREAM:
+		c->stream = a->stream;
+		a->stream = (struct rpc_stream) {};
+		break;
+	case RPC_ANSWER_LINE:
+		break;
+	}
+	a->text = NULL;
 	if (!c->out_len) {
 		/* The usual case: the reply becomes the output buffer, its
 		 * NUL the newline (a stream's head goes on without one). */
 		free(c->out);
-		if (!c->stream.next)
+		if (!c->stream.ops)
 			reply[len++] = '\n';
 		c->out = reply;
 		c->out_len = len;
@@ -263,25 +273,25 @@ static int conn_queue_reply(struct conn *c, int r, char *reply, size_t len)
 /* A line over ARENAD_MAX_REQUEST: one error reply, then hang up. */
 static int refuse_long_line(struct conn *c)
 {
-	size_t len = 0;
-	char *reply;
+	struct rpc_answer a;
 	int r;
 
 	/* Answer once, then hang up: the rest of the stream cannot be
 	 * re-synchronised. */
-	r = rpc_error_line(ARENAD_RPC_INVALID_REQUEST,
-			   "invalid request: line longer than 65536 bytes", &reply, &len);
+	rpc_error_answer(ARENAD_RPC_INVALID_REQUEST,
+			 "invalid request: line longer than 65536 bytes", &a);
 	log_debug("dropping pid %d: request line too long", c->peer.pid);
 	c->in_len = 0;
 	c->close_after_write = true;
-	return conn_queue_reply(c, r, reply, len);
+	r = conn_take(c, &a);
+	rpc_answer_done(&a);
+	return r;
 }
 
 /* Answer one request line of len bytes (its newline and any CR removed). */
 static int conn_handle(struct conn *c, const char *line, size_t len)
 {
-	size_t reply_len = 0;
-	char *reply;
+	struct rpc_answer a;
 	int r;
 
 	if (!len)
@@ -290,12 +300,10 @@ static int conn_handle(struct conn *c, const char *line, size_t len)
 	 * limit is on the line, not on what is left buffered. */
 	if (len > ARENAD_MAX_REQUEST)
 		return refuse_long_line(c);
-	r = rpc_handle_line(c->srv->table, &c->peer, line, len, &reply, &reply_len, &c->stream);
-	if (r == RPC_NOT_YET) {
-		c->parked = true;
-		return 0;
-	}
-	return conn_queue_reply(c, r, reply, reply_len);
+	rpc_handle_line(c->srv->table, &c->peer, &c->link, line, len, &a);
+	r = conn_take(c, &a);
+	rpc_answer_done(&a);
+	return r;
 }
 
 /* Handle every complete line in the input buffer. */
@@ -305,7 +313,7 @@ static int conn_process(struct conn *c)
 	char *nl;
 	int r;
 
-	while (!c->out_len && !c->waiting && !c->parked && !c->stream.next &&
+	while (!c->out_len && !c->waiting && !c->parked && !c->stream.ops &&
 	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
 		len = nl - (c->in + start);
 		if (len && c->in[start + len - 1] == '\r')	/* tolerate CRLF */
@@ -337,8 +345,8 @@ static int conn_eof(struct conn *c)
 	int r;
 
 	c->close_after_write = true;
-	if (c->out_len || c->stream.next || c->parked || !len)
-		return c->out_len || c->stream.next || c->parked ? 0 : -ECONNRESET;
+	if (c->out_len || c->stream.ops || c->parked || !len)
+		return c->out_len || c->stream.ops || c->parked ? 0 : -ECONNRESET;
 	if (c->in[len - 1] == '\r')
 		len--;
 	r = conn_handle(c, c->in, len);
@@ -347,7 +355,7 @@ static int conn_eof(struct conn *c)
 		return 0;
 	}
 	c->in_len = 0;
-	if (r >= 0 && !c->out_len && !c->waiting && !c->stream.next)
+	if (r >= 0 && !c->out_len && !c->waiting && !c->stream.ops)
 		r = -ECONNRESET;
 	return r;
 }
@@ -420,7 +428,7 @@ static int conn_write(struct conn *c)
 			free(c->out);
 			c->out = NULL;
 			c->out_len = c->out_off = 0;
-			if (!c->stream.next)
+			if (!c->stream.ops)
 				break;
 			/* A few slices per wake-up, then the other clients. */
 			if (fills++ == 4)
@@ -447,7 +455,7 @@ static int conn_write(struct conn *c)
  * the client when r < 0. */
 static void conn_settle(struct conn *c, int r)
 {
-	if (r >= 0 && (c->out_len || c->stream.next))
+	if (r >= 0 && (c->out_len || c->stream.ops))
 		r = conn_write(c);	/* most replies fit the socket buffer */
 	/* Not while a reply is due later (the client sleeps until then), but
 	 * before a hang-up: closing with unread bytes in the socket would end
@@ -548,20 +556,18 @@ static void log_refusal(struct server *s, const struct ucred *cred, const char *
  * socket buffer of a new connection is empty: one non-blocking send fits. */
 static void refuse(struct server *s, int fd, const struct ucred *cred, const char *why)
 {
+	struct rpc_answer a;
 	char msg[160];
-	size_t len = 0;
-	char *line = NULL;
-	int r;
 
 	snprintf(msg, sizeof(msg), "connection refused: %s", why);
-	r = rpc_error_line(ARENAD_ERR_UNAVAILABLE, msg, &line, &len);
-	if (r >= 0 && line) {
-		line[len] = '\n';	/* over the C string's NUL */
-		(void)!send(fd, line, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	rpc_error_answer(ARENAD_ERR_UNAVAILABLE, msg, &a);
+	if (a.kind == RPC_ANSWER_LINE) {
+		a.text[a.len] = '\n';	/* over the C string's NUL */
+		(void)!send(fd, a.text, a.len + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	} else {
 		(void)!send(fd, rpc_oom_line, strlen(rpc_oom_line), MSG_NOSIGNAL | MSG_DONTWAIT);
 	}
-	free(line);
+	rpc_answer_done(&a);
 	log_refusal(s, cred, why);
 }
 
@@ -685,8 +691,7 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 	}
 	c->srv = s;
 	c->peer = peer;
-	c->peer.request = &c->request;
-	c->peer.over_budget = peer_over_budget;
+	c->link = (struct rpc_link) { .ops = &conn_link_ops, .userdata = c };
 	c->last_usec = now_usec(CLOCK_MONOTONIC);
 	c->events = EPOLLIN;
 	if (epoll_ctl(s->conn_epfd, EPOLL_CTL_ADD, cfd,
@@ -716,7 +721,7 @@ static int on_idle_timer(sd_event_source *src, uint64_t usec, void *userdata)
 
 	for (c = s->conns; c; c = next) {
 		next = c->next;
-		if (!c->out_len && !c->waiting && !c->parked && !c->stream.next &&
+		if (!c->out_len && !c->waiting && !c->parked && !c->stream.ops &&
 		    now - c->last_usec >= timeout) {
 			log_debug("closing idle connection of pid %d uid %u", c->peer.pid, c->peer.uid);
 			conn_free(c);
@@ -727,73 +732,19 @@ static int on_idle_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;
 }
 
-struct server_call *server_defer(const struct rpc_peer *peer)
+/* A kept call was answered (rpc_call.h). */
+static void conn_answered(void *userdata, struct rpc_answer *a)
 {
-	struct conn *c;
-	struct server_call *call;
+	struct conn *c = userdata;
+	int r;
 
-	if (!peer->request)
-		return NULL;
-	c = conn_of(peer);
-	call = calloc(1, sizeof(*call));
-	if (!call)
-		return NULL;
-	call->conn = c;
-	call->id = json_object_get(peer->request->id);
-	call->has_id = peer->request->has_id;
-	c->waiting = call;
-	return call;
-}
-
-void server_call_hold(struct server_call *call, size_t bytes)
-{
-	call->held = bytes;
-}
-
-/* Queue the deferred reply (r, reply, len as conn_queue_reply) and free
- * call; a client that hung up meanwhile gets nothing. */
-static void call_done(struct server_call *call, int r, char *reply, size_t len)
-{
-	struct conn *c = call->conn;
-
-	json_object_put(call->id);
-	free(call);
-	if (!c) {
-		free(reply);
-		return;
-	}
 	c->waiting = NULL;
 	c->last_usec = now_usec(CLOCK_MONOTONIC);
-	r = conn_queue_reply(c, r, reply, len);
+	r = conn_take(c, a);
 	/* Requests that arrived meanwhile are still buffered. */
-	if (r >= 0 && !c->out_len && !c->stream.next)
+	if (r >= 0 && !c->out_len && !c->stream.ops)
 		r = conn_process(c);
 	conn_settle(c, r);
-}
-
-void server_finish(struct server_call *call, json_object *result, const struct rpc_error *err)
-{
-	char *reply = NULL;
-	size_t len = 0;
-	int r = 0;
-
-	if (call->conn && call->has_id)
-		r = rpc_reply_line(call->id, TAKE_PTR(result), err, &reply, &len);
-	json_object_put(result);
-	call_done(call, r, reply, len);
-}
-
-void server_finish_stream(struct server_call *call, struct rpc_stream *st)
-{
-	char *reply = NULL;
-	size_t len = 0;
-	int r = 0;
-
-	if (call->conn && call->has_id)
-		r = rpc_stream_head(call->id, st, &call->conn->stream, &reply, &len);
-	else
-		rpc_stream_done(st);
-	call_done(call, r, reply, len);
 }
 
 void server_resume(struct server *s)

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * alloc and free: the methods clients call in a loop. Each runs the
+ * allocator program once and answers with a small result (methods.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <systemd/sd-event.h>
+
+#include "cleanup.h"
+#include "daemon.h"
+#include "log.h"
+#include "methods.h"
+#include "owners.h"
+#include "util.h"
+
+/*
+ * STATUS= for the service manager after allocs and frees. Each update is
+ * a formatted line and a sendmsg(): a client allocating in a loop would
+ * pay that on every request. So the first change after a quiet spell is
+ * sent at once, and further ones at most every STATUS_USEC, the last
+ * change always included.
+ */
+#define STATUS_USEC (100 * 1000ULL)
+
+static sd_event_source *status_timer;	/* floating: the loop frees it */
+static bool status_dirty;
+
+static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	if (!status_dirty)
+		return 0;
+	status_dirty = false;
+	daemon_notify_status(userdata);
+	sd_event_source_set_time(s, usec + STATUS_USEC);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static void status_changed(struct arenad *d)
+{
+	int enabled = SD_EVENT_OFF;
+	uint64_t now;
+
+	if (!d->notify)
+		return;
+	if (status_timer)
+		sd_event_source_get_enabled(status_timer, &enabled);
+	if (enabled != SD_EVENT_OFF) {
+		status_dirty = true;
+		return;
+	}
+	daemon_notify_status(d);
+	if (!d->event || sd_event_now(d->event, CLOCK_MONOTONIC, &now) < 0)
+		return;
+	if (!status_timer) {
+		if (sd_event_add_time(d->event, &status_timer, CLOCK_MONOTONIC, now + STATUS_USEC,
+				      0, on_status_timer, d) < 0) {
+			status_timer = NULL;	/* then every change is sent at once */
+			return;
+		}
+		sd_event_source_set_floating(status_timer, true);
+		sd_event_source_unref(status_timer);	/* the loop's now; kept borrowed */
+		return;
+	}
+	sd_event_source_set_time(status_timer, now + STATUS_USEC);
+	sd_event_source_set_enabled(status_timer, SD_EVENT_ONESHOT);
+}
+
+/* Is addr the start of a page of the arena? When not, call is answered. */
+static bool in_arena(struct rpc_call *call, struct arenad *d, __u64 addr)
+{
+	const struct arenad_state *id = &d->arena->ident;
+	__u64 size = (__u64)id->pages_total << ARENAD_PAGE_SHIFT;
+
+	if (addr < id->user_vm_start || addr - id->user_vm_start >= size) {
+		rpc_call_error(call, ARENAD_RPC_INVALID_PARAMS,
+			       "address 0x%llx is outside the arena [0x%llx, 0x%llx)",
+			       (unsigned long long)addr,
+			       (unsigned long long)id->user_vm_start,
+			       (unsigned long long)(id->user_vm_start + size));
+		return false;
+	}
+	if (addr & (ARENAD_PAGE_SIZE - 1)) {
+		rpc_call_error(call, ARENAD_RPC_INVALID_PARAMS,
+			       "address 0x%llx is not page aligned", (unsigned long long)addr);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A fixed-address allocation found its pages taken. Say by whom: the
+ * ledger's allocations in the window, and for the rest of the taken pages
+ * the only other way they can be taken, outside arenad, which only a
+ * census shows.
+ */
+static int busy_error(struct rpc_call *call, struct arenad *d, const struct arenad_req *req)
+{
+	_cleanup_free_ struct arenad_range *recs = NULL;
+	__u32 first = (req->addr - d->arena->ident.user_vm_start) >> ARENAD_PAGE_SHIFT;
+	__u32 last = first + req->pages;	/* exclusive */
+	char owner[ARENAD_STR_LEN], name[ARENAD_STR_LEN];
+	const struct arenad_range *hit = NULL;
+	__u32 ledger = 0;
+	size_t i, n;
+
+	if (arenad_pins__ranges(d->arena->pins, &recs, &n) < 0)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		__u32 s = recs[i].pgoff, e = recs[i].pgoff + recs[i].pages;
+
+		if (e <= first || s >= last)
+			continue;
+		ledger += (e < last ? e : last) - (s > first ? s : first);
+		if (!hit)
+			hit = &recs[i];
+	}
+	if (!hit)
+		return rpc_call_error(call, ARENAD_ERR_CONFLICT,
+				      "pages at 0x%llx..+%u are not all free: none of them is in the "
+				      "ledger, so they are present but unaccounted (allocated outside "
+				      "arenad, or reserved); 'arenactl-client scan' lists them and who "
+				      "uses the arena", (unsigned long long)req->addr, req->pages);
+	owners_id_string(d, hit->owner, owner, sizeof(owner));
+	if (hit->name)
+		owners_id_string(d, hit->name, name, sizeof(name));
+	return rpc_call_error(call, ARENAD_ERR_CONFLICT,
+			      "pages at 0x%llx..+%u are not all free: %u of the %u are in the ledger "
+			      "(first: 0x%llx..+%u of owner '%s'%s%s%s)%s",
+			      (unsigned long long)req->addr, req->pages, ledger, req->pages,
+			      (unsigned long long)(d->arena->ident.user_vm_start +
+						   ((__u64)hit->pgoff << ARENAD_PAGE_SHIFT)),
+			      hit->pages, owner, hit->name ? ", name '" : "", hit->name ? name : "",
+			      hit->name ? "'" : "",
+			      ledger < req->pages ? "; the others may be present but unaccounted "
+			      "(allocated outside arenad): see 'arenactl-client scan'" : "");
+}
+
+/* An allocation is at most the whole arena. */
+static __u32 arena_pages(void *userdata)
+{
+	struct arenad *d = userdata;
+
+	return d->arena->ident.pages_total;
+}
+
+const struct rpc_param m_alloc_params[] = {
+	{ .name = "pages", .type = RPC_PARAM_U32, .required = true,
+	  .offset = offsetof(struct alloc_args, pages), .min = 1, .max_of = arena_pages },
+	{ .name = "owner", .type = RPC_PARAM_NAME,
+	  .offset = offsetof(struct alloc_args, owner), .max = METHODS_STR_MAX },
+	{ .name = "name", .type = RPC_PARAM_NAME,
+	  .offset = offsetof(struct alloc_args, name), .max = METHODS_STR_MAX },
+	{ .name = "addr", .type = RPC_PARAM_ADDR, .offset = offsetof(struct alloc_args, addr) },
+	{}
+};
+
+/* The allocator's refusal as the reply (0 when r is not one). */
+static int alloc_refused(struct rpc_call *call, struct arenad *d, struct arenad_req *req,
+			 const char *name, int r)
+{
+	struct arenad_state st;
+
+	switch (r) {
+	case -ENOMEM:
+		arenad_pins__state(d->arena->pins, &st);
+		return rpc_call_error(call, ARENAD_ERR_NO_MEMORY,
+				      "out of memory: no %u contiguous free pages (%llu of %u pages free)",
+				      req->pages, (unsigned long long)(st.pages_total - st.pages_allocated),
+				      st.pages_total);
+	case -EEXIST:
+		return rpc_call_error(call, ARENAD_ERR_CONFLICT, "name '%s' is already in use", name);
+	case -EBUSY:
+		return busy_error(call, d, req);
+	case -EINVAL:
+		return rpc_call_error(call, ARENAD_RPC_INVALID_PARAMS, "invalid allocation request");
+	case -ENOSPC:
+		return rpc_call_error(call, ARENAD_ERR_NO_MEMORY,
+				      "string table is full: all %u owner and name strings are in use "
+				      "by live allocations and holds; free some",
+				      ARENAD_MAX_STRINGS);
+	case -E2BIG:
+		return rpc_call_error(call, ARENAD_ERR_NO_MEMORY,
+				      "the ledger or the names table is full");
+	case -EAGAIN:
+		return rpc_call_error(call, ARENAD_ERR_UNAVAILABLE,
+				      "the string table stayed busy; retry");
+	default:
+		return methods_internal_error(call, r, "run the allocator");
+	}
+}
+
+int m_alloc(struct rpc_call *call, void *userdata)
+{
+	const struct alloc_args *a = rpc_call_args(call);
+	const struct rpc_peer *peer = rpc_call_peer(call);
+	struct arenad *d = userdata;
+	struct arenad_req req = {
+		.op = ARENAD_OP_ALLOC,
+		.uid = peer->uid,
+		.numa_node = -1,	/* the arena's */
+		.pages = a->pages,
+		.addr = a->addr,
+	};
+	const char *owner = a->owner;
+	char owner_buf[32];
+	struct json_writer *w;
+	int r;
+
+	/* An explicit address, even 0x0, must be inside the arena, and so
+	 * must the whole allocation; 0 in req.addr then means "anywhere". */
+	if (rpc_call_given(call, "addr") &&
+	    (!in_arena(call, d, req.addr) ||
+	     !in_arena(call, d, req.addr + ((__u64)(req.pages - 1) << ARENAD_PAGE_SHIFT))))
+		return 0;
+	if (!owner) {
+		/* Unnamed owners are accounted to the peer's uid. */
+		snprintf(owner_buf, sizeof(owner_buf), "uid:%u", peer->uid);
+		owner = owner_buf;
+	}
+	/* The allocator interns both strings in the same run. */
+	snprintf(req.owner_str, sizeof(req.owner_str), "%s", owner);
+	if (a->name)
+		snprintf(req.name_str, sizeof(req.name_str), "%s", a->name);
+
+	r = arenad_pins__run(d->arena->pins, &req);
+	if (r < 0)
+		return alloc_refused(call, d, &req, a->name, r);
+	log_debug("alloc %u pages at 0x%llx for %s%s%s (uid %u)", req.pages,
+		  (unsigned long long)req.addr, owner, a->name ? " as " : "", a->name ?: "",
+		  peer->uid);
+	status_changed(d);
+
+	w = rpc_call_result(call);
+	json_w_object(w);
+	json_w_member(w, "addr", hex, req.addr);
+	json_w_member(w, "offset", u64, req.addr - d->arena->ident.user_vm_start);
+	json_w_member(w, "pages", u64, req.pages);
+	/* What the daemon chose when the request left it open. */
+	json_w_member(w, "owner", str, owner);
+	if (a->name)
+		json_w_member(w, "name", str, a->name);
+	json_w_member(w, "uid", u64, req.uid);
+	json_w_object_end(w);
+	return rpc_call_reply(call);
+}
+
+const struct rpc_param m_free_params[] = {
+	{ .name = "addr", .type = RPC_PARAM_ADDR, .required = true,
+	  .offset = offsetof(struct free_args, addr) },
+	{}
+};
+
+int m_free(struct rpc_call *call, void *userdata)
+{
+	const struct free_args *a = rpc_call_args(call);
+	const struct rpc_peer *peer = rpc_call_peer(call);
+	struct arenad *d = userdata;
+	struct arenad_req req = { .op = ARENAD_OP_FREE, .uid = peer->uid, .addr = a->addr };
+	struct json_writer *w;
+	int r;
+
+	if (!in_arena(call, d, req.addr))
+		return 0;
+	r = arenad_pins__run(d->arena->pins, &req);
+	switch (r) {
+	case 0:
+		break;
+	case -ENOENT:
+		return rpc_call_error(call, ARENAD_ERR_NOT_FOUND,
+				      "no allocation starts at 0x%llx", (unsigned long long)req.addr);
+	case -EPERM:
+		return rpc_call_error(call, ARENAD_ERR_PERMISSION,
+				      "permission denied: the allocation at 0x%llx belongs to another uid",
+				      (unsigned long long)req.addr);
+	default:
+		return methods_internal_error(call, r, "run the allocator");
+	}
+	log_debug("free %u pages at 0x%llx (uid %u)", req.pages,
+		  (unsigned long long)req.addr, peer->uid);
+	status_changed(d);
+
+	w = rpc_call_result(call);
+	json_w_object(w);
+	json_w_member(w, "pages", u64, req.pages);
+	json_w_object_end(w);
+	return rpc_call_reply(call);
+}
