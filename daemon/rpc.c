@@ -154,10 +154,11 @@ static int check_request(const struct rpc_table *t, struct rpc_call *c, json_obj
 /* Run the handler; whatever it leaves unanswered is answered here. */
 static void run(const struct rpc_table *t, struct rpc_call *c)
 {
+	const struct rpc_method *m = c->method;
 	int r;
 
 	rpc_alloc_failed();
-	r = c->method->handler(c, t->userdata);
+	r = m->handler(c, t->userdata);
 	/* A call kept and then failed is answered for here, as one not kept
 	 * (the answer comes back to c while the handler's frame is live). */
 	if (r < 0 && c->state == RPC_CALL_KEPT)

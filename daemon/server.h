@@ -42,6 +42,11 @@ int server_new(sd_event *e, const struct server_opts *opts,
 struct server *server_free(struct server *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct server *, server_free);
 bool server_activated(const struct server *s);
+
+/* Serve fd, a connected Unix stream socket (taken, also on failure), as a
+ * client, after the same checks as an accepted one: 0, -EPERM when it is
+ * refused (it got the reason in one error line), or -errno. Logs. */
+int server_add_client(struct server *s, int fd);
 unsigned int server_clients(const struct server *s);
 
 /* Hand in again the requests whose handlers asked to retry

@@ -40,6 +40,14 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_LINK)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(UNIT_LINK) $(LDLIBS_DAEMON)
 
+# The connection's life over socketpairs: the real server and connection
+# code on an sd-event loop, with methods of the test's own.
+$(BUILD)/tests/test_conn: tests/unit/test_conn.c $(UNIT_LINK) $(BUILD)/daemon/conn.o $(BUILD)/daemon/server.o
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< \
+		$(BUILD)/daemon/conn.o $(BUILD)/daemon/server.o $(UNIT_LINK) $(LDLIBS_DAEMON)
+
 # arenactl-client's pure parts (the map grid) are tested like the daemon's.
 $(BUILD)/tests/test_mapgrid: tests/unit/test_mapgrid.c $(BUILD)/client/mapgrid.o
 	$(call msg,CC,$@)
