@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The census relies on kernel internals (struct bpf_arena's kern_vm and
- * range tree). Before trusting them, census_new() builds a private 64-page
- * arena with a known layout — allocated, reserved, user-faulted and freed
- * pages — and checks that each method reports exactly the present ones.
- * The faster method that passes is used; if none does, the census is
- * reported unavailable with the reason, never with wrong numbers.
+ * The census: which pages of an arena are present, by the methods that
+ * passed their self-test (census_selftest.c), for the managed arena
+ * through its census program and for every other program's arena through
+ * the map iterator, both under one retry policy (census_next()).
  *
  * Logging: census_new() runs at start-up and logs what it decided (which
- * method, or why none); census_run() runs per request and does not log
- * failures, it returns them (log.h).
+ * method, or why none); census_run() and census_run_foreign() run per
+ * request and do not log failures, they return them (log.h).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -24,53 +22,34 @@
 #include "arenad_census.h"
 #include "arenad_census.skel.h"
 #include "census.h"
+#include "census_prog.h"
 #include "cleanup.h"
 #include "iter.h"
-#include "light_load.h"
 #include "log.h"
 #include "util.h"
 
-#define SELFTEST_PAGES 64	/* a power of two: mmap_reserve_aligned() */
-_Static_assert((SELFTEST_PAGES & (SELFTEST_PAGES - 1)) == 0, "SELFTEST_PAGES is a power of two");
-#define CENSUS_RT_TRIES 3
+/* Runs of a method that met a changing free-range tree, before the full
+ * probe takes over (census_next()). */
+#define CENSUS_TRIES 3
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct arenad_census_bpf *, arenad_census_bpf__destroy);
 
-/* A mapping of this process, unmapped on cleanup: a census program's
- * result bitmap, or the address range reserved for the self-test arena. */
-struct mapping {
-	union {
-		void *p;
-		__u64 *bits;
-	};
-	size_t len;
-};
-
-static void mapping_unmap(struct mapping *m)
+void census_mapping_unmap(struct census_mapping *m)
 {
 	if (m->p)
 		munmap(m->p, m->len);
-	*m = (struct mapping) {};
+	*m = (struct census_mapping) {};
 }
 
 struct census {
 	struct arenad_census_bpf *skel;	/* may be iter (load_iter()) */
-	struct mapping map;	/* census_bits */
+	struct census_mapping map;	/* census_bits */
 	__u32 npages;
-	enum arenad_census_method method;	/* default; 0: unavailable */
-	bool passed[ARENAD_CENSUS_KMOD + 1];	/* self-test result per method */
-	char why[ARENAD_CENSUS_KMOD + 1][160];	/* and why one failed */
-	char reason[560];
-	/* The same for other programs' arenas, seen through the map
-	 * iterator (no kmod method there: it needs the arena as a map). */
-	enum arenad_census_method foreign;
+	struct census_verdict verdict[_CENSUS_ARENAS_MAX];
 	struct arenad_census_bpf *iter;	/* the map iterator's instance */
 	struct bpf_link *iter_link;
-	struct mapping iter_map;	/* its census_bits */
+	struct census_mapping iter_map;	/* its census_bits */
 	__u32 selftest_id;		/* the self-test arena's map id */
-	bool fpassed[ARENAD_CENSUS_KMOD + 1];
-	char fwhy[ARENAD_CENSUS_KMOD + 1][160];
-	char freason[400];
 };
 
 const char *census_method_name(int m)
@@ -86,7 +65,7 @@ const char *census_method_name(int m)
 	return NULL;
 }
 
-static int run_prog(int prog_fd, struct arenad_census_req *req)
+int census_prog_run(int prog_fd, struct arenad_census_req *req)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = req, .ctx_size_in = sizeof(*req));
 
@@ -95,8 +74,7 @@ static int run_prog(int prog_fd, struct arenad_census_req *req)
 	return req->ret;
 }
 
-/* Map census_bits, whose fd is fd. */
-static int map_bits(int fd, struct mapping *m)
+int census_map_bits(int fd, struct census_mapping *m)
 {
 	size_t len = (size_t)ARENAD_CENSUS_WORDS * sizeof(__u64);
 	void *p;
@@ -104,137 +82,23 @@ static int map_bits(int fd, struct mapping *m)
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	*m = (struct mapping) { .bits = p, .len = len };
+	*m = (struct census_mapping) { .bits = p, .len = len };
 	return 0;
 }
 
-/* Run the census program, whose fd is prog_fd. */
-static int run_census(int prog_fd, __u64 *bits, __u32 npages,
-		      enum arenad_census_method m, struct arenad_census_req *req)
+int census_prog_census(int prog_fd, __u64 *bits, __u32 npages, enum arenad_census_method m,
+		       struct arenad_census_req *req)
 {
 	memset(bits, 0, ((npages + 63) / 64) * sizeof(__u64));
 	*req = (struct arenad_census_req) { .method = m, .npages = npages };
-	return run_prog(prog_fd, req);
+	return census_prog_run(prog_fd, req);
 }
 
-/* Shape the test arena with the self-test program prog_fd: op 1 alloc,
- * 2 reserve, 3 free. */
-static int shape(int prog_fd, __u64 base, int op, __u32 pgoff, __u32 n)
+/* The one place the object is opened: the skeleton embeds the whole BPF
+ * object, once per file that opens it. */
+struct arenad_census_bpf *census_prog_open(void)
 {
-	struct arenad_census_req req = {
-		.method = op,
-		.npages = n,
-		.addr = base + ((__u64)pgoff << ARENAD_PAGE_SHIFT),
-	};
-
-	return run_prog(prog_fd, &req);
-}
-
-/*
- * Returns 0 when method m reports exactly the expected pages, or a
- * negative errno with c->reason set.
- */
-static int check_method(struct census *c, int prog_fd, __u64 *bits,
-			enum arenad_census_method m, const __u64 *want)
-{
-	struct arenad_census_req req;
-	int r;
-
-	r = run_census(prog_fd, bits, SELFTEST_PAGES, m, &req);
-	log_debug("census self-test (%s): ret %d, kernel address 0x%llx, %u present of %u probed",
-		  census_method_name(m), r, (unsigned long long)req.kern_vm_start, req.present, req.probed);
-	if (r == -EOPNOTSUPP && m == ARENAD_CENSUS_KMOD)
-		snprintf(c->why[m], sizeof(c->why[m]), "kernel module arenad_kfuncs is not loaded");
-	else if (r == -EOPNOTSUPP && m == ARENAD_CENSUS_RT)
-		snprintf(c->why[m], sizeof(c->why[m]), "this kernel's arena has no free-range tree");
-	else if (r < 0)
-		snprintf(c->why[m], sizeof(c->why[m]), "self-test failed: %s", strerror(-r));
-	else if (bits[0] != want[0])
-		snprintf(c->why[m], sizeof(c->why[m]),
-			 "self-test found pages 0x%llx, want 0x%llx",
-			 (unsigned long long)bits[0], (unsigned long long)want[0]);
-	else
-		return 0;
-	snprintf(c->reason, sizeof(c->reason), "%s census: %s", census_method_name(m), c->why[m]);
-	return r < 0 ? r : -EPROTO;
-}
-
-/*
- * Method m through the map iterator, on the self-test arena (map id
- * map_id): the path every other program's arena takes.
- */
-static int check_foreign_method(struct census *c, __u32 map_id, enum arenad_census_method m,
-				__u64 want)
-{
-	_cleanup_free_ struct arenad_arena_rec *rec = NULL;
-	size_t n;
-	int r;
-
-	r = census_iter_read(c, map_id, m, true, &rec, &n);
-	if (r < 0)
-		snprintf(c->fwhy[m], sizeof(c->fwhy[m]), "map iterator: %s", strerror(-r));
-	else if (n != 1 || rec->map_id != map_id)
-		snprintf(c->fwhy[m], sizeof(c->fwhy[m]),
-			 "the map iterator did not find the self-test arena");
-	else if (rec->ret == -EOPNOTSUPP && m == ARENAD_CENSUS_RT)
-		snprintf(c->fwhy[m], sizeof(c->fwhy[m]), "this kernel's arena has no free-range tree");
-	else if (rec->ret)
-		snprintf(c->fwhy[m], sizeof(c->fwhy[m]), "self-test failed: %s",
-			 strerror(rec->ret < 0 ? -rec->ret : EPROTO));
-	else if (c->iter_map.bits[0] != want || rec->present != (__u32)__builtin_popcountll(want))
-		snprintf(c->fwhy[m], sizeof(c->fwhy[m]),
-			 "self-test found pages 0x%llx (%u), want 0x%llx",
-			 (unsigned long long)c->iter_map.bits[0], rec->present,
-			 (unsigned long long)want);
-	else
-		r = 1;
-	log_debug("census self-test (%s, other programs' arenas): %s", census_method_name(m),
-		  r == 1 ? "passed" : c->fwhy[m]);
-	return r == 1 ? 0 : -EPROTO;
-}
-
-/* The id of the map behind fd, 0 when unknown. */
-static __u32 map_id(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return fd >= 0 && !bpf_map_get_info_by_fd(fd, &info, &len) ? info.id : 0;
-}
-
-/*
- * The same layout, seen through the map iterator as every other
- * program's arena is. Without the iterator, no arena but the daemon's
- * own can be counted.
- */
-static void selftest_foreign(struct census *c, int arena_fd, __u64 want)
-{
-	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info);
-	int r;
-
-	if (!c->iter)
-		return;		/* c->freason says why */
-	r = bpf_map_get_info_by_fd(arena_fd, &info, &info_len);
-	if (r < 0) {
-		snprintf(c->freason, sizeof(c->freason), "self-test arena: %s", strerror(errno));
-		return;
-	}
-	c->fpassed[ARENAD_CENSUS_FULL] = !check_foreign_method(c, info.id, ARENAD_CENSUS_FULL, want);
-	c->fpassed[ARENAD_CENSUS_RT] = !check_foreign_method(c, info.id, ARENAD_CENSUS_RT, want);
-	snprintf(c->fwhy[ARENAD_CENSUS_KMOD], sizeof(c->fwhy[ARENAD_CENSUS_KMOD]),
-		 "the module's kfuncs take the arena as a map argument; other programs' arenas have none");
-	if (c->fpassed[ARENAD_CENSUS_RT])
-		c->foreign = ARENAD_CENSUS_RT;
-	else if (c->fpassed[ARENAD_CENSUS_FULL])
-		c->foreign = ARENAD_CENSUS_FULL;
-	else
-		snprintf(c->freason, sizeof(c->freason), "no method passed: full: %s; rt: %s",
-			 c->fwhy[ARENAD_CENSUS_FULL], c->fwhy[ARENAD_CENSUS_RT]);
-	for (enum arenad_census_method k = ARENAD_CENSUS_FULL; k <= ARENAD_CENSUS_RT; k++)
-		if (!c->fpassed[k])
-			log_info("census of other programs' arenas: %s method not used: %s",
-				 census_method_name(k), c->fwhy[k]);
+	return arenad_census_bpf__open();
 }
 
 /*
@@ -248,7 +112,7 @@ static struct arenad_census_bpf *load_on_arena(int arena_fd, const char *const *
 	struct bpf_program *p;
 	int r;
 
-	skel = arenad_census_bpf__open();
+	skel = census_prog_open();
 	if (!skel)
 		return NULL;
 	bpf_object__for_each_program(p, skel->obj) {
@@ -292,7 +156,7 @@ static int load_iter(struct census *c, int arena_fd)
 	}
 	if (!skel)
 		return -errno;
-	r = map_bits(bpf_map__fd(skel->maps.census_bits), &c->iter_map);
+	r = census_map_bits(bpf_map__fd(skel->maps.census_bits), &c->iter_map);
 	if (r < 0)
 		return r;
 	c->iter_link = bpf_program__attach_iter(skel->progs.arenad_arenas, NULL);
@@ -334,147 +198,13 @@ __u32 census_selftest_id(const struct census *c)
 	return c ? c->selftest_id : 0;
 }
 
-/*
- * The self-test's own instance on a private arena of SELFTEST_PAGES,
- * through libbpf's loader program (light, with its fds in *fds) or the
- * usual way. The verifier wants an arena's user address before any
- * program (there is no mmap between the loader's steps), so it is fixed:
- * *range, reserved here, away from the real arena. libbpf 1.4 maps a
- * placeholder (light) or the arena over it (MAP_FIXED) and unmaps that
- * when the object is closed: the range is then libbpf's, and *range is
- * emptied. *why (static) says which step failed.
- */
-static int load_selftest(bool light, struct mapping *range, struct light_fds *fds,
-			 struct arenad_census_bpf **out, const char **why)
-{
-	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
-	size_t len = SELFTEST_PAGES * page_size(), sz;
-	void *p;
-	int r;
-
-	*why = "reserve the self-test arena's address";
-	p = mmap_reserve_aligned(len);
-	if (!p)
-		return -errno;
-	*range = (struct mapping) { .p = p, .len = len };
-	*why = "open the census object";
-	skel = arenad_census_bpf__open();
-	if (!skel)
-		return -errno;
-	bpf_program__set_autoload(skel->progs.arenad_arenas, false);
-	bpf_map__set_max_entries(skel->maps.arena, SELFTEST_PAGES);
-	bpf_map__set_map_extra(skel->maps.arena, (__u64)(unsigned long)p);
-	if (light) {
-		r = light_load(skel->obj, fds, why);
-	} else {
-		*why = "load census programs";
-		r = arenad_census_bpf__load(skel);
-	}
-	if (bpf_map__initial_value(skel->maps.arena, &sz))
-		range->p = NULL;
-	if (r < 0)
-		return r;
-	*out = TAKE_PTR(skel);
-	return 0;
-}
-
-/*
- * Test every method on a private arena: c->passed[] and c->why[] say how
- * each did. Returns the method to use, or 0 with c->reason set.
- */
-static enum arenad_census_method selftest(struct census *c)
-{
-	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
-	_cleanup_(light_fds_done) struct light_fds fds = {};
-	_cleanup_(mapping_unmap) struct mapping m = {};
-	_cleanup_(mapping_unmap) struct mapping range = {};
-	int census_fd, shape_fd, arena_fd;
-	__u64 want = 0, base;
-	volatile char *page;
-	const char *why;
-	size_t len;
-	void *p;
-	int r;
-
-	/* Nothing is reused, so the object loads through libbpf's loader
-	 * program, and the kernel resolves kfuncs and CO-RE relocations
-	 * against its own BTF instead of this process parsing it
-	 * (light_load.h); the usual load, whose failure explains itself (the
-	 * verifier's log), if that fails. The range stays this function's
-	 * until both cleanups ran. */
-	r = load_selftest(true, &range, &fds, &skel, &why);
-	if (r < 0) {
-		log_debug_errno(r, "census self-test through libbpf's loader program: %s; "
-				"loading it the usual way", why);
-		mapping_unmap(&range);
-		r = load_selftest(false, &range, &fds, &skel, &why);
-	}
-	if (r < 0) {
-		snprintf(c->reason, sizeof(c->reason), "%s: %s", why, strerror(-r));
-		return 0;
-	}
-	p = (void *)(unsigned long)bpf_map__map_extra(skel->maps.arena);
-	len = SELFTEST_PAGES * page_size();
-	census_fd = light_prog_fd(&fds, skel->obj, "arenad_census");
-	shape_fd = light_prog_fd(&fds, skel->obj, "arenad_census_selftest");
-	arena_fd = light_map_fd(&fds, skel->obj, "arena");
-	c->selftest_id = map_id(arena_fd);
-	r = light_map_fd(&fds, skel->obj, "census_bits");
-	r = census_fd < 0 || shape_fd < 0 || arena_fd < 0 || r < 0 ? -ENOENT : map_bits(r, &m);
-	if (r >= 0 && mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, arena_fd, 0) != p)
-		r = -errno;
-	if (r < 0) {
-		snprintf(c->reason, sizeof(c->reason), "map the self-test arena: %s", strerror(-r));
-		return 0;
-	}
-	page = p;
-	base = (__u64)(unsigned long)page;
-
-	/* present: 1, 5-7 (kfunc), 20 (user fault), 63 (last page);
-	 * absent: 10-11 (reserved), 30 (allocated then freed), the rest. */
-	r = shape(shape_fd, base, 2, 10, 2);
-	if (r == -EOPNOTSUPP)	/* no bpf_arena_reserve_pages() on this kernel */
-		r = 0;
-	if (r < 0 || (r = shape(shape_fd, base, 1, 1, 1)) < 0 || (r = shape(shape_fd, base, 1, 5, 3)) < 0 ||
-	    (r = shape(shape_fd, base, 1, 30, 1)) < 0 || (r = shape(shape_fd, base, 3, 30, 1)) < 0 ||
-	    (r = shape(shape_fd, base, 1, 63, 1)) < 0) {
-		snprintf(c->reason, sizeof(c->reason), "shape the self-test arena: %s", strerror(-r));
-		return 0;
-	}
-	page[20 * page_size()] = 1;	/* a user-space fault allocates */
-	want = 1ULL << 1 | 7ULL << 5 | 1ULL << 20 | 1ULL << 63;
-
-	/* Test every method: the others stay available as cross-checks and
-	 * fallbacks. The module's answer is preferred when it is loaded (it
-	 * rests on vmalloc_to_page() rather than on a tree walk), then the
-	 * tree walk, then the full probe. */
-	c->passed[ARENAD_CENSUS_FULL] = check_method(c, census_fd, m.bits, ARENAD_CENSUS_FULL, &want) >= 0;
-	c->passed[ARENAD_CENSUS_RT] = check_method(c, census_fd, m.bits, ARENAD_CENSUS_RT, &want) >= 0;
-	c->passed[ARENAD_CENSUS_KMOD] = check_method(c, census_fd, m.bits, ARENAD_CENSUS_KMOD, &want) >= 0;
-	selftest_foreign(c, arena_fd, want);
-	for (enum arenad_census_method k = ARENAD_CENSUS_FULL; k <= ARENAD_CENSUS_KMOD; k++)
-		if (!c->passed[k])
-			log_info("census: %s method not used: %s", census_method_name(k), c->why[k]);
-	if (c->passed[ARENAD_CENSUS_KMOD])
-		return ARENAD_CENSUS_KMOD;
-	if (c->passed[ARENAD_CENSUS_RT])
-		return ARENAD_CENSUS_RT;
-	if (c->passed[ARENAD_CENSUS_FULL])
-		return ARENAD_CENSUS_FULL;
-	/* every method's reason, not just the last one tried */
-	snprintf(c->reason, sizeof(c->reason),
-		 "no method passed: full: %s; rt: %s; kmod: %s",
-		 c->why[ARENAD_CENSUS_FULL], c->why[ARENAD_CENSUS_RT],
-		 c->why[ARENAD_CENSUS_KMOD]);
-	return 0;
-}
-
-/* Load the census programs against the real arena; c->reason on failure. */
+/* Load the census programs against the real arena; the managed verdict's
+ * reason on failure. */
 static int load_for_arena(struct census *c, int arena_fd)
 {
 	static const char *const census[] = { "arenad_census", NULL };
 	_cleanup_(arenad_census_bpf__destroyp) struct arenad_census_bpf *skel = NULL;
-	_cleanup_(mapping_unmap) struct mapping m = {};
+	_cleanup_(census_mapping_unmap) struct census_mapping m = {};
 	int r;
 
 	if (c->iter && bpf_program__fd(c->iter->progs.arenad_census) >= 0) {
@@ -483,39 +213,48 @@ static int load_for_arena(struct census *c, int arena_fd)
 		return 0;
 	}
 	skel = load_on_arena(arena_fd, census);
-	r = skel ? map_bits(bpf_map__fd(skel->maps.census_bits), &m) : -errno;
+	r = skel ? census_map_bits(bpf_map__fd(skel->maps.census_bits), &m) : -errno;
 	if (r < 0) {
-		snprintf(c->reason, sizeof(c->reason), "load census for the arena: %s", strerror(-r));
+		snprintf(c->verdict[CENSUS_MANAGED].reason, sizeof(c->verdict[CENSUS_MANAGED].reason),
+			 "load census for the arena: %s", strerror(-r));
 		return r;
 	}
 	c->skel = TAKE_PTR(skel);
 	c->map = m;
-	m = (struct mapping) {};
+	m = (struct census_mapping) {};
 	return 0;
 }
 
 int census_new(int arena_fd, __u32 npages, struct census **out)
 {
 	struct census *c;
+	struct census_verdict *own, *foreign;
 	int r;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return log_oom();
+	own = &c->verdict[CENSUS_MANAGED];
+	foreign = &c->verdict[CENSUS_FOREIGN];
 	c->npages = npages;
 	r = load_iter(c, arena_fd);
 	if (r < 0) {
-		snprintf(c->freason, sizeof(c->freason), "load the map iterator: %s", strerror(-r));
-		log_warning("census of other programs' arenas unavailable: %s", c->freason);
-		mapping_unmap(&c->iter_map);
+		snprintf(foreign->reason, sizeof(foreign->reason), "load the map iterator: %s",
+			 strerror(-r));
+		log_warning("census of other programs' arenas unavailable: %s", foreign->reason);
+		census_mapping_unmap(&c->iter_map);
 	}
-	c->method = selftest(c);
-	if (c->method && load_for_arena(c, arena_fd) < 0)
-		c->method = 0;
-	if (c->method)
-		log_info("census: %s method passed its self-test", census_method_name(c->method));
+	census_selftest(c, own, foreign, &c->selftest_id);
+	/* A self-test that stopped before the iterator's part says why for
+	 * both kinds of arenas. */
+	if (!foreign->method && !foreign->reason[0])
+		memcpy(foreign->reason, own->reason, sizeof(foreign->reason));
+	if (own->method && load_for_arena(c, arena_fd) < 0)
+		own->method = 0;
+	if (own->method)
+		log_info("census: %s method passed its self-test", census_method_name(own->method));
 	else
-		log_warning("census unavailable: %s", c->reason);
+		log_warning("census unavailable: %s", own->reason);
 	*out = c;
 	return 0;
 }
@@ -525,42 +264,19 @@ struct census *census_free(struct census *c)
 	if (!c)
 		return NULL;
 	if (c->skel != c->iter) {
-		mapping_unmap(&c->map);
+		census_mapping_unmap(&c->map);
 		arenad_census_bpf__destroy(c->skel);
 	}
-	mapping_unmap(&c->iter_map);
+	census_mapping_unmap(&c->iter_map);
 	bpf_link__destroy(c->iter_link);
 	arenad_census_bpf__destroy(c->iter);
 	free(c);
 	return NULL;
 }
 
-int census_foreign_method(const struct census *c, const char **name)
+const struct census_verdict *census_verdict(const struct census *c, enum census_arenas which)
 {
-	*name = census_method_name(c->foreign);
-	return c->foreign;
-}
-
-bool census_foreign_has(const struct census *c, int method)
-{
-	return method > 0 && method <= ARENAD_CENSUS_KMOD && c->fpassed[method];
-}
-
-const char *census_foreign_unavailable(const struct census *c)
-{
-	if (c->foreign)
-		return NULL;
-	return c->freason[0] ? c->freason : c->reason;
-}
-
-const char *census_method(const struct census *c)
-{
-	return census_method_name(c->method);
-}
-
-const char *census_unavailable(const struct census *c)
-{
-	return c->method ? NULL : c->reason;
+	return &c->verdict[which];
 }
 
 /* The method called name, or 0. */
@@ -574,60 +290,64 @@ static enum arenad_census_method method_by_name(const char *name)
 	return 0;
 }
 
-int census_method_by_name(const struct census *c, const char *name)
+int census_verdict_method(const struct census_verdict *v, const char *name, const char **why)
 {
 	enum arenad_census_method m = method_by_name(name);
 
-	if (!m)
+	if (!m) {
+		*why = "unknown method";
 		return -EINVAL;
-	return c->method && c->passed[m] ? (int)m : -EAGAIN;
+	}
+	if (v->method && v->passed[m]) {
+		*why = "";
+		return m;
+	}
+	/* The method's own failure, else why the census as a whole is not
+	 * there (its load failed after the self-test, or no self-test ran). */
+	*why = v->why[m][0] ? v->why[m] : v->reason;
+	return -EAGAIN;
 }
 
-int census_foreign_method_by_name(const struct census *c, const char *name, const char **why)
+/*
+ * The one retry policy of a census, for every kind of arena: a run that
+ * met a changing free-range tree (-EAGAIN: the two walks differ, -EINVAL:
+ * ranges out of order) runs again, CENSUS_TRIES runs in all; a method
+ * that still fails, meets more free ranges than it records (-E2BIG), or
+ * whose module went away leaves it to the full probe, which is exact,
+ * when that passed its self-test. Returns the method of the next run
+ * after runs runs of method ended with ret, or 0: ret is the answer.
+ */
+static int census_next(const struct census_verdict *v, int method, int ret, int runs)
 {
-	enum arenad_census_method m = method_by_name(name);
-
-	if (!m)
-		return -EINVAL;
-	*why = c->fwhy[m][0] ? c->fwhy[m] : census_foreign_unavailable(c);
-	return c->fpassed[m] ? (int)m : -EAGAIN;
-}
-
-const char *census_why(const struct census *c, const char *name)
-{
-	enum arenad_census_method m = method_by_name(name);
-
-	if (!m)
-		return "unknown method";
-	return c->method ? c->why[m] : c->reason;
+	if (ret >= 0)
+		return 0;
+	if ((ret == -EAGAIN || ret == -EINVAL) && runs < CENSUS_TRIES)
+		return method;
+	if (method != ARENAD_CENSUS_FULL && v->passed[ARENAD_CENSUS_FULL])
+		return ARENAD_CENSUS_FULL;
+	return 0;
 }
 
 int census_run(struct census *c, int method, struct census_result *res)
 {
+	const struct census_verdict *v = &c->verdict[CENSUS_MANAGED];
 	struct arenad_census_req req;
 	__u64 t0 = now_usec(CLOCK_MONOTONIC);
-	int r;
+	int r, m = method ?: v->method;
 
-	if (!c->method)
+	if (!v->method)
 		return -EAGAIN;
-	if (!method)
-		method = c->method;
-	/* -EAGAIN (the two walks differ) and -EINVAL (ranges out of order)
-	 * mean that the free-range tree changed during the walk: try again a
-	 * few times before paying for the full probe. */
-	for (int tries = 0; tries < CENSUS_RT_TRIES; tries++) {
-		r = run_census(bpf_program__fd(c->skel->progs.arenad_census), c->map.bits,
-			       c->npages, method, &req);
-		if (r != -EAGAIN && r != -EINVAL)
+	for (int runs = 1;; runs++) {
+		int next;
+
+		r = census_prog_census(bpf_program__fd(c->skel->progs.arenad_census), c->map.bits,
+				       c->npages, m, &req);
+		next = census_next(v, m, r, runs);
+		if (!next)
 			break;
-	}
-	if (r < 0 && method != ARENAD_CENSUS_FULL && c->passed[ARENAD_CENSUS_FULL]) {
-		/* The tree changed under the walk, has more free ranges than
-		 * we hold, or the module went away: the full probe is exact. */
-		log_debug_errno(r, "%s census failed, probing every page", census_method_name(method));
-		r = run_census(bpf_program__fd(c->skel->progs.arenad_census), c->map.bits,
-			       c->npages, ARENAD_CENSUS_FULL, &req);
-		req.method = ARENAD_CENSUS_FULL;
+		if (next != m)
+			log_debug_errno(r, "%s census failed, probing every page", census_method_name(m));
+		m = next;
 	}
 	if (r < 0)
 		return r;
@@ -637,6 +357,34 @@ int census_run(struct census *c, int method, struct census_result *res)
 	res->probed = req.probed;
 	res->when_usec = now_usec(CLOCK_MONOTONIC);
 	res->duration_us = res->when_usec - t0;
-	res->method = census_method_name(req.method);
+	res->method = census_method_name(m);
 	return 0;
+}
+
+int census_run_foreign(struct census *c, __u32 map_id, int method, bool mark,
+		       struct arenad_arena_rec *rec)
+{
+	const struct census_verdict *v = &c->verdict[CENSUS_FOREIGN];
+	int next = method ?: v->method;
+
+	for (int runs = 1;; runs++) {
+		_cleanup_free_ struct arenad_arena_rec *recs = NULL;
+		size_t n;
+		int r;
+
+		r = census_iter_read(c, map_id, next, mark, &recs, &n);
+		if (r < 0)
+			return r;
+		if (!n || recs[0].map_type != ARENAD_MAP_TYPE_ARENA)
+			return -ENOENT;
+		*rec = recs[0];
+		next = next ? census_next(v, next, rec->ret, runs) : 0;
+		if (!next)
+			return 0;
+	}
+}
+
+bool census_foreign_again(const struct census *c, const struct arenad_arena_rec *rec)
+{
+	return rec->method && census_next(&c->verdict[CENSUS_FOREIGN], rec->method, rec->ret, 1);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "arenad_census.h"
 #include "cleanup.h"
 
 struct census;
@@ -24,26 +25,55 @@ struct census_result {
 /*
  * Self-test the census methods on a private arena, then load the census
  * for the arena behind arena_fd. Never fails for lack of a working method:
- * census_method() is then NULL and census_unavailable() says why (and it
- * is logged). Fails, logged, only when out of memory.
+ * the verdict's method is then 0 and its reason says why (and it is
+ * logged). Fails, logged, only when out of memory.
  */
 int census_new(int arena_fd, __u32 npages, struct census **out);
 /* Returns NULL, for "d->census = census_free(d->census)". */
 struct census *census_free(struct census *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct census *, census_free);
 
-const char *census_method(const struct census *c);
 /* "full", "rt", "kmod" for an enum arenad_census_method; NULL for others. */
 const char *census_method_name(int m);
-const char *census_unavailable(const struct census *c);
+
+/* The two kinds of arenas a census counts: the managed one, through its
+ * own census program, and every other program's, through the map
+ * iterator (which has no kmod method: the module's kfuncs take the arena
+ * as a map argument). */
+enum census_arenas {
+	CENSUS_MANAGED,
+	CENSUS_FOREIGN,
+	_CENSUS_ARENAS_MAX,
+};
+
+#define CENSUS_METHODS (ARENAD_CENSUS_KMOD + 1)	/* indexed by the method */
+
+/* What the self-test found for one kind of arenas. */
+struct census_verdict {
+	int method;			/* enum arenad_census_method in use; 0: none */
+	bool passed[CENSUS_METHODS];	/* per method */
+	char why[CENSUS_METHODS][160];	/* why a method did not pass ("": it did,
+					 * or was not tested) */
+	char reason[560];		/* why no method is in use */
+};
+
+/* The verdict for arenas of kind which, valid as long as c. */
+const struct census_verdict *census_verdict(const struct census *c, enum census_arenas which);
+
+/* Why no method is in use; NULL when one is. */
+static inline const char *census_verdict_unavailable(const struct census_verdict *v)
+{
+	return v->method ? NULL : v->reason;
+}
 
 /*
- * The method that passed its self-test through the map iterator, for every
- * arena on the host (inventory.c): enum arenad_census_method, 0 when none
- * (census_foreign_unavailable() then says why); *name its name or NULL.
+ * The method called name ("rt", "full", "kmod"), when it may run on this
+ * kind of arenas: the method, -EINVAL when the name is unknown, -EAGAIN
+ * when it did not pass its self-test or no census is loaded. *why is ""
+ * for a usable method, else says why not (static or v's).
  */
-int census_foreign_method(const struct census *c, const char **name);
-const char *census_foreign_unavailable(const struct census *c);
+int census_verdict_method(const struct census_verdict *v, const char *name, const char **why);
+
 /*
  * One pass of the map iterator (bpf/arenad_census.bpf.c): every arena
  * (target 0) or the map with id target, whatever its type; method 0 lists
@@ -65,20 +95,25 @@ const __u64 *census_iter_bits(const struct census *c);
  */
 __u32 census_selftest_id(const struct census *c);
 
-/* The same by name for other programs' arenas; *why says why one is not usable. */
-int census_foreign_method_by_name(const struct census *c, const char *name, const char **why);
-
-/* Whether that method passed its self-test for other programs' arenas. */
-bool census_foreign_has(const struct census *c, int method);
-
-/* A method by name ("rt", "full") for census_run: -EINVAL when unknown,
- * -EAGAIN when it did not pass its self-test. */
-int census_method_by_name(const struct census *c, const char *name);
-
-/* Why the named method is not in use ("" when it is usable). */
-const char *census_why(const struct census *c, const char *name);
-
-/* Run a census with method (0: the default); -EAGAIN when unavailable. */
+/*
+ * A census of the managed arena with method (0: the default), under the
+ * retry policy: a run that met a changing free-range tree runs again, a
+ * few times, then the full probe, when it passed its self-test, answers
+ * (res->method says which ran). -EAGAIN when no method is in use.
+ */
 int census_run(struct census *c, int method, struct census_result *res);
+
+/*
+ * The census of one arena of another program, map_id, through the map
+ * iterator with method (0: the default for these arenas; none when that
+ * is 0) under the same retry policy; mark fills census_iter_bits(). 0 and
+ * *rec (rec->method the one that ran), -ENOENT when map_id is no arena,
+ * -EOPNOTSUPP without the iterator. Census worker only.
+ */
+int census_run_foreign(struct census *c, __u32 map_id, int method, bool mark,
+		       struct arenad_arena_rec *rec);
+/* Whether an arena's record from a pass over every arena failed in a way
+ * the retry policy answers with a census of its own (census_run_foreign()). */
+bool census_foreign_again(const struct census *c, const struct arenad_arena_rec *rec);
 
 #endif /* __ARENAD_CENSUS_DAEMON_H */

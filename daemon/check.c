@@ -285,11 +285,12 @@ static void check_census(struct report *rep, bool arena_ok)
 	}
 	for (i = 0; i < ARRAY_SIZE(census_methods); i++) {
 		snprintf(name, sizeof(name), "census: %s", census_methods[i]);
-		why = !c ? (arena_ok ? "no arena for the self-test" : "needs an arena (above)") :
-		      census_why(c, census_methods[i]);
+		why = !c ? (arena_ok ? "no arena for the self-test" : "needs an arena (above)") : "";
+		if (c)
+			census_verdict_method(census_verdict(c, CENSUS_MANAGED), census_methods[i], &why);
 		item(rep, name, c && !why[0], false, "%s", why[0] ? why : "passed its self-test");
 	}
-	why = !c ? "needs an arena (above)" : census_foreign_unavailable(c) ?: "";
+	why = !c ? "needs an arena (above)" : census_verdict_unavailable(census_verdict(c, CENSUS_FOREIGN)) ?: "";
 	item(rep, "census: other arenas", c && !why[0], false, "%s", why[0] ? why :
 	     "every arena on the host can be counted");
 	if (p != MAP_FAILED)

@@ -12,10 +12,12 @@
 
 struct server;
 struct census;
+struct census_tick;
 struct http;
-struct owner_names;
+struct owners;
 struct inventory;
 struct counters;
+struct status;
 struct startup;
 struct worker;
 
@@ -30,15 +32,6 @@ struct scan_summary {
 	__u64 duration_us;
 };
 
-/* What the periodic census logged last, to log changes only (main.c). */
-struct census_seen {
-	bool valid;
-	int err;		/* the failure logged, 0: none */
-	__u32 unaccounted;
-	__u32 missing;
-	bool pending;		/* a periodic census is queued */
-};
-
 struct arenad {
 	const struct config *cfg;
 	struct arena *arena;
@@ -51,24 +44,16 @@ struct arenad {
 	struct worker *census_worker;
 	/* Reads and sorts the whole ledger for `ranges` (methods.c). */
 	struct worker *ledger_worker;
-	__u64 metrics_refresh_usec;	/* when a scrape last asked for a new
-					 * inventory (metrics.c) */
 	struct counters *counters;	/* the state map's counters */
-	/* Loading census and inventory after READY (startup.h); while
-	 * starting, both are NULL and census methods wait. */
+	struct status *status;		/* STATUS= updates (status.h) */
+	/* Loading census and inventory after READY (startup.h); while it
+	 * runs, both are NULL and census methods wait. */
 	struct startup *startup;
-	bool starting;
-	/* stats' owner table, valid while the ledger generation is unchanged
-	 * (counters.h); NULL: not built yet */
-	json_object *owners_cache;
-	struct owner_names *owner_names;	/* owner strings by id (owners.c) */
-	__u64 owners_gen;
+	struct owners *owners;		/* the owner table and strings (owners.h) */
 	struct scan_summary last_scan;
-	unsigned int census_interval_s;	/* 0: census only on request */
-	struct census_seen census_seen;
+	struct census_tick *census_tick;	/* the periodic census */
 	sd_event *event;
 	__u64 start_usec;	/* CLOCK_MONOTONIC */
-	bool notify;		/* a service manager listens (NOTIFY_SOCKET) */
 	__u64 reader_scan_usec;	/* last scan by a peer that may not write */
 };
 
@@ -96,8 +81,5 @@ json_object *scan_run_json(__u64 base, __u32 start, __u32 pages);
  * handler. */
 extern const struct rpc_method daemon_methods[];
 extern const size_t daemon_n_methods;
-
-/* Tell the service manager the one-line usage summary (STATUS=). */
-void daemon_notify_status(struct arenad *d);
 
 #endif /* __ARENAD_DAEMON_H */

@@ -23,7 +23,6 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <systemd/sd-login.h>
 
 #include "arena_pins.h"
 #include "arenad_census.h"
@@ -33,13 +32,11 @@
 #include "cleanup.h"
 #include "daemon.h"
 #include "inventory.h"
+#include "inventory_holders.h"
 #include "log.h"
 #include "users.h"
 #include "util.h"
 #include "worker.h"
-
-/* rt walks that met a changing tree are retried, then the full probe. */
-#define RT_TRIES 3
 
 struct inv_job {
 	struct worker_job wj;		/* first: the worker hands it back */
@@ -57,17 +54,15 @@ struct inv_job {
 struct inventory {
 	struct arenad *d;
 	__u32 managed_id;
-	int method;			/* census method for every arena; 0: none */
-	bool full_ok;			/* the full probe passed too (fallback) */
-	char unavailable[256];		/* why no census, when method is 0 */
-
 	struct census *census;		/* its map iterator */
+	const struct census_verdict *verdict;	/* the census's for these arenas */
 
 	struct users *users;
 	char users_unavailable[256];	/* why programs/processes are missing */
 
 	struct worker *worker;		/* d->census_worker */
 	struct worker_job load;		/* loads users on the worker */
+	__u64 refresh_usec;		/* when inventory_refresh() last asked */
 	pthread_mutex_t lock;
 	struct inv_list *latest;	/* under lock */
 };
@@ -210,123 +205,11 @@ static int read_arenas(struct inventory *inv, __u32 target, int method, bool mar
 	return census_iter_read(inv->census, target, method, mark, recs, n);
 }
 
-/* The census of one arena; 0 and *rec, -ENOENT when it is gone. */
-static int census_one(struct inventory *inv, __u32 map_id, int asked, bool mark,
-		      struct arenad_arena_rec *rec)
-{
-	int method = asked ?: inv->method;
-
-	for (int tries = 0;; tries++) {
-		_cleanup_free_ struct arenad_arena_rec *recs = NULL;
-		size_t n;
-		int r;
-
-		r = read_arenas(inv, map_id, method, mark, &recs, &n);
-		if (r < 0)
-			return r;
-		if (!n || recs[0].map_type != ARENAD_MAP_TYPE_ARENA)
-			return -ENOENT;
-		*rec = recs[0];
-		/* The free-range tree changed under the walk, or holds more
-		 * ranges than we record: again, then the exact full probe. */
-		if (method == ARENAD_CENSUS_RT &&
-		    (rec->ret == -EAGAIN || rec->ret == -EINVAL || rec->ret == -E2BIG)) {
-			if (tries + 1 >= RT_TRIES && inv->full_ok && !asked)
-				method = ARENAD_CENSUS_FULL;
-			if (tries < RT_TRIES)
-				continue;
-		}
-		return 0;
-	}
-}
-
 static int read_users(struct inventory *inv, struct arenad_user_rec **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
 	return inv->users ? users_read(inv->users, out, n) : 0;
-}
-
-/* The programs and processes of arena map_id, from the users records. */
-static int users_of(__u32 map_id, const struct arenad_user_rec *u, size_t n, struct inv_arena *a)
-{
-	for (size_t i = 0; i < n; i++) {
-		size_t j;
-
-		if (u[i].map_id != map_id)
-			continue;
-		if (u[i].kind == ARENAD_USER_PROG) {
-			struct inv_prog *p;
-
-			for (j = 0; j < a->n_progs && a->progs[j].id != u[i].id; j++)
-				;
-			if (j < a->n_progs)
-				continue;
-			p = realloc(a->progs, (a->n_progs + 1) * sizeof(*p));
-			if (!p)
-				return -ENOMEM;
-			a->progs = p;
-			p[a->n_progs] = (struct inv_prog) { .id = u[i].id, .type = u[i].type };
-			memcpy(p[a->n_progs].name, u[i].name, sizeof(p->name));
-			p[a->n_progs].name[sizeof(p->name) - 1] = 0;
-			a->n_progs++;
-			continue;
-		}
-		for (j = 0; j < a->n_procs && a->procs[j].pid != u[i].id; j++)
-			;
-		if (j == a->n_procs) {
-			struct inv_proc *p = realloc(a->procs, (a->n_procs + 1) * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			a->procs = p;
-			p[j] = (struct inv_proc) { .pid = u[i].id };
-			memcpy(p[j].comm, u[i].name, sizeof(p->comm));
-			p[j].comm[sizeof(p->comm) - 1] = 0;
-			/* The unit from /proc/PID/cgroup; none for a process
-			 * outside any unit, or hidden from us. */
-			if (sd_pid_get_unit(u[i].id, &p[j].unit) < 0)
-				p[j].unit = NULL;
-			a->n_procs++;
-		}
-		if (u[i].kind == ARENAD_USER_FD)
-			a->procs[j].fds++;
-		else
-			a->procs[j].mapped = true;
-	}
-	return 0;
-}
-
-/* The pins of arena map_id (pins sorted by map id). */
-static int pins_of(__u32 map_id, const struct arena_pin *pins, size_t n, struct inv_arena *a)
-{
-	size_t i = 0, j;
-
-	while (i < n && pins[i].map_id < map_id)
-		i++;
-	for (j = i; j < n && pins[j].map_id == map_id; j++)
-		;
-	if (j == i)
-		return 0;
-	a->pins = calloc(j - i, sizeof(*a->pins));
-	if (!a->pins)
-		return -ENOMEM;
-	for (; i < j; i++) {
-		a->pins[a->n_pins] = strdup(pins[i].path);
-		if (!a->pins[a->n_pins])
-			return -ENOMEM;
-		a->n_pins++;
-	}
-	return 0;
-}
-
-/* Programs, processes and pins of arena map_id. */
-static int holders_of(__u32 map_id, const struct arenad_user_rec *u, size_t nu,
-		      const struct arena_pin *pins, size_t np, struct inv_arena *a)
-{
-	int r = users_of(map_id, u, nu, a);
-
-	return r < 0 ? r : pins_of(map_id, pins, np, a);
 }
 
 /*
@@ -361,8 +244,9 @@ static void fill_arena(struct inventory *inv, const struct arenad_arena_rec *rec
 	};
 	memcpy(a->name, rec->name, sizeof(a->name));
 	a->name[sizeof(a->name) - 1] = 0;
-	if (!inv->method) {
-		snprintf(a->census_unavailable, sizeof(a->census_unavailable), "%s", inv->unavailable);
+	if (!inv->verdict->method) {
+		snprintf(a->census_unavailable, sizeof(a->census_unavailable), "%.*s",
+			 (int)sizeof(a->census_unavailable) - 1, inv->verdict->reason);
 	} else if (rec->ret) {
 		a->census_method = census_method_name(rec->method);
 		snprintf(a->census_unavailable, sizeof(a->census_unavailable), "%s census failed: %s",
@@ -392,15 +276,16 @@ static int build_list(struct inventory *inv, struct inv_list **out)
 	size_t n, nu, np = 0;
 	int r;
 
-	r = read_arenas(inv, 0, inv->method, false, &recs, &n);
+	r = read_arenas(inv, 0, inv->verdict->method, false, &recs, &n);
 	if (r < 0)
 		return r;
-	/* Retry single arenas whose tree walk met a change. */
+	/* A census that failed in the pass over all gets a run of its own
+	 * (census.h: the retry policy). */
 	for (size_t i = 0; i < n; i++)
-		if (recs[i].ret == -EAGAIN || recs[i].ret == -EINVAL || recs[i].ret == -E2BIG) {
+		if (census_foreign_again(inv->census, &recs[i])) {
 			struct arenad_arena_rec again;
 
-			if (census_one(inv, recs[i].map_id, 0, false, &again) == 0)
+			if (census_run_foreign(inv->census, recs[i].map_id, 0, false, &again) == 0)
 				recs[i] = again;
 		}
 	r = read_users(inv, &users, &nu);
@@ -422,7 +307,7 @@ static int build_list(struct inventory *inv, struct inv_list **out)
 		struct inv_arena *a = &l->arenas[l->n];
 
 		fill_arena(inv, &recs[i], 0, a);
-		r = holders_of(recs[i].map_id, users, nu, pins, np, a);
+		r = inv_holders_of(recs[i].map_id, users, nu, pins, np, a);
 		if (r < 0) {
 			arena_clear(a);
 			pins_freep(&pins, &np);
@@ -486,12 +371,12 @@ static void do_scan(struct inventory *inv, struct inv_job *job)
 
 	if (check_target(inv, job->map_id, &rec, &job->err) < 0)
 		return;
-	if (!inv->method) {
+	if (!inv->verdict->method) {
 		rpc_set_error(&job->err, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
-			      inv->unavailable);
+			      inv->verdict->reason);
 		return;
 	}
-	r = census_one(inv, job->map_id, job->method, true, &rec);
+	r = census_run_foreign(inv->census, job->map_id, job->method, true, &rec);
 	if (r == -ENOENT) {
 		rpc_set_error(&job->err, ARENAD_ERR_NOT_FOUND, "arena %u went away during the census",
 			      job->map_id);
@@ -539,7 +424,7 @@ static void do_who(struct inventory *inv, struct inv_job *job)
 	pins_r = arena_pins_find(&pins, &np);
 	r = read_users(inv, &users, &nu);
 	if (r >= 0)
-		r = holders_of(job->map_id, users, nu, pins, np, &a);
+		r = inv_holders_of(job->map_id, users, nu, pins, np, &a);
 	pins_freep(&pins, &np);
 	if (r < 0) {
 		arena_clear(&a);
@@ -637,6 +522,18 @@ int inventory_submit(struct inventory *inv, enum inv_job_kind kind, __u32 map_id
 	return inventory_submit_scan(inv, kind, map_id, 0, done, userdata);
 }
 
+void inventory_refresh(struct inventory *inv, const struct inv_list *l, __u64 max_age_usec)
+{
+	__u64 now = now_usec(CLOCK_MONOTONIC);
+
+	if (!inv || (l && now - l->when_usec < max_age_usec))
+		return;
+	if (inv->refresh_usec && now - inv->refresh_usec < max_age_usec)
+		return;
+	if (inventory_submit(inv, INV_JOB_ARENAS, 0, NULL, NULL) == 0)
+		inv->refresh_usec = now;
+}
+
 int inventory_submit_scan(struct inventory *inv, enum inv_job_kind kind, __u32 map_id, int method,
 			  inv_done_t done, void *userdata)
 {
@@ -686,7 +583,7 @@ static void load_done(struct worker_job *wj, int error)
 int inventory_new(struct arenad *d, struct inventory **out)
 {
 	struct inventory *inv;
-	const char *name = NULL;
+	const char *name;
 
 	*out = NULL;
 	if (!d->census || !census_iter_bits(d->census)) {
@@ -701,15 +598,12 @@ int inventory_new(struct arenad *d, struct inventory **out)
 	inv->census = d->census;
 	inv->worker = d->census_worker;
 	pthread_mutex_init(&inv->lock, NULL);
-	inv->method = census_foreign_method(d->census, &name);
-	if (!inv->method)
-		snprintf(inv->unavailable, sizeof(inv->unavailable), "%s",
-			 census_foreign_unavailable(d->census));
-	inv->full_ok = census_foreign_has(d->census, ARENAD_CENSUS_FULL);
+	inv->verdict = census_verdict(d->census, CENSUS_FOREIGN);
+	name = census_method_name(inv->verdict->method);
 	inv->load = (struct worker_job) { .run = run_load, .done = load_done };
 	worker_submit(inv->worker, &inv->load);
 	log_info("inventory: census of every arena with the %s method%s%s", name ?: "(none)",
-		 inv->method ? "" : ": ", inv->method ? "" : inv->unavailable);
+		 inv->verdict->method ? "" : ": ", census_verdict_unavailable(inv->verdict) ?: "");
 	*out = inv;
 	return 0;
 }

@@ -116,8 +116,15 @@ int inventory_submit(struct inventory *inv, enum inv_job_kind kind, __u32 map_id
 		     inv_done_t done, void *userdata);
 /* The same with a census method (enum arenad_census_method; 0: the
  * default) for INV_JOB_SCAN: one that passed its self-test for other
- * programs' arenas (census_foreign_method_by_name()). */
+ * programs' arenas (census_verdict_method()). */
 int inventory_submit_scan(struct inventory *inv, enum inv_job_kind kind, __u32 map_id, int method,
 			  inv_done_t done, void *userdata);
+
+/*
+ * Ask for a new inventory when l (the latest, or NULL) is older than
+ * max_age_usec, at most once per max_age_usec however often this is
+ * called (a metrics scrape). Never waits; the loop only.
+ */
+void inventory_refresh(struct inventory *inv, const struct inv_list *l, __u64 max_age_usec);
 
 #endif /* __ARENAD_INVENTORY_H */

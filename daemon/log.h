@@ -15,13 +15,15 @@
  *  - Everything that runs per request or per connection does NOT log
  *    errors; it returns -errno (or fills a struct rpc_error) and the one
  *    place that turns it into a reply or a dropped client decides:
- *    rpc.c, scan_run(), census_run(), the method handlers' helpers
+ *    rpc.c, scan_submit()'s job, census_run(), census_run_foreign(), the
+ *    method handlers' helpers
  *    (methods*.c, metrics.c, owners.c, counters.c, iter.c), conn_*() in
  *    server.c. methods.c's internal_error() logs an unexpected failure
  *    once, where it also becomes the error reply; http.c logs a failed
  *    render where it becomes the 500 reply.
  *  - Pure code never logs: parse_u64(), parse_id(), config_validate(),
- *    bitmap.c, json_out.c, json_strict.c, prom.c.
+ *    bitmap.c, json_out.c, json_strict.c, prom.c, log_format_line(),
+ *    libarenad_refusal().
  *  - log_debug() may trace anything anywhere: it reports no failure.
  * Every .c file says at its top which of these it is.
  */
@@ -29,6 +31,7 @@
 #define __ARENAD_LOG_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <syslog.h>
 
@@ -37,6 +40,15 @@ int log_get_max_level(void);
 void log_set_prefix(int enable);
 int log_internal(int level, int error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * One log line, as log_internal() writes it: "<prefix_level>" when that is
+ * >= 0, the message, ": strerror(|error|)" when error is not 0, and "\n".
+ * Like vsnprintf(): writes at most size bytes (NUL included) and returns
+ * the length of the whole line, or -EINVAL/-EOVERFLOW. Pure.
+ */
+int log_format_line(char *buf, size_t size, int prefix_level, int error,
+		    const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 
 #define log_debug(...)	log_internal(LOG_DEBUG, 0, __VA_ARGS__)
 #define log_info(...)	log_internal(LOG_INFO, 0, __VA_ARGS__)

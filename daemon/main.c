@@ -16,6 +16,7 @@
 
 #include "activation.h"
 #include "census.h"
+#include "census_tick.h"
 #include "check.h"
 #include "inventory.h"
 #include "counters.h"
@@ -26,24 +27,11 @@
 #include "pindir.h"
 #include "server.h"
 #include "startup.h"
+#include "status.h"
 #include "util.h"
 #include "worker.h"
 #include "cleanup.h"
 #include "arenad_version.h"
-
-void daemon_notify_status(struct arenad *d)
-{
-	struct arenad_state st;
-
-	/* Called on every alloc and free: no map read when nobody listens. */
-	if (!d->notify || counters_read(d->counters, &st) < 0)
-		return;
-	sd_notifyf(0, "STATUS=%llu/%u pages in use (%.1f%%), %llu allocations, high water %llu",
-		   (unsigned long long)st.pages_allocated, st.pages_total,
-		   st.pages_total ? 100.0 * st.pages_allocated / st.pages_total : 0.0,
-		   (unsigned long long)st.live_allocations,
-		   (unsigned long long)st.high_water_pages);
-}
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
@@ -55,84 +43,10 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-/*
- * The periodic census logs what changed, not its state every interval: a
- * host with a steady number of unaccounted pages would otherwise repeat
- * one warning forever. A failure is logged once until it changes or the
- * census works again.
- */
-static void log_census_change(struct arenad *d, int r)
-{
-	struct census_seen *seen = &d->census_seen;
-	const struct scan_summary *s = &d->last_scan;
-
-	if (r < 0) {
-		if (!seen->valid || seen->err != r)
-			log_warning_errno(r, "periodic census failed (logged again when this changes)");
-		seen->err = r;
-		seen->valid = true;
-		return;
-	}
-	if (seen->valid && seen->err)
-		log_info("periodic census works again");
-	if (seen->valid && !seen->err && seen->unaccounted == s->pages_unaccounted &&
-	    seen->missing == s->pages_missing)
-		return;
-	if (s->pages_unaccounted || s->pages_missing)
-		log_notice("census: %u pages present but not in the ledger (allocated outside arenad), "
-			   "%u ledger pages missing%s",
-			   s->pages_unaccounted, s->pages_missing,
-			   seen->valid && !seen->err ? " (changed)" : "");
-	else if (seen->valid && !seen->err)
-		log_info("census: the ledger and the present pages agree again");
-	seen->err = 0;
-	seen->unaccounted = s->pages_unaccounted;
-	seen->missing = s->pages_missing;
-	seen->valid = true;
-}
-
-static void census_tick_done(struct arenad *d, int error, json_object *detail, void *userdata)
-{
-	d->census_seen.pending = false;
-	if (error == -ECANCELED)
-		return;
-	log_census_change(d, error);
-	/* Allocations made outside the socket show up here too. */
-	daemon_notify_status(d);
-}
-
-static int on_census_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	struct arenad *d = userdata;
-	int r;
-
-	/* A census slower than the interval is not queued twice. */
-	if (!d->census_seen.pending) {
-		r = scan_submit(d, 0, 0, census_tick_done, NULL);
-		if (r < 0)
-			log_census_change(d, r);
-		else
-			d->census_seen.pending = true;
-	}
-	/* And every arena on the host, for readers of the latest inventory. */
-	inventory_submit(d->inventory, INV_JOB_ARENAS, 0, NULL, NULL);
-	sd_event_source_set_time(s, usec + (uint64_t)d->census_interval_s * 1000000);
-	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-	return 0;
-}
-
 /* Start-up's second half is done (startup.h): census every interval. */
 static void startup_done(struct arenad *d)
 {
-	uint64_t now;
-	int r;
-
-	if (!d->census_interval_s || !d->census || !census_method(d->census))
-		return;
-	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-	r = sd_event_add_time(d->event, NULL, CLOCK_MONOTONIC, now, 0, on_census_timer, d);
-	if (r < 0)
-		log_error_errno(r, "census timer; the census runs on request only");
+	census_tick_start(d->census_tick);
 }
 
 /* The metrics listener: the socket passed as "metrics", or our own on
@@ -196,11 +110,12 @@ static void daemon_done(struct arenad *d)
 	d->census_worker = worker_free(d->census_worker);
 	d->ledger_worker = worker_free(d->ledger_worker);
 	d->startup = startup_free(d->startup);
+	d->census_tick = census_tick_free(d->census_tick);
 	d->server = server_free(d->server);
 	d->inventory = inventory_free(d->inventory);
 	d->census = census_free(d->census);
-	json_object_put(d->owners_cache);
-	d->owner_names = owner_names_free(d->owner_names);
+	d->owners = owners_free(d->owners);
+	d->status = status_free(d->status);
 	d->counters = counters_free(d->counters);
 	d->arena = arena_free(d->arena);
 	d->event = sd_event_unref(d->event);
@@ -231,8 +146,8 @@ static int run(const struct config *cfg)
 	};
 	_cleanup_(daemon_done) struct arenad d = {
 		.cfg = cfg,
-		.census_interval_s = cfg->census_interval_s,
 	};
+	unsigned int census_interval_s = cfg->census_interval_s;
 	struct activation act;
 	struct rpc_table table = {
 		.methods = daemon_methods,
@@ -243,7 +158,6 @@ static int run(const struct config *cfg)
 	int r;
 
 	d.start_usec = now_usec(CLOCK_MONOTONIC);
-	d.notify = !!getenv("NOTIFY_SOCKET");
 
 	r = activation_collect(&act);
 	if (r < 0)
@@ -255,7 +169,7 @@ static int run(const struct config *cfg)
 	/* Served metrics without a census would lack the present and
 	 * unaccounted figures: census every minute unless told otherwise. */
 	if ((act.metrics_fd >= 0 || cfg->metrics_listen) && !cfg->census_interval_set)
-		d.census_interval_s = 60;
+		census_interval_s = 60;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -288,6 +202,15 @@ static int run(const struct config *cfg)
 	r = counters_open(arenad_pins__state_fd(d.arena->pins), &d.counters);
 	if (r < 0)
 		return log_error_errno(r, "read the state map");
+	r = owners_new(d.arena->pins, &d.owners);
+	if (r < 0)
+		return log_oom();
+	r = status_new(d.event, d.counters, !!getenv("NOTIFY_SOCKET"), &d.status);
+	if (r < 0)
+		return log_oom();
+	r = census_tick_new(&d, census_interval_s, &d.census_tick);
+	if (r < 0)
+		return r;
 
 	r = worker_new(d.event, "arenad-ledger", &d.ledger_worker);
 	if (r < 0)
@@ -305,7 +228,7 @@ static int run(const struct config *cfg)
 	 * on they hold allocations, so the pins outlive the daemon. */
 	arena_keep_pins(d.arena);
 	sd_notify(0, "READY=1");
-	daemon_notify_status(&d);
+	status_notify(d.status);
 	r = startup_begin(&d, startup_done, &d.startup);
 	if (r < 0)
 		return r;

@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "owners.h"
 #include "server.h"
+#include "startup.h"
 #include "util.h"
 #include "arenad_version.h"
 
@@ -49,15 +50,16 @@ static int m_ping(struct rpc_call *call, void *userdata)
 static const char *census_none_why(struct arenad *d)
 {
 	if (d->census)
-		return census_unavailable(d->census);
-	return d->starting ? "starting: the census self-test is running"
-			   : "the census could not be loaded (see the log)";
+		return census_verdict_unavailable(census_verdict(d->census, CENSUS_MANAGED));
+	return startup_running(d->startup) ? "starting: the census self-test is running"
+					   : "the census could not be loaded (see the log)";
 }
 
 /* Which census method is in use, or why there is none. */
 static void census_write(struct arenad *d, struct json_writer *w)
 {
-	const char *m = d->census ? census_method(d->census) : NULL;
+	const char *m = d->census ?
+		census_method_name(census_verdict(d->census, CENSUS_MANAGED)->method) : NULL;
 
 	json_w_member(w, "census_method", str, m);
 	if (!m)
@@ -74,7 +76,7 @@ static int m_version(struct rpc_call *call, void *userdata)
 	json_w_member(w, "abi", u64, ARENAD_ABI_VERSION);
 	json_w_member(w, "protocol", str, "jsonrpc-2.0");
 	/* true until the census and the inventory are loaded (startup.h) */
-	json_w_member(w, "starting", bool, d->starting);
+	json_w_member(w, "starting", bool, startup_running(d->startup));
 	census_write(d, w);
 	json_w_object_end(w);
 	return rpc_call_reply(call);
@@ -132,7 +134,7 @@ static int m_stats(struct rpc_call *call, void *userdata)
 	r = counters_read(d->counters, &st);
 	if (r < 0)
 		return methods_internal_error(call, r, "read state map");
-	r = owners_text(d, &st, &owners, &owners_len);
+	r = owners_text(d->owners, &st, &owners, &owners_len);
 	if (r < 0)
 		return methods_internal_error(call, r, "owner table");
 	stats_write(d, &st, owners, owners_len, rpc_call_result(call));

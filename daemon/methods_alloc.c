@@ -6,67 +6,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <systemd/sd-event.h>
 
 #include "cleanup.h"
 #include "daemon.h"
 #include "log.h"
 #include "methods.h"
 #include "owners.h"
+#include "refusal.h"
+#include "status.h"
 #include "util.h"
-
-/*
- * STATUS= for the service manager after allocs and frees. Each update is
- * a formatted line and a sendmsg(): a client allocating in a loop would
- * pay that on every request. So the first change after a quiet spell is
- * sent at once, and further ones at most every STATUS_USEC, the last
- * change always included.
- */
-#define STATUS_USEC (100 * 1000ULL)
-
-static sd_event_source *status_timer;	/* floating: the loop frees it */
-static bool status_dirty;
-
-static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	if (!status_dirty)
-		return 0;
-	status_dirty = false;
-	daemon_notify_status(userdata);
-	sd_event_source_set_time(s, usec + STATUS_USEC);
-	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-	return 0;
-}
-
-static void status_changed(struct arenad *d)
-{
-	int enabled = SD_EVENT_OFF;
-	uint64_t now;
-
-	if (!d->notify)
-		return;
-	if (status_timer)
-		sd_event_source_get_enabled(status_timer, &enabled);
-	if (enabled != SD_EVENT_OFF) {
-		status_dirty = true;
-		return;
-	}
-	daemon_notify_status(d);
-	if (!d->event || sd_event_now(d->event, CLOCK_MONOTONIC, &now) < 0)
-		return;
-	if (!status_timer) {
-		if (sd_event_add_time(d->event, &status_timer, CLOCK_MONOTONIC, now + STATUS_USEC,
-				      0, on_status_timer, d) < 0) {
-			status_timer = NULL;	/* then every change is sent at once */
-			return;
-		}
-		sd_event_source_set_floating(status_timer, true);
-		sd_event_source_unref(status_timer);	/* the loop's now; kept borrowed */
-		return;
-	}
-	sd_event_source_set_time(status_timer, now + STATUS_USEC);
-	sd_event_source_set_enabled(status_timer, SD_EVENT_ONESHOT);
-}
 
 /* Is addr the start of a page of the arena? When not, call is answered. */
 static bool in_arena(struct rpc_call *call, struct arenad *d, __u64 addr)
@@ -101,9 +49,12 @@ static int busy_error(struct rpc_call *call, struct arenad *d, const struct aren
 	_cleanup_free_ struct arenad_range *recs = NULL;
 	__u32 first = (req->addr - d->arena->ident.user_vm_start) >> ARENAD_PAGE_SHIFT;
 	__u32 last = first + req->pages;	/* exclusive */
-	char owner[ARENAD_STR_LEN], name[ARENAD_STR_LEN];
+	struct owner_strings *strs = owners_strings(d->owners);
+	char owner[ARENAD_STR_LEN], name[ARENAD_STR_LEN], what[256];
 	const struct arenad_range *hit = NULL;
+	int code = libarenad_refusal(-EBUSY, req, NULL, what, sizeof(what));
 	__u32 ledger = 0;
+	const char *s;
 	size_t i, n;
 
 	if (arenad_pins__ranges(d->arena->pins, &recs, &n) < 0)
@@ -118,18 +69,19 @@ static int busy_error(struct rpc_call *call, struct arenad *d, const struct aren
 			hit = &recs[i];
 	}
 	if (!hit)
-		return rpc_call_error(call, ARENAD_ERR_CONFLICT,
-				      "pages at 0x%llx..+%u are not all free: none of them is in the "
+		return rpc_call_error(call, code,
+				      "%s: none of them is in the "
 				      "ledger, so they are present but unaccounted (allocated outside "
 				      "arenad, or reserved); 'arenactl-client scan' lists them and who "
-				      "uses the arena", (unsigned long long)req->addr, req->pages);
-	owners_id_string(d, hit->owner, owner, sizeof(owner));
-	if (hit->name)
-		owners_id_string(d, hit->name, name, sizeof(name));
-	return rpc_call_error(call, ARENAD_ERR_CONFLICT,
-			      "pages at 0x%llx..+%u are not all free: %u of the %u are in the ledger "
+				      "uses the arena", what);
+	owner_strings_get(strs, hit->owner, &s);
+	snprintf(owner, sizeof(owner), "%s", s);
+	owner_strings_get(strs, hit->name, &s);
+	snprintf(name, sizeof(name), "%s", s);
+	return rpc_call_error(call, code,
+			      "%s: %u of the %u are in the ledger "
 			      "(first: 0x%llx..+%u of owner '%s'%s%s%s)%s",
-			      (unsigned long long)req->addr, req->pages, ledger, req->pages,
+			      what, ledger, req->pages,
 			      (unsigned long long)(d->arena->ident.user_vm_start +
 						   ((__u64)hit->pgoff << ARENAD_PAGE_SHIFT)),
 			      hit->pages, owner, hit->name ? ", name '" : "", hit->name ? name : "",
@@ -157,39 +109,21 @@ const struct rpc_param m_alloc_params[] = {
 	{}
 };
 
-/* The allocator's refusal as the reply (0 when r is not one). */
-static int alloc_refused(struct rpc_call *call, struct arenad *d, struct arenad_req *req,
-			 const char *name, int r)
+/* The allocator refused req with r: the words and code of libarenad's
+ * table (refusal.h); an error it does not refuse with is ours. */
+static int refused(struct rpc_call *call, struct arenad *d, const struct arenad_req *req, int r)
 {
 	struct arenad_state st;
+	char msg[256];
+	int code;
 
-	switch (r) {
-	case -ENOMEM:
-		arenad_pins__state(d->arena->pins, &st);
-		return rpc_call_error(call, ARENAD_ERR_NO_MEMORY,
-				      "out of memory: no %u contiguous free pages (%llu of %u pages free)",
-				      req->pages, (unsigned long long)(st.pages_total - st.pages_allocated),
-				      st.pages_total);
-	case -EEXIST:
-		return rpc_call_error(call, ARENAD_ERR_CONFLICT, "name '%s' is already in use", name);
-	case -EBUSY:
+	if (r == -EBUSY)
 		return busy_error(call, d, req);
-	case -EINVAL:
-		return rpc_call_error(call, ARENAD_RPC_INVALID_PARAMS, "invalid allocation request");
-	case -ENOSPC:
-		return rpc_call_error(call, ARENAD_ERR_NO_MEMORY,
-				      "string table is full: all %u owner and name strings are in use "
-				      "by live allocations and holds; free some",
-				      ARENAD_MAX_STRINGS);
-	case -E2BIG:
-		return rpc_call_error(call, ARENAD_ERR_NO_MEMORY,
-				      "the ledger or the names table is full");
-	case -EAGAIN:
-		return rpc_call_error(call, ARENAD_ERR_UNAVAILABLE,
-				      "the string table stayed busy; retry");
-	default:
+	code = libarenad_refusal(r, req, r == -ENOMEM && !arenad_pins__state(d->arena->pins, &st)
+				 ? &st : NULL, msg, sizeof(msg));
+	if (code == ARENAD_RPC_INTERNAL_ERROR)
 		return methods_internal_error(call, r, "run the allocator");
-	}
+	return rpc_call_error(call, code, "%s", msg);
 }
 
 int m_alloc(struct rpc_call *call, void *userdata)
@@ -227,11 +161,11 @@ int m_alloc(struct rpc_call *call, void *userdata)
 
 	r = arenad_pins__run(d->arena->pins, &req);
 	if (r < 0)
-		return alloc_refused(call, d, &req, a->name, r);
+		return refused(call, d, &req, r);
 	log_debug("alloc %u pages at 0x%llx for %s%s%s (uid %u)", req.pages,
 		  (unsigned long long)req.addr, owner, a->name ? " as " : "", a->name ?: "",
 		  peer->uid);
-	status_changed(d);
+	status_changed(d->status);
 
 	w = rpc_call_result(call);
 	json_w_object(w);
@@ -265,22 +199,11 @@ int m_free(struct rpc_call *call, void *userdata)
 	if (!in_arena(call, d, req.addr))
 		return 0;
 	r = arenad_pins__run(d->arena->pins, &req);
-	switch (r) {
-	case 0:
-		break;
-	case -ENOENT:
-		return rpc_call_error(call, ARENAD_ERR_NOT_FOUND,
-				      "no allocation starts at 0x%llx", (unsigned long long)req.addr);
-	case -EPERM:
-		return rpc_call_error(call, ARENAD_ERR_PERMISSION,
-				      "permission denied: the allocation at 0x%llx belongs to another uid",
-				      (unsigned long long)req.addr);
-	default:
-		return methods_internal_error(call, r, "run the allocator");
-	}
+	if (r < 0)
+		return refused(call, d, &req, r);
 	log_debug("free %u pages at 0x%llx (uid %u)", req.pages,
 		  (unsigned long long)req.addr, peer->uid);
-	status_changed(d);
+	status_changed(d->status);
 
 	w = rpc_call_result(call);
 	json_w_object(w);

@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "inventory.h"
 #include "methods.h"
+#include "startup.h"
 
 static void job_done(json_object *result, const struct rpc_error *err, void *userdata)
 {
@@ -29,7 +30,7 @@ int methods_inventory_job(struct rpc_call *call, struct arenad *d, int kind, __u
 	struct rpc_call *kept;
 	int r;
 
-	if (d->starting)	/* the inventory is still loading (startup.h) */
+	if (startup_running(d->startup))	/* the inventory is still loading */
 		return rpc_call_retry(call);
 	if (!d->inventory)
 		return rpc_call_error(call, ARENAD_ERR_UNAVAILABLE,

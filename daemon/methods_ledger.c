@@ -14,48 +14,24 @@
 #include "counters.h"
 #include "daemon.h"
 #include "methods.h"
+#include "owners.h"
 #include "util.h"
 #include "worker.h"
 
 /*
  * Owner strings while one request lists many ranges: a few owners hold
  * most of them, and every string lookup is a syscall: looked up per range
- * they are a large share of a long reply's cost. Direct-mapped on the id;
- * id 0, no owner, is "".
+ * they are a large share of a long reply's cost. Names are not kept: each
+ * is looked up once.
  */
 #define OWNER_CACHE 16
 
-struct owner_cache {
-	__u32 id[OWNER_CACHE];
-	bool gone[OWNER_CACHE];
-	char str[OWNER_CACHE][ARENAD_STR_LEN];
-};
-
-/* An owner or name string by id: -ENOENT when the string was freed (see
- * range_write()); a string that cannot be read is shown as "#ID". */
-static int id_string(struct arenad *d, __u32 id, char *buf, size_t len)
+/* NULL when the id's string was freed: see range_write(). */
+static const char *id_string(struct owner_strings *c, __u32 id)
 {
-	int r = arenad_pins__str(d->arena->pins, id, buf, len);
+	const char *s;
 
-	if (r == -ENOENT)
-		return r;
-	if (!buf[0])
-		snprintf(buf, len, "#%u", id);
-	return 0;
-}
-
-/* NULL when the id's string was freed. */
-static const char *owner_string(struct arenad *d, struct owner_cache *c, __u32 id)
-{
-	unsigned int slot = id % OWNER_CACHE;
-
-	if (!id)
-		return "";
-	if (c->id[slot] != id) {
-		c->gone[slot] = id_string(d, id, c->str[slot], sizeof(c->str[slot])) == -ENOENT;
-		c->id[slot] = id;
-	}
-	return c->gone[slot] ? NULL : c->str[slot];
+	return owner_strings_get(c, id, &s) == -ENOENT ? NULL : s;
 }
 
 /*
@@ -75,14 +51,15 @@ static __u64 boot_ns_to_unix_s(__u64 boot_ns)
  * before its strings were read. Every live allocation holds its owner and
  * name strings, so a string that is no longer there proves the free.
  */
-static int range_write(struct arenad *d, struct owner_cache *owners,
-		       const struct arenad_range *r, struct json_writer *w)
+static int range_write(struct arenad *d, struct owner_strings *owners,
+		       struct owner_strings *names, const struct arenad_range *r,
+		       struct json_writer *w)
 {
-	const char *owner = owner_string(d, owners, r->owner);
+	const char *owner = id_string(owners, r->owner);
+	const char *name = id_string(names, r->name);
 	__u64 offset = (__u64)r->pgoff << ARENAD_PAGE_SHIFT;
-	char name[ARENAD_STR_LEN];
 
-	if (!owner || (r->name && id_string(d, r->name, name, sizeof(name)) == -ENOENT))
+	if (!owner || !name)
 		return -ENOENT;
 	json_w_object(w);
 	json_w_member(w, "addr", hex, d->arena->ident.user_vm_start + offset);
@@ -113,16 +90,24 @@ struct ranges_stream {
 	size_t n, i;
 	bool filter;
 	__u32 owner_id;
-	struct owner_cache owners;
+	struct owner_strings *owners, *names;
 };
 
 static void ranges_free(void *state)
 {
 	struct ranges_stream *rs = state;
 
-	if (rs)
+	if (rs) {
 		free(rs->recs);
+		owner_strings_free(rs->owners);
+		owner_strings_free(rs->names);
+	}
 	free(rs);
+}
+
+static void ranges_freep(struct ranges_stream **rs)
+{
+	ranges_free(*rs);
 }
 
 static int ranges_next(void *state, struct json_writer *w)
@@ -135,7 +120,7 @@ static int ranges_next(void *state, struct json_writer *w)
 
 		if (rs->filter && rec->owner != rs->owner_id)
 			continue;
-		if (range_write(rs->d, &rs->owners, rec, w) == -ENOENT)
+		if (range_write(rs->d, rs->owners, rs->names, rec, w) == -ENOENT)
 			continue;	/* freed while we read */
 		k++;
 	}
@@ -194,12 +179,13 @@ int m_ranges(struct rpc_call *call, void *userdata)
 	const struct ranges_args *a = rpc_call_args(call);
 	struct arenad *d = userdata;
 	const struct arenad_pins *p = d->arena->pins;
-	_cleanup_free_ struct ranges_stream *rs = NULL;
+	_cleanup_(ranges_freep) struct ranges_stream *rs = NULL;
 	_cleanup_free_ struct ranges_job *job = NULL;
 	struct arenad_state st;
 
 	rs = calloc(1, sizeof(*rs));
-	if (!rs)
+	if (!rs || owner_strings_new(p, OWNER_CACHE, &rs->owners) < 0 ||
+	    owner_strings_new(p, 0, &rs->names) < 0)
 		return rpc_call_oom(call);
 	rs->d = d;
 	if (a->owner) {
@@ -233,7 +219,7 @@ int m_lookup(struct rpc_call *call, void *userdata)
 {
 	const struct lookup_args *a = rpc_call_args(call);
 	struct arenad *d = userdata;
-	struct owner_cache owners = {};
+	_cleanup_(owner_strings_freep) struct owner_strings *owners = NULL, *names = NULL;
 	struct arenad_range rec;
 	int r;
 
@@ -242,7 +228,10 @@ int m_lookup(struct rpc_call *call, void *userdata)
 		return rpc_call_error(call, ARENAD_ERR_NOT_FOUND, "no allocation named '%s'", a->name);
 	if (r < 0)
 		return methods_internal_error(call, r, "look up name");
-	if (range_write(d, &owners, &rec, rpc_call_result(call)) == -ENOENT)
+	if (owner_strings_new(d->arena->pins, 0, &owners) < 0 ||
+	    owner_strings_new(d->arena->pins, 0, &names) < 0)
+		return rpc_call_oom(call);
+	if (range_write(d, owners, names, &rec, rpc_call_result(call)) == -ENOENT)
 		return rpc_call_error(call, ARENAD_ERR_NOT_FOUND, "no allocation named '%s'", a->name);
 	return rpc_call_reply(call);
 }

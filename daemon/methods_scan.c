@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "inventory.h"
 #include "methods.h"
+#include "startup.h"
 #include "util.h"
 
 #define SCAN_READER_USEC (1000 * 1000ULL)
@@ -24,7 +25,7 @@ static int scan_foreign(struct rpc_call *call, struct arenad *d, __u32 map_id, c
 	int m = 0;
 
 	if (method && d->census) {
-		m = census_foreign_method_by_name(d->census, method, &why);
+		m = census_verdict_method(census_verdict(d->census, CENSUS_FOREIGN), method, &why);
 		if (m == -EINVAL)
 			return rpc_call_error(call, ARENAD_RPC_INVALID_PARAMS,
 					      "unknown census method '%s' (rt, full)", method);
@@ -43,7 +44,7 @@ static void scan_replied(struct arenad *d, int error, json_object *detail, void 
 
 	if (error == -EAGAIN)
 		rpc_call_error(call, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
-			       census_unavailable(d->census));
+			       census_verdict_unavailable(census_verdict(d->census, CENSUS_MANAGED)));
 	else if (error < 0)
 		methods_job_error(call, error, "census");
 	else
@@ -64,9 +65,10 @@ int m_scan(struct rpc_call *call, void *userdata)
 	const struct rpc_peer *peer = rpc_call_peer(call);
 	struct arenad *d = userdata;
 	struct rpc_call *kept;
+	const char *why;
 	int r, method = 0;
 
-	if (d->starting)	/* the census is still loading (startup.h) */
+	if (startup_running(d->startup))	/* the census is still loading */
 		return rpc_call_retry(call);
 	/* A census can take long (the full method probes every page): every
 	 * peer may run one, but choosing the method is for writers, and
@@ -91,14 +93,14 @@ int m_scan(struct rpc_call *call, void *userdata)
 		return rpc_call_error(call, ARENAD_ERR_UNAVAILABLE,
 				      "census unavailable: it did not load (see the log)");
 	if (a->method) {
-		method = census_method_by_name(d->census, a->method);
+		method = census_verdict_method(census_verdict(d->census, CENSUS_MANAGED), a->method,
+					       &why);
 		if (method == -EINVAL)
 			return rpc_call_error(call, ARENAD_RPC_INVALID_PARAMS,
 					      "unknown census method '%s' (kmod, rt, full)", a->method);
 		if (method == -EAGAIN)
 			return rpc_call_error(call, ARENAD_ERR_UNAVAILABLE,
-					      "census method '%s' is unavailable: %s", a->method,
-					      census_why(d->census, a->method));
+					      "census method '%s' is unavailable: %s", a->method, why);
 	}
 	kept = rpc_call_defer(call);
 	if (!kept)

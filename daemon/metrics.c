@@ -49,7 +49,7 @@ static void daemon_families(struct arenad *d, FILE *f)
 
 static int owner_families(struct arenad *d, FILE *f, const struct arenad_state *st)
 {
-	json_object *table = owners_table(d, st);	/* borrowed */
+	json_object *table = owners_table(d->owners, st);	/* borrowed */
 	size_t i, n;
 
 	if (!table)
@@ -147,19 +147,6 @@ static void arena_rows(FILE *f, const struct arena_row *rows, size_t n)
  * (on the inventory's worker: the scrape itself never waits for it). */
 #define INVENTORY_REFRESH_USEC (5 * 1000000ULL)
 
-static void inventory_refresh(struct arenad *d, const struct inv_list *l)
-{
-	__u64 now = now_usec(CLOCK_MONOTONIC);
-
-	if (l && now - l->when_usec < INVENTORY_REFRESH_USEC)
-		return;
-	/* At most one request per period, however often scrapes come. */
-	if (d->metrics_refresh_usec && now - d->metrics_refresh_usec < INVENTORY_REFRESH_USEC)
-		return;
-	if (inventory_submit(d->inventory, INV_JOB_ARENAS, 0, NULL, NULL) == 0)
-		d->metrics_refresh_usec = now;
-}
-
 /* Without an inventory (its iterator did not load): the managed arena
  * alone, from the daemon's own census. */
 static int managed_row(struct arenad *d, FILE *f)
@@ -190,7 +177,7 @@ static int arena_families(struct arenad *d, FILE *f, bool *inventory, __u64 *cen
 	if (!d->inventory)
 		return managed_row(d, f);
 	l = inventory_latest(d->inventory);
-	inventory_refresh(d, l);
+	inventory_refresh(d->inventory, l, INVENTORY_REFRESH_USEC);
 	if (!l)		/* the first inventory is still running */
 		return managed_row(d, f);
 	users = inventory_users_known(d->inventory);

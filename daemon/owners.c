@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The cached per-owner table of the managed arena (owners.h). Per
- * request: never logs, returns -errno (log.h). */
+/* Owner strings and the cached per-owner table of the managed arena
+ * (owners.h). Per request: never logs, returns -errno (log.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,90 +10,140 @@
 
 #include "cleanup.h"
 #include "counters.h"
-#include "daemon.h"
 #include "json_out.h"
 #include "owners.h"
 
-void owners_id_string(struct arenad *d, __u32 id, char *buf, size_t len)
+struct owner_string {
+	__u32 id;			/* 0: empty (id 0 is "no owner") */
+	bool gone;			/* no live string has the id */
+	char str[ARENAD_STR_LEN];
+};
+
+struct owner_strings {
+	const struct arenad_pins *pins;
+	char scratch[ARENAD_STR_LEN];	/* a lookup, and "#ID" */
+	unsigned int n;
+	struct owner_string slot[];
+};
+
+int owner_strings_new(const struct arenad_pins *pins, unsigned int slots,
+		      struct owner_strings **ret)
 {
-	if (arenad_pins__str(d->arena->pins, id, buf, len) < 0)
-		snprintf(buf, len, "#%u", id);
+	struct owner_strings *s = calloc(1, sizeof(*s) + slots * sizeof(s->slot[0]));
+
+	if (!s)
+		return -ENOMEM;
+	s->pins = pins;
+	s->n = slots;
+	*ret = s;
+	return 0;
 }
 
-/*
- * Owner strings by id, kept across rebuilds of the table: an id names one
- * string for as long as that string exists, so a cached string stays
- * right, and a rebuild with a thousand owners costs no string lookup.
- * Direct-mapped on the id: a collision costs a lookup, never a wrong name.
- */
-#define OWNER_NAMES 4096
+struct owner_strings *owner_strings_free(struct owner_strings *s)
+{
+	free(s);
+	return NULL;
+}
 
-struct owner_names {
-	__u32 id[OWNER_NAMES];		/* 0: empty (id 0 is "no owner") */
-	char str[OWNER_NAMES][ARENAD_STR_LEN];
+static int show_id(struct owner_strings *s, __u32 id, int r, const char **str)
+{
+	snprintf(s->scratch, sizeof(s->scratch), "#%u", id);
+	*str = s->scratch;
+	return r;
+}
+
+int owner_strings_get(struct owner_strings *s, __u32 id, const char **str)
+{
+	struct owner_string *e = s->n ? &s->slot[id % s->n] : NULL;
+	int r;
+
+	if (!id) {
+		*str = "";
+		return 0;
+	}
+	if (e && e->id == id)
+		return e->gone ? show_id(s, id, -ENOENT, str) : (*str = e->str, 0);
+	r = arenad_pins__str(s->pins, id, s->scratch, sizeof(s->scratch));
+	if (r < 0 && r != -ENOENT)
+		return show_id(s, id, r, str);
+	if (e) {
+		e->id = id;
+		e->gone = r == -ENOENT;
+		memcpy(e->str, s->scratch, sizeof(e->str));
+	}
+	if (r < 0)
+		return show_id(s, id, r, str);
+	*str = e ? e->str : s->scratch;
+	return 0;
+}
+
+/* Strings a rebuild of the owner table finds without a lookup: owners
+ * stay, so a rebuild with a thousand owners costs no string lookup. */
+#define OWNER_STRINGS 4096
+
+struct owners {
+	const struct arenad_pins *pins;
+	struct owner_strings *strings;
 	/* The owners map mapped read-only: a rebuild reads its 64 Ki entries
 	 * from memory, where a batch lookup copies them out one at a time
-	 * (array maps have no batch fast path). */
+	 * (array maps have no batch fast path). NULL until the first table. */
 	const struct arenad_owner *mem;
 	size_t mem_len;
+	json_object *table;		/* NULL: not built yet */
+	__u64 gen;			/* the ledger generation of table */
 	/* The table as JSON text (stats): text.len == 0 until it is written
-	 * for the table in d->owners_cache; a rebuild empties it. */
+	 * for this table; a rebuild empties it. */
 	struct json_buf text;
 };
 
-static struct owner_names *names_of(struct arenad *d)
+int owners_new(const struct arenad_pins *pins, struct owners **ret)
 {
-	if (!d->owner_names)
-		d->owner_names = calloc(1, sizeof(*d->owner_names));
-	return d->owner_names;
+	_cleanup_free_ struct owners *o = calloc(1, sizeof(*o));
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	o->pins = pins;
+	r = owner_strings_new(pins, OWNER_STRINGS, &o->strings);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(o);
+	return 0;
 }
 
-static const char *owner_name(struct arenad *d, __u32 id, char *buf, size_t len)
+struct owners *owners_free(struct owners *o)
 {
-	struct owner_names *c = names_of(d);
-	unsigned int slot = id % OWNER_NAMES;
-
-	if (!id)
-		return "";
-	if (c && c->id[slot] == id)
-		return c->str[slot];
-	if (arenad_pins__str(d->arena->pins, id, buf, len) < 0) {
-		snprintf(buf, len, "#%u", id);	/* not cached: it may appear */
-		return buf;
-	}
-	if (c) {
-		c->id[slot] = id;
-		memcpy(c->str[slot], buf, sizeof(c->str[slot]));
-	}
-	return buf;
-}
-
-struct owner_names *owner_names_free(struct owner_names *c)
-{
-	if (c && c->mem)
-		munmap((void *)c->mem, c->mem_len);
-	if (c)
-		free(c->text.data);
-	free(c);
+	if (!o)
+		return NULL;
+	if (o->mem)
+		munmap((void *)o->mem, o->mem_len);
+	json_object_put(o->table);
+	owner_strings_free(o->strings);
+	free(o->text.data);
+	free(o);
 	return NULL;
+}
+
+struct owner_strings *owners_strings(struct owners *o)
+{
+	return o->strings;
 }
 
 /* The owners map, mapped once: every owners map of this ABI is mmapable
  * (pins of older ABIs are refused before this). */
-static const struct arenad_owner *owners_mem(struct arenad *d)
+static const struct arenad_owner *owners_mem(struct owners *o)
 {
-	struct owner_names *c = names_of(d);
 	long page = sysconf(_SC_PAGESIZE);
 	void *p;
 
-	if (!c || c->mem)
-		return c ? c->mem : NULL;
-	c->mem_len = (ARENAD_MAX_OWNERS * sizeof(struct arenad_owner) + page - 1) / page * page;
-	p = mmap(NULL, c->mem_len, PROT_READ, MAP_SHARED, arenad_pins__owners_fd(d->arena->pins), 0);
+	if (o->mem)
+		return o->mem;
+	o->mem_len = (ARENAD_MAX_OWNERS * sizeof(struct arenad_owner) + page - 1) / page * page;
+	p = mmap(NULL, o->mem_len, PROT_READ, MAP_SHARED, arenad_pins__owners_fd(o->pins), 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	c->mem = p;
-	return c->mem;
+	o->mem = p;
+	return o->mem;
 }
 
 static json_object *owner_entry(const char *name, const struct arenad_owner *o)
@@ -108,23 +158,24 @@ static json_object *owner_entry(const char *name, const struct arenad_owner *o)
 	return TAKE_PTR(e);
 }
 
-static json_object *owners_read(struct arenad *d)
+static json_object *owners_read(struct owners *o)
 {
 	_cleanup_(json_object_putp) json_object *arr = json_object_new_array();
-	const struct arenad_owner *o = owners_mem(d);
-	char buf[ARENAD_STR_LEN];
+	const struct arenad_owner *mem = owners_mem(o);
 	__u32 i;
 
-	if (!arr || !o)
+	if (!arr || !mem)
 		return NULL;
 	for (i = 0; i < ARENAD_MAX_OWNERS; i++) {
-		struct arenad_owner v = o[i];	/* one read of an entry BPF updates */
+		struct arenad_owner v = mem[i];	/* one read of an entry BPF updates */
+		const char *name;
 		json_object *e;
 
 		if (!v.allocations)
 			continue;
 		/* keys are string slots; the entry says whose */
-		e = owner_entry(owner_name(d, v.owner, buf, sizeof(buf)), &v);
+		owner_strings_get(o->strings, v.owner, &name);
+		e = owner_entry(name, &v);
 		if (!e || json_object_array_add(arr, e) < 0) {
 			json_object_put(e);
 			return NULL;
@@ -133,41 +184,38 @@ static json_object *owners_read(struct arenad *d)
 	return TAKE_PTR(arr);
 }
 
-json_object *owners_table(struct arenad *d, const struct arenad_state *st)
+json_object *owners_table(struct owners *o, const struct arenad_state *st)
 {
 	__u64 gen = counters_generation(st);
 	json_object *t;
 
-	if (d->owners_cache && d->owners_gen == gen)
-		return d->owners_cache;
+	if (o->table && o->gen == gen)
+		return o->table;
 	/* st was read before the walk: an alloc or free that the walk may
 	 * have half seen bumps the generation past gen (counters.h). */
-	t = owners_read(d);
+	t = owners_read(o);
 	if (!t)
 		return NULL;
-	if (d->owner_names)
-		d->owner_names->text.len = 0;	/* the text is of the old table */
-	json_object_put(d->owners_cache);
-	d->owners_cache = t;
-	d->owners_gen = gen;
+	o->text.len = 0;	/* the text is of the old table */
+	json_object_put(o->table);
+	o->table = t;
+	o->gen = gen;
 	return t;
 }
 
-int owners_text(struct arenad *d, const struct arenad_state *st, const char **text, size_t *len)
+int owners_text(struct owners *o, const struct arenad_state *st, const char **text, size_t *len)
 {
-	json_object *t = owners_table(d, st);
-	struct owner_names *c = d->owner_names;
+	json_object *t = owners_table(o, st);
 	int r;
 
-	/* owners_table() has the names cache, or failed without it */
-	if (!t || !c)
+	if (!t)
 		return -ENOMEM;
-	if (!c->text.len) {
-		r = json_out(&c->text, t);
+	if (!o->text.len) {
+		r = json_out(&o->text, t);
 		if (r < 0)
 			return r;
 	}
-	*text = c->text.data;
-	*len = c->text.len;
+	*text = o->text.data;
+	*len = o->text.len;
 	return 0;
 }

@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The per-owner table of the managed arena (owners with live pages) as a
- * JSON array of {owner, pages, allocations}, cached: it is rebuilt from the
+ * Owners of the managed arena, two objects:
+ *
+ * struct owner_strings: owner and name strings by id (the strings map),
+ * the one way an id becomes a string. An id names one string for as long
+ * as that string lives and none after (ids carry their slot's
+ * generation), so what it caches stays right. Not thread-safe: one object
+ * per thread (the loop's is owners_strings(); a worker job makes its own).
+ *
+ * struct owners: the per-owner table (owners with live pages) as a JSON
+ * array of {owner, pages, allocations}, cached: it is rebuilt from the
  * owners map only when the ledger generation changed (counters.h), so a
  * `stats` or a scrape with no allocation in between costs no syscall.
  *
@@ -12,24 +20,47 @@
 
 #include <json-c/json.h>
 
+#include "arenad.h"
 #include "arenad_abi.h"
+#include "cleanup.h"
 
-struct arenad;
-struct owner_names;
+struct owner_strings;
+struct owners;
+
+/* slots: how many strings it keeps (direct-mapped on the id: a collision
+ * costs a lookup, never a wrong string); 0 keeps none. 0 or -ENOMEM. */
+int owner_strings_new(const struct arenad_pins *pins, unsigned int slots,
+		      struct owner_strings **ret);
+/* Returns NULL, for "s = owner_strings_free(s)". */
+struct owner_strings *owner_strings_free(struct owner_strings *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct owner_strings *, owner_strings_free);
+
+/*
+ * The string of id in *str, borrowed until the next call on s. Returns
+ *   0        found; id 0 (no owner, an anonymous allocation) is "";
+ *   -ENOENT  no live string has this id: it was released, so whatever
+ *            held it was freed (remembered: the id never comes back);
+ *   -errno   the lookup failed (not remembered; the next call tries again).
+ * On failure *str is "#ID", for callers that show the id anyway.
+ */
+int owner_strings_get(struct owner_strings *s, __u32 id, const char **str);
+
+/* The owner table of the arena behind pins (mapped at the first table).
+ * 0 or -ENOMEM. */
+int owners_new(const struct arenad_pins *pins, struct owners **ret);
+/* Returns NULL, for "o = owners_free(o)". */
+struct owners *owners_free(struct owners *o);
 
 /* The table for the state st was read as; borrowed: valid until the next
  * call (json_object_get() it to keep it). NULL when out of memory. */
-json_object *owners_table(struct arenad *d, const struct arenad_state *st);
+json_object *owners_table(struct owners *o, const struct arenad_state *st);
 
 /* The same table as JSON text, written once per table: *text (len bytes,
  * not NUL-terminated) is borrowed, valid until the next call. -ENOMEM. */
-int owners_text(struct arenad *d, const struct arenad_state *st, const char **text, size_t *len);
+int owners_text(struct owners *o, const struct arenad_state *st, const char **text, size_t *len);
 
-/* An owner or name string by id; ids with no string are shown as "#ID". */
-void owners_id_string(struct arenad *d, __u32 id, char *buf, size_t len);
-
-/* The owner-string cache behind the table; returns NULL, for
- * "d->owner_names = owner_names_free(d->owner_names)". */
-struct owner_names *owner_names_free(struct owner_names *c);
+/* The loop's owner strings (4096 of them): the table's, and the error
+ * replies'. */
+struct owner_strings *owners_strings(struct owners *o);
 
 #endif /* __ARENAD_OWNERS_H */

@@ -24,7 +24,11 @@
 #include "cleanup.h"
 #include "daemon.h"
 #include "log.h"
+#include "owners.h"
 #include "worker.h"
+
+/* Owner strings a scan keeps: a few owners hold most missing ranges. */
+#define SCAN_OWNERS 16
 
 json_object *scan_run_json(__u64 base, __u32 start, __u32 pages)
 {
@@ -36,12 +40,13 @@ json_object *scan_run_json(__u64 base, __u32 start, __u32 pages)
 	return o;
 }
 
-static void add_string(json_object *o, const char *key, const struct arenad_pins *p, __u32 id)
+/* A string the missing range has: none for id 0 or a failed lookup. */
+static void add_string(json_object *o, const char *key, struct owner_strings *strs, __u32 id)
 {
-	char buf[ARENAD_STR_LEN];
+	const char *s;
 
-	if (id && arenad_pins__str(p, id, buf, sizeof(buf)) >= 0)
-		rpc_put(o, key, json_object_new_string(buf));
+	if (id && owner_strings_get(strs, id, &s) >= 0)
+		rpc_put(o, key, json_object_new_string(s));
 }
 
 struct scan_job {
@@ -102,6 +107,8 @@ static int compare(struct scan_job *job, json_object **detail)
 	_cleanup_free_ struct page_run *runs = NULL;
 	_cleanup_free_ __u64 *rest = NULL;
 	_cleanup_(json_object_putp) json_object *missing = NULL, *unacc = NULL;
+	/* This thread's: the loop's are not to be shared (owners.h). */
+	_cleanup_(owner_strings_freep) struct owner_strings *owners = NULL, *names = NULL;
 	size_t i, n, nruns = 0, words;
 	__u32 present;
 	int r;
@@ -120,8 +127,12 @@ static int compare(struct scan_job *job, json_object **detail)
 		return -ENOMEM;
 	memcpy(rest, res.bits, words * sizeof(*rest));
 
-	if (detail)
+	if (detail) {
 		missing = json_object_new_array();
+		if (owner_strings_new(p, SCAN_OWNERS, &owners) < 0 ||
+		    owner_strings_new(p, 0, &names) < 0)
+			return -ENOMEM;
+	}
 	for (i = 0; i < n; i++) {
 		const struct arenad_range *rec = &recs[i];
 
@@ -136,8 +147,8 @@ static int compare(struct scan_job *job, json_object **detail)
 
 				rpc_put(o, "pages_missing",
 						       json_object_new_uint64(rec->pages - present));
-				add_string(o, "owner", p, rec->owner);
-				add_string(o, "name", p, rec->name);
+				add_string(o, "owner", owners, rec->owner);
+				add_string(o, "name", names, rec->name);
 				rpc_append(missing, o);
 			}
 		}

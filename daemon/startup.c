@@ -19,6 +19,7 @@ struct startup {
 	struct arenad *d;
 	startup_done_t done;
 	__u64 begun_usec;
+	bool running;			/* until finish() */
 
 	/* The job's input, copied so that it touches nothing of d but the
 	 * arena, when its allocator is to be replaced (arena.h says how
@@ -50,7 +51,7 @@ static void finish(struct startup *s)
 {
 	struct arenad *d = s->d;
 
-	d->starting = false;
+	s->running = false;
 	log_info("start-up done in %llu ms after READY",
 		 (unsigned long long)(now_usec(CLOCK_MONOTONIC) - s->begun_usec) / 1000);
 	s->done(d);
@@ -103,10 +104,15 @@ int startup_begin(struct arenad *d, startup_done_t done, struct startup **out)
 		.pages = d->arena->ident.pages_total,
 		.stale = arena_allocator_stale(d->arena) ? d->arena : NULL,
 	};
-	d->starting = true;
+	s->running = true;
 	worker_submit(d->census_worker, &s->wj);
 	*out = s;
 	return 0;
+}
+
+bool startup_running(const struct startup *s)
+{
+	return s && s->running;
 }
 
 struct startup *startup_free(struct startup *s)

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "opts.h"
 #include "pin_table.h"
+#include "refusal.h"
 
 struct arenad_pins {
 	int fd[LIBARENAD_PIN__COUNT];
@@ -147,35 +148,13 @@ int arenad_pins__state(const struct arenad_pins *pins, struct arenad_state *st)
 /* Tries of a run that found a string-table lock taken (-EAGAIN). */
 #define RUN_RETRIES 1000
 
-/* The allocator's refusals, in words. */
+/* The allocator's refusals, in the words of the one table (refusal.h). */
 static int run_error(const struct arenad_req *req, int r)
 {
-	switch (r) {
-	case -ENOMEM:
-		return libarenad_err(r, "no %u contiguous free pages in the arena", req->pages);
-	case -EEXIST:
-		return libarenad_err(r, "the name is already in use");
-	case -EBUSY:
-		return libarenad_err(r, "pages at 0x%llx..+%u are not all free",
-				     (unsigned long long)req->addr, req->pages);
-	case -ENOENT:
-		return libarenad_err(r, "no allocation starts at 0x%llx",
-				     (unsigned long long)req->addr);
-	case -EPERM:
-		return libarenad_err(r, "the allocation at 0x%llx belongs to another uid",
-				     (unsigned long long)req->addr);
-	case -ENOSPC:
-		return libarenad_err(r, "the string table is full");
-	case -E2BIG:
-		return libarenad_err(r, "the ledger or the names table is full");
-	case -ESTALE:
-		return libarenad_err(r, "the string id was released");
-	case -EINVAL:
-		return libarenad_err(r, "invalid request (page count, strings, or an address "
-				     "outside the arena or not page aligned)");
-	default:
-		return libarenad_err(r, "allocator: %s", strerror(-r));
-	}
+	char msg[256];
+
+	libarenad_refusal(r, req, NULL, msg, sizeof(msg));
+	return libarenad_err(r, "%s", msg);
 }
 
 int arenad_pins__run(const struct arenad_pins *pins, struct arenad_req *req)

@@ -54,6 +54,14 @@ $(BUILD)/tests/test_mapgrid: tests/unit/test_mapgrid.c $(BUILD)/client/mapgrid.o
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(CLIENT_CPPFLAGS) -Iclient -Itests/unit -o $@ $^
 
+# The owner strings with the strings map faked by the test itself (its
+# definitions come before libarenad.a's).
+$(BUILD)/tests/test_owners: tests/unit/test_owners.c $(BUILD)/daemon/owners.o $(UNIT_LINK)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/daemon/owners.o \
+		$(UNIT_LINK) $(LDLIBS_DAEMON)
+
 # The method handlers over the fuzz harness's kernel seam (seam first:
 # its definitions win), with every other daemon object but main.o.
 SEAM_UNIT_OBJS	= $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJS))

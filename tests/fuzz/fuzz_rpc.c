@@ -17,6 +17,7 @@
 #include "json_out.h"
 #include "json_strict.h"
 #include "log.h"
+#include "owners.h"
 #include "seam.h"
 
 static struct config cfg;
@@ -90,6 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		d.inventory = (struct inventory *)&not_null;	/* the seam answers */
 		d.census_worker = d.ledger_worker = seam_worker();
 		d.census = seam_census();
+		if (owners_new(arena.pins, &d.owners) < 0)
+			abort();
 		table = (struct rpc_table) { daemon_methods, daemon_n_methods, &d };
 	}
 	seam_reset();

@@ -245,22 +245,30 @@ struct census *seam_census(void)
 	return (struct census *)&a_census;
 }
 
-const char *census_method(const struct census *c) { return "rt"; }
-const char *census_unavailable(const struct census *c) { return ""; }
-const char *census_why(const struct census *c, const char *name) { return "not in the fuzz seam"; }
+/* Other programs' arenas: no method passed (the inventory is the seam's).
+ * census_verdict_method() is the real one, on these verdicts. */
+static const struct census_verdict verdicts[] = {
+	[CENSUS_MANAGED] = {
+		.method = ARENAD_CENSUS_RT,
+		.passed = { [ARENAD_CENSUS_RT] = true },
+		.why = {
+			[ARENAD_CENSUS_FULL] = "not in the fuzz seam",
+			[ARENAD_CENSUS_KMOD] = "not in the fuzz seam",
+		},
+	},
+	[CENSUS_FOREIGN] = {
+		.why = {
+			[ARENAD_CENSUS_FULL] = "not in the fuzz seam",
+			[ARENAD_CENSUS_RT] = "not in the fuzz seam",
+			[ARENAD_CENSUS_KMOD] = "not in the fuzz seam",
+		},
+		.reason = "not in the fuzz seam",
+	},
+};
 
-int census_method_by_name(const struct census *c, const char *name)
+const struct census_verdict *census_verdict(const struct census *c, enum census_arenas which)
 {
-	if (!strcmp(name, "rt"))
-		return 1;
-	return !strcmp(name, "full") || !strcmp(name, "kmod") ? -EAGAIN : -EINVAL;
-}
-
-/* Other programs' arenas: no method passed (the inventory is the seam's). */
-int census_foreign_method_by_name(const struct census *c, const char *name, const char **why)
-{
-	*why = "not in the fuzz seam";
-	return !strcmp(name, "rt") || !strcmp(name, "full") ? -EAGAIN : -EINVAL;
+	return &verdicts[which];
 }
 
 int census_run(struct census *c, int method, struct census_result *res)
@@ -274,7 +282,6 @@ int census_run(struct census *c, int method, struct census_result *res)
 }
 
 unsigned int server_clients(const struct server *s) { return 1; }
-void daemon_notify_status(struct arenad *d) { }
 
 /*
  * Kept calls: the seam's worker runs each job at once, so a kept call is

@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "json_strict.h"
 #include "log.h"
+#include "owners.h"
 #include "seam.h"
 #include "fail_alloc.h"
 #include "tap.h"
@@ -108,6 +109,8 @@ int main(void)
 	d.arena = &arena;
 	d.census_worker = d.ledger_worker = seam_worker();
 	d.census = seam_census();
+	if (owners_new(arena.pins, &d.owners) < 0)
+		return 1;
 	table = (struct rpc_table) { daemon_methods, daemon_n_methods, &d };
 
 	each_failure("ping", NULL);

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The periodic census (census_tick.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <systemd/sd-event.h>
+
+#include "census.h"
+#include "census_tick.h"
+#include "daemon.h"
+#include "inventory.h"
+#include "log.h"
+#include "status.h"
+
+struct census_tick {
+	struct arenad *d;
+	unsigned int interval_s;
+	sd_event_source *timer;		/* NULL until started */
+	bool pending;			/* a census is queued */
+	/* What was logged last. */
+	bool seen;			/* anything */
+	int err;			/* the failure logged, 0: none */
+	__u32 unaccounted;
+	__u32 missing;
+};
+
+int census_tick_new(struct arenad *d, unsigned int interval_s, struct census_tick **ret)
+{
+	struct census_tick *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return log_oom();
+	t->d = d;
+	t->interval_s = interval_s;
+	*ret = t;
+	return 0;
+}
+
+struct census_tick *census_tick_free(struct census_tick *t)
+{
+	if (!t)
+		return NULL;
+	sd_event_source_disable_unref(t->timer);
+	free(t);
+	return NULL;
+}
+
+static void log_change(struct census_tick *t, int r)
+{
+	const struct scan_summary *s = &t->d->last_scan;
+
+	if (r < 0) {
+		if (!t->seen || t->err != r)
+			log_warning_errno(r, "periodic census failed (logged again when this changes)");
+		t->err = r;
+		t->seen = true;
+		return;
+	}
+	if (t->seen && t->err)
+		log_info("periodic census works again");
+	if (t->seen && !t->err && t->unaccounted == s->pages_unaccounted &&
+	    t->missing == s->pages_missing)
+		return;
+	if (s->pages_unaccounted || s->pages_missing)
+		log_notice("census: %u pages present but not in the ledger (allocated outside arenad), "
+			   "%u ledger pages missing%s",
+			   s->pages_unaccounted, s->pages_missing,
+			   t->seen && !t->err ? " (changed)" : "");
+	else if (t->seen && !t->err)
+		log_info("census: the ledger and the present pages agree again");
+	t->err = 0;
+	t->unaccounted = s->pages_unaccounted;
+	t->missing = s->pages_missing;
+	t->seen = true;
+}
+
+static void census_done(struct arenad *d, int error, json_object *detail, void *userdata)
+{
+	struct census_tick *t = userdata;
+
+	t->pending = false;
+	if (error == -ECANCELED)
+		return;
+	log_change(t, error);
+	/* Allocations made outside the socket show up here too. */
+	status_notify(d->status);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct census_tick *t = userdata;
+	int r;
+
+	/* A census slower than the interval is not queued twice. */
+	if (!t->pending) {
+		r = scan_submit(t->d, 0, 0, census_done, t);
+		if (r < 0)
+			log_change(t, r);
+		else
+			t->pending = true;
+	}
+	/* And every arena on the host, for readers of the latest inventory. */
+	inventory_submit(t->d->inventory, INV_JOB_ARENAS, 0, NULL, NULL);
+	sd_event_source_set_time(s, usec + (uint64_t)t->interval_s * 1000000);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+void census_tick_start(struct census_tick *t)
+{
+	struct arenad *d = t->d;
+	uint64_t now;
+	int r;
+
+	if (!t->interval_s || t->timer || !d->census ||
+	    !census_verdict(d->census, CENSUS_MANAGED)->method)
+		return;
+	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+	r = sd_event_add_time(d->event, &t->timer, CLOCK_MONOTONIC, now, 0, on_timer, t);
+	if (r < 0)
+		log_error_errno(r, "census timer; the census runs on request only");
+}
