@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "inventory.h"
 #include "inventory_holders.h"
+#include "inventory_json.h"
 #include "log.h"
 #include "users.h"
 #include "util.h"
@@ -102,95 +103,6 @@ struct inv_list *inventory_latest(struct inventory *inv)
 		__atomic_add_fetch(&l->refs, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_unlock(&inv->lock);
 	return l;
-}
-
-/* ---- JSON ---------------------------------------------------------------- */
-
-/*
- * Built with the rpc_put() family: a failed allocation anywhere is
- * remembered (per thread) and the job answers -32603 instead of a partial
- * result (job_checked()).
- */
-
-static json_object *progs_json(const struct inv_prog *p, size_t n)
-{
-	json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_new_object();
-		const char *type = libbpf_bpf_prog_type_str(p[i].type);
-
-		rpc_put(o, "id", json_object_new_uint64(p[i].id));
-		rpc_put(o, "name", json_object_new_string(p[i].name));
-		rpc_put(o, "type", type ? json_object_new_string(type)
-							: json_object_new_uint64(p[i].type));
-		rpc_append(arr, o);
-	}
-	return arr;
-}
-
-static json_object *procs_json(const struct inv_proc *p, size_t n)
-{
-	json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_new_object();
-
-		rpc_put(o, "pid", json_object_new_uint64(p[i].pid));
-		rpc_put(o, "comm", json_object_new_string(p[i].comm));
-		rpc_put_or_null(o, "unit", p[i].unit ? json_object_new_string(p[i].unit) : NULL,
-				!p[i].unit);
-		rpc_put(o, "fds", json_object_new_uint64(p[i].fds));
-		rpc_put(o, "mapped", json_object_new_boolean(p[i].mapped));
-		rpc_append(arr, o);
-	}
-	return arr;
-}
-
-static json_object *pins_json(char *const *pins, size_t n)
-{
-	json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; i < n; i++)
-		rpc_append(arr, json_object_new_string(pins[i]));
-	return arr;
-}
-
-json_object *inv_arena_json(const struct inv_arena *a)
-{
-	json_object *o = json_object_new_object();
-
-	rpc_put(o, "map_id", json_object_new_uint64(a->map_id));
-	rpc_put(o, "name", json_object_new_string(a->name));
-	rpc_put(o, "pages_total", json_object_new_uint64(a->pages_total));
-	rpc_put(o, "page_size", json_object_new_uint64(a->page_size));
-	rpc_put(o, "map_flags", json_object_new_uint64(a->map_flags));
-	rpc_put(o, "segv_on_fault",
-			       json_object_new_boolean(a->map_flags & ARENAD_F_SEGV_ON_FAULT));
-	rpc_put_or_null(o, "user_vm_start",
-			a->user_vm_start ? proto_addr_new(a->user_vm_start) : NULL, !a->user_vm_start);
-	rpc_put(o, "managed", json_object_new_boolean(a->managed));
-	rpc_put_or_null(o, "pages_present",
-			a->census_ok ? json_object_new_uint64(a->pages_present) : NULL, !a->census_ok);
-	rpc_put_or_null(o, "census_method",
-			a->census_method ? json_object_new_string(a->census_method) : NULL,
-			!a->census_method);
-	if (!a->census_ok)
-		rpc_put(o, "census_unavailable",
-			json_object_new_string(a->census_unavailable));
-	rpc_put(o, "programs", progs_json(a->progs, a->n_progs));
-	rpc_put(o, "processes", procs_json(a->procs, a->n_procs));
-	rpc_put(o, "pins", pins_json(a->pins, a->n_pins));
-	return o;
-}
-
-json_object *inv_list_json(const struct inv_list *l)
-{
-	json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; l && i < l->n; i++)
-		rpc_append(arr, inv_arena_json(&l->arenas[i]));
-	return arr;
 }
 
 /* ---- the worker's BPF runs -------------------------------------------------- */
@@ -365,7 +277,6 @@ static void do_scan(struct inventory *inv, struct inv_job *job)
 	_cleanup_free_ struct page_run *runs = NULL;
 	struct arenad_arena_rec rec;
 	__u64 t0 = now_usec(CLOCK_MONOTONIC);
-	json_object *o, *present;
 	size_t nruns = 0;
 	int r;
 
@@ -392,22 +303,8 @@ static void do_scan(struct inventory *inv, struct inv_job *job)
 		rpc_set_error(&job->err, ARENAD_RPC_INTERNAL_ERROR, "census runs: %s", strerror(-r));
 		return;
 	}
-	present = json_object_new_array();
-	for (size_t i = 0; i < nruns; i++)
-		rpc_append(present, scan_run_json(rec.user_vm_start, runs[i].start, runs[i].pages));
-	o = json_object_new_object();
-	rpc_put(o, "map_id", json_object_new_uint64(rec.map_id));
-	rpc_put(o, "name", json_object_new_string(rec.name));
-	rpc_put(o, "managed", json_object_new_boolean(rec.map_id == inv->managed_id));
-	rpc_put_or_null(o, "user_vm_start",
-			rec.user_vm_start ? proto_addr_new(rec.user_vm_start) : NULL, !rec.user_vm_start);
-	rpc_put(o, "pages_total", json_object_new_uint64(rec.max_entries));
-	rpc_put(o, "pages_present", json_object_new_uint64(rec.present));
-	rpc_put(o, "present", present);
-	rpc_put(o, "pages_probed", json_object_new_uint64(rec.probed));
-	rpc_put(o, "duration_us", json_object_new_uint64(now_usec(CLOCK_MONOTONIC) - t0));
-	rpc_put(o, "method", json_object_new_string(census_method_name(rec.method)));
-	job->result = o;
+	job->result = inv_scan_json(&rec, rec.map_id == inv->managed_id, runs, nruns,
+				    now_usec(CLOCK_MONOTONIC) - t0);
 }
 
 static void do_who(struct inventory *inv, struct inv_job *job)
@@ -432,20 +329,8 @@ static void do_who(struct inventory *inv, struct inv_job *job)
 			      strerror(-r));
 		return;
 	}
-	job->result = json_object_new_object();
-	rpc_put(job->result, "map_id", json_object_new_uint64(rec.map_id));
-	rpc_put(job->result, "name", json_object_new_string(rec.name));
-	rpc_put(job->result, "managed",
-			       json_object_new_boolean(rec.map_id == inv->managed_id));
-	rpc_put(job->result, "programs", progs_json(a.progs, a.n_progs));
-	rpc_put(job->result, "processes", procs_json(a.procs, a.n_procs));
-	rpc_put(job->result, "pins", pins_json(a.pins, a.n_pins));
-	if (pins_r < 0)
-		rpc_put(job->result, "pins_unavailable",
-				       json_object_new_string(strerror(-pins_r)));
-	if (inv->users_unavailable[0])
-		rpc_put(job->result, "users_unavailable",
-				       json_object_new_string(inv->users_unavailable));
+	job->result = inv_who_json(&rec, rec.map_id == inv->managed_id, &a,
+				   pins_r, inv->users_unavailable);
 	arena_clear(&a);
 }
 

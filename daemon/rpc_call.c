@@ -53,6 +53,10 @@ int rpc_call_reply(struct rpc_call *c)
 	if (r < 0)
 		return r;
 	rpc_call_result(c);
+	if (!(c->w.more & 1)) {	/* nothing written: an empty result */
+		json_w_object(&c->w);
+		json_w_object_end(&c->w);
+	}
 	if (c->w.error || c->w.depth)
 		return rpc_call_oom(c);
 	c->state = RPC_CALL_REPLIED;

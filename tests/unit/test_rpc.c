@@ -38,6 +38,12 @@ static int h_fail(struct rpc_call *call, void *userdata)
 	return rpc_call_error(call, ARENAD_ERR_NOT_FOUND, "nothing here");
 }
 
+/* A reply with nothing written: an empty object, as a result must be one. */
+static int h_empty(struct rpc_call *call, void *userdata)
+{
+	return rpc_call_reply(call);
+}
+
 /* A handler that fails without answering: the dispatcher answers -32603. */
 static int h_errno(struct rpc_call *call, void *userdata)
 {
@@ -49,6 +55,7 @@ static const struct rpc_method methods[] = {
 	{ .name = "fail", .handler = h_fail },
 	{ .name = "write", .handler = h_echo, .params = echo_params, .write = true },
 	{ .name = "errno", .handler = h_errno },
+	{ .name = "empty", .handler = h_empty },
 };
 
 static int calls;
@@ -253,6 +260,9 @@ int main(void)
 
 	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"errno\"}", ARENAD_RPC_INTERNAL_ERROR,
 		     "a handler's -errno without an answer");
+
+	json_object_put(run("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"empty\"}", false));
+	is_str(last_reply, "{\"jsonrpc\":\"2.0\",\"result\":{},\"id\":3}", "a reply with nothing written is {}");
 
 	o = run("nonsense", false);
 	ok(o && json_object_object_get_ex(o, "id", &v) && v == NULL, "parse error replies carry id null");
