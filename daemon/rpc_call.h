@@ -11,8 +11,10 @@
  *   rpc_call_defer()                       keep the call, answer it later
  *   rpc_call_retry()                       not yet: run again after start-up
  *
- * Each of them returns 0 (or -ENOMEM, which the caller may return as is),
- * so that a handler ends with "return rpc_call_...(call, ...)".
+ * Each answer returns 0 once the call is answered (an answer that could
+ * not be built becomes -32603 by itself), or -EALREADY when it was
+ * answered before, so that a handler ends with
+ * "return rpc_call_...(call, ...)".
  * Per-request code: nothing here logs (log.h).
  */
 #ifndef __ARENAD_RPC_CALL_H
