@@ -128,11 +128,16 @@ static int wait_fd(struct arenad_client *c, short events, const struct timespec 
 	long ms;
 	int n;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	if (ms <= 0)
-		return -ETIMEDOUT;
-	n = poll(&pfd, 1, ms);
+	/* A signal is not the end of the call: the caller's handler ran (a
+	 * terminal resize in `top`, whose handlers are not SA_RESTART), and the
+	 * wait goes on until the deadline. */
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			return -ETIMEDOUT;
+		n = poll(&pfd, 1, ms);
+	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
 	return n ? 0 : -ETIMEDOUT;

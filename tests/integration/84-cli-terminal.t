@@ -135,7 +135,7 @@ with at.Fixture(t, pages=256) as fx:
             s = term.wait_for(lambda s: any(ln.startswith("[") and len(ln.rstrip()) == max(cols, 80)
                                             or (cols < 80 and ln.startswith("[") and len(ln.rstrip()) == cols)
                                             for ln in s.splitlines()) and "OWNER" in s,
-                              "a frame in %d columns" % cols, timeout=at.scaled(20)) or term.screen()
+                              "a frame in %d columns" % cols) or term.screen()
             t.ok(widest(s) <= cols and "OWNER" in s,
                  "in %d columns nothing wraps (widest %d)" % (cols, widest(s)))
         term.resize(80)

@@ -2,7 +2,8 @@
 /*
  * Unit tests of libarenad's socket client against a scripted daemon: reply
  * framing (replies split across reads, two in one read, too long, not a
- * reply), the mapping of the daemon's error codes to errnos, and the
+ * reply), signals during a call, the mapping of the daemon's error codes
+ * to errnos, and the
  * validation of opts and output structs (.sz too small, larger with a
  * non-zero tail, records of another size). The daemon is a child process
  * on a socketpair-like private Unix socket that sends canned bytes.
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -116,6 +118,38 @@ static void framing(void)
 	c = client(100);
 	is_int(arenad_client__ping(c), -ETIMEDOUT, "no reply within the timeout: -ETIMEDOUT");
 	done(c, pid);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A signal whose handler is not SA_RESTART (top's for a terminal resize)
+ * arrives while a call waits for its reply: the call goes on. */
+static void signals(void)
+{
+	static const char *const split[] = {
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"res", "ult\":{\"version\":\"9.8", ".7\"}}\n",
+		NULL };
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct itimerval every_ms = { .it_interval = { 0, 1000 }, .it_value = { 0, 1000 } };
+	struct arenad_client *c;
+	char ver[32] = "";
+	pid_t pid;
+	int r;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	pid = serve(split, 0);
+	c = client(2000);
+	setitimer(ITIMER_REAL, &every_ms, NULL);
+	r = arenad_client__version(c, ver, sizeof(ver));
+	setitimer(ITIMER_REAL, &(struct itimerval){}, NULL);
+	is_int(r, 0, "a call that signals keep interrupting goes on");
+	is_str(ver, "9.8.7", "... and reads its reply whole");
+	done(c, pid);
+	sigaction(SIGALRM, &old, NULL);
 }
 
 static void error_codes(void)
@@ -290,6 +324,7 @@ int main(void)
 {
 	snprintf(sock_path, sizeof(sock_path), "/tmp/test_libarenad-%d.sock", getpid());
 	framing();
+	signals();
 	error_codes();
 	validation();
 	arena_records();
