@@ -32,12 +32,13 @@ static void prepare(void)
 	static const char line[] =
 		"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"alloc\",\"params\":{\"pages\":2,\"owner\":\"o\",\"name\":\"n\"}}";
 	struct rpc_peer root = { .may_write = true };
-	struct rpc_answer a;
+	size_t len;
+	char *out = NULL;
 
 	seam_reset();
 	d.reader_scan_usec = 0;
-	rpc_handle_line(&table, &root, seam_link(false), line, strlen(line), &a);
-	rpc_answer_done(&a);
+	rpc_handle_line(&table, &root, line, strlen(line), &out, &len, NULL);
+	free(out);
 }
 
 static int code_of(json_object *o)
@@ -54,34 +55,32 @@ static void each_failure(const char *method, const char *params)
 	struct rpc_peer root = { .may_write = true };
 	long n, bad = 0, oom = 0;
 	char line[256];
+	size_t len;
 
 	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\"%s%s}",
 		 method, params ? ",\"params\":" : "", params ?: "");
-	prepare();	/* one-time allocations are not the request's */
 	n = first_failure(line);
 	for (; ; n++) {
-		struct rpc_answer a;
 		json_object *o;
-		char *out, why[128];
+		char *out = NULL, why[128];
 		bool big;
-		int code;
+		int r, code;
 
 		prepare();
 		n_allocs = 0;
 		fail_at = n;
-		rpc_handle_line(&table, &root, seam_link(false), line, strlen(line), &a);
-		seam_take_answer(&a);
-		rpc_answer_flatten(&a);
+		r = rpc_handle_line(&table, &root, line, strlen(line), &out, &len, NULL);
+		if (r >= 0 && !out)
+			r = seam_take_reply(&out, &len);	/* a deferred reply */
 		fail_at = -1;
-		if (a.kind == RPC_ANSWER_OOM) {
+		if (r == -ENOMEM) {
 			oom++;
 			continue;
 		}
-		out = a.kind == RPC_ANSWER_LINE ? a.text : NULL;
-		if (!out || json_strict_parse(out, a.len, &o, &big, why, sizeof(why)) < 0) {
+		if (r < 0 || !out || json_strict_parse(out, len, &o, &big, why, sizeof(why)) < 0) {
 			printf("#   %s, allocation %ld failing: %s\n", method, n, out ?: "no reply");
 			bad++;
-			rpc_answer_done(&a);
+			free(out);
 			continue;
 		}
 		code = code_of(o);
@@ -92,7 +91,7 @@ static void each_failure(const char *method, const char *params)
 			bad++;
 		}
 		json_object_put(o);
-		rpc_answer_done(&a);
+		free(out);
 		if (n_allocs <= n)	/* the request did not reach the failure */
 			break;
 	}
