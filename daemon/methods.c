@@ -306,12 +306,6 @@ static int check_range(struct arenad *d, __u64 addr, struct rpc_error *err)
 	return 0;
 }
 
-/*
- * A fixed-address allocation found its pages taken. Say by whom: the
- * ledger's allocations in the window, and for the rest of the taken pages
- * the only other way they can be taken, outside arenad, which only a
- * census shows.
- */
 /* The allocator refused req with r: the words and code of libarenad's
  * table (refusal.h); an error it does not refuse with is ours. */
 static int refused(struct arenad *d, const struct arenad_req *req, int r, struct rpc_error *err)
@@ -326,6 +320,12 @@ static int refused(struct arenad *d, const struct arenad_req *req, int r, struct
 	return rpc_set_error(err, code, "%s", msg);
 }
 
+/*
+ * A fixed-address allocation found its pages taken. Say by whom: the
+ * ledger's allocations in the window, and for the rest of the taken pages
+ * the only other way they can be taken, outside arenad, which only a
+ * census shows.
+ */
 static int busy_error(struct arenad *d, const struct arenad_req *req, struct rpc_error *err)
 {
 	_cleanup_free_ struct arenad_range *recs = NULL;
