@@ -102,12 +102,19 @@ def kernel_env(series):
     return env
 
 
-def pid_alive(pid):
+def proc_stat(pid):
+    """The fields of /proc/PID/stat after the command name (state first),
+    or [] when there is no such process."""
     try:
         with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            return f.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
-        return False
+        return []
+
+
+def pid_alive(pid):
+    fields = proc_stat(pid)
+    return bool(fields) and fields[0] != "Z"
 
 
 def read_int(path):
@@ -146,12 +153,10 @@ class Slot:
 
     def cpu_seconds(self):
         """The CPU time its QEMU has used so far."""
-        try:
-            with open("/proc/%d/stat" % self.pid()) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
+        fields = proc_stat(self.pid())
+        if len(fields) < 13:
             return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def ready(self):
         try:
