@@ -77,18 +77,8 @@ int scan_submit(struct arenad *d, int method, unsigned flags, scan_done_t done, 
 /* A run of pages as the protocol gives it: {addr, offset, pages}. */
 json_object *scan_run_json(__u64 base, __u32 start, __u32 pages);
 
-/* The methods about every arena on the host (methods_inventory.c). */
-int m_arenas(void *ctx, const struct rpc_peer *peer, json_object *params,
-	     json_object **result, struct rpc_error *err);
-int m_who(void *ctx, const struct rpc_peer *peer, json_object *params,
-	  json_object **result, struct rpc_error *err);
-/* The "map_id" parameter (1..INT_MAX). */
-int methods_map_id(json_object *params, bool required, __u32 *map_id, struct rpc_error *err);
-/* `scan` of an arena other than the managed one: a deferred reply. */
-int methods_scan_foreign(struct arenad *d, const struct rpc_peer *peer, __u32 map_id,
-			 const char *method, struct rpc_error *err);
-
-/* The method table (methods.c). */
+/* The method table (methods.c): every method, its parameters and its
+ * handler. */
 extern const struct rpc_method daemon_methods[];
 extern const size_t daemon_n_methods;
 

@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "inventory.h"
 #include "inventory_holders.h"
+#include "inventory_json.h"
 #include "log.h"
 #include "users.h"
 #include "util.h"
@@ -102,87 +103,6 @@ struct inv_list *inventory_latest(struct inventory *inv)
 		__atomic_add_fetch(&l->refs, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_unlock(&inv->lock);
 	return l;
-}
-
-/* ---- JSON ---------------------------------------------------------------- */
-
-static json_object *progs_json(const struct inv_prog *p, size_t n)
-{
-	json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_new_object();
-		const char *type = libbpf_bpf_prog_type_str(p[i].type);
-
-		json_object_object_add(o, "id", json_object_new_uint64(p[i].id));
-		json_object_object_add(o, "name", json_object_new_string(p[i].name));
-		json_object_object_add(o, "type", type ? json_object_new_string(type)
-							: json_object_new_uint64(p[i].type));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
-static json_object *procs_json(const struct inv_proc *p, size_t n)
-{
-	json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "pid", json_object_new_uint64(p[i].pid));
-		json_object_object_add(o, "comm", json_object_new_string(p[i].comm));
-		json_object_object_add(o, "unit", p[i].unit ? json_object_new_string(p[i].unit) : NULL);
-		json_object_object_add(o, "fds", json_object_new_uint64(p[i].fds));
-		json_object_object_add(o, "mapped", json_object_new_boolean(p[i].mapped));
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
-static json_object *pins_json(char *const *pins, size_t n)
-{
-	json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, json_object_new_string(pins[i]));
-	return arr;
-}
-
-json_object *inv_arena_json(const struct inv_arena *a)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "map_id", json_object_new_uint64(a->map_id));
-	json_object_object_add(o, "name", json_object_new_string(a->name));
-	json_object_object_add(o, "pages_total", json_object_new_uint64(a->pages_total));
-	json_object_object_add(o, "page_size", json_object_new_uint64(a->page_size));
-	json_object_object_add(o, "map_flags", json_object_new_uint64(a->map_flags));
-	json_object_object_add(o, "segv_on_fault",
-			       json_object_new_boolean(a->map_flags & ARENAD_F_SEGV_ON_FAULT));
-	json_object_object_add(o, "user_vm_start",
-			       a->user_vm_start ? proto_addr_new(a->user_vm_start) : NULL);
-	json_object_object_add(o, "managed", json_object_new_boolean(a->managed));
-	json_object_object_add(o, "pages_present",
-			       a->census_ok ? json_object_new_uint64(a->pages_present) : NULL);
-	json_object_object_add(o, "census_method", a->census_method ?
-			       json_object_new_string(a->census_method) : NULL);
-	if (!a->census_ok)
-		json_object_object_add(o, "census_unavailable",
-				       json_object_new_string(a->census_unavailable));
-	json_object_object_add(o, "programs", progs_json(a->progs, a->n_progs));
-	json_object_object_add(o, "processes", procs_json(a->procs, a->n_procs));
-	json_object_object_add(o, "pins", pins_json(a->pins, a->n_pins));
-	return o;
-}
-
-json_object *inv_list_json(const struct inv_list *l)
-{
-	json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; l && i < l->n; i++)
-		json_object_array_add(arr, inv_arena_json(&l->arenas[i]));
-	return arr;
 }
 
 /* ---- the worker's BPF runs -------------------------------------------------- */
@@ -357,7 +277,6 @@ static void do_scan(struct inventory *inv, struct inv_job *job)
 	_cleanup_free_ struct page_run *runs = NULL;
 	struct arenad_arena_rec rec;
 	__u64 t0 = now_usec(CLOCK_MONOTONIC);
-	json_object *o, *present;
 	size_t nruns = 0;
 	int r;
 
@@ -384,22 +303,8 @@ static void do_scan(struct inventory *inv, struct inv_job *job)
 		rpc_set_error(&job->err, ARENAD_RPC_INTERNAL_ERROR, "census runs: %s", strerror(-r));
 		return;
 	}
-	present = json_object_new_array();
-	for (size_t i = 0; i < nruns; i++)
-		json_object_array_add(present, scan_run_json(rec.user_vm_start, runs[i].start, runs[i].pages));
-	o = json_object_new_object();
-	json_object_object_add(o, "map_id", json_object_new_uint64(rec.map_id));
-	json_object_object_add(o, "name", json_object_new_string(rec.name));
-	json_object_object_add(o, "managed", json_object_new_boolean(rec.map_id == inv->managed_id));
-	json_object_object_add(o, "user_vm_start",
-			       rec.user_vm_start ? proto_addr_new(rec.user_vm_start) : NULL);
-	json_object_object_add(o, "pages_total", json_object_new_uint64(rec.max_entries));
-	json_object_object_add(o, "pages_present", json_object_new_uint64(rec.present));
-	json_object_object_add(o, "present", present);
-	json_object_object_add(o, "pages_probed", json_object_new_uint64(rec.probed));
-	json_object_object_add(o, "duration_us", json_object_new_uint64(now_usec(CLOCK_MONOTONIC) - t0));
-	json_object_object_add(o, "method", json_object_new_string(census_method_name(rec.method)));
-	job->result = o;
+	job->result = inv_scan_json(&rec, rec.map_id == inv->managed_id, runs, nruns,
+				    now_usec(CLOCK_MONOTONIC) - t0);
 }
 
 static void do_who(struct inventory *inv, struct inv_job *job)
@@ -424,21 +329,19 @@ static void do_who(struct inventory *inv, struct inv_job *job)
 			      strerror(-r));
 		return;
 	}
-	job->result = json_object_new_object();
-	json_object_object_add(job->result, "map_id", json_object_new_uint64(rec.map_id));
-	json_object_object_add(job->result, "name", json_object_new_string(rec.name));
-	json_object_object_add(job->result, "managed",
-			       json_object_new_boolean(rec.map_id == inv->managed_id));
-	json_object_object_add(job->result, "programs", progs_json(a.progs, a.n_progs));
-	json_object_object_add(job->result, "processes", procs_json(a.procs, a.n_procs));
-	json_object_object_add(job->result, "pins", pins_json(a.pins, a.n_pins));
-	if (pins_r < 0)
-		json_object_object_add(job->result, "pins_unavailable",
-				       json_object_new_string(strerror(-pins_r)));
-	if (inv->users_unavailable[0])
-		json_object_object_add(job->result, "users_unavailable",
-				       json_object_new_string(inv->users_unavailable));
+	job->result = inv_who_json(&rec, rec.map_id == inv->managed_id, &a,
+				   pins_r, inv->users_unavailable);
 	arena_clear(&a);
+}
+
+/* A result with a part that could not be built is no result. */
+static void job_checked(struct inv_job *job)
+{
+	if (!rpc_alloc_failed())
+		return;
+	json_object_put(job->result);
+	job->result = NULL;
+	rpc_oom(&job->err);
 }
 
 static void run_job(struct worker_job *wj)
@@ -460,6 +363,7 @@ static void run_job(struct worker_job *wj)
 		do_who(inv, job);
 		break;
 	}
+	job_checked(job);
 }
 
 /* ---- the event loop's side ------------------------------------------------ */
@@ -475,8 +379,15 @@ static void finish_job(struct worker_job *wj, int error)
 	if (job->kind == INV_JOB_ARENAS && job->list) {
 		struct inv_list *old;
 
-		if (job->done)
+		if (job->done) {
+			rpc_alloc_failed();
 			result = inv_list_json(job->list);
+			if (rpc_alloc_failed()) {
+				json_object_put(result);
+				result = NULL;
+				rpc_oom(&job->err);
+			}
+		}
 		pthread_mutex_lock(&inv->lock);
 		old = inv->latest;
 		inv->latest = job->list;

@@ -185,3 +185,134 @@ int json_out(struct json_buf *b, json_object *o)
 		b->len = len;
 	return r;
 }
+
+/* Before a value: the comma that separates it from the one before. */
+static bool w_value(struct json_writer *w)
+{
+	if (w->error)
+		return false;
+	if (w->after_key) {
+		w->after_key = false;
+		return true;
+	}
+	if (w->more & (1u << w->depth)) {
+		if (json_buf_put(&w->buf, ",", 1) < 0) {
+			w->error = -ENOMEM;
+			return false;
+		}
+	}
+	w->more |= 1u << w->depth;
+	return true;
+}
+
+static void w_put(struct json_writer *w, int r)
+{
+	if (r < 0 && !w->error)
+		w->error = r;
+}
+
+static void w_open(struct json_writer *w, const char *c)
+{
+	if (!w_value(w))
+		return;
+	if (w->depth == JSON_WRITER_DEPTH) {
+		w->error = -E2BIG;
+		return;
+	}
+	w_put(w, json_buf_put(&w->buf, c, 1));
+	w->depth++;
+	w->more &= ~(1u << w->depth);
+}
+
+static void w_close(struct json_writer *w, const char *c)
+{
+	if (w->error)
+		return;
+	w->depth--;
+	w_put(w, json_buf_put(&w->buf, c, 1));
+}
+
+void json_w_object(struct json_writer *w) { w_open(w, "{"); }
+void json_w_object_end(struct json_writer *w) { w_close(w, "}"); }
+void json_w_array(struct json_writer *w) { w_open(w, "["); }
+void json_w_array_end(struct json_writer *w) { w_close(w, "]"); }
+
+void json_w_key(struct json_writer *w, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (!w_value(w))
+		return;
+	if (json_buf_reserve(&w->buf, n + 3) < 0) {
+		w->error = -ENOMEM;
+		return;
+	}
+	w->buf.data[w->buf.len++] = '"';
+	memcpy(w->buf.data + w->buf.len, key, n);
+	w->buf.len += n;
+	w->buf.data[w->buf.len++] = '"';
+	w->buf.data[w->buf.len++] = ':';
+	w->after_key = true;
+}
+
+void json_w_u64(struct json_writer *w, uint64_t v)
+{
+	if (w_value(w))
+		w_put(w, json_buf_u64(&w->buf, v));
+}
+
+void json_w_i64(struct json_writer *w, int64_t v)
+{
+	if (w_value(w))
+		w_put(w, json_buf_i64(&w->buf, v));
+}
+
+void json_w_hex(struct json_writer *w, uint64_t v)
+{
+	if (w_value(w))
+		w_put(w, json_buf_hex(&w->buf, v));
+}
+
+void json_w_bool(struct json_writer *w, bool v)
+{
+	if (w_value(w))
+		w_put(w, v ? json_buf_lit(&w->buf, "true") : json_buf_lit(&w->buf, "false"));
+}
+
+void json_w_null(struct json_writer *w)
+{
+	if (w_value(w))
+		w_put(w, json_buf_lit(&w->buf, "null"));
+}
+
+void json_w_strn(struct json_writer *w, const char *s, size_t len)
+{
+	if (w_value(w))
+		w_put(w, json_buf_string(&w->buf, s, len));
+}
+
+void json_w_str(struct json_writer *w, const char *s)
+{
+	if (!s)
+		json_w_null(w);
+	else
+		json_w_strn(w, s, strlen(s));
+}
+
+void json_w_json(struct json_writer *w, json_object *o)
+{
+	if (w_value(w))
+		w_put(w, json_out(&w->buf, o));
+}
+
+void json_w_raw(struct json_writer *w, const char *text, size_t len)
+{
+	if (w_value(w))
+		w_put(w, json_buf_put(&w->buf, text, len));
+}
+
+void json_w_lit(struct json_writer *w, const char *s, size_t len)
+{
+	if (!w->error)
+		w_put(w, json_buf_put(&w->buf, s, len));
+}

@@ -10,6 +10,7 @@
 #ifndef __ARENAD_JSON_OUT_H
 #define __ARENAD_JSON_OUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,5 +40,51 @@ int json_buf_hex(struct json_buf *b, uint64_t v);
 int json_buf_string(struct json_buf *b, const char *s, size_t len);
 /* Append o (NULL: null) as JSON. On -ENOMEM, b->len is left as it was. */
 int json_out(struct json_buf *b, json_object *o);
+
+/*
+ * The writer every result is written with: objects, arrays and members
+ * appended to buf with the commas placed for the caller. Its functions
+ * return nothing: the first failure sticks in error and makes the rest
+ * no-ops, so a result is checked once, when it is complete (an
+ * out-of-memory anywhere in it becomes one -32603 reply).
+ */
+#define JSON_WRITER_DEPTH 31
+
+struct json_writer {
+	struct json_buf buf;
+	int error;		/* 0, or the first failure (-ENOMEM) */
+	unsigned int depth;
+	bool after_key;		/* the next value is a member's */
+	unsigned int more;	/* bit per depth: a value is already there */
+};
+
+void json_w_object(struct json_writer *w);
+void json_w_object_end(struct json_writer *w);
+void json_w_array(struct json_writer *w);
+void json_w_array_end(struct json_writer *w);
+/* A member's key: a literal of the protocol (ASCII, no escapes). */
+void json_w_key(struct json_writer *w, const char *key);
+void json_w_u64(struct json_writer *w, uint64_t v);
+void json_w_i64(struct json_writer *w, int64_t v);
+void json_w_hex(struct json_writer *w, uint64_t v);	/* "0x..." */
+void json_w_bool(struct json_writer *w, bool v);
+void json_w_null(struct json_writer *w);
+void json_w_str(struct json_writer *w, const char *s);	/* NULL: null */
+void json_w_strn(struct json_writer *w, const char *s, size_t len);
+void json_w_json(struct json_writer *w, json_object *o);	/* NULL: null */
+/* A value that is JSON text already (a cached table). */
+void json_w_raw(struct json_writer *w, const char *text, size_t len);
+/* Literal text outside the value grammar (a reply's frame). */
+void json_w_lit(struct json_writer *w, const char *s, size_t len);
+
+/* key: value in one call, for the usual member. */
+#define json_w_member(w, key, type, ...) \
+	do { json_w_key(w, key); json_w_##type(w, __VA_ARGS__); } while (0)
+
+static inline void json_writer_done(struct json_writer *w)
+{
+	free(w->buf.data);
+	*w = (struct json_writer) {};
+}
 
 #endif /* __ARENAD_JSON_OUT_H */

@@ -152,7 +152,7 @@ static int run(const struct config *cfg)
 	struct rpc_table table = {
 		.methods = daemon_methods,
 		.n = daemon_n_methods,
-		.ctx = &d,
+		.userdata = &d,
 	};
 	sigset_t mask;
 	int r;

@@ -42,31 +42,15 @@ int server_new(sd_event *e, const struct server_opts *opts,
 struct server *server_free(struct server *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct server *, server_free);
 bool server_activated(const struct server *s);
+
+/* Serve fd, a connected Unix stream socket (taken, also on failure), as a
+ * client, after the same checks as an accepted one: 0, -EPERM when it is
+ * refused (it got the reason in one error line), or -errno. Logs. */
+int server_add_client(struct server *s, int fd);
 unsigned int server_clients(const struct server *s);
 
-/*
- * Answer the request a handler is running for later, from the event loop
- * (the handler then returns RPC_DEFERRED). Until server_finish(), nothing
- * more is read from that client; other clients are served as usual.
- * NULL when it cannot be deferred (out of memory, no server connection).
- */
-struct server_call;
-struct server_call *server_defer(const struct rpc_peer *peer);
-
-/* What the deferred reply will hold in memory (a snapshot for a stream),
- * counted in the reply budget from now on: O(ledger) requests queued on a
- * worker must not escape it. */
-void server_call_hold(struct server_call *call, size_t bytes);
-
-/* The deferred reply: result (taken) or, when NULL, err. Frees call;
- * a client that hung up meanwhile gets nothing. */
-void server_finish(struct server_call *call, json_object *result, const struct rpc_error *err);
-
-/* The same for a streaming method (rpc_stream_handler_t): its result
- * array is st's items. Takes st. */
-void server_finish_stream(struct server_call *call, struct rpc_stream *st);
-
-/* Hand in again the requests whose handlers returned RPC_NOT_YET. */
+/* Hand in again the requests whose handlers asked to retry
+ * (rpc_call_retry()). */
 void server_resume(struct server *s);
 
 #endif /* __ARENAD_SERVER_H */

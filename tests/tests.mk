@@ -29,7 +29,8 @@ $(BUILD)/bpf/ledger_loader.bpf.o: $(BUILD)/bpf/link/ledger_alloc.bpf.o $(BUILD)/
 	$(Q)$(BPFTOOL) gen object $@ $^
 
 # Unit tests link the daemon's pure-logic objects directly, and libarenad.
-UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/prom.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/json_strict.o \
+UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/prom.o $(BUILD)/daemon/rpc.o \
+		   $(BUILD)/daemon/rpc_call.o $(BUILD)/daemon/rpc_params.o $(BUILD)/daemon/json_strict.o \
 		   $(BUILD)/daemon/json_out.o \
 		   $(BUILD)/daemon/log.o \
 		   $(BUILD)/daemon/bitmap.o $(BUILD)/libarenad.a
@@ -38,6 +39,14 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_LINK)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(UNIT_LINK) $(LDLIBS_DAEMON)
+
+# The connection's life over socketpairs: the real server and connection
+# code on an sd-event loop, with methods of the test's own.
+$(BUILD)/tests/test_conn: tests/unit/test_conn.c $(UNIT_LINK) $(BUILD)/daemon/conn.o $(BUILD)/daemon/server.o
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< \
+		$(BUILD)/daemon/conn.o $(BUILD)/daemon/server.o $(UNIT_LINK) $(LDLIBS_DAEMON)
 
 # arenactl-client's pure parts (the map grid) are tested like the daemon's.
 $(BUILD)/tests/test_mapgrid: tests/unit/test_mapgrid.c $(BUILD)/client/mapgrid.o

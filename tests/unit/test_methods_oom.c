@@ -32,13 +32,12 @@ static void prepare(void)
 	static const char line[] =
 		"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"alloc\",\"params\":{\"pages\":2,\"owner\":\"o\",\"name\":\"n\"}}";
 	struct rpc_peer root = { .may_write = true };
-	size_t len;
-	char *out = NULL;
+	struct rpc_answer a;
 
 	seam_reset();
 	d.reader_scan_usec = 0;
-	rpc_handle_line(&table, &root, line, strlen(line), &out, &len, NULL);
-	free(out);
+	rpc_handle_line(&table, &root, seam_link(false), line, strlen(line), &a);
+	rpc_answer_done(&a);
 }
 
 static int code_of(json_object *o)
@@ -55,32 +54,34 @@ static void each_failure(const char *method, const char *params)
 	struct rpc_peer root = { .may_write = true };
 	long n, bad = 0, oom = 0;
 	char line[256];
-	size_t len;
 
 	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\"%s%s}",
 		 method, params ? ",\"params\":" : "", params ?: "");
+	prepare();	/* one-time allocations are not the request's */
 	n = first_failure(line);
 	for (; ; n++) {
+		struct rpc_answer a;
 		json_object *o;
-		char *out = NULL, why[128];
+		char *out, why[128];
 		bool big;
-		int r, code;
+		int code;
 
 		prepare();
 		n_allocs = 0;
 		fail_at = n;
-		r = rpc_handle_line(&table, &root, line, strlen(line), &out, &len, NULL);
-		if (r >= 0 && !out)
-			r = seam_take_reply(&out, &len);	/* a deferred reply */
+		rpc_handle_line(&table, &root, seam_link(false), line, strlen(line), &a);
+		seam_take_answer(&a);
+		rpc_answer_flatten(&a);
 		fail_at = -1;
-		if (r == -ENOMEM) {
+		if (a.kind == RPC_ANSWER_OOM) {
 			oom++;
 			continue;
 		}
-		if (r < 0 || !out || json_strict_parse(out, len, &o, &big, why, sizeof(why)) < 0) {
+		out = a.kind == RPC_ANSWER_LINE ? a.text : NULL;
+		if (!out || json_strict_parse(out, a.len, &o, &big, why, sizeof(why)) < 0) {
 			printf("#   %s, allocation %ld failing: %s\n", method, n, out ?: "no reply");
 			bad++;
-			free(out);
+			rpc_answer_done(&a);
 			continue;
 		}
 		code = code_of(o);
@@ -91,7 +92,7 @@ static void each_failure(const char *method, const char *params)
 			bad++;
 		}
 		json_object_put(o);
-		free(out);
+		rpc_answer_done(&a);
 		if (n_allocs <= n)	/* the request did not reach the failure */
 			break;
 	}
