@@ -58,7 +58,7 @@ PC_CFLAGS	= $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null)
 # shared libbpf is older than the 1.4 arenas need (Debian 12's own is 1.1).
 LIBBPF_A	= $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
 # libmicrohttpd is not linked: the daemon dlopen()s it for a metrics
-# listener (daemon/http_lib.h); its headers come with DEPS_PC's cflags.
+# listener (daemon/metrics/http_lib.h); its headers come with DEPS_PC's cflags.
 LDLIBS_DAEMON	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs libsystemd json-c 2>/dev/null)
 LDLIBS_CLIENT	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
 
@@ -70,12 +70,13 @@ LDLIBS_CLIENT	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs json-c 2>/dev
 #   daemon/          arenad                -> include/arenad, lib, bpf, skeletons
 LIB_CPPFLAGS	:= -Iinclude/arenad -Ilib
 CLIENT_CPPFLAGS	:= -Iinclude/arenad
-DAEMON_CPPFLAGS	:= -Iinclude/arenad -Ilib -Ibpf -Idaemon -I$(BUILD)
+DAEMON_CPPFLAGS	:= -Iinclude/arenad -Ilib -Ibpf -Idaemon -Idaemon/basic -Idaemon/rpc -Idaemon/arena \
+		   -Idaemon/census -Idaemon/metrics -Idaemon/methods -I$(BUILD)
 BPF_CPPFLAGS	:= -Iinclude/arenad -Ibpf -I$(BUILD)
 
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -MMD -MP
 
-DAEMON_SRCS	:= $(wildcard daemon/*.c)
+DAEMON_SRCS	:= $(wildcard daemon/*.c daemon/*/*.c)
 DAEMON_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
 LIB_SRCS	:= $(wildcard lib/*.c)
 LIB_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))

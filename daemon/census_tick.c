@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "inventory.h"
 #include "log.h"
+#include "scan.h"
 #include "status.h"
 
 struct census_tick {
@@ -46,7 +47,7 @@ struct census_tick *census_tick_free(struct census_tick *t)
 
 static void log_change(struct census_tick *t, int r)
 {
-	const struct scan_summary *s = &t->d->last_scan;
+	const struct scan_summary *s = scanner_last(t->d->scanner);
 
 	if (r < 0) {
 		if (!t->seen || t->err != r)
@@ -73,7 +74,7 @@ static void log_change(struct census_tick *t, int r)
 	t->seen = true;
 }
 
-static void census_done(struct arenad *d, int error, json_object *detail, void *userdata)
+static void census_done(struct scanner *s, int error, json_object *detail, void *userdata)
 {
 	struct census_tick *t = userdata;
 
@@ -82,7 +83,7 @@ static void census_done(struct arenad *d, int error, json_object *detail, void *
 		return;
 	log_change(t, error);
 	/* Allocations made outside the socket show up here too. */
-	status_notify(d->status);
+	status_notify(t->d->status);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -92,7 +93,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 	/* A census slower than the interval is not queued twice. */
 	if (!t->pending) {
-		r = scan_submit(t->d, 0, 0, census_done, t);
+		r = t->d->scanner ? scanner_submit(t->d->scanner, 0, 0, census_done, t) : -EAGAIN;
 		if (r < 0)
 			log_change(t, r);
 		else

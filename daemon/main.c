@@ -25,6 +25,7 @@
 #include "log.h"
 #include "owners.h"
 #include "pindir.h"
+#include "scan.h"
 #include "server.h"
 #include "startup.h"
 #include "status.h"
@@ -113,6 +114,7 @@ static void daemon_done(struct arenad *d)
 	d->census_tick = census_tick_free(d->census_tick);
 	d->server = server_free(d->server);
 	d->inventory = inventory_free(d->inventory);
+	d->scanner = scanner_free(d->scanner);
 	d->census = census_free(d->census);
 	d->owners = owners_free(d->owners);
 	d->status = status_free(d->status);
@@ -249,7 +251,7 @@ static int unpin(const char *pin_dir)
 			  pin_dir);
 		return -ENOENT;
 	}
-	return arena_unpin(pin_dir);
+	return pin_dir_unpin(pin_dir);
 }
 
 /* run(), and after a failed start the pin directory levels it created

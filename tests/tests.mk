@@ -29,11 +29,11 @@ $(BUILD)/bpf/ledger_loader.bpf.o: $(BUILD)/bpf/link/ledger_alloc.bpf.o $(BUILD)/
 	$(Q)$(BPFTOOL) gen object $@ $^
 
 # Unit tests link the daemon's pure-logic objects directly, and libarenad.
-UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/prom.o $(BUILD)/daemon/rpc.o \
-		   $(BUILD)/daemon/rpc_call.o $(BUILD)/daemon/rpc_params.o $(BUILD)/daemon/json_strict.o \
-		   $(BUILD)/daemon/json_out.o \
-		   $(BUILD)/daemon/log.o \
-		   $(BUILD)/daemon/bitmap.o $(BUILD)/libarenad.a
+UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/metrics/prom.o $(BUILD)/daemon/rpc/rpc.o \
+		   $(BUILD)/daemon/rpc/rpc_call.o $(BUILD)/daemon/rpc/rpc_params.o $(BUILD)/daemon/basic/json_strict.o \
+		   $(BUILD)/daemon/basic/json_out.o \
+		   $(BUILD)/daemon/basic/log.o \
+		   $(BUILD)/daemon/basic/bitmap.o $(BUILD)/libarenad.a
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_LINK)
 	$(call msg,CC,$@)
@@ -42,11 +42,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_LINK)
 
 # The connection's life over socketpairs: the real server and connection
 # code on an sd-event loop, with methods of the test's own.
-$(BUILD)/tests/test_conn: tests/unit/test_conn.c $(UNIT_LINK) $(BUILD)/daemon/conn.o $(BUILD)/daemon/server.o
+$(BUILD)/tests/test_conn: tests/unit/test_conn.c $(UNIT_LINK) $(BUILD)/daemon/rpc/conn.o $(BUILD)/daemon/rpc/server.o
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< \
-		$(BUILD)/daemon/conn.o $(BUILD)/daemon/server.o $(UNIT_LINK) $(LDLIBS_DAEMON)
+		$(BUILD)/daemon/rpc/conn.o $(BUILD)/daemon/rpc/server.o $(UNIT_LINK) $(LDLIBS_DAEMON)
 
 # arenactl-client's pure parts (the map grid) are tested like the daemon's.
 $(BUILD)/tests/test_mapgrid: tests/unit/test_mapgrid.c $(BUILD)/client/mapgrid.o
@@ -56,10 +56,10 @@ $(BUILD)/tests/test_mapgrid: tests/unit/test_mapgrid.c $(BUILD)/client/mapgrid.o
 
 # The owner strings with the strings map faked by the test itself (its
 # definitions come before libarenad.a's).
-$(BUILD)/tests/test_owners: tests/unit/test_owners.c $(BUILD)/daemon/owners.o $(UNIT_LINK)
+$(BUILD)/tests/test_owners: tests/unit/test_owners.c $(BUILD)/daemon/arena/owners.o $(UNIT_LINK)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/daemon/owners.o \
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/daemon/arena/owners.o \
 		$(UNIT_LINK) $(LDLIBS_DAEMON)
 
 # The method handlers over the fuzz harness's kernel seam (seam first:

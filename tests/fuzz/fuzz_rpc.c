@@ -18,6 +18,7 @@
 #include "json_strict.h"
 #include "log.h"
 #include "owners.h"
+#include "scan.h"
 #include "seam.h"
 
 static struct config cfg;
@@ -97,7 +98,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	seam_reset();
 	d.reader_scan_usec = 0;
-	d.last_scan.valid = false;
+	/* A new scanner: no census figures from the last input. */
+	d.scanner = scanner_free(d.scanner);
+	if (scanner_new(d.census_worker, arena.pins, SEAM_BASE, arena.map_id, &d.scanner) < 0)
+		abort();
+	scanner_set_census(d.scanner, d.census);
 	peer.may_write = data[0] & 1;
 	if (data[0] & 2)
 		peer.uid = peer.gid = 0;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Unit test: the connection's life (daemon/conn.h) without a kernel. The
+ * Unit test: the connection's life (daemon/rpc/conn.h) without a kernel. The
  * real server and connection code run on an sd-event loop the test turns
  * by hand; clients are socketpairs handed in with server_add_client(), and
  * the methods are the test's own. The test holds both ends, so it also

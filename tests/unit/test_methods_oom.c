@@ -17,6 +17,7 @@
 #include "json_strict.h"
 #include "log.h"
 #include "owners.h"
+#include "scan.h"
 #include "seam.h"
 #include "fail_alloc.h"
 #include "tap.h"
@@ -109,6 +110,10 @@ int main(void)
 	d.arena = &arena;
 	d.census_worker = d.ledger_worker = seam_worker();
 	d.census = seam_census();
+	if (scanner_new(d.census_worker, arena.pins, arena.ident.user_vm_start, arena.map_id,
+			&d.scanner) < 0)
+		return 1;
+	scanner_set_census(d.scanner, d.census);
 	if (owners_new(arena.pins, &d.owners) < 0)
 		return 1;
 	table = (struct rpc_table) { daemon_methods, daemon_n_methods, &d };

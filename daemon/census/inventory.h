@@ -16,7 +16,8 @@
 
 #include "rpc.h"
 
-struct arenad;
+struct census;
+struct worker;
 struct census;
 struct inventory;
 
@@ -68,15 +69,17 @@ struct inv_list {
 
 /*
  * The inventory, with the census method that passed its self-test for
- * other programs' arenas (d->census); its programs and processes
- * iterators load as the first job on d->census_worker. Sets *out to NULL,
+ * other programs' arenas (census, which only worker uses); its programs
+ * and processes iterators, which take the managed arena's fd (it stays
+ * open while the inventory lives), load as the first job on worker. Sets *out to NULL,
  * and returns 0, when the map iterator did not load (then there is no
  * inventory); fails only when out of memory.
  * Takes no inventory by itself: the caller asks for the first one
  * (startup.c, which waits for it).
  */
-int inventory_new(struct arenad *d, struct inventory **out);
-/* After d->census_worker is freed (which delivers or cancels its jobs).
+int inventory_new(struct census *census, struct worker *worker, int managed_fd, __u32 managed_id,
+		  struct inventory **out);
+/* After its worker is freed (which delivers or cancels its jobs).
  * Returns NULL. */
 struct inventory *inventory_free(struct inventory *inv);
 
@@ -104,7 +107,7 @@ enum inv_job_kind {
 };
 
 /*
- * Queue a job on d->census_worker; done(result, err, userdata) runs later
+ * Queue a job on the inventory's worker; done(result, err, userdata) runs later
  * on the event loop
  * with a result (the callee owns it) or, when result is NULL, an error.
  * Returns 0 or a negative errno (then done never runs).

@@ -5,23 +5,20 @@
  * propagate the -errno (log.h).
  */
 #include <fcntl.h>
-#include <sys/file.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <time.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "arena.h"
-#include "check.h"
+#include "arena_refusal.h"
 #include "light_load.h"
 #include "pin_table.h"
+#include "pindir.h"
 #include "arenad_alloc.skel.h"
 #include "cleanup.h"
 #include "log.h"
@@ -29,87 +26,13 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct arenad_alloc_bpf *, arenad_alloc_bpf__destroy);
 
-static int join(char *buf, size_t len, const char *dir, const char *name)
-{
-	int n = snprintf(buf, len, "%s/%s", dir, name);
-
-	if (n < 0 || (size_t)n >= len)
-		return log_error_errno(-ENAMETOOLONG, "%s/%s", dir, name);
-	return 0;
-}
-
-bool is_bpffs(const char *path)
-{
-	struct statfs sfs;
-
-	return statfs(path, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC;
-}
-
-int bpffs_ancestor(const char *pin_dir, char *anc, size_t len)
-{
-	char *slash;
-
-	if (snprintf(anc, len, "%s", pin_dir) >= (int)len)
-		return -ENAMETOOLONG;
-	while (access(anc, F_OK) && (slash = strrchr(anc, '/')) && slash != anc)
-		*slash = 0;
-	return 0;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX], *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; ; p++) {
-		if (*p != '/' && *p)
-			continue;
-		char c = *p;
-
-		*p = 0;
-		if (mkdir(buf, mode) && errno != EEXIST)
-			return -errno;
-		*p = c;
-		if (!c)
-			return 0;
-	}
-}
-
-int bpffs_prepare(const char *pin_dir)
-{
-	char anc[PATH_MAX];
-	int r;
-
-	r = bpffs_ancestor(pin_dir, anc, sizeof(anc));
-	if (r < 0)
-		return log_error_errno(r, "pin dir %s", pin_dir);
-
-	if (!is_bpffs(anc)) {
-		/* The default location: mount bpffs there, as systemd would. */
-		if (strcmp(anc, "/sys/fs/bpf"))
-			return log_error_errno(-ENOTSUP,
-				"%s is not on a BPF file system (mount one with 'mount -t bpf bpf DIR')",
-				pin_dir);
-		if (mount("bpf", anc, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700"))
-			return log_error_errno(-errno, "mount bpffs on %s", anc);
-		log_info("mounted bpffs on %s", anc);
-	}
-	r = mkdir_p(pin_dir, 0755);
-	if (r < 0)
-		return log_error_errno(r, "create %s", pin_dir);
-	if (!is_bpffs(pin_dir))
-		return log_error_errno(-ENOTSUP, "%s is not on a BPF file system", pin_dir);
-	return 0;
-}
-
 /* Pin fd as dir/name, and remember that this start created that pin. */
 static int pin_new(struct arena *a, int fd, const char *dir, const char *name)
 {
 	char path[PATH_MAX];
 	int r;
 
-	r = join(path, sizeof(path), dir, name);
+	r = pin_dir_join(path, sizeof(path), dir, name);
 	if (r < 0)
 		return r;
 	if (a->n_created >= ARRAY_SIZE(a->created))
@@ -131,9 +54,9 @@ static int pin_prog_replace(int prog_fd, const char *dir)
 	int r;
 
 	/* bpffs refuses names with dots, hence "_new". */
-	r = join(tmp, sizeof(tmp), dir, ARENAD_PIN_ALLOC_PROG "_new");
+	r = pin_dir_join(tmp, sizeof(tmp), dir, ARENAD_PIN_ALLOC_PROG "_new");
 	if (r >= 0)
-		r = join(path, sizeof(path), dir, ARENAD_PIN_ALLOC_PROG);
+		r = pin_dir_join(path, sizeof(path), dir, ARENAD_PIN_ALLOC_PROG);
 	if (r < 0)
 		return r;
 	(void)unlink(tmp);	/* left over by a crash between pin and rename */
@@ -221,12 +144,12 @@ static int explain_load_failure(int r, const struct arena_opts *o)
 	char why[1024];
 	int fd;
 
-	fd = check_arena_create(o->pages, o->user_addr, flags);
+	fd = arena_try_create(o->pages, o->user_addr, flags);
 	if (fd >= 0) {
 		close(fd);
 		return log_error_errno(r, "load the allocator");
 	}
-	check_explain_arena(fd, o->pages, o->user_addr, flags, why, sizeof(why));
+	arena_explain_refusal(fd, o->pages, o->user_addr, flags, why, sizeof(why));
 	log_error("create the arena: %s ('arenad --check' lists every requirement)", why);
 	return fd;
 }
@@ -449,24 +372,6 @@ int arena_replace_allocator(struct arena *a, __u32 *build)
 	return 0;
 }
 
-int arena_lock(const char *pin_dir)
-{
-	_cleanup_close_ int fd = -1;
-
-	fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return log_error_errno(-errno, "open %s", pin_dir);
-	/* Two daemons adopting one pin set would both be consistent (the
-	 * allocator does all bookkeeping), but two sockets answering for
-	 * one arena is confusing, and --unpin under a live owner is wrong. */
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		if (errno == EWOULDBLOCK)
-			return log_error_errno(-EBUSY, "another arenad owns %s", pin_dir);
-		return log_error_errno(-errno, "lock %s", pin_dir);
-	}
-	return TAKE_FD(fd);
-}
-
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* Passed through whole: the verifier log arrives as one long
@@ -506,7 +411,7 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 		return log_error_errno(-ENODEV, "NUMA node %d is not online (see /sys/devices/system/node)",
 				       o->numa_node);
 	libbpf_set_print(libbpf_log);
-	r = bpffs_prepare(o->pin_dir);
+	r = pin_dir_prepare(o->pin_dir);
 	if (r < 0)
 		return r;
 
@@ -515,11 +420,11 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 		return log_oom();
 	a->opts = *o;
 	a->lock_fd = -1;
-	a->lock_fd = arena_lock(o->pin_dir);
+	a->lock_fd = pin_dir_lock(o->pin_dir);
 	if (a->lock_fd < 0)
 		return a->lock_fd;
 
-	r = join(path, sizeof(path), o->pin_dir, ARENAD_PIN_ARENA);
+	r = pin_dir_join(path, sizeof(path), o->pin_dir, ARENAD_PIN_ARENA);
 	if (r < 0)
 		return r;
 	if (access(path, F_OK) == 0)
@@ -557,7 +462,7 @@ static void remove_created_pins(struct arena *a)
 	while (a->n_created) {
 		const char *name = a->created[--a->n_created];
 
-		if (join(path, sizeof(path), a->pin_dir, name) < 0)
+		if (pin_dir_join(path, sizeof(path), a->pin_dir, name) < 0)
 			continue;
 		if (unlink(path) == 0)
 			n++;
@@ -579,57 +484,4 @@ struct arena *arena_free(struct arena *a)
 	closep(&a->lock_fd);
 	free(a);
 	return NULL;
-}
-
-static int unpin(const char *pin_dir, const char *file, unsigned int *n)
-{
-	char path[PATH_MAX];
-	int r;
-
-	r = join(path, sizeof(path), pin_dir, file);
-	if (r < 0)
-		return r;
-	if (unlink(path) == 0)
-		(*n)++;
-	else if (errno != ENOENT)
-		return log_error_errno(-errno, "unlink %s", path);
-	return 0;
-}
-
-static int unpin_all(const char *pin_dir, unsigned int *n)
-{
-	int i, r;
-
-	/* The table backwards, so the arena first: once it is gone the set
-	 * is visibly incomplete. */
-	for (i = LIBARENAD_PIN__COUNT - 1; i >= 0; i--) {
-		r = unpin(pin_dir, libarenad_pin_table[i].file, n);
-		if (r >= 0 && libarenad_pin_table[i].prog)
-			r = unpin(pin_dir, ARENAD_PIN_ALLOC_PROG "_new", n);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-int arena_unpin(const char *pin_dir)
-{
-	_cleanup_close_ int lock_fd = -1;
-	unsigned int n = 0;
-	int r;
-
-	if (!is_bpffs(pin_dir))
-		return log_error_errno(-ENOTSUP, "%s is not a directory on a BPF file system", pin_dir);
-	lock_fd = arena_lock(pin_dir);
-	if (lock_fd < 0)
-		return lock_fd;
-	r = unpin_all(pin_dir, &n);
-	if (r < 0)
-		return r;
-	lock_fd = safe_close(lock_fd);
-	/* Only an empty directory goes: files that are not ours stay. */
-	if (rmdir(pin_dir) && errno != ENOTEMPTY && errno != EEXIST)
-		log_warning_errno(-errno, "remove %s", pin_dir);
-	log_info("removed %u pins from %s", n, pin_dir);
-	return 0;
 }

@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "owners.h"
 #include "prom.h"
+#include "scan.h"
 #include "server.h"
 #include "cleanup.h"
 #include "util.h"
@@ -151,14 +152,15 @@ static void arena_rows(FILE *f, const struct arena_row *rows, size_t n)
  * alone, from the daemon's own census. */
 static int managed_row(struct arenad *d, FILE *f)
 {
+	const struct scan_summary *last = scanner_last(d->scanner);
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	struct arena_row row = {
 		.map_id = d->arena->map_id,
 		.managed = true,
 		.size_bytes = (__u64)d->arena->ident.pages_total << ARENAD_PAGE_SHIFT,
-		.census = d->last_scan.valid,
-		.present_bytes = (__u64)d->last_scan.pages_present << ARENAD_PAGE_SHIFT,
+		.census = last->valid,
+		.present_bytes = (__u64)last->pages_present << ARENAD_PAGE_SHIFT,
 	};
 
 	if (!bpf_map_get_info_by_fd(arenad_pins__arena_fd(d->arena->pins), &info, &len))
@@ -169,6 +171,7 @@ static int managed_row(struct arenad *d, FILE *f)
 
 static int arena_families(struct arenad *d, FILE *f, bool *inventory, __u64 *census_us)
 {
+	const struct scan_summary *last = scanner_last(d->scanner);
 	struct inv_list *l;
 	struct arena_row *rows;
 	bool users;
@@ -203,9 +206,9 @@ static int arena_families(struct arenad *d, FILE *f, bool *inventory, __u64 *cen
 		};
 		/* The managed arena's own census (scan, --census-interval)
 		 * may have finished after the inventory: the latest wins. */
-		if (a->managed && d->last_scan.valid && d->last_scan.when_usec > l->when_usec) {
+		if (a->managed && last->valid && last->when_usec > l->when_usec) {
 			rows[i].census = true;
-			rows[i].present_bytes = (__u64)d->last_scan.pages_present << ARENAD_PAGE_SHIFT;
+			rows[i].present_bytes = (__u64)last->pages_present << ARENAD_PAGE_SHIFT;
 		}
 		memcpy(rows[i].name, a->name, sizeof(rows[i].name));
 		rows[i].name[sizeof(rows[i].name) - 1] = 0;
@@ -222,16 +225,18 @@ static int arena_families(struct arenad *d, FILE *f, bool *inventory, __u64 *cen
  * else that of the managed arena's latest census. */
 static void census_family(struct arenad *d, FILE *f, bool inventory, __u64 inventory_us)
 {
-	if (!inventory && !d->last_scan.valid)
+	const struct scan_summary *last = scanner_last(d->scanner);
+	if (!inventory && !last->valid)
 		return;
 	prom_family(f, "arenad_census_duration_seconds", PROM_GAUGE,
 		    "How long the latest finished census took: of every arena on the host, or of the managed arena alone when arenad cannot list the others.");
 	prom_sample_double(f, "arenad_census_duration_seconds", NULL,
-			   (inventory ? inventory_us : d->last_scan.duration_us) / 1e6);
+			   (inventory ? inventory_us : last->duration_us) / 1e6);
 }
 
 static int managed_families(struct arenad *d, FILE *f)
 {
+	const struct scan_summary *last = scanner_last(d->scanner);
 	struct arenad_state st;
 	int r;
 
@@ -255,11 +260,11 @@ static int managed_families(struct arenad *d, FILE *f)
 	prom_family(f, "arenad_high_water_bytes", PROM_GAUGE,
 		    "Most bytes of the managed arena ever allocated at once.");
 	prom_sample_u64(f, "arenad_high_water_bytes", NULL, st.high_water_pages << ARENAD_PAGE_SHIFT);
-	if (d->last_scan.valid) {
+	if (last->valid) {
 		prom_family(f, "arenad_unaccounted_bytes", PROM_GAUGE,
 			    "Present bytes of the managed arena that no ledger range accounts for, at the latest census.");
 		prom_sample_u64(f, "arenad_unaccounted_bytes", NULL,
-				(__u64)d->last_scan.pages_unaccounted << ARENAD_PAGE_SHIFT);
+				(__u64)last->pages_unaccounted << ARENAD_PAGE_SHIFT);
 	}
 	return owner_families(d, f, &st);
 }

@@ -16,6 +16,7 @@
 #include "methods.h"
 #include "metrics.h"
 #include "owners.h"
+#include "scan.h"
 #include "server.h"
 #include "startup.h"
 #include "util.h"
@@ -91,6 +92,7 @@ static int m_version(struct rpc_call *call, void *userdata)
 static void stats_write(struct arenad *d, const struct arenad_state *st,
 			const char *owners, size_t owners_len, struct json_writer *w)
 {
+	const struct scan_summary *last = scanner_last(d->scanner);
 	__u64 now = now_usec(CLOCK_MONOTONIC);
 
 	json_w_object(w);
@@ -113,11 +115,11 @@ static void stats_write(struct arenad *d, const struct arenad_state *st,
 	json_w_member(w, "clients", u64, server_clients(d->server));
 	json_w_member(w, "created_s", u64, st->created_ns / 1000000000ULL);
 	census_write(d, w);
-	if (d->last_scan.valid) {
-		json_w_member(w, "pages_present", u64, d->last_scan.pages_present);
-		json_w_member(w, "pages_unaccounted", u64, d->last_scan.pages_unaccounted);
-		json_w_member(w, "pages_missing", u64, d->last_scan.pages_missing);
-		json_w_member(w, "census_age_s", u64, (now - d->last_scan.when_usec) / 1000000);
+	if (last->valid) {
+		json_w_member(w, "pages_present", u64, last->pages_present);
+		json_w_member(w, "pages_unaccounted", u64, last->pages_unaccounted);
+		json_w_member(w, "pages_missing", u64, last->pages_missing);
+		json_w_member(w, "census_age_s", u64, (now - last->when_usec) / 1000000);
 	}
 	json_w_member(w, "owners", raw, owners, owners_len);
 	json_w_object_end(w);

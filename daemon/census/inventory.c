@@ -2,7 +2,7 @@
 /*
  * The inventory of every arena on the host (see inventory.h).
  *
- * Its jobs run on the census worker (d->census_worker, worker.h), the one
+ * Its jobs run on the census worker (worker.h), the one
  * thread that uses the census and users BPF objects after start-up: a full
  * inventory, the census of one arena with its runs, or the holders of one
  * arena (programs and processes from BPF iterators, pins from a walk of the
@@ -30,7 +30,6 @@
 #include "bitmap.h"
 #include "census.h"
 #include "cleanup.h"
-#include "daemon.h"
 #include "inventory.h"
 #include "inventory_holders.h"
 #include "inventory_json.h"
@@ -53,7 +52,7 @@ struct inv_job {
 };
 
 struct inventory {
-	struct arenad *d;
+	int managed_fd;			/* the managed arena, which the users iterators take */
 	__u32 managed_id;
 	struct census *census;		/* its map iterator */
 	const struct census_verdict *verdict;	/* the census's for these arenas */
@@ -61,7 +60,7 @@ struct inventory {
 	struct users *users;
 	char users_unavailable[256];	/* why programs/processes are missing */
 
-	struct worker *worker;		/* d->census_worker */
+	struct worker *worker;		/* the census worker */
 	struct worker_job load;		/* loads users on the worker */
 	__u64 refresh_usec;		/* when inventory_refresh() last asked */
 	pthread_mutex_t lock;
@@ -453,7 +452,7 @@ static void run_load(struct worker_job *wj)
 	const char *why;
 	int r;
 
-	r = users_load(arenad_pins__arena_fd(inv->d->arena->pins), &inv->users, &why);
+	r = users_load(inv->managed_fd, &inv->users, &why);
 	if (r < 0) {
 		snprintf(inv->users_unavailable, sizeof(inv->users_unavailable),
 			 "program and process iterators: %s: %s", why, strerror(-r));
@@ -465,25 +464,26 @@ static void load_done(struct worker_job *wj, int error)
 {
 }
 
-int inventory_new(struct arenad *d, struct inventory **out)
+int inventory_new(struct census *census, struct worker *worker, int managed_fd, __u32 managed_id,
+		  struct inventory **out)
 {
 	struct inventory *inv;
 	const char *name;
 
 	*out = NULL;
-	if (!d->census || !census_iter_bits(d->census)) {
+	if (!census || !census_iter_bits(census)) {
 		log_warning("inventory: no map iterator; `arenas` is unavailable");
 		return 0;
 	}
 	inv = calloc(1, sizeof(*inv));
 	if (!inv)
 		return log_oom();
-	inv->d = d;
-	inv->managed_id = d->arena->map_id;
-	inv->census = d->census;
-	inv->worker = d->census_worker;
+	inv->managed_fd = managed_fd;
+	inv->managed_id = managed_id;
+	inv->census = census;
+	inv->worker = worker;
 	pthread_mutex_init(&inv->lock, NULL);
-	inv->verdict = census_verdict(d->census, CENSUS_FOREIGN);
+	inv->verdict = census_verdict(census, CENSUS_FOREIGN);
 	name = census_method_name(inv->verdict->method);
 	inv->load = (struct worker_job) { .run = run_load, .done = load_done };
 	worker_submit(inv->worker, &inv->load);

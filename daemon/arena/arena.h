@@ -62,19 +62,4 @@ void arena_keep_pins(struct arena *a);
 struct arena *arena_free(struct arena *a);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct arena *, arena_free);
 
-/* Take the pin dir's owner lock: the locked fd, or -EBUSY when another
- * arenad holds it. */
-int arena_lock(const char *pin_dir);
-
-/* Remove arenad's pins (and the directory, when then empty). */
-int arena_unpin(const char *pin_dir);
-
-/* Make sure pin_dir exists on a bpffs, mounting /sys/fs/bpf if needed. */
-int bpffs_prepare(const char *pin_dir);
-
-/* Not logging. Whether path is on a bpffs; the nearest existing ancestor
- * of pin_dir (itself when it exists), where its file system is decided. */
-bool is_bpffs(const char *path);
-int bpffs_ancestor(const char *pin_dir, char *anc, size_t len);
-
 #endif /* __ARENAD_ARENA_H */

@@ -5,9 +5,9 @@
 #include <bpf/libbpf.h>
 
 #include "census.h"
-#include "daemon.h"
 #include "inventory_json.h"
 #include "rpc.h"
+#include "scan.h"
 
 static json_object *progs_json(const struct inv_prog *p, size_t n)
 {

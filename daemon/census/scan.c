@@ -5,11 +5,11 @@
  * arenad's back, or faulted in from user space); ledger ranges with pages
  * that are not present are "missing" (freed behind arenad's back).
  *
- * It runs on the census worker (d->census_worker, worker.h), the one
- * thread that uses the census after start-up: probing every page of a
- * large arena takes long, and a ledger of many ranges takes a while to
- * read and compare. What the loop keeps (d->last_scan) is updated when the
- * job comes back.
+ * It runs on the census worker (worker.h), the one thread that uses the
+ * census after start-up: probing every page of a large arena takes long,
+ * and a ledger of many ranges takes a while to read and compare. The
+ * scanner keeps the latest summary, updated on the loop when a job comes
+ * back (scan.h).
  *
  * Logging: scans run per request and per census timer tick; they return
  * failures to their caller, which logs or replies (log.h).
@@ -22,10 +22,20 @@
 #include "bitmap.h"
 #include "census.h"
 #include "cleanup.h"
-#include "daemon.h"
 #include "log.h"
 #include "owners.h"
+#include "rpc.h"
+#include "scan.h"
 #include "worker.h"
+
+struct scanner {
+	struct worker *worker;
+	struct census *census;		/* NULL until start-up loaded one */
+	const struct arenad_pins *pins;
+	__u64 base;
+	__u32 map_id;
+	struct scan_summary last;
+};
 
 /* Owner strings a scan keeps: a few owners hold most missing ranges. */
 #define SCAN_OWNERS 16
@@ -51,7 +61,7 @@ static void add_string(json_object *o, const char *key, struct owner_strings *st
 
 struct scan_job {
 	struct worker_job wj;		/* first: the worker hands it back */
-	struct arenad *d;
+	struct scanner *s;
 	/* What the worker reads: immutable while the daemon runs, or the
 	 * worker's own (the census). */
 	struct census *census;
@@ -209,42 +219,83 @@ static void run_scan(struct worker_job *wj)
 static void scan_done(struct worker_job *wj, int error)
 {
 	_cleanup_free_ struct scan_job *job = (struct scan_job *)wj;
-	struct arenad *d = job->d;
-	const struct scan_summary *s = &job->sum;
+	const struct scan_summary *sum = &job->sum;
 
 	if (error)
 		job->error = error;
 	if (!job->error) {
 		/* Scans finish in the order they were asked for. */
-		d->last_scan = *s;
+		job->s->last = *sum;
 		log_debug("census (%s): %u present, %u in the ledger, %u unaccounted, %u missing, %llu us",
-			  job->method_used, s->pages_present, s->pages_ledger, s->pages_unaccounted,
-			  s->pages_missing, (unsigned long long)s->duration_us);
+			  job->method_used, sum->pages_present, sum->pages_ledger, sum->pages_unaccounted,
+			  sum->pages_missing, (unsigned long long)sum->duration_us);
 	}
-	job->done(d, job->error, TAKE_PTR(job->detail), job->userdata);
+	job->done(job->s, job->error, TAKE_PTR(job->detail), job->userdata);
 }
 
-int scan_submit(struct arenad *d, int method, unsigned flags, scan_done_t done, void *userdata)
+int scanner_submit(struct scanner *s, int method, unsigned flags, scan_done_t done, void *userdata)
 {
 	struct scan_job *job;
 
-	if (!d->census)
+	if (!s->census)
 		return -EAGAIN;
 	job = calloc(1, sizeof(*job));
 	if (!job)
 		return -ENOMEM;
 	*job = (struct scan_job) {
 		.wj = { .run = run_scan, .done = scan_done },
-		.d = d,
-		.census = d->census,
-		.pins = d->arena->pins,
-		.base = d->arena->ident.user_vm_start,
-		.map_id = d->arena->map_id,
+		.s = s,
+		.census = s->census,
+		.pins = s->pins,
+		.base = s->base,
+		.map_id = s->map_id,
 		.method = method,
 		.flags = flags,
 		.done = done,
 		.userdata = userdata,
 	};
-	worker_submit(d->census_worker, &job->wj);
+	worker_submit(s->worker, &job->wj);
 	return 0;
+}
+
+int scanner_new(struct worker *worker, const struct arenad_pins *pins, __u64 base, __u32 map_id,
+		struct scanner **out)
+{
+	struct scanner *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	*s = (struct scanner) {
+		.worker = worker,
+		.pins = pins,
+		.base = base,
+		.map_id = map_id,
+	};
+	*out = s;
+	return 0;
+}
+
+struct scanner *scanner_free(struct scanner *s)
+{
+	free(s);
+	return NULL;
+}
+
+void scanner_set_census(struct scanner *s, struct census *census)
+{
+	s->census = census;
+}
+
+const struct scan_summary *scanner_last(const struct scanner *s)
+{
+	static const struct scan_summary none;
+
+	return s ? &s->last : &none;
+}
+
+const char *scanner_unavailable(const struct scanner *s)
+{
+	if (!s || !s->census)
+		return "the census programs did not load (see the log)";
+	return census_verdict_unavailable(census_verdict(s->census, CENSUS_MANAGED));
 }

@@ -7,15 +7,15 @@
  *
  * Who logs (so that every failure is logged exactly once):
  *  - Start-up and shutdown steps log their own failures and return -errno;
- *    their callers only propagate: config_parse_args(), bpffs_prepare(),
- *    arena_setup(), arena_lock(), arena_unpin(), census_new(), server_new(),
+ *    their callers only propagate: config_parse_args(), pin_dir_prepare(),
+ *    arena_setup(), pin_dir_lock(), pin_dir_unpin(), census_new(), server_new(),
  *    http_new(), activation_collect(), the start-up thread (startup.c),
  *    inventory start-up, and everything they call for it, and main.c's
  *    run() steps.
  *  - Everything that runs per request or per connection does NOT log
  *    errors; it returns -errno (or fills a struct rpc_error) and the one
  *    place that turns it into a reply or a dropped client decides:
- *    rpc.c, scan_submit()'s job, census_run(), census_run_foreign(), the
+ *    rpc.c, scanner_submit()'s job, census_run(), census_run_foreign(), the
  *    method handlers' helpers
  *    (methods*.c, metrics.c, owners.c, counters.c, iter.c), conn_*() in
  *    server.c. methods.c's internal_error() logs an unexpected failure

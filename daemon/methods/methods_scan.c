@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "inventory.h"
 #include "methods.h"
+#include "scan.h"
 #include "startup.h"
 #include "util.h"
 
@@ -38,13 +39,13 @@ static int scan_foreign(struct rpc_call *call, struct arenad *d, __u32 map_id, c
 }
 
 /* The managed arena's scan came back from the census worker (scan.c). */
-static void scan_replied(struct arenad *d, int error, json_object *detail, void *userdata)
+static void scan_replied(struct scanner *s, int error, json_object *detail, void *userdata)
 {
 	struct rpc_call *call = userdata;
 
 	if (error == -EAGAIN)
 		rpc_call_error(call, ARENAD_ERR_UNAVAILABLE, "census unavailable: %s",
-			       census_verdict_unavailable(census_verdict(d->census, CENSUS_MANAGED)));
+			       scanner_unavailable(s));
 	else if (error < 0)
 		methods_job_error(call, error, "census");
 	else
@@ -107,8 +108,9 @@ int m_scan(struct rpc_call *call, void *userdata)
 		return 0;
 	/* Asked for by map_id, the managed arena's result is also that of
 	 * any other arena's: its present pages as runs. */
-	r = scan_submit(d, method, SCAN_DETAIL | (a->map_id ? SCAN_PRESENT : 0), scan_replied, kept);
+	r = d->scanner ? scanner_submit(d->scanner, method, SCAN_DETAIL | (a->map_id ? SCAN_PRESENT : 0),
+					 scan_replied, kept) : -EAGAIN;
 	if (r < 0)
-		scan_replied(d, r, NULL, kept);
+		scan_replied(d->scanner, r, NULL, kept);
 	return 0;
 }
