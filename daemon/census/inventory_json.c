@@ -61,14 +61,26 @@ static void holders_put(json_object *o, const struct inv_arena *a)
 	rpc_put(o, "pins", pins_json(a->pins, a->n_pins));
 }
 
+void inv_arena_head_put(json_object *o, __u32 map_id, const char *name, bool managed)
+{
+	rpc_put(o, "map_id", json_object_new_uint64(map_id));
+	if (name)
+		rpc_put(o, "name", json_object_new_string(name));
+	rpc_put(o, "managed", json_object_new_boolean(managed));
+}
+
+void inv_arena_addr_put(json_object *o, __u64 user_vm_start)
+{
+	rpc_put_or_null(o, "user_vm_start", user_vm_start ? proto_addr_new(user_vm_start) : NULL,
+			!user_vm_start);
+}
+
 /* How the record of one arena asked for by map id begins. */
 static json_object *arena_head(const struct arenad_arena_rec *rec, bool managed)
 {
 	json_object *o = json_object_new_object();
 
-	rpc_put(o, "map_id", json_object_new_uint64(rec->map_id));
-	rpc_put(o, "name", json_object_new_string(rec->name));
-	rpc_put(o, "managed", json_object_new_boolean(managed));
+	inv_arena_head_put(o, rec->map_id, rec->name, managed);
 	return o;
 }
 
@@ -76,16 +88,13 @@ json_object *inv_arena_json(const struct inv_arena *a)
 {
 	json_object *o = json_object_new_object();
 
-	rpc_put(o, "map_id", json_object_new_uint64(a->map_id));
-	rpc_put(o, "name", json_object_new_string(a->name));
+	inv_arena_head_put(o, a->map_id, a->name, a->managed);
 	rpc_put(o, "pages_total", json_object_new_uint64(a->pages_total));
 	rpc_put(o, "page_size", json_object_new_uint64(a->page_size));
 	rpc_put(o, "map_flags", json_object_new_uint64(a->map_flags));
 	rpc_put(o, "segv_on_fault",
 			       json_object_new_boolean(a->map_flags & ARENAD_F_SEGV_ON_FAULT));
-	rpc_put_or_null(o, "user_vm_start",
-			a->user_vm_start ? proto_addr_new(a->user_vm_start) : NULL, !a->user_vm_start);
-	rpc_put(o, "managed", json_object_new_boolean(a->managed));
+	inv_arena_addr_put(o, a->user_vm_start);
 	rpc_put_or_null(o, "pages_present",
 			a->census_ok ? json_object_new_uint64(a->pages_present) : NULL, !a->census_ok);
 	rpc_put_or_null(o, "census_method",
@@ -115,9 +124,7 @@ json_object *inv_scan_json(const struct arenad_arena_rec *rec, bool managed,
 	for (size_t i = 0; i < nruns; i++)
 		rpc_append(present, scan_run_json(rec->user_vm_start, runs[i].start, runs[i].pages));
 	o = arena_head(rec, managed);
-	rpc_put_or_null(o, "user_vm_start",
-			rec->user_vm_start ? proto_addr_new(rec->user_vm_start) : NULL,
-			!rec->user_vm_start);
+	inv_arena_addr_put(o, rec->user_vm_start);
 	rpc_put(o, "pages_total", json_object_new_uint64(rec->max_entries));
 	rpc_put(o, "pages_present", json_object_new_uint64(rec->present));
 	rpc_put(o, "present", present);

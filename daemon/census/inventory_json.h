@@ -17,6 +17,10 @@
 #include "bitmap.h"
 #include "inventory.h"
 
+/* The fields that say which arena a record is about, in every record of
+ * one (name NULL: left out), and its user address (null when it has none). */
+void inv_arena_head_put(json_object *o, __u32 map_id, const char *name, bool managed);
+void inv_arena_addr_put(json_object *o, __u64 user_vm_start);
 /* `scan {map_id}` of another program's arena: its census as runs. */
 json_object *inv_scan_json(const struct arenad_arena_rec *rec, bool managed,
 			   const struct page_run *runs, size_t nruns, __u64 duration_us);

@@ -22,6 +22,7 @@
 #include "bitmap.h"
 #include "census.h"
 #include "cleanup.h"
+#include "inventory_json.h"
 #include "log.h"
 #include "owners.h"
 #include "rpc.h"
@@ -99,11 +100,9 @@ static int add_present(const struct scan_job *job, const struct census_result *r
 	for (size_t i = 0; i < nruns; i++)
 		rpc_append(present, scan_run_json(job->base, runs[i].start, runs[i].pages));
 	rpc_put(o, "present", present);
-	rpc_put(o, "map_id", json_object_new_uint64(job->map_id));
-	if (!bpf_map_get_info_by_fd(arenad_pins__arena_fd(job->pins), &info, &len))
-		rpc_put(o, "name", json_object_new_string(info.name));
-	rpc_put(o, "managed", json_object_new_boolean(true));
-	rpc_put(o, "user_vm_start", proto_addr_new(job->base));
+	inv_arena_head_put(o, job->map_id, bpf_map_get_info_by_fd(arenad_pins__arena_fd(job->pins),
+								 &info, &len) ? NULL : info.name, true);
+	inv_arena_addr_put(o, job->base);
 	return 0;
 }
 
