@@ -295,6 +295,6 @@ const struct scan_summary *scanner_last(const struct scanner *s)
 const char *scanner_unavailable(const struct scanner *s)
 {
 	if (!s || !s->census)
-		return "the census programs did not load (see the log)";
+		return "the census could not be loaded (see the log)";
 	return census_verdict_unavailable(census_verdict(s->census, CENSUS_MANAGED));
 }
