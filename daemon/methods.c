@@ -734,7 +734,7 @@ static int m_metrics(void *ctx, const struct rpc_peer *peer, json_object *params
 
 	if (rpc_params_only(params, no_params, err))
 		return -1;
-	r = metrics_render(ctx, &text, &len);
+	r = metrics_render(ctx, false, &text, &len);
 	if (r < 0)
 		return internal_error(err, r, "render metrics");
 	*result = json_object_new_object();

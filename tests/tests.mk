@@ -29,7 +29,7 @@ $(BUILD)/bpf/ledger_loader.bpf.o: $(BUILD)/bpf/link/ledger_alloc.bpf.o $(BUILD)/
 	$(Q)$(BPFTOOL) gen object $@ $^
 
 # Unit tests link the daemon's pure-logic objects directly, and libarenad.
-UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/prom.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/json_strict.o \
+UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/prom.o $(BUILD)/daemon/process_metrics.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/json_strict.o \
 		   $(BUILD)/daemon/json_out.o \
 		   $(BUILD)/daemon/log.o \
 		   $(BUILD)/daemon/bitmap.o $(BUILD)/libarenad.a

@@ -166,6 +166,11 @@ with at.Fixture(t, pages=256, args=["--metrics-listen", "127.0.0.1:0"]) as fx:
          "arenad_unaccounted_bytes = the census")
     dur = value(text, "arenad_census_duration_seconds")
     t.ok(dur is not None and 0 <= dur < 60, "arenad_census_duration_seconds of the latest inventory: %r" % dur)
+    stamp = value(text, "arenad_census_timestamp_seconds")
+    t.ok(stamp is not None and -1 < time.time() - stamp < at.scaled(70),
+         "arenad_census_timestamp_seconds is the latest census's end, in Unix time: %.1f s ago"
+         % (time.time() - (stamp or 0)))
+    t.ok("process_" not in text, "the method's text has no process_* families (node_exporter has its own)")
     # Every arena on the host: a foreign one (tests/foreign, an arena user
     # that knows nothing of arenad) with 5 pages allocated by the kfunc and
     # 3 touched from user space. A scrape reports the latest finished
@@ -226,6 +231,24 @@ with at.Fixture(t, pages=256, args=["--metrics-listen", "127.0.0.1:0"]) as fx:
     t.eq(hdrs.get("Content-Type"), "text/plain; version=0.0.4; charset=utf-8",
          "Content-Type names the exposition format 0.0.4")
     promtool_check(body.decode(), "the endpoint's output")
+    # The daemon's own process, as client libraries export it.
+    ptext = body.decode()
+    fds = len(os.listdir("/proc/%d/fd" % pid))
+    got = value(ptext, "process_open_fds")
+    t.ok(got is not None and abs(got - fds) <= 2, "process_open_fds %r ~ /proc/PID/fd's %d" % (got, fds))
+    with open("/proc/%d/limits" % pid) as f:
+        soft = re.search(r"Max open files\s+(\d+)", f.read()).group(1)
+    t.eq(value(ptext, "process_max_fds"), float(soft), "process_max_fds is the soft RLIMIT_NOFILE")
+    got = value(ptext, "process_resident_memory_bytes")
+    t.ok(got and abs(got / 1024 - rss_kib(pid)) < rss_kib(pid) / 4,
+         "process_resident_memory_bytes %r ~ VmRSS %d KiB" % (got, rss_kib(pid)))
+    with open("/proc/%d/stat" % pid) as f:
+        tck = os.sysconf("SC_CLK_TCK")
+        started = time.time() - time.clock_gettime(time.CLOCK_BOOTTIME) + int(f.read().rsplit(")", 1)[1].split()[19]) / tck
+    got = value(ptext, "process_start_time_seconds")
+    t.ok(got and abs(got - started) < 2, "process_start_time_seconds %r ~ %.2f" % (got, started))
+    t.ok(value(ptext, "process_cpu_seconds_total") is not None and "# TYPE process_cpu_seconds_total counter" in ptext,
+         "process_cpu_seconds_total is a counter")
     t.eq(value(body.decode(), "arenad_owner_allocated_bytes", owner="demo"), 65536.0,
          "the endpoint has the owner's bytes")
     status, hdrs, body = http_req(port, "GET", "/metrics?format=x")
