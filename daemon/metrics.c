@@ -300,11 +300,10 @@ int metrics_render(struct arenad *d, bool own_process, char **text, size_t *len)
 	census_family(d, f, &inv);
 	if (r >= 0)
 		r = managed_families(d, f);
-	if (r >= 0 && own_process) {
-		r = process_figures_read(&proc);
-		if (r >= 0)
-			process_families(f, &proc);
-	}
+	/* Without /proc (a sandbox that hides it) the scrape goes on
+	 * without them, as client libraries do. */
+	if (r >= 0 && own_process && process_figures_read(&proc) >= 0)
+		process_families(f, &proc);
 	if (r >= 0 && ferror(f))
 		r = -ENOMEM;
 	if (fclose(f) && r >= 0)
