@@ -29,7 +29,7 @@ $(BUILD)/bpf/ledger_loader.bpf.o: $(BUILD)/bpf/link/ledger_alloc.bpf.o $(BUILD)/
 	$(Q)$(BPFTOOL) gen object $@ $^
 
 # Unit tests link the daemon's pure-logic objects directly, and libarenad.
-UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/metrics/prom.o $(BUILD)/daemon/rpc/rpc.o \
+UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/metrics/prom.o $(BUILD)/daemon/metrics/process_metrics.o $(BUILD)/daemon/rpc/rpc.o \
 		   $(BUILD)/daemon/rpc/rpc_call.o $(BUILD)/daemon/rpc/rpc_params.o $(BUILD)/daemon/basic/json_strict.o \
 		   $(BUILD)/daemon/basic/json_out.o \
 		   $(BUILD)/daemon/basic/log.o \
@@ -116,7 +116,11 @@ SMOKE_72	:= 10-basic 20-restart 31-loader-pins 55-census 58-arenas
 SANITIZE_PARTS	= $(shell tests/sanitize/sanitize.t --list)
 TEST_FILES	= $(patsubst %,tests/sanitize/sanitize.t:%,$(SANITIZE_PARTS)) tests/vm/*.t tests/integration/*.t \
 		  $(patsubst %,tests/integration/%.t@7.2,$(SMOKE_72)) tests/integration/16-check.t@host \
-		  tests/fuzz/*.t $(UNIT_BINS)
+		  tests/fuzz/*.t $(UNIT_BINS) $(MONITORING_TESTS)
+
+# The monitoring mixin's checks (promtool, the dashboard's structure): on
+# the host, like the unit tests, in seconds.
+MONITORING_TESTS := $(wildcard tests/monitoring/*.t)
 
 # The guests' kernels and root file system download while the suite builds.
 test: deps
@@ -126,7 +130,7 @@ test: deps
 	$(TEST_ENV) $(GUEST) session -- $(PROVE) $(PROVE_FLAGS) --exec '$(GUEST) run' $(TEST_FILES)
 
 test-unit: $(UNIT_BINS)
-	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS)
+	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS) $(MONITORING_TESTS)
 
 test-integration: test-build
 	$(TEST_ENV) $(GUEST) session -- $(PROVE) $(PROVE_FLAGS) --exec '$(GUEST) run' tests/integration/*.t

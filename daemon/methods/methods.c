@@ -150,7 +150,7 @@ static int m_metrics(struct rpc_call *call, void *userdata)
 	size_t len;
 	int r;
 
-	r = metrics_render(userdata, &text, &len);
+	r = metrics_render(userdata, false, &text, &len);
 	if (r < 0)
 		return methods_internal_error(call, r, "render metrics");
 	w = rpc_call_result(call);

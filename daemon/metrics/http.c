@@ -90,7 +90,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET, HEAD", "Method not allowed.\n");
 
-	ret = metrics_render(h->d, &text, &len);
+	ret = metrics_render(h->d, true, &text, &len);
 	if (ret < 0) {
 		log_warning_errno(ret, "metrics: render for HTTP");
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "Rendering the metrics failed.\n");

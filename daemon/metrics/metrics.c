@@ -26,6 +26,7 @@
 #include "inventory.h"
 #include "metrics.h"
 #include "owners.h"
+#include "process_metrics.h"
 #include "prom.h"
 #include "scan.h"
 #include "server.h"
@@ -169,7 +170,14 @@ static int managed_row(struct arenad *d, FILE *f)
 	return 0;
 }
 
-static int arena_families(struct arenad *d, FILE *f, bool *inventory, __u64 *census_us)
+/* The latest inventory's timing, for census_family(). */
+struct census_time {
+	bool valid;
+	__u64 duration_us;
+	__u64 when_usec;	/* CLOCK_MONOTONIC */
+};
+
+static int arena_families(struct arenad *d, FILE *f, struct census_time *inv)
 {
 	const struct scan_summary *last = scanner_last(d->scanner);
 	struct inv_list *l;
@@ -213,25 +221,36 @@ static int arena_families(struct arenad *d, FILE *f, bool *inventory, __u64 *cen
 		memcpy(rows[i].name, a->name, sizeof(rows[i].name));
 		rows[i].name[sizeof(rows[i].name) - 1] = 0;
 	}
-	*inventory = true;
-	*census_us = l->duration_us;
+	*inv = (struct census_time) { true, l->duration_us, l->when_usec };
 	inv_list_unref(l);
 	arena_rows(f, rows, i);
 	free(rows);
 	return 0;
 }
 
-/* The inventory's duration when there is one (every arena on the host),
- * else that of the managed arena's latest census. */
-static void census_family(struct arenad *d, FILE *f, bool inventory, __u64 inventory_us)
+/* A CLOCK_MONOTONIC time as Unix time: Prometheus compares ages with
+ * time(), and a timestamp, unlike an age, stays right between scrapes. */
+static double unix_seconds(__u64 monotonic_usec)
+{
+	return (now_usec(CLOCK_REALTIME) - (double)(now_usec(CLOCK_MONOTONIC) - monotonic_usec)) / 1e6;
+}
+
+/* The inventory's duration and end when there is one (every arena on the
+ * host), else those of the managed arena's latest census. */
+static void census_family(struct arenad *d, FILE *f, const struct census_time *inv)
 {
 	const struct scan_summary *last = scanner_last(d->scanner);
-	if (!inventory && !last->valid)
+
+	if (!inv->valid && !last->valid)
 		return;
 	prom_family(f, "arenad_census_duration_seconds", PROM_GAUGE,
 		    "How long the latest finished census took: of every arena on the host, or of the managed arena alone when arenad cannot list the others.");
 	prom_sample_double(f, "arenad_census_duration_seconds", NULL,
-			   (inventory ? inventory_us : last->duration_us) / 1e6);
+			   (inv->valid ? inv->duration_us : last->duration_us) / 1e6);
+	prom_family(f, "arenad_census_timestamp_seconds", PROM_GAUGE,
+		    "Unix time at which the census that arenad_census_duration_seconds reports finished.");
+	prom_sample_double(f, "arenad_census_timestamp_seconds", NULL,
+			   unix_seconds(inv->valid ? inv->when_usec : last->when_usec));
 }
 
 static int managed_families(struct arenad *d, FILE *f)
@@ -269,10 +288,10 @@ static int managed_families(struct arenad *d, FILE *f)
 	return owner_families(d, f, &st);
 }
 
-int metrics_render(struct arenad *d, char **text, size_t *len)
+int metrics_render(struct arenad *d, bool own_process, char **text, size_t *len)
 {
-	__u64 inventory_us = 0;
-	bool inventory = false;
+	struct census_time inv = {};
+	struct process_figures proc;
 	FILE *f;
 	int r;
 
@@ -283,10 +302,14 @@ int metrics_render(struct arenad *d, char **text, size_t *len)
 	/* One thread writes this stream: no lock per character. */
 	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	daemon_families(d, f);
-	r = arena_families(d, f, &inventory, &inventory_us);
-	census_family(d, f, inventory, inventory_us);
+	r = arena_families(d, f, &inv);
+	census_family(d, f, &inv);
 	if (r >= 0)
 		r = managed_families(d, f);
+	/* Without /proc (a sandbox that hides it) the scrape goes on
+	 * without them, as client libraries do. */
+	if (r >= 0 && own_process && process_figures_read(&proc) >= 0)
+		process_families(f, &proc);
 	if (r >= 0 && ferror(f))
 		r = -ENOMEM;
 	if (fclose(f) && r >= 0)

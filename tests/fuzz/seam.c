@@ -352,7 +352,7 @@ int inventory_submit_scan(struct inventory *inv, enum inv_job_kind kind, __u32 m
 	return -EAGAIN;
 }
 
-int metrics_render(struct arenad *d, char **text, size_t *len)
+int metrics_render(struct arenad *d, bool own_process, char **text, size_t *len)
 {
 	*text = strdup("# no metrics in the fuzz seam\n");
 	*len = *text ? strlen(*text) : 0;
