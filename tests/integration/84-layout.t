@@ -22,14 +22,20 @@ def read(rel):
         return f.read()
 
 
-# The doc's table: "part -> part, part" lines in the block after <!-- depends -->.
-m = re.search(r"<!-- depends -->\s*```text\n(.*?)```", read("docs/architecture.md"), re.S)
-t.ok(m is not None, "docs/architecture.md has the depends table")
-rules = {}
-for line in (m.group(1) if m else "").splitlines():
-    part, arrow, deps = line.partition("->")
-    if arrow:
-        rules[part.strip()] = {d.strip() for d in deps.split("#")[0].split(",") if d.strip()}
+def doc_table(marker, what):
+    """A table of the doc: "part -> part, part" lines in the block after
+    <!-- marker -->."""
+    m = re.search(r"<!-- %s -->\s*```text\n(.*?)```" % marker, read("docs/architecture.md"), re.S)
+    t.ok(m is not None, "docs/architecture.md has %s" % what)
+    table = {}
+    for line in (m.group(1) if m else "").splitlines():
+        part, arrow, deps = line.partition("->")
+        if arrow:
+            table[part.strip()] = {d.strip() for d in deps.split("#")[0].split(",") if d.strip()}
+    return table
+
+
+rules = doc_table("depends", "the depends table")
 
 # Each part's include paths, in order, from the build files.
 mk = read("Makefile")
@@ -108,13 +114,7 @@ for part in sorted(paths):
 
 # Inside the daemon: one folder per subsystem, and the doc's second table
 # says which folder may include from which.
-m = re.search(r"<!-- daemon-depends -->\s*```text\n(.*?)```", read("docs/architecture.md"), re.S)
-t.ok(m is not None, "docs/architecture.md has the daemon's folder table")
-folders = {}
-for line in (m.group(1) if m else "").splitlines():
-    folder, arrow, deps = line.partition("->")
-    if arrow:
-        folders[folder.strip()] = {d.strip() for d in deps.split("#")[0].split(",") if d.strip()}
+folders = doc_table("daemon-depends", "the daemon's folder table")
 on_disk = sorted({os.path.relpath(dp, REPO) for dp, _, fs in os.walk(os.path.join(REPO, "daemon"))
                   if any(f.endswith((".c", ".h")) for f in fs)})
 t.eq(sorted(folders), on_disk, "the table has one line per daemon folder")
