@@ -59,6 +59,17 @@ const struct cli_cmd cli_cmds[] = {
 		    "--allow-gid); anyone who may connect may query." },
 	{ .name = "free", .fn = cmd_free, .args = "ADDR",
 	  .help = "free the allocation starting at ADDR" },
+	{ .name = "quota", .fn = cmd_quota,
+	  .args = "set (--owner O|--uid U|--default) PAGES|none | get (--owner O|--uid U|--default) | list",
+	  .help = "page limits per owner, per uid, and the default",
+	  .detail = "set   limit an owner, a uid, or every owner without a limit of its own\n"
+		    "      (--default) to PAGES pages; 'none' removes the limit. Needs root or\n"
+		    "      an allowed writer, as alloc does. An owner's limit keeps its name in\n"
+		    "      the daemon's string table for good.\n"
+		    "get   the limit that applies and the pages held\n"
+		    "list  the default and every owner and uid with a limit\n"
+		    "The allocator refuses an allocation that would take its owner or uid\n"
+		    "over the limit on every path (socket, pins, BPF): exit status 7." },
 	{ .name = "ranges", .fn = cmd_ranges, .offline = cmd_ranges_offline, .args = "[--owner O]",
 	  .help = "list allocations" },
 	{ .name = "lookup", .fn = cmd_lookup, .offline = cmd_lookup_offline, .args = "NAME",
