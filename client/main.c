@@ -60,9 +60,12 @@ const struct cli_cmd cli_cmds[] = {
 	{ .name = "free", .fn = cmd_free, .args = "ADDR",
 	  .help = "free the allocation starting at ADDR" },
 	{ .name = "quota", .fn = cmd_quota,
-	  .args = "set (--owner O|--uid U|--default) PAGES|none | get (--owner O|--uid U|--default) | list",
+	  .args = "set|get|list [--owner O|--uid U|--default] [PAGES|none]",
 	  .help = "page limits per owner, per uid, and the default",
-	  .detail = "set   limit an owner, a uid, or every owner without a limit of its own\n"
+	  .detail = "quota set (--owner O|--uid U|--default) PAGES|none\n"
+		    "quota get (--owner O|--uid U|--default)\n"
+		    "quota list\n\n"
+		    "set   limit an owner, a uid, or every owner without a limit of its own\n"
 		    "      (--default) to PAGES pages; 'none' removes the limit. Needs root or\n"
 		    "      an allowed writer, as alloc does. An owner's limit keeps its name in\n"
 		    "      the daemon's string table for good.\n"
@@ -210,7 +213,7 @@ static void usage(FILE *f)
 		"  -V, --version      client version\n"
 		"Options are accepted anywhere on the line.\n"
 		"\nExit status: 0 success, 2 usage, 3 daemon not reachable, 4 permission denied,\n"
-		"5 not found, 6 conflict or out of memory, 1 any other failure.\n",
+		"5 not found, 6 conflict or out of memory, 7 over a quota, 1 any other failure.\n",
 		ARENAD_DEFAULT_SOCKET);
 }
 

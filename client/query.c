@@ -80,8 +80,10 @@ void query_print(const struct query_view *v)
 	for (i = 0; i < v->n_owners && !limits; i++)
 		limits = v->owners[i].has_limit;
 	name_w = limits ? 19 : 32;
-	printf("\n%-*s %10s %11s %8s %9s%s\n", name_w, "OWNER", "PAGES", "BYTES", "ALLOCS",
-	       "% OF USED", limits ? "  LIMIT (USE)" : "");
+	printf("\n%-*s %10s %11s %8s %9s", name_w, "OWNER", "PAGES", "BYTES", "ALLOCS", "% OF USED");
+	if (limits)
+		printf(" %6s %6s", "LIMIT", "(USE)");
+	putchar('\n');
 	for (i = 0; i < v->n_owners; i++) {
 		const struct arenad_owner_usage *o = &v->owners[i];
 		const char *name = o->owner[0] ? o->owner : "-";

@@ -207,8 +207,11 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 		limits = u->owners[i].has_limit;
 	if (limits)
 		name_w -= 17;
-	line(f, "%-*s %10s %12s %8s %9s%s", name_w, "OWNER", "PAGES", "BYTES", "ALLOCS", "% OF USED",
-	     limits ? "      LIMIT (USE)" : "");
+	if (limits)
+		snprintf(b2, sizeof(b2), " %9s %6s", "LIMIT", "(USE)");
+	else
+		b2[0] = 0;
+	line(f, "%-*s %10s %12s %8s %9s%s", name_w, "OWNER", "PAGES", "BYTES", "ALLOCS", "% OF USED", b2);
 	for (i = 0; i < u->n_owners; i++) {
 		const struct arenad_owner_usage *o = &u->owners[i];
 

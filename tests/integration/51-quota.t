@@ -183,7 +183,7 @@ with at.Fixture(t, pages=128, args=["--socket-mode", "0666", "--allow-uid", "nob
     t.ok(re.search(r"^arenad_quota_refusals_total \d+$", text, re.M), "and the total of refusals")
 
     rc, out, err = fx.ctl("query")
-    t.ok(rc == 0 and re.search(r"^capped\s+6\s.*\s8 \( 75%\)$", out, re.M) and "LIMIT (USE)" in out,
+    t.ok(rc == 0 and re.search(r"^capped\s+6\s.*\s8 \( 75%\)$", out, re.M) and re.search(r"ALLOCS % OF USED\s+LIMIT\s+\(USE\)$", out, re.M),
          "query shows limit and use per owner")
     t.ok(max(len(x) for x in out.splitlines()) <= 80, "in 80 columns")
 
