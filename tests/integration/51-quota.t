@@ -206,6 +206,9 @@ with at.Fixture(t, pages=128, args=["--socket-mode", "0666", "--allow-uid", "nob
     t.ok("result" in fx.rpc("alloc", {"pages": 6, "owner": "d2"}), "owners without a limit are free again")
 
 # 8 allocators racing for one owner on the pinned path: never above the limit.
+# (In a guest with one vCPU the threads interleave wherever the scheduler
+# preempts them, also inside the sleepable allocator program; on a host
+# with several CPUs they run at once.)
 with at.Fixture(t, pages=512) as fx:
     LIMIT = 16
     t.ok("result" in fx.rpc("quota", {"op": "set", "owner": "race", "pages": LIMIT}), "limit 'race' to 16 pages")
