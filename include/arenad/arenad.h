@@ -198,8 +198,8 @@ struct arenad_reuse_opts {
  * Before bpf_object__load(): make obj use arenad's arena. Its arena map
  * (found by type; there must be exactly one) reuses <pin_dir>/arena, and
  * any of the ledger maps declared by arenad_ledger.bpf.h (arenad_state,
- * arenad_ledger, arenad_owners, arenad_strings, arenad_names) reuse their
- * pins, so arenad_alloc_pages() in the object lands in the daemon's ledger.
+ * arenad_ledger, arenad_owners, arenad_strings, arenad_names, arenad_uids)
+ * reuse their pins, so arenad_alloc_pages() in the object lands in the daemon's ledger.
  *
  * An object that includes arenad_ledger.bpf.h gets opts->owner (default:
  * the object's name) and opts->name as string ids in its read-only
