@@ -59,6 +59,20 @@ const struct cli_cmd cli_cmds[] = {
 		    "--allow-gid); anyone who may connect may query." },
 	{ .name = "free", .fn = cmd_free, .args = "ADDR",
 	  .help = "free the allocation starting at ADDR" },
+	{ .name = "quota", .fn = cmd_quota,
+	  .args = "set|get|list [--owner O|--uid U|--default] [PAGES|none]",
+	  .help = "page limits per owner, per uid, and the default",
+	  .detail = "quota set (--owner O|--uid U|--default) PAGES|none\n"
+		    "quota get (--owner O|--uid U|--default)\n"
+		    "quota list\n\n"
+		    "set   limit an owner, a uid, or every owner without a limit of its own\n"
+		    "      (--default) to PAGES pages; 'none' removes the limit. Needs root or\n"
+		    "      an allowed writer, as alloc does. An owner's limit keeps its name in\n"
+		    "      the daemon's string table for good.\n"
+		    "get   the limit that applies and the pages held\n"
+		    "list  the default and every owner and uid with a limit\n"
+		    "The allocator refuses an allocation that would take its owner or uid\n"
+		    "over the limit on every path (socket, pins, BPF): exit status 7." },
 	{ .name = "ranges", .fn = cmd_ranges, .offline = cmd_ranges_offline, .args = "[--owner O]",
 	  .help = "list allocations" },
 	{ .name = "lookup", .fn = cmd_lookup, .offline = cmd_lookup_offline, .args = "NAME",
@@ -199,7 +213,7 @@ static void usage(FILE *f)
 		"  -V, --version      client version\n"
 		"Options are accepted anywhere on the line.\n"
 		"\nExit status: 0 success, 2 usage, 3 daemon not reachable, 4 permission denied,\n"
-		"5 not found, 6 conflict or out of memory, 1 any other failure.\n",
+		"5 not found, 6 conflict or out of memory, 7 over a quota, 1 any other failure.\n",
 		ARENAD_DEFAULT_SOCKET);
 }
 

@@ -152,6 +152,7 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 	int name_w = f->cols > 80 ? f->cols - 56 : 24;
 	int bar_w = (f->cols > 80 ? f->cols : 80) - 2;
 	time_t now = time(NULL);
+	bool limits = false;
 	struct tm tm;
 	size_t i;
 
@@ -200,7 +201,17 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 		     (unsigned long long)st->allocations);
 	}
 	line(f, "%s", "");
-	line(f, "%-*s %10s %12s %8s %9s", name_w, "OWNER", "PAGES", "BYTES", "ALLOCS", "% OF USED");
+	/* With limits, a column for them: "LIMIT (USE)", the owner's name
+	 * gives it the room. */
+	for (i = 0; i < u->n_owners && !limits; i++)
+		limits = u->owners[i].has_limit;
+	if (limits)
+		name_w -= 17;
+	if (limits)
+		snprintf(b2, sizeof(b2), " %9s %6s", "LIMIT", "(USE)");
+	else
+		b2[0] = 0;
+	line(f, "%-*s %10s %12s %8s %9s%s", name_w, "OWNER", "PAGES", "BYTES", "ALLOCS", "% OF USED", b2);
 	for (i = 0; i < u->n_owners; i++) {
 		const struct arenad_owner_usage *o = &u->owners[i];
 
@@ -209,9 +220,14 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 			line(f, "... %zu more owners", u->n_owners - i);
 			break;
 		}
-		line(f, "%-*.*s %10llu %12s %8llu %8.1f%%", name_w, name_w, o->owner[0] ? o->owner : "-",
+		if (limits && o->has_limit)
+			snprintf(b2, sizeof(b2), " %9llu (%3.0f%%)", (unsigned long long)o->limit,
+				 cli_pct(o->pages, o->limit));
+		else
+			snprintf(b2, sizeof(b2), "%s", limits ? "          -      " : "");
+		line(f, "%-*.*s %10llu %12s %8llu %8.1f%%%s", name_w, name_w, o->owner[0] ? o->owner : "-",
 		     (unsigned long long)o->pages, cli_bytes(o->pages * psz, b1, sizeof(b1)),
-		     (unsigned long long)o->allocations, cli_pct(o->pages, st->pages_allocated));
+		     (unsigned long long)o->allocations, cli_pct(o->pages, st->pages_allocated), b2);
 	}
 	if (!u->n_owners)
 		line(f, "(no allocations)");

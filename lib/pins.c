@@ -124,6 +124,11 @@ int arenad_pins__names_fd(const struct arenad_pins *pins)
 	return pins->fd[LIBARENAD_PIN_NAMES];
 }
 
+int arenad_pins__uids_fd(const struct arenad_pins *pins)
+{
+	return pins->fd[LIBARENAD_PIN_UIDS];
+}
+
 int arenad_pins__prog_fd(const struct arenad_pins *pins)
 {
 	return pins->fd[LIBARENAD_PIN_ALLOC_PROG];

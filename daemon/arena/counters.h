@@ -28,13 +28,17 @@ int counters_read(const struct counters *c, struct arenad_state *st);
 /*
  * A number that changes whenever the ledger or the owner table changed:
  * every successful alloc or free bumps one of the two counters, after it
- * updated the ledger and the owner table (arenad_ledger.bpf.h). A cache
+ * updated the ledger and the owner table (arenad_ledger.bpf.h); a failed
+ * or refused alloc bumps alloc_failures or quota_refusals after the
+ * owner's counter of them, and a limit set bumps quota_changes after it
+ * is written. A cache
  * filled after reading generation g is therefore stale only once the
  * generation differs from g.
  */
 static inline __u64 counters_generation(const struct arenad_state *st)
 {
-	return st->allocations + st->frees;
+	return st->allocations + st->frees + st->alloc_failures + st->quota_refusals +
+	       st->quota_changes;
 }
 
 #endif /* __ARENAD_COUNTERS_H */

@@ -146,19 +146,39 @@ static const struct arenad_owner *owners_mem(struct owners *o)
 	return o->mem;
 }
 
-static json_object *owner_entry(const char *name, const struct arenad_owner *o)
+const struct arenad_owner *owners_entries(struct owners *o)
+{
+	return owners_mem(o);
+}
+
+__u64 owners_limit(const struct arenad_owner *e, const struct arenad_state *st, bool *dflt)
+{
+	*dflt = !ARENAD_QUOTA_IS_SET(e->limit) && ARENAD_QUOTA_IS_SET(st->quota_default);
+	return ARENAD_QUOTA_IS_SET(e->limit) ? e->limit : st->quota_default;
+}
+
+static json_object *owner_entry(const char *name, const struct arenad_owner *o,
+				const struct arenad_state *st)
 {
 	_cleanup_(json_object_putp) json_object *e = json_object_new_object();
+	bool dflt;
+	__u64 limit = owners_limit(o, st, &dflt);
 
 	if (!e ||
 	    json_object_object_add(e, "owner", json_object_new_string(name)) < 0 ||
 	    json_object_object_add(e, "pages", json_object_new_uint64(o->pages)) < 0 ||
-	    json_object_object_add(e, "allocations", json_object_new_uint64(o->allocations)) < 0)
+	    json_object_object_add(e, "allocations", json_object_new_uint64(o->allocations)) < 0 ||
+	    json_object_object_add(e, "limit", ARENAD_QUOTA_IS_SET(limit) ?
+				   json_object_new_uint64(ARENAD_QUOTA_PAGES(limit)) : NULL) < 0 ||
+	    json_object_object_add(e, "default", json_object_new_boolean(dflt)) < 0 ||
+	    json_object_object_add(e, "quota_refusals",
+				   json_object_new_uint64(o->quota_refusals)) < 0 ||
+	    json_object_object_add(e, "failures", json_object_new_uint64(o->failures)) < 0)
 		return NULL;
 	return TAKE_PTR(e);
 }
 
-static json_object *owners_read(struct owners *o)
+static json_object *owners_read(struct owners *o, const struct arenad_state *st)
 {
 	_cleanup_(json_object_putp) json_object *arr = json_object_new_array();
 	const struct arenad_owner *mem = owners_mem(o);
@@ -171,11 +191,13 @@ static json_object *owners_read(struct owners *o)
 		const char *name;
 		json_object *e;
 
-		if (!v.allocations)
+		/* Owners with live allocations, and those with a limit of
+		 * their own (their string is kept, so v.owner names it). */
+		if (!v.allocations && !ARENAD_QUOTA_IS_SET(v.limit))
 			continue;
 		/* keys are string slots; the entry says whose */
 		owner_strings_get(o->strings, v.owner, &name);
-		e = owner_entry(name, &v);
+		e = owner_entry(name, &v, st);
 		if (!e || json_object_array_add(arr, e) < 0) {
 			json_object_put(e);
 			return NULL;
@@ -193,7 +215,7 @@ json_object *owners_table(struct owners *o, const struct arenad_state *st)
 		return o->table;
 	/* st was read before the walk: an alloc or free that the walk may
 	 * have half seen bumps the generation past gen (counters.h). */
-	t = owners_read(o);
+	t = owners_read(o, st);
 	if (!t)
 		return NULL;
 	o->text.len = 0;	/* the text is of the old table */

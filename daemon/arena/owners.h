@@ -8,8 +8,9 @@
  * generation), so what it caches stays right. Not thread-safe: one object
  * per thread (the loop's is owners_strings(); a worker job makes its own).
  *
- * struct owners: the per-owner table (owners with live pages) as a JSON
- * array of {owner, pages, allocations}, cached: it is rebuilt from the
+ * struct owners: the per-owner table (owners with live pages or a limit
+ * of their own) as a JSON array of {owner, pages, allocations, limit,
+ * default, quota_refusals, failures}, cached: it is rebuilt from the
  * owners map only when the ledger generation changed (counters.h), so a
  * `stats` or a scrape with no allocation in between costs no syscall.
  *
@@ -58,6 +59,15 @@ json_object *owners_table(struct owners *o, const struct arenad_state *st);
 /* The same table as JSON text, written once per table: *text (len bytes,
  * not NUL-terminated) is borrowed, valid until the next call. -ENOMEM. */
 int owners_text(struct owners *o, const struct arenad_state *st, const char **text, size_t *len);
+
+/* The owners map's ARENAD_MAX_OWNERS entries, mapped read-only (by owner
+ * string slot; ARENAD_OWNERS_NONE: no owner), or NULL when it cannot be
+ * mapped. Copy an entry before reading it: BPF updates it. */
+const struct arenad_owner *owners_entries(struct owners *o);
+
+/* The limit that applies to entry e (its own, else st's default; 0: none);
+ * *dflt: it is the default. */
+__u64 owners_limit(const struct arenad_owner *e, const struct arenad_state *st, bool *dflt);
 
 /* The loop's owner strings (4096 of them): the table's, and the error
  * replies'. */

@@ -106,6 +106,11 @@ static void stats_write(struct arenad *d, const struct arenad_state *st,
 	json_w_member(w, "allocations_total", u64, st->allocations);
 	json_w_member(w, "frees_total", u64, st->frees);
 	json_w_member(w, "alloc_failures", u64, st->alloc_failures);
+	json_w_member(w, "quota_refusals", u64, st->quota_refusals);
+	if (ARENAD_QUOTA_IS_SET(st->quota_default))
+		json_w_member(w, "quota_default", u64, ARENAD_QUOTA_PAGES(st->quota_default));
+	else
+		json_w_member(w, "quota_default", str, NULL);
 	json_w_member(w, "map_id", u64, d->arena->map_id);
 	json_w_member(w, "user_vm_start", hex, st->user_vm_start);
 	json_w_member(w, "pin_dir", str, d->cfg->pin_dir);
@@ -173,5 +178,7 @@ const struct rpc_method daemon_methods[] = {
 	{ .name = "who", .handler = m_who, .params = m_who_params, .heavy = true },
 	{ .name = "alloc", .handler = m_alloc, .params = m_alloc_params, .write = true },
 	{ .name = "free", .handler = m_free, .params = m_free_params, .write = true },
+	/* set needs a writer: the handler checks (get and list do not) */
+	{ .name = "quota", .handler = m_quota, .params = m_quota_params },
 };
 const size_t daemon_n_methods = ARRAY_SIZE(daemon_methods);

@@ -42,6 +42,19 @@ struct free_args {
 extern const struct rpc_param m_free_params[];
 int m_free(struct rpc_call *call, void *userdata);
 
+/* methods_quota.c: page limits per owner, per uid, and the default */
+struct quota_args {
+	__u32 op;		/* set, get, list */
+	const char *owner;
+	__u32 uid;
+	bool dflt;		/* "default": true */
+	__u32 pages;
+};
+extern const struct rpc_param m_quota_params[];
+int m_quota(struct rpc_call *call, void *userdata);
+/* Owner limits at once: each keeps its owner's string for good. */
+#define METHODS_MAX_OWNER_LIMITS 4096
+
 /* methods_ledger.c */
 struct ranges_args {
 	const char *owner;

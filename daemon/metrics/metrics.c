@@ -49,6 +49,68 @@ static void daemon_families(struct arenad *d, FILE *f)
 	prom_sample_u64(f, "arenad_clients", NULL, d->server ? server_clients(d->server) : 0);
 }
 
+/* Does the owner row o have a limit (its own or the default)? */
+static bool row_limited(json_object *o)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, "limit", &v) && json_object_is_type(v, json_type_int);
+}
+
+/*
+ * Page limits, in the style of Cilium's bpf_map_pressure: the limit in
+ * bytes and the share of it in use, 0..1 (an owner whose limit was lowered
+ * below what it holds is at 1), for owners with a limit; and the
+ * refusals over it, apart from other failures.
+ */
+static void quota_families(FILE *f, json_object *table)
+{
+	size_t i, n = json_object_array_length(table);
+
+	prom_family(f, "arenad_owner_quota_bytes", PROM_GAUGE,
+		    "Page limit of an owner of the managed arena in bytes (its own or the default), "
+		    "for owners with a limit.");
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(table, i);
+
+		if (row_limited(o))
+			prom_sample_u64(f, "arenad_owner_quota_bytes",
+					(const char *const[]){ "owner", proto_get_str(o, "owner"), NULL },
+					proto_get_u64(o, "limit") << ARENAD_PAGE_SHIFT);
+	}
+	prom_family(f, "arenad_owner_quota_pressure", PROM_GAUGE,
+		    "Share of an owner's page limit in use, 0 to 1, for owners with a limit.");
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(table, i);
+		__u64 limit = proto_get_u64(o, "limit"), pages = proto_get_u64(o, "pages");
+
+		if (row_limited(o))
+			prom_sample_double(f, "arenad_owner_quota_pressure",
+					   (const char *const[]){ "owner", proto_get_str(o, "owner"), NULL },
+					   pages >= limit ? 1.0 : (double)pages / limit);
+	}
+	prom_family(f, "arenad_owner_quota_refusals_total", PROM_COUNTER,
+		    "Allocations refused because they would have taken an owner over its page limit "
+		    "(or its uid over the uid's), by owner.");
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(table, i);
+
+		prom_sample_u64(f, "arenad_owner_quota_refusals_total",
+				(const char *const[]){ "owner", proto_get_str(o, "owner"), NULL },
+				proto_get_u64(o, "quota_refusals"));
+	}
+	prom_family(f, "arenad_owner_alloc_failures_total", PROM_COUNTER,
+		    "Allocations that failed for another reason than a limit (no free run of "
+		    "pages, a name in use), by owner.");
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(table, i);
+
+		prom_sample_u64(f, "arenad_owner_alloc_failures_total",
+				(const char *const[]){ "owner", proto_get_str(o, "owner"), NULL },
+				proto_get_u64(o, "failures"));
+	}
+}
+
 static int owner_families(struct arenad *d, FILE *f, const struct arenad_state *st)
 {
 	json_object *table = owners_table(d->owners, st);	/* borrowed */
@@ -66,6 +128,7 @@ static int owner_families(struct arenad *d, FILE *f, const struct arenad_state *
 				(const char *const[]){ "owner", proto_get_str(o, "owner"), NULL },
 				proto_get_u64(o, "pages") << ARENAD_PAGE_SHIFT);
 	}
+	quota_families(f, table);
 	return 0;
 }
 
@@ -274,8 +337,12 @@ static int managed_families(struct arenad *d, FILE *f)
 		    "Allocations freed in the managed arena since it was created.");
 	prom_sample_u64(f, "arenad_frees_total", NULL, st.frees);
 	prom_family(f, "arenad_alloc_failures_total", PROM_COUNTER,
-		    "Allocation requests the managed arena could not satisfy.");
+		    "Allocation requests the managed arena could not satisfy (quota refusals aside).");
 	prom_sample_u64(f, "arenad_alloc_failures_total", NULL, st.alloc_failures);
+	prom_family(f, "arenad_quota_refusals_total", PROM_COUNTER,
+		    "Allocation requests refused over an owner's or a uid's page limit "
+		    "(not in arenad_alloc_failures_total).");
+	prom_sample_u64(f, "arenad_quota_refusals_total", NULL, st.quota_refusals);
 	prom_family(f, "arenad_high_water_bytes", PROM_GAUGE,
 		    "Most bytes of the managed arena ever allocated at once.");
 	prom_sample_u64(f, "arenad_high_water_bytes", NULL, st.high_water_pages << ARENAD_PAGE_SHIFT);

@@ -102,6 +102,8 @@ enum rpc_param_type {
 	RPC_PARAM_U32,		/* an integer in min..max: __u32 */
 	RPC_PARAM_NAME,		/* 1..max bytes of printable ASCII, no spaces: const char * */
 	RPC_PARAM_ADDR,		/* a "0x..." hex string: __u64 */
+	RPC_PARAM_BOOL,		/* true or false: bool */
+	RPC_PARAM_WORD,		/* one of words[]: the index, __u32 */
 };
 
 struct rpc_param {
@@ -112,6 +114,8 @@ struct rpc_param {
 	__u32 min, max;
 	/* U32: the upper bound when it is the daemon's (the arena's size) */
 	__u32 (*max_of)(void *userdata);
+	/* WORD: the words it may be, ending with NULL */
+	const char *const *words;
 };
 
 /* The argument struct of a method: its parameters' values, zero when absent. */

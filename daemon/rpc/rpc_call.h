@@ -28,6 +28,8 @@ const struct rpc_peer *rpc_call_peer(const struct rpc_call *c);
 const void *rpc_call_args(const struct rpc_call *c);
 /* Was the parameter sent at all (even as a JSON null)? */
 bool rpc_call_given(const struct rpc_call *c, const char *name);
+/* ... with a value, not a JSON null? */
+bool rpc_call_valued(const struct rpc_call *c, const char *name);
 
 /* The writer for the result; rpc_call_reply() sends what it holds. */
 struct json_writer *rpc_call_result(struct rpc_call *c);

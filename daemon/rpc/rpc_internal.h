@@ -29,6 +29,7 @@ struct rpc_call {
 	bool has_id;			/* false: a notification */
 	enum rpc_call_state state;
 	unsigned int given;		/* bit per declared parameter: sent */
+	unsigned int valued;		/* ... and not as a JSON null */
 	_Alignas(8) unsigned char args[RPC_ARGS_MAX];
 	struct json_writer w;
 	struct rpc_error err;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rpc_internal.h"
@@ -96,6 +97,46 @@ static int parse_addr(json_object *v, const struct rpc_param *p, __u64 *out,
 	return 0;
 }
 
+static int parse_bool(json_object *v, const struct rpc_param *p, bool *out,
+		      struct rpc_error *err)
+{
+	int r = get_value(v, p, json_type_boolean, "true or false", err);
+
+	if (r <= 0)
+		return r;
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+static int parse_word(json_object *v, const struct rpc_param *p, __u32 *out,
+		      struct rpc_error *err)
+{
+	const char *s;
+	__u32 i;
+	int r;
+
+	r = get_value(v, p, json_type_string, "a string", err);
+	if (r <= 0)
+		return r;
+	s = json_object_get_string(v);
+	for (i = 0; p->words[i]; i++)
+		if (!strcmp(p->words[i], s) && strlen(s) == (size_t)json_object_get_string_len(v)) {
+			*out = i;
+			return 0;
+		}
+	/* "a, b or c" */
+	{
+		char list[128] = "";
+		size_t n = 0;
+
+		for (i = 0; p->words[i] && n < sizeof(list); i++)
+			n += snprintf(list + n, sizeof(list) - n, "%s'%s'",
+				      !i ? "" : p->words[i + 1] ? ", " : " or ", p->words[i]);
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS, "parameter '%s' must be %s",
+				     p->name, list);
+	}
+}
+
 static const struct rpc_param *find_param(const struct rpc_param *table, const char *key)
 {
 	for (; table && table->name; table++)
@@ -113,6 +154,7 @@ int rpc_params_parse(struct rpc_call *c, const struct rpc_param *table, json_obj
 
 	memset(c->args, 0, sizeof(c->args));
 	c->given = 0;
+	c->valued = 0;
 	if (params) {
 		json_object_object_foreach(params, key, val) {
 			(void)val;
@@ -129,6 +171,8 @@ int rpc_params_parse(struct rpc_call *c, const struct rpc_param *table, json_obj
 			c->given |= 1u << i;
 		if (v && json_object_is_type(v, json_type_null))
 			v = NULL;
+		else if (v)
+			c->valued |= 1u << i;
 		switch (p->type) {
 		case RPC_PARAM_U32:
 			r = parse_u32(v, p, userdata, at, &c->err);
@@ -139,18 +183,34 @@ int rpc_params_parse(struct rpc_call *c, const struct rpc_param *table, json_obj
 		case RPC_PARAM_ADDR:
 			r = parse_addr(v, p, at, &c->err);
 			break;
+		case RPC_PARAM_BOOL:
+			r = parse_bool(v, p, at, &c->err);
+			break;
+		case RPC_PARAM_WORD:
+			r = parse_word(v, p, at, &c->err);
+			break;
 		}
 	}
 	return r < 0 ? -1 : 0;
 }
 
-bool rpc_call_given(const struct rpc_call *c, const char *name)
+static unsigned int param_bit(const struct rpc_call *c, const char *name)
 {
 	const struct rpc_param *p;
 	unsigned int i;
 
 	for (p = c->method->params, i = 0; p && p->name; p++, i++)
 		if (!strcmp(p->name, name))
-			return c->given & (1u << i);
-	return false;
+			return 1u << i;
+	return 0;
+}
+
+bool rpc_call_given(const struct rpc_call *c, const char *name)
+{
+	return c->given & param_bit(c, name);
+}
+
+bool rpc_call_valued(const struct rpc_call *c, const char *name)
+{
+	return c->valued & param_bit(c, name);
 }

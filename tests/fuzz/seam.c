@@ -201,6 +201,7 @@ int arenad_pins__state_fd(const struct arenad_pins *pins) { return -1; }
 int arenad_pins__ledger_fd(const struct arenad_pins *pins) { return -1; }
 int arenad_pins__strings_fd(const struct arenad_pins *pins) { return -1; }
 int arenad_pins__names_fd(const struct arenad_pins *pins) { return -1; }
+int arenad_pins__uids_fd(const struct arenad_pins *pins) { return -1; }
 
 /*
  * The owners map, which owners.c maps read-only: a memory file that holds

@@ -117,7 +117,7 @@ with at.Fixture(t, pages=128) as fx:
     # Mismatching options: refused, pins untouched.
     fx.stop()
     pins = pin_ids(fx)
-    t.ok(len(pins) == 7 and all(pins.values()), "seven pins, each a live BPF object")
+    t.ok(len(pins) == 8 and all(pins.values()), "eight pins, each a live BPF object")
     for pages, extra, what in ((256, [], "256 pages"),
                                (128, ["--user-addr", "0x200000000000"], "0x200000000000"),
                                (128, ["--segv-on-fault"], "segv-on-fault"),

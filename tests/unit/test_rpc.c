@@ -50,7 +50,40 @@ static int h_errno(struct rpc_call *call, void *userdata)
 	return -EIO;
 }
 
+/* The parameter kinds of quota: a word of a list, a boolean, and whether
+ * a parameter came with a value or as a JSON null. */
+struct word_args {
+	__u32 op;
+	bool flag;
+	__u32 n;
+};
+
+static const char *const word_list[] = { "set", "get", "list", NULL };
+
+static const struct rpc_param word_params[] = {
+	{ .name = "op", .type = RPC_PARAM_WORD, .required = true,
+	  .offset = offsetof(struct word_args, op), .words = word_list },
+	{ .name = "flag", .type = RPC_PARAM_BOOL, .offset = offsetof(struct word_args, flag) },
+	{ .name = "n", .type = RPC_PARAM_U32, .offset = offsetof(struct word_args, n), .max = 10 },
+	{}
+};
+
+static int h_words(struct rpc_call *call, void *userdata)
+{
+	const struct word_args *a = rpc_call_args(call);
+	struct json_writer *w = rpc_call_result(call);
+
+	json_w_object(w);
+	json_w_member(w, "op", u64, a->op);
+	json_w_member(w, "flag", bool, a->flag);
+	json_w_member(w, "n_given", bool, rpc_call_given(call, "n"));
+	json_w_member(w, "n_valued", bool, rpc_call_valued(call, "n"));
+	json_w_object_end(w);
+	return rpc_call_reply(call);
+}
+
 static const struct rpc_method methods[] = {
+	{ .name = "words", .handler = h_words, .params = word_params },
 	{ .name = "echo", .handler = h_echo, .params = echo_params },
 	{ .name = "fail", .handler = h_fail },
 	{ .name = "write", .handler = h_echo, .params = echo_params, .write = true },
@@ -129,6 +162,32 @@ int main(void)
 	ok(r && json_object_object_get_ex(r, "addr", &v) && !strcmp(json_object_get_string(v), "0x1000"),
 	   "addresses round-trip as hex strings");
 	json_object_put(o);
+
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{\"op\":\"list\",\"flag\":true,\"n\":null}}", false);
+	ok(o && json_object_object_get_ex(o, "result", &r), "words: a word, a boolean and a null");
+	ok(r && json_object_object_get_ex(r, "op", &v) && json_object_get_int(v) == 2, "a word is its index");
+	ok(r && json_object_object_get_ex(r, "flag", &v) && json_object_get_boolean(v), "a boolean");
+	ok(r && json_object_object_get_ex(r, "n_given", &v) && json_object_get_boolean(v) &&
+	   json_object_object_get_ex(r, "n_valued", &v) && !json_object_get_boolean(v),
+	   "a null is given but has no value");
+	json_object_put(o);
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{\"op\":\"get\",\"n\":0}}", false);
+	ok(o && json_object_object_get_ex(o, "result", &r) &&
+	   json_object_object_get_ex(r, "n_valued", &v) && json_object_get_boolean(v),
+	   "0 is a value");
+	json_object_put(o);
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{\"op\":\"lis\"}}",
+		     ARENAD_RPC_INVALID_PARAMS, "a word not in the list");
+	is_str(strstr(last_reply, "must be ") ?: "", "must be 'set', 'get' or 'list'\"},\"id\":1}",
+	       "the error lists the words");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{\"op\":\"set\\u0000x\"}}",
+		     ARENAD_RPC_INVALID_PARAMS, "a word with a NUL after it");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{\"op\":1}}",
+		     ARENAD_RPC_INVALID_PARAMS, "a word that is no string");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{\"op\":\"set\",\"flag\":1}}",
+		     ARENAD_RPC_INVALID_PARAMS, "a boolean that is a number");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{}}",
+		     ARENAD_RPC_INVALID_PARAMS, "a required word missing");
 
 	o = run("{\"jsonrpc\":\"2.0\",\"id\":\"abc\",\"method\":\"echo\",\"params\":{\"pages\":1}}", false);
 	ok(o && json_object_object_get_ex(o, "id", &v) && !strcmp(json_object_get_string(v), "abc"),
