@@ -62,16 +62,17 @@ $(BUILD)/tests/test_owners: tests/unit/test_owners.c $(BUILD)/daemon/arena/owner
 	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/daemon/arena/owners.o \
 		$(UNIT_LINK) $(LDLIBS_DAEMON)
 
-# The method handlers over the fuzz harness's kernel seam (seam first:
-# its definitions win), with every other daemon object but main.o.
-SEAM_UNIT_OBJS	= $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJS))
+# The method handlers on a real arena (tests/integration/13-handlers.t
+# runs it on a private bpffs): every daemon object but main.o, as built.
+HANDLERS_OBJS	= $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJS))
 
-$(BUILD)/tests/test_methods_oom: tests/unit/test_methods_oom.c tests/fuzz/seam.c $(SEAM_UNIT_OBJS) $(BUILD)/libarenad.a
+$(BUILD)/tests/handlers: tests/handlers/handlers.c $(HANDLERS_OBJS) $(BUILD)/libarenad.a
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -Itests/fuzz -o $@ \
-		tests/fuzz/seam.c $< -Wl,--allow-multiple-definition $(SEAM_UNIT_OBJS) \
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(HANDLERS_OBJS) \
 		$(BUILD)/libarenad.a $(LDLIBS_DAEMON)
+
+test-build: $(BUILD)/tests/handlers
 
 # Test helpers are external users: they see the installed headers only
 # (and the test BPF objects' skeletons).

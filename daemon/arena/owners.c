@@ -157,6 +157,17 @@ __u64 owners_limit(const struct arenad_owner *e, const struct arenad_state *st, 
 	return ARENAD_QUOTA_IS_SET(e->limit) ? e->limit : st->quota_default;
 }
 
+/* Add v under key; a v that could not be made (NULL) fails like the add:
+ * a row is whole or not at all. */
+static int put(json_object *e, const char *key, json_object *v)
+{
+	if (!v || json_object_object_add(e, key, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static json_object *owner_entry(const char *name, const struct arenad_owner *o,
 				const struct arenad_state *st)
 {
@@ -165,15 +176,15 @@ static json_object *owner_entry(const char *name, const struct arenad_owner *o,
 	__u64 limit = owners_limit(o, st, &dflt);
 
 	if (!e ||
-	    json_object_object_add(e, "owner", json_object_new_string(name)) < 0 ||
-	    json_object_object_add(e, "pages", json_object_new_uint64(o->pages)) < 0 ||
-	    json_object_object_add(e, "allocations", json_object_new_uint64(o->allocations)) < 0 ||
-	    json_object_object_add(e, "limit", ARENAD_QUOTA_IS_SET(limit) ?
-				   json_object_new_uint64(ARENAD_QUOTA_PAGES(limit)) : NULL) < 0 ||
-	    json_object_object_add(e, "default", json_object_new_boolean(dflt)) < 0 ||
-	    json_object_object_add(e, "quota_refusals",
-				   json_object_new_uint64(o->quota_refusals)) < 0 ||
-	    json_object_object_add(e, "failures", json_object_new_uint64(o->failures)) < 0)
+	    put(e, "owner", json_object_new_string(name)) < 0 ||
+	    put(e, "pages", json_object_new_uint64(o->pages)) < 0 ||
+	    put(e, "allocations", json_object_new_uint64(o->allocations)) < 0 ||
+	    (ARENAD_QUOTA_IS_SET(limit) ?
+	     put(e, "limit", json_object_new_uint64(ARENAD_QUOTA_PAGES(limit))) :
+	     json_object_object_add(e, "limit", NULL)) < 0 ||
+	    put(e, "default", json_object_new_boolean(dflt)) < 0 ||
+	    put(e, "quota_refusals", json_object_new_uint64(o->quota_refusals)) < 0 ||
+	    put(e, "failures", json_object_new_uint64(o->failures)) < 0)
 		return NULL;
 	return TAKE_PTR(e);
 }
@@ -195,8 +206,10 @@ static json_object *owners_read(struct owners *o, const struct arenad_state *st)
 		 * their own (their string is kept, so v.owner names it). */
 		if (!v.allocations && !ARENAD_QUOTA_IS_SET(v.limit))
 			continue;
-		/* keys are string slots; the entry says whose */
-		owner_strings_get(o->strings, v.owner, &name);
+		/* keys are string slots; the entry says whose ("#ID" when
+		 * the string is gone, but no table for want of memory) */
+		if (owner_strings_get(o->strings, v.owner, &name) == -ENOMEM)
+			return NULL;
 		e = owner_entry(name, &v, st);
 		if (!e || json_object_array_add(arr, e) < 0) {
 			json_object_put(e);
