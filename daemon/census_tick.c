@@ -6,6 +6,7 @@
 
 #include "census.h"
 #include "census_tick.h"
+#include "events.h"
 #include "daemon.h"
 #include "inventory.h"
 #include "log.h"
@@ -61,6 +62,12 @@ static void log_change(struct census_tick *t, int r)
 	if (t->seen && !t->err && t->unaccounted == s->pages_unaccounted &&
 	    t->missing == s->pages_missing)
 		return;
+	/* Subscribers hear of a change, and of a first census that finds
+	 * pages outside the ledger. */
+	if (t->seen && !t->err ? t->unaccounted != s->pages_unaccounted :
+				 s->pages_unaccounted != 0)
+		events_census(t->d->events, s->pages_unaccounted, s->pages_missing,
+			      t->seen && !t->err ? t->unaccounted : 0);
 	if (s->pages_unaccounted || s->pages_missing)
 		log_notice("census: %u pages present but not in the ledger (allocated outside arenad), "
 			   "%u ledger pages missing%s",
