@@ -20,6 +20,7 @@
 #include "arenad.h"
 #include "cli.h"
 #include "commands.h"
+#include "events.h"
 #include "output.h"
 
 static const char *str_of(json_object *o, const char *key)
@@ -122,6 +123,30 @@ static char *request(const char *owner, const char *kinds, long fill)
 	return text;
 }
 
+int events_connect(struct cli *cli, const char *owner, const char *kinds, long fill)
+{
+	char *req;
+	int fd;
+	ssize_t n;
+
+	fd = connect_socket(cli->socket_path);
+	if (fd < 0)
+		return fd;
+	req = request(owner, kinds, fill);
+	if (!req) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = write(fd, req, strlen(req));
+	if (n != (ssize_t)strlen(req)) {
+		free(req);
+		close(fd);
+		return n < 0 ? -errno : -EIO;
+	}
+	free(req);
+	return fd;
+}
+
 int cmd_events(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -131,7 +156,7 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 		{}
 	};
 	const char *owner = NULL, *kinds = NULL;
-	char *req, *line = NULL, *end;
+	char *line = NULL, *end;
 	size_t size = 0;
 	bool replied = false;
 	long fill = 0;
@@ -153,17 +178,10 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage(cli, "events takes no arguments, got '%s'", argv[optind]);
 
-	fd = connect_socket(cli->socket_path);
+	fd = events_connect(cli, owner, kinds, fill);
 	if (fd < 0)
-		return cli_error(cli, cli_errno_exit(fd), fd, "connect to %s: %s", cli->socket_path,
+		return cli_error(cli, cli_errno_exit(fd), fd, "subscribe on %s: %s", cli->socket_path,
 				 strerror(-fd));
-	req = request(owner, kinds, fill);
-	if (!req || write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
-		free(req);
-		close(fd);
-		return cli_error(cli, CLI_EXIT_FAILURE, -EIO, "send the subscribe request");
-	}
-	free(req);
 	f = fdopen(fd, "r");
 	if (!f) {
 		close(fd);

@@ -83,7 +83,8 @@ const struct cli_cmd cli_cmds[] = {
 		    "pages outside the largest run)." },
 	{ .name = "top", .fn = cmd_top, .args = "[--interval S] [--once]",
 	  .help = "live view of usage, rates and owners",
-	  .detail = "Redraws every S seconds (default 1); q or ^C quits. Needs a terminal;\n"
+	  .detail = "Redraws as the managed arena changes (the daemon's event stream), and\n"
+		    "every S seconds (default 1) for the rest; q or ^C quits. Needs a terminal;\n"
 		    "--once prints one frame to any output." },
 	{ .name = "events", .fn = cmd_events, .args = "[--owner O] [--kind K,...] [--fill PAGES]",
 	  .help = "stream allocations, frees and other events as they happen",

@@ -349,6 +349,7 @@ static int add_missing_pins(struct arena *a, const struct arena_opts *o)
 		r = pin_new(a, fd, o->pin_dir, maps[i].file);
 		if (r < 0)
 			return r;
+		a->pins_added = true;
 		log_info("added %s to the pins of an older arenad", path);
 	}
 	return 0;
@@ -409,7 +410,9 @@ static int adopt(struct arena *a, const struct arena_opts *o)
 
 bool arena_allocator_stale(const struct arena *a)
 {
-	return a->adopted && a->ident.alloc_build != alloc_build();
+	/* Pins added now are not the pinned allocator's, whatever its
+	 * build: only a program loaded against them writes them. */
+	return a->adopted && (a->ident.alloc_build != alloc_build() || a->pins_added);
 }
 
 int arena_replace_allocator(struct arena *a, __u32 *build)

@@ -28,6 +28,7 @@ struct arena {
 	__u32 map_id;
 	int lock_fd;			/* flock on the pin dir: one owner */
 	bool adopted;			/* pins existed before this start */
+	bool pins_added;		/* ... but lacked some, which it added */
 	/* Pins this start created: removed again by arena_free() unless
 	 * arena_keep_pins() said the start succeeded. Adopted pins are
 	 * never in this list. */
