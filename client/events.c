@@ -59,6 +59,11 @@ static void print_human(const char *method, json_object *p)
 		printf("fill: %lld of %lld pages allocated, %s the threshold\n",
 		       int_of(p, "pages_allocated"), int_of(p, "pages_total"),
 		       json_object_get_boolean(json_object_object_get(p, "rising")) ? "above" : "below");
+	} else if (!strcmp(kind, "arena")) {
+		printf("arena: map %lld (%s, %lld pages) %s the host\n", int_of(p, "map_id"),
+		       str_of(p, "name") ?: "-", int_of(p, "pages_total"),
+		       json_object_get_boolean(json_object_object_get(p, "appeared")) ? "appeared on"
+										  : "left");
 	} else if (!strcmp(kind, "shutdown")) {
 		printf("shutdown: the daemon is stopping\n");
 	} else {

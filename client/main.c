@@ -91,7 +91,7 @@ const struct cli_cmd cli_cmds[] = {
 	  .detail = "One line per event until the daemon stops (a JSON object per line with -j).\n"
 		    "Allocations made by BPF programs and through the pins are streamed too.\n"
 		    "--owner O       only O's allocations and frees\n"
-		    "--kind K,...    only these kinds: alloc, free, census, shutdown, fill\n"
+		    "--kind K,...    only these kinds: alloc, free, census, arena, shutdown, fill\n"
 		    "--fill PAGES    a fill event when the allocated pages cross PAGES\n"
 		    "A reader too slow for the stream loses events: a 'dropped' line says how\n"
 		    "many." },

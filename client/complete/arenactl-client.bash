@@ -47,7 +47,7 @@ _arenactl_client()
 		# a comma-separated list: complete its last item
 		local head=${cur%,*}, last=${cur##*,}
 		[[ $cur != *,* ]] && head=
-		COMPREPLY=($(compgen -P "$head" -W "alloc free census shutdown fill" -- "$last")); return ;;
+		COMPREPLY=($(compgen -P "$head" -W "alloc free census arena shutdown fill" -- "$last")); return ;;
 	--map-id)
 		COMPREPLY=($(compgen -W "$(_arenactl_words arenas)" -- "$cur")); return ;;
 	--name|--addr|--interval|--width|--fill)

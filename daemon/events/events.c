@@ -40,6 +40,7 @@ static const char *const kind_names[_EVENT_KIND_MAX] = {
 	[EVENT_CENSUS] = "census",
 	[EVENT_SHUTDOWN] = "shutdown",
 	[EVENT_FILL] = "fill",
+	[EVENT_ARENA] = "arena",
 };
 
 const char *event_kind_to_string(enum event_kind k)
@@ -264,6 +265,22 @@ void events_census(struct events *ev, __u32 unaccounted, __u32 missing, __u32 un
 	json_w_member(&w, "pages_unaccounted", u64, unaccounted);
 	json_w_member(&w, "pages_missing", u64, missing);
 	json_w_member(&w, "pages_unaccounted_before", u64, unaccounted_before);
+	note_publish(ev, &w, &n);
+}
+
+void events_arena(struct events *ev, __u32 map_id, const char *name, __u32 pages_total,
+		  bool appeared)
+{
+	struct event_note n = { .kind = EVENT_ARENA };
+	struct json_writer w = {};
+
+	if (!ev)
+		return;
+	note_start(&w, EVENT_ARENA);
+	json_w_member(&w, "map_id", u64, map_id);
+	json_w_member(&w, "name", str, name);
+	json_w_member(&w, "pages_total", u64, pages_total);
+	json_w_member(&w, "appeared", bool, appeared);
 	note_publish(ev, &w, &n);
 }
 

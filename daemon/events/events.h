@@ -30,6 +30,7 @@ enum event_kind {
 	EVENT_CENSUS,
 	EVENT_SHUTDOWN,
 	EVENT_FILL,
+	EVENT_ARENA,
 	_EVENT_KIND_MAX,
 };
 
@@ -61,6 +62,10 @@ struct events *events_free(struct events *ev);
 
 /* A census of the managed arena whose figures differ from the last one's. */
 void events_census(struct events *ev, __u32 unaccounted, __u32 missing, __u32 unaccounted_before);
+
+/* An arena appeared on the host or left it (the periodic inventory). */
+void events_arena(struct events *ev, __u32 map_id, const char *name, __u32 pages_total,
+		  bool appeared);
 
 struct events_stats {
 	__u64 received;		/* records read from the ring buffer */

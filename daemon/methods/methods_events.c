@@ -50,7 +50,7 @@ int m_subscribe(struct rpc_call *call, void *userdata)
 		if (kind < 0) {
 			event_filter_free(f);
 			return rpc_call_error(call, ARENAD_RPC_INVALID_PARAMS,
-					      "unknown event kind '%s' (alloc, free, census, "
+					      "unknown event kind '%s' (alloc, free, census, arena, "
 					      "shutdown, fill)", k);
 		}
 		f->kinds |= 1u << kind;

@@ -3,8 +3,9 @@
 # frees made over the socket, by a BPF program through arenad_alloc_pages()
 # (the ledger API of arenad_ledger.bpf.h) and through the pinned allocator,
 # each with its owner and pages, as they happen; filters by owner and kind;
-# a fill threshold; a subscriber that never reads holds a bounded queue and
-# is told how many events it lost; shutdown is announced.
+# a fill threshold; arenas appearing and leaving; a subscriber that never
+# reads holds a bounded queue and is told how many events it lost;
+# shutdown is announced.
 # The BPF-program-to-event latency is printed (the issue's 100 ms is for
 # real hardware; a guest is emulated) and held to a scaled bound.
 import json
@@ -92,7 +93,8 @@ def rss_kib(pid):
     return 0
 
 
-with at.Fixture(t, pages=1024) as fx:
+# The periodic census (and inventory) finds arenas appearing and leaving.
+with at.Fixture(t, pages=1024, args=["--census-interval", "3"]) as fx:
     ev = Events(fx)
     only = Events(fx, "--owner", "bpf-owner", "--kind", "alloc")
     at.poll(lambda: subscribers(fx), lambda n: n >= 2, timeout=10)
@@ -223,6 +225,17 @@ with at.Fixture(t, pages=1024) as fx:
          "when it reads again, a 'dropped' notification counts what it lost (%s)"
          % (dropped and dropped[0]["params"]))
     slow.close()
+
+    # another program's arena appears on the host, and leaves
+    with fx.client(timeout=60) as arenas:
+        arenas.call("subscribe", {"kinds": ["arena"]})
+        fa = at.ForeignArena(fx, "--pages", 64, "--addr", "0x300000000000", "--alloc", 1)
+        n = arenas.recv_line().get("params", {})
+        t.ok(n.get("kind") == "arena" and n.get("map_id") == fa.id and n.get("appeared") is True
+             and n.get("pages_total") == 64, "another program's new arena is an event (%s)" % n)
+        fa.exit()
+        n = arenas.recv_line().get("params", {})
+        t.ok(n.get("map_id") == fa.id and n.get("appeared") is False, "and its end (%s)" % n)
 
     # shutdown
     fx.stop()
