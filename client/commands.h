@@ -19,6 +19,7 @@ int cmd_lookup(struct cli *cli, int argc, char **argv);	/* ranges.c */
 int cmd_scan(struct cli *cli, int argc, char **argv);		/* scan.c */
 int cmd_map(struct cli *cli, int argc, char **argv);		/* map.c */
 int cmd_top(struct cli *cli, int argc, char **argv);		/* top.c */
+int cmd_events(struct cli *cli, int argc, char **argv);	/* events.c */
 int cmd_ping(struct cli *cli, int argc, char **argv);		/* ping.c */
 int cmd_version(struct cli *cli, int argc, char **argv);	/* ping.c */
 int cmd_help(struct cli *cli, int argc, char **argv);		/* main.c */

@@ -97,8 +97,18 @@ const struct cli_cmd cli_cmds[] = {
 		    "pages outside the largest run)." },
 	{ .name = "top", .fn = cmd_top, .args = "[--interval S] [--once]",
 	  .help = "live view of usage, rates and owners",
-	  .detail = "Redraws every S seconds (default 1); q or ^C quits. Needs a terminal;\n"
+	  .detail = "Redraws as the managed arena changes (the daemon's event stream), and\n"
+		    "every S seconds (default 1) for the rest; q or ^C quits. Needs a terminal;\n"
 		    "--once prints one frame to any output." },
+	{ .name = "events", .fn = cmd_events, .args = "[--owner O] [--kind K,...] [--fill PAGES]",
+	  .help = "stream allocations, frees and other events as they happen",
+	  .detail = "One line per event until the daemon stops (a JSON object per line with -j).\n"
+		    "Allocations made by BPF programs and through the pins are streamed too.\n"
+		    "--owner O       only O's allocations and frees\n"
+		    "--kind K,...    only these kinds: alloc, free, census, arena, shutdown, fill\n"
+		    "--fill PAGES    a fill event when the allocated pages cross PAGES\n"
+		    "A reader too slow for the stream loses events: a 'dropped' line says how\n"
+		    "many." },
 	{ .name = "metrics", .fn = cmd_metrics, .args = METRICS_ARGS, .help = METRICS_HELP },
 	{ .name = "ping", .fn = cmd_ping, .help = "check that the daemon answers" },
 	{ .name = "version", .fn = cmd_version, .help = "daemon version, ABI, protocol, census" },

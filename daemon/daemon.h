@@ -13,6 +13,7 @@
 struct server;
 struct census;
 struct census_tick;
+struct events;
 struct scanner;
 struct http;
 struct owners;
@@ -44,6 +45,7 @@ struct arenad {
 	 * one's figures (scan.h); NULL until start-up loaded the census. */
 	struct scanner *scanner;
 	struct census_tick *census_tick;	/* the periodic census */
+	struct events *events;		/* the event stream (events.h) */
 	sd_event *event;
 	__u64 start_usec;	/* CLOCK_MONOTONIC */
 	__u64 reader_scan_usec;	/* last scan by a peer that may not write */

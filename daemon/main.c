@@ -17,6 +17,7 @@
 #include "activation.h"
 #include "census.h"
 #include "census_tick.h"
+#include "events.h"
 #include "check.h"
 #include "inventory.h"
 #include "counters.h"
@@ -112,6 +113,8 @@ static void daemon_done(struct arenad *d)
 	d->ledger_worker = worker_free(d->ledger_worker);
 	d->startup = startup_free(d->startup);
 	d->census_tick = census_tick_free(d->census_tick);
+	/* Tells the subscribers, while the server still has them. */
+	d->events = events_free(d->events);
 	d->server = server_free(d->server);
 	d->inventory = inventory_free(d->inventory);
 	d->scanner = scanner_free(d->scanner);
@@ -218,6 +221,9 @@ static int run(const struct config *cfg)
 	if (r < 0)
 		return r;
 	r = server_new(d.event, &sopts, &table, &d.server);
+	if (r < 0)
+		return r;
+	r = events_new(d.event, d.arena, owners_strings(d.owners), d.server, &d.events);
 	if (r < 0)
 		return r;
 	log_info("listening on %s", server_activated(d.server)

@@ -75,6 +75,8 @@ struct arenad_pins *arenad_pins__open(const char *pin_dir)
 			goto fail;
 		}
 		pins->fd[i] = bpf_obj_get(path);
+		if (pins->fd[i] < 0 && errno == ENOENT && libarenad_pin_table[i].optional)
+			continue;	/* a set an older arenad pinned */
 		if (pins->fd[i] < 0) {
 			r = -errno;
 			libarenad_err(r, "open %s: %s (is arenad running with --pin-dir %s?)",

@@ -22,7 +22,7 @@ _arenactl_client()
 			conn+=("$w" "${COMP_WORDS[i+1]}"); ((i++)) ;;
 		--socket=*|--pin-dir=*)
 			conn+=("$w") ;;
-		--owner|--name|--addr|--method|--interval|--map-id|--width|--output|-o|--uid)
+		--owner|--name|--addr|--method|--interval|--map-id|--width|--output|-o|--uid|--kind|--fill)
 			((i++)) ;;
 		-*) ;;
 		*)
@@ -43,9 +43,14 @@ _arenactl_client()
 		COMPREPLY=($(compgen -W "$(_arenactl_words owners)" -- "$cur")); return ;;
 	--method)
 		COMPREPLY=($(compgen -W "kmod rt full" -- "$cur")); return ;;
+	--kind)
+		# a comma-separated list: complete its last item
+		local head=${cur%,*}, last=${cur##*,}
+		[[ $cur != *,* ]] && head=
+		COMPREPLY=($(compgen -P "$head" -W "alloc free census arena shutdown fill" -- "$last")); return ;;
 	--map-id)
 		COMPREPLY=($(compgen -W "$(_arenactl_words arenas)" -- "$cur")); return ;;
-	--name|--addr|--interval|--width|--uid)
+	--name|--addr|--interval|--width|--uid|--fill)
 		COMPREPLY=(); return ;;
 	esac
 

@@ -308,8 +308,90 @@ static int check_adoptable(const struct arenad_pins *p, const struct arena_opts 
 	return 0;
 }
 
+/*
+ * A set pinned by an arenad from before the events (its ABI is the same:
+ * the other maps did not change) lacks their maps: make them as
+ * arenad_ledger.bpf.h declares them and pin them, so that this build's
+ * allocator, once it replaces the old one (arena_replace_allocator()),
+ * and every loader from then on find them. The old allocator and objects
+ * loaded before do not write them: their allocations are not streamed.
+ */
+static int add_missing_pins(struct arena *a, const struct arena_opts *o)
+{
+	static const struct {
+		const char *file, *name;
+		enum bpf_map_type type;
+		__u32 key, value, entries, flags;
+	} maps[] = {
+		{ ARENAD_PIN_EVENTS, "arenad_events", BPF_MAP_TYPE_RINGBUF, 0, 0,
+		  ARENAD_EVENTS_BYTES, 0 },
+		{ ARENAD_PIN_EVENT_DROPS, "arenad_ev_drops", BPF_MAP_TYPE_ARRAY, 4, 8, 1,
+		  BPF_F_MMAPABLE },
+	};
+	char path[PATH_MAX];
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(maps); i++) {
+		LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = maps[i].flags);
+		_cleanup_close_ int fd = -1;
+
+		r = pin_dir_join(path, sizeof(path), o->pin_dir, maps[i].file);
+		if (r < 0)
+			return r;
+		if (access(path, F_OK) == 0)
+			continue;
+		fd = bpf_map_create(maps[i].type, maps[i].name, maps[i].key, maps[i].value,
+				    maps[i].entries, &copts);
+		if (fd < 0)
+			return log_error_errno(-errno, "create %s for pins of an older arenad",
+					       maps[i].name);
+		r = pin_new(a, fd, o->pin_dir, maps[i].file);
+		if (r < 0)
+			return r;
+		a->pins_added = true;
+		log_info("added %s to the pins of an older arenad", path);
+	}
+	return 0;
+}
+
+/* The events' maps, by their pins (arenad_pins has no getter for them). */
+static int open_event_pins(struct arena *a, const char *pin_dir)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = pin_dir_join(path, sizeof(path), pin_dir, ARENAD_PIN_EVENTS);
+	if (r < 0)
+		return r;
+	a->events_fd = bpf_obj_get(path);
+	if (a->events_fd < 0)
+		return log_error_errno(-errno, "open %s", path);
+	r = pin_dir_join(path, sizeof(path), pin_dir, ARENAD_PIN_EVENT_DROPS);
+	if (r < 0)
+		return r;
+	a->event_drops_fd = bpf_obj_get(path);
+	if (a->event_drops_fd < 0)
+		return log_error_errno(-errno, "open %s", path);
+	/* Read from memory, as the counters are: stats makes no syscall. */
+	a->event_drops = mmap(NULL, page_size(), PROT_READ, MAP_SHARED, a->event_drops_fd, 0);
+	if (a->event_drops == MAP_FAILED) {
+		a->event_drops = NULL;
+		return log_error_errno(-errno, "map %s", path);
+	}
+	return 0;
+}
+
+__u64 arena_event_drops(const struct arena *a)
+{
+	return a->event_drops ? __atomic_load_n(a->event_drops, __ATOMIC_RELAXED) : 0;
+}
+
 static int adopt(struct arena *a, const struct arena_opts *o)
 {
+	int r;
+
+
 	a->pins = arenad_pins__open(o->pin_dir);
 	if (!a->pins)
 		return log_error_errno(-errno, "%s (an incomplete set? 'arenad --unpin' removes it)",
@@ -319,12 +401,18 @@ static int adopt(struct arena *a, const struct arena_opts *o)
 	 * until arena_replace_allocator() swaps this build's in after READY:
 	 * loading a program against the pinned maps parses the kernel's BTF
 	 * and verifies it, most of a start's time. */
-	return check_adoptable(a->pins, o, &a->ident);
+	r = check_adoptable(a->pins, o, &a->ident);
+	if (r < 0)
+		return r;
+	a->pin_dir = o->pin_dir;
+	return add_missing_pins(a, o);
 }
 
 bool arena_allocator_stale(const struct arena *a)
 {
-	return a->adopted && a->ident.alloc_build != alloc_build();
+	/* Pins added now are not the pinned allocator's, whatever its
+	 * build: only a program loaded against them writes them. */
+	return a->adopted && (a->ident.alloc_build != alloc_build() || a->pins_added);
 }
 
 int arena_replace_allocator(struct arena *a, __u32 *build)
@@ -420,6 +508,7 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 		return log_oom();
 	a->opts = *o;
 	a->lock_fd = -1;
+	a->events_fd = a->event_drops_fd = -1;
 	a->lock_fd = pin_dir_lock(o->pin_dir);
 	if (a->lock_fd < 0)
 		return a->lock_fd;
@@ -437,6 +526,8 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 				    o->pin_dir, o->pin_dir);
 	else
 		r = create_and_pin(a, o);
+	if (r >= 0)
+		r = open_event_pins(a, o->pin_dir);
 	if (r < 0)
 		return r;
 
@@ -482,6 +573,10 @@ struct arena *arena_free(struct arena *a)
 	arenad_pins__close(a->pins);
 	arenad_alloc_bpf__destroy(a->skel);
 	closep(&a->lock_fd);
+	if (a->event_drops)
+		munmap((void *)a->event_drops, page_size());
+	closep(&a->events_fd);
+	closep(&a->event_drops_fd);
 	free(a);
 	return NULL;
 }

@@ -28,13 +28,19 @@ struct arena {
 	__u32 map_id;
 	int lock_fd;			/* flock on the pin dir: one owner */
 	bool adopted;			/* pins existed before this start */
+	bool pins_added;		/* ... but lacked some, which it added */
 	/* Pins this start created: removed again by arena_free() unless
 	 * arena_keep_pins() said the start succeeded. Adopted pins are
 	 * never in this list. */
 	const char *pin_dir;
-	const char *created[8];
+	const char *created[16];
 	unsigned int n_created;
 	bool keep_pins;
+	/* The allocator's events (arenad_abi.h): the pinned ring buffer and
+	 * the count of records it refused, opened once the set is complete. */
+	int events_fd;
+	int event_drops_fd;
+	const __u64 *event_drops;	/* its mapping */
 };
 
 /* Create the arena and pin it, or adopt the pins in opts->pin_dir. */
@@ -54,6 +60,8 @@ bool arena_allocator_stale(const struct arena *a);
  * old one on failure); a->ident is left to the caller. Logs.
  */
 int arena_replace_allocator(struct arena *a, __u32 *build);
+/* Records the ring buffer had no room for, since the pins were made. */
+__u64 arena_event_drops(const struct arena *a);
 /* The start succeeded: the pins it created stay when the arena is freed. */
 void arena_keep_pins(struct arena *a);
 /* Returns NULL, for "a->x = arena_free(a->x)". Before arena_keep_pins(),

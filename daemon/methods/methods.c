@@ -12,6 +12,7 @@
 #include "census.h"
 #include "counters.h"
 #include "daemon.h"
+#include "events.h"
 #include "log.h"
 #include "methods.h"
 #include "metrics.h"
@@ -83,6 +84,25 @@ static int m_version(struct rpc_call *call, void *userdata)
 	return rpc_call_reply(call);
 }
 
+/* The event stream: its subscribers, what they hold, what was lost. */
+static void events_write(struct arenad *d, struct json_writer *w)
+{
+	struct server_notify_stats n;
+	struct events_stats e;
+
+	server_notify_stats(d->server, &n);
+	events_stats(d->events, &e);
+	json_w_key(w, "events");
+	json_w_object(w);
+	json_w_member(w, "subscribers", u64, n.subscribers);
+	json_w_member(w, "queued_bytes", u64, n.queued_bytes);
+	json_w_member(w, "held_bytes", u64, n.held_bytes);
+	json_w_member(w, "dropped", u64, n.dropped);
+	json_w_member(w, "received", u64, e.received);
+	json_w_member(w, "ring_dropped", u64, e.ring_dropped);
+	json_w_object_end(w);
+}
+
 /*
  * stats is the method monitors poll: the counters come from the mmapped
  * state map and the owner table's text is cached per ledger generation
@@ -126,6 +146,7 @@ static void stats_write(struct arenad *d, const struct arenad_state *st,
 		json_w_member(w, "pages_missing", u64, last->pages_missing);
 		json_w_member(w, "census_age_s", u64, (now - last->when_usec) / 1000000);
 	}
+	events_write(d, w);
 	json_w_member(w, "owners", raw, owners, owners_len);
 	json_w_object_end(w);
 }
@@ -180,5 +201,6 @@ const struct rpc_method daemon_methods[] = {
 	{ .name = "free", .handler = m_free, .params = m_free_params, .write = true },
 	/* set needs a writer: the handler checks (get and list do not) */
 	{ .name = "quota", .handler = m_quota, .params = m_quota_params },
+	{ .name = "subscribe", .handler = m_subscribe, .params = m_subscribe_params },
 };
 const size_t daemon_n_methods = ARRAY_SIZE(daemon_methods);

@@ -88,6 +88,16 @@ int m_who(struct rpc_call *call, void *userdata);
 int methods_inventory_job(struct rpc_call *call, struct arenad *d, int kind, __u32 map_id,
 			  int method);
 
+/* methods_events.c */
+struct subscribe_args {
+	const char *owner;
+	json_object *kinds;
+	__u32 fill_threshold;
+	__u32 queue_bytes;
+};
+extern const struct rpc_param m_subscribe_params[];
+int m_subscribe(struct rpc_call *call, void *userdata);
+
 /* Map ids come from the kernel's idr: 1..INT_MAX. */
 #define METHODS_MAP_ID(args, req) \
 	{ .name = "map_id", .type = RPC_PARAM_U32, .required = (req), \

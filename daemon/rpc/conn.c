@@ -31,6 +31,7 @@ static const char *const state_names[_CONN_STATE_MAX] = {
 	[CONN_STREAMING] = "streaming",
 	[CONN_WAITING] = "waiting",
 	[CONN_PARKED] = "parked",
+	[CONN_SUBSCRIBED] = "subscribed",
 };
 
 const char *conn_state_to_string(enum conn_state s)
@@ -46,6 +47,7 @@ static const uint32_t state_events[_CONN_STATE_MAX] = {
 	[CONN_STREAMING] = EPOLLOUT,
 	[CONN_WAITING] = 0,
 	[CONN_PARKED] = 0,
+	[CONN_SUBSCRIBED] = EPOLLIN,	/* and EPOLLOUT while notifications wait */
 };
 
 /* The transitions conn.h draws; any other is a bug. */
@@ -61,6 +63,8 @@ static bool transition_ok(enum conn_state from, enum conn_state to)
 		return to == CONN_WRITING;
 	case CONN_PARKED:
 		return to == CONN_READING;
+	case CONN_SUBSCRIBED:
+		return false;	/* it ends when the connection does */
 	default:
 		return false;
 	}
@@ -79,10 +83,18 @@ static void conn_enter(struct conn *c, enum conn_state to)
 static int conn_update_events(struct conn *c)
 {
 	uint32_t want = state_events[c->state];
-	struct epoll_event ev = { .events = want, .data.ptr = c };
+	struct epoll_event ev;
 
+	if (c->state == CONN_SUBSCRIBED) {
+		/* Input only for its end (a hang-up is reported anyway). */
+		if (c->eof)
+			want = 0;
+		if (c->out_len > c->out_off)
+			want |= EPOLLOUT;
+	}
 	if (want == c->events)
 		return 0;
+	ev = (struct epoll_event) { .events = want, .data.ptr = c };
 	if (epoll_ctl(c->srv->conn_epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
 		return -errno;
 	c->events = want;
@@ -108,6 +120,7 @@ static void conn_answered(void *userdata, struct rpc_answer *a);
 static const struct rpc_link_ops conn_link_ops = {
 	.over_budget = conn_over_budget,
 	.answered = conn_answered,
+	.can_subscribe = true,
 };
 
 /* The reply goes out as text; a stream's head goes on without a newline. */
@@ -155,6 +168,12 @@ static int conn_take(struct conn *c, struct rpc_answer *a)
 		return 0;
 	case RPC_ANSWER_LINE:
 		conn_send(c, TAKE_PTR(a->text), a->len, CONN_WRITING);
+		return 0;
+	case RPC_ANSWER_SUBSCRIBED:
+		c->sub = a->sub;
+		a->sub = (struct rpc_sub) {};
+		conn_send(c, TAKE_PTR(a->text), a->len, CONN_SUBSCRIBED);
+		c->out_size = c->out_len;
 		return 0;
 	}
 	return -EINVAL;
@@ -300,11 +319,30 @@ static int conn_consume(struct conn *c)
 	return 0;
 }
 
+/* A subscriber's input: nothing is asked of it any more. Its end
+ * leaves the stream going (a client that shut down its writing still
+ * reads); the hang-up that follows a close ends the connection. */
+static int conn_drain(struct conn *c)
+{
+	static char sink[READ_CHUNK];
+	ssize_t n;
+
+	n = recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (n == 0)
+		c->eof = true;
+	return 0;
+}
+
 static int conn_read(struct conn *c)
 {
 	ssize_t n;
 	char *buf;
 	int r;
+
+	if (c->state == CONN_SUBSCRIBED)
+		return conn_drain(c);
 
 	/* A peek starts at the socket's first byte: take what was peeked
 	 * before, or it would be read twice. */
@@ -340,7 +378,9 @@ static int conn_write(struct conn *c)
 		if (c->out_off == c->out_len) {
 			free(c->out);
 			c->out = NULL;
-			c->out_len = c->out_off = 0;
+			c->out_len = c->out_off = c->out_size = 0;
+			if (c->state == CONN_SUBSCRIBED)
+				return 0;	/* until the next notification */
 			if (c->state != CONN_STREAMING)
 				break;
 			/* A few slices per wake-up, then the other clients. */
@@ -369,7 +409,8 @@ static int conn_write(struct conn *c)
  * the client when r < 0. */
 static void conn_settle(struct conn *c, int r)
 {
-	if (r >= 0 && (c->state == CONN_WRITING || c->state == CONN_STREAMING))
+	if (r >= 0 && (c->state == CONN_WRITING || c->state == CONN_STREAMING ||
+		       c->state == CONN_SUBSCRIBED))
 		r = conn_write(c);	/* most replies fit the socket buffer */
 	/* Not while a reply is due later (the client sleeps until then), but
 	 * before a hang-up: closing with unread bytes in the socket would end
@@ -400,6 +441,8 @@ void conn_io(struct conn *c, uint32_t revents)
 
 	if (revents & EPOLLOUT)
 		r = conn_write(c);
+	else if (c->state == CONN_SUBSCRIBED && c->eof && (revents & (EPOLLHUP | EPOLLERR)))
+		r = -ECONNRESET;	/* the subscriber hung up */
 	else if (revents & EPOLLIN)
 		r = conn_read(c);
 	else if (revents & (EPOLLHUP | EPOLLERR))
@@ -420,6 +463,53 @@ static void conn_answered(void *userdata, struct rpc_answer *a)
 	if (r >= 0 && c->state == CONN_READING)
 		r = conn_process(c);
 	conn_settle(c, r);
+}
+
+/* The notice that precedes the first notification after drops. */
+#define DROPPED_FMT "{\"jsonrpc\":\"2.0\",\"method\":\"dropped\",\"params\":{\"count\":%llu}}\n"
+
+void conn_notify(struct conn *c, const char *line, size_t len)
+{
+	size_t pending, need, dlen = 0, want;
+	char drop[128], *buf;
+
+	if (c->state != CONN_SUBSCRIBED)
+		return;
+	if (c->dropped)
+		dlen = snprintf(drop, sizeof(drop), DROPPED_FMT, (unsigned long long)c->dropped);
+	pending = c->out_len - c->out_off;
+	need = dlen + len + 1;
+	/* The bound is on what waits here; the socket buffer in front of it
+	 * is the kernel's, bounded by the socket's send buffer. */
+	if (pending + need > c->sub.queue_limit)
+		goto drop;
+	if (c->out_off) {
+		memmove(c->out, c->out + c->out_off, pending);
+		c->out_len = pending;
+		c->out_off = 0;
+	}
+	if (c->out_size < c->out_len + need) {
+		/* Doubling, up to the limit: a burst does not realloc per line. */
+		want = 2 * c->out_size < c->sub.queue_limit ? 2 * c->out_size : c->sub.queue_limit;
+		if (want < c->out_len + need)
+			want = c->out_len + need;
+		buf = realloc(c->out, want);
+		if (!buf)
+			goto drop;
+		c->out = buf;
+		c->out_size = want;
+	}
+	memcpy(c->out + c->out_len, drop, dlen);
+	memcpy(c->out + c->out_len + dlen, line, len);
+	c->out[c->out_len + dlen + len] = '\n';
+	c->out_len += need;
+	c->dropped = 0;
+	conn_settle(c, conn_write(c));
+	return;
+drop:
+	c->dropped++;
+	c->dropped_total++;
+	c->srv->notify_dropped++;
 }
 
 void conn_resume(struct conn *c)
@@ -477,6 +567,7 @@ struct conn *conn_free(struct conn *c)
 	free(c->in);
 	free(c->out);
 	rpc_stream_done(&c->stream);
+	rpc_sub_done(&c->sub);
 	free(c);
 	server_conn_closed(s);
 	return NULL;

@@ -10,11 +10,19 @@
  *      │ │  handler kept the call                ▲
  *      │ └────────────────▶ WAITING ─────────────┘ (or WRITING, READING)
  *      │  not yet (start-up)        answered
- *      └──────────────────▶ PARKED ──▶ READING (server_resume())
+ *      ├──────────────────▶ PARKED ──▶ READING (server_resume())
+ *      │  subscribe answered
+ *      └──────────────────▶ SUBSCRIBED (until the client closes)
  *
  * End of input or a line too long sets eof in any state: the connection
- * closes once nothing more is owed. Only READING reads; only WRITING and
- * STREAMING write; WAITING and PARKED watch for a hang-up only.
+ * closes once nothing more is owed. Only READING reads requests; only
+ * WRITING, STREAMING and SUBSCRIBED write; WAITING and PARKED watch for a
+ * hang-up only. SUBSCRIBED is the end: its reply first, then the
+ * notifications server_notify() queues (conn_notify()), at most
+ * sub.queue_limit bytes of them; what does not fit is dropped and
+ * counted, and a "dropped" notification says how many before the next
+ * one that fits. Whatever the client sends then is read and discarded;
+ * its end of input leaves the stream going until it hangs up.
  */
 #ifndef __ARENAD_CONN_H
 #define __ARENAD_CONN_H
@@ -32,6 +40,7 @@ enum conn_state {
 	CONN_STREAMING,		/* a streamed reply, a slice at a time (stream) */
 	CONN_WAITING,		/* a kept call's answer is due (waiting) */
 	CONN_PARKED,		/* the first buffered line waits for server_resume() */
+	CONN_SUBSCRIBED,	/* notifications go out (out), nothing is read */
 	_CONN_STATE_MAX,
 };
 
@@ -52,6 +61,11 @@ struct conn {
 	struct rpc_stream stream;	/* STREAMING: the rest of the reply */
 	struct rpc_call *waiting;	/* WAITING */
 	__u64 last_usec;		/* CLOCK_MONOTONIC of the last I/O */
+	/* SUBSCRIBED: the filter, the queue in out (out_size allocated),
+	 * notifications dropped since the last one queued and in all */
+	struct rpc_sub sub;
+	size_t out_size;
+	__u64 dropped, dropped_total;
 };
 
 struct server {
@@ -72,6 +86,7 @@ struct server {
 	__u64 refusal_logged_usec;
 	unsigned long refusals_unlogged;
 	__u64 emfile_logged_usec;
+	__u64 notify_dropped;		/* by subscribers gone, too */
 };
 
 /* Serve fd as a connection of s: 0 (fd taken) or -errno. */
@@ -82,6 +97,9 @@ struct conn *conn_free(struct conn *c);
 void conn_io(struct conn *c, uint32_t revents);
 /* Hand in again the line c parked. */
 void conn_resume(struct conn *c);
+/* Queue line (len bytes, without a newline) for subscriber c, or drop it
+ * when c's queue is full; c may be gone afterwards (a send failed). */
+void conn_notify(struct conn *c, const char *line, size_t len);
 /* Memory c holds for replies its client has not read yet. */
 __u64 conn_held(const struct conn *c);
 const char *conn_state_to_string(enum conn_state s);

@@ -172,8 +172,10 @@ static void run(const struct rpc_table *t, struct rpc_call *c)
 				       strerror(r < 0 ? -r : EPROTO));
 	}
 	/* Part of a json-c result could not be built: not a partial reply. */
-	if (rpc_alloc_failed() && (c->state == RPC_CALL_REPLIED || c->state == RPC_CALL_STREAMING)) {
+	if (rpc_alloc_failed() && (c->state == RPC_CALL_REPLIED || c->state == RPC_CALL_STREAMING ||
+				   c->state == RPC_CALL_SUBSCRIBED)) {
 		rpc_stream_done(&c->stream);
+		rpc_sub_done(&c->sub);
 		c->state = RPC_CALL_RUNNING;
 		rpc_call_oom(c);
 	}

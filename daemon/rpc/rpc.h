@@ -38,6 +38,9 @@ struct rpc_link_ops {
 	/* The answer to a call the handler kept (rpc_call_defer()): a is
 	 * the connection's to send, and to free with rpc_answer_done(). */
 	void (*answered)(void *userdata, struct rpc_answer *a);
+	/* Can the link stream notifications after a reply
+	 * (rpc_call_subscribe())? */
+	bool can_subscribe;
 };
 
 struct rpc_link {
@@ -72,6 +75,21 @@ struct rpc_stream {
 int rpc_stream_fill(struct rpc_stream *s, struct json_buf *b, size_t chunk);
 void rpc_stream_done(struct rpc_stream *s);
 
+/*
+ * A subscription (rpc_call_subscribe()): after its reply the connection
+ * carries notifications to its client until the client closes. The
+ * publisher (server_notify()) decides by filter which ones it gets; the
+ * connection holds at most queue_limit bytes of them for a client that
+ * does not read, and drops (and counts) the rest.
+ */
+struct rpc_sub {
+	void *filter;		/* NULL: no subscription */
+	void (*free)(void *filter);
+	size_t queue_limit;
+};
+
+void rpc_sub_done(struct rpc_sub *s);
+
 /* What a call comes to, for the connection. */
 enum rpc_answer_kind {
 	RPC_ANSWER_NONE,	/* no reply is due (a notification) */
@@ -80,6 +98,7 @@ enum rpc_answer_kind {
 	RPC_ANSWER_LATER,	/* the handler kept call: the link's answered() follows */
 	RPC_ANSWER_RETRY,	/* it cannot run yet: hand the line in again later */
 	RPC_ANSWER_OOM,		/* not even an error reply could be built: send rpc_oom_line */
+	RPC_ANSWER_SUBSCRIBED,	/* text is the reply; sub's notifications follow */
 };
 
 struct rpc_answer {
@@ -90,6 +109,7 @@ struct rpc_answer {
 	size_t len;
 	struct rpc_stream stream;	/* STREAM */
 	struct rpc_call *call;		/* LATER: see rpc_call_detach() */
+	struct rpc_sub sub;		/* SUBSCRIBED */
 };
 
 void rpc_answer_done(struct rpc_answer *a);
@@ -104,7 +124,11 @@ enum rpc_param_type {
 	RPC_PARAM_ADDR,		/* a "0x..." hex string: __u64 */
 	RPC_PARAM_BOOL,		/* true or false: bool */
 	RPC_PARAM_WORD,		/* one of words[]: the index, __u32 */
+	RPC_PARAM_NAMES,	/* an array of at most RPC_NAMES_MAX NAMEs (each
+				 * 1..max bytes): json_object *, the request's */
 };
+
+#define RPC_NAMES_MAX 16
 
 struct rpc_param {
 	const char *name;

@@ -129,6 +129,39 @@ int rpc_call_stream(struct rpc_call *c, const struct rpc_stream_ops *ops, void *
 	return 0;
 }
 
+int rpc_call_subscribe(struct rpc_call *c, void *filter, void (*free_filter)(void *),
+		       size_t queue_limit)
+{
+	int r = answering(c);
+
+	if (r < 0 || !c->link.ops || !c->link.ops->can_subscribe || c->on_heap) {
+		free_filter(filter);
+		if (r < 0)
+			return r;
+		return rpc_call_error(c, ARENAD_RPC_INTERNAL_ERROR,
+				      "this connection cannot carry notifications");
+	}
+	rpc_call_result(c);
+	if (!(c->w.more & 1)) {
+		json_w_object(&c->w);
+		json_w_object_end(&c->w);
+	}
+	if (c->w.error || c->w.depth) {
+		free_filter(filter);
+		return rpc_call_oom(c);
+	}
+	c->sub = (struct rpc_sub) { .filter = filter, .free = free_filter, .queue_limit = queue_limit };
+	c->state = RPC_CALL_SUBSCRIBED;
+	return 0;
+}
+
+void rpc_sub_done(struct rpc_sub *s)
+{
+	if (s->filter && s->free)
+		s->free(s->filter);
+	*s = (struct rpc_sub) {};
+}
+
 int rpc_call_retry(struct rpc_call *c)
 {
 	int r = answering(c);
@@ -189,6 +222,7 @@ void rpc_call_clear(struct rpc_call *c)
 	c->id = NULL;
 	json_writer_done(&c->w);
 	rpc_stream_done(&c->stream);
+	rpc_sub_done(&c->sub);
 }
 
 /* A kept call's answer goes to its connection (or, while its handler still
@@ -290,6 +324,16 @@ void rpc_call_answer(struct rpc_call *c, struct rpc_answer *a)
 			return;
 		close_line(&c->w.buf, c->id, RPC_ANSWER_LINE, a);
 		break;
+	case RPC_CALL_SUBSCRIBED:
+		/* A notification has no reply to follow up on: nothing. */
+		if (!c->has_id)
+			return;
+		close_line(&c->w.buf, c->id, RPC_ANSWER_SUBSCRIBED, a);
+		if (a->kind == RPC_ANSWER_SUBSCRIBED) {
+			a->sub = c->sub;
+			c->sub = (struct rpc_sub) {};
+		}
+		break;
 	case RPC_CALL_STREAMING:
 		if (!c->has_id)
 			return;
@@ -307,6 +351,7 @@ void rpc_answer_done(struct rpc_answer *a)
 {
 	free(a->text);
 	rpc_stream_done(&a->stream);
+	rpc_sub_done(&a->sub);
 	if (a->call)	/* a kept call no one will wait for */
 		rpc_call_detach(a->call);
 	*a = (struct rpc_answer) {};

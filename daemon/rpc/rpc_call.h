@@ -8,6 +8,7 @@
  *   rpc_call_reply_json()                  a result that is a json-c tree
  *   rpc_call_error(), rpc_call_fail()      an error
  *   rpc_call_stream()                      an array written as the client reads
+ *   rpc_call_subscribe()                   a result, then notifications (rpc.h)
  *   rpc_call_defer()                       keep the call, answer it later
  *   rpc_call_retry()                       not yet: run again after start-up
  *
@@ -47,6 +48,13 @@ int rpc_call_oom(struct rpc_call *c);
  * also on failure). held: what state holds, for the reply budget. */
 int rpc_call_stream(struct rpc_call *c, const struct rpc_stream_ops *ops, void *state,
 		    size_t held);
+
+/* Reply with the result written so far (an empty object if none), then
+ * make the connection a subscriber: filter is taken (freed with
+ * free_filter, also on failure); see struct rpc_sub. A link that cannot
+ * stream notifications gets an error. */
+int rpc_call_subscribe(struct rpc_call *c, void *filter, void (*free_filter)(void *),
+		       size_t queue_limit);
 
 /*
  * Keep the call to answer it later, from the event loop: the handler

@@ -17,6 +17,7 @@ enum rpc_call_state {
 	RPC_CALL_STREAMING,	/* stream */
 	RPC_CALL_KEPT,		/* rpc_call_defer(): kept answers for it */
 	RPC_CALL_RETRY,
+	RPC_CALL_SUBSCRIBED,	/* the result is in w, then sub */
 	RPC_CALL_ANSWERED,	/* its kept call was answered before the
 				 * handler returned: answer holds it */
 };
@@ -34,6 +35,7 @@ struct rpc_call {
 	struct json_writer w;
 	struct rpc_error err;
 	struct rpc_stream stream;
+	struct rpc_sub sub;		/* SUBSCRIBED */
 	size_t held;
 	/* Of a call on the dispatcher's stack: the copy rpc_call_defer()
 	 * made, while the handler runs. */

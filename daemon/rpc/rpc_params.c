@@ -137,6 +137,34 @@ static int parse_word(json_object *v, const struct rpc_param *p, __u32 *out,
 	}
 }
 
+static int parse_names(json_object *v, const struct rpc_param *p, json_object **out,
+		       struct rpc_error *err)
+{
+	const char *unused;
+	size_t i, n;
+	int r;
+
+	r = get_value(v, p, json_type_array, "an array of strings", err);
+	if (r <= 0)
+		return r;
+	n = json_object_array_length(v);
+	if (n > RPC_NAMES_MAX)
+		return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+				     "parameter '%s' has more than %d items", p->name, RPC_NAMES_MAX);
+	/* Each item by the rules of a NAME parameter, under the same name. */
+	for (i = 0; i < n; i++) {
+		json_object *item = json_object_array_get_idx(v, i);
+
+		if (!item || !json_object_is_type(item, json_type_string))
+			return rpc_set_error(err, ARENAD_RPC_INVALID_PARAMS,
+					     "parameter '%s' must be an array of strings", p->name);
+		if (parse_name(item, p, &unused, err) < 0)
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 static const struct rpc_param *find_param(const struct rpc_param *table, const char *key)
 {
 	for (; table && table->name; table++)
@@ -188,6 +216,9 @@ int rpc_params_parse(struct rpc_call *c, const struct rpc_param *table, json_obj
 			break;
 		case RPC_PARAM_WORD:
 			r = parse_word(v, p, at, &c->err);
+			break;
+		case RPC_PARAM_NAMES:
+			r = parse_names(v, p, at, &c->err);
 			break;
 		}
 	}

@@ -79,6 +79,32 @@ static bool peer_may_write(struct server *s, int fd, const struct ucred *cred)
 	return false;
 }
 
+void server_notify(struct server *s, const char *line, size_t len,
+		   bool (*accept)(void *filter, const void *ev), const void *ev)
+{
+	struct conn *c, *next;
+
+	for (c = s->conns; c; c = next) {
+		next = c->next;		/* c may go (a failed send) */
+		if (c->state == CONN_SUBSCRIBED && (!accept || accept(c->sub.filter, ev)))
+			conn_notify(c, line, len);
+	}
+}
+
+void server_notify_stats(const struct server *s, struct server_notify_stats *st)
+{
+	const struct conn *c;
+
+	*st = (struct server_notify_stats) { .dropped = s ? s->notify_dropped : 0 };
+	for (c = s ? s->conns : NULL; c; c = c->next) {
+		if (c->state != CONN_SUBSCRIBED)
+			continue;
+		st->subscribers++;
+		st->queued_bytes += c->out_len - c->out_off;
+		st->held_bytes += c->out_size;
+	}
+}
+
 /* Memory held for replies not yet read, over all connections. */
 __u64 server_held(const struct server *s)
 {

@@ -49,6 +49,23 @@ bool server_activated(const struct server *s);
 int server_add_client(struct server *s, int fd);
 unsigned int server_clients(const struct server *s);
 
+/*
+ * Offer a notification (line, len bytes, without a newline) to every
+ * subscriber (rpc_call_subscribe()) whose filter accept(filter, ev)
+ * takes (accept NULL: all). Queued or dropped per subscriber, never
+ * waiting for one.
+ */
+void server_notify(struct server *s, const char *line, size_t len,
+		   bool (*accept)(void *filter, const void *ev), const void *ev);
+
+struct server_notify_stats {
+	unsigned int subscribers;
+	__u64 queued_bytes;	/* notifications waiting for their clients */
+	__u64 held_bytes;	/* memory their queues hold */
+	__u64 dropped;		/* since start, by subscribers gone too */
+};
+void server_notify_stats(const struct server *s, struct server_notify_stats *st);
+
 /* Hand in again the requests whose handlers asked to retry
  * (rpc_call_retry()). */
 void server_resume(struct server *s);

@@ -259,6 +259,35 @@ struct arenad_state {
 	__u64 quota_changes;	/* limits set or cleared, cumulative */
 };
 
+/*
+ * The allocator's events (ring buffer "arenad_events", pinned as
+ * ARENAD_PIN_EVENTS): one record per successful allocation or free, on
+ * every path (the socket, the pinned allocator, external programs calling
+ * arenad_alloc_pages()). A full ring buffer drops the record and counts it
+ * in the "arenad_ev_drops" array (ARENAD_PIN_EVENT_DROPS), never fails or
+ * waits. Both are newer than ABI 2's other pins: pin sets created by an
+ * older arenad lack them until a newer daemon adopts the set and adds
+ * them. The layout is part of the ABI.
+ */
+enum arenad_event_kind {
+	ARENAD_EVENT_ALLOC = 1,
+	ARENAD_EVENT_FREE = 2,
+};
+
+struct arenad_event {
+	__u32 kind;		/* enum arenad_event_kind */
+	__u32 pages;
+	__u32 owner;		/* string ids (0: none), as in the ledger */
+	__u32 name;
+	__u32 uid;
+	__u32 pgoff;		/* first page's offset in the arena */
+	__u64 pages_allocated;	/* the arena's total just after this one */
+	__u64 time_ns;		/* CLOCK_BOOTTIME */
+};
+
+/* The ring buffer's size: a power of two of pages; ~5000 records. */
+#define ARENAD_EVENTS_BYTES	(256 * 1024)
+
 /* Names of the pins below the pin directory. */
 #define ARENAD_PIN_ARENA	"arena"
 #define ARENAD_PIN_STATE	"state"
@@ -268,6 +297,8 @@ struct arenad_state {
 #define ARENAD_PIN_NAMES	"names"
 #define ARENAD_PIN_UIDS		"uids"
 #define ARENAD_PIN_ALLOC_PROG	"alloc_prog"
+#define ARENAD_PIN_EVENTS	"events"
+#define ARENAD_PIN_EVENT_DROPS	"event_drops"
 
 /* Defaults, shared by daemon, client library and docs. */
 #define ARENAD_DEFAULT_PIN_DIR		"/sys/fs/bpf/arenad"

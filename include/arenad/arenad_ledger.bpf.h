@@ -99,6 +99,52 @@ struct {
 	__type(value, struct arenad_uid);
 } arenad_uids __weak SEC(".maps");
 
+/* The allocator's events (arenad_abi.h): a ring buffer the daemon reads,
+ * and the count of records a full ring buffer refused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, ARENAD_EVENTS_BYTES);
+} arenad_events __weak SEC(".maps");
+
+/* mmapable: the daemon reads the count from memory, without a syscall */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} arenad_ev_drops __weak SEC(".maps");
+
+/*
+ * Tell the daemon: one bpf_ringbuf_output(), which copies the record and
+ * never sleeps or waits for a reader. BPF_RB_NO_WAKEUP is not used: the
+ * daemon sleeps in epoll on the ring buffer and should see each record
+ * at once (the wake-up is an irq_work, not a wait for the reader). When
+ * the buffer is full the record is dropped and counted; the allocation
+ * itself has already succeeded and stays so.
+ */
+__arenad_ledger_fn void arenad__event(__u32 kind, const struct arenad_range *r, __u64 total)
+{
+	struct arenad_event ev = {
+		.kind = kind,
+		.pages = r->pages,
+		.owner = r->owner,
+		.name = r->name,
+		.uid = r->uid,
+		.pgoff = r->pgoff,
+		.pages_allocated = total,
+		.time_ns = kind == ARENAD_EVENT_ALLOC ? r->time_ns : bpf_ktime_get_boot_ns(),
+	};
+	__u32 zero = 0;
+	__u64 *drops;
+
+	if (bpf_ringbuf_output(&arenad_events, &ev, sizeof(ev), 0)) {
+		drops = bpf_map_lookup_elem(&arenad_ev_drops, &zero);
+		if (drops)
+			__sync_fetch_and_add(drops, 1);
+	}
+}
+
 /*
  * The string table, and why it is safe with any number of processes and
  * programs using the pins at once (the daemon, libarenad's arenad_pins_*
@@ -649,6 +695,7 @@ __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req 
 	__sync_fetch_and_add(&st->allocations, 1);
 	__sync_fetch_and_add(&st->live_allocations, 1);
 	raise_high_water(st, total);
+	arenad__event(ARENAD_EVENT_ALLOC, &rec, total);
 
 	req->addr = (__u64)p;
 	return 0;
@@ -666,6 +713,7 @@ unreserve:
 __arenad_ledger_fn int arenad__free(struct arenad_state *st, struct arenad_req *req)
 {
 	struct arenad_range rec, *r;
+	__u64 total;
 	__u32 pgoff;
 
 	if (req->addr & (ARENAD_PAGE_SIZE - 1) ||
@@ -693,11 +741,15 @@ __arenad_ledger_fn int arenad__free(struct arenad_state *st, struct arenad_req *
 	 * reclaimed while it still counts these pages. */
 	account_owner(rec.owner, -(__s64)rec.pages, -1);
 	account_uid(rec.uid, -(__s64)rec.pages, -1);
-	arenad__str_put(rec.owner);
-	arenad__str_put(rec.name);
-	__sync_fetch_and_add(&st->pages_allocated, -(__s64)rec.pages);
+	total = __sync_fetch_and_add(&st->pages_allocated, -(__s64)rec.pages) - rec.pages;
 	__sync_fetch_and_add(&st->frees, 1);
 	__sync_fetch_and_add(&st->live_allocations, -1);
+	/* Before the strings are dropped: the daemon resolves the ids when
+	 * the record arrives, and a string kept alive this long is more
+	 * often still there (it remembers the ones it saw, too). */
+	arenad__event(ARENAD_EVENT_FREE, &rec, total);
+	arenad__str_put(rec.owner);
+	arenad__str_put(rec.name);
 
 	req->pages = rec.pages;
 	req->owner = rec.owner;

@@ -84,7 +84,25 @@ static int m_big(struct rpc_call *call, void *userdata)
 	return rpc_call_stream(call, &big_ops, b, 1 << 20);
 }
 
+/* A subscriber whose filter is a word: it gets the notifications offered
+ * with that word (accept_word()). */
+static int m_sub(struct rpc_call *call, void *userdata)
+{
+	struct json_writer *w = rpc_call_result(call);
+
+	json_w_object(w);
+	json_w_member(w, "ok", u64, 1);
+	json_w_object_end(w);
+	return rpc_call_subscribe(call, strdup("a"), free, 4096);
+}
+
+static bool accept_word(void *filter, const void *ev)
+{
+	return !strcmp(filter, ev);
+}
+
 static const struct rpc_method methods[] = {
+	{ .name = "sub", .handler = m_sub },
 	{ .name = "ping", .handler = m_ping },
 	{ .name = "later", .handler = m_later },
 	{ .name = "retry", .handler = m_retry },
@@ -425,6 +443,76 @@ static void test_idle(void)
 	close(busy.fd);
 }
 
+#define SUB "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"sub\"}\n"
+#define SUBBED "{\"jsonrpc\":\"2.0\",\"result\":{\"ok\":1},\"id\":3}\n"
+
+static void test_subscribed(void)
+{
+	struct client c = connect_client();
+	struct server_notify_stats st;
+	unsigned int n;
+	bool eof;
+	char *t;
+
+	say(&c, SUB PING "\n");
+	is_str(line(&c), SUBBED, "subscribe: the reply comes first");
+	server_notify(srv, "N1", 2, accept_word, "a");
+	is_str(line(&c), "N1\n", "subscribed: a notification arrives as one line");
+	server_notify(srv, "N2", 2, accept_word, "b");
+	server_notify(srv, "N3", 2, NULL, NULL);
+	is_str(line(&c), "N3\n", "subscribed: one its filter refuses does not");
+	t = hear(&c, 1 << 20, true, &eof);
+	ok(!*t && !eof, "subscribed: requests after subscribe get no reply (%s)", t);
+	server_notify_stats(srv, &st);
+	is_int(st.subscribers, 1, "stats: one subscriber");
+
+	/* A client that stops writing still reads. */
+	shutdown(c.fd, SHUT_WR);
+	pump();
+	server_notify(srv, "N4", 2, NULL, NULL);
+	is_str(line(&c), "N4\n", "subscribed: end of input leaves the stream going");
+	n = server_clients(srv);
+	hang_up(&c);
+	pump();
+	is_int(server_clients(srv), n - 1, "subscribed: a hang-up ends it");
+}
+
+static void test_slow_subscriber(void)
+{
+	struct client c = connect_client();
+	struct server_notify_stats st;
+	char note[100], *t, *p;
+	unsigned long long dropped = 0;
+	unsigned int i, n = 20000, got = 0;
+	bool eof, bounded = true;
+
+	memset(note, 'x', sizeof(note));
+	say(&c, SUB);
+	is_str(line(&c), SUBBED, "slow reader: subscribed");
+	/* Never read: more than the socket and the queue hold together. */
+	for (i = 0; i < n; i++) {
+		server_notify(srv, note, sizeof(note), NULL, NULL);
+		server_notify_stats(srv, &st);
+		if (st.queued_bytes > 4096 || st.held_bytes > 4096)
+			bounded = false;
+	}
+	ok(bounded, "slow reader: the queue never holds more than its limit (%llu bytes held)",
+	   (unsigned long long)st.held_bytes);
+	ok(st.dropped > 0, "slow reader: what does not fit is dropped (%llu)",
+	   (unsigned long long)st.dropped);
+	/* Read it all, then one more: a "dropped" line with the count first. */
+	t = hear(&c, 1 << 21, true, &eof);
+	for (p = t; (p = strchr(p, '\n')); p++)
+		got++;
+	server_notify(srv, "last", 4, NULL, NULL);
+	t = hear(&c, 1 << 20, true, &eof);
+	ok(sscanf(t, "{\"jsonrpc\":\"2.0\",\"method\":\"dropped\",\"params\":{\"count\":%llu}}\n",
+		  &dropped) == 1 && strstr(t, "}\nlast\n"),
+	   "slow reader: the next notification says how many were dropped (%s)", t);
+	is_int(got + dropped, n, "slow reader: each notification was delivered or counted");
+	close(c.fd);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/arenad-test-conn-XXXXXX", path[64];
@@ -452,6 +540,8 @@ int main(void)
 	test_streaming();
 	test_long_line();
 	test_idle();
+	test_subscribed();
+	test_slow_subscriber();
 
 	server_free(srv);
 	sd_event_unref(e);
