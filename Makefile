@@ -58,7 +58,7 @@ PC_CFLAGS	= $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null)
 # shared libbpf is older than the 1.4 arenas need (Debian 12's own is 1.1).
 LIBBPF_A	= $(shell $(PKG_CONFIG) --variable=libdir libbpf 2>/dev/null)/libbpf.a
 # libmicrohttpd is not linked: the daemon dlopen()s it for a metrics
-# listener (daemon/http_lib.h); its headers come with DEPS_PC's cflags.
+# listener (daemon/metrics/http_lib.h); its headers come with DEPS_PC's cflags.
 LDLIBS_DAEMON	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs libsystemd json-c 2>/dev/null)
 LDLIBS_CLIENT	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
 
@@ -70,12 +70,13 @@ LDLIBS_CLIENT	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs json-c 2>/dev
 #   daemon/          arenad                -> include/arenad, lib, bpf, skeletons
 LIB_CPPFLAGS	:= -Iinclude/arenad -Ilib
 CLIENT_CPPFLAGS	:= -Iinclude/arenad
-DAEMON_CPPFLAGS	:= -Iinclude/arenad -Ilib -Ibpf -Idaemon -I$(BUILD)
+DAEMON_CPPFLAGS	:= -Iinclude/arenad -Ilib -Ibpf -Idaemon -Idaemon/basic -Idaemon/rpc -Idaemon/arena \
+		   -Idaemon/census -Idaemon/metrics -Idaemon/methods -Idaemon/events -I$(BUILD)
 BPF_CPPFLAGS	:= -Iinclude/arenad -Ibpf -I$(BUILD)
 
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -MMD -MP
 
-DAEMON_SRCS	:= $(wildcard daemon/*.c)
+DAEMON_SRCS	:= $(wildcard daemon/*.c daemon/*/*.c)
 DAEMON_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
 LIB_SRCS	:= $(wildcard lib/*.c)
 LIB_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
@@ -207,6 +208,11 @@ LIBDIR		?= $(PREFIX)/lib
 INCDIR		?= $(PREFIX)/include
 DOCDIR		?= $(PREFIX)/share/doc/arenad
 MANDIR		?= $(PREFIX)/share/man
+DATADIR		?= $(PREFIX)/share
+# The monitoring mixin: Prometheus rules and a Grafana dashboard
+# (docs/monitoring.md), for the operator to point Prometheus and Grafana at.
+MIXINDIR	?= $(DATADIR)/arenad/monitoring
+MIXIN_FILES	:= $(wildcard monitoring/*.yml monitoring/*.json)
 # systemd searches /usr/local/lib/systemd/system as well as /usr/lib/...
 UNITDIR		?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
@@ -226,7 +232,8 @@ ZSH_COMPDIR	?= $(strip $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-
 SUBST		= sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
 		      -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 		      -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-		      -e 's|@BASHCOMPDIR@|$(BASH_COMPDIR)|g' -e 's|@ZSHCOMPDIR@|$(ZSH_COMPDIR)|g'
+		      -e 's|@BASHCOMPDIR@|$(BASH_COMPDIR)|g' -e 's|@ZSHCOMPDIR@|$(ZSH_COMPDIR)|g' \
+		      -e 's|@MIXINDIR@|$(MIXINDIR)|g'
 
 install: all install-lib
 	$(INSTALL) -D -m 0755 $(BUILD)/arenad $(DESTDIR)$(BINDIR)/arenad
@@ -244,6 +251,8 @@ install: all install-lib
 	$(INSTALL) -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/docs
 	$(INSTALL) -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+	$(INSTALL) -d $(DESTDIR)$(MIXINDIR)
+	$(INSTALL) -m 0644 $(MIXIN_FILES) $(DESTDIR)$(MIXINDIR)/
 	@# man/NAME.S.in becomes MANDIR/manS/NAME.S, filled for this PREFIX
 	for p in $(wildcard man/*.in); do n=$$(basename $$p .in); s=$${n##*.}; \
 		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s && \
@@ -269,7 +278,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/arenad.pc $(DESTDIR)$(LIBDIR)/pkgconfig/arenad-client.pc
 	rm -f $(DESTDIR)$(MANDIR)/man1/arenactl-client.1 $(DESTDIR)$(MANDIR)/man8/arenad.8 \
 	      $(DESTDIR)$(MANDIR)/man3/libarenad.3
-	rm -rf $(DESTDIR)$(INCDIR)/arenad $(DESTDIR)$(DOCDIR)
+	rm -rf $(DESTDIR)$(INCDIR)/arenad $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/arenad
 
 # ---- tests ---------------------------------------------------------------
 

@@ -86,6 +86,63 @@ static int do_intern(struct arenad_req *req)
 	return ret;
 }
 
+/*
+ * Set or clear a page limit. An owner's limit lives in its owners slot,
+ * so its string is kept for good when a limit is set: the slot then stays
+ * the owner's while no allocation holds the string. Clearing interns it
+ * for the length of the run only (a string that is not live has no limit
+ * to clear). Each limit is one 64-bit word, written with one exchange:
+ * the allocator reads it once per allocation (arenad__alloc()).
+ */
+static int do_quota(struct arenad_state *st, struct arenad_req *req)
+{
+	__u32 target = req->flags & (ARENAD_QUOTA_OWNER | ARENAD_QUOTA_UID | ARENAD_QUOTA_DEFAULT);
+	bool clear = req->flags & ARENAD_QUOTA_CLEAR;
+	__u64 q = clear ? 0 : ARENAD_QUOTA_SET | req->pages;
+	struct arenad__intern in;
+	struct arenad_owner *o;
+	struct arenad_uid *u;
+	int ret;
+
+	if (req->flags & ~(target | ARENAD_QUOTA_CLEAR) ||
+	    (target != ARENAD_QUOTA_OWNER && target != ARENAD_QUOTA_UID &&
+	     target != ARENAD_QUOTA_DEFAULT) ||
+	    (!clear && req->pages > st->pages_total))
+		return -EINVAL;
+
+	switch (target) {
+	case ARENAD_QUOTA_DEFAULT:
+		__sync_lock_test_and_set(&st->quota_default, q);
+		break;
+	case ARENAD_QUOTA_UID:
+		u = arenad__uid(req->uid);
+		if (!u)
+			return -E2BIG;
+		__sync_lock_test_and_set(&u->limit, q);
+		break;
+	default:
+		ret = arenad__str_load(&in, req->owner_str);
+		if (ret <= 0)
+			return -EINVAL;
+		in.keep = !clear;
+		ret = arenad__str_intern(&in);
+		if (ret)
+			return ret;
+		req->owner = in.id;
+		o = arenad__owner(in.id);
+		if (o) {
+			o->owner = in.id;
+			__sync_lock_test_and_set(&o->limit, q);
+		}
+		if (clear)
+			arenad__str_put(in.id);
+		if (!o)
+			return -EINVAL;	/* cannot happen: the slot < max_entries */
+	}
+	__sync_fetch_and_add(&st->quota_changes, 1);
+	return 0;
+}
+
 SEC("syscall")
 int arenad_alloc(struct arenad_req *req)
 {
@@ -105,7 +162,8 @@ int arenad_alloc(struct arenad_req *req)
 	switch (req->op) {
 	case ARENAD_OP_ALLOC:
 		ret = do_alloc(st, req);
-		if (ret)
+		/* Quota refusals are counted apart (arenad__over()). */
+		if (ret && ret != -EDQUOT)
 			__sync_fetch_and_add(&st->alloc_failures, 1);
 		break;
 	case ARENAD_OP_FREE:
@@ -116,6 +174,12 @@ int arenad_alloc(struct arenad_req *req)
 		break;
 	case ARENAD_OP_RELEASE:
 		ret = arenad__str_put(req->owner);
+		break;
+	case ARENAD_OP_QUOTA:
+		/* Only root (the daemon, for a peer it allows to write) sets
+		 * limits: another holder of the pinned program's fd must not
+		 * raise its own. */
+		ret = uid ? -EPERM : do_quota(st, req);
 		break;
 	default:
 		ret = -EINVAL;

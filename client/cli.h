@@ -24,6 +24,7 @@ enum {
 	CLI_EXIT_PERMISSION	= 4,	/* the socket or the daemon refused us */
 	CLI_EXIT_NOT_FOUND	= 5,	/* no such allocation, name or map */
 	CLI_EXIT_CONFLICT	= 6,	/* name/address in use, out of pages */
+	CLI_EXIT_QUOTA		= 7,	/* over an owner's or uid's page limit */
 };
 
 struct cli {

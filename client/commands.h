@@ -13,11 +13,13 @@
 int cmd_query(struct cli *cli, int argc, char **argv);		/* query.c */
 int cmd_alloc(struct cli *cli, int argc, char **argv);		/* alloc.c */
 int cmd_free(struct cli *cli, int argc, char **argv);		/* alloc.c */
+int cmd_quota(struct cli *cli, int argc, char **argv);		/* quota.c */
 int cmd_ranges(struct cli *cli, int argc, char **argv);	/* ranges.c */
 int cmd_lookup(struct cli *cli, int argc, char **argv);	/* ranges.c */
 int cmd_scan(struct cli *cli, int argc, char **argv);		/* scan.c */
 int cmd_map(struct cli *cli, int argc, char **argv);		/* map.c */
 int cmd_top(struct cli *cli, int argc, char **argv);		/* top.c */
+int cmd_events(struct cli *cli, int argc, char **argv);	/* events.c */
 int cmd_ping(struct cli *cli, int argc, char **argv);		/* ping.c */
 int cmd_version(struct cli *cli, int argc, char **argv);	/* ping.c */
 int cmd_help(struct cli *cli, int argc, char **argv);		/* main.c */

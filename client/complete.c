@@ -25,10 +25,17 @@ static void command_options(const struct cli_cmd *c)
 {
 	const char *p = c->args ?: "";
 
+	const char *args = p, *q;
+
 	while ((p = strstr(p, "--"))) {
 		size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
 
-		printf("--%.*s\n", (int)n, p + 2);
+		/* once each: a synopsis may name an option in two forms */
+		for (q = args; (q = strstr(q, "--")) && q < p; q += 2)
+			if (!strncmp(q, p, n + 2) && !strchr("abcdefghijklmnopqrstuvwxyz-", q[n + 2]))
+				break;
+		if (!q || q >= p)
+			printf("--%.*s\n", (int)n, p + 2);
 		p += 2 + n;
 	}
 	puts("--help");

@@ -59,6 +59,20 @@ const struct cli_cmd cli_cmds[] = {
 		    "--allow-gid); anyone who may connect may query." },
 	{ .name = "free", .fn = cmd_free, .args = "ADDR",
 	  .help = "free the allocation starting at ADDR" },
+	{ .name = "quota", .fn = cmd_quota,
+	  .args = "set|get|list [--owner O|--uid U|--default] [PAGES|none]",
+	  .help = "page limits per owner, per uid, and the default",
+	  .detail = "quota set (--owner O|--uid U|--default) PAGES|none\n"
+		    "quota get (--owner O|--uid U|--default)\n"
+		    "quota list\n\n"
+		    "set   limit an owner, a uid, or every owner without a limit of its own\n"
+		    "      (--default) to PAGES pages; 'none' removes the limit. Needs root or\n"
+		    "      an allowed writer, as alloc does. An owner's limit keeps its name in\n"
+		    "      the daemon's string table for good.\n"
+		    "get   the limit that applies and the pages held\n"
+		    "list  the default and every owner and uid with a limit\n"
+		    "The allocator refuses an allocation that would take its owner or uid\n"
+		    "over the limit on every path (socket, pins, BPF): exit status 7." },
 	{ .name = "ranges", .fn = cmd_ranges, .offline = cmd_ranges_offline, .args = "[--owner O]",
 	  .help = "list allocations" },
 	{ .name = "lookup", .fn = cmd_lookup, .offline = cmd_lookup_offline, .args = "NAME",
@@ -83,8 +97,18 @@ const struct cli_cmd cli_cmds[] = {
 		    "pages outside the largest run)." },
 	{ .name = "top", .fn = cmd_top, .args = "[--interval S] [--once]",
 	  .help = "live view of usage, rates and owners",
-	  .detail = "Redraws every S seconds (default 1); q or ^C quits. Needs a terminal;\n"
+	  .detail = "Redraws as the managed arena changes (the daemon's event stream), and\n"
+		    "every S seconds (default 1) for the rest; q or ^C quits. Needs a terminal;\n"
 		    "--once prints one frame to any output." },
+	{ .name = "events", .fn = cmd_events, .args = "[--owner O] [--kind K,...] [--fill PAGES]",
+	  .help = "stream allocations, frees and other events as they happen",
+	  .detail = "One line per event until the daemon stops (a JSON object per line with -j).\n"
+		    "Allocations made by BPF programs and through the pins are streamed too.\n"
+		    "--owner O       only O's allocations and frees\n"
+		    "--kind K,...    only these kinds: alloc, free, census, arena, shutdown, fill\n"
+		    "--fill PAGES    a fill event when the allocated pages cross PAGES\n"
+		    "A reader too slow for the stream loses events: a 'dropped' line says how\n"
+		    "many." },
 	{ .name = "metrics", .fn = cmd_metrics, .args = METRICS_ARGS, .help = METRICS_HELP },
 	{ .name = "ping", .fn = cmd_ping, .help = "check that the daemon answers" },
 	{ .name = "version", .fn = cmd_version, .help = "daemon version, ABI, protocol, census" },
@@ -199,7 +223,7 @@ static void usage(FILE *f)
 		"  -V, --version      client version\n"
 		"Options are accepted anywhere on the line.\n"
 		"\nExit status: 0 success, 2 usage, 3 daemon not reachable, 4 permission denied,\n"
-		"5 not found, 6 conflict or out of memory, 1 any other failure.\n",
+		"5 not found, 6 conflict or out of memory, 7 over a quota, 1 any other failure.\n",
 		ARENAD_DEFAULT_SOCKET);
 }
 

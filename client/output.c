@@ -68,6 +68,7 @@ int cli_rpc_exit(int code)
 	case ARENAD_ERR_NOT_FOUND:	return CLI_EXIT_NOT_FOUND;
 	case ARENAD_ERR_CONFLICT:
 	case ARENAD_ERR_NO_MEMORY:	return CLI_EXIT_CONFLICT;
+	case ARENAD_ERR_QUOTA:		return CLI_EXIT_QUOTA;
 	case ARENAD_RPC_INVALID_PARAMS:	return CLI_EXIT_USAGE;
 	default:			return CLI_EXIT_FAILURE;
 	}
@@ -94,6 +95,8 @@ int cli_errno_exit(int err)
 	case ENOMEM:
 	case ENOSPC:
 		return CLI_EXIT_CONFLICT;
+	case EDQUOT:
+		return CLI_EXIT_QUOTA;
 	default:
 		return CLI_EXIT_FAILURE;
 	}

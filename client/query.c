@@ -30,6 +30,8 @@ void query_print(const struct query_view *v)
 	const struct arenad_stats *st = v->st;
 	__u64 total = st->pages_total, psz = st->page_size ?: 4096;
 	char b1[32], b2[32], bars[BAR_WIDTH + 1];
+	bool limits = false;
+	int name_w;
 	size_t i;
 
 	printf("arena       map %llu: %llu pages of %s (%s) at 0x%llx\n",
@@ -65,26 +67,46 @@ void query_print(const struct query_view *v)
 	printf("allocations %llu live, %llu made, %llu freed, %llu failed",
 	       (unsigned long long)st->allocations, (unsigned long long)st->allocations_total,
 	       (unsigned long long)st->frees_total, (unsigned long long)st->alloc_failures);
+	if (st->quota_refusals)
+		printf(", %llu over quota", (unsigned long long)st->quota_refusals);
 	if (!v->offline)
 		printf("; up %s", cli_duration(st->uptime_s, b1, sizeof(b1)));
 	putchar('\n');
 
 	if (!v->n_owners)
 		return;
-	printf("\n%-32s %10s %11s %8s %9s\n", "OWNER", "PAGES", "BYTES", "ALLOCS", "% OF USED");
+	/* With limits, a column for them ("LIMIT (USE)"), the owner's name
+	 * gives it the room: every line still fits 80 columns. */
+	for (i = 0; i < v->n_owners && !limits; i++)
+		limits = v->owners[i].has_limit;
+	name_w = limits ? 19 : 32;
+	printf("\n%-*s %10s %11s %8s %9s", name_w, "OWNER", "PAGES", "BYTES", "ALLOCS", "% OF USED");
+	if (limits)
+		printf(" %6s %6s", "LIMIT", "(USE)");
+	putchar('\n');
 	for (i = 0; i < v->n_owners; i++) {
 		const struct arenad_owner_usage *o = &v->owners[i];
 		const char *name = o->owner[0] ? o->owner : "-";
 
 		/* a long owner gets a line of its own, so the columns stay */
-		if (strlen(name) > 32)
-			printf("%s\n%-32s", name, "");
+		if (strlen(name) > (size_t)name_w)
+			printf("%s\n%-*s", name, name_w, "");
 		else
-			printf("%-32s", name);
-		printf(" %10llu %11s %8llu %8.1f%%\n", (unsigned long long)o->pages,
+			printf("%-*s", name_w, name);
+		printf(" %10llu %11s %8llu %8.1f%%", (unsigned long long)o->pages,
 		       cli_bytes(o->pages * psz, b1, sizeof(b1)), (unsigned long long)o->allocations,
 		       cli_pct(o->pages, st->pages_allocated));
+		if (limits && o->has_limit)
+			printf(" %6llu (%3.0f%%)%s\n", (unsigned long long)o->limit,
+			       cli_pct(o->pages, o->limit), o->limit_is_default ? "*" : "");
+		else
+			printf("%s\n", limits ? "      -" : "");
 	}
+	for (i = 0; i < v->n_owners; i++)
+		if (v->owners[i].has_limit && v->owners[i].limit_is_default) {
+			printf("(* the default limit)\n");
+			break;
+		}
 }
 
 int cmd_query(struct cli *cli, int argc, char **argv)

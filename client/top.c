@@ -17,9 +17,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "arenad.h"
 #include "cli.h"
+#include "events.h"
 #include "inventory.h"
 #include "output.h"
 #include "term.h"
@@ -152,6 +154,7 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 	int name_w = f->cols > 80 ? f->cols - 56 : 24;
 	int bar_w = (f->cols > 80 ? f->cols : 80) - 2;
 	time_t now = time(NULL);
+	bool limits = false;
 	struct tm tm;
 	size_t i;
 
@@ -200,7 +203,17 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 		     (unsigned long long)st->allocations);
 	}
 	line(f, "%s", "");
-	line(f, "%-*s %10s %12s %8s %9s", name_w, "OWNER", "PAGES", "BYTES", "ALLOCS", "% OF USED");
+	/* With limits, a column for them: "LIMIT (USE)", the owner's name
+	 * gives it the room. */
+	for (i = 0; i < u->n_owners && !limits; i++)
+		limits = u->owners[i].has_limit;
+	if (limits)
+		name_w -= 17;
+	if (limits)
+		snprintf(b2, sizeof(b2), " %9s %6s", "LIMIT", "(USE)");
+	else
+		b2[0] = 0;
+	line(f, "%-*s %10s %12s %8s %9s%s", name_w, "OWNER", "PAGES", "BYTES", "ALLOCS", "% OF USED", b2);
 	for (i = 0; i < u->n_owners; i++) {
 		const struct arenad_owner_usage *o = &u->owners[i];
 
@@ -209,9 +222,14 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 			line(f, "... %zu more owners", u->n_owners - i);
 			break;
 		}
-		line(f, "%-*.*s %10llu %12s %8llu %8.1f%%", name_w, name_w, o->owner[0] ? o->owner : "-",
+		if (limits && o->has_limit)
+			snprintf(b2, sizeof(b2), " %9llu (%3.0f%%)", (unsigned long long)o->limit,
+				 cli_pct(o->pages, o->limit));
+		else
+			snprintf(b2, sizeof(b2), "%s", limits ? "          -      " : "");
+		line(f, "%-*.*s %10llu %12s %8llu %8.1f%%%s", name_w, name_w, o->owner[0] ? o->owner : "-",
 		     (unsigned long long)o->pages, cli_bytes(o->pages * psz, b1, sizeof(b1)),
-		     (unsigned long long)o->allocations, cli_pct(o->pages, st->pages_allocated));
+		     (unsigned long long)o->allocations, cli_pct(o->pages, st->pages_allocated), b2);
 	}
 	if (!u->n_owners)
 		line(f, "(no allocations)");
@@ -243,17 +261,81 @@ static int parse_interval(const char *s, double *out)
 	return 0;
 }
 
-/* Wait up to secs for a key; true when it asks to quit. */
-static bool wait_key(double secs)
-{
-	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-	char c;
+/*
+ * The daemon's event stream, when it offers one: a frame follows each
+ * change of the managed arena at once (at most FRAME_MIN_S apart), and
+ * the interval only paces the rest (the host's other arenas, the rates).
+ * A daemon without `subscribe` answers with an error: then top polls.
+ */
+#define FRAME_MIN_S 0.1
 
-	if (poll(&p, isatty(STDIN_FILENO) ? 1 : 0, (int)(secs * 1000)) <= 0)
-		return false;
-	while (read(STDIN_FILENO, &c, 1) == 1) {
-		if (c == 'q' || c == 'Q')
-			return true;
+/* What came on the stream: 1 something (a frame is due), 0 nothing yet,
+ * -1 it ended or was refused (close it and poll). */
+static int stream_read(int fd, bool *replied)
+{
+	char buf[16384], *nl;
+	ssize_t n;
+	int got = 0;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		if (*replied) {
+			got = 1;
+			continue;
+		}
+		/* The first line is the reply: an error means no stream. A
+		 * reply longer than a read is not one of subscribe's. */
+		nl = memchr(buf, '\n', n);
+		if (!nl || memmem(buf, nl - buf, "\"error\"", 7))
+			return -1;
+		*replied = true;
+		if (nl + 1 < buf + n)
+			got = 1;
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		return -1;
+	return got;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait up to secs for a key or, with *stream >= 0, an event; true when a
+ * key asks to quit. */
+static bool wait_key(double secs, int *stream, bool *replied)
+{
+	struct pollfd p[2] = {
+		{ .fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1, .events = POLLIN },
+		{ .fd = *stream, .events = POLLIN },
+	};
+	double deadline = mono_s() + secs, left;
+	char c;
+	int r;
+
+	while ((left = deadline - mono_s()) > 0) {
+		if (poll(p, 2, (int)(left * 1000) + 1) <= 0)
+			return false;
+		if (p[0].revents) {
+			while (read(STDIN_FILENO, &c, 1) == 1) {
+				if (c == 'q' || c == 'Q')
+					return true;
+			}
+			return false;
+		}
+		r = stream_read(*stream, replied);
+		if (r < 0) {
+			close(*stream);
+			*stream = p[1].fd = -1;
+		} else if (r > 0) {
+			/* Let a burst settle into one frame. */
+			usleep(FRAME_MIN_S * 1e6);
+			(void)stream_read(*stream, replied);
+			return false;
+		}
 	}
 	return false;
 }
@@ -269,8 +351,8 @@ int cmd_top(struct cli *cli, int argc, char **argv)
 	struct host host = {};
 	struct frame f = {};
 	double interval = 1.0;
-	bool once = false, have_prev = false;
-	int c, r, rows;
+	bool once = false, have_prev = false, replied = false;
+	int c, r, rows, stream = -1;
 
 	while ((c = cli_getopt(cli, argc, argv, "i:", opts)) != -1) {
 		switch (c) {
@@ -312,6 +394,7 @@ int cmd_top(struct cli *cli, int argc, char **argv)
 	r = term_enter();
 	if (r)
 		return cli_error(cli, CLI_EXIT_FAILURE, r, "cannot use the terminal: %s", strerror(-r));
+	stream = events_connect(cli, NULL, NULL, 0);
 	for (;;) {
 		r = usage_get(cli, &cur);
 		if (r)
@@ -329,11 +412,13 @@ int cmd_top(struct cli *cli, int argc, char **argv)
 		memset(&cur, 0, sizeof(cur));
 		have_prev = true;
 		/* a key, a resize or the interval: the next frame */
-		if (wait_key(interval) || term_quit_signal)
+		if (wait_key(interval, &stream, &replied) || term_quit_signal)
 			break;
 		term_resized = 0;
 	}
 	term_leave();
+	if (stream >= 0)
+		close(stream);
 	free(host.arenas);
 	usage_free(&prev);
 	usage_free(&cur);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The periodic census: every interval, a census of the managed arena
- * (scan_submit()) and a new inventory of every arena, for readers of the
+ * (scanner_submit()) and a new inventory of every arena, for readers of the
  * latest figures (stats, metrics). It logs what changed, not its state
  * every interval: a host with a steady number of unaccounted pages would
  * otherwise repeat one warning forever. A failure is logged once until it

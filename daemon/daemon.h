@@ -13,6 +13,8 @@
 struct server;
 struct census;
 struct census_tick;
+struct events;
+struct scanner;
 struct http;
 struct owners;
 struct inventory;
@@ -20,17 +22,6 @@ struct counters;
 struct status;
 struct startup;
 struct worker;
-
-/* What the latest census found, for stats. */
-struct scan_summary {
-	bool valid;
-	__u32 pages_present;
-	__u32 pages_ledger;
-	__u32 pages_unaccounted;
-	__u32 pages_missing;	/* ledger pages that are not present */
-	__u64 when_usec;	/* CLOCK_MONOTONIC */
-	__u64 duration_us;
-};
 
 struct arenad {
 	const struct config *cfg;
@@ -50,45 +41,18 @@ struct arenad {
 	 * runs, both are NULL and census methods wait. */
 	struct startup *startup;
 	struct owners *owners;		/* the owner table and strings (owners.h) */
-	struct scan_summary last_scan;
+	/* Censuses of the managed arena against the ledger, and the latest
+	 * one's figures (scan.h); NULL until start-up loaded the census. */
+	struct scanner *scanner;
 	struct census_tick *census_tick;	/* the periodic census */
+	struct events *events;		/* the event stream (events.h) */
 	sd_event *event;
 	__u64 start_usec;	/* CLOCK_MONOTONIC */
 	__u64 reader_scan_usec;	/* last scan by a peer that may not write */
 };
 
-/* What a scan returns besides d->last_scan (scan_submit()'s flags). */
-enum {
-	SCAN_DETAIL	= 1 << 0,	/* the `scan` result */
-	SCAN_PRESENT	= 1 << 1,	/* ... with the fields of `scan {map_id}` too:
-					 * the map and its present runs */
-};
-
-/*
- * Run a census of the managed arena (method 0: the default) on
- * d->census_worker and compare it with the ledger (scan.c). Later, on the
- * loop, d->last_scan is updated and done() gets 0 and, with SCAN_DETAIL,
- * the JSON result (its own), or a negative errno: -EAGAIN when no census
- * method works, -ECANCELED when shutting down. Returns 0, or a negative
- * errno and done() is not called (-EAGAIN: no census).
- */
-typedef void (*scan_done_t)(struct arenad *d, int error, json_object *detail, void *userdata);
-int scan_submit(struct arenad *d, int method, unsigned flags, scan_done_t done, void *userdata);
-/* A run of pages as the protocol gives it: {addr, offset, pages}. */
-json_object *scan_run_json(__u64 base, __u32 start, __u32 pages);
-
-/* The methods about every arena on the host (methods_inventory.c). */
-int m_arenas(void *ctx, const struct rpc_peer *peer, json_object *params,
-	     json_object **result, struct rpc_error *err);
-int m_who(void *ctx, const struct rpc_peer *peer, json_object *params,
-	  json_object **result, struct rpc_error *err);
-/* The "map_id" parameter (1..INT_MAX). */
-int methods_map_id(json_object *params, bool required, __u32 *map_id, struct rpc_error *err);
-/* `scan` of an arena other than the managed one: a deferred reply. */
-int methods_scan_foreign(struct arenad *d, const struct rpc_peer *peer, __u32 map_id,
-			 const char *method, struct rpc_error *err);
-
-/* The method table (methods.c). */
+/* The method table (methods.c): every method, its parameters and its
+ * handler. */
 extern const struct rpc_method daemon_methods[];
 extern const size_t daemon_n_methods;
 

@@ -17,6 +17,7 @@
 #include "activation.h"
 #include "census.h"
 #include "census_tick.h"
+#include "events.h"
 #include "check.h"
 #include "inventory.h"
 #include "counters.h"
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "owners.h"
 #include "pindir.h"
+#include "scan.h"
 #include "server.h"
 #include "startup.h"
 #include "status.h"
@@ -111,8 +113,11 @@ static void daemon_done(struct arenad *d)
 	d->ledger_worker = worker_free(d->ledger_worker);
 	d->startup = startup_free(d->startup);
 	d->census_tick = census_tick_free(d->census_tick);
+	/* Tells the subscribers, while the server still has them. */
+	d->events = events_free(d->events);
 	d->server = server_free(d->server);
 	d->inventory = inventory_free(d->inventory);
+	d->scanner = scanner_free(d->scanner);
 	d->census = census_free(d->census);
 	d->owners = owners_free(d->owners);
 	d->status = status_free(d->status);
@@ -152,7 +157,7 @@ static int run(const struct config *cfg)
 	struct rpc_table table = {
 		.methods = daemon_methods,
 		.n = daemon_n_methods,
-		.ctx = &d,
+		.userdata = &d,
 	};
 	sigset_t mask;
 	int r;
@@ -218,6 +223,9 @@ static int run(const struct config *cfg)
 	r = server_new(d.event, &sopts, &table, &d.server);
 	if (r < 0)
 		return r;
+	r = events_new(d.event, d.arena, owners_strings(d.owners), d.server, &d.events);
+	if (r < 0)
+		return r;
 	log_info("listening on %s", server_activated(d.server)
 		 ? "the socket passed by the service manager" : cfg->socket_path);
 	r = start_metrics(&d, act.metrics_fd);
@@ -249,7 +257,7 @@ static int unpin(const char *pin_dir)
 			  pin_dir);
 		return -ENOENT;
 	}
-	return arena_unpin(pin_dir);
+	return pin_dir_unpin(pin_dir);
 }
 
 /* run(), and after a failed start the pin directory levels it created

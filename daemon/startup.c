@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "inventory.h"
 #include "log.h"
+#include "scan.h"
 #include "server.h"
 #include "startup.h"
 #include "util.h"
@@ -73,11 +74,13 @@ static void loaded(struct worker_job *wj, int error)
 		return;
 	/* From here on the census is used on its worker only. */
 	d->census = TAKE_PTR(s->census);
+	scanner_set_census(d->scanner, d->census);
 	if (s->stale)
 		d->arena->ident.alloc_build = s->build;
 	/* The inventory's first job loads its own programs, the next takes
 	 * the first inventory: start-up is done when that comes back. */
-	if (inventory_new(d, &d->inventory) < 0)
+	if (inventory_new(d->census, d->census_worker, arenad_pins__arena_fd(d->arena->pins),
+			  d->arena->map_id, &d->inventory) < 0)
 		d->inventory = inventory_free(d->inventory);
 	if (!d->inventory ||
 	    inventory_submit(d->inventory, INV_JOB_ARENAS, 0, on_first_inventory, s) < 0)
@@ -92,6 +95,10 @@ int startup_begin(struct arenad *d, startup_done_t done, struct startup **out)
 	r = worker_new(d->event, "arenad-census", &d->census_worker);
 	if (r < 0)
 		return r;
+	r = scanner_new(d->census_worker, d->arena->pins, d->arena->ident.user_vm_start,
+			d->arena->map_id, &d->scanner);
+	if (r < 0)
+		return log_oom();
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return log_oom();

@@ -7,7 +7,7 @@
  * the pinned maps parses the kernel's BTF), so the census worker
  * (worker.h) does them after READY, as its first job, and hands the
  * results to the event loop. Until then startup_running() is true, and the
- * methods that need them (scan, arenas, who) return RPC_NOT_YET: the
+ * methods that need them (scan, arenas, who) ask to retry (rpc_call_retry()): the
  * server keeps such requests and hands them in again once start-up is
  * done, so a client sees them answered a little later, never refused.
  *

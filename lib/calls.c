@@ -100,6 +100,10 @@ static void stats_from_json(json_object *r, struct arenad_stats *out)
 		.pages_unaccounted = proto_get_u64(r, "pages_unaccounted"),
 		.census_age_s = proto_get_u64(r, "census_age_s"),
 		.pages_missing = proto_get_u64(r, "pages_missing"),
+		.quota_refusals = proto_get_u64(r, "quota_refusals"),
+		.has_quota_default = json_object_object_get_ex(r, "quota_default", &v) &&
+				     json_object_is_type(v, json_type_int),
+		.quota_default = proto_get_u64(r, "quota_default"),
 	};
 	proto_copy_str(r, "census_method", st.census_method, sizeof(st.census_method));
 	proto_copy_str(r, "census_unavailable", st.census_unavailable, sizeof(st.census_unavailable));
@@ -126,11 +130,29 @@ int arenad_client__stats(struct arenad_client *c, struct arenad_stats *out)
 	return 0;
 }
 
+/* An owner's row of stats or quota. */
+static void owner_from_json(json_object *o, struct arenad_owner_usage *u)
+{
+	json_object *v;
+
+	memset(u, 0, sizeof(*u));
+	u->sz = sizeof(*u);
+	u->pages = proto_get_u64(o, "pages");
+	u->allocations = proto_get_u64(o, "allocations");
+	proto_copy_str(o, "owner", u->owner, sizeof(u->owner));
+	u->has_limit = json_object_object_get_ex(o, "limit", &v) &&
+		       json_object_is_type(v, json_type_int);
+	u->limit = proto_get_u64(o, "limit");
+	u->limit_is_default = proto_get_bool(o, "default");
+	u->quota_refusals = proto_get_u64(o, "quota_refusals");
+	u->failures = proto_get_u64(o, "failures");
+}
+
 int arenad_client__owners(struct arenad_client *c, struct arenad_stats *st,
 			  struct arenad_owner_usage **owners, size_t owner_sz, size_t *n)
 {
 	struct arenad_owner_usage *all;
-	json_object *r, *list, *o;
+	json_object *r, *list;
 	size_t i, len;
 	int ret;
 
@@ -152,13 +174,8 @@ int arenad_client__owners(struct arenad_client *c, struct arenad_stats *st,
 		json_object_put(r);
 		return no_memory();
 	}
-	for (i = 0; i < len; i++) {
-		o = json_object_array_get_idx(list, i);
-		all[i].sz = sizeof(all[i]);
-		all[i].pages = proto_get_u64(o, "pages");
-		all[i].allocations = proto_get_u64(o, "allocations");
-		proto_copy_str(o, "owner", all[i].owner, sizeof(all[i].owner));
-	}
+	for (i = 0; i < len; i++)
+		owner_from_json(json_object_array_get_idx(list, i), &all[i]);
 	if (st)
 		stats_from_json(r, st);
 	json_object_put(r);
@@ -428,4 +445,106 @@ int arenad_client__metrics(struct arenad_client *c, char **text, size_t *len)
 		memcpy(*text, json_object_get_string(t), *len + 1);
 	json_object_put(r);
 	return *text ? 0 : no_memory();
+}
+
+/* The params naming the target of opts: exactly one of owner, uid, default. */
+static int quota_params(const struct arenad_quota_opts *opts, const char *op, json_object **out)
+{
+	const char *owner = OPTS_GET(opts, owner, NULL);
+	bool uid_set = OPTS_GET(opts, uid_set, false), dflt = OPTS_GET(opts, dflt, false);
+	json_object *p;
+
+	if (!OPTS_VALID(opts, arenad_quota_opts))
+		return libarenad_err(-EINVAL, "arenad_quota_opts: bad .sz or unknown options set");
+	if (!opts || !!owner + uid_set + dflt != 1)
+		return libarenad_err(-EINVAL, "arenad_quota_opts: name exactly one of .owner, "
+				     ".uid (with .uid_set) and .dflt");
+	p = params_new();
+	if (!p)
+		return no_memory();
+	add_str(p, "op", op);
+	if (owner)
+		add_str(p, "owner", owner);
+	else if (uid_set)
+		json_object_object_add(p, "uid", json_object_new_uint64(OPTS_GET(opts, uid, 0)));
+	else
+		json_object_object_add(p, "default", json_object_new_boolean(true));
+	*out = p;
+	return 0;
+}
+
+/* A uid's row of quota. */
+static void uid_from_json(json_object *o, struct arenad_uid_usage *u)
+{
+	json_object *v;
+
+	memset(u, 0, sizeof(*u));
+	u->sz = sizeof(*u);
+	u->uid = proto_get_u64(o, "uid");
+	u->pages = proto_get_u64(o, "pages");
+	u->allocations = proto_get_u64(o, "allocations");
+	u->has_limit = json_object_object_get_ex(o, "limit", &v) &&
+		       json_object_is_type(v, json_type_int);
+	u->limit = proto_get_u64(o, "limit");
+	u->quota_refusals = proto_get_u64(o, "quota_refusals");
+}
+
+/* A quota reply r into the output asked for. */
+static int quota_out(json_object *r, struct arenad_owner_usage *owner,
+		     struct arenad_uid_usage *uid)
+{
+	struct arenad_owner_usage o;
+	struct arenad_uid_usage u;
+
+	if (!json_object_is_type(r, json_type_object))
+		return malformed("quota");
+	if (json_object_object_get_ex(r, "uid", NULL)) {
+		if (uid) {
+			uid_from_json(r, &u);
+			out_copy(uid, uid->sz, &u, sizeof(u));
+		}
+	} else if (owner) {
+		owner_from_json(r, &o);
+		out_copy(owner, owner->sz, &o, sizeof(o));
+	}
+	return 0;
+}
+
+int arenad_client__quota_set(struct arenad_client *c, const struct arenad_quota_opts *opts,
+			     __u64 limit)
+{
+	json_object *p, *r;
+	int ret;
+
+	ret = quota_params(opts, "set", &p);
+	if (ret)
+		return ret;
+	if (limit != ARENAD_QUOTA_NONE)
+		json_object_object_add(p, "pages", json_object_new_uint64(limit));
+	ret = libarenad_call(c, "quota", p, &r);
+	json_object_put(p);
+	if (ret)
+		return ret;
+	json_object_put(r);
+	return 0;
+}
+
+int arenad_client__quota_get(struct arenad_client *c, const struct arenad_quota_opts *opts,
+			     struct arenad_owner_usage *owner, struct arenad_uid_usage *uid)
+{
+	json_object *p, *r;
+	int ret;
+
+	if ((owner && !OUT_VALID(owner)) || (uid && !OUT_VALID(uid)))
+		return bad_out("struct arenad_owner_usage or arenad_uid_usage");
+	ret = quota_params(opts, "get", &p);
+	if (ret)
+		return ret;
+	ret = libarenad_call(c, "quota", p, &r);
+	json_object_put(p);
+	if (ret)
+		return ret;
+	ret = quota_out(r, owner, uid);
+	json_object_put(r);
+	return ret;
 }

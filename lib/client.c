@@ -224,6 +224,7 @@ int libarenad_code_to_errno(int code)
 	case ARENAD_ERR_NOT_FOUND:		return -ENOENT;
 	case ARENAD_ERR_CONFLICT:		return -EEXIST;
 	case ARENAD_ERR_UNAVAILABLE:		return -EAGAIN;
+	case ARENAD_ERR_QUOTA:			return -EDQUOT;
 	case ARENAD_RPC_INVALID_PARAMS:		return -EINVAL;
 	case ARENAD_RPC_METHOD_NOT_FOUND:	return -EOPNOTSUPP;
 	case ARENAD_RPC_PARSE_ERROR:

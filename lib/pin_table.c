@@ -11,6 +11,9 @@ const struct libarenad_pin libarenad_pin_table[LIBARENAD_PIN__COUNT] = {
 	[LIBARENAD_PIN_OWNERS]	   = { ARENAD_PIN_OWNERS,	"arenad_owners",  .ledger = true },
 	[LIBARENAD_PIN_STRINGS]	   = { ARENAD_PIN_STRINGS,	"arenad_strings", .ledger = true },
 	[LIBARENAD_PIN_NAMES]	   = { ARENAD_PIN_NAMES,	"arenad_names",	  .ledger = true },
+	[LIBARENAD_PIN_UIDS]	   = { ARENAD_PIN_UIDS,		"arenad_uids",	  .ledger = true },
+	[LIBARENAD_PIN_EVENTS]	   = { ARENAD_PIN_EVENTS,	"arenad_events",  .ledger = true, .optional = true },
+	[LIBARENAD_PIN_EVENT_DROPS] = { ARENAD_PIN_EVENT_DROPS,	"arenad_ev_drops", .ledger = true, .optional = true },
 	[LIBARENAD_PIN_ALLOC_PROG] = { ARENAD_PIN_ALLOC_PROG,	"arenad_alloc",	  .prog = true },
 	[LIBARENAD_PIN_ARENA]	   = { ARENAD_PIN_ARENA,	"arena" },
 };

@@ -17,6 +17,9 @@ enum libarenad_pin_id {
 	LIBARENAD_PIN_OWNERS,
 	LIBARENAD_PIN_STRINGS,
 	LIBARENAD_PIN_NAMES,
+	LIBARENAD_PIN_UIDS,
+	LIBARENAD_PIN_EVENTS,
+	LIBARENAD_PIN_EVENT_DROPS,
 	LIBARENAD_PIN_ALLOC_PROG,
 	LIBARENAD_PIN_ARENA,
 	LIBARENAD_PIN__COUNT
@@ -27,6 +30,10 @@ struct libarenad_pin {
 	const char *bpf_name;	/* the map's or program's name in BPF objects */
 	bool prog;		/* a program, not a map */
 	bool ledger;		/* declared by arenad_ledger.bpf.h */
+	/* Newer than the pin sets of the same ABI that older daemons made:
+	 * opening or reusing a set tolerates its absence (an object keeps
+	 * its own map, unread), and a daemon adopting such a set adds it. */
+	bool optional;
 };
 
 extern const struct libarenad_pin libarenad_pin_table[LIBARENAD_PIN__COUNT];

@@ -75,6 +75,8 @@ struct arenad_pins *arenad_pins__open(const char *pin_dir)
 			goto fail;
 		}
 		pins->fd[i] = bpf_obj_get(path);
+		if (pins->fd[i] < 0 && errno == ENOENT && libarenad_pin_table[i].optional)
+			continue;	/* a set an older arenad pinned */
 		if (pins->fd[i] < 0) {
 			r = -errno;
 			libarenad_err(r, "open %s: %s (is arenad running with --pin-dir %s?)",
@@ -122,6 +124,11 @@ int arenad_pins__strings_fd(const struct arenad_pins *pins)
 int arenad_pins__names_fd(const struct arenad_pins *pins)
 {
 	return pins->fd[LIBARENAD_PIN_NAMES];
+}
+
+int arenad_pins__uids_fd(const struct arenad_pins *pins)
+{
+	return pins->fd[LIBARENAD_PIN_UIDS];
 }
 
 int arenad_pins__prog_fd(const struct arenad_pins *pins)

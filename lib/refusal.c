@@ -8,6 +8,26 @@
 #include "arenad_proto.h"
 #include "refusal.h"
 
+/* "owner X holds N of M pages": whose limit, what it held, the limit. */
+static void libarenad_quota_refusal(const struct arenad_req *req, char *buf, size_t len)
+{
+	char who[ARENAD_STR_LEN + 16];
+
+	if (req->quota_kind == ARENAD_QUOTA_KIND_UID)
+		snprintf(who, sizeof(who), "uid %u", req->uid);
+	else if (req->owner_str[0])
+		snprintf(who, sizeof(who), "owner %.*s", (int)sizeof(req->owner_str) - 1,
+			 req->owner_str);
+	else if (req->owner)
+		snprintf(who, sizeof(who), "owner #%u", req->owner);
+	else
+		snprintf(who, sizeof(who), "owner (none)");
+	snprintf(buf, len, "quota exceeded: %s holds %u of %u pages%s, %u more asked for",
+		 who, req->quota_held, req->quota_limit,
+		 req->quota_kind == ARENAD_QUOTA_KIND_DEFAULT ? " (the default limit)" : "",
+		 req->pages);
+}
+
 int libarenad_refusal(int err, const struct arenad_req *req, const struct arenad_state *st,
 		      char *buf, size_t len)
 {
@@ -22,6 +42,9 @@ int libarenad_refusal(int err, const struct arenad_req *req, const struct arenad
 				 (unsigned long long)(st->pages_total - st->pages_allocated),
 				 st->pages_total);
 		return ARENAD_ERR_NO_MEMORY;
+	case -EDQUOT:
+		libarenad_quota_refusal(req, buf, len);
+		return ARENAD_ERR_QUOTA;
 	case -EEXIST:
 		snprintf(buf, len, "name '%.*s' is already in use",
 			 (int)sizeof(req->name_str), req->name_str);
@@ -41,7 +64,7 @@ int libarenad_refusal(int err, const struct arenad_req *req, const struct arenad
 			 "by live allocations and holds; free some", ARENAD_MAX_STRINGS);
 		return ARENAD_ERR_NO_MEMORY;
 	case -E2BIG:
-		snprintf(buf, len, "the ledger or the names table is full");
+		snprintf(buf, len, "the ledger, the names table or the uids table is full");
 		return ARENAD_ERR_NO_MEMORY;
 	case -EAGAIN:
 		/* arenad_pins__run() retries a busy string table first */

@@ -36,7 +36,7 @@ static struct bpf_map *find_arena(struct bpf_object *obj, int *count)
 	return found;
 }
 
-static int reuse_pin(struct bpf_map *map, const char *pin_dir, const char *pin)
+static int reuse_pin(struct bpf_map *map, const char *pin_dir, const char *pin, bool optional)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -46,6 +46,10 @@ static int reuse_pin(struct bpf_map *map, const char *pin_dir, const char *pin)
 	if (libarenad_pin_path(path, sizeof(path), pin_dir, pin))
 		return fail(-ENAMETOOLONG, "pin directory %s: name too long", pin_dir);
 	fd = bpf_obj_get(path);
+	/* Pinned by an older arenad without it: the object keeps a map of
+	 * its own (its events go unread) and works as before. */
+	if (fd < 0 && errno == ENOENT && optional)
+		return 0;
 	if (fd < 0)
 		return fail(-errno, "open %s: %s (is arenad running with --pin-dir %s?)",
 			    path, strerror(errno), pin_dir);
@@ -289,7 +293,8 @@ int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts)
 		m = bpf_object__find_map_by_name(obj, libarenad_pin_table[i].bpf_name);
 		if (!m)
 			continue;
-		r = reuse_pin(m, pin_dir, libarenad_pin_table[i].file);
+		r = reuse_pin(m, pin_dir, libarenad_pin_table[i].file,
+			      libarenad_pin_table[i].optional);
 		if (r)
 			return r;
 	}

@@ -14,8 +14,9 @@ want_pkgs=(
 	groff-base	# the man page check (tests/integration/82-man.t)
 	libclang-rt-19-dev	# libFuzzer and the sanitizer runtimes (make fuzz, make SANITIZE=1)
 	bash-completion zsh tmux man-db	# the CLI's completions, its terminal tests, man -l
-	libmicrohttpd-dev	# the metrics HTTP listener (daemon/http.c)
-	prometheus	# promtool and a real server for tests/integration/65-metrics.t
+	libmicrohttpd-dev	# the metrics HTTP listener (daemon/metrics/http.c)
+	prometheus	# promtool and a real server for tests/integration/65-metrics.t, 66-alerts.t
+	python3-yaml	# the monitoring tests read the rule files (tests/monitoring/)
 	strace	# which thread makes which bpf() call (tests/integration/35-off-loop.t)
 )
 backports_pkgs=(libbpf-dev bpftool)

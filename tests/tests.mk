@@ -29,15 +29,24 @@ $(BUILD)/bpf/ledger_loader.bpf.o: $(BUILD)/bpf/link/ledger_alloc.bpf.o $(BUILD)/
 	$(Q)$(BPFTOOL) gen object $@ $^
 
 # Unit tests link the daemon's pure-logic objects directly, and libarenad.
-UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/prom.o $(BUILD)/daemon/rpc.o $(BUILD)/daemon/json_strict.o \
-		   $(BUILD)/daemon/json_out.o \
-		   $(BUILD)/daemon/log.o \
-		   $(BUILD)/daemon/bitmap.o $(BUILD)/libarenad.a
+UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/metrics/prom.o $(BUILD)/daemon/metrics/process_metrics.o $(BUILD)/daemon/rpc/rpc.o \
+		   $(BUILD)/daemon/rpc/rpc_call.o $(BUILD)/daemon/rpc/rpc_params.o $(BUILD)/daemon/basic/json_strict.o \
+		   $(BUILD)/daemon/basic/json_out.o \
+		   $(BUILD)/daemon/basic/log.o \
+		   $(BUILD)/daemon/basic/bitmap.o $(BUILD)/libarenad.a
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_LINK)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(UNIT_LINK) $(LDLIBS_DAEMON)
+
+# The connection's life over socketpairs: the real server and connection
+# code on an sd-event loop, with methods of the test's own.
+$(BUILD)/tests/test_conn: tests/unit/test_conn.c $(UNIT_LINK) $(BUILD)/daemon/rpc/conn.o $(BUILD)/daemon/rpc/server.o
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< \
+		$(BUILD)/daemon/rpc/conn.o $(BUILD)/daemon/rpc/server.o $(UNIT_LINK) $(LDLIBS_DAEMON)
 
 # arenactl-client's pure parts (the map grid) are tested like the daemon's.
 $(BUILD)/tests/test_mapgrid: tests/unit/test_mapgrid.c $(BUILD)/client/mapgrid.o
@@ -47,22 +56,23 @@ $(BUILD)/tests/test_mapgrid: tests/unit/test_mapgrid.c $(BUILD)/client/mapgrid.o
 
 # The owner strings with the strings map faked by the test itself (its
 # definitions come before libarenad.a's).
-$(BUILD)/tests/test_owners: tests/unit/test_owners.c $(BUILD)/daemon/owners.o $(UNIT_LINK)
+$(BUILD)/tests/test_owners: tests/unit/test_owners.c $(BUILD)/daemon/arena/owners.o $(UNIT_LINK)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/daemon/owners.o \
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/daemon/arena/owners.o \
 		$(UNIT_LINK) $(LDLIBS_DAEMON)
 
-# The method handlers over the fuzz harness's kernel seam (seam first:
-# its definitions win), with every other daemon object but main.o.
-SEAM_UNIT_OBJS	= $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJS))
+# The method handlers on a real arena (tests/integration/13-handlers.t
+# runs it on a private bpffs): every daemon object but main.o, as built.
+HANDLERS_OBJS	= $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJS))
 
-$(BUILD)/tests/test_methods_oom: tests/unit/test_methods_oom.c tests/fuzz/seam.c $(SEAM_UNIT_OBJS) $(BUILD)/libarenad.a
+$(BUILD)/tests/handlers: tests/handlers/handlers.c $(HANDLERS_OBJS) $(BUILD)/libarenad.a
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -Itests/fuzz -o $@ \
-		tests/fuzz/seam.c $< -Wl,--allow-multiple-definition $(SEAM_UNIT_OBJS) \
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(HANDLERS_OBJS) \
 		$(BUILD)/libarenad.a $(LDLIBS_DAEMON)
+
+test-build: $(BUILD)/tests/handlers
 
 # Test helpers are external users: they see the installed headers only
 # (and the test BPF objects' skeletons).
@@ -107,7 +117,11 @@ SMOKE_72	:= 10-basic 20-restart 31-loader-pins 55-census 58-arenas
 SANITIZE_PARTS	= $(shell tests/sanitize/sanitize.t --list)
 TEST_FILES	= $(patsubst %,tests/sanitize/sanitize.t:%,$(SANITIZE_PARTS)) tests/vm/*.t tests/integration/*.t \
 		  $(patsubst %,tests/integration/%.t@7.2,$(SMOKE_72)) tests/integration/16-check.t@host \
-		  tests/fuzz/*.t $(UNIT_BINS)
+		  tests/fuzz/*.t $(UNIT_BINS) $(MONITORING_TESTS)
+
+# The monitoring mixin's checks (promtool, the dashboard's structure): on
+# the host, like the unit tests, in seconds.
+MONITORING_TESTS := $(wildcard tests/monitoring/*.t)
 
 # The guests' kernels and root file system download while the suite builds.
 test: deps
@@ -117,7 +131,7 @@ test: deps
 	$(TEST_ENV) $(GUEST) session -- $(PROVE) $(PROVE_FLAGS) --exec '$(GUEST) run' $(TEST_FILES)
 
 test-unit: $(UNIT_BINS)
-	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS)
+	$(TEST_ENV) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS) $(MONITORING_TESTS)
 
 test-integration: test-build
 	$(TEST_ENV) $(GUEST) session -- $(PROVE) $(PROVE_FLAGS) --exec '$(GUEST) run' tests/integration/*.t

@@ -9,7 +9,7 @@
 _arenactl_client()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=
-	local prog=${COMP_WORDS[0]} cmd= i w
+	local prog=${COMP_WORDS[0]} cmd= sub= i w
 	local -a conn=()
 
 	[[ $COMP_CWORD -gt 0 ]] && prev=${COMP_WORDS[COMP_CWORD-1]}
@@ -22,11 +22,11 @@ _arenactl_client()
 			conn+=("$w" "${COMP_WORDS[i+1]}"); ((i++)) ;;
 		--socket=*|--pin-dir=*)
 			conn+=("$w") ;;
-		--owner|--name|--addr|--method|--interval|--map-id|--width|--output|-o)
+		--owner|--name|--addr|--method|--interval|--map-id|--width|--output|-o|--uid|--kind|--fill)
 			((i++)) ;;
 		-*) ;;
 		*)
-			[[ -z $cmd ]] && cmd=$w ;;
+			if [[ -z $cmd ]]; then cmd=$w; elif [[ -z $sub ]]; then sub=$w; fi ;;
 		esac
 	done
 
@@ -43,9 +43,14 @@ _arenactl_client()
 		COMPREPLY=($(compgen -W "$(_arenactl_words owners)" -- "$cur")); return ;;
 	--method)
 		COMPREPLY=($(compgen -W "kmod rt full" -- "$cur")); return ;;
+	--kind)
+		# a comma-separated list: complete its last item
+		local head=${cur%,*}, last=${cur##*,}
+		[[ $cur != *,* ]] && head=
+		COMPREPLY=($(compgen -P "$head" -W "alloc free census arena shutdown fill" -- "$last")); return ;;
 	--map-id)
 		COMPREPLY=($(compgen -W "$(_arenactl_words arenas)" -- "$cur")); return ;;
-	--name|--addr|--interval|--width)
+	--name|--addr|--interval|--width|--uid|--fill)
 		COMPREPLY=(); return ;;
 	esac
 
@@ -62,6 +67,14 @@ _arenactl_client()
 		COMPREPLY=($(compgen -W "$(_arenactl_words names)" -- "$cur")) ;;
 	free)
 		COMPREPLY=($(compgen -W "$(_arenactl_words addrs)" -- "$cur")) ;;
+	quota)
+		if [[ -z $sub ]]; then
+			COMPREPLY=($(compgen -W "set get list" -- "$cur"))
+		elif [[ $sub == set ]]; then
+			COMPREPLY=($(compgen -W "none" -- "$cur"))
+		else
+			COMPREPLY=()
+		fi ;;
 	*)
 		COMPREPLY=() ;;
 	esac

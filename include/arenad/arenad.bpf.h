@@ -181,5 +181,8 @@ void bpf_arena_free_pages___arenad(void *map, void __arena *ptr, __u32 page_cnt)
 #ifndef ESTALE
 #define ESTALE	116
 #endif
+#ifndef EDQUOT
+#define EDQUOT	122	/* over an owner's or uid's page limit */
+#endif
 
 #endif /* __ARENAD_BPF_H */

@@ -98,6 +98,7 @@ LIBARENAD_API int arenad_pins__ledger_fd(const struct arenad_pins *pins);
 LIBARENAD_API int arenad_pins__owners_fd(const struct arenad_pins *pins);
 LIBARENAD_API int arenad_pins__strings_fd(const struct arenad_pins *pins);
 LIBARENAD_API int arenad_pins__names_fd(const struct arenad_pins *pins);
+LIBARENAD_API int arenad_pins__uids_fd(const struct arenad_pins *pins);
 LIBARENAD_API int arenad_pins__prog_fd(const struct arenad_pins *pins);
 
 /* How many of arenad's pins exist below pin_dir, to tell none from some. */
@@ -197,8 +198,8 @@ struct arenad_reuse_opts {
  * Before bpf_object__load(): make obj use arenad's arena. Its arena map
  * (found by type; there must be exactly one) reuses <pin_dir>/arena, and
  * any of the ledger maps declared by arenad_ledger.bpf.h (arenad_state,
- * arenad_ledger, arenad_owners, arenad_strings, arenad_names) reuse their
- * pins, so arenad_alloc_pages() in the object lands in the daemon's ledger.
+ * arenad_ledger, arenad_owners, arenad_strings, arenad_names, arenad_uids)
+ * reuse their pins, so arenad_alloc_pages() in the object lands in the daemon's ledger.
  *
  * An object that includes arenad_ledger.bpf.h gets opts->owner (default:
  * the object's name) and opts->name as string ids in its read-only
@@ -313,14 +314,27 @@ struct arenad_stats {
 	/* Ledger pages the latest census did not find present (freed
 	 * behind arenad's back), when census_valid. */
 	__u64 pages_missing;
+	/* Allocations refused over a page limit (not in alloc_failures). */
+	__u64 quota_refusals;
+	/* The default limit of owners without one, when has_quota_default. */
+	bool has_quota_default;
+	__u64 quota_default;
 };
 
-/* One row of the per-owner table of "stats" (owners with live pages). */
+/* One row of the per-owner table of "stats" (owners with live pages or
+ * a limit of their own), and of "quota". */
 struct arenad_owner_usage {
 	size_t sz;
 	char owner[ARENAD_STR_LEN];	/* "" for allocations without owner */
 	__u64 pages;
 	__u64 allocations;		/* live */
+	/* The page limit that applies (its own, or the default), when
+	 * has_limit; limit_is_default says it is the default. */
+	bool has_limit;
+	bool limit_is_default;
+	__u64 limit;
+	__u64 quota_refusals;		/* allocations refused over the limit */
+	__u64 failures;			/* allocations that failed otherwise */
 };
 
 struct arenad_alloc {
@@ -406,6 +420,51 @@ LIBARENAD_API int arenad_client__ranges(struct arenad_client *c,
 					const struct arenad_ranges_opts *opts,
 					struct arenad_alloc **allocs, size_t alloc_sz,
 					size_t *n);
+
+/* ---- page limits ("quota") ----------------------------------------- */
+
+struct arenad_quota_opts {
+	size_t sz;			/* sizeof(struct arenad_quota_opts) */
+	/* The target, exactly one: an owner, a uid (with .uid_set), or the
+	 * default for owners without a limit of their own. */
+	const char *owner;
+	bool uid_set;
+	__u32 uid;
+	bool dflt;
+	size_t :0;
+};
+#define arenad_quota_opts__last_field dflt
+
+/* A uid's row of "quota". */
+struct arenad_uid_usage {
+	size_t sz;
+	__u32 uid;
+	__u64 pages;
+	__u64 allocations;		/* live */
+	bool has_limit;
+	__u64 limit;
+	__u64 quota_refusals;
+};
+
+/*
+ * Set the page limit of the target opts names to limit pages, or remove
+ * it with ARENAD_QUOTA_NONE (root or a writer the daemon allows; -EPERM
+ * otherwise). Allocations over a limit fail with -EDQUOT on every path:
+ * the socket, arenad_pins__alloc() and arenad_alloc_pages() in BPF. An
+ * owner's limit keeps its string in the string table for good.
+ */
+#define ARENAD_QUOTA_NONE ((__u64)-1)
+LIBARENAD_API int arenad_client__quota_set(struct arenad_client *c,
+					   const struct arenad_quota_opts *opts, __u64 limit);
+/*
+ * The limit and use of an owner (*owner filled, sz set by the caller) or a
+ * uid (*uid); for the default only has_limit and limit of *owner are set.
+ * Either pointer may be NULL when opts does not name that kind.
+ */
+LIBARENAD_API int arenad_client__quota_get(struct arenad_client *c,
+					   const struct arenad_quota_opts *opts,
+					   struct arenad_owner_usage *owner,
+					   struct arenad_uid_usage *uid);
 
 /*
  * The daemon's metrics in the Prometheus text exposition format: *text is

@@ -26,7 +26,9 @@
 #define ARENAD_MAP_TYPE_ARENA	33		/* BPF_MAP_TYPE_ARENA */
 #define ARENAD_F_SEGV_ON_FAULT	(1U << 17)	/* BPF_F_SEGV_ON_FAULT */
 
-#define ARENAD_ABI_VERSION	2
+/* 3: quotas (struct arenad_owner's limit and refusal counters, the uids
+ * map, the state's default limit, arenad_req's quota fields) */
+#define ARENAD_ABI_VERSION	3
 #define ARENAD_STATE_MAGIC	0x6172656eU	/* "aren" */
 
 #define ARENAD_PAGE_SHIFT	12
@@ -42,6 +44,9 @@
 #define ARENAD_OWNERS_NONE	ARENAD_MAX_STRINGS
 #define ARENAD_MAX_OWNERS	(ARENAD_MAX_STRINGS + 1)
 
+/* Entries of the per-uid table ("uids"): distinct uids ever recorded. */
+#define ARENAD_MAX_UIDS		(64 * 1024)
+
 /* Owner and name strings, NUL-padded. ID 0 means "none". */
 #define ARENAD_STR_LEN		64
 
@@ -52,6 +57,32 @@ enum arenad_op {
 	ARENAD_OP_INTERN = 3,	/* hold owner_str: its id in .owner; with
 				 * ARENAD_INTERN_KEEP in .flags, keep it for good */
 	ARENAD_OP_RELEASE = 4,	/* drop one hold on the id in .owner */
+	ARENAD_OP_QUOTA = 5,	/* root only: set or clear a page limit (.flags:
+				 * ARENAD_QUOTA_*, .pages the limit) of the owner
+				 * owner_str (kept for good), of uid .uid, or the
+				 * default; out: .owner the owner's id */
+};
+
+/*
+ * Page limits (quotas). A limit is one 64-bit word, read and written
+ * whole: 0 is "none", else ARENAD_QUOTA_SET | pages (0 pages is a limit
+ * too: nothing may be allocated).
+ */
+#define ARENAD_QUOTA_SET	(1ULL << 32)
+#define ARENAD_QUOTA_IS_SET(q)	(((q) & ARENAD_QUOTA_SET) != 0)
+#define ARENAD_QUOTA_PAGES(q)	((__u32)(q))
+
+/* ARENAD_OP_QUOTA's .flags: exactly one target, and CLEAR to remove it */
+#define ARENAD_QUOTA_OWNER	0x1U	/* the owner owner_str */
+#define ARENAD_QUOTA_UID	0x2U	/* the uid .uid */
+#define ARENAD_QUOTA_DEFAULT	0x4U	/* owners without a limit of their own */
+#define ARENAD_QUOTA_CLEAR	0x8U
+
+/* Which limit refused an allocation (arenad_req.quota_kind, with -EDQUOT) */
+enum arenad_quota_kind {
+	ARENAD_QUOTA_KIND_OWNER = 1,	/* the owner's own limit */
+	ARENAD_QUOTA_KIND_DEFAULT = 2,	/* the default limit, for that owner */
+	ARENAD_QUOTA_KIND_UID = 3,	/* the uid's limit */
 };
 
 /*
@@ -74,10 +105,17 @@ struct arenad_req {
 	__s32 ret;		/* out: 0 or a negative errno */
 	__s32 numa_node;	/* in: NUMA node for the pages; -1: the arena's
 				 * (arenad --numa-node, any when unset) */
-	__u32 flags;		/* in: reserved, must be 0 */
-	char owner_str[ARENAD_STR_LEN];	/* in: ALLOC, INTERN: the owner string
-					 * (or "" to use .owner) */
+	__u32 flags;		/* in: ALLOC: 0; INTERN, QUOTA: their flags */
+	char owner_str[ARENAD_STR_LEN];	/* in: ALLOC, INTERN, QUOTA: the owner
+					 * string (or "" to use .owner) */
 	char name_str[ARENAD_STR_LEN];	/* in: ALLOC: the name (or "" for .name) */
+	/* out, with -EDQUOT: which limit (enum arenad_quota_kind), the
+	 * pages its owner or uid held (allocations in flight included) and
+	 * the limit; "owner X holds N of M pages" */
+	__u32 quota_kind;
+	__u32 quota_held;
+	__u32 quota_limit;
+	__u32 reserved;
 };
 
 /* Ledger value, keyed by the allocation's first page offset (__u32). */
@@ -100,10 +138,35 @@ struct arenad_range {
  * is ever lost to a racing delete.
  */
 struct arenad_owner {
+	/* Live pages, plus the pages of allocations in flight: an
+	 * allocation reserves its pages here (an atomic add) before it asks
+	 * the kernel for them, and gives them back when it fails. */
 	__u64 pages;
 	__u64 allocations;	/* live allocations */
-	__u32 owner;		/* the owner's string id while allocations > 0 */
+	__u32 owner;		/* the owner's string id while allocations > 0,
+				 * and for good once it has a limit */
 	__u32 reserved;
+	/* The owner's page limit (ARENAD_QUOTA_SET | pages), 0: none, the
+	 * state's quota_default applies. Setting one keeps the owner's
+	 * string for good (ARENAD_STR_KEPT), so that this slot stays the
+	 * owner's while nothing else references it. */
+	__u64 limit;
+	__u64 quota_refusals;	/* allocations refused over a limit */
+	__u64 failures;		/* allocations that failed otherwise (no room) */
+};
+
+/*
+ * Per-uid usage and limit: the "uids" hash map, keyed by uid (__u32). An
+ * entry is made by the first allocation recorded under that uid (or a
+ * limit set for it) and never deleted, so that no update is lost to a
+ * racing delete; its pages and allocations return to zero. The uid is the
+ * ledger entry's (struct arenad_range.uid), so a free finds it again.
+ */
+struct arenad_uid {
+	__u64 pages;		/* live pages, plus allocations in flight */
+	__u64 allocations;	/* live allocations */
+	__u64 limit;		/* ARENAD_QUOTA_SET | pages, 0: none */
+	__u64 quota_refusals;
 };
 
 /*
@@ -187,7 +250,43 @@ struct arenad_state {
 	__u64 alloc_failures;
 	__u64 high_water_pages;
 	__u64 live_allocations;
+
+	/* quotas, maintained by the allocator program (ARENAD_OP_QUOTA) */
+	__u64 quota_default;	/* ARENAD_QUOTA_SET | pages for owners without a
+				 * limit of their own; 0: none */
+	__u64 quota_refusals;	/* ALLOC operations refused over a limit
+				 * (not in alloc_failures) */
+	__u64 quota_changes;	/* limits set or cleared, cumulative */
 };
+
+/*
+ * The allocator's events (ring buffer "arenad_events", pinned as
+ * ARENAD_PIN_EVENTS): one record per successful allocation or free, on
+ * every path (the socket, the pinned allocator, external programs calling
+ * arenad_alloc_pages()). A full ring buffer drops the record and counts it
+ * in the "arenad_ev_drops" array (ARENAD_PIN_EVENT_DROPS), never fails or
+ * waits. Both are newer than ABI 2's other pins: pin sets created by an
+ * older arenad lack them until a newer daemon adopts the set and adds
+ * them. The layout is part of the ABI.
+ */
+enum arenad_event_kind {
+	ARENAD_EVENT_ALLOC = 1,
+	ARENAD_EVENT_FREE = 2,
+};
+
+struct arenad_event {
+	__u32 kind;		/* enum arenad_event_kind */
+	__u32 pages;
+	__u32 owner;		/* string ids (0: none), as in the ledger */
+	__u32 name;
+	__u32 uid;
+	__u32 pgoff;		/* first page's offset in the arena */
+	__u64 pages_allocated;	/* the arena's total just after this one */
+	__u64 time_ns;		/* CLOCK_BOOTTIME */
+};
+
+/* The ring buffer's size: a power of two of pages; ~5000 records. */
+#define ARENAD_EVENTS_BYTES	(256 * 1024)
 
 /* Names of the pins below the pin directory. */
 #define ARENAD_PIN_ARENA	"arena"
@@ -196,7 +295,10 @@ struct arenad_state {
 #define ARENAD_PIN_OWNERS	"owners"
 #define ARENAD_PIN_STRINGS	"strings"
 #define ARENAD_PIN_NAMES	"names"
+#define ARENAD_PIN_UIDS		"uids"
 #define ARENAD_PIN_ALLOC_PROG	"alloc_prog"
+#define ARENAD_PIN_EVENTS	"events"
+#define ARENAD_PIN_EVENT_DROPS	"event_drops"
 
 /* Defaults, shared by daemon, client library and docs. */
 #define ARENAD_DEFAULT_PIN_DIR		"/sys/fs/bpf/arenad"

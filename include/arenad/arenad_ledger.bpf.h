@@ -89,6 +89,64 @@ struct {
 	__type(value, __u32);
 } arenad_names __weak SEC(".maps");
 
+/* uid -> its usage and limit (struct arenad_uid); entries are never
+ * deleted, see arenad_abi.h */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, ARENAD_MAX_UIDS);
+	__type(key, __u32);
+	__type(value, struct arenad_uid);
+} arenad_uids __weak SEC(".maps");
+
+/* The allocator's events (arenad_abi.h): a ring buffer the daemon reads,
+ * and the count of records a full ring buffer refused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, ARENAD_EVENTS_BYTES);
+} arenad_events __weak SEC(".maps");
+
+/* mmapable: the daemon reads the count from memory, without a syscall */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} arenad_ev_drops __weak SEC(".maps");
+
+/*
+ * Tell the daemon: one bpf_ringbuf_output(), which copies the record and
+ * never sleeps or waits for a reader. BPF_RB_NO_WAKEUP: a wake-up per
+ * record is an irq_work on this CPU and a turn of the daemon's loop per
+ * allocation, which tripled the pinned alloc+free pair in a one-CPU
+ * guest; the daemon drains the buffer on a timer instead (every 20 ms
+ * while anyone subscribes). When the buffer is full the record is
+ * dropped and counted; the allocation itself has already succeeded and
+ * stays so.
+ */
+__arenad_ledger_fn void arenad__event(__u32 kind, const struct arenad_range *r, __u64 total)
+{
+	struct arenad_event ev = {
+		.kind = kind,
+		.pages = r->pages,
+		.owner = r->owner,
+		.name = r->name,
+		.uid = r->uid,
+		.pgoff = r->pgoff,
+		.pages_allocated = total,
+		.time_ns = kind == ARENAD_EVENT_ALLOC ? r->time_ns : bpf_ktime_get_boot_ns(),
+	};
+	__u32 zero = 0;
+	__u64 *drops;
+
+	if (bpf_ringbuf_output(&arenad_events, &ev, sizeof(ev), BPF_RB_NO_WAKEUP)) {
+		drops = bpf_map_lookup_elem(&arenad_ev_drops, &zero);
+		if (drops)
+			__sync_fetch_and_add(drops, 1);
+	}
+}
+
 /*
  * The string table, and why it is safe with any number of processes and
  * programs using the pins at once (the daemon, libarenad's arenad_pins_*
@@ -306,6 +364,24 @@ __arenad_ledger_fn long arenad__match_cb(__u64 i, void *data)
 	return !in->gone;
 }
 
+/*
+ * A string slot claimed anew: its owners entry may still count refusals
+ * and failures of the slot's last string. Nothing else is left there:
+ * every allocation (also one in flight) holds its owner's string, and a
+ * string with a limit is kept for good, so a free slot's pages,
+ * allocations and limit are 0.
+ */
+static __always_inline void arenad__owner_fresh(__u32 slot)
+{
+	__u32 key = slot & ARENAD_STR_SLOT_MASK;
+	struct arenad_owner *o = bpf_map_lookup_elem(&arenad_owners, &key);
+
+	if (o) {
+		o->quota_refusals = 0;
+		o->failures = 0;
+	}
+}
+
 /* Claim the first free slot from home on and write the string there. */
 __arenad_ledger_fn long arenad__claim_cb(__u64 i, void *data)
 {
@@ -325,6 +401,7 @@ __arenad_ledger_fn long arenad__claim_cb(__u64 i, void *data)
 		gen = (__u32)(gen + 1);
 	if (__sync_val_compare_and_swap(&v->ref, w, gen << 32 | ARENAD_STR_CLAIMED) != w)
 		return 0;	/* another string took it */
+	arenad__owner_fresh(slot);
 	v->hash = in->hash;
 	dst = (__u64 *)v->str;
 	for (k = 0; k < ARENAD_STR_LEN / 8; k++)
@@ -439,36 +516,104 @@ __arenad_ledger_fn void raise_high_water(struct arenad_state *st, __u64 now)
 	}
 }
 
-__arenad_ledger_fn void account_owner(__u32 owner, __s64 pages, __s64 allocations)
+__arenad_ledger_fn struct arenad_owner *arenad__owner(__u32 owner)
 {
 	__u32 key = owner ? ARENAD_STR_SLOT(owner) : ARENAD_OWNERS_NONE;
-	struct arenad_owner *o = bpf_map_lookup_elem(&arenad_owners, &key);
 
 	/* An array element: always there. The owner's string is held by
-	 * each of its allocations, so this slot is the owner's until the
-	 * counters are back at zero. */
+	 * each of its allocations (and kept for good once it has a limit),
+	 * so this slot is the owner's while it counts anything. */
+	return bpf_map_lookup_elem(&arenad_owners, &key);
+}
+
+/* The uid's entry, made on its first use (entries are never deleted);
+ * NULL only when the table is full. */
+__arenad_ledger_fn struct arenad_uid *arenad__uid(__u32 uid)
+{
+	struct arenad_uid *u = bpf_map_lookup_elem(&arenad_uids, &uid), fresh = {};
+
+	if (u)
+		return u;
+	/* A racing first allocation of the same uid may make it first:
+	 * BPF_NOEXIST, and either way the lookup finds the one entry. */
+	bpf_map_update_elem(&arenad_uids, &uid, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&arenad_uids, &uid);
+}
+
+__arenad_ledger_fn void account_owner(__u32 owner, __s64 pages, __s64 allocations)
+{
+	struct arenad_owner *o = arenad__owner(owner);
+
 	if (o) {
-		/* Before the counters: readers trust the id of an entry
-		 * that counts something. Every writer while the string
-		 * lives writes the same id. */
-		if (allocations > 0)
-			o->owner = owner;
 		__sync_fetch_and_add(&o->pages, pages);
 		__sync_fetch_and_add(&o->allocations, allocations);
 	}
 }
 
+__arenad_ledger_fn void account_uid(__u32 uid, __s64 pages, __s64 allocations)
+{
+	struct arenad_uid *u = bpf_map_lookup_elem(&arenad_uids, &uid);
+
+	if (u) {
+		__sync_fetch_and_add(&u->pages, pages);
+		__sync_fetch_and_add(&u->allocations, allocations);
+	}
+}
+
+/*
+ * Quotas: reserve, then commit. An allocation adds its pages to the
+ * counter with one atomic fetch-and-add and looks at what the counter held
+ * before: if that plus its pages is over the limit, it subtracts them
+ * again and is refused. Of any number of allocations racing for one
+ * owner, each sees the others' reservations, so the counter is over the
+ * limit only for the instant between a losing add and its subtraction,
+ * and no allocation that would end above the limit gets its pages. (A
+ * racing loser may make another allocation that would fit fail too:
+ * refusals err on the safe side.) The reservation is taken before the
+ * kernel is asked for pages and given back if it refuses.
+ *
+ * The limit is read once, before the add: a limit changed meanwhile
+ * applies from the next allocation on.
+ */
+static __always_inline int arenad__reserve(__u64 *held, __u64 limit, __u32 pages, __u64 *was)
+{
+	__u64 old = __sync_fetch_and_add(held, pages);
+
+	*was = old;
+	if (ARENAD_QUOTA_IS_SET(limit) && old + pages > ARENAD_QUOTA_PAGES(limit)) {
+		__sync_fetch_and_add(held, -(__s64)pages);
+		return -EDQUOT;
+	}
+	return 0;
+}
+
+/* A refusal over a limit: which, and what the owner or uid held. */
+static __always_inline int arenad__over(struct arenad_state *st, struct arenad_req *req,
+					__u64 *refusals, __u32 kind, __u64 held, __u64 limit)
+{
+	__sync_fetch_and_add(refusals, 1);
+	__sync_fetch_and_add(&st->quota_refusals, 1);
+	req->quota_kind = kind;
+	req->quota_held = held > 0xffffffffULL ? 0xffffffffU : (__u32)held;
+	req->quota_limit = ARENAD_QUOTA_PAGES(limit);
+	return -EDQUOT;
+}
+
 /*
  * Allocate. The caller holds one reference on req->owner and on req->name
  * (each may be 0), which the ledger entry keeps on success; on failure the
- * caller still holds them.
+ * caller still holds them. Over a limit: -EDQUOT, with req->quota_* set.
  */
 __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req *req)
 {
 	struct arenad_range rec = {};
 	void __arena *hint = NULL, *p;
 	__u32 pages = req->pages, name = req->name, pgoff;
-	__u64 total;
+	struct arenad_owner *o;
+	struct arenad_uid *u;
+	__u64 total, limit, was;
+	__u32 kind;
+	int err;
 
 	if (!pages || pages > st->pages_total || req->flags)
 		return -EINVAL;
@@ -481,15 +626,42 @@ __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req 
 		hint = (void __arena *)req->addr;
 	}
 
+	o = arenad__owner(req->owner);
+	u = arenad__uid(req->uid);
+	if (!o)
+		return -EINVAL;		/* cannot happen: the slot < max_entries */
+	if (!u)
+		return -E2BIG;		/* ARENAD_MAX_UIDS distinct uids */
+	/* Before the counters: readers trust the id of an entry that counts
+	 * something. Every writer while the string lives writes the same id. */
+	o->owner = req->owner;
+
+	/* Reserve: the owner's pages against its limit, else the default. */
+	limit = arenad__once(o->limit);
+	kind = ARENAD_QUOTA_KIND_OWNER;
+	if (!ARENAD_QUOTA_IS_SET(limit)) {
+		limit = arenad__once(st->quota_default);
+		kind = ARENAD_QUOTA_KIND_DEFAULT;
+	}
+	if (arenad__reserve(&o->pages, limit, pages, &was))
+		return arenad__over(st, req, &o->quota_refusals, kind, was, limit);
+	limit = arenad__once(u->limit);
+	if (arenad__reserve(&u->pages, limit, pages, &was)) {
+		__sync_fetch_and_add(&o->pages, -(__s64)pages);
+		/* counted for the owner too: its refusals, whichever limit */
+		__sync_fetch_and_add(&o->quota_refusals, 1);
+		return arenad__over(st, req, &u->quota_refusals, ARENAD_QUOTA_KIND_UID, was, limit);
+	}
+
 	/* Claim the name first, so that two allocations racing for one name
 	 * cannot both succeed; the value is fixed up below. */
 	if (name) {
-		long err;
-
 		pgoff = 0;
 		err = bpf_map_update_elem(&arenad_names, &name, &pgoff, BPF_NOEXIST);
-		if (err)
-			return err == -EEXIST ? -EEXIST : -E2BIG;
+		if (err) {
+			err = err == -EEXIST ? -EEXIST : -E2BIG;
+			goto unreserve;
+		}
 	}
 
 	/* The arena's NUMA node is the default for every path in (socket,
@@ -497,11 +669,10 @@ __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req 
 	p = arenad__alloc_pages(&ARENAD_ARENA, hint, pages,
 				  req->numa_node == NUMA_NO_NODE ? st->numa_node : req->numa_node, 0);
 	if (!p) {
-		if (name)
-			bpf_map_delete_elem(&arenad_names, &name);
 		/* The kfunc returns NULL without a reason: a fixed address that
 		 * fails is taken (or reserved), anything else is lack of space. */
-		return hint ? -EBUSY : -ENOMEM;
+		err = hint ? -EBUSY : -ENOMEM;
+		goto unname;
 	}
 
 	pgoff = pgoff_of(st, (__u64)p);
@@ -513,26 +684,38 @@ __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req 
 	rec.time_ns = bpf_ktime_get_boot_ns();
 	if (bpf_map_update_elem(&arenad_ledger, &pgoff, &rec, BPF_NOEXIST)) {
 		arenad__free_pages(&ARENAD_ARENA, p, pages);
-		if (name)
-			bpf_map_delete_elem(&arenad_names, &name);
-		return -E2BIG;
+		err = -E2BIG;
+		goto unname;
 	}
 	if (name)
 		bpf_map_update_elem(&arenad_names, &name, &pgoff, BPF_EXIST);
 
-	account_owner(req->owner, pages, 1);
+	/* Commit: the pages are counted already (reserved above). */
+	__sync_fetch_and_add(&o->allocations, 1);
+	__sync_fetch_and_add(&u->allocations, 1);
 	total = __sync_fetch_and_add(&st->pages_allocated, pages) + pages;
 	__sync_fetch_and_add(&st->allocations, 1);
 	__sync_fetch_and_add(&st->live_allocations, 1);
 	raise_high_water(st, total);
+	arenad__event(ARENAD_EVENT_ALLOC, &rec, total);
 
 	req->addr = (__u64)p;
 	return 0;
+
+unname:
+	if (name)
+		bpf_map_delete_elem(&arenad_names, &name);
+unreserve:
+	__sync_fetch_and_add(&u->pages, -(__s64)pages);
+	__sync_fetch_and_add(&o->pages, -(__s64)pages);
+	__sync_fetch_and_add(&o->failures, 1);
+	return err;
 }
 
 __arenad_ledger_fn int arenad__free(struct arenad_state *st, struct arenad_req *req)
 {
 	struct arenad_range rec, *r;
+	__u64 total;
 	__u32 pgoff;
 
 	if (req->addr & (ARENAD_PAGE_SIZE - 1) ||
@@ -559,11 +742,16 @@ __arenad_ledger_fn int arenad__free(struct arenad_state *st, struct arenad_req *
 	/* Counters first, then the strings: the owner's slot must not be
 	 * reclaimed while it still counts these pages. */
 	account_owner(rec.owner, -(__s64)rec.pages, -1);
-	arenad__str_put(rec.owner);
-	arenad__str_put(rec.name);
-	__sync_fetch_and_add(&st->pages_allocated, -(__s64)rec.pages);
+	account_uid(rec.uid, -(__s64)rec.pages, -1);
+	total = __sync_fetch_and_add(&st->pages_allocated, -(__s64)rec.pages) - rec.pages;
 	__sync_fetch_and_add(&st->frees, 1);
 	__sync_fetch_and_add(&st->live_allocations, -1);
+	/* Before the strings are dropped: the daemon resolves the ids when
+	 * the record arrives, and a string kept alive this long is more
+	 * often still there (it remembers the ones it saw, too). */
+	arenad__event(ARENAD_EVENT_FREE, &rec, total);
+	arenad__str_put(rec.owner);
+	arenad__str_put(rec.name);
 
 	req->pages = rec.pages;
 	req->owner = rec.owner;
@@ -592,11 +780,16 @@ const volatile __u32 arenad_name_id __weak = 0;
 
 /*
  * For sleepable external programs: allocate pages accounted to owner (and
- * name, 0 for none) in arenad's ledger. owner and name are string ids
- * held with libarenad's arenad_pins__intern() (an id whose string was
- * released fails). Returns NULL on failure.
+ * name, 0 for none) in arenad's ledger, within the owner's and the uid's
+ * page limits. owner and name are string ids held with libarenad's
+ * arenad_pins__intern() (an id whose string was released fails). Returns
+ * the pages, or NULL with *err (when err is not NULL) set to the negative
+ * errno: -EDQUOT over a limit, -ENOMEM no room, -ESTALE a released id,
+ * -EEXIST a name in use, -EINVAL, -E2BIG a full table, -ENODEV no arenad
+ * state in the maps.
  */
-static __always_inline void __arena *arenad_alloc_pages_as(__u32 owner, __u32 name, __u32 pages)
+static __always_inline void __arena *arenad_alloc_pages_err(__u32 owner, __u32 name, __u32 pages,
+							    int *err)
 {
 	struct arenad_req req = {
 		.op = ARENAD_OP_ALLOC,
@@ -607,24 +800,43 @@ static __always_inline void __arena *arenad_alloc_pages_as(__u32 owner, __u32 na
 		.numa_node = NUMA_NO_NODE,
 	};
 	struct arenad_state *st = arenad__state();
+	int r;
 
-	if (!st)
-		return NULL;
-	if (arenad__str_get(owner))
+	if (!st) {
+		r = -ENODEV;
+		goto out;
+	}
+	r = arenad__str_get(owner);
+	if (r)
 		goto fail;
-	if (arenad__str_get(name)) {
+	r = arenad__str_get(name);
+	if (r) {
 		arenad__str_put(owner);
 		goto fail;
 	}
-	if (arenad__alloc(st, &req)) {
+	r = arenad__alloc(st, &req);
+	if (r) {
 		arenad__str_put(name);
 		arenad__str_put(owner);
 		goto fail;
 	}
+	if (err)
+		*err = 0;
 	return (void __arena *)req.addr;
 fail:
-	__sync_fetch_and_add(&st->alloc_failures, 1);
+	/* Quota refusals are counted apart (arenad__over()). */
+	if (r != -EDQUOT)
+		__sync_fetch_and_add(&st->alloc_failures, 1);
+out:
+	if (err)
+		*err = r;
 	return NULL;
+}
+
+/* The same without the reason. */
+static __always_inline void __arena *arenad_alloc_pages_as(__u32 owner, __u32 name, __u32 pages)
+{
+	return arenad_alloc_pages_err(owner, name, pages, NULL);
 }
 
 /* The one-step form: pages accounted to the object's owner (see above). */

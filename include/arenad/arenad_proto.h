@@ -23,5 +23,6 @@
 #define ARENAD_ERR_NOT_FOUND		-32003	/* no such allocation or name */
 #define ARENAD_ERR_CONFLICT		-32004	/* name or address in use */
 #define ARENAD_ERR_UNAVAILABLE		-32005	/* e.g. census unavailable */
+#define ARENAD_ERR_QUOTA		-32006	/* over an owner's or uid's page limit */
 
 #endif /* __ARENAD_PROTO_H */

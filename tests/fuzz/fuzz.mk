@@ -22,7 +22,7 @@ FUZZ_BINS	:= $(FUZZ)/fuzz_rpc $(FUZZ)/fuzz_reply $(FUZZ)/fuzz_config
 FUZZ_RPC_SRCS	:= tests/fuzz/seam.c tests/fuzz/fuzz_rpc.c \
 		   $(filter-out daemon/main.c,$(DAEMON_SRCS)) $(LIB_SRCS)
 FUZZ_REPLY_SRCS	:= $(LIB_SRCS) tests/fuzz/fuzz_reply.c
-FUZZ_CONFIG_SRCS := daemon/config.c daemon/log.c tests/fuzz/fuzz_config.c
+FUZZ_CONFIG_SRCS := daemon/config.c daemon/basic/log.c tests/fuzz/fuzz_config.c
 
 $(FUZZ)/obj/%.o: %.c | $(SKELS)
 	$(call msg,FUZZ-CC,$@)

@@ -18,6 +18,7 @@
 #include "json_strict.h"
 #include "log.h"
 #include "owners.h"
+#include "scan.h"
 #include "seam.h"
 
 static struct config cfg;
@@ -26,11 +27,6 @@ static struct arenad d;
 static int not_null;
 static struct rpc_table table;
 static bool over_budget;	/* this input's flag bit 3 */
-
-static bool input_over_budget(const struct rpc_peer *peer)
-{
-	return over_budget;
-}
 
 static void check_json(const char *text, size_t len)
 {
@@ -46,42 +42,39 @@ static void check_json(const char *text, size_t len)
 
 static void one_line(const struct rpc_peer *peer, const char *line, size_t len, bool stream)
 {
-	struct rpc_stream st;
+	struct rpc_answer a;
 	struct json_buf b = {};
-	size_t reply_len = 0;
-	char *reply = NULL;
-	int r;
+	int r = 1;
 
-	r = rpc_handle_line(&table, peer, line, len, &reply, &reply_len, stream ? &st : NULL);
-	if (r >= 0 && !reply && !(stream && st.next))
-		r = seam_take_reply(&reply, &reply_len);	/* a deferred reply */
-	if (r < 0) {
-		if (r != -ENOMEM)
+	rpc_handle_line(&table, peer, seam_link(over_budget), line, len, &a);
+	seam_take_answer(&a);
+	if (a.kind == RPC_ANSWER_STREAM && stream) {
+		/* slice by slice, as the server sends it */
+		if (json_buf_put(&b, a.text, a.len) < 0)
 			abort();
-		return;
-	}
-	if (!reply)
-		return;
-	if (json_buf_put(&b, reply, reply_len) < 0)
-		abort();
-	free(reply);
-	if (stream && st.next) {
-		while ((r = st.next(st.state, &b)) > 0)
+		while ((r = rpc_stream_fill(&a.stream, &b, 4096)) > 0)
 			;
-		if (r < 0 || json_buf_put(&b, st.tail, st.tail_len) < 0)
+		if (r < 0)
 			abort();
-		rpc_stream_done(&st);
+		rpc_answer_done(&a);
+		a = (struct rpc_answer) { .kind = RPC_ANSWER_LINE, .text = b.data, .len = b.len };
+		b = (struct json_buf) {};
 	}
-	if (memchr(b.data, '\n', b.len))
-		abort();	/* a reply is one line */
-	check_json(b.data, b.len);
-	free(b.data);
+	rpc_answer_flatten(&a);
+	if (a.kind == RPC_ANSWER_LINE) {
+		if (memchr(a.text, '\n', a.len))
+			abort();	/* a reply is one line */
+		check_json(a.text, a.len);
+	} else if (a.kind != RPC_ANSWER_NONE && a.kind != RPC_ANSWER_OOM &&
+		   a.kind != RPC_ANSWER_RETRY) {
+		abort();	/* nothing may be left waiting */
+	}
+	rpc_answer_done(&a);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rpc_peer peer = { .pid = 1, .uid = 1000, .gid = 1000,
-				 .over_budget = input_over_budget };
+	struct rpc_peer peer = { .pid = 1, .uid = 1000, .gid = 1000 };
 	const char *p, *end, *nl;
 	size_t len;
 
@@ -105,7 +98,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	seam_reset();
 	d.reader_scan_usec = 0;
-	d.last_scan.valid = false;
+	/* A new scanner: no census figures from the last input. */
+	d.scanner = scanner_free(d.scanner);
+	if (scanner_new(d.census_worker, arena.pins, SEAM_BASE, arena.map_id, &d.scanner) < 0)
+		abort();
+	scanner_set_census(d.scanner, d.census);
 	peer.may_write = data[0] & 1;
 	if (data[0] & 2)
 		peer.uid = peer.gid = 0;

@@ -201,6 +201,7 @@ int arenad_pins__state_fd(const struct arenad_pins *pins) { return -1; }
 int arenad_pins__ledger_fd(const struct arenad_pins *pins) { return -1; }
 int arenad_pins__strings_fd(const struct arenad_pins *pins) { return -1; }
 int arenad_pins__names_fd(const struct arenad_pins *pins) { return -1; }
+int arenad_pins__uids_fd(const struct arenad_pins *pins) { return -1; }
 
 /*
  * The owners map, which owners.c maps read-only: a memory file that holds
@@ -284,81 +285,47 @@ int census_run(struct census *c, int method, struct census_result *res)
 unsigned int server_clients(const struct server *s) { return 1; }
 
 /*
- * Deferred replies: the seam's worker runs each job at once, so the reply
- * is ready when the handler returns; it is kept, as the server would send
- * it, for seam_take_reply().
+ * Kept calls: the seam's worker runs each job at once, so a kept call is
+ * answered before its handler returns, and the dispatcher gives that
+ * answer. One answered later would be kept here, as the server would send
+ * it, for seam_take_answer().
  */
-struct server_call {
-	json_object *id;
+static struct rpc_answer later;
+
+static void seam_answered(void *userdata, struct rpc_answer *a)
+{
+	rpc_answer_done(&later);
+	later = *a;
+	*a = (struct rpc_answer) {};
+}
+
+static bool over_budget;
+
+static bool seam_over_budget(void *userdata)
+{
+	return over_budget;
+}
+
+static const struct rpc_link_ops seam_link_ops = {
+	.over_budget = seam_over_budget,
+	.answered = seam_answered,
 };
-static struct server_call the_call;
-static char *deferred;
-static size_t deferred_len;
-static int deferred_r;
 
-struct server_call *server_defer(const struct rpc_peer *peer)
+const struct rpc_link *seam_link(bool over)
 {
-	the_call.id = peer->request ? json_object_get(peer->request->id) : NULL;
-	return &the_call;
+	static const struct rpc_link link = { .ops = &seam_link_ops };
+
+	over_budget = over;
+	return &link;
 }
 
-void server_call_hold(struct server_call *call, size_t bytes) { }
-
-static void keep(int r, char *reply, size_t len)
+void seam_take_answer(struct rpc_answer *a)
 {
-	free(deferred);
-	deferred = reply;
-	deferred_len = len;
-	deferred_r = r;
-}
-
-void server_finish(struct server_call *call, json_object *result, const struct rpc_error *err)
-{
-	char *reply = NULL;
-	size_t len = 0;
-	int r;
-
-	r = rpc_reply_line(call->id, result, err, &reply, &len);
-	json_object_put(call->id);
-	keep(r, reply, len);
-}
-
-void server_finish_stream(struct server_call *call, struct rpc_stream *st)
-{
-	struct rpc_stream want = {};
-	struct json_buf b = {};
-	char *head = NULL;
-	size_t len = 0;
-	int r;
-
-	r = rpc_stream_head(call->id, st, &want, &head, &len);
-	json_object_put(call->id);
-	if (r >= 0)
-		r = json_buf_put(&b, head, len);
-	free(head);
-	while (r >= 0 && (r = want.next(want.state, &b)) > 0)
-		;
-	if (r >= 0)
-		r = json_buf_put(&b, want.tail, want.tail_len);
-	rpc_stream_done(&want);
-	if (r < 0) {
-		free(b.data);
-		keep(r, NULL, 0);
+	if (a->kind != RPC_ANSWER_LATER)
 		return;
-	}
-	keep(0, b.data, b.len);
-}
-
-int seam_take_reply(char **reply, size_t *len)
-{
-	int r = deferred_r;
-
-	*reply = deferred;
-	*len = deferred_len;
-	deferred = NULL;
-	deferred_len = 0;
-	deferred_r = 0;
-	return r;
+	rpc_answer_done(a);
+	*a = later;
+	later = (struct rpc_answer) {};
 }
 
 static int a_worker;
@@ -386,7 +353,7 @@ int inventory_submit_scan(struct inventory *inv, enum inv_job_kind kind, __u32 m
 	return -EAGAIN;
 }
 
-int metrics_render(struct arenad *d, char **text, size_t *len)
+int metrics_render(struct arenad *d, bool own_process, char **text, size_t *len)
 {
 	*text = strdup("# no metrics in the fuzz seam\n");
 	*len = *text ? strlen(*text) : 0;

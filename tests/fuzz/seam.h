@@ -3,7 +3,10 @@
 #ifndef __ARENAD_FUZZ_SEAM_H
 #define __ARENAD_FUZZ_SEAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "rpc.h"
 
 #define SEAM_BASE	0x100000000000ULL
 #define SEAM_PAGES	256
@@ -17,9 +20,9 @@ struct worker *seam_worker(void);
 /* A census for d->census: the seam's census functions answer for it. */
 struct census *seam_census(void);
 
-/* The reply to the last deferred request (scan, ranges), as
- * rpc_handle_line() gives one: 0 with *reply (malloc'ed, NULL when none)
- * or -ENOMEM. */
-int seam_take_reply(char **reply, size_t *len);
+/* The connection calls come on: over the reply budget or not. */
+const struct rpc_link *seam_link(bool over_budget);
+/* For an answer that said LATER, the answer that came since. */
+void seam_take_answer(struct rpc_answer *a);
 
 #endif /* __ARENAD_FUZZ_SEAM_H */

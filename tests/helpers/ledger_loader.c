@@ -16,6 +16,8 @@
  *   usage         "pages N": the ledger's pages_allocated, read from BPF
  *                 by the half that does not allocate
  *   pins-alloc N  "ok ADDR" (libarenad's pinned allocator path)
+ *   churn N       "ok N": N one-page BPF-side allocations, each freed at
+ *                 once (a burst of 2N events, without a line per step)
  *   maps          the object's map names, space-separated
  *   quit
  * Failures print "error REASON".
@@ -128,6 +130,25 @@ static void serve(struct ledger_loader_bpf *skel, const struct opts *o, volatile
 				printf("error %s\n", strerror(r ? -r : -g.ret));
 			else
 				printf("ok 0x%llx\n", (unsigned long long)g.addr);
+		} else if (!strcmp(cmd, "churn")) {
+			struct grab_ctx g;
+
+			for (r = 0, v = 0; !r && v < arg; v++) {
+				g = (struct grab_ctx) { .owner = owner, .pages = 1 };
+				r = run(skel->progs.grab, &g, sizeof(g));
+				if (!r && g.ret < 0)
+					r = g.ret;
+				if (!r) {
+					g.ret = 0;
+					r = run(skel->progs.drop, &g, sizeof(g));
+					if (!r && g.ret < 0)
+						r = g.ret;
+				}
+			}
+			if (r)
+				printf("error %s\n", strerror(-r));
+			else
+				printf("ok %llu\n", (unsigned long long)v);
 		} else if (!strcmp(cmd, "pins-alloc") && pins) {
 			r = arenad_pins__alloc(pins, arg, &aopts, &v);
 			if (r)

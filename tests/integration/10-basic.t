@@ -15,10 +15,11 @@ PAGE = at.PAGE
 with at.Fixture(t, pages=256) as fx:
     t.eq(fx.result("ping"), {"pong": "arenad"}, "ping answers")
     v = fx.result("version")
-    t.ok(v.get("abi") == 2 and v.get("version"), "version reports abi 2 and a version")
+    t.ok(v.get("abi") == 3 and v.get("version"), "version reports abi 3 and a version")
 
     pins = sorted(os.listdir(fx.pin_dir))
-    t.eq(pins, sorted(["alloc_prog", "arena", "ledger", "names", "owners", "state", "strings"]),
+    t.eq(pins, sorted(["alloc_prog", "arena", "event_drops", "events", "ledger", "names", "owners",
+                       "state", "strings", "uids"]),
          "every pin is in the pin dir")
     maps = {p: at.pinned_id(os.path.join(fx.pin_dir, p)) for p in pins if p != "alloc_prog"}
     t.ok(all(maps.values()) and len(set(maps.values())) == len(maps),

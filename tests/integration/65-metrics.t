@@ -11,15 +11,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import arenad_test as at  # noqa: E402
+from prometheus_server import Prometheus, free_port, metrics_port  # noqa: E402
 
 t = at.Tap()
 PROMTOOL = "promtool"
-PROMETHEUS = "prometheus"
 
 
 def promtool_check(text, what):
@@ -58,19 +56,6 @@ def value(text_, name_, **labels):
     return None
 
 
-def metrics_port(fx, timeout=10):
-    """The port the daemon logged for --metrics-listen ...:0."""
-    deadline = time.monotonic() + at.scaled(timeout)
-    while time.monotonic() < deadline:
-        fx.logf.flush()
-        with open(fx.log) as f:
-            m = re.findall(r"metrics at http://127\.0\.0\.1:(\d+)/metrics", f.read())
-        if m:
-            return int(m[-1])
-        time.sleep(0.05)
-    raise RuntimeError("the daemon did not log its metrics address")
-
-
 def http_req(port, method="GET", path="/metrics", body=None, headers=None, timeout=5):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=at.scaled(timeout))
     try:
@@ -84,14 +69,6 @@ def http_req(port, method="GET", path="/metrics", body=None, headers=None, timeo
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def ping_seconds(fx):
@@ -166,6 +143,11 @@ with at.Fixture(t, pages=256, args=["--metrics-listen", "127.0.0.1:0"]) as fx:
          "arenad_unaccounted_bytes = the census")
     dur = value(text, "arenad_census_duration_seconds")
     t.ok(dur is not None and 0 <= dur < 60, "arenad_census_duration_seconds of the latest inventory: %r" % dur)
+    stamp = value(text, "arenad_census_timestamp_seconds")
+    t.ok(stamp is not None and -1 < time.time() - stamp < at.scaled(70),
+         "arenad_census_timestamp_seconds is the latest census's end, in Unix time: %.1f s ago"
+         % (time.time() - (stamp or 0)))
+    t.ok("process_" not in text, "the method's text has no process_* families (node_exporter has its own)")
     # Every arena on the host: a foreign one (tests/foreign, an arena user
     # that knows nothing of arenad) with 5 pages allocated by the kfunc and
     # 3 touched from user space. A scrape reports the latest finished
@@ -226,6 +208,24 @@ with at.Fixture(t, pages=256, args=["--metrics-listen", "127.0.0.1:0"]) as fx:
     t.eq(hdrs.get("Content-Type"), "text/plain; version=0.0.4; charset=utf-8",
          "Content-Type names the exposition format 0.0.4")
     promtool_check(body.decode(), "the endpoint's output")
+    # The daemon's own process, as client libraries export it.
+    ptext = body.decode()
+    fds = len(os.listdir("/proc/%d/fd" % pid))
+    got = value(ptext, "process_open_fds")
+    t.ok(got is not None and abs(got - fds) <= 2, "process_open_fds %r ~ /proc/PID/fd's %d" % (got, fds))
+    with open("/proc/%d/limits" % pid) as f:
+        soft = re.search(r"Max open files\s+(\d+)", f.read()).group(1)
+    t.eq(value(ptext, "process_max_fds"), float(soft), "process_max_fds is the soft RLIMIT_NOFILE")
+    got = value(ptext, "process_resident_memory_bytes")
+    t.ok(got and abs(got / 1024 - rss_kib(pid)) < rss_kib(pid) / 4,
+         "process_resident_memory_bytes %r ~ VmRSS %d KiB" % (got, rss_kib(pid)))
+    with open("/proc/%d/stat" % pid) as f:
+        tck = os.sysconf("SC_CLK_TCK")
+        started = time.time() - time.clock_gettime(time.CLOCK_BOOTTIME) + int(f.read().rsplit(")", 1)[1].split()[19]) / tck
+    got = value(ptext, "process_start_time_seconds")
+    t.ok(got and abs(got - started) < 2, "process_start_time_seconds %r ~ %.2f" % (got, started))
+    t.ok(value(ptext, "process_cpu_seconds_total") is not None and "# TYPE process_cpu_seconds_total counter" in ptext,
+         "process_cpu_seconds_total is a counter")
     t.eq(value(body.decode(), "arenad_owner_allocated_bytes", owner="demo"), 65536.0,
          "the endpoint has the owner's bytes")
     status, hdrs, body = http_req(port, "GET", "/metrics?format=x")
@@ -340,55 +340,9 @@ with at.Fixture(t, pages=256, args=["--metrics-listen", "127.0.0.1:0"]) as fx:
                % (before, took))
 
     # --- a real Prometheus scraping the endpoint ---------------------------
-    pdir = os.path.join(fx.dir, "prometheus")
-    os.mkdir(pdir)
-    pport = None
-    with open(os.path.join(pdir, "prometheus.yml"), "w") as f:
-        f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                "scrape_configs:\n  - job_name: arenad\n    static_configs:\n"
-                "      - targets: ['127.0.0.1:%d']\n" % port)
-    prom = None
-    for attempt in range(5):
-        pport = free_port()
-        plog = open(os.path.join(pdir, "prometheus.log"), "ab")
-        prom = fx.track(subprocess.Popen(
-            [PROMETHEUS, "--config.file=" + os.path.join(pdir, "prometheus.yml"),
-             "--storage.tsdb.path=" + os.path.join(pdir, "data"),
-             "--web.listen-address=127.0.0.1:%d" % pport, "--log.level=warn"],
-            stdin=subprocess.DEVNULL, stdout=plog, stderr=plog, preexec_fn=at._die_with_parent))
-        plog.close()
-        deadline = time.monotonic() + at.scaled(30)
-        ready = False
-        while time.monotonic() < deadline and prom.poll() is None:
-            try:
-                ready = urllib.request.urlopen("http://127.0.0.1:%d/-/ready" % pport, timeout=at.scaled(2)).status == 200
-            except OSError:
-                pass
-            if ready:
-                break
-            time.sleep(0.2)
-        if ready:
-            break
-        at.kill_tree(prom)		# the port was taken meanwhile: another one
-    t.ok(prom is not None and prom.poll() is None, "a private Prometheus server runs on 127.0.0.1:%s" % pport)
-
-    def query(q):
-        url = "http://127.0.0.1:%d/api/v1/query?query=%s" % (pport, urllib.parse.quote(q))
-        try:
-            r = json.load(urllib.request.urlopen(url, timeout=at.scaled(5)))
-        except (OSError, ValueError):
-            return None
-        return r.get("data", {}).get("result") if r.get("status") == "success" else None
-
-    def wait_query(q, pred, timeout=30):
-        deadline = time.monotonic() + at.scaled(timeout)
-        res = None
-        while time.monotonic() < deadline:
-            res = query(q)
-            if res is not None and pred(res):
-                return res
-            time.sleep(0.5)
-        return res
+    prom = Prometheus(fx, port)
+    t.ok(prom.proc is not None, "a private Prometheus server runs on 127.0.0.1:%s" % prom.port)
+    wait_query = prom.wait_query
 
     res = wait_query('up{job="arenad"}', lambda r: len(r) == 1 and r[0]["value"][1] == "1")
     t.ok(res and res[0]["value"][1] == "1", "Prometheus scrapes the endpoint: up == 1 (%r)" % res)
@@ -411,8 +365,8 @@ with at.Fixture(t, pages=256, args=["--metrics-listen", "127.0.0.1:0"]) as fx:
     fa.exit()
     res = wait_query('arenad_arena_size_bytes{map_id="%s"}' % fid, lambda r: len(r) == 0)
     t.eq(res, [], "an arena that went away leaves the scrapes")
-    at.kill_tree(prom, __import__("signal").SIGTERM)
-    t.ok(prom.poll() is not None, "Prometheus stopped")
+    prom.stop()
+    t.ok(prom.proc is not None and prom.proc.poll() is not None, "Prometheus stopped")
     fx.stop()
 
     # --- socket activation: two named sockets ------------------------------

@@ -32,7 +32,10 @@ try:
              "usr/share/doc/arenad/README.md", "usr/share/man/man8/arenad.8",
              "usr/share/man/man1/arenactl-client.1", "usr/share/man/man3/libarenad.3",
              "usr/share/bash-completion/completions/arenactl-client",
-             "usr/share/zsh/vendor-completions/_arenactl-client"]
+             "usr/share/zsh/vendor-completions/_arenactl-client",
+             "usr/share/arenad/monitoring/arenad-alerts.yml",
+             "usr/share/arenad/monitoring/arenad-rules.yml",
+             "usr/share/arenad/monitoring/arenad-dashboard.json"]
     missing = [f for f in files if not os.path.lexists(os.path.join(dest, f))]
     t.eq(missing, [], "every file is installed")
     with open(os.path.join(dest, "usr/lib/systemd/system/arenad.service")) as f:
@@ -40,6 +43,13 @@ try:
     with open(os.path.join(dest, "usr/lib/systemd/system/arenad-textfile.service")) as f:
         t.ok("ExecStart=/usr/bin/arenactl-client metrics --output " in f.read(),
              "the textfile unit runs the installed client")
+    mixin = os.path.join(dest, "usr/share/arenad/monitoring")
+    r = subprocess.run(["promtool", "check", "rules", os.path.join(mixin, "arenad-rules.yml"),
+                        os.path.join(mixin, "arenad-alerts.yml")], capture_output=True, text=True,
+                       timeout=at.scaled(60))
+    t.ok(r.returncode == 0, "promtool accepts the installed rules")
+    if r.returncode:
+        t.diag(r.stdout + r.stderr)
     with open(os.path.join(dest, "usr/share/man/man8/arenad.8")) as f:
         man = f.read()
     t.ok("@" not in man and "/usr/share/doc/arenad/docs/loaders.md" in man,

@@ -68,6 +68,11 @@ class Term:
                 return s
             time.sleep(0.1)
         t.diag("waited for %s; screen:\n%s" % (what, s))
+        # Who is running and where each sleeps: a view that stops
+        # redrawing is blocked somewhere (wchan) or starved (%CPU).
+        ps = subprocess.run(["ps", "-eo", "pid,ppid,stat,pcpu,time,wchan:24,args"],
+                            capture_output=True, text=True, timeout=at.scaled(30)).stdout
+        t.diag("processes:\n%s" % ps)
         return None
 
     def kill(self):

@@ -22,21 +22,28 @@ def read(rel):
         return f.read()
 
 
-# The doc's table: "part -> part, part" lines in the block after <!-- depends -->.
-m = re.search(r"<!-- depends -->\s*```text\n(.*?)```", read("docs/architecture.md"), re.S)
-t.ok(m is not None, "docs/architecture.md has the depends table")
-rules = {}
-for line in (m.group(1) if m else "").splitlines():
-    part, arrow, deps = line.partition("->")
-    if arrow:
-        rules[part.strip()] = {d.strip() for d in deps.split("#")[0].split(",") if d.strip()}
+def doc_table(marker, what):
+    """A table of the doc: "part -> part, part" lines in the block after
+    <!-- marker -->."""
+    m = re.search(r"<!-- %s -->\s*```text\n(.*?)```" % marker, read("docs/architecture.md"), re.S)
+    t.ok(m is not None, "docs/architecture.md has %s" % what)
+    table = {}
+    for line in (m.group(1) if m else "").splitlines():
+        part, arrow, deps = line.partition("->")
+        if arrow:
+            table[part.strip()] = {d.strip() for d in deps.split("#")[0].split(",") if d.strip()}
+    return table
+
+
+rules = doc_table("depends", "the depends table")
 
 # Each part's include paths, in order, from the build files.
 mk = read("Makefile")
 
 
 def flags(var):
-    m = re.search(r"^%s\s*:=\s*(.*)$" % var, mk, re.M)
+    # The value, with its backslash-continued lines.
+    m = re.search(r"^%s\s*:=\s*((?:.*\\\n)*.*)$" % var, mk, re.M)
     paths = re.findall(r"-I(\S+)", m.group(1)) if m else []
     return [BUILD if p == "$(BUILD)" else p for p in paths]
 
@@ -68,6 +75,7 @@ def generated(name):
 
 
 found = {p: {} for p in paths}    # part -> {dependency: an example include}
+inner = {}                         # daemon folder -> {daemon folder: an example include}
 unresolved = []
 for part in paths:
     for dirpath, _, files in os.walk(os.path.join(REPO, part)):
@@ -88,6 +96,11 @@ for part in paths:
                 dep = part_of(where)
                 if dep != part:
                     found[part].setdefault(dep, "%s includes %s" % (rel, where))
+                elif part == "daemon":
+                    src, dst = os.path.dirname(rel), os.path.dirname(where)
+                    inner.setdefault(src, {})
+                    if dst != src:
+                        inner[src].setdefault(dst, "%s includes %s" % (rel, where))
 
 t.eq(unresolved, [], "every quoted include resolves within the part's include paths")
 for part in sorted(paths):
@@ -98,4 +111,31 @@ for part in sorted(paths):
     t.eq(sorted(want - got), [], "%s uses every dependency the table gives it" % part)
     own = {part_of(p) for p in paths[part]} - {part}
     t.eq(sorted(own), sorted(want), "%s's include paths are exactly its dependencies" % part)
+
+# Inside the daemon: one folder per subsystem, and the doc's second table
+# says which folder may include from which.
+folders = doc_table("daemon-depends", "the daemon's folder table")
+on_disk = sorted({os.path.relpath(dp, REPO) for dp, _, fs in os.walk(os.path.join(REPO, "daemon"))
+                  if any(f.endswith((".c", ".h")) for f in fs)})
+t.eq(sorted(folders), on_disk, "the table has one line per daemon folder")
+t.eq(sorted(p for p in paths["daemon"] if p.startswith("daemon")), on_disk,
+     "the daemon is built with an include path for each of its folders")
+for folder in sorted(folders):
+    want = folders[folder]
+    got = inner.get(folder, {})
+    extra = {d: got[d] for d in set(got) - want}
+    t.eq(extra, {}, "%s includes only from %s" % (folder, ", ".join(sorted(want)) or "itself"))
+    t.eq(sorted(want - set(got)), [], "%s uses every folder the table gives it" % folder)
+
+# Small files whose names say their one job.
+LIMIT = 600
+long_files = {}
+for dp, _, fs in os.walk(os.path.join(REPO, "daemon")):
+    for fn in fs:
+        if fn.endswith(".c"):
+            rel = os.path.relpath(os.path.join(dp, fn), REPO)
+            n = read(rel).count("\n")
+            if n > LIMIT:
+                long_files[rel] = n
+t.eq(long_files, {}, "no daemon source file is longer than %d lines" % LIMIT)
 t.done()

@@ -53,7 +53,12 @@ with at.Fixture(t, pages=64) as fx:
     t.ok({"query", "stats", "alloc", "free", "ranges", "lookup", "scan", "map", "top", "ping",
           "version", "help"} <= set(got) and "complete" not in got,
          "bash: every command, the hidden helper not (%s)" % " ".join(got))
-    t.eq(bash_complete("arenactl-client qu"), ["query"], "bash: a prefix completes a command")
+    t.eq(bash_complete("arenactl-client que"), ["query"], "bash: a prefix completes a command")
+    t.eq(bash_complete("arenactl-client qu"), ["query", "quota"], "bash: ... or lists those it fits")
+    t.eq(bash_complete("arenactl-client quota "), ["get", "list", "set"], "bash: quota's subcommands")
+    t.eq(bash_complete("arenactl-client quota set --"), ["--default", "--help", "--json", "--owner",
+                                                          "--pin-dir", "--pretty", "--socket", "--uid"],
+         "bash: quota's options, each once")
     t.eq(bash_complete("arenactl-client -j to"), ["top"], "bash: after a global option too")
     got = bash_complete("arenactl-client alloc 4 --")
     t.ok({"--owner", "--name", "--addr", "--help", "--json", "--socket"} <= set(got),
@@ -101,7 +106,7 @@ zpty -w z "fpath=(%s \$fpath); path=(%s \$path); autoload -U compinit; compinit 
 zpty -w z "zle -C all-matches complete-word _generic; zstyle ':completion:all-matches:*' insert all; zstyle ':completion:*' list no"
 zpty -w z "dump() { zle all-matches; print -r -- \"[\$BUFFER]\" >> $OUT; BUFFER=; }; zle -N dump; bindkey '^T' dump; print -r -- ready >> $OUT"
 for i in {1..300}; do grep -qx ready $OUT && break; sleep 0.1; done
-for l in 'arenactl-client --socket %s lookup compl-n' 'arenactl-client qu' 'arenactl-client --socket %s ranges --owner compl-o'; do
+for l in 'arenactl-client --socket %s lookup compl-n' 'arenactl-client que' 'arenactl-client --socket %s ranges --owner compl-o'; do
   n=$(wc -l < $OUT)
   zpty -w -n z "$l"$'\x14'
   for i in {1..100}; do (( $(wc -l < $OUT) > n )) && break; sleep 0.1; done

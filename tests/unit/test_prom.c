@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The Prometheus text writer (daemon/prom.c) and --metrics-listen parsing. */
+/* The Prometheus text writer (daemon/metrics/prom.c) and --metrics-listen parsing. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>

@@ -18,7 +18,7 @@ int main(void)
 		{ -ENOENT, ARENAD_ERR_NOT_FOUND, "no allocation starts at 0x100000002000" },
 		{ -EPERM, ARENAD_ERR_PERMISSION,
 		  "permission denied: the allocation at 0x100000002000 belongs to another uid" },
-		{ -E2BIG, ARENAD_ERR_NO_MEMORY, "the ledger or the names table is full" },
+		{ -E2BIG, ARENAD_ERR_NO_MEMORY, "the ledger, the names table or the uids table is full" },
 		{ -EAGAIN, ARENAD_ERR_UNAVAILABLE, "the string table stayed busy; retry" },
 		{ -ESTALE, ARENAD_ERR_NOT_FOUND, "the string id was released" },
 		{ -EINVAL, ARENAD_RPC_INVALID_PARAMS, "invalid request (page count, strings, or an "
@@ -39,6 +39,31 @@ int main(void)
 	is_int(libarenad_refusal(-ENOSPC, &req, NULL, buf, sizeof(buf)), ARENAD_ERR_NO_MEMORY,
 	       "string table full: code");
 	ok(strstr(buf, "string table is full: all ") != NULL, "string table full: words");
+
+	/* Over a limit: its own code, and "owner X holds N of M pages". */
+	struct arenad_req q = { .pages = 4, .uid = 1000, .quota_kind = ARENAD_QUOTA_KIND_OWNER,
+				.quota_held = 10, .quota_limit = 12 };
+
+	snprintf(q.owner_str, sizeof(q.owner_str), "demo");
+	is_int(libarenad_refusal(-EDQUOT, &q, &st, buf, sizeof(buf)), ARENAD_ERR_QUOTA,
+	       "over a quota: its own code");
+	is_str(buf, "quota exceeded: owner demo holds 10 of 12 pages, 4 more asked for",
+	       "over an owner's limit: whose, what it holds, the limit");
+	q.quota_kind = ARENAD_QUOTA_KIND_DEFAULT;
+	libarenad_refusal(-EDQUOT, &q, NULL, buf, sizeof(buf));
+	is_str(buf, "quota exceeded: owner demo holds 10 of 12 pages (the default limit), "
+	       "4 more asked for", "over the default limit: says so");
+	q.quota_kind = ARENAD_QUOTA_KIND_UID;
+	libarenad_refusal(-EDQUOT, &q, NULL, buf, sizeof(buf));
+	is_str(buf, "quota exceeded: uid 1000 holds 10 of 12 pages, 4 more asked for",
+	       "over a uid's limit: the uid");
+	q.quota_kind = ARENAD_QUOTA_KIND_OWNER;
+	q.owner_str[0] = 0;
+	q.owner = 0x10005;
+	libarenad_refusal(-EDQUOT, &q, NULL, buf, sizeof(buf));
+	is_str(buf, "quota exceeded: owner #65541 holds 10 of 12 pages, 4 more asked for",
+	       "an owner given by id (a BPF program's) is named by its id");
+
 	libarenad_refusal(-ENOMEM, &req, &st, small, sizeof(small));
 	is_str(small, "out of ", "a short buffer is cut and terminated");
 	return tap_done();

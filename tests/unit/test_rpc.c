@@ -3,42 +3,96 @@
 #include <errno.h>
 
 #include "rpc.h"
+#include "util.h"
 #include "tap.h"
 
-static int h_echo(void *ctx, const struct rpc_peer *peer, json_object *params,
-		  json_object **result, struct rpc_error *err)
-{
-	static const char *const keys[] = { "pages", "name", "addr", NULL };
-	const char *name = NULL;
-	__u32 pages = 0;
-	__u64 addr = 0;
+struct echo_args {
+	__u32 pages;
+	const char *name;
+	__u64 addr;
+};
 
-	if (rpc_params_only(params, keys, err) ||
-	    rpc_param_u32(params, "pages", true, 1, 100, &pages, err) ||
-	    rpc_param_str(params, "name", false, 8, &name, err) ||
-	    rpc_param_addr(params, "addr", false, &addr, err))
-		return -1;
-	(*(int *)ctx)++;
-	*result = json_object_new_object();
-	json_object_object_add(*result, "pages", json_object_new_int(pages));
-	json_object_object_add(*result, "addr", proto_addr_new(addr));
-	return 0;
+static const struct rpc_param echo_params[] = {
+	{ .name = "pages", .type = RPC_PARAM_U32, .required = true,
+	  .offset = offsetof(struct echo_args, pages), .min = 1, .max = 100 },
+	{ .name = "name", .type = RPC_PARAM_NAME, .offset = offsetof(struct echo_args, name), .max = 8 },
+	{ .name = "addr", .type = RPC_PARAM_ADDR, .offset = offsetof(struct echo_args, addr) },
+	{}
+};
+
+static int h_echo(struct rpc_call *call, void *userdata)
+{
+	const struct echo_args *a = rpc_call_args(call);
+	struct json_writer *w = rpc_call_result(call);
+
+	(*(int *)userdata)++;
+	json_w_object(w);
+	json_w_member(w, "pages", u64, a->pages);
+	json_w_member(w, "addr", hex, a->addr);
+	json_w_object_end(w);
+	return rpc_call_reply(call);
 }
 
-static int h_fail(void *ctx, const struct rpc_peer *peer, json_object *params,
-		  json_object **result, struct rpc_error *err)
+static int h_fail(struct rpc_call *call, void *userdata)
 {
-	return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "nothing here");
+	return rpc_call_error(call, ARENAD_ERR_NOT_FOUND, "nothing here");
+}
+
+/* A reply with nothing written: an empty object, as a result must be one. */
+static int h_empty(struct rpc_call *call, void *userdata)
+{
+	return rpc_call_reply(call);
+}
+
+/* A handler that fails without answering: the dispatcher answers -32603. */
+static int h_errno(struct rpc_call *call, void *userdata)
+{
+	return -EIO;
+}
+
+/* The parameter kinds of quota: a word of a list, a boolean, and whether
+ * a parameter came with a value or as a JSON null. */
+struct word_args {
+	__u32 op;
+	bool flag;
+	__u32 n;
+};
+
+static const char *const word_list[] = { "set", "get", "list", NULL };
+
+static const struct rpc_param word_params[] = {
+	{ .name = "op", .type = RPC_PARAM_WORD, .required = true,
+	  .offset = offsetof(struct word_args, op), .words = word_list },
+	{ .name = "flag", .type = RPC_PARAM_BOOL, .offset = offsetof(struct word_args, flag) },
+	{ .name = "n", .type = RPC_PARAM_U32, .offset = offsetof(struct word_args, n), .max = 10 },
+	{}
+};
+
+static int h_words(struct rpc_call *call, void *userdata)
+{
+	const struct word_args *a = rpc_call_args(call);
+	struct json_writer *w = rpc_call_result(call);
+
+	json_w_object(w);
+	json_w_member(w, "op", u64, a->op);
+	json_w_member(w, "flag", bool, a->flag);
+	json_w_member(w, "n_given", bool, rpc_call_given(call, "n"));
+	json_w_member(w, "n_valued", bool, rpc_call_valued(call, "n"));
+	json_w_object_end(w);
+	return rpc_call_reply(call);
 }
 
 static const struct rpc_method methods[] = {
-	{ .name = "echo", .handler = h_echo },
+	{ .name = "words", .handler = h_words, .params = word_params },
+	{ .name = "echo", .handler = h_echo, .params = echo_params },
 	{ .name = "fail", .handler = h_fail },
-	{ .name = "write", .handler = h_echo, .write = true },
+	{ .name = "write", .handler = h_echo, .params = echo_params, .write = true },
+	{ .name = "errno", .handler = h_errno },
+	{ .name = "empty", .handler = h_empty },
 };
 
 static int calls;
-static const struct rpc_table table = { methods, 3, &calls };
+static const struct rpc_table table = { methods, ARRAY_SIZE(methods), &calls };
 
 static char *last_reply;	/* the text of the latest reply */
 
@@ -63,18 +117,20 @@ static json_object *parse_strict(const char *text)
 static json_object *run(const char *line, bool may_write)
 {
 	struct rpc_peer peer = { .uid = 1000, .may_write = may_write };
-	size_t len;
-	char *out;
+	struct rpc_answer a;
 	json_object *o;
 
-	if (rpc_handle_line(&table, &peer, line, strlen(line), &out, &len, NULL) || !out)
+	rpc_handle_line(&table, &peer, NULL, line, strlen(line), &a);
+	if (a.kind != RPC_ANSWER_LINE) {
+		rpc_answer_done(&a);
 		return NULL;
+	}
 	free(last_reply);
-	last_reply = strdup(out);
-	o = parse_strict(out);
-	if (strlen(out) != len || strchr(out, '\n'))
+	last_reply = strdup(a.text);
+	o = parse_strict(a.text);
+	if (strlen(a.text) != a.len || strchr(a.text, '\n'))
 		o = NULL;	/* replies must be one line of the stated length */
-	free(out);
+	rpc_answer_done(&a);
 	return o;
 }
 
@@ -106,6 +162,32 @@ int main(void)
 	ok(r && json_object_object_get_ex(r, "addr", &v) && !strcmp(json_object_get_string(v), "0x1000"),
 	   "addresses round-trip as hex strings");
 	json_object_put(o);
+
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{\"op\":\"list\",\"flag\":true,\"n\":null}}", false);
+	ok(o && json_object_object_get_ex(o, "result", &r), "words: a word, a boolean and a null");
+	ok(r && json_object_object_get_ex(r, "op", &v) && json_object_get_int(v) == 2, "a word is its index");
+	ok(r && json_object_object_get_ex(r, "flag", &v) && json_object_get_boolean(v), "a boolean");
+	ok(r && json_object_object_get_ex(r, "n_given", &v) && json_object_get_boolean(v) &&
+	   json_object_object_get_ex(r, "n_valued", &v) && !json_object_get_boolean(v),
+	   "a null is given but has no value");
+	json_object_put(o);
+	o = run("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{\"op\":\"get\",\"n\":0}}", false);
+	ok(o && json_object_object_get_ex(o, "result", &r) &&
+	   json_object_object_get_ex(r, "n_valued", &v) && json_object_get_boolean(v),
+	   "0 is a value");
+	json_object_put(o);
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{\"op\":\"lis\"}}",
+		     ARENAD_RPC_INVALID_PARAMS, "a word not in the list");
+	is_str(strstr(last_reply, "must be ") ?: "", "must be 'set', 'get' or 'list'\"},\"id\":1}",
+	       "the error lists the words");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{\"op\":\"set\\u0000x\"}}",
+		     ARENAD_RPC_INVALID_PARAMS, "a word with a NUL after it");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{\"op\":1}}",
+		     ARENAD_RPC_INVALID_PARAMS, "a word that is no string");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{\"op\":\"set\",\"flag\":1}}",
+		     ARENAD_RPC_INVALID_PARAMS, "a boolean that is a number");
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"words\",\"params\":{}}",
+		     ARENAD_RPC_INVALID_PARAMS, "a required word missing");
 
 	o = run("{\"jsonrpc\":\"2.0\",\"id\":\"abc\",\"method\":\"echo\",\"params\":{\"pages\":1}}", false);
 	ok(o && json_object_object_get_ex(o, "id", &v) && !strcmp(json_object_get_string(v), "abc"),
@@ -234,6 +316,12 @@ int main(void)
 		is_int(err_code(o), ARENAD_RPC_INVALID_PARAMS, "a long multi-byte parameter key: -32602 in valid UTF-8");
 		json_object_put(o);
 	}
+
+	expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"errno\"}", ARENAD_RPC_INTERNAL_ERROR,
+		     "a handler's -errno without an answer");
+
+	json_object_put(run("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"empty\"}", false));
+	is_str(last_reply, "{\"jsonrpc\":\"2.0\",\"result\":{},\"id\":3}", "a reply with nothing written is {}");
 
 	o = run("nonsense", false);
 	ok(o && json_object_object_get_ex(o, "id", &v) && v == NULL, "parse error replies carry id null");

@@ -14,44 +14,56 @@
 #include "fail_alloc.h"
 #include "tap.h"
 
-/* A result with nesting, built the way the daemon's handlers build theirs. */
-static int h_nested(void *ctx, const struct rpc_peer *peer, json_object *params,
-		    json_object **result, struct rpc_error *err)
+/* A result with nesting, written the way the daemon's handlers write theirs. */
+static int h_nested(struct rpc_call *call, void *userdata)
+{
+	struct json_writer *w = rpc_call_result(call);
+	int i;
+
+	json_w_object(w);
+	json_w_key(w, "ranges");
+	json_w_array(w);
+	for (i = 0; i < 64; i++) {
+		json_w_object(w);
+		json_w_member(w, "addr", hex, 0x1000 * i);
+		json_w_member(w, "owner", str, "someone");
+		json_w_object_end(w);
+	}
+	json_w_array_end(w);
+	json_w_member(w, "pages", u64, 42);
+	json_w_object_end(w);
+	return rpc_call_reply(call);
+}
+
+/* The same as a json-c tree (the inventory's results). */
+static int h_tree(struct rpc_call *call, void *userdata)
 {
 	json_object *r = json_object_new_object(), *arr = json_object_new_array();
-	int i, ret = 0;
+	int i;
 
 	for (i = 0; i < 8; i++) {
 		json_object *e = json_object_new_object();
 
-		ret |= rpc_add(e, "addr", proto_addr_new(0x1000 * i));
-		ret |= rpc_add(e, "owner", json_object_new_string("someone"));
-		if (!arr || !e || json_object_array_add(arr, e)) {
-			json_object_put(e);
-			ret = -ENOMEM;
-		}
+		rpc_put(e, "addr", proto_addr_new(0x1000 * i));
+		rpc_put(e, "owner", json_object_new_string("someone"));
+		rpc_append(arr, e);
 	}
-	ret |= rpc_add(r, "ranges", arr);
-	ret |= rpc_add(r, "pages", json_object_new_uint64(42));
-	if (ret) {
-		json_object_put(r);
-		return rpc_oom(err);
-	}
-	*result = r;
-	return 0;
+	rpc_put(r, "ranges", arr);
+	rpc_put(r, "pages", json_object_new_uint64(42));
+	return rpc_call_reply_json(call, r);
 }
 
-static int h_fail(void *ctx, const struct rpc_peer *peer, json_object *params,
-		  json_object **result, struct rpc_error *err)
+static int h_fail(struct rpc_call *call, void *userdata)
 {
-	return rpc_set_error(err, ARENAD_ERR_NOT_FOUND, "nothing named '%s'", "x");
+	return rpc_call_error(call, ARENAD_ERR_NOT_FOUND, "nothing named '%s'", "x");
 }
 
 static const struct rpc_method methods[] = {
 	{ .name = "nested", .handler = h_nested },
+	{ .name = "tree", .handler = h_tree },
 	{ .name = "fail", .handler = h_fail },
 };
-static const struct rpc_table table = { methods, 2, NULL };
+static const struct rpc_table table = { methods, 3, NULL };
 
 static int code_of(json_object *o)
 {
@@ -67,9 +79,7 @@ static void each_failure(const char *line, int normal_code, const char *what)
 {
 	struct rpc_peer peer = { .uid = 1000 };
 	long n, bad = 0, oom_replies = 0, oom_lines = 0;
-	size_t len;
-	char *out;
-	int r;
+	struct rpc_answer a;
 
 	n = first_failure(line);
 	for (; ; n++) {
@@ -78,27 +88,28 @@ static void each_failure(const char *line, int normal_code, const char *what)
 
 		n_allocs = 0;
 		fail_at = n;
-		r = rpc_handle_line(&table, &peer, line, strlen(line), &out, &len, NULL);
+		rpc_handle_line(&table, &peer, NULL, line, strlen(line), &a);
 		fail_at = -1;
-		if (r == -ENOMEM) {
+		if (a.kind == RPC_ANSWER_OOM) {
 			oom_lines++;
 			continue;
 		}
-		if (r || !out) {
-			printf("#   allocation %ld failed: returned %d, no reply\n", n, r);
+		if (a.kind != RPC_ANSWER_LINE) {
+			printf("#   allocation %ld failed: answer %d, no reply\n", n, a.kind);
+			rpc_answer_done(&a);
 			bad++;
 			continue;
 		}
-		o = json_tokener_parse(out);
+		o = json_tokener_parse(a.text);
 		code = o ? code_of(o) : 1;
 		if (code == ARENAD_RPC_INTERNAL_ERROR)
 			oom_replies++;
 		else if (code != normal_code) {
-			printf("#   allocation %ld failed: %s\n", n, out);
+			printf("#   allocation %ld failed: %s\n", n, a.text);
 			bad++;
 		}
 		json_object_put(o);
-		free(out);
+		rpc_answer_done(&a);
 		if (n_allocs <= n)	/* this run did not reach the failure */
 			break;
 	}
@@ -112,6 +123,7 @@ static void each_failure(const char *line, int normal_code, const char *what)
 int main(void)
 {
 	each_failure("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"nested\"}", 0, "a nested result");
+	each_failure("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"tree\"}", 0, "a json-c result");
 	each_failure("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"fail\"}", ARENAD_ERR_NOT_FOUND, "a handler error");
 	each_failure("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"nope\",\"params\":{\"x\":[1,2,{}]}}",
 		     ARENAD_RPC_METHOD_NOT_FOUND, "an unknown method");

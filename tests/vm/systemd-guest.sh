@@ -86,6 +86,10 @@ t "GET /metrics on 127.0.0.1:9731 answers 200" "scrape && head -n1 /tmp/scrape.t
 t "with the exposition format's content type" "grep -q '^Content-Type: text/plain; version=0.0.4' /tmp/scrape.txt"
 t "with the owner's bytes (3 pages of owner vm)" "grep -q '^arenad_owner_allocated_bytes{owner=\"vm\"} 12288' /tmp/scrape.txt"
 t "and the managed arena's size" "grep -q '^arenad_arena_size_bytes{map_id=\"[0-9]*\",name=\"arena\",managed=\"true\"} ' /tmp/scrape.txt"
+# The sandbox (ProtectProc=invisible, ProcSubset=pid) leaves /proc/self:
+# the monitoring mixin's descriptor and memory alerts need these.
+t "and the daemon's process_* figures" \
+	"grep -q '^process_open_fds [1-9]' /tmp/scrape.txt && grep -q '^process_resident_memory_bytes [1-9]' /tmp/scrape.txt"
 t "the log names the passed socket" "journalctl -b -u arenad --no-pager | grep -q 'metrics at http://127.0.0.1:9731/metrics'"
 t "the service's sandbox still allows AF_UNIX only" \
 	"systemctl show -p RestrictAddressFamilies arenad | grep -qx 'RestrictAddressFamilies=AF_UNIX'"

@@ -25,10 +25,12 @@ SEC("syscall")
 int grab(struct grab_ctx *ctx)
 {
 	void __arena *p;
+	int err;
 
-	p = arenad_alloc_pages_as(ctx->owner, 0, ctx->pages);
+	/* The reason too: -EDQUOT over a limit, -ENOMEM out of room, ... */
+	p = arenad_alloc_pages_err(ctx->owner, 0, ctx->pages, &err);
 	ctx->addr = (__u64)p;
-	ctx->ret = p ? 0 : -ENOMEM;
+	ctx->ret = err;
 	return 0;
 }
 

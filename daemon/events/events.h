@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The event stream (the `subscribe` method): the allocator's records from
+ * the kernel (the pinned ring buffer, arenad_abi.h), consumed on the
+ * event loop through libbpf's ring_buffer, and the daemon's own events
+ * (a census that changed the unaccounted pages, shutting down), turned
+ * into JSON-RPC notifications and offered to every subscriber by the
+ * server (server_notify()), which bounds what each one holds.
+ *
+ * Logging: events_new() logs its failures (start-up); nothing else logs.
+ */
+#ifndef __ARENAD_EVENTS_H
+#define __ARENAD_EVENTS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include <systemd/sd-event.h>
+
+#include "arenad_abi.h"
+#include "cleanup.h"
+
+struct arena;
+struct owner_strings;
+struct server;
+struct events;
+
+enum event_kind {
+	EVENT_ALLOC,
+	EVENT_FREE,
+	EVENT_CENSUS,
+	EVENT_SHUTDOWN,
+	EVENT_FILL,
+	EVENT_ARENA,
+	_EVENT_KIND_MAX,
+};
+
+const char *event_kind_to_string(enum event_kind k);
+/* -1 when s names no kind. */
+int event_kind_from_string(const char *s);
+
+/* What a subscriber asked for (the subscribe method's parameters). */
+struct event_filter {
+	struct events *events;
+	char owner[ARENAD_STR_LEN];	/* "": any */
+	unsigned int kinds;		/* 1 << enum event_kind; 0: all */
+	__u32 fill_threshold;		/* 0: none */
+};
+
+/* A new filter of ev (to fill in, then hand to rpc_call_subscribe() with
+ * event_filter_free()); NULL when out of memory. */
+struct event_filter *event_filter_new(struct events *ev);
+void event_filter_free(void *filter);
+/* Notify when pages_allocated crosses pages (either way). */
+void event_filter_set_fill(struct event_filter *f, __u32 pages);
+
+/* Consume the ring buffer of a on e, publishing to srv; strs resolve the
+ * ids (the loop's owner strings). Logs. */
+int events_new(sd_event *e, struct arena *a, struct owner_strings *strs, struct server *srv,
+	       struct events **ret);
+/* Tells subscribers the daemon stops, then stops reading. NULL. */
+struct events *events_free(struct events *ev);
+
+/* A census of the managed arena whose figures differ from the last one's. */
+void events_census(struct events *ev, __u32 unaccounted, __u32 missing, __u32 unaccounted_before);
+
+/* An arena appeared on the host or left it (the periodic inventory). */
+void events_arena(struct events *ev, __u32 map_id, const char *name, __u32 pages_total,
+		  bool appeared);
+
+struct events_stats {
+	__u64 received;		/* records read from the ring buffer */
+	__u64 ring_dropped;	/* records the full ring buffer refused */
+};
+void events_stats(const struct events *ev, struct events_stats *st);
+
+#endif /* __ARENAD_EVENTS_H */
