@@ -15,6 +15,7 @@ struct census;
 struct census_tick;
 struct events;
 struct scanner;
+struct methods_state;
 struct http;
 struct owners;
 struct inventory;
@@ -48,7 +49,7 @@ struct arenad {
 	struct events *events;		/* the event stream (events.h) */
 	sd_event *event;
 	__u64 start_usec;	/* CLOCK_MONOTONIC */
-	__u64 reader_scan_usec;	/* last scan by a peer that may not write */
+	struct methods_state *methods;	/* what the handlers keep between calls */
 };
 
 /* The method table (methods.c): every method, its parameters and its

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
+#include "methods.h"
 #include "owners.h"
 #include "pindir.h"
 #include "scan.h"
@@ -119,6 +120,7 @@ static void daemon_done(struct arenad *d)
 	d->inventory = inventory_free(d->inventory);
 	d->scanner = scanner_free(d->scanner);
 	d->census = census_free(d->census);
+	d->methods = methods_state_free(d->methods);
 	d->owners = owners_free(d->owners);
 	d->status = status_free(d->status);
 	d->counters = counters_free(d->counters);
@@ -208,6 +210,9 @@ static int run(const struct config *cfg)
 	if (r < 0)
 		return log_error_errno(r, "read the state map");
 	r = owners_new(d.arena->pins, &d.owners);
+	if (r < 0)
+		return log_oom();
+	r = methods_state_new(&d.methods);
 	if (r < 0)
 		return log_oom();
 	r = status_new(d.event, d.counters, !!getenv("NOTIFY_SOCKET"), &d.status);

@@ -183,6 +183,9 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (size < sizeof(*r) || (r->kind != ARENAD_EVENT_ALLOC && r->kind != ARENAD_EVENT_FREE))
 		return 0;	/* not ours to read: skip it */
 	ev->received++;
+	/* Nobody to tell: no string lookup (a bpf() call each) for it. */
+	if (!ev->subscribers)
+		return 0;
 	n.kind = r->kind == ARENAD_EVENT_ALLOC ? EVENT_ALLOC : EVENT_FREE;
 	has_owner = resolve(ev, r->owner, owner, sizeof(owner));
 	has_name = resolve(ev, r->name, name, sizeof(name));

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,6 +23,37 @@
 #include "startup.h"
 #include "util.h"
 #include "arenad_version.h"
+
+/* A census can take long (the full method probes every page): every peer
+ * may run one, but peers that may not write together get one per
+ * READER_CENSUS_USEC. */
+#define READER_CENSUS_USEC	1000000ULL
+
+struct methods_state {
+	__u64 reader_census_usec;	/* last census by a peer that may not write */
+};
+
+int methods_state_new(struct methods_state **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+struct methods_state *methods_state_free(struct methods_state *m)
+{
+	free(m);
+	return NULL;
+}
+
+unsigned int methods_reader_census_wait(struct methods_state *m)
+{
+	__u64 now = now_usec(CLOCK_MONOTONIC);
+
+	if (m->reader_census_usec && now - m->reader_census_usec < READER_CENSUS_USEC)
+		return (READER_CENSUS_USEC - (now - m->reader_census_usec)) / 1000 + 1;
+	m->reader_census_usec = now;
+	return 0;
+}
 
 int methods_internal_error(struct rpc_call *call, int r, const char *what)
 {

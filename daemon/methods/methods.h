@@ -22,6 +22,13 @@ struct arenad;
 #define METHODS_STR_MAX (ARENAD_STR_LEN - 1)
 
 /* Log r and answer -32603 "what: strerror". */
+/* What the handlers keep between calls (methods.c): 0 or -ENOMEM. */
+int methods_state_new(struct methods_state **out);
+struct methods_state *methods_state_free(struct methods_state *m);
+/* May a peer that may not write run a census now (one per second among
+ * all such peers)? 0, or the milliseconds until it may. */
+unsigned int methods_reader_census_wait(struct methods_state *m);
+
 int methods_internal_error(struct rpc_call *call, int r, const char *what);
 /* Answer for a job that came back from a worker with r < 0 (-ECANCELED:
  * the daemon stopped before it ran). */

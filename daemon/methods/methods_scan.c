@@ -16,8 +16,6 @@
 #include "startup.h"
 #include "util.h"
 
-#define SCAN_READER_USEC (1000 * 1000ULL)
-
 /* Another program's arena: through the map iterator, with the methods
  * that passed their self-test there (never kmod). */
 static int scan_foreign(struct rpc_call *call, struct arenad *d, __u32 map_id, const char *method)
@@ -67,27 +65,21 @@ int m_scan(struct rpc_call *call, void *userdata)
 	struct arenad *d = userdata;
 	struct rpc_call *kept;
 	const char *why;
+	unsigned int wait_ms;
 	int r, method = 0;
 
 	if (startup_running(d->startup))	/* the census is still loading */
 		return rpc_call_retry(call);
-	/* A census can take long (the full method probes every page): every
-	 * peer may run one, but choosing the method is for writers, and
-	 * other peers together get one census per SCAN_READER_USEC. */
+	/* Choosing the census method is for writers, and other peers
+	 * together get one census a second (methods_reader_census_wait()). */
 	if (a->method && !peer->may_write)
 		return rpc_call_error(call, ARENAD_ERR_PERMISSION,
 				      "permission denied: uid %u may not choose the census method",
 				      peer->uid);
-	if (!peer->may_write) {
-		__u64 now = now_usec(CLOCK_MONOTONIC);
-
-		if (d->reader_scan_usec && now - d->reader_scan_usec < SCAN_READER_USEC)
-			return rpc_call_error(call, ARENAD_ERR_UNAVAILABLE,
-					      "busy: peers that may not write get one census per second; "
-					      "try again in %llu ms",
-					      (unsigned long long)(SCAN_READER_USEC - (now - d->reader_scan_usec)) / 1000 + 1);
-		d->reader_scan_usec = now;
-	}
+	if (!peer->may_write && (wait_ms = methods_reader_census_wait(d->methods)))
+		return rpc_call_error(call, ARENAD_ERR_UNAVAILABLE,
+				      "busy: peers that may not write get one census per second; "
+				      "try again in %u ms", wait_ms);
 	if (a->map_id && a->map_id != d->arena->map_id)
 		return scan_foreign(call, d, a->map_id, a->method);
 	if (!d->census)

@@ -17,6 +17,7 @@
 #include "json_out.h"
 #include "json_strict.h"
 #include "log.h"
+#include "methods.h"
 #include "owners.h"
 #include "scan.h"
 #include "seam.h"
@@ -97,7 +98,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		table = (struct rpc_table) { daemon_methods, daemon_n_methods, &d };
 	}
 	seam_reset();
-	d.reader_scan_usec = 0;
+	/* New handler state: no reader's census from the last input. */
+	d.methods = methods_state_free(d.methods);
+	if (methods_state_new(&d.methods) < 0)
+		abort();
 	/* A new scanner: no census figures from the last input. */
 	d.scanner = scanner_free(d.scanner);
 	if (scanner_new(d.census_worker, arena.pins, SEAM_BASE, arena.map_id, &d.scanner) < 0)

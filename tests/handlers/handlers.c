@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "json_strict.h"
 #include "log.h"
+#include "methods.h"
 #include "owners.h"
 #include "server.h"
 #include "status.h"
@@ -333,6 +334,8 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = owners_new(d.arena->pins, &d.owners);
 	if (r >= 0)
+		r = methods_state_new(&d.methods);
+	if (r >= 0)
 		r = status_new(d.event, d.counters, false, &d.status);
 	if (r >= 0)
 		r = worker_new(d.event, "test-ledger", &d.ledger_worker);
@@ -360,6 +363,7 @@ int main(int argc, char **argv)
 	d.ledger_worker = worker_free(d.ledger_worker);
 	d.server = server_free(d.server);
 	d.status = status_free(d.status);
+	d.methods = methods_state_free(d.methods);
 	d.owners = owners_free(d.owners);
 	d.counters = counters_free(d.counters);
 	d.arena = arena_free(d.arena);	/* and the pins it made */
