@@ -114,8 +114,16 @@ with at.Fixture(t, start=False) as fx:
     dogs = [ts for ts, m in got if m == "WATCHDOG=1"]
     t.ok(3 <= len(dogs) <= 15, "WATCHDOG=1 at the requested rate (%d in 3 s for 1 s)" % len(dogs))
     gaps = [b - a for a, b in zip(dogs, dogs[1:])]
-    t.ok(gaps and max(gaps) < 1.0, "no watchdog gap reaches WATCHDOG_USEC (max %.3f s)"
-         % (max(gaps) if gaps else -1))
+    # Under emulation a gap also measures how long the host left the
+    # guest's CPU idle (1.65 s seen once in a full run): a figure, not a
+    # verdict, there (tests/README.md).
+    if at.SLOW > 1:
+        t.ok(len(gaps) >= 2, "watchdog pings keep coming")
+        t.diag("largest watchdog gap %.3f s (WATCHDOG_USEC 1 s; emulated: not asserted)"
+               % (max(gaps) if gaps else -1))
+    else:
+        t.ok(gaps and max(gaps) < 1.0, "no watchdog gap reaches WATCHDOG_USEC (max %.3f s)"
+             % (max(gaps) if gaps else -1))
 
     fx.stop()
     got = recv_until(ns, lambda m: any(x == "STOPPING=1" for _, x in m), time.monotonic() + at.scaled(3))
