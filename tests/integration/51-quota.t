@@ -25,27 +25,6 @@ EXIT_QUOTA = 7
 NOBODY = pwd.getpwnam("nobody")
 
 
-class Loader:
-    """tests/helpers/ledger_loader: allocates from BPF as owner."""
-
-    def __init__(self, fx, name, owner):
-        self.p = fx.track(subprocess.Popen(
-            [os.path.join(at.HELPERS, "ledger_loader"), "--socket", fx.socket,
-             "--pin-dir", fx.pin_dir, "--name", name, "--owner", owner],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fx.logf, text=True))
-        self.ready = self.p.stdout.readline().strip()
-
-    def cmd(self, line):
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        return self.p.stdout.readline().strip()
-
-    def quit(self):
-        self.p.stdin.write("quit\n")
-        self.p.stdin.flush()
-        self.p.wait(timeout=at.scaled(30))
-
-
 def pins(fx, *args):
     rc, out, err = fx.helper("loader_pins", fx.pin_dir, *args)
     return out.strip() or err.strip()
@@ -66,8 +45,8 @@ def metric(text, name, owner):
 
 with at.Fixture(t, pages=128, args=["--socket-mode", "0666", "--allow-uid", "nobody"]) as fx:
     # The BPF loader first: it takes its one-page counter as 'capped'.
-    capped_bpf = Loader(fx, "capped-ctr", "capped")
-    other_bpf = Loader(fx, "other-ctr", "other")
+    capped_bpf = at.LedgerLoader(fx, "capped-ctr", "capped")
+    other_bpf = at.LedgerLoader(fx, "other-ctr", "other")
     t.ok(capped_bpf.ready.startswith("ready 0x") and other_bpf.ready.startswith("ready 0x"),
          "two BPF loaders, owners 'capped' and 'other'")
 

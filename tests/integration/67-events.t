@@ -25,22 +25,6 @@ at.require_root(t)
 CHURN = 3000
 
 
-class Loader:
-    """tests/helpers/ledger_loader: a BPF object allocating through the ledger."""
-
-    def __init__(self, fx, name, owner):
-        self.p = fx.track(subprocess.Popen(
-            [os.path.join(at.HELPERS, "ledger_loader"), "--socket", fx.socket,
-             "--pin-dir", fx.pin_dir, "--name", name, "--owner", owner],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fx.logf, text=True))
-        self.ready = self.p.stdout.readline().strip()
-
-    def cmd(self, line):
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        return self.p.stdout.readline().strip()
-
-
 class Events:
     """arenactl-client events -j ARGS, its lines collected with their
     arrival time (CLOCK_BOOTTIME, the clock of the events' time_ns)."""
@@ -111,7 +95,7 @@ with at.Fixture(t, pages=1024, args=["--census-interval", "3"]) as fx:
     t.ok(e and e[1]["owner"] == "sock-owner" and e[1]["pages"] == 3, "and its free")
 
     # (b) from a BPF program, through arenad_alloc_pages_as() in the ledger header
-    ld = Loader(fx, "ev-ctr", "bpf-owner")
+    ld = at.LedgerLoader(fx, "ev-ctr", "bpf-owner")
     t.ok(ld.ready.startswith("ready 0x"), "a loader runs a BPF object on the pinned ledger")
     since = ev.mark()
     start = time.clock_gettime(time.CLOCK_BOOTTIME)

@@ -8,7 +8,6 @@
 # link leaves one arena and one set of ledger maps, shared by both halves.
 import os
 import signal
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -17,27 +16,13 @@ import arenad_test as at  # noqa: E402
 t = at.Tap()
 
 
-class Loader:
-    def __init__(self, fx, name, owner):
-        self.p = fx.track(subprocess.Popen(
-            [os.path.join(at.HELPERS, "ledger_loader"), "--socket", fx.socket,
-             "--pin-dir", fx.pin_dir, "--name", name, "--owner", owner],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fx.logf, text=True))
-        self.ready = self.p.stdout.readline().strip()
-
-    def cmd(self, line):
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        return self.p.stdout.readline().strip()
-
-
 def owners(fx):
     return {o["owner"]: o["pages"] for o in fx.result("stats")["owners"]}
 
 
 with at.Fixture(t, pages=256) as fx:
-    a = Loader(fx, "ctr-a", "loader-a")
-    b = Loader(fx, "ctr-b", "loader-b")
+    a = at.LedgerLoader(fx, "ctr-a", "loader-a")
+    b = at.LedgerLoader(fx, "ctr-b", "loader-b")
     t.ok(a.ready.startswith("ready 0x") and b.ready.startswith("ready 0x") and a.ready != b.ready,
          "two loaders running, each with its own counter (%s, %s)" % (a.ready, b.ready))
 

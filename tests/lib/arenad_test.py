@@ -541,6 +541,30 @@ class Fixture:
         return r.returncode, r.stdout, r.stderr
 
 
+class LedgerLoader:
+    """tests/helpers/ledger_loader: a BPF object on the pinned ledger,
+    allocating from BPF as owner; tracked by the fixture. .ready is its
+    first line ("ready 0x..."), cmd() sends one command line and returns
+    the answer line."""
+
+    def __init__(self, fx, name, owner):
+        self.p = fx.track(subprocess.Popen(
+            [os.path.join(HELPERS, "ledger_loader"), "--socket", fx.socket,
+             "--pin-dir", fx.pin_dir, "--name", name, "--owner", owner],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fx.logf, text=True))
+        self.ready = self.p.stdout.readline().strip()
+
+    def cmd(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+        return self.p.stdout.readline().strip()
+
+    def quit(self):
+        self.p.stdin.write("quit\n")
+        self.p.stdin.flush()
+        self.p.wait(timeout=scaled(30))
+
+
 class ForeignArena:
     """Another program's arena: one tests/foreign/foreign_arena process,
     started with args, killed with the fixture. .info is the JSON line it
