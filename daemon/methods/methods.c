@@ -83,10 +83,9 @@ static int m_ping(struct rpc_call *call, void *userdata)
 /* Why no census method is in use (census_method() gave NULL). */
 static const char *census_none_why(struct arenad *d)
 {
-	if (d->census)
-		return census_verdict_unavailable(census_verdict(d->census, CENSUS_MANAGED));
-	return startup_running(d->startup) ? "starting: the census self-test is running"
-					   : "the census could not be loaded (see the log)";
+	if (!d->census && startup_running(d->startup))
+		return "starting: the census self-test is running";
+	return scanner_unavailable(d->scanner);
 }
 
 /* Which census method is in use, or why there is none. */
