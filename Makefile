@@ -71,7 +71,8 @@ LDLIBS_CLIENT	= $(LIBBPF_A) -lelf -lz $(shell $(PKG_CONFIG) --libs json-c 2>/dev
 LIB_CPPFLAGS	:= -Iinclude/arenad -Ilib
 CLIENT_CPPFLAGS	:= -Iinclude/arenad
 DAEMON_CPPFLAGS	:= -Iinclude/arenad -Ilib -Ibpf -Idaemon -Idaemon/basic -Idaemon/rpc -Idaemon/arena \
-		   -Idaemon/census -Idaemon/metrics -Idaemon/methods -Idaemon/events -I$(BUILD)
+		   -Idaemon/census -Idaemon/metrics -Idaemon/methods -Idaemon/events -Idaemon/tenants \
+		   -I$(BUILD)
 BPF_CPPFLAGS	:= -Iinclude/arenad -Ibpf -I$(BUILD)
 
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -MMD -MP

@@ -61,7 +61,7 @@ static int do_alloc(struct arenad_state *st, struct arenad_req *req)
 	ret = take_strings(req, &in);
 	if (ret)
 		return ret;
-	ret = arenad__alloc(st, req);
+	ret = arenad__alloc(st, req, 0, 0);
 	if (ret) {
 		arenad__str_put(req->name);
 		arenad__str_put(req->owner);
@@ -155,12 +155,21 @@ int arenad_alloc(struct arenad_req *req)
 		return 0;
 	}
 	/* Anyone with the pinned program's fd may run it: only root (the
-	 * daemon, answering for its peer) may say whose allocation it is. */
+	 * daemon, answering for its peer) may say whose allocation it is,
+	 * and for which process. */
 	if (uid)
 		req->uid = uid;
 
 	switch (req->op) {
 	case ARENAD_OP_ALLOC:
+		if (uid || !req->pid)
+			arenad__creator_current(req);
+		/* A connection's lease is the daemon's to keep: it alone
+		 * sees the connection close. */
+		if (uid && (req->flags & ARENAD_LEASE_CONNECTION)) {
+			ret = -EPERM;
+			break;
+		}
 		ret = do_alloc(st, req);
 		/* Quota refusals are counted apart (arenad__over()). */
 		if (ret && ret != -EDQUOT)

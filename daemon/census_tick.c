@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "inventory.h"
 #include "log.h"
+#include "orphans.h"
 #include "scan.h"
 #include "status.h"
 
@@ -172,6 +173,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		else
 			t->pending = true;
 	}
+	/* The orphans' figures go with the census's (orphans.h). */
+	orphans_refresh(t->d->orphans);
 	/* And every arena on the host, for readers of the latest inventory. */
 	inventory_submit(t->d->inventory, INV_JOB_ARENAS, 0, inventory_done, t);
 	sd_event_source_set_time(s, usec + (uint64_t)t->interval_s * 1000000);

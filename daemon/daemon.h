@@ -23,6 +23,8 @@ struct counters;
 struct status;
 struct startup;
 struct worker;
+struct leases;
+struct orphans;
 
 struct arenad {
 	const struct config *cfg;
@@ -50,6 +52,8 @@ struct arenad {
 	sd_event *event;
 	__u64 start_usec;	/* CLOCK_MONOTONIC */
 	struct methods_state *methods;	/* what the handlers keep between calls */
+	struct leases *leases;		/* allocations that end with their holder */
+	struct orphans *orphans;	/* ... and those nobody will free */
 };
 
 /* The method table (methods.c): every method, its parameters and its

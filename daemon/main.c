@@ -23,6 +23,8 @@
 #include "counters.h"
 #include "daemon.h"
 #include "http.h"
+#include "leases.h"
+#include "orphans.h"
 #include "log.h"
 #include "methods.h"
 #include "owners.h"
@@ -103,6 +105,17 @@ static int socket_gid(const struct config *cfg, bool activated, gid_t *gid)
 	return 0;
 }
 
+/* A record of the allocator: a lease's holder to watch, or lost records. */
+static void on_allocator_record(const struct arenad_event *r, void *userdata)
+{
+	struct leases *l = userdata;
+
+	if (!r)
+		leases_resync(l);
+	else if (r->kind == ARENAD_EVENT_ALLOC && (r->flags & ARENAD_LEASE_PROCESS))
+		leases_watch(l, r->pid, r->start_ns);
+}
+
 /* Release what run() set up, in the reverse order of setting it up. */
 static void daemon_done(struct arenad *d)
 {
@@ -112,11 +125,14 @@ static void daemon_done(struct arenad *d)
 	 * inventory, replies go to the server's connections). */
 	d->census_worker = worker_free(d->census_worker);
 	d->ledger_worker = worker_free(d->ledger_worker);
+	d->orphans = orphans_free(d->orphans);
 	d->startup = startup_free(d->startup);
 	d->census_tick = census_tick_free(d->census_tick);
 	/* Tells the subscribers, while the server still has them. */
 	d->events = events_free(d->events);
+	/* Its connections close: their leases end, while the pins are open. */
 	d->server = server_free(d->server);
+	d->leases = leases_free(d->leases);
 	d->inventory = inventory_free(d->inventory);
 	d->scanner = scanner_free(d->scanner);
 	d->census = census_free(d->census);
@@ -225,12 +241,24 @@ static int run(const struct config *cfg)
 	r = worker_new(d.event, "arenad-ledger", &d.ledger_worker);
 	if (r < 0)
 		return r;
+	r = orphans_new(d.arena->pins, d.ledger_worker, &d.orphans);
+	if (r < 0)
+		return log_oom();
+	/* Before any client: what ended while no daemon ran ends first. */
+	r = leases_new(d.event, d.arena->pins, d.arena->ident.user_vm_start,
+		       owners_strings(d.owners), &d.leases);
+	if (r < 0)
+		return r;
+	leases_adopt(d.leases);
+	sopts.closed = leases_connection_closed;
+	sopts.closed_userdata = d.leases;
 	r = server_new(d.event, &sopts, &table, &d.server);
 	if (r < 0)
 		return r;
 	r = events_new(d.event, d.arena, owners_strings(d.owners), d.server, &d.events);
 	if (r < 0)
 		return r;
+	events_set_record_hook(d.events, on_allocator_record, d.leases);
 	log_info("listening on %s", server_activated(d.server)
 		 ? "the socket passed by the service manager" : cfg->socket_path);
 	r = start_metrics(&d, act.metrics_fd);

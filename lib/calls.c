@@ -187,6 +187,28 @@ int arenad_client__owners(struct arenad_client *c, struct arenad_stats *st,
 	return 0;
 }
 
+/* The protocol's words for the leases (alloc's "lease"). */
+static const char *lease_word(__u32 lease)
+{
+	switch (lease) {
+	case ARENAD_LEASE_CONNECTION:
+		return "connection";
+	case ARENAD_LEASE_PROCESS:
+		return "process";
+	default:
+		return NULL;
+	}
+}
+
+static __u32 lease_from_word(const char *w)
+{
+	if (w && !strcmp(w, "connection"))
+		return ARENAD_LEASE_CONNECTION;
+	if (w && !strcmp(w, "process"))
+		return ARENAD_LEASE_PROCESS;
+	return 0;
+}
+
 static void alloc_from_json(json_object *o, struct arenad_alloc *a)
 {
 	*a = (struct arenad_alloc) {
@@ -196,9 +218,14 @@ static void alloc_from_json(json_object *o, struct arenad_alloc *a)
 		.pages = proto_get_u64(o, "pages"),
 		.uid = proto_get_u64(o, "uid"),
 		.created_s = proto_get_u64(o, "created_s"),
+		.pid = proto_get_u64(o, "pid"),
+		.lease = lease_from_word(proto_get_str(o, "lease")),
+		.age_s = proto_get_u64(o, "age_s"),
 	};
 	proto_copy_str(o, "owner", a->owner, sizeof(a->owner));
 	proto_copy_str(o, "name", a->name, sizeof(a->name));
+	proto_copy_str(o, "comm", a->comm, sizeof(a->comm));
+	proto_copy_str(o, "program", a->program, sizeof(a->program));
 }
 
 int arenad_client__alloc(struct arenad_client *c, __u32 pages,
@@ -206,12 +233,16 @@ int arenad_client__alloc(struct arenad_client *c, __u32 pages,
 {
 	const char *owner = OPTS_GET(opts, owner, NULL), *name = OPTS_GET(opts, name, NULL);
 	__u64 addr = OPTS_GET(opts, addr, 0);
+	__u32 lease = OPTS_GET(opts, lease, 0);
 	struct arenad_alloc a;
 	json_object *p, *r;
 	int ret;
 
 	if (!OPTS_VALID(opts, arenad_alloc_opts))
 		return libarenad_err(-EINVAL, "arenad_alloc_opts: bad .sz or unknown options set");
+	if (lease && !lease_word(lease))
+		return libarenad_err(-EINVAL, "arenad_alloc_opts.lease: 0, ARENAD_LEASE_PROCESS or "
+				     "ARENAD_LEASE_CONNECTION, not %u", lease);
 	if (!OUT_VALID(out))
 		return bad_out("struct arenad_alloc");
 	p = params_new();
@@ -224,6 +255,8 @@ int arenad_client__alloc(struct arenad_client *c, __u32 pages,
 		add_str(p, "name", name);
 	if (addr)
 		json_object_object_add(p, "addr", proto_addr_new(addr));
+	if (lease)
+		add_str(p, "lease", lease_word(lease));
 	ret = libarenad_call(c, "alloc", p, &r);
 	json_object_put(p);
 	if (ret)
@@ -282,13 +315,39 @@ int arenad_client__lookup(struct arenad_client *c, const char *name,
 	return 0;
 }
 
+/* An array of allocation records (what's reply) into a malloc'ed
+ * array of records of alloc_sz. */
+static int allocs_from_json(json_object *arr, const char *what, struct arenad_alloc **allocs,
+			    size_t alloc_sz, size_t *n)
+{
+	struct arenad_alloc *all;
+	size_t i, len;
+
+	if (!json_object_is_type(arr, json_type_array))
+		return malformed(what);
+	len = json_object_array_length(arr);
+	all = malloc((len ? len : 1) * sizeof(*all));
+	if (!all)
+		return no_memory();
+	for (i = 0; i < len; i++)
+		alloc_from_json(json_object_array_get_idx(arr, i), &all[i]);
+	if (alloc_sz == sizeof(*all)) {
+		*allocs = all;	/* the common case: no copy of a long list */
+	} else {
+		*allocs = out_array(all, len, sizeof(*all), alloc_sz);
+		free(all);
+		if (!*allocs)
+			return no_memory();
+	}
+	*n = len;
+	return 0;
+}
+
 int arenad_client__ranges(struct arenad_client *c, const struct arenad_ranges_opts *opts,
 			  struct arenad_alloc **allocs, size_t alloc_sz, size_t *n)
 {
 	const char *owner = OPTS_GET(opts, owner, NULL);
-	struct arenad_alloc *all;
 	json_object *p = NULL, *r;
-	size_t i, len;
 	int ret;
 
 	if (!OPTS_VALID(opts, arenad_ranges_opts))
@@ -305,29 +364,47 @@ int arenad_client__ranges(struct arenad_client *c, const struct arenad_ranges_op
 	json_object_put(p);
 	if (ret)
 		return ret;
-	if (!json_object_is_type(r, json_type_array)) {
-		json_object_put(r);
-		return malformed("ranges");
-	}
-	len = json_object_array_length(r);
-	all = malloc((len ? len : 1) * sizeof(*all));
-	if (!all) {
-		json_object_put(r);
-		return no_memory();
-	}
-	for (i = 0; i < len; i++)
-		alloc_from_json(json_object_array_get_idx(r, i), &all[i]);
+	ret = allocs_from_json(r, "ranges", allocs, alloc_sz, n);
 	json_object_put(r);
-	if (alloc_sz == sizeof(*all)) {
-		*allocs = all;	/* the common case: no copy of a long list */
-	} else {
-		*allocs = out_array(all, len, sizeof(*all), alloc_sz);
-		free(all);
-		if (!*allocs)
-			return no_memory();
-	}
-	*n = len;
-	return 0;
+	return ret;
+}
+
+int arenad_client__orphans(struct arenad_client *c, const struct arenad_orphans_opts *opts,
+			   struct arenad_orphans *out, struct arenad_alloc **allocs, size_t alloc_sz,
+			   size_t *n)
+{
+	struct arenad_orphans o = { .sz = sizeof(o) };
+	json_object *p, *r;
+	int ret;
+
+	if (!OPTS_VALID(opts, arenad_orphans_opts))
+		return libarenad_err(-EINVAL, "arenad_orphans_opts: bad .sz or unknown options set");
+	if (!OUT_VALID(out))
+		return bad_out("struct arenad_orphans");
+	if (allocs && alloc_sz < sizeof(size_t))
+		return bad_rec("struct arenad_alloc");
+	p = params_new();
+	if (!p)
+		return no_memory();
+	if (OPTS_GET(opts, older_than_s, 0))
+		json_object_object_add(p, "older_than",
+				       json_object_new_uint64(OPTS_GET(opts, older_than_s, 0)));
+	if (OPTS_GET(opts, free, false))
+		json_object_object_add(p, "free", json_object_new_boolean(true));
+	ret = libarenad_call(c, "orphans", p, &r);
+	json_object_put(p);
+	if (ret)
+		return ret;
+	o.allocations = proto_get_u64(r, "allocations");
+	o.pages = proto_get_u64(r, "pages");
+	o.freed = json_object_get_boolean(json_object_object_get(r, "freed"));
+	if (allocs)
+		ret = allocs_from_json(json_object_object_get(r, "orphans"), "orphans", allocs,
+				       alloc_sz, n);
+	json_object_put(r);
+	if (!ret)
+		out_copy(out, out->sz, &o, sizeof(o));
+	return ret;
 }
 
 int libarenad_scan_list(json_object *r, const char *key, bool required, size_t rec_sz,

@@ -466,11 +466,19 @@ int arenad_pins__alloc(const struct arenad_pins *pins, __u32 pages,
 		.addr = OPTS_GET(opts, addr, 0),
 		.uid = pins->euid,
 		.numa_node = -1,
+		.flags = OPTS_GET(opts, lease, 0),
 	};
 	int r;
 
 	if (!OPTS_VALID(opts, arenad_alloc_opts))
 		return libarenad_err(-EINVAL, "arenad_alloc_opts: bad .sz or unknown options set");
+	/* The allocator records this process as the holder (pid 0). */
+	if (req.flags == ARENAD_LEASE_CONNECTION)
+		return libarenad_err(-EINVAL, "a connection lease needs a connection: "
+				     "arenad_client__alloc(), not the pinned allocator");
+	if (req.flags & ~ARENAD_LEASE_PROCESS)
+		return libarenad_err(-EINVAL, "arenad_alloc_opts.lease: 0 or ARENAD_LEASE_PROCESS, "
+				     "not %u", req.flags);
 	/* The allocator interns them and takes their references in the
 	 * same run: an id is never held across two runs. */
 	if (str_copy(req.owner_str, OPTS_GET(opts, owner, NULL)) || str_copy(req.name_str, name))

@@ -16,6 +16,7 @@
 
 #include "arenad.h"
 #include "error.h"
+#include "proc_stat.h"
 #include "opts.h"
 #include "pin_table.h"
 
@@ -148,6 +149,49 @@ static int set_string_id(struct bpf_object *obj, const char *pin_dir, const char
 		return fail(r, "intern '%s' in %s/%s: %s%s", s, pin_dir, ARENAD_PIN_STRINGS, strerror(-r),
 			    r == -ENOSPC ? " (the string table is full)" : "");
 	memcpy(slot, &id, sizeof(id));
+	return 0;
+}
+
+/* Write size bytes of value into var, when the object has it at that size. */
+static bool set_global(struct bpf_object *obj, const char *var, const void *value, __u32 size)
+{
+	__u32 have = 0;
+	void *slot = find_global(obj, var, &have);
+
+	if (!slot || have != size)
+		return false;
+	memcpy(slot, value, size);
+	return true;
+}
+
+/*
+ * Record this process as the holder of the object's allocations
+ * (arenad_ledger.bpf.h's arenad_loader_*), and the object's name as their
+ * origin. An object built against an older header has none of these:
+ * its allocations are recorded as the task's it ran in.
+ */
+static int set_loader(struct bpf_object *obj, const char *pin_dir)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	struct proc_stat st;
+	__u32 pid = getpid();
+	__u64 start_ns;
+	int r;
+
+	if (!find_global(obj, "arenad_origin_id", &(__u32){ 0 }))
+		return 0;
+	r = set_string_id(obj, pin_dir, "arenad_origin_id", bpf_object__name(obj));
+	if (r)
+		return r;
+	r = libarenad_proc_stat_read(0, &st);
+	if (r < 0)
+		return fail(r, "read /proc/self/stat: %s", strerror(-r));
+	/* The kernel's start_boottime at /proc's tick resolution: the
+	 * daemon compares the two at that resolution. */
+	start_ns = hz > 0 ? st.start_ticks * (1000000000ULL / hz) : 0;
+	set_global(obj, "arenad_loader_start_ns", &start_ns, sizeof(start_ns));
+	set_global(obj, "arenad_loader_comm", st.comm, sizeof(st.comm));
+	set_global(obj, "arenad_loader_pid", &pid, sizeof(pid));
 	return 0;
 }
 
@@ -314,7 +358,7 @@ int arenad_reuse(struct bpf_object *obj, const struct arenad_reuse_opts *opts)
 		if (r)
 			return r;
 	}
-	return 0;
+	return set_loader(obj, pin_dir);
 }
 
 /* Name what occupies [start, end) in this process, from /proc/self/maps. */

@@ -62,6 +62,16 @@ $(BUILD)/tests/test_owners: tests/unit/test_owners.c $(BUILD)/daemon/arena/owner
 	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/daemon/arena/owners.o \
 		$(UNIT_LINK) $(LDLIBS_DAEMON)
 
+# Who holds what: the creators' identity and the orphans' rule, with the
+# ledger given by the test (orphans.o's worker side links, unused).
+$(BUILD)/tests/test_tenants: tests/unit/test_tenants.c $(BUILD)/daemon/tenants/holder.o \
+		$(BUILD)/daemon/tenants/orphans.o $(BUILD)/daemon/basic/worker.o $(UNIT_LINK)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CPPFLAGS) $(PC_CFLAGS) -Itests/unit -o $@ $< \
+		$(BUILD)/daemon/tenants/holder.o $(BUILD)/daemon/tenants/orphans.o \
+		$(BUILD)/daemon/basic/worker.o $(UNIT_LINK) $(LDLIBS_DAEMON)
+
 # The method handlers on a real arena (tests/integration/13-handlers.t
 # runs it on a private bpffs): every daemon object but main.o, as built.
 HANDLERS_OBJS	= $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJS))

@@ -13,10 +13,13 @@
  * server queues or drops it per subscriber (conn.h), so a slow reader
  * never holds the loop, and the allocator never waits for the loop: a
  * full ring buffer drops the record and counts it (arena_event_drops()).
+ * Records of leases wake the daemon (arenad__event()): their holder may
+ * exit at once, and its watch must start now.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <bpf/libbpf.h>
 
 #include "arena.h"
@@ -38,6 +41,9 @@ struct events {
 	struct server *srv;
 	struct ring_buffer *rb;
 	sd_event_source *src;		/* the drain timer */
+	sd_event_source *io;		/* records that wake the daemon */
+	void (*hook)(const struct arenad_event *r, void *userdata);
+	void *hook_userdata;
 	unsigned int subscribers;	/* filters, one per subscriber */
 	unsigned int fill_subscribers;	/* filters with a fill threshold */
 	__u64 received;
@@ -183,6 +189,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (size < sizeof(*r) || (r->kind != ARENAD_EVENT_ALLOC && r->kind != ARENAD_EVENT_FREE))
 		return 0;	/* not ours to read: skip it */
 	ev->received++;
+	if (ev->hook)
+		ev->hook(r, ev->hook_userdata);
 	/* Nobody to tell: no string lookup (a bpf() call each) for it. */
 	if (!ev->subscribers)
 		return 0;
@@ -223,12 +231,31 @@ static void tell_ring_drops(struct events *ev)
 
 	if (now == ev->ring_dropped_seen)
 		return;
+	if (ev->hook)
+		ev->hook(NULL, ev->hook_userdata);
 	if (json_buf_lit(&b, "{\"jsonrpc\":\"2.0\",\"method\":\"dropped\",\"params\":{\"count\":") >= 0 &&
 	    json_buf_u64(&b, now - ev->ring_dropped_seen) >= 0 &&
 	    json_buf_lit(&b, ",\"where\":\"kernel\"}}") >= 0)
 		server_notify(ev->srv, b.data, b.len, NULL, NULL);
 	free(b.data);
 	ev->ring_dropped_seen = now;
+}
+
+static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct events *ev = userdata;
+
+	(void)ring_buffer__consume(ev->rb);
+	tell_ring_drops(ev);
+	return 0;
+}
+
+void events_set_record_hook(struct events *ev,
+			    void (*fn)(const struct arenad_event *r, void *userdata),
+			    void *userdata)
+{
+	ev->hook = fn;
+	ev->hook_userdata = userdata;
 }
 
 static int on_drain(sd_event_source *s, uint64_t usec, void *userdata)
@@ -263,6 +290,11 @@ int events_new(sd_event *e, struct arena *a, struct owner_strings *strs, struct 
 	}
 	r = sd_event_add_time_relative(e, &ev->src, CLOCK_MONOTONIC, DRAIN_IDLE_USEC,
 				       DRAIN_USEC / 4, on_drain, ev);
+	if (r >= 0) {
+		r = sd_event_add_io(e, &ev->io, ring_buffer__epoll_fd(ev->rb), EPOLLIN, on_wake, ev);
+		if (r < 0)
+			ev->src = sd_event_source_disable_unref(ev->src);
+	}
 	if (r < 0) {
 		ring_buffer__free(ev->rb);
 		free(ev);
@@ -284,6 +316,7 @@ struct events *events_free(struct events *ev)
 	note_start(&w, EVENT_SHUTDOWN);
 	note_publish(ev, &w, &n);
 	sd_event_source_disable_unref(ev->src);
+	sd_event_source_disable_unref(ev->io);
 	ring_buffer__free(ev->rb);
 	free(ev);
 	return NULL;

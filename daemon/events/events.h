@@ -67,6 +67,15 @@ void events_census(struct events *ev, __u32 unaccounted, __u32 missing, __u32 un
 void events_arena(struct events *ev, __u32 map_id, const char *name, __u32 pages_total,
 		  bool appeared);
 
+/*
+ * Hear of every record as it is drained, before any subscriber does
+ * (leases.h learns of lease holders so): r, or NULL when the kernel
+ * dropped records, which then were never seen.
+ */
+void events_set_record_hook(struct events *ev,
+			    void (*fn)(const struct arenad_event *r, void *userdata),
+			    void *userdata);
+
 struct events_stats {
 	__u64 received;		/* records read from the ring buffer */
 	__u64 ring_dropped;	/* records the full ring buffer refused */

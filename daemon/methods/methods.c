@@ -230,6 +230,8 @@ const struct rpc_method daemon_methods[] = {
 	{ .name = "who", .handler = m_who, .params = m_who_params, .heavy = true },
 	{ .name = "alloc", .handler = m_alloc, .params = m_alloc_params, .write = true },
 	{ .name = "free", .handler = m_free, .params = m_free_params, .write = true },
+	/* free needs root: the handler checks (a list does not) */
+	{ .name = "orphans", .handler = m_orphans, .params = m_orphans_params, .heavy = true },
 	/* set needs a writer: the handler checks (get and list do not) */
 	{ .name = "quota", .handler = m_quota, .params = m_quota_params },
 	{ .name = "subscribe", .handler = m_subscribe, .params = m_subscribe_params },

@@ -39,6 +39,14 @@ struct alloc_args {
 	__u32 pages;
 	const char *owner, *name;
 	__u64 addr;
+	__u32 lease;		/* enum alloc_lease */
+};
+
+/* alloc's "lease": the words of m_alloc_params, in this order. */
+enum alloc_lease {
+	ALLOC_PERSISTENT,
+	ALLOC_LEASE_CONNECTION,
+	ALLOC_LEASE_PROCESS,
 };
 extern const struct rpc_param m_alloc_params[];
 int m_alloc(struct rpc_call *call, void *userdata);
@@ -63,6 +71,10 @@ int m_quota(struct rpc_call *call, void *userdata);
 #define METHODS_MAX_OWNER_LIMITS 4096
 
 /* methods_ledger.c */
+/* The members of an allocation's record in ranges, lookup and orphans:
+ * r with its strings (origin: the program's object, for ARENAD_RANGE_PROG). */
+void methods_range_fields(struct arenad *d, const struct arenad_range *r, const char *owner,
+			  const char *name, const char *origin, struct json_writer *w);
 struct ranges_args {
 	const char *owner;
 };
@@ -74,6 +86,14 @@ struct lookup_args {
 };
 extern const struct rpc_param m_lookup_params[];
 int m_lookup(struct rpc_call *call, void *userdata);
+
+/* methods_orphans.c: allocations nobody will free (orphans.h) */
+struct orphans_args {
+	__u32 older_than_s;
+	bool free;		/* root only */
+};
+extern const struct rpc_param m_orphans_params[];
+int m_orphans(struct rpc_call *call, void *userdata);
 
 /* methods_scan.c: the census of the managed arena or another */
 struct scan_args {

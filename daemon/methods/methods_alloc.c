@@ -9,6 +9,8 @@
 
 #include "cleanup.h"
 #include "daemon.h"
+#include "holder.h"
+#include "leases.h"
 #include "log.h"
 #include "methods.h"
 #include "owners.h"
@@ -98,6 +100,8 @@ static __u32 arena_pages(void *userdata)
 	return d->arena->ident.pages_total;
 }
 
+static const char *const lease_words[] = { "persistent", "connection", "process", NULL };
+
 const struct rpc_param m_alloc_params[] = {
 	{ .name = "pages", .type = RPC_PARAM_U32, .required = true,
 	  .offset = offsetof(struct alloc_args, pages), .min = 1, .max_of = arena_pages },
@@ -106,8 +110,76 @@ const struct rpc_param m_alloc_params[] = {
 	{ .name = "name", .type = RPC_PARAM_NAME,
 	  .offset = offsetof(struct alloc_args, name), .max = METHODS_STR_MAX },
 	{ .name = "addr", .type = RPC_PARAM_ADDR, .offset = offsetof(struct alloc_args, addr) },
+	{ .name = "lease", .type = RPC_PARAM_WORD, .words = lease_words,
+	  .offset = offsetof(struct alloc_args, lease) },
 	{}
 };
+
+/*
+ * The peer as the allocation's creator, and its lease: a connection's is
+ * checked for room before anything is allocated, a process's needs the
+ * peer still there. false: call is answered.
+ */
+static bool lease_prepare(struct rpc_call *call, struct arenad *d, const struct alloc_args *a,
+			  struct arenad_req *req)
+{
+	const struct rpc_peer *peer = rpc_call_peer(call);
+	struct holder h = {};
+	int r;
+
+	r = holder_read(peer->pid, &h);
+	req->pid = peer->pid;
+	req->start_ns = h.start_ns;
+	memcpy(req->comm, h.comm, sizeof(req->comm));
+	switch (a->lease) {
+	case ALLOC_LEASE_PROCESS:
+		if (r < 0) {
+			rpc_call_error(call, ARENAD_RPC_INVALID_PARAMS,
+				       "lease 'process': cannot identify the calling process %d: %s",
+				       (int)peer->pid, strerror(-r));
+			return false;
+		}
+		req->flags = ARENAD_LEASE_PROCESS;
+		return true;
+	case ALLOC_LEASE_CONNECTION:
+		if (!leases_connection_room(d->leases, peer->conn_id)) {
+			rpc_call_error(call, ARENAD_ERR_UNAVAILABLE,
+				       "lease 'connection': this connection holds %u leases already, "
+				       "the most one may", LEASES_MAX_PER_CONNECTION);
+			return false;
+		}
+		if (rpc_call_hold_connection(call) < 0) {
+			rpc_call_error(call, ARENAD_RPC_INVALID_PARAMS,
+				       "lease 'connection': this call came on no connection");
+			return false;
+		}
+		req->flags = ARENAD_LEASE_CONNECTION;
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* The allocation req made is leased: watch its holder. -ENOMEM: the
+ * allocation is undone. */
+static int lease_start(struct rpc_call *call, struct arenad *d, const struct arenad_req *req)
+{
+	const struct rpc_peer *peer = rpc_call_peer(call);
+	__u32 pgoff = (req->addr - d->arena->ident.user_vm_start) >> ARENAD_PAGE_SHIFT;
+	struct arenad_req undo = { .op = ARENAD_OP_FREE, .addr = req->addr, .time_ns = req->time_ns };
+	int r;
+
+	if (req->flags & ARENAD_LEASE_PROCESS) {
+		leases_watch(d->leases, req->pid, req->start_ns);
+		return 0;
+	}
+	/* Out of memory to remember it: the lease could not end with the
+	 * connection, so the allocation must not stand. */
+	r = leases_connection_add(d->leases, peer->conn_id, pgoff, req->time_ns);
+	if (r < 0)
+		(void)arenad_pins__run(d->arena->pins, &undo);
+	return r;
+}
 
 /* The allocator refused req with r: the words and code of libarenad's
  * table (refusal.h); an error it does not refuse with is ours. */
@@ -159,9 +231,14 @@ int m_alloc(struct rpc_call *call, void *userdata)
 	if (a->name)
 		snprintf(req.name_str, sizeof(req.name_str), "%s", a->name);
 
+	if (!lease_prepare(call, d, a, &req))
+		return 0;
+
 	r = arenad_pins__run(d->arena->pins, &req);
 	if (r < 0)
 		return refused(call, d, &req, r);
+	if (req.flags && lease_start(call, d, &req) < 0)
+		return rpc_call_oom(call);
 	log_debug("alloc %u pages at 0x%llx for %s%s%s (uid %u)", req.pages,
 		  (unsigned long long)req.addr, owner, a->name ? " as " : "", a->name ?: "",
 		  peer->uid);
@@ -177,6 +254,8 @@ int m_alloc(struct rpc_call *call, void *userdata)
 	if (a->name)
 		json_w_member(w, "name", str, a->name);
 	json_w_member(w, "uid", u64, req.uid);
+	if (a->lease)
+		json_w_member(w, "lease", str, lease_words[a->lease]);
 	json_w_object_end(w);
 	return rpc_call_reply(call);
 }
@@ -201,6 +280,7 @@ int m_free(struct rpc_call *call, void *userdata)
 	r = arenad_pins__run(d->arena->pins, &req);
 	if (r < 0)
 		return refused(call, d, &req, r);
+	leases_forget(d->leases, (req.addr - d->arena->ident.user_vm_start) >> ARENAD_PAGE_SHIFT);
 	log_debug("free %u pages at 0x%llx (uid %u)", req.pages,
 		  (unsigned long long)req.addr, peer->uid);
 	status_changed(d->status);

@@ -45,23 +45,11 @@ static __u64 boot_ns_to_unix_s(__u64 boot_ns)
 	return (boot_at + boot_ns) / 1000000000ULL;
 }
 
-/*
- * A ledger entry as the protocol shows it, or -ENOENT (nothing written)
- * when the allocation is gone: it was read from the ledger, then freed
- * before its strings were read. Every live allocation holds its owner and
- * name strings, so a string that is no longer there proves the free.
- */
-static int range_write(struct arenad *d, struct owner_strings *owners,
-		       struct owner_strings *names, const struct arenad_range *r,
-		       struct json_writer *w)
+void methods_range_fields(struct arenad *d, const struct arenad_range *r, const char *owner,
+			  const char *name, const char *origin, struct json_writer *w)
 {
-	const char *owner = id_string(owners, r->owner);
-	const char *name = id_string(names, r->name);
 	__u64 offset = (__u64)r->pgoff << ARENAD_PAGE_SHIFT;
 
-	if (!owner || !name)
-		return -ENOENT;
-	json_w_object(w);
 	json_w_member(w, "addr", hex, d->arena->ident.user_vm_start + offset);
 	json_w_member(w, "offset", u64, offset);
 	json_w_member(w, "pages", u64, r->pages);
@@ -71,6 +59,39 @@ static int range_write(struct arenad *d, struct owner_strings *owners,
 	json_w_member(w, "uid", u64, r->uid);
 	if (r->time_ns)
 		json_w_member(w, "created_s", u64, boot_ns_to_unix_s(r->time_ns));
+	if (r->pid) {
+		json_w_member(w, "pid", u64, r->pid);
+		json_w_member(w, "comm", strn, r->comm, strnlen(r->comm, sizeof(r->comm)));
+	}
+	if (r->flags & ARENAD_LEASE_MASK)
+		json_w_member(w, "lease", str,
+			      r->flags & ARENAD_LEASE_PROCESS ? "process" : "connection");
+	if (r->flags & ARENAD_RANGE_PROG)
+		json_w_member(w, "program", str, origin ?: "");
+}
+
+/*
+ * A ledger entry as the protocol shows it, or -ENOENT (nothing written)
+ * when the allocation is gone: it was read from the ledger, then freed
+ * before its strings were read. Every live allocation holds its owner and
+ * name strings, so a string that is no longer there proves the free.
+ * (The origin is a kept string: it is always there.)
+ */
+static int range_write(struct arenad *d, struct owner_strings *owners,
+		       struct owner_strings *names, const struct arenad_range *r,
+		       struct json_writer *w)
+{
+	const char *o = id_string(owners, r->owner), *name = id_string(names, r->name), *g;
+	char owner[ARENAD_STR_LEN + 16], origin[ARENAD_STR_LEN + 16] = "";
+
+	if (!o || !name)
+		return -ENOENT;
+	/* The owners' lookup of the origin reuses the owner's buffer. */
+	snprintf(owner, sizeof(owner), "%s", o);
+	if (r->origin && (g = id_string(owners, r->origin)))
+		snprintf(origin, sizeof(origin), "%s", g);
+	json_w_object(w);
+	methods_range_fields(d, r, owner, name, origin, w);
 	json_w_object_end(w);
 	return 0;
 }

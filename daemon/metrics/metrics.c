@@ -28,6 +28,7 @@
 #include "owners.h"
 #include "process_metrics.h"
 #include "prom.h"
+#include "tenant_metrics.h"
 #include "scan.h"
 #include "server.h"
 #include "cleanup.h"
@@ -373,6 +374,8 @@ int metrics_render(struct arenad *d, bool own_process, char **text, size_t *len)
 	census_family(d, f, &inv);
 	if (r >= 0)
 		r = managed_families(d, f);
+	if (r >= 0)
+		tenant_families(f, d->orphans, d->leases);
 	/* Without /proc (a sandbox that hides it) the scrape goes on
 	 * without them, as client libraries do. */
 	if (r >= 0 && own_process && process_figures_read(&proc) >= 0)

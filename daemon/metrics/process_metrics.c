@@ -15,50 +15,27 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
+#include "proc_stat.h"
 #include "process_metrics.h"
 #include "prom.h"
 #include "cleanup.h"
 #include "util.h"
 
-int process_parse_stat(const char *line, __u64 *cpu_ticks, __u64 *start_ticks,
-		       __u64 *vsize, __u64 *rss_pages)
-{
-	unsigned long long utime, stime, start, vs;
-	long long rss;
-	const char *p = strrchr(line, ')');
-
-	/* After ")": state (field 3) ... utime 14, stime 15 ... starttime
-	 * 22, vsize 23, rss 24 (proc(5)). */
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu"
-			 " %*d %*d %*d %*d %*d %*d %llu %llu %lld",
-			 &utime, &stime, &start, &vs, &rss) != 5 || rss < 0)
-		return -EINVAL;
-	*cpu_ticks = utime + stime;
-	*start_ticks = start;
-	*vsize = vs;
-	*rss_pages = rss;
-	return 0;
-}
-
 static int read_stat(struct process_figures *p)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/stat", "re");
-	char line[1024];
-	__u64 cpu, start, vsize, rss;
 	long tck = sysconf(_SC_CLK_TCK);
+	struct proc_stat st;
 	double boot_age;
+	int r;
 
-	if (!f)
-		return -errno;
-	if (!fgets(line, sizeof(line), f))
-		return -EIO;
-	if (process_parse_stat(line, &cpu, &start, &vsize, &rss) < 0)
-		return -EINVAL;
-	p->cpu_seconds = (double)cpu / tck;
-	p->virtual_bytes = vsize;
-	p->resident_bytes = rss * (__u64)sysconf(_SC_PAGESIZE);
+	r = libarenad_proc_stat_read(0, &st);
+	if (r < 0)
+		return r;
+	p->cpu_seconds = (double)st.cpu_ticks / tck;
+	p->virtual_bytes = st.vsize;
+	p->resident_bytes = st.rss_pages * (__u64)sysconf(_SC_PAGESIZE);
 	/* starttime counts ticks since boot, CLOCK_BOOTTIME's origin. */
-	boot_age = now_usec(CLOCK_BOOTTIME) / 1e6 - (double)start / tck;
+	boot_age = now_usec(CLOCK_BOOTTIME) / 1e6 - (double)st.start_ticks / tck;
 	p->start_time_seconds = now_usec(CLOCK_REALTIME) / 1e6 - boot_age;
 	return 0;
 }

@@ -21,16 +21,6 @@ struct process_figures {
 	__u64 max_fds;			/* RLIMIT_NOFILE's soft limit */
 };
 
-/*
- * The fields of a /proc/PID/stat line that the figures use: CPU time in
- * clock ticks, start in clock ticks after boot, virtual size in bytes,
- * resident pages. The command name between the parentheses may hold
- * anything, ')' and spaces included: the fields start after the last ')'.
- * 0, or -EINVAL for a line that does not parse.
- */
-int process_parse_stat(const char *line, __u64 *cpu_ticks, __u64 *start_ticks,
-		       __u64 *vsize, __u64 *rss_pages);
-
 /* This process's figures. 0 or -errno. */
 int process_figures_read(struct process_figures *p);
 

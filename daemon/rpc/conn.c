@@ -117,10 +117,18 @@ static bool conn_over_budget(void *userdata)
 
 static void conn_answered(void *userdata, struct rpc_answer *a);
 
+static void conn_hold(void *userdata)
+{
+	struct conn *c = userdata;
+
+	c->holds = true;
+}
+
 static const struct rpc_link_ops conn_link_ops = {
 	.over_budget = conn_over_budget,
 	.answered = conn_answered,
 	.can_subscribe = true,
+	.hold = conn_hold,
 };
 
 /* The reply goes out as text; a stream's head goes on without a newline. */
@@ -568,6 +576,8 @@ struct conn *conn_free(struct conn *c)
 	free(c->out);
 	rpc_stream_done(&c->stream);
 	rpc_sub_done(&c->sub);
+	if (c->holds && s->opts.closed)
+		s->opts.closed(c->peer.conn_id, s->opts.closed_userdata);
 	free(c);
 	server_conn_closed(s);
 	return NULL;

@@ -66,6 +66,7 @@ struct conn {
 	struct rpc_sub sub;
 	size_t out_size;
 	__u64 dropped, dropped_total;
+	bool holds;			/* rpc_link_ops.hold(): never idle */
 };
 
 struct server {
@@ -80,6 +81,7 @@ struct server {
 	struct server_opts opts;	/* its strings and arrays are the caller's */
 	struct conn *conns;
 	unsigned int n_conns;
+	__u64 conn_ids;			/* the last rpc_peer.conn_id given */
 	sd_event_source *idle_timer;	/* closes idle connections */
 	sd_event_source *retry_timer;	/* accepts again after EMFILE */
 	bool accept_paused;

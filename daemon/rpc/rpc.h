@@ -28,6 +28,8 @@ struct rpc_peer {
 	uid_t uid;
 	gid_t gid;
 	bool may_write;		/* alloc/free allowed */
+	__u64 conn_id;		/* the connection's, unique while the daemon runs;
+				 * 0: a call no connection carries */
 };
 
 /* What the connection a call came on offers it. */
@@ -41,6 +43,10 @@ struct rpc_link_ops {
 	/* Can the link stream notifications after a reply
 	 * (rpc_call_subscribe())? */
 	bool can_subscribe;
+	/* The connection now holds something that ends when it closes (a
+	 * lease): it is never closed for being idle, and the server's
+	 * closed() hook hears of its end. NULL: the link cannot hold any. */
+	void (*hold)(void *userdata);
 };
 
 struct rpc_link {

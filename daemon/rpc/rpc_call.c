@@ -129,6 +129,14 @@ int rpc_call_stream(struct rpc_call *c, const struct rpc_stream_ops *ops, void *
 	return 0;
 }
 
+int rpc_call_hold_connection(struct rpc_call *c)
+{
+	if (!c->link.ops || !c->link.ops->hold || !c->peer.conn_id)
+		return -EOPNOTSUPP;
+	c->link.ops->hold(c->link.userdata);
+	return 0;
+}
+
 int rpc_call_subscribe(struct rpc_call *c, void *filter, void (*free_filter)(void *),
 		       size_t queue_limit)
 {

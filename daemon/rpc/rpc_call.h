@@ -67,6 +67,9 @@ struct rpc_call *rpc_call_defer(struct rpc_call *c);
  * stream), counted in the reply budget from now on. */
 void rpc_call_hold(struct rpc_call *c, size_t bytes);
 size_t rpc_call_held(const struct rpc_call *c);
+/* Make the connection the call came on hold what ends with it (a
+ * lease; rpc_link_ops.hold): -EOPNOTSUPP when its link cannot. */
+int rpc_call_hold_connection(struct rpc_call *c);
 /* The connection is gone: the answer, when it comes, goes nowhere. */
 void rpc_call_detach(struct rpc_call *c);
 

@@ -313,6 +313,7 @@ int server_add_client(struct server *s, int fd)
 		.uid = cred.uid,
 		.gid = cred.gid,
 		.may_write = peer_may_write(s, cfd, &cred),
+		.conn_id = ++s->conn_ids,
 	};
 	why = over_limit(s, &peer, buf, sizeof(buf));
 	if (why) {
@@ -333,7 +334,8 @@ int server_add_client(struct server *s, int fd)
 /*
  * Close connections that have had nothing in flight (no unsent reply) and
  * no traffic for the idle timeout: a silent or half-sent connection must
- * not hold a slot for ever. Runs every quarter of the timeout.
+ * not hold a slot for ever. One that holds a lease stays: closing it would
+ * end the lease. Runs every quarter of the timeout.
  */
 static int on_idle_timer(sd_event_source *src, uint64_t usec, void *userdata)
 {
@@ -343,7 +345,7 @@ static int on_idle_timer(sd_event_source *src, uint64_t usec, void *userdata)
 
 	for (c = s->conns; c; c = next) {
 		next = c->next;
-		if (c->state == CONN_READING && now - c->last_usec >= timeout) {
+		if (c->state == CONN_READING && !c->holds && now - c->last_usec >= timeout) {
 			log_debug("closing idle connection of pid %d uid %u", c->peer.pid, c->peer.uid);
 			conn_free(c);
 		}

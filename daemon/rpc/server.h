@@ -26,6 +26,10 @@ struct server_opts {
 	unsigned int max_clients_per_uid; /* for peers that may not write; 0: max_clients / 4 */
 	unsigned int idle_timeout_s;	/* close connections idle this long; 0: never */
 	__u64 reply_budget;		/* bytes held for unread replies, all clients; 0: 64 MiB */
+	/* A connection that held something (rpc_call_hold_connection())
+	 * closed; NULL: nobody asks. */
+	void (*closed)(__u64 conn_id, void *userdata);
+	void *closed_userdata;
 };
 
 struct server;

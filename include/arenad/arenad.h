@@ -157,9 +157,17 @@ struct arenad_alloc_opts {
 	const char *owner;		/* socket: NULL is "uid:<uid>"; pins: none */
 	const char *name;		/* NULL: anonymous */
 	__u64 addr;			/* 0: anywhere */
+	/*
+	 * 0: the allocation persists until it is freed (and survives
+	 * restarts). ARENAD_LEASE_PROCESS: arenad frees it when the calling
+	 * process exits, however it dies. ARENAD_LEASE_CONNECTION (socket
+	 * only): when the client's connection closes, arenad_client__close()
+	 * included.
+	 */
+	__u32 lease;
 	size_t :0;
 };
-#define arenad_alloc_opts__last_field addr
+#define arenad_alloc_opts__last_field lease
 
 /*
  * Allocate or free through the pinned allocator; the owner and name (NULL
@@ -346,6 +354,14 @@ struct arenad_alloc {
 	char owner[ARENAD_STR_LEN];
 	char name[ARENAD_STR_LEN];	/* "" when anonymous */
 	__u64 created_s;		/* CLOCK_REALTIME of the allocation; 0: unknown */
+	/* Who made it: the process (0: unknown) and its command name; for a
+	 * BPF program's allocation, the process that loaded it, and the
+	 * object's name in program (else ""). */
+	__u32 pid;
+	char comm[ARENAD_COMM_LEN];
+	char program[ARENAD_STR_LEN];
+	__u32 lease;			/* ARENAD_LEASE_*, 0: persistent */
+	__u64 age_s;			/* orphans only: seconds since it was made */
 };
 
 struct arenad_ranges_opts {
@@ -420,6 +436,34 @@ LIBARENAD_API int arenad_client__ranges(struct arenad_client *c,
 					const struct arenad_ranges_opts *opts,
 					struct arenad_alloc **allocs, size_t alloc_sz,
 					size_t *n);
+
+/* ---- orphans: allocations nobody will free ------------------------- */
+
+struct arenad_orphans_opts {
+	size_t sz;			/* sizeof(struct arenad_orphans_opts) */
+	__u32 older_than_s;		/* only those made this long ago */
+	bool free;			/* free them (root only) */
+	size_t :0;
+};
+#define arenad_orphans_opts__last_field free
+
+struct arenad_orphans {
+	size_t sz;			/* in: sizeof(); out: bytes filled */
+	__u64 allocations;		/* every orphan (freed, with opts->free) */
+	__u64 pages;
+	bool freed;
+};
+
+/*
+ * The allocations that nothing names, no lease ends, and whose creating
+ * process is gone; with opts->free, free them. allocs (may be NULL)
+ * gets a malloc'ed array of the first few thousand, records of
+ * alloc_sz; out counts them all.
+ */
+LIBARENAD_API int arenad_client__orphans(struct arenad_client *c,
+					 const struct arenad_orphans_opts *opts,
+					 struct arenad_orphans *out,
+					 struct arenad_alloc **allocs, size_t alloc_sz, size_t *n);
 
 /* ---- page limits ("quota") ----------------------------------------- */
 

@@ -27,8 +27,10 @@
 #define ARENAD_F_SEGV_ON_FAULT	(1U << 17)	/* BPF_F_SEGV_ON_FAULT */
 
 /* 3: quotas (struct arenad_owner's limit and refusal counters, the uids
- * map, the state's default limit, arenad_req's quota fields) */
-#define ARENAD_ABI_VERSION	3
+ * map, the state's default limit, arenad_req's quota fields)
+ * 4: who made each allocation and leases (struct arenad_range's creator
+ * fields and flags, arenad_req's, arenad_event's) */
+#define ARENAD_ABI_VERSION	4
 #define ARENAD_STATE_MAGIC	0x6172656eU	/* "aren" */
 
 #define ARENAD_PAGE_SHIFT	12
@@ -49,6 +51,9 @@
 
 /* Owner and name strings, NUL-padded. ID 0 means "none". */
 #define ARENAD_STR_LEN		64
+
+/* A task's command name, as the kernel keeps it (TASK_COMM_LEN). */
+#define ARENAD_COMM_LEN		16
 
 /* Operations of the allocator program (struct arenad_req.op). */
 enum arenad_op {
@@ -105,7 +110,8 @@ struct arenad_req {
 	__s32 ret;		/* out: 0 or a negative errno */
 	__s32 numa_node;	/* in: NUMA node for the pages; -1: the arena's
 				 * (arenad --numa-node, any when unset) */
-	__u32 flags;		/* in: ALLOC: 0; INTERN, QUOTA: their flags */
+	__u32 flags;		/* in: ALLOC: ARENAD_LEASE_* or 0; FREE: 0;
+				 * INTERN, QUOTA: their flags */
 	char owner_str[ARENAD_STR_LEN];	/* in: ALLOC, INTERN, QUOTA: the owner
 					 * string (or "" to use .owner) */
 	char name_str[ARENAD_STR_LEN];	/* in: ALLOC: the name (or "" for .name) */
@@ -115,8 +121,34 @@ struct arenad_req {
 	__u32 quota_kind;
 	__u32 quota_held;
 	__u32 quota_limit;
-	__u32 reserved;
+	/* in: ALLOC: the process the allocation is made for, recorded as
+	 * its creator (struct arenad_range.pid, start_ns, comm); honoured
+	 * from root only (the daemon, for its peer), and 0 is the calling
+	 * process */
+	__u32 pid;
+	__u64 start_ns;
+	char comm[ARENAD_COMM_LEN];
+	/* out: ALLOC: the allocation's time_ns (struct arenad_range);
+	 * in: FREE: when not 0, free only the allocation made at this
+	 * time_ns, so that the end of a lease never frees a later
+	 * allocation at the same address (-ESTALE then) */
+	__u64 time_ns;
 };
+
+/*
+ * Leases (struct arenad_range.flags, arenad_req.flags of ALLOC): an
+ * allocation may end with its holder instead of persisting. The daemon
+ * frees it when the connection it was made on closes (CONNECTION: only
+ * the daemon makes these), or when its creator process exits (PROCESS:
+ * the pid and start time in the entry, so a reused pid never passes for
+ * it). At most one of them.
+ */
+#define ARENAD_LEASE_CONNECTION	0x1U
+#define ARENAD_LEASE_PROCESS	0x2U
+#define ARENAD_LEASE_MASK	(ARENAD_LEASE_CONNECTION | ARENAD_LEASE_PROCESS)
+/* Made by a BPF program through arenad_alloc_pages() (origin: its object),
+ * not by a run of the allocator program. */
+#define ARENAD_RANGE_PROG	0x100U
 
 /* Ledger value, keyed by the allocation's first page offset (__u32). */
 struct arenad_range {
@@ -125,8 +157,21 @@ struct arenad_range {
 	__u32 owner;		/* string id */
 	__u32 name;		/* string id, 0 = anonymous */
 	__u32 uid;
-	__u32 flags;		/* reserved */
+	__u32 flags;		/* ARENAD_LEASE_*, ARENAD_RANGE_PROG */
 	__u64 time_ns;		/* bpf_ktime_get_boot_ns() at allocation */
+	/*
+	 * Who made it: the process (its thread group id, in the initial pid
+	 * namespace) and its start time (CLOCK_BOOTTIME ns, the kernel's
+	 * task start_boottime: /proc/PID/stat's starttime times the clock
+	 * tick), which tell a live creator from a later process with its
+	 * pid; its command name. For a BPF program's allocation, the process
+	 * that loaded the program through arenad_reuse(), else the task it
+	 * ran in; origin is then the object's name (a kept string id).
+	 */
+	__u32 pid;
+	__u32 origin;
+	__u64 start_ns;
+	char comm[ARENAD_COMM_LEN];
 };
 
 /*
@@ -283,6 +328,12 @@ struct arenad_event {
 	__u32 pgoff;		/* first page's offset in the arena */
 	__u64 pages_allocated;	/* the arena's total just after this one */
 	__u64 time_ns;		/* CLOCK_BOOTTIME */
+	/* the ledger entry's (struct arenad_range): ALLOC of a lease tells
+	 * the daemon whom to watch */
+	__u32 flags;
+	__u32 pid;
+	__u64 start_ns;
+	__u64 alloc_ns;		/* the allocation's time_ns (FREE too) */
 };
 
 /* The ring buffer's size: a power of two of pages; ~5000 records. */

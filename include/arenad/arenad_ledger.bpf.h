@@ -121,9 +121,10 @@ struct {
  * record is an irq_work on this CPU and a turn of the daemon's loop per
  * allocation, which tripled the pinned alloc+free pair in a one-CPU
  * guest; the daemon drains the buffer on a timer instead (every 20 ms
- * while anyone subscribes). When the buffer is full the record is
- * dropped and counted; the allocation itself has already succeeded and
- * stays so.
+ * while anyone subscribes). A lease is the exception: its holder may die
+ * at once, and the daemon must start watching it now. When the buffer is
+ * full the record is dropped and counted; the allocation itself has
+ * already succeeded and stays so.
  */
 __arenad_ledger_fn void arenad__event(__u32 kind, const struct arenad_range *r, __u64 total)
 {
@@ -136,15 +137,66 @@ __arenad_ledger_fn void arenad__event(__u32 kind, const struct arenad_range *r, 
 		.pgoff = r->pgoff,
 		.pages_allocated = total,
 		.time_ns = kind == ARENAD_EVENT_ALLOC ? r->time_ns : bpf_ktime_get_boot_ns(),
+		.flags = r->flags,
+		.pid = r->pid,
+		.start_ns = r->start_ns,
+		.alloc_ns = r->time_ns,
 	};
+	__u64 wake = kind == ARENAD_EVENT_ALLOC && (r->flags & ARENAD_LEASE_MASK) ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	__u32 zero = 0;
 	__u64 *drops;
 
-	if (bpf_ringbuf_output(&arenad_events, &ev, sizeof(ev), BPF_RB_NO_WAKEUP)) {
+	if (bpf_ringbuf_output(&arenad_events, &ev, sizeof(ev), wake)) {
 		drops = bpf_map_lookup_elem(&arenad_ev_drops, &zero);
 		if (drops)
 			__sync_fetch_and_add(drops, 1);
 	}
+}
+
+/*
+ * The fields of the kernel's task_struct the ledger reads, relocated by
+ * CO-RE (the ___arenad flavour matches the kernel's struct whatever
+ * header style the program uses, with or without vmlinux.h). A program
+ * built in two passes (clang for the host, then llc) has no CO-RE: the
+ * attribute is the BPF target's.
+ */
+#if __has_attribute(preserve_access_index)
+#define ARENAD_TASK_CORE 1
+struct task_struct___arenad {
+	__u64 start_boottime;
+	char comm[ARENAD_COMM_LEN];
+	struct task_struct___arenad *group_leader;
+} __attribute__((preserve_access_index));
+#endif
+
+/*
+ * The calling process as an allocation's creator: its thread group id,
+ * and the group leader's start time and name (the process's, not the
+ * calling thread's). Read with bpf_probe_read_kernel(): program types
+ * that may call the arena kfuncs differ in what a task pointer lets
+ * them dereference, and a failed read only leaves a field 0. The reads
+ * go to the stack: the helper may not write into a program's context
+ * (the allocator's request is one). Without CO-RE the start time stays
+ * 0 (the pid alone names the creator) and the name is the thread's.
+ */
+static __always_inline void arenad__creator_current(struct arenad_req *req)
+{
+	char comm[ARENAD_COMM_LEN] = {};
+	__u64 start = 0;
+#ifdef ARENAD_TASK_CORE
+	struct task_struct___arenad *t = (void *)bpf_get_current_task(), *leader = NULL;
+
+	if (!bpf_probe_read_kernel(&leader, sizeof(leader), &t->group_leader) && leader) {
+		bpf_probe_read_kernel(&start, sizeof(start), &leader->start_boottime);
+		bpf_probe_read_kernel(comm, sizeof(comm), leader->comm);
+	}
+#else
+	bpf_get_current_comm(comm, sizeof(comm));
+#endif
+	req->pid = bpf_get_current_pid_tgid() >> 32;
+	req->start_ns = start;
+	__builtin_memcpy(req->comm, comm, sizeof(comm));
 }
 
 /*
@@ -603,8 +655,12 @@ static __always_inline int arenad__over(struct arenad_state *st, struct arenad_r
  * Allocate. The caller holds one reference on req->owner and on req->name
  * (each may be 0), which the ledger entry keeps on success; on failure the
  * caller still holds them. Over a limit: -EDQUOT, with req->quota_* set.
+ * req->pid, start_ns and comm are the creator, set by the caller; rflags
+ * and origin are ARENAD_RANGE_PROG and the object's name for a program's
+ * allocation, else 0.
  */
-__arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req *req)
+__arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req *req,
+				     __u32 rflags, __u32 origin)
 {
 	struct arenad_range rec = {};
 	void __arena *hint = NULL, *p;
@@ -615,7 +671,8 @@ __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req 
 	__u32 kind;
 	int err;
 
-	if (!pages || pages > st->pages_total || req->flags)
+	if (!pages || pages > st->pages_total || (req->flags & ~ARENAD_LEASE_MASK) ||
+	    (req->flags & ARENAD_LEASE_MASK) == ARENAD_LEASE_MASK)
 		return -EINVAL;
 	if (req->addr) {
 		if (req->addr & (ARENAD_PAGE_SIZE - 1) ||
@@ -681,7 +738,12 @@ __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req 
 	rec.owner = req->owner;
 	rec.name = name;
 	rec.uid = req->uid;
+	rec.flags = req->flags | rflags;
 	rec.time_ns = bpf_ktime_get_boot_ns();
+	rec.pid = req->pid;
+	rec.origin = origin;
+	rec.start_ns = req->start_ns;
+	__builtin_memcpy(rec.comm, req->comm, sizeof(rec.comm));
 	if (bpf_map_update_elem(&arenad_ledger, &pgoff, &rec, BPF_NOEXIST)) {
 		arenad__free_pages(&ARENAD_ARENA, p, pages);
 		err = -E2BIG;
@@ -700,6 +762,7 @@ __arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req 
 	arenad__event(ARENAD_EVENT_ALLOC, &rec, total);
 
 	req->addr = (__u64)p;
+	req->time_ns = rec.time_ns;
 	return 0;
 
 unname:
@@ -730,6 +793,8 @@ __arenad_ledger_fn int arenad__free(struct arenad_state *st, struct arenad_req *
 		return -ENOENT;
 	if (req->uid && r->uid != req->uid)
 		return -EPERM;
+	if (req->time_ns && r->time_ns != req->time_ns)
+		return -ESTALE;
 	rec = *r;
 	/* Deleting is the commit point: of two racing frees only the one
 	 * whose delete succeeds goes on to free the pages. */
@@ -777,6 +842,16 @@ static __always_inline struct arenad_state *arenad__state(void)
  */
 const volatile __u32 arenad_owner_id __weak = 0;
 const volatile __u32 arenad_name_id __weak = 0;
+/*
+ * Who holds the object's allocations: arenad_reuse() writes the object's
+ * name (a kept string id) and the loading process, which the ledger
+ * records as their creator (a program attached to a hook runs in whatever
+ * task hit it, which is no holder). 0: the task the program runs in.
+ */
+const volatile __u32 arenad_origin_id __weak = 0;
+const volatile __u32 arenad_loader_pid __weak = 0;
+const volatile __u64 arenad_loader_start_ns __weak = 0;
+const volatile char arenad_loader_comm[ARENAD_COMM_LEN] __weak = {};
 
 /*
  * For sleepable external programs: allocate pages accounted to owner (and
@@ -806,6 +881,13 @@ static __always_inline void __arena *arenad_alloc_pages_err(__u32 owner, __u32 n
 		r = -ENODEV;
 		goto out;
 	}
+	if (arenad_loader_pid) {
+		req.pid = arenad_loader_pid;
+		req.start_ns = arenad_loader_start_ns;
+		__builtin_memcpy(req.comm, (const char *)arenad_loader_comm, sizeof(req.comm));
+	} else {
+		arenad__creator_current(&req);
+	}
 	r = arenad__str_get(owner);
 	if (r)
 		goto fail;
@@ -814,7 +896,7 @@ static __always_inline void __arena *arenad_alloc_pages_err(__u32 owner, __u32 n
 		arenad__str_put(owner);
 		goto fail;
 	}
-	r = arenad__alloc(st, &req);
+	r = arenad__alloc(st, &req, ARENAD_RANGE_PROG, arenad_origin_id);
 	if (r) {
 		arenad__str_put(name);
 		arenad__str_put(owner);

@@ -15,7 +15,7 @@ PAGE = at.PAGE
 with at.Fixture(t, pages=256) as fx:
     t.eq(fx.result("ping"), {"pong": "arenad"}, "ping answers")
     v = fx.result("version")
-    t.ok(v.get("abi") == 3 and v.get("version"), "version reports abi 3 and a version")
+    t.ok(v.get("abi") == 4 and v.get("version"), "version reports abi 4 and a version")
 
     pins = sorted(os.listdir(fx.pin_dir))
     t.eq(pins, sorted(["alloc_prog", "arena", "event_drops", "events", "ledger", "names", "owners",
@@ -60,8 +60,9 @@ with at.Fixture(t, pages=256) as fx:
 
     lk = fx.result("lookup", {"name": "flows"})
     created = lk.pop("created_s", None)
-    t.eq(lk, {"addr": hex(BASE), "offset": 0, "pages": 16, "owner": "demo", "name": "flows", "uid": 0},
-         "lookup finds the named allocation")
+    t.eq(lk, {"addr": hex(BASE), "offset": 0, "pages": 16, "owner": "demo", "name": "flows", "uid": 0,
+              "pid": os.getpid(), "comm": at.comm(os.getpid())},
+         "lookup finds the named allocation, made by this process")
     t.ok(isinstance(created, int) and abs(created - time.time()) < 120,
          "lookup gives the allocation's age as created_s, Unix time (%r)" % created)
 

@@ -142,19 +142,19 @@ with at.Fixture(t, pages=4096) as fx:
     look = subprocess.run(["bpftool", "-j", "map", "lookup", "pinned", state, "key", "0", "0", "0", "0"],
                           capture_output=True, text=True)
     val = json.loads(look.stdout)["value"]
-    t.eq(int(val[4], 16), 3, "the pins say ABI 3")
+    t.eq(int(val[4], 16), 4, "the pins say ABI 4")
 
     def set_abi(v):
         val[4] = hex(v)
         return subprocess.run(["bpftool", "map", "update", "pinned", state, "key", "0", "0", "0", "0",
                                "value"] + val, capture_output=True, text=True).returncode
 
-    # ABI 2 is the layout before quotas (struct arenad_owner without limits).
-    t.eq(set_abi(2), 0, "rewrite the state map as an ABI 2 daemon left it")
+    # ABI 3 is the layout before leases (struct arenad_range without its creator).
+    t.eq(set_abi(3), 0, "rewrite the state map as an ABI 3 daemon left it")
     rc, out = fx.run_daemon()
-    t.ok(rc != 0 and "ABI 2" in out and "ABI 3" in out and "--unpin" in out,
-         "arenad refuses pins of ABI 2 and says what to do (%s)" % out.strip()[-300:])
-    t.eq(set_abi(3), 0, "put ABI 3 back")
+    t.ok(rc != 0 and "ABI 3" in out and "ABI 4" in out and "--unpin" in out,
+         "arenad refuses pins of ABI 3 and says what to do (%s)" % out.strip()[-300:])
+    t.eq(set_abi(4), 0, "put ABI 4 back")
     fx.start()
     t.eq(fx.result("lookup", {"name": "room-again"})["owner"], "one-too-many",
          "and the untouched pins are adopted as before")

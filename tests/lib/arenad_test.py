@@ -284,6 +284,12 @@ def proc_state(pid):
         return None
 
 
+def comm(pid):
+    """The process's command name, as the kernel keeps it (15 characters)."""
+    with open("/proc/%d/comm" % pid) as f:
+        return f.read().rstrip("\n")
+
+
 def _pid_alive(pid):
     """True unless pid is gone or a zombie."""
     return proc_state(pid) not in (None, "Z")

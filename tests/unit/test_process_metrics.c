@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The process_* families (daemon/process_metrics.c): the stat line's
- * parser, and this process's figures against what the kernel says. */
+/* The process_* families (daemon/metrics/process_metrics.c): the stat
+ * line's parser (lib/proc_stat.c), and this process's figures
+ * against what the kernel says. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
+#include "proc_stat.h"
 #include "process_metrics.h"
 #include "tap.h"
 
@@ -19,18 +21,22 @@ static const char STAT[] =
 
 int main(void)
 {
-	__u64 cpu = 0, start = 0, vsize = 0, rss = 0;
+	struct proc_stat st;
 	struct process_figures p;
 	struct rlimit rl;
 	int fd, before;
 
-	is_int(process_parse_stat(STAT, &cpu, &start, &vsize, &rss), 0, "a stat line parses");
-	is_int(cpu, 300, "utime + stime in ticks");
-	is_int(start, 123456, "starttime in ticks");
-	is_int(vsize, 10485760, "vsize in bytes");
-	is_int(rss, 300, "rss in pages");
-	is_int(process_parse_stat("4242 (x) S 1 2", &cpu, &start, &vsize, &rss), -22, "a short line is refused");
-	is_int(process_parse_stat("no parenthesis", &cpu, &start, &vsize, &rss), -22, "a line without ')' is refused");
+	is_int(libarenad_proc_stat_parse(STAT, &st), 0, "a stat line parses");
+	is_str(st.comm, "a) 1 2 (b", "the command name runs to the last ')'");
+	is_int(st.cpu_ticks, 300, "utime + stime in ticks");
+	is_int(st.start_ticks, 123456, "starttime in ticks");
+	is_int(st.vsize, 10485760, "vsize in bytes");
+	is_int(st.rss_pages, 300, "rss in pages");
+	is_int(libarenad_proc_stat_parse("4242 (x) S 1 2", &st), -22, "a short line is refused");
+	is_int(libarenad_proc_stat_parse("no parenthesis", &st), -22, "a line without ')' is refused");
+	is_int(libarenad_proc_stat_parse("4242 (a-name-longer-than-fifteen) S 1 4242 4242 0 -1 0 0 0 0 0 1 2 "
+			       "0 0 20 0 1 0 7 8 9", &st), 0, "a long command name parses");
+	is_str(st.comm, "a-name-longer-t", "... cut to the kernel's 15 characters");
 
 	is_int(process_figures_read(&p), 0, "this process's figures read");
 	getrlimit(RLIMIT_NOFILE, &rl);
