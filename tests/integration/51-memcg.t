@@ -6,9 +6,9 @@
 # - arenad's memory.current grows by the tenant's pages and the tenant's
 #   does not; freeing them gives the charge back;
 # - a memory.max on arenad's cgroup is a limit the tenant reaches: its
-#   allocation fails, and before 7.0 the kernel's OOM killer kills arenad
-#   for it (the charge reclaims and then kills in arenad's cgroup), from
-#   7.0 it only fails (the charge neither reclaims nor kills);
+#   allocation fails, and on 6.x kernels the kernel's OOM killer kills
+#   arenad for it (the charge reclaims and then kills in arenad's cgroup),
+#   on 7.x it only fails (the charge neither reclaims nor kills);
 # - after a restart into a new cgroup, with the creator's cgroup removed
 #   (as systemd does when a service stops), the pages are charged to the
 #   removed cgroup's parent, not to the daemon that holds the arena now.
@@ -135,7 +135,7 @@ with at.Fixture(t, pages=4 * N, start=False) as fx:
 
     held = cg.current("daemon")
     t.ok(tenant(fx, cg, "free", out.split()[1]).startswith("ok %d" % N), "the tenant frees them")
-    # The kernel may finish a free later (7.0 defers some).
+    # The kernel may finish a free later.
     back = at.poll(lambda: cg.current("daemon"), lambda c: held - c >= CHARGED, timeout=30)
     say("after the free", {"daemon": back - held})
     t.ok(held - back >= CHARGED, "the free gives arenad's cgroup the charge back")
@@ -153,12 +153,12 @@ with at.Fixture(t, pages=4 * N, start=False) as fx:
     t.diag("memory.max %d pages above what arenad's cgroup cannot reclaim: the tenant's %d pages: %s; "
            "%d OOM kill(s) there" % (room // PAGE, N, over, kills))
     if SERIES < (7, 0):
-        t.eq(kills, 1, "before 7.0: the tenant's allocation makes the kernel OOM-kill arenad")
+        t.eq(kills, 1, "6.x: the tenant's allocation makes the kernel OOM-kill arenad")
         rc = at.poll(lambda: fx.proc.poll(), lambda rc: rc is not None, timeout=30)
         t.eq(rc, -9, "arenad is killed by SIGKILL")
         t.eq(fx.stop(), -9, "and reaped")
     else:
-        t.eq(over, "error -%d" % ENOMEM, "from 7.0: the tenant's allocation fails with -ENOMEM")
+        t.eq(over, "error -%d" % ENOMEM, "7.x: the tenant's allocation fails with -ENOMEM")
         t.eq(kills, 0, "and kills nothing")
         write(os.path.join(daemon_cg, "memory.max"), "max")
         t.eq(fx.stop(), 0, "arenad stops")
@@ -177,5 +177,10 @@ with at.Fixture(t, pages=4 * N, start=False) as fx:
     say("after a restart into a new cgroup", d)
     t.ok(d[None] >= CHARGED, "the removed cgroup's parent is charged for them")
     t.ok(d["daemon2"] < LOOSE and d["tenant"] < LOOSE, "neither the new daemon's cgroup nor the tenant's")
+
+# So the unit puts no limit on arenad's cgroup that tenants could reach.
+unit = read(os.path.join(at.REPO, "systemd", "arenad.service.in"))
+t.eq(sorted(re.findall(r"^(Memory(?:Max|High))=(.*)$", unit, re.M)), [("MemoryHigh", "infinity"), ("MemoryMax", "infinity")],
+     "arenad.service sets MemoryMax= and MemoryHigh= to infinity")
 
 t.done()
