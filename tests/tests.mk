@@ -122,7 +122,7 @@ TEST_ENV	:= env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 # module, systemd as PID 1). The longest tests come first, so that the
 # guests finish together. One prove, one summary.
 GUEST		:= $(CURDIR)/tests/vm/guest.py
-SMOKE_72	:= 10-basic 20-restart 31-loader-pins 55-census 58-arenas
+SMOKE_72	:= 10-basic 20-restart 31-loader-pins 51-memcg 55-census 58-arenas
 # The sanitizer's parts, one by one (sanitize.t:PART), so that guests share them.
 SANITIZE_PARTS	= $(shell tests/sanitize/sanitize.t --list)
 TEST_FILES	= $(patsubst %,tests/sanitize/sanitize.t:%,$(SANITIZE_PARTS)) tests/vm/*.t tests/integration/*.t \

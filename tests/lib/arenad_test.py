@@ -240,6 +240,17 @@ def _die_with_parent():
         pass
 
 
+def in_cgroup(cgroup):
+    """preexec_fn: _die_with_parent(), and with cgroup (a cgroup v2
+    directory) the child moves itself there before it runs anything."""
+    def preexec():
+        _die_with_parent()
+        if cgroup:
+            with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
+    return preexec
+
+
 def kill_tree(proc, sig=signal.SIGKILL):
     """Signal proc and reap it; SIGKILL if it does not exit within 30 s
     (a daemon stopped during start-up first finishes the census job in
@@ -321,7 +332,8 @@ class Fixture:
     """A private bpffs + socket in a temporary directory, and the daemon.
 
     pages, args: the daemon's --pages and further options, used by every
-    start; start=False leaves starting to the test.
+    start; start=False leaves starting to the test. cgroup: a cgroup v2
+    directory each start puts the daemon in (None: the test's own).
     """
 
     def __init__(self, tap, pages=64, args=(), start=True):
@@ -336,6 +348,8 @@ class Fixture:
         self.bpffs = None
         self.mounted = False
         self.logf = None
+        self.cgroup = None
+        self.undo = []
 
     # -- setup and teardown ------------------------------------------------
     def __enter__(self):
@@ -385,11 +399,17 @@ class Fixture:
         return exc_type is not None and issubclass(exc_type, Exception)
 
     def cleanup(self):
-        """Kill what we started, unmount, remove the directory. Idempotent."""
+        """Kill what we started, run what on_cleanup() registered (last
+        first), unmount, remove the directory. Idempotent."""
         for p in self.procs:
             kill_tree(p)
         self.procs = []
         self.proc = None
+        while self.undo:
+            try:
+                self.undo.pop()()
+            except Exception as e:
+                self.tap.diag("cleanup: %s" % e)
         if self.mounted:
             r = subprocess.run(["umount", self.bpffs], capture_output=True)
             if r.returncode:
@@ -418,6 +438,12 @@ class Fixture:
         self.procs.append(proc)
         return proc
 
+    def on_cleanup(self, fn):
+        """Call fn when the fixture ends, after its processes are gone
+        (also on an exception or a signal): what a test made outside the
+        fixture's directory, such as a cgroup."""
+        self.undo.append(fn)
+
     # -- the daemon ------------------------------------------------------
     def argv(self, extra=()):
         return [self.daemon, "--pin-dir", self.pin_dir, "--socket", self.socket,
@@ -429,7 +455,7 @@ class Fixture:
         e.update(env or {})
         self.proc = self.track(subprocess.Popen(self.argv(extra), stdin=subprocess.DEVNULL,
                                                 stdout=self.logf, stderr=self.logf, env=e,
-                                                preexec_fn=_die_with_parent))
+                                                preexec_fn=in_cgroup(self.cgroup)))
         return self.proc
 
     def start(self, extra=(), env=None, timeout=20.0, started=True):
