@@ -228,7 +228,7 @@ static int run(const struct config *cfg)
 	r = server_new(d.event, &sopts, &table, &d.server);
 	if (r < 0)
 		return r;
-	r = events_new(d.event, d.arena, owners_strings(d.owners), d.server, &d.events);
+	r = events_new(d.event, d.arena, d.counters, d.owners, d.server, &d.events);
 	if (r < 0)
 		return r;
 	log_info("listening on %s", server_activated(d.server)

@@ -5,7 +5,7 @@
  * owner table (from memory unless an allocation changed them since the
  * last reader: counters.h, owners.h), the latest finished inventory of
  * every arena on the host (inventory.h) and the managed arena's latest
- * census. It never runs a census: a stale inventory is refreshed on the
+ * census, and the event stream's counts. It never runs a census: a stale inventory is refreshed on the
  * inventory's worker, for the next scrape, so a slow census cannot hold a
  * scrape up.
  *
@@ -23,6 +23,7 @@
 
 #include "counters.h"
 #include "daemon.h"
+#include "events.h"
 #include "inventory.h"
 #include "metrics.h"
 #include "owners.h"
@@ -47,6 +48,32 @@ static void daemon_families(struct arenad *d, FILE *f)
 			(const char *const[]){ "version", ARENAD_VERSION, "abi", abi, NULL }, 1);
 	prom_family(f, "arenad_clients", PROM_GAUGE, "Open connections on the control socket.");
 	prom_sample_u64(f, "arenad_clients", NULL, d->server ? server_clients(d->server) : 0);
+}
+
+/* The event stream (`subscribe`): what its subscribers got and lost, and
+ * what the allocator's ring buffer carried and refused. */
+static void event_families(struct arenad *d, FILE *f)
+{
+	struct server_notify_stats n;
+	struct events_stats e;
+
+	server_notify_stats(d->server, &n);
+	events_stats(d->events, &e);
+	prom_family(f, "arenad_event_subscribers", PROM_GAUGE,
+		    "Connections subscribed to the event stream.");
+	prom_sample_u64(f, "arenad_event_subscribers", NULL, n.subscribers);
+	prom_family(f, "arenad_event_notifications_total", PROM_COUNTER,
+		    "Notifications queued for subscribers of the event stream.");
+	prom_sample_u64(f, "arenad_event_notifications_total", NULL, n.sent);
+	prom_family(f, "arenad_event_notifications_dropped_total", PROM_COUNTER,
+		    "Notifications dropped because their subscriber's queue was full.");
+	prom_sample_u64(f, "arenad_event_notifications_dropped_total", NULL, n.dropped);
+	prom_family(f, "arenad_event_records_total", PROM_COUNTER,
+		    "Allocation and free records read from the allocator's ring buffer.");
+	prom_sample_u64(f, "arenad_event_records_total", NULL, e.received);
+	prom_family(f, "arenad_event_records_dropped_total", PROM_COUNTER,
+		    "Records the allocator could not write because its ring buffer was full.");
+	prom_sample_u64(f, "arenad_event_records_dropped_total", NULL, e.ring_dropped);
 }
 
 /* Does the owner row o have a limit (its own or the default)? */
@@ -369,6 +396,7 @@ int metrics_render(struct arenad *d, bool own_process, char **text, size_t *len)
 	/* One thread writes this stream: no lock per character. */
 	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	daemon_families(d, f);
+	event_families(d, f);
 	r = arena_families(d, f, &inv);
 	census_family(d, f, &inv);
 	if (r >= 0)
