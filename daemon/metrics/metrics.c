@@ -59,21 +59,21 @@ static void event_families(struct arenad *d, FILE *f)
 
 	server_notify_stats(d->server, &n);
 	events_stats(d->events, &e);
-	prom_family(f, "arenad_event_subscribers", PROM_GAUGE,
-		    "Connections subscribed to the event stream.");
-	prom_sample_u64(f, "arenad_event_subscribers", NULL, n.subscribers);
-	prom_family(f, "arenad_event_notifications_total", PROM_COUNTER,
-		    "Notifications queued for subscribers of the event stream.");
-	prom_sample_u64(f, "arenad_event_notifications_total", NULL, n.sent);
-	prom_family(f, "arenad_event_notifications_dropped_total", PROM_COUNTER,
-		    "Notifications dropped because their subscriber's queue was full.");
-	prom_sample_u64(f, "arenad_event_notifications_dropped_total", NULL, n.dropped);
-	prom_family(f, "arenad_event_records_total", PROM_COUNTER,
-		    "Allocation and free records read from the allocator's ring buffer.");
-	prom_sample_u64(f, "arenad_event_records_total", NULL, e.received);
-	prom_family(f, "arenad_event_records_dropped_total", PROM_COUNTER,
-		    "Records the allocator could not write because its ring buffer was full.");
-	prom_sample_u64(f, "arenad_event_records_dropped_total", NULL, e.ring_dropped);
+	const struct prom_scalar families[] = {
+		{ "arenad_event_subscribers", PROM_GAUGE,
+		  "Connections subscribed to the event stream.", n.subscribers },
+		{ "arenad_event_notifications_total", PROM_COUNTER,
+		  "Notifications queued for subscribers of the event stream.", n.sent },
+		{ "arenad_event_notifications_dropped_total", PROM_COUNTER,
+		  "Notifications dropped because their subscriber's queue was full.", n.dropped },
+		{ "arenad_event_records_total", PROM_COUNTER,
+		  "Allocation and free records read from the allocator's ring buffer.", e.received },
+		{ "arenad_event_records_dropped_total", PROM_COUNTER,
+		  "Records the allocator could not write because its ring buffer was full.",
+		  e.ring_dropped },
+	};
+
+	prom_scalars(f, families, ARRAY_SIZE(families));
 }
 
 /* Does the owner row o have a limit (its own or the default)? */
@@ -352,27 +352,28 @@ static int managed_families(struct arenad *d, FILE *f)
 	r = counters_read(d->counters, &st);
 	if (r < 0)
 		return r;
-	prom_family(f, "arenad_allocated_bytes", PROM_GAUGE,
-		    "Bytes of the managed arena allocated through arenad's allocator.");
-	prom_sample_u64(f, "arenad_allocated_bytes", NULL, st.pages_allocated << ARENAD_PAGE_SHIFT);
-	prom_family(f, "arenad_allocations", PROM_GAUGE, "Live allocations in the managed arena.");
-	prom_sample_u64(f, "arenad_allocations", NULL, st.live_allocations);
-	prom_family(f, "arenad_allocations_total", PROM_COUNTER,
-		    "Allocations made in the managed arena since it was created.");
-	prom_sample_u64(f, "arenad_allocations_total", NULL, st.allocations);
-	prom_family(f, "arenad_frees_total", PROM_COUNTER,
-		    "Allocations freed in the managed arena since it was created.");
-	prom_sample_u64(f, "arenad_frees_total", NULL, st.frees);
-	prom_family(f, "arenad_alloc_failures_total", PROM_COUNTER,
-		    "Allocation requests the managed arena could not satisfy (quota refusals aside).");
-	prom_sample_u64(f, "arenad_alloc_failures_total", NULL, st.alloc_failures);
-	prom_family(f, "arenad_quota_refusals_total", PROM_COUNTER,
-		    "Allocation requests refused over an owner's or a uid's page limit "
-		    "(not in arenad_alloc_failures_total).");
-	prom_sample_u64(f, "arenad_quota_refusals_total", NULL, st.quota_refusals);
-	prom_family(f, "arenad_high_water_bytes", PROM_GAUGE,
-		    "Most bytes of the managed arena ever allocated at once.");
-	prom_sample_u64(f, "arenad_high_water_bytes", NULL, st.high_water_pages << ARENAD_PAGE_SHIFT);
+	const struct prom_scalar families[] = {
+		{ "arenad_allocated_bytes", PROM_GAUGE,
+		  "Bytes of the managed arena allocated through arenad's allocator.",
+		  st.pages_allocated << ARENAD_PAGE_SHIFT },
+		{ "arenad_allocations", PROM_GAUGE, "Live allocations in the managed arena.",
+		  st.live_allocations },
+		{ "arenad_allocations_total", PROM_COUNTER,
+		  "Allocations made in the managed arena since it was created.", st.allocations },
+		{ "arenad_frees_total", PROM_COUNTER,
+		  "Allocations freed in the managed arena since it was created.", st.frees },
+		{ "arenad_alloc_failures_total", PROM_COUNTER,
+		  "Allocation requests the managed arena could not satisfy (quota refusals aside).",
+		  st.alloc_failures },
+		{ "arenad_quota_refusals_total", PROM_COUNTER,
+		  "Allocation requests refused over an owner's or a uid's page limit "
+		  "(not in arenad_alloc_failures_total).", st.quota_refusals },
+		{ "arenad_high_water_bytes", PROM_GAUGE,
+		  "Most bytes of the managed arena ever allocated at once.",
+		  st.high_water_pages << ARENAD_PAGE_SHIFT },
+	};
+
+	prom_scalars(f, families, ARRAY_SIZE(families));
 	if (last->valid) {
 		prom_family(f, "arenad_unaccounted_bytes", PROM_GAUGE,
 			    "Present bytes of the managed arena that no ledger range accounts for, at the latest census.");
