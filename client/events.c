@@ -38,37 +38,29 @@ static long long int_of(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
-/* "owner O" or "uid U", whose limit the event is about. */
-static void print_holder(json_object *p, const char *limit_kind)
-{
-	if (limit_kind && !strcmp(limit_kind, "uid"))
-		printf("uid %lld", int_of(p, "uid"));
-	else
-		printf("owner %s", str_of(p, "owner") ?: "-");
-}
-
+/* A crossing of the owner's or the uid's threshold, or refusals of the
+ * owner's allocations (over any limit: with none of its own, its uid's). */
 static void print_quota(json_object *p)
 {
-	const char *lk = str_of(p, "limit_kind");
-	const char *which = !lk ? "no limit of its own" :
-			    !strcmp(lk, "default") ? "the default limit" :
-			    !strcmp(lk, "uid") ? "its uid's limit" : "its own limit";
+	const char *lk = str_of(p, "limit_kind"), *owner = str_of(p, "owner") ?: "-";
+	const char *whose = lk && !strcmp(lk, "default") ? "the default" : "its own";
+	const char *side = json_object_get_boolean(json_object_object_get(p, "rising")) ? "above"
+											 : "below";
 
-	printf("quota: ");
-	print_holder(p, lk);
 	if (json_object_object_get_ex(p, "refused", NULL)) {
-		printf(" refused %lld allocations, holds %lld", int_of(p, "refused"), int_of(p, "pages"));
+		printf("quota: owner %s refused %lld allocations, holds %lld", owner,
+		       int_of(p, "refused"), int_of(p, "pages"));
 		if (lk)
-			printf(" of %lld", int_of(p, "limit"));
-		printf(" pages (%s)\n", which);
-		return;
+			printf(" of %lld pages (%s limit)\n", int_of(p, "limit"), whose);
+		else
+			printf(" pages (its uid's limit)\n");
+	} else if (lk && !strcmp(lk, "uid")) {
+		printf("quota: uid %lld holds %lld of %lld pages, %s the threshold (owner %s)\n",
+		       int_of(p, "uid"), int_of(p, "pages"), int_of(p, "limit"), side, owner);
+	} else {
+		printf("quota: owner %s holds %lld of %lld pages (%s limit), %s the threshold\n", owner,
+		       int_of(p, "pages"), int_of(p, "limit"), whose, side);
 	}
-	printf(" holds %lld of %lld pages (%s), %s the threshold", int_of(p, "pages"),
-	       int_of(p, "limit"), which,
-	       json_object_get_boolean(json_object_object_get(p, "rising")) ? "above" : "below");
-	if (!strcmp(lk ?: "", "uid"))
-		printf(" (owner %s)", str_of(p, "owner") ?: "-");
-	printf("\n");
 }
 
 /* One notification for people: what happened, then its details. */

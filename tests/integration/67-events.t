@@ -169,10 +169,12 @@ with at.Fixture(t, pages=1024, args=["--census-interval", "3"]) as fx:
     quota(op="set", owner="bpf-owner", pages=2 * (held + 2))
     quota(op="set", uid=0, pages=2 * (uheld + 3))
     other = Events(fx, "--owner", "someone-else", "--kind", "quota", "--quota", "50")
+    text = fx.track(subprocess.Popen([at.CLIENT, "--socket", fx.socket, "events", "--kind", "quota",
+                                      "--quota", "50"], stdout=subprocess.PIPE, stderr=fx.logf, text=True))
     with fx.client() as qs:
         rep = qs.call("subscribe", {"kinds": ["quota"], "quota_threshold": 50})
         t.ok(rep.get("result", {}).get("subscribed"), "subscribe with a quota threshold of 50%")
-        at.poll(lambda: subscribers(fx), lambda n: n >= 4, timeout=10)
+        at.poll(lambda: subscribers(fx), lambda n: n >= 5, timeout=10)
 
         def two(what):
             got = [qs.recv_line().get("params", {}) for _ in range(2)]
@@ -213,6 +215,10 @@ with at.Fixture(t, pages=1024, args=["--census-interval", "3"]) as fx:
              % (r, n))
     t.eq([x for x in other.all() if x.get("kind") != "dropped"], [],
          "a subscriber of another owner's quota events got none of these")
+    first = text.stdout.readline().strip()
+    t.eq(first, "quota: owner bpf-owner holds %d of %d pages (its own limit), above the threshold"
+         % (held + 4, 2 * (held + 2)), "arenactl-client events prints a quota event for people")
+    text.terminate()
     quota(op="set", owner="bpf-owner")
     quota(op="set", uid=0)
     other.p.terminate()
