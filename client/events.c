@@ -38,6 +38,31 @@ static long long int_of(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
+/* A crossing of the owner's or the uid's threshold, or refusals of the
+ * owner's allocations (over any limit: with none of its own, its uid's). */
+static void print_quota(json_object *p)
+{
+	const char *lk = str_of(p, "limit_kind"), *owner = str_of(p, "owner") ?: "-";
+	const char *whose = lk && !strcmp(lk, "default") ? "the default" : "its own";
+	const char *side = json_object_get_boolean(json_object_object_get(p, "rising")) ? "above"
+											 : "below";
+
+	if (json_object_object_get_ex(p, "refused", NULL)) {
+		printf("quota: owner %s refused %lld allocations, holds %lld", owner,
+		       int_of(p, "refused"), int_of(p, "pages"));
+		if (lk)
+			printf(" of %lld pages (%s limit)\n", int_of(p, "limit"), whose);
+		else
+			printf(" pages (its uid's limit)\n");
+	} else if (lk && !strcmp(lk, "uid")) {
+		printf("quota: uid %lld holds %lld of %lld pages, %s the threshold (owner %s)\n",
+		       int_of(p, "uid"), int_of(p, "pages"), int_of(p, "limit"), side, owner);
+	} else {
+		printf("quota: owner %s holds %lld of %lld pages (%s limit), %s the threshold\n", owner,
+		       int_of(p, "pages"), int_of(p, "limit"), whose, side);
+	}
+}
+
 /* One notification for people: what happened, then its details. */
 static void print_human(const char *method, json_object *p)
 {
@@ -59,6 +84,8 @@ static void print_human(const char *method, json_object *p)
 		printf("fill: %lld of %lld pages allocated, %s the threshold\n",
 		       int_of(p, "pages_allocated"), int_of(p, "pages_total"),
 		       json_object_get_boolean(json_object_object_get(p, "rising")) ? "above" : "below");
+	} else if (!strcmp(kind, "quota")) {
+		print_quota(p);
 	} else if (!strcmp(kind, "arena")) {
 		printf("arena: map %lld (%s, %lld pages) %s the host\n", int_of(p, "map_id"),
 		       str_of(p, "name") ?: "-", int_of(p, "pages_total"),
@@ -100,7 +127,7 @@ static int connect_socket(const char *path)
 }
 
 /* The request: {"jsonrpc":"2.0","id":1,"method":"subscribe","params":{...}} */
-static char *request(const char *owner, const char *kinds, long fill)
+static char *request(const char *owner, const char *kinds, long fill, long quota)
 {
 	json_object *req = json_object_new_object(), *params = json_object_new_object();
 	char *text, *list, *k, *save = NULL;
@@ -118,6 +145,8 @@ static char *request(const char *owner, const char *kinds, long fill)
 	}
 	if (fill > 0)
 		json_object_object_add(params, "fill_threshold", json_object_new_int64(fill));
+	if (quota > 0)
+		json_object_object_add(params, "quota_threshold", json_object_new_int64(quota));
 	json_object_object_add(req, "jsonrpc", json_object_new_string("2.0"));
 	json_object_object_add(req, "id", json_object_new_int(1));
 	json_object_object_add(req, "method", json_object_new_string("subscribe"));
@@ -128,7 +157,7 @@ static char *request(const char *owner, const char *kinds, long fill)
 	return text;
 }
 
-int events_connect(struct cli *cli, const char *owner, const char *kinds, long fill)
+int events_connect(struct cli *cli, const char *owner, const char *kinds, long fill, long quota)
 {
 	char *req;
 	int fd;
@@ -137,7 +166,7 @@ int events_connect(struct cli *cli, const char *owner, const char *kinds, long f
 	fd = connect_socket(cli->socket_path);
 	if (fd < 0)
 		return fd;
-	req = request(owner, kinds, fill);
+	req = request(owner, kinds, fill, quota);
 	if (!req) {
 		close(fd);
 		return -ENOMEM;
@@ -158,13 +187,14 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 		{ "owner",	required_argument, NULL, 'o' },
 		{ "kind",	required_argument, NULL, 'k' },
 		{ "fill",	required_argument, NULL, 'f' },
+		{ "quota",	required_argument, NULL, 'q' },
 		{}
 	};
 	const char *owner = NULL, *kinds = NULL;
 	char *line = NULL, *end;
 	size_t size = 0;
 	bool replied = false;
-	long fill = 0;
+	long fill = 0, quota = 0;
 	FILE *f;
 	int c, fd;
 
@@ -177,13 +207,19 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 			if (*end || fill <= 0)
 				return cli_usage(cli, "--fill needs a number of pages, got '%s'", optarg);
 			break;
+		case 'q':
+			quota = strtol(optarg, &end, 10);
+			if (*end || quota <= 0 || quota > 100)
+				return cli_usage(cli, "--quota needs a percentage, 1 to 100, got '%s'",
+						 optarg);
+			break;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
 		return cli_usage(cli, "events takes no arguments, got '%s'", argv[optind]);
 
-	fd = events_connect(cli, owner, kinds, fill);
+	fd = events_connect(cli, owner, kinds, fill, quota);
 	if (fd < 0)
 		return cli_error(cli, cli_errno_exit(fd), fd, "subscribe on %s: %s", cli->socket_path,
 				 strerror(-fd));

@@ -7,9 +7,9 @@
 
 /*
  * Connect to the daemon and send a subscribe request (owner, kinds as
- * "a,b", fill: each may be NULL/0): the connected fd, whose first line is
- * the reply and the rest notifications, or a negative errno.
+ * "a,b", fill, quota percent: each may be NULL/0): the connected fd, whose
+ * first line is the reply and the rest notifications, or a negative errno.
  */
-int events_connect(struct cli *cli, const char *owner, const char *kinds, long fill);
+int events_connect(struct cli *cli, const char *owner, const char *kinds, long fill, long quota);
 
 #endif

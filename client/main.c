@@ -100,13 +100,16 @@ const struct cli_cmd cli_cmds[] = {
 	  .detail = "Redraws as the managed arena changes (the daemon's event stream), and\n"
 		    "every S seconds (default 1) for the rest; q or ^C quits. Needs a terminal;\n"
 		    "--once prints one frame to any output." },
-	{ .name = "events", .fn = cmd_events, .args = "[--owner O] [--kind K,...] [--fill PAGES]",
+	{ .name = "events", .fn = cmd_events, .args = "[--owner O] [--kind K,...] [--fill PAGES] [--quota PCT]",
 	  .help = "stream allocations, frees and other events as they happen",
 	  .detail = "One line per event until the daemon stops (a JSON object per line with -j).\n"
 		    "Allocations made by BPF programs and through the pins are streamed too.\n"
-		    "--owner O       only O's allocations and frees\n"
-		    "--kind K,...    only these kinds: alloc, free, census, arena, shutdown, fill\n"
+		    "--owner O       only O's allocations, frees and quota events\n"
+		    "--kind K,...    only these kinds: alloc, free, census, arena, shutdown, fill,\n"
+		    "                quota\n"
 		    "--fill PAGES    a fill event when the allocated pages cross PAGES\n"
+		    "--quota PCT     a quota event when an owner's or a uid's pages cross PCT\n"
+		    "                percent of its limit (default 90), and on refusals\n"
 		    "A reader too slow for the stream loses events: a 'dropped' line says how\n"
 		    "many." },
 	{ .name = "metrics", .fn = cmd_metrics, .args = METRICS_ARGS, .help = METRICS_HELP },

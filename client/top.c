@@ -394,7 +394,7 @@ int cmd_top(struct cli *cli, int argc, char **argv)
 	r = term_enter();
 	if (r)
 		return cli_error(cli, CLI_EXIT_FAILURE, r, "cannot use the terminal: %s", strerror(-r));
-	stream = events_connect(cli, NULL, NULL, 0);
+	stream = events_connect(cli, NULL, NULL, 0, 0);
 	for (;;) {
 		r = usage_get(cli, &cur);
 		if (r)

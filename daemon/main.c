@@ -255,10 +255,12 @@ static int run(const struct config *cfg)
 	r = server_new(d.event, &sopts, &table, &d.server);
 	if (r < 0)
 		return r;
-	r = events_new(d.event, d.arena, owners_strings(d.owners), d.server, &d.events);
+	r = events_new(d.event, d.arena, d.counters, d.owners, d.server, &d.events);
 	if (r < 0)
 		return r;
 	events_set_record_hook(d.events, on_allocator_record, d.leases);
+	/* events_new() read past the records made since leases_adopt(). */
+	leases_resync(d.leases);
 	log_info("listening on %s", server_activated(d.server)
 		 ? "the socket passed by the service manager" : cfg->socket_path);
 	r = start_metrics(&d, act.metrics_fd);

@@ -33,7 +33,7 @@ UNIT_LINK	:= $(BUILD)/daemon/config.o $(BUILD)/daemon/metrics/prom.o $(BUILD)/da
 		   $(BUILD)/daemon/rpc/rpc_call.o $(BUILD)/daemon/rpc/rpc_params.o $(BUILD)/daemon/basic/json_strict.o \
 		   $(BUILD)/daemon/basic/json_out.o \
 		   $(BUILD)/daemon/basic/log.o \
-		   $(BUILD)/daemon/basic/bitmap.o $(BUILD)/libarenad.a
+		   $(BUILD)/daemon/basic/bitmap.o $(BUILD)/daemon/events/quota_watch.o $(BUILD)/libarenad.a
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_LINK)
 	$(call msg,CC,$@)

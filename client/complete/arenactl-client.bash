@@ -22,7 +22,7 @@ _arenactl_client()
 			conn+=("$w" "${COMP_WORDS[i+1]}"); ((i++)) ;;
 		--socket=*|--pin-dir=*)
 			conn+=("$w") ;;
-		--owner|--name|--addr|--method|--interval|--map-id|--width|--output|-o|--uid|--kind|--fill)
+		--owner|--name|--addr|--method|--interval|--map-id|--width|--output|-o|--uid|--kind|--fill|--quota)
 			((i++)) ;;
 		-*) ;;
 		*)
@@ -47,10 +47,10 @@ _arenactl_client()
 		# a comma-separated list: complete its last item
 		local head=${cur%,*}, last=${cur##*,}
 		[[ $cur != *,* ]] && head=
-		COMPREPLY=($(compgen -P "$head" -W "alloc free census arena shutdown fill" -- "$last")); return ;;
+		COMPREPLY=($(compgen -P "$head" -W "alloc free census arena shutdown fill quota" -- "$last")); return ;;
 	--map-id)
 		COMPREPLY=($(compgen -W "$(_arenactl_words arenas)" -- "$cur")); return ;;
-	--name|--addr|--interval|--width|--uid|--fill)
+	--name|--addr|--interval|--width|--uid|--fill|--quota)
 		COMPREPLY=(); return ;;
 	esac
 

@@ -13,8 +13,9 @@
  * server queues or drops it per subscriber (conn.h), so a slow reader
  * never holds the loop, and the allocator never waits for the loop: a
  * full ring buffer drops the record and counts it (arena_event_drops()).
- * Records of leases wake the daemon (arenad__event()): their holder may
- * exit at once, and its watch must start now.
+ * Quota events come from the same records (quota_events.h). Records of
+ * leases wake the daemon (arenad__event()): their holder may exit at
+ * once, and its watch must start now.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@
 #include "json_out.h"
 #include "log.h"
 #include "owners.h"
+#include "quota_events.h"
+#include "quota_watch.h"
 #include "server.h"
 #include "util.h"
 
@@ -48,6 +51,7 @@ struct events {
 	unsigned int fill_subscribers;	/* filters with a fill threshold */
 	__u64 received;
 	__u64 ring_dropped_seen;	/* the kernel's count, last told */
+	struct quota_events *quota;
 };
 
 static const char *const kind_names[_EVENT_KIND_MAX] = {
@@ -57,6 +61,7 @@ static const char *const kind_names[_EVENT_KIND_MAX] = {
 	[EVENT_SHUTDOWN] = "shutdown",
 	[EVENT_FILL] = "fill",
 	[EVENT_ARENA] = "arena",
+	[EVENT_QUOTA] = "quota",
 };
 
 const char *event_kind_to_string(enum event_kind k)
@@ -105,6 +110,7 @@ void event_filter_free(void *filter)
 	if (f && f->events) {
 		if (f->fill_threshold)
 			f->events->fill_subscribers--;
+		quota_events_want(f->events->quota, f->quota_pct, 0);
 		if (--f->events->subscribers == 0)
 			subscribers_changed(f->events);
 	}
@@ -120,11 +126,18 @@ void event_filter_set_fill(struct event_filter *f, __u32 pages)
 	f->fill_threshold = pages;
 }
 
+void event_filter_set_quota(struct event_filter *f, __u32 pct)
+{
+	quota_events_want(f->events->quota, f->quota_pct, pct);
+	f->quota_pct = pct;
+}
+
 /* What server_notify() asks each subscriber's filter about. */
 struct event_note {
 	enum event_kind kind;
-	const char *owner;		/* ALLOC, FREE */
+	const char *owner;		/* ALLOC, FREE, QUOTA */
 	__u64 before, after;		/* FILL: pages_allocated around it */
+	const struct quota_note *quota;	/* QUOTA */
 };
 
 static bool event_accept(void *filter, const void *p)
@@ -137,7 +150,12 @@ static bool event_accept(void *filter, const void *p)
 	if (n->kind == EVENT_FILL)	/* crossed this subscriber's threshold? */
 		return f->fill_threshold &&
 		       (n->before < f->fill_threshold) != (n->after < f->fill_threshold);
-	if (f->owner[0] && (n->kind == EVENT_ALLOC || n->kind == EVENT_FREE))
+	if (n->kind == EVENT_QUOTA &&
+	    (!f->quota_pct ||
+	     (!n->quota->refused &&
+	      !quota_crossing(n->quota->before, n->quota->after, n->quota->limit, f->quota_pct))))
+		return false;
+	if (f->owner[0] && (n->kind == EVENT_ALLOC || n->kind == EVENT_FREE || n->kind == EVENT_QUOTA))
 		return n->owner && !strcmp(f->owner, n->owner);
 	return true;
 }
@@ -176,24 +194,16 @@ static bool resolve(struct events *ev, __u32 id, char *buf, size_t len)
 	return true;
 }
 
-static int on_record(void *ctx, void *data, size_t size)
+/* An alloc or free record to the subscribers, with the fill crossing it
+ * makes. */
+static void publish_record(struct events *ev, const struct arenad_event *r)
 {
-	struct events *ev = ctx;
-	const struct arenad_event *r = data;
 	char owner[ARENAD_STR_LEN + 16], name[ARENAD_STR_LEN + 16];
 	struct event_note n = {};
 	struct json_writer w = {};
 	bool has_owner, has_name;
 	__u64 before;
 
-	if (size < sizeof(*r) || (r->kind != ARENAD_EVENT_ALLOC && r->kind != ARENAD_EVENT_FREE))
-		return 0;	/* not ours to read: skip it */
-	ev->received++;
-	if (ev->hook)
-		ev->hook(r, ev->hook_userdata);
-	/* Nobody to tell: no string lookup (a bpf() call each) for it. */
-	if (!ev->subscribers)
-		return 0;
 	n.kind = r->kind == ARENAD_EVENT_ALLOC ? EVENT_ALLOC : EVENT_FREE;
 	has_owner = resolve(ev, r->owner, owner, sizeof(owner));
 	has_name = resolve(ev, r->name, name, sizeof(name));
@@ -211,7 +221,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	note_publish(ev, &w, &n);
 
 	if (!ev->fill_subscribers)
-		return 0;
+		return;
 	before = n.kind == EVENT_ALLOC ? r->pages_allocated - r->pages
 				       : r->pages_allocated + r->pages;
 	n = (struct event_note) { .kind = EVENT_FILL, .before = before, .after = r->pages_allocated };
@@ -220,17 +230,59 @@ static int on_record(void *ctx, void *data, size_t size)
 	json_w_member(&w, "pages_total", u64, ev->arena->ident.pages_total);
 	json_w_member(&w, "rising", bool, r->pages_allocated > before);
 	note_publish(ev, &w, &n);
+}
+
+static void publish_quota(void *ctx, const struct quota_note *q)
+{
+	struct events *ev = ctx;
+	char owner[ARENAD_STR_LEN + 16];
+	struct event_note n = { .kind = EVENT_QUOTA, .quota = q };
+	struct json_writer w = {};
+
+	n.owner = resolve(ev, q->owner_id, owner, sizeof(owner)) ? owner : NULL;
+	note_start(&w, EVENT_QUOTA);
+	json_w_member(&w, "owner", str, n.owner);
+	if (q->uid)
+		json_w_member(&w, "uid", u64, *q->uid);
+	json_w_member(&w, "limit_kind", str, q->limit_kind);
+	json_w_member(&w, "pages", u64, q->after);
+	if (q->limit_kind)
+		json_w_member(&w, "limit", u64, q->limit);
+	if (q->refused)
+		json_w_member(&w, "refused", u64, q->refused);
+	else
+		json_w_member(&w, "rising", bool, q->after > q->before);
+	if (q->time_ns)
+		json_w_member(&w, "time_ns", u64, *q->time_ns);
+	note_publish(ev, &w, &n);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct events *ev = ctx;
+	const struct arenad_event *r = data;
+
+	if (size < sizeof(*r) || (r->kind != ARENAD_EVENT_ALLOC && r->kind != ARENAD_EVENT_FREE))
+		return 0;	/* not ours to read: skip it */
+	ev->received++;
+	if (ev->hook)
+		ev->hook(r, ev->hook_userdata);
+	/* Nobody to tell: no string lookup (a bpf() call each) for it. */
+	if (ev->subscribers)
+		publish_record(ev, r);
+	quota_events_record(ev->quota, r);
 	return 0;
 }
 
-/* Records the kernel could not queue: each subscriber hears how many. */
-static void tell_ring_drops(struct events *ev)
+/* Records the kernel could not queue: each subscriber hears how many.
+ * Were there any? */
+static bool tell_ring_drops(struct events *ev)
 {
 	struct json_buf b = {};
 	__u64 now = arena_event_drops(ev->arena);
 
 	if (now == ev->ring_dropped_seen)
-		return;
+		return false;
 	if (ev->hook)
 		ev->hook(NULL, ev->hook_userdata);
 	if (json_buf_lit(&b, "{\"jsonrpc\":\"2.0\",\"method\":\"dropped\",\"params\":{\"count\":") >= 0 &&
@@ -239,6 +291,7 @@ static void tell_ring_drops(struct events *ev)
 		server_notify(ev->srv, b.data, b.len, NULL, NULL);
 	free(b.data);
 	ev->ring_dropped_seen = now;
+	return true;
 }
 
 static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -246,7 +299,7 @@ static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	struct events *ev = userdata;
 
 	(void)ring_buffer__consume(ev->rb);
-	tell_ring_drops(ev);
+	quota_events_drained(ev->quota, tell_ring_drops(ev));
 	return 0;
 }
 
@@ -263,14 +316,24 @@ static int on_drain(sd_event_source *s, uint64_t usec, void *userdata)
 	struct events *ev = userdata;
 
 	(void)ring_buffer__consume(ev->rb);
-	tell_ring_drops(ev);
+	quota_events_drained(ev->quota, tell_ring_drops(ev));
 	(void)sd_event_source_set_time_relative(s, drain_period(ev));
 	(void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;
 }
 
-int events_new(sd_event *e, struct arena *a, struct owner_strings *strs, struct server *srv,
-	       struct events **ret)
+static struct events *events_done(struct events *ev)
+{
+	sd_event_source_disable_unref(ev->src);
+	sd_event_source_disable_unref(ev->io);
+	ring_buffer__free(ev->rb);
+	quota_events_free(ev->quota);
+	free(ev);
+	return NULL;
+}
+
+int events_new(sd_event *e, struct arena *a, struct counters *c, struct owners *o,
+	       struct server *srv, struct events **ret)
 {
 	struct events *ev;
 	int r;
@@ -279,25 +342,29 @@ int events_new(sd_event *e, struct arena *a, struct owner_strings *strs, struct 
 	if (!ev)
 		return log_oom();
 	ev->arena = a;
-	ev->strs = strs;
+	ev->strs = owners_strings(o);
 	ev->srv = srv;
+	if (quota_events_new(c, o, arenad_pins__uids_fd(a->pins), publish_quota, ev, &ev->quota) < 0) {
+		free(ev);
+		return log_oom();
+	}
 	ev->ring_dropped_seen = arena_event_drops(a);
 	ev->rb = ring_buffer__new(a->events_fd, on_record, ev, NULL);
 	if (!ev->rb) {
 		r = -errno;
-		free(ev);
+		events_done(ev);
 		return log_error_errno(r, "read the allocator's events");
 	}
+	/* Records left from before this start are in the tables already:
+	 * read past them, then count from the tables. */
+	(void)ring_buffer__consume(ev->rb);
+	quota_events_read_counts(ev->quota);
 	r = sd_event_add_time_relative(e, &ev->src, CLOCK_MONOTONIC, DRAIN_IDLE_USEC,
 				       DRAIN_USEC / 4, on_drain, ev);
-	if (r >= 0) {
+	if (r >= 0)
 		r = sd_event_add_io(e, &ev->io, ring_buffer__epoll_fd(ev->rb), EPOLLIN, on_wake, ev);
-		if (r < 0)
-			ev->src = sd_event_source_disable_unref(ev->src);
-	}
 	if (r < 0) {
-		ring_buffer__free(ev->rb);
-		free(ev);
+		events_done(ev);
 		return log_error_errno(r, "watch the allocator's events");
 	}
 	*ret = ev;
@@ -315,11 +382,7 @@ struct events *events_free(struct events *ev)
 	 * socket gets there. */
 	note_start(&w, EVENT_SHUTDOWN);
 	note_publish(ev, &w, &n);
-	sd_event_source_disable_unref(ev->src);
-	sd_event_source_disable_unref(ev->io);
-	ring_buffer__free(ev->rb);
-	free(ev);
-	return NULL;
+	return events_done(ev);
 }
 
 void events_census(struct events *ev, __u32 unaccounted, __u32 missing, __u32 unaccounted_before)

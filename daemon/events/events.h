@@ -20,7 +20,8 @@
 #include "cleanup.h"
 
 struct arena;
-struct owner_strings;
+struct counters;
+struct owners;
 struct server;
 struct events;
 
@@ -31,6 +32,7 @@ enum event_kind {
 	EVENT_SHUTDOWN,
 	EVENT_FILL,
 	EVENT_ARENA,
+	EVENT_QUOTA,
 	_EVENT_KIND_MAX,
 };
 
@@ -44,6 +46,7 @@ struct event_filter {
 	char owner[ARENAD_STR_LEN];	/* "": any */
 	unsigned int kinds;		/* 1 << enum event_kind; 0: all */
 	__u32 fill_threshold;		/* 0: none */
+	__u32 quota_pct;		/* 0: no quota events */
 };
 
 /* A new filter of ev (to fill in, then hand to rpc_call_subscribe() with
@@ -53,10 +56,15 @@ void event_filter_free(void *filter);
 /* Notify when pages_allocated crosses pages (either way). */
 void event_filter_set_fill(struct event_filter *f, __u32 pages);
 
-/* Consume the ring buffer of a on e, publishing to srv; strs resolve the
- * ids (the loop's owner strings). Logs. */
-int events_new(sd_event *e, struct arena *a, struct owner_strings *strs, struct server *srv,
-	       struct events **ret);
+/* Quota events when an owner's or a uid's pages cross pct percent of its
+ * limit (quota_watch.h), and its refusals; 0: none. */
+void event_filter_set_quota(struct event_filter *f, __u32 pct);
+
+/* Consume the ring buffer of a on e, publishing to srv; c and o are the
+ * mapped state and owner tables (o's strings resolve the ids). Reads the
+ * uids map once (bpf() calls: start-up). Logs. */
+int events_new(sd_event *e, struct arena *a, struct counters *c, struct owners *o,
+	       struct server *srv, struct events **ret);
 /* Tells subscribers the daemon stops, then stops reading. NULL. */
 struct events *events_free(struct events *ev);
 

@@ -128,6 +128,7 @@ static void events_write(struct arenad *d, struct json_writer *w)
 	json_w_member(w, "subscribers", u64, n.subscribers);
 	json_w_member(w, "queued_bytes", u64, n.queued_bytes);
 	json_w_member(w, "held_bytes", u64, n.held_bytes);
+	json_w_member(w, "sent", u64, n.sent);
 	json_w_member(w, "dropped", u64, n.dropped);
 	json_w_member(w, "received", u64, e.received);
 	json_w_member(w, "ring_dropped", u64, e.ring_dropped);

@@ -120,6 +120,7 @@ struct subscribe_args {
 	const char *owner;
 	json_object *kinds;
 	__u32 fill_threshold;
+	__u32 quota_threshold;
 	__u32 queue_bytes;
 };
 extern const struct rpc_param m_subscribe_params[];

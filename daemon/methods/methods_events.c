@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "methods.h"
+#include "quota_watch.h"
 
 /* A subscriber's queue in the daemon, beyond its socket buffer: the
  * default holds a few hundred notifications. */
@@ -24,6 +25,8 @@ const struct rpc_param m_subscribe_params[] = {
 	  .max = 16 },
 	{ .name = "fill_threshold", .type = RPC_PARAM_U32,
 	  .offset = offsetof(struct subscribe_args, fill_threshold), .min = 1, .max = ARENAD_MAX_PAGES },
+	{ .name = "quota_threshold", .type = RPC_PARAM_U32,
+	  .offset = offsetof(struct subscribe_args, quota_threshold), .min = 1, .max = QUOTA_PCT_MAX },
 	{ .name = "queue_bytes", .type = RPC_PARAM_U32,
 	  .offset = offsetof(struct subscribe_args, queue_bytes), .min = QUEUE_MIN, .max = QUEUE_MAX },
 	{}
@@ -51,16 +54,22 @@ int m_subscribe(struct rpc_call *call, void *userdata)
 			event_filter_free(f);
 			return rpc_call_error(call, ARENAD_RPC_INVALID_PARAMS,
 					      "unknown event kind '%s' (alloc, free, census, arena, "
-					      "shutdown, fill)", k);
+					      "shutdown, fill, quota)", k);
 		}
 		f->kinds |= 1u << kind;
 	}
 	/* A threshold asks for its kind even when kinds names others. */
 	if (args->fill_threshold && f->kinds)
 		f->kinds |= 1u << EVENT_FILL;
+	if (args->quota_threshold && f->kinds)
+		f->kinds |= 1u << EVENT_QUOTA;
 	if (args->owner)
 		snprintf(f->owner, sizeof(f->owner), "%s", args->owner);
 	event_filter_set_fill(f, args->fill_threshold);
+	/* Unlike fill (no arena size fits every use), quota events have a
+	 * default threshold: a limit is a size of its own to warn before. */
+	if (!f->kinds || f->kinds & (1u << EVENT_QUOTA))
+		event_filter_set_quota(f, args->quota_threshold ?: QUOTA_PCT_DEFAULT);
 
 	w = rpc_call_result(call);
 	json_w_object(w);

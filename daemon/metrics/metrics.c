@@ -5,7 +5,7 @@
  * owner table (from memory unless an allocation changed them since the
  * last reader: counters.h, owners.h), the latest finished inventory of
  * every arena on the host (inventory.h) and the managed arena's latest
- * census. It never runs a census: a stale inventory is refreshed on the
+ * census, and the event stream's counts. It never runs a census: a stale inventory is refreshed on the
  * inventory's worker, for the next scrape, so a slow census cannot hold a
  * scrape up.
  *
@@ -23,6 +23,7 @@
 
 #include "counters.h"
 #include "daemon.h"
+#include "events.h"
 #include "inventory.h"
 #include "metrics.h"
 #include "owners.h"
@@ -48,6 +49,32 @@ static void daemon_families(struct arenad *d, FILE *f)
 			(const char *const[]){ "version", ARENAD_VERSION, "abi", abi, NULL }, 1);
 	prom_family(f, "arenad_clients", PROM_GAUGE, "Open connections on the control socket.");
 	prom_sample_u64(f, "arenad_clients", NULL, d->server ? server_clients(d->server) : 0);
+}
+
+/* The event stream (`subscribe`): what its subscribers got and lost, and
+ * what the allocator's ring buffer carried and refused. */
+static void event_families(struct arenad *d, FILE *f)
+{
+	struct server_notify_stats n;
+	struct events_stats e;
+
+	server_notify_stats(d->server, &n);
+	events_stats(d->events, &e);
+	const struct prom_scalar families[] = {
+		{ "arenad_event_subscribers", PROM_GAUGE,
+		  "Connections subscribed to the event stream.", n.subscribers },
+		{ "arenad_event_notifications_total", PROM_COUNTER,
+		  "Notifications queued for subscribers of the event stream.", n.sent },
+		{ "arenad_event_notifications_dropped_total", PROM_COUNTER,
+		  "Notifications dropped because their subscriber's queue was full.", n.dropped },
+		{ "arenad_event_records_total", PROM_COUNTER,
+		  "Allocation and free records read from the allocator's ring buffer.", e.received },
+		{ "arenad_event_records_dropped_total", PROM_COUNTER,
+		  "Records the allocator could not write because its ring buffer was full.",
+		  e.ring_dropped },
+	};
+
+	prom_scalars(f, families, ARRAY_SIZE(families));
 }
 
 /* Does the owner row o have a limit (its own or the default)? */
@@ -326,27 +353,28 @@ static int managed_families(struct arenad *d, FILE *f)
 	r = counters_read(d->counters, &st);
 	if (r < 0)
 		return r;
-	prom_family(f, "arenad_allocated_bytes", PROM_GAUGE,
-		    "Bytes of the managed arena allocated through arenad's allocator.");
-	prom_sample_u64(f, "arenad_allocated_bytes", NULL, st.pages_allocated << ARENAD_PAGE_SHIFT);
-	prom_family(f, "arenad_allocations", PROM_GAUGE, "Live allocations in the managed arena.");
-	prom_sample_u64(f, "arenad_allocations", NULL, st.live_allocations);
-	prom_family(f, "arenad_allocations_total", PROM_COUNTER,
-		    "Allocations made in the managed arena since it was created.");
-	prom_sample_u64(f, "arenad_allocations_total", NULL, st.allocations);
-	prom_family(f, "arenad_frees_total", PROM_COUNTER,
-		    "Allocations freed in the managed arena since it was created.");
-	prom_sample_u64(f, "arenad_frees_total", NULL, st.frees);
-	prom_family(f, "arenad_alloc_failures_total", PROM_COUNTER,
-		    "Allocation requests the managed arena could not satisfy (quota refusals aside).");
-	prom_sample_u64(f, "arenad_alloc_failures_total", NULL, st.alloc_failures);
-	prom_family(f, "arenad_quota_refusals_total", PROM_COUNTER,
-		    "Allocation requests refused over an owner's or a uid's page limit "
-		    "(not in arenad_alloc_failures_total).");
-	prom_sample_u64(f, "arenad_quota_refusals_total", NULL, st.quota_refusals);
-	prom_family(f, "arenad_high_water_bytes", PROM_GAUGE,
-		    "Most bytes of the managed arena ever allocated at once.");
-	prom_sample_u64(f, "arenad_high_water_bytes", NULL, st.high_water_pages << ARENAD_PAGE_SHIFT);
+	const struct prom_scalar families[] = {
+		{ "arenad_allocated_bytes", PROM_GAUGE,
+		  "Bytes of the managed arena allocated through arenad's allocator.",
+		  st.pages_allocated << ARENAD_PAGE_SHIFT },
+		{ "arenad_allocations", PROM_GAUGE, "Live allocations in the managed arena.",
+		  st.live_allocations },
+		{ "arenad_allocations_total", PROM_COUNTER,
+		  "Allocations made in the managed arena since it was created.", st.allocations },
+		{ "arenad_frees_total", PROM_COUNTER,
+		  "Allocations freed in the managed arena since it was created.", st.frees },
+		{ "arenad_alloc_failures_total", PROM_COUNTER,
+		  "Allocation requests the managed arena could not satisfy (quota refusals aside).",
+		  st.alloc_failures },
+		{ "arenad_quota_refusals_total", PROM_COUNTER,
+		  "Allocation requests refused over an owner's or a uid's page limit "
+		  "(not in arenad_alloc_failures_total).", st.quota_refusals },
+		{ "arenad_high_water_bytes", PROM_GAUGE,
+		  "Most bytes of the managed arena ever allocated at once.",
+		  st.high_water_pages << ARENAD_PAGE_SHIFT },
+	};
+
+	prom_scalars(f, families, ARRAY_SIZE(families));
 	if (last->valid) {
 		prom_family(f, "arenad_unaccounted_bytes", PROM_GAUGE,
 			    "Present bytes of the managed arena that no ledger range accounts for, at the latest census.");
@@ -370,6 +398,7 @@ int metrics_render(struct arenad *d, bool own_process, char **text, size_t *len)
 	/* One thread writes this stream: no lock per character. */
 	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	daemon_families(d, f);
+	event_families(d, f);
 	r = arena_families(d, f, &inv);
 	census_family(d, f, &inv);
 	if (r >= 0)

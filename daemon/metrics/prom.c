@@ -82,3 +82,13 @@ void prom_sample_double(FILE *f, const char *name, const char *const *labels, do
 		snprintf(buf, sizeof(buf), "%.17g", v);
 	fprintf(f, " %s\n", buf);
 }
+
+void prom_scalars(FILE *f, const struct prom_scalar *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		prom_family(f, s[i].name, s[i].type, s[i].help);
+		prom_sample_u64(f, s[i].name, NULL, s[i].value);
+	}
+}

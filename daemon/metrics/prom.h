@@ -35,4 +35,14 @@ void prom_label_value(FILE *f, const char *v);
 void prom_sample_u64(FILE *f, const char *name, const char *const *labels, __u64 v);
 void prom_sample_double(FILE *f, const char *name, const char *const *labels, double v);
 
+/* A family of one sample without labels. */
+struct prom_scalar {
+	const char *name;
+	enum prom_type type;
+	const char *help;
+	__u64 value;
+};
+/* n of them, each its header and then its value, in order. */
+void prom_scalars(FILE *f, const struct prom_scalar *s, size_t n);
+
 #endif /* __ARENAD_PROM_H */

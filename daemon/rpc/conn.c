@@ -512,6 +512,7 @@ void conn_notify(struct conn *c, const char *line, size_t len)
 	c->out[c->out_len + dlen + len] = '\n';
 	c->out_len += need;
 	c->dropped = 0;
+	c->srv->notify_sent++;
 	conn_settle(c, conn_write(c));
 	return;
 drop:

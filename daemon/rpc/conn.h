@@ -89,6 +89,7 @@ struct server {
 	unsigned long refusals_unlogged;
 	__u64 emfile_logged_usec;
 	__u64 notify_dropped;		/* by subscribers gone, too */
+	__u64 notify_sent;		/* queued for subscribers, likewise */
 };
 
 /* Serve fd as a connection of s: 0 (fd taken) or -errno. */

@@ -95,7 +95,10 @@ void server_notify_stats(const struct server *s, struct server_notify_stats *st)
 {
 	const struct conn *c;
 
-	*st = (struct server_notify_stats) { .dropped = s ? s->notify_dropped : 0 };
+	*st = (struct server_notify_stats) {
+		.sent = s ? s->notify_sent : 0,
+		.dropped = s ? s->notify_dropped : 0,
+	};
 	for (c = s ? s->conns : NULL; c; c = c->next) {
 		if (c->state != CONN_SUBSCRIBED)
 			continue;

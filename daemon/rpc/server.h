@@ -66,6 +66,7 @@ struct server_notify_stats {
 	unsigned int subscribers;
 	__u64 queued_bytes;	/* notifications waiting for their clients */
 	__u64 held_bytes;	/* memory their queues hold */
+	__u64 sent;		/* queued for their clients since start, likewise */
 	__u64 dropped;		/* since start, by subscribers gone too */
 };
 void server_notify_stats(const struct server *s, struct server_notify_stats *st);

@@ -3,13 +3,17 @@
 # frees made over the socket, by a BPF program through arenad_alloc_pages()
 # (the ledger API of arenad_ledger.bpf.h) and through the pinned allocator,
 # each with its owner and pages, as they happen; filters by owner and kind;
-# a fill threshold; arenas appearing and leaving; a subscriber that never
+# a fill threshold; an owner's and a uid's pages crossing a share of their
+# page limits, either way, and refusals over them (quota events), for
+# allocations by a BPF program and through libarenad's pinned allocator;
+# arenas appearing and leaving; a subscriber that never
 # reads holds a bounded queue and is told how many events it lost;
-# shutdown is announced.
+# shutdown is announced. The stream's metrics move with it.
 # The BPF-program-to-event latency is printed (the issue's 100 ms is for
 # real hardware; a guest is emulated) and held to a scaled bound.
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -67,6 +71,17 @@ class Events:
 
 def subscribers(fx):
     return fx.result("stats")["events"]["subscribers"]
+
+
+def metric(fx, name):
+    m = re.search(r"^%s (\S+)$" % name, fx.result("metrics")["text"], re.M)
+    return float(m.group(1)) if m else None
+
+
+def stream_metrics(fx):
+    return {n: metric(fx, "arenad_event_" + n) for n in
+            ("subscribers", "notifications_total", "notifications_dropped_total",
+             "records_total", "records_dropped_total")}
 
 
 def rss_kib(pid):
@@ -145,12 +160,76 @@ with at.Fixture(t, pages=1024, args=["--census-interval", "3"]) as fx:
         n = fill.recv_line()
         t.ok(n["params"]["kind"] == "fill" and not n["params"]["rising"], "and downwards")
 
+    # quota thresholds: bpf-owner's limit and uid 0's (the loader's and
+    # this test's uid), each set so that 50% lies 2 and 3 pages above what
+    # it holds now
+    def quota(**params):
+        return fx.result("quota", params)
+    held, uheld = quota(op="get", owner="bpf-owner")["pages"], quota(op="get", uid=0)["pages"]
+    quota(op="set", owner="bpf-owner", pages=2 * (held + 2))
+    quota(op="set", uid=0, pages=2 * (uheld + 3))
+    other = Events(fx, "--owner", "someone-else", "--kind", "quota", "--quota", "50")
+    text = fx.track(subprocess.Popen([at.CLIENT, "--socket", fx.socket, "events", "--kind", "quota",
+                                      "--quota", "50"], stdout=subprocess.PIPE, stderr=fx.logf, text=True))
+    with fx.client() as qs:
+        rep = qs.call("subscribe", {"kinds": ["quota"], "quota_threshold": 50})
+        t.ok(rep.get("result", {}).get("subscribed"), "subscribe with a quota threshold of 50%")
+        at.poll(lambda: subscribers(fx), lambda n: n >= 5, timeout=10)
+
+        def two(what):
+            got = [qs.recv_line().get("params", {}) for _ in range(2)]
+            by = {p.get("limit_kind"): p for p in got}
+            t.diag("%s: %s" % (what, got))
+            return by.get("owner", {}), by.get("uid", {})
+
+        g = ld.cmd("grab 4")
+        gaddr = g.split()[1] if g.startswith("ok ") else None
+        o, u = two("a BPF program's allocation")
+        t.ok(o.get("kind") == "quota" and o.get("owner") == "bpf-owner" and o.get("rising") is True
+             and o.get("pages") == held + 4 and o.get("limit") == 2 * (held + 2),
+             "a BPF program's allocation over 50%% of its owner's limit is a rising quota event (%s)" % o)
+        t.ok(u.get("uid") == 0 and u.get("rising") is True and u.get("pages") == uheld + 4
+             and u.get("limit") == 2 * (uheld + 3) and u.get("owner") == "bpf-owner",
+             "and over 50%% of its uid's limit (%s)" % u)
+        ld.cmd("drop " + str(gaddr))
+        o, u = two("its free")
+        t.ok(o.get("rising") is False and o.get("pages") == held and u.get("rising") is False
+             and u.get("pages") == uheld, "its free falls below both again")
+
+        p = ld.cmd("pins-alloc 4")
+        p2 = p.split()[1] if p.startswith("ok ") else None
+        o, u = two("a pinned-allocator allocation")
+        t.ok(o.get("rising") is True and o.get("owner") == "bpf-owner" and u.get("rising") is True,
+             "an allocation through libarenad's pinned allocator crosses them too (%s: %s, %s)"
+             % (p, o, u))
+        fx.result("free", {"addr": p2})
+        o, u = two("its free over the socket")
+        t.ok(o.get("rising") is False and u.get("rising") is False, "and its free, both ways down")
+
+        # a refusal leaves no record: the owner's refusal counter tells
+        r = ld.cmd("grab %d" % (2 * (held + 2)))
+        n = qs.recv_line().get("params", {})
+        t.ok(r.startswith("error") and n.get("owner") == "bpf-owner" and n.get("refused") == 1
+             and n.get("limit_kind") == "owner" and n.get("pages") == held,
+             "an allocation refused over the limit is a quota event with the refusals (%s: %s)"
+             % (r, n))
+    t.eq([x for x in other.all() if x.get("kind") != "dropped"], [],
+         "a subscriber of another owner's quota events got none of these")
+    first = text.stdout.readline().strip()
+    t.eq(first, "quota: owner bpf-owner holds %d of %d pages (its own limit), above the threshold"
+         % (held + 4, 2 * (held + 2)), "arenactl-client events prints a quota event for people")
+    text.terminate()
+    quota(op="set", owner="bpf-owner")
+    quota(op="set", uid=0)
+    other.p.terminate()
+
     # (c) a subscriber that never reads, while many allocations happen
     slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     slow.connect(fx.socket)
     limit = 8192
     slow.sendall(b'{"jsonrpc":"2.0","id":1,"method":"subscribe","params":{"queue_bytes":%d}}\n' % limit)
     at.poll(lambda: subscribers(fx), lambda n: n >= 3, timeout=10)
+    m0 = stream_metrics(fx)
     rss0 = rss_kib(fx.proc.pid)
     c = ld.cmd("churn %d" % CHURN)
     t.eq(c, "ok %d" % CHURN, "a BPF program allocates and frees %d times" % CHURN)
@@ -161,6 +240,15 @@ with at.Fixture(t, pages=1024, args=["--census-interval", "3"]) as fx:
     rss1 = rss_kib(fx.proc.pid)
     t.diag("after %d events: stats.events %s; daemon RSS %d -> %d KiB" % (2 * CHURN, st, rss0, rss1))
     t.ok(st["dropped"] > 0, "the subscriber that does not read loses events, counted (%d)" % st["dropped"])
+    m1 = stream_metrics(fx)
+    t.diag("stream metrics before and after: %s, %s" % (m0, m1))
+    t.ok(m1["records_total"] - m0["records_total"] >= 2 * CHURN - (m1["records_dropped_total"] - m0["records_dropped_total"])
+         and m1["records_dropped_total"] == st["ring_dropped"],
+         "arenad_event_records_total counts the records read, _dropped_total the ring buffer's drops")
+    t.ok(m1["notifications_total"] > m0["notifications_total"] + 1000
+         and m1["notifications_dropped_total"] - m0["notifications_dropped_total"] > 0
+         and m1["notifications_dropped_total"] == st["dropped"] and m1["subscribers"] == st["subscribers"],
+         "arenad_event_notifications_total and _dropped_total move, arenad_event_subscribers counts")
     # The readers' queues drain; the silent one's stays at its limit.
     at.poll(lambda: fx.result("stats")["events"], lambda s: s["queued_bytes"] <= limit, timeout=10)
     st = fx.result("stats")["events"]
