@@ -16,11 +16,14 @@ RULE_TESTS = sorted(glob.glob(os.path.join(HERE, "*.test.yml")))
 
 def exported_families():
     """Every family name the daemon writes (prom_family() calls in
-    daemon/), and Prometheus's own `up` for each scrape."""
+    daemon/, and the entries of the struct prom_scalar tables that
+    prom_scalars() writes), and Prometheus's own `up` for each scrape."""
     names = {"up"}
     for path in glob.glob(os.path.join(REPO, "daemon", "**", "*.c"), recursive=True):
         with open(path) as f:
-            names.update(re.findall(r'prom_family\(\s*f,\s*"([a-zA-Z_:][a-zA-Z0-9_:]*)"', f.read()))
+            text = f.read()
+        names.update(re.findall(r'prom_family\(\s*f,\s*"([a-zA-Z_:][a-zA-Z0-9_:]*)"', text))
+        names.update(re.findall(r'\{\s*"([a-zA-Z_:][a-zA-Z0-9_:]*)",\s*PROM_(?:GAUGE|COUNTER)\b', text))
     return names
 
 
