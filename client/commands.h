@@ -13,6 +13,7 @@
 int cmd_query(struct cli *cli, int argc, char **argv);		/* query.c */
 int cmd_alloc(struct cli *cli, int argc, char **argv);		/* alloc.c */
 int cmd_free(struct cli *cli, int argc, char **argv);		/* alloc.c */
+int cmd_orphans(struct cli *cli, int argc, char **argv);	/* orphans.c */
 int cmd_quota(struct cli *cli, int argc, char **argv);		/* quota.c */
 int cmd_ranges(struct cli *cli, int argc, char **argv);	/* ranges.c */
 int cmd_lookup(struct cli *cli, int argc, char **argv);	/* ranges.c */

@@ -48,17 +48,32 @@ const struct cli_cmd cli_cmds[] = {
 	  .detail = "Free pages are those in no allocation that the last census did not find\n"
 		    "present: pages present but in no allocation are never counted as free.\n"
 		    "With --pin-dir DIR, read from the pins without the daemon." },
-	{ .name = "alloc", .fn = cmd_alloc, .args = "PAGES [--owner O] [--name N] [--addr A]",
+	{ .name = "alloc", .fn = cmd_alloc,
+	  .args = "PAGES [--owner O] [--name N] [--addr A] [--lease L] [-- COMMAND...]",
 	  .help = "allocate pages",
 	  .detail = "PAGES counts the arena's 4 KiB pages (1 .. the arena's size, as query\n"
 		    "shows it). Prints the address of the first page.\n"
 		    "--owner O  whom stats and ranges account them to (default uid:N, your uid)\n"
 		    "--name N   a unique name, for loaders to find them with lookup\n"
 		    "--addr A   those pages, at A (page aligned, inside the arena), if free\n"
+		    "--lease L  persistent (default): until freed; process: freed when this\n"
+		    "           process ends; connection: when its connection to the daemon\n"
+		    "           closes. Both end with this command unless COMMAND follows:\n"
+		    "-- COMMAND with --lease process, run COMMAND in this process's place; the\n"
+		    "           pages are freed when it ends, however it dies (ARENAD_ADDR and\n"
+		    "           ARENAD_PAGES in its environment say where they are)\n"
 		    "Needs root, or a uid or group the daemon allows (arenad --allow-uid,\n"
 		    "--allow-gid); anyone who may connect may query." },
-	{ .name = "free", .fn = cmd_free, .args = "ADDR",
-	  .help = "free the allocation starting at ADDR" },
+	{ .name = "free", .fn = cmd_free, .args = "ADDR | --orphans [--older-than D]",
+	  .help = "free the allocation starting at ADDR, or the orphans",
+	  .detail = "--orphans          free every orphan (see orphans); needs root\n"
+		    "--older-than D     only those made at least D ago (30s, 10m, 2h, 7d)" },
+	{ .name = "orphans", .fn = cmd_orphans, .args = "[--older-than D]",
+	  .help = "allocations nobody will free",
+	  .detail = "Allocations with no name and no lease whose creating process is gone\n"
+		    "(for a BPF program's, the process that loaded it): nothing will free\n"
+		    "them. Lists each with its size, owner, creator and age; free --orphans\n"
+		    "frees them. --older-than D: only those made at least D ago." },
 	{ .name = "quota", .fn = cmd_quota,
 	  .args = "set|get|list [--owner O|--uid U|--default] [PAGES|none]",
 	  .help = "page limits per owner, per uid, and the default",

@@ -22,7 +22,7 @@ _arenactl_client()
 			conn+=("$w" "${COMP_WORDS[i+1]}"); ((i++)) ;;
 		--socket=*|--pin-dir=*)
 			conn+=("$w") ;;
-		--owner|--name|--addr|--method|--interval|--map-id|--width|--output|-o|--uid|--kind|--fill|--quota)
+		--owner|--name|--addr|--method|--interval|--map-id|--width|--output|-o|--uid|--kind|--fill|--quota|--lease|--older-than)
 			((i++)) ;;
 		-*) ;;
 		*)
@@ -43,6 +43,8 @@ _arenactl_client()
 		COMPREPLY=($(compgen -W "$(_arenactl_words owners)" -- "$cur")); return ;;
 	--method)
 		COMPREPLY=($(compgen -W "kmod rt full" -- "$cur")); return ;;
+	--lease)
+		COMPREPLY=($(compgen -W "persistent process connection" -- "$cur")); return ;;
 	--kind)
 		# a comma-separated list: complete its last item
 		local head=${cur%,*}, last=${cur##*,}
@@ -50,7 +52,7 @@ _arenactl_client()
 		COMPREPLY=($(compgen -P "$head" -W "alloc free census arena shutdown fill quota" -- "$last")); return ;;
 	--map-id)
 		COMPREPLY=($(compgen -W "$(_arenactl_words arenas)" -- "$cur")); return ;;
-	--name|--addr|--interval|--width|--uid|--fill|--quota)
+	--name|--addr|--interval|--width|--uid|--fill|--quota|--older-than)
 		COMPREPLY=(); return ;;
 	esac
 

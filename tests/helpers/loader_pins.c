@@ -4,6 +4,9 @@
  * with BPF_PROG_TEST_RUN, no socket) and its typed owners call.
  *
  *   loader_pins PIN_DIR alloc PAGES OWNER [NAME]   -> "ok ADDR" | "error -ERRNO"
+ *   loader_pins PIN_DIR lease PAGES OWNER          -> "ok ADDR" | "error -ERRNO", then
+ *                                                     holds the process lease until
+ *                                                     stdin ends or it is killed
  *   loader_pins PIN_DIR free ADDR                  -> "ok PAGES" | "error -ERRNO"
  *   loader_pins PIN_DIR find NAME                  -> "ok ADDR PAGES OWNER" | "error -ERRNO"
  *   loader_pins PIN_DIR fill ADDR LEN BYTE         -> writes through arenad_map_pinned_arena()
@@ -78,6 +81,17 @@ int main(int argc, char **argv)
 		r = arenad_pins__alloc(pins, strtoul(argv[3], NULL, 0), &o, &addr);
 		if (!r)
 			printf("ok 0x%llx\n", (unsigned long long)addr);
+	} else if (!strcmp(argv[2], "lease") && argc == 5) {
+		ARENAD_OPTS(arenad_alloc_opts, o, .owner = argv[4], .lease = ARENAD_LEASE_PROCESS);
+		char line[64];
+
+		r = arenad_pins__alloc(pins, strtoul(argv[3], NULL, 0), &o, &addr);
+		if (!r) {
+			printf("ok 0x%llx\n", (unsigned long long)addr);
+			fflush(stdout);
+			while (fgets(line, sizeof(line), stdin))
+				;
+		}
 	} else if (!strcmp(argv[2], "free") && argc == 4) {
 		r = arenad_pins__free(pins, strtoull(argv[3], NULL, 0), &pages);
 		if (!r)
