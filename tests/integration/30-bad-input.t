@@ -225,7 +225,8 @@ with at.Fixture(t, pages=64) as fx:
                 for _ in range(5):
                     expect(cl.call("ping"), {"pong": "arenad"}, "ping")
                 expect(cl.call("lookup", {"name": "w%d" % i}),
-                       dict(a, owner="w%d" % i, name="w%d" % i, uid=0), "lookup")
+                       dict(a, owner="w%d" % i, name="w%d" % i, uid=0, pid=os.getpid(),
+                            comm=at.comm(os.getpid())), "lookup")
                 expect(cl.call("free", {"addr": a["addr"]}), {"pages": 1}, "free")
         except Exception as e:  # noqa: BLE001
             errors.append("%d: %r" % (i, e))
