@@ -244,12 +244,11 @@ static int run(const struct config *cfg)
 	r = orphans_new(d.arena->pins, d.ledger_worker, &d.orphans);
 	if (r < 0)
 		return log_oom();
-	/* Before any client: what ended while no daemon ran ends first. */
+	/* Before the server, which tells them of closed connections. */
 	r = leases_new(d.event, d.arena->pins, d.arena->ident.user_vm_start,
 		       owners_strings(d.owners), &d.leases);
 	if (r < 0)
 		return r;
-	leases_adopt(d.leases);
 	sopts.closed = leases_connection_closed;
 	sopts.closed_userdata = d.leases;
 	r = server_new(d.event, &sopts, &table, &d.server);
@@ -259,8 +258,9 @@ static int run(const struct config *cfg)
 	if (r < 0)
 		return r;
 	events_set_record_hook(d.events, on_allocator_record, d.leases);
-	/* events_new() read past the records made since leases_adopt(). */
-	leases_resync(d.leases);
+	/* After events_new(), which read past the records made before it:
+	 * the ledger has them. Before the loop runs, so before any client. */
+	leases_adopt(d.leases);
 	log_info("listening on %s", server_activated(d.server)
 		 ? "the socket passed by the service manager" : cfg->socket_path);
 	r = start_metrics(&d, act.metrics_fd);

@@ -35,6 +35,13 @@ int libarenad_proc_stat_parse(const char *line, struct proc_stat *st)
 	return 0;
 }
 
+__u64 libarenad_ticks_to_ns(__u64 ticks)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	return hz > 0 ? ticks * (1000000000ULL / hz) : 0;
+}
+
 int libarenad_proc_stat_read(pid_t pid, struct proc_stat *st)
 {
 	char path[32], line[1024];

@@ -28,6 +28,10 @@ struct proc_stat {
  */
 int libarenad_proc_stat_parse(const char *line, struct proc_stat *st);
 
+/* A start time in clock ticks after boot in the kernel's own unit
+ * (task->start_boottime, ns), at the tick's resolution. */
+__u64 libarenad_ticks_to_ns(__u64 ticks);
+
 /* The stat line of pid (0: this process). -ESRCH when there is no such
  * process, -errno. */
 int libarenad_proc_stat_read(pid_t pid, struct proc_stat *st);

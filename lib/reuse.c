@@ -172,23 +172,22 @@ static bool set_global(struct bpf_object *obj, const char *var, const void *valu
  */
 static int set_loader(struct bpf_object *obj, const char *pin_dir)
 {
-	long hz = sysconf(_SC_CLK_TCK);
 	struct proc_stat st;
 	__u32 pid = getpid();
+	__u32 size;
 	__u64 start_ns;
 	int r;
 
-	if (!find_global(obj, "arenad_origin_id", &(__u32){ 0 }))
-		return 0;
+	if (!find_global(obj, "arenad_origin_id", &size))
+		return 0;	/* an older header's object */
 	r = set_string_id(obj, pin_dir, "arenad_origin_id", bpf_object__name(obj));
 	if (r)
 		return r;
 	r = libarenad_proc_stat_read(0, &st);
 	if (r < 0)
 		return fail(r, "read /proc/self/stat: %s", strerror(-r));
-	/* The kernel's start_boottime at /proc's tick resolution: the
-	 * daemon compares the two at that resolution. */
-	start_ns = hz > 0 ? st.start_ticks * (1000000000ULL / hz) : 0;
+	/* The daemon compares start times at /proc's tick resolution. */
+	start_ns = libarenad_ticks_to_ns(st.start_ticks);
 	set_global(obj, "arenad_loader_start_ns", &start_ns, sizeof(start_ns));
 	set_global(obj, "arenad_loader_comm", st.comm, sizeof(st.comm));
 	set_global(obj, "arenad_loader_pid", &pid, sizeof(pid));

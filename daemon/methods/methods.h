@@ -50,6 +50,9 @@ enum alloc_lease {
 };
 extern const struct rpc_param m_alloc_params[];
 int m_alloc(struct rpc_call *call, void *userdata);
+/* The word of alloc's "lease" for a ledger entry's ARENAD_LEASE_* flags;
+ * NULL: persistent. */
+const char *methods_lease_word(__u32 flags);
 
 struct free_args {
 	__u64 addr;

@@ -9,7 +9,6 @@
 
 #include "cleanup.h"
 #include "daemon.h"
-#include "holder.h"
 #include "leases.h"
 #include "log.h"
 #include "methods.h"
@@ -102,6 +101,15 @@ static __u32 arena_pages(void *userdata)
 
 static const char *const lease_words[] = { "persistent", "connection", "process", NULL };
 
+const char *methods_lease_word(__u32 flags)
+{
+	if (flags & ARENAD_LEASE_PROCESS)
+		return lease_words[ALLOC_LEASE_PROCESS];
+	if (flags & ARENAD_LEASE_CONNECTION)
+		return lease_words[ALLOC_LEASE_CONNECTION];
+	return NULL;
+}
+
 const struct rpc_param m_alloc_params[] = {
 	{ .name = "pages", .type = RPC_PARAM_U32, .required = true,
 	  .offset = offsetof(struct alloc_args, pages), .min = 1, .max_of = arena_pages },
@@ -124,19 +132,16 @@ static bool lease_prepare(struct rpc_call *call, struct arenad *d, const struct 
 			  struct arenad_req *req)
 {
 	const struct rpc_peer *peer = rpc_call_peer(call);
-	struct holder h = {};
-	int r;
 
-	r = holder_read(peer->pid, &h);
 	req->pid = peer->pid;
-	req->start_ns = h.start_ns;
-	memcpy(req->comm, h.comm, sizeof(req->comm));
+	req->start_ns = libarenad_ticks_to_ns(peer->start_ticks);
+	memcpy(req->comm, peer->comm, sizeof(req->comm));
 	switch (a->lease) {
 	case ALLOC_LEASE_PROCESS:
-		if (r < 0) {
+		if (!peer->start_ticks) {
 			rpc_call_error(call, ARENAD_RPC_INVALID_PARAMS,
-				       "lease 'process': cannot identify the calling process %d: %s",
-				       (int)peer->pid, strerror(-r));
+				       "lease 'process': the calling process %d could not be "
+				       "identified when it connected", (int)peer->pid);
 			return false;
 		}
 		req->flags = ARENAD_LEASE_PROCESS;
@@ -254,8 +259,8 @@ int m_alloc(struct rpc_call *call, void *userdata)
 	if (a->name)
 		json_w_member(w, "name", str, a->name);
 	json_w_member(w, "uid", u64, req.uid);
-	if (a->lease)
-		json_w_member(w, "lease", str, lease_words[a->lease]);
+	if (req.flags)
+		json_w_member(w, "lease", str, methods_lease_word(req.flags));
 	json_w_object_end(w);
 	return rpc_call_reply(call);
 }

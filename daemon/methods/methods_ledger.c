@@ -64,8 +64,7 @@ void methods_range_fields(struct arenad *d, const struct arenad_range *r, const 
 		json_w_member(w, "comm", strn, r->comm, strnlen(r->comm, sizeof(r->comm)));
 	}
 	if (r->flags & ARENAD_LEASE_MASK)
-		json_w_member(w, "lease", str,
-			      r->flags & ARENAD_LEASE_PROCESS ? "process" : "connection");
+		json_w_member(w, "lease", str, methods_lease_word(r->flags));
 	if (r->flags & ARENAD_RANGE_PROG)
 		json_w_member(w, "program", str, origin ?: "");
 }

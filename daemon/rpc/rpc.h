@@ -19,6 +19,7 @@
 #include "arenad_proto.h"
 #include "json_out.h"
 #include "proto_json.h"
+#include "proc_stat.h"
 
 struct rpc_call;
 struct rpc_answer;
@@ -30,6 +31,11 @@ struct rpc_peer {
 	bool may_write;		/* alloc/free allowed */
 	__u64 conn_id;		/* the connection's, unique while the daemon runs;
 				 * 0: a call no connection carries */
+	/* The peer process as /proc saw it when it connected (its start
+	 * in clock ticks after boot, 0: unknown; its command name), read
+	 * once per connection: every allocation records its maker. */
+	__u64 start_ticks;
+	char comm[PROC_STAT_COMM_LEN];
 };
 
 /* What the connection a call came on offers it. */

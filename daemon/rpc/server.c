@@ -31,6 +31,7 @@
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
+#include "proc_stat.h"
 #include "cleanup.h"
 #include "conn.h"
 #include "log.h"
@@ -303,6 +304,7 @@ int server_add_client(struct server *s, int fd)
 {
 	_cleanup_close_ int cfd = fd;
 	struct rpc_peer peer;
+	struct proc_stat ps;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	const char *why;
@@ -318,6 +320,10 @@ int server_add_client(struct server *s, int fd)
 		.may_write = peer_may_write(s, cfd, &cred),
 		.conn_id = ++s->conn_ids,
 	};
+	if (libarenad_proc_stat_read(cred.pid, &ps) == 0) {
+		peer.start_ticks = ps.start_ticks;
+		memcpy(peer.comm, ps.comm, sizeof(peer.comm));
+	}
 	why = over_limit(s, &peer, buf, sizeof(buf));
 	if (why) {
 		refuse(s, cfd, &cred, why);

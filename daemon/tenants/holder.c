@@ -22,23 +22,6 @@ bool holder_same(pid_t a, __u64 a_start_ns, pid_t b, __u64 b_start_ns)
 	return a == b && (!a_start_ns || !b_start_ns || a_start_ns / tick == b_start_ns / tick);
 }
 
-int holder_read(pid_t pid, struct holder *h)
-{
-	long hz = sysconf(_SC_CLK_TCK);
-	struct proc_stat st;
-	int r;
-
-	if (pid <= 0)
-		return -ESRCH;
-	r = libarenad_proc_stat_read(pid, &st);
-	if (r < 0)
-		return r;
-	h->pid = pid;
-	h->start_ns = hz > 0 ? st.start_ticks * (1000000000ULL / hz) : 0;
-	memcpy(h->comm, st.comm, sizeof(h->comm));
-	return 0;
-}
-
 int holder_alive(pid_t pid, __u64 start_ns)
 {
 	struct proc_stat st;

@@ -25,12 +25,6 @@
 #include "arenad_abi.h"
 #include "proc_stat.h"
 
-struct holder {
-	pid_t pid;
-	__u64 start_ns;			/* 0: unknown, the pid alone tells */
-	char comm[ARENAD_COMM_LEN];
-};
-
 _Static_assert(ARENAD_COMM_LEN == PROC_STAT_COMM_LEN, "one command name length");
 
 /* Does a start time recorded in ns name the process that started at
@@ -40,9 +34,6 @@ bool holder_start_matches(__u64 start_ns, unsigned long long ticks, long hz);
 /* Do two recorded creators name one process? (Their start times may be
  * the kernel's nanoseconds or /proc's ticks.) */
 bool holder_same(pid_t a, __u64 a_start_ns, pid_t b, __u64 b_start_ns);
-
-/* The live process pid as a holder. -ESRCH when there is none. */
-int holder_read(pid_t pid, struct holder *h);
 
 /* 1 while the process pid that started at start_ns runs (or is a zombie
  * not yet reaped), 0 when it is gone, -errno when /proc cannot tell. */

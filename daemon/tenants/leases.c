@@ -174,12 +174,15 @@ static void watch(struct leases *l, struct watched *w)
 	w->pidfd = -1;
 	w->src = NULL;
 	w->gone = false;
-	fd = l->n_pidfds < LEASES_MAX_WATCHED ? pidfd_open(w->pid, 0) : -1;
-	if (fd < 0 && errno == ESRCH && l->n_pidfds < LEASES_MAX_WATCHED) {
-		w->gone = true;
-		return;
+	fd = -1;
+	r = -1;			/* not known yet */
+	if (l->n_pidfds < LEASES_MAX_WATCHED) {
+		fd = pidfd_open(w->pid, 0);
+		if (fd < 0 && errno == ESRCH)
+			r = 0;
 	}
-	r = holder_alive(w->pid, w->start_ns);
+	if (r)
+		r = holder_alive(w->pid, w->start_ns);
 	if (r == 0) {
 		w->gone = true;
 		safe_close(fd);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "holder.h"
+#include "proc_stat.h"
 #include "orphans.h"
 #include "tap.h"
 
@@ -48,7 +49,8 @@ int main(void)
 		rec(16, 200, 7 * s, 0, ARENAD_RANGE_PROG, 9 * s),	/* too young below */
 	};
 	struct arenad_range all[sizeof(r) / sizeof(r[0])];
-	struct holder me;
+	struct proc_stat me;
+	__u64 me_ns;
 	size_t n;
 	long hz = sysconf(_SC_CLK_TCK);
 	__u64 tick = 1000000000ULL / hz;
@@ -62,16 +64,17 @@ int main(void)
 	ok(!holder_same(7, 11 * tick, 7, 10 * tick), "a pid with another start: another process");
 	ok(!holder_same(7, 10 * tick, 8, 10 * tick), "another pid: another process");
 
-	is_int(holder_read(getpid(), &me), 0, "this process reads as a holder");
-	is_int(holder_alive(me.pid, me.start_ns), 1, "... and is alive");
-	is_int(holder_alive(me.pid, me.start_ns + 1000 * tick), 0,
+	is_int(libarenad_proc_stat_read(getpid(), &me), 0, "this process reads as a holder");
+	me_ns = libarenad_ticks_to_ns(me.start_ticks);
+	is_int(holder_alive(getpid(), me_ns), 1, "... and is alive");
+	is_int(holder_alive(getpid(), me_ns + 1000 * tick), 0,
 	       "this pid with a later start time is not this process");
 	child = fork();
 	if (!child)
 		_exit(0);
 	waitpid(child, NULL, 0);
 	is_int(holder_alive(child, 0), 0, "a child that exited and was reaped is gone");
-	is_int(holder_read(child, &me), -ESRCH, "... and reads as no process");
+	is_int(libarenad_proc_stat_read(child, &me), -ESRCH, "... and reads as no process");
 
 	memcpy(all, r, sizeof(r));
 	n = orphans_filter(all, sizeof(r) / sizeof(r[0]), 10 * s, 0, fake_alive);
