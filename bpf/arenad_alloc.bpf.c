@@ -53,19 +53,38 @@ static int take_strings(struct arenad_req *req, struct arenad__intern *in)
 	return 0;
 }
 
-static int do_alloc(struct arenad_state *st, struct arenad_req *req)
+static int do_alloc(struct arenad_state *st, struct arenad_req *req, __u32 uid)
 {
 	struct arenad__intern in;
+	struct arenad__op op;
 	int ret;
 
 	ret = take_strings(req, &in);
 	if (ret)
 		return ret;
-	ret = arenad__alloc(st, req, 0, 0);
+	arenad__op_from_req(&op, req);
+	if (uid || !op.pid)
+		arenad__creator_current(&op);
+	ret = arenad__alloc(st, &op, 0, 0);
+	arenad__op_to_req(req, &op);
 	if (ret) {
 		arenad__str_put(req->name);
 		arenad__str_put(req->owner);
 	}
+	return ret;
+}
+
+static int do_free(struct arenad_state *st, struct arenad_req *req)
+{
+	struct arenad__op op;
+	int ret;
+
+	/* ARENAD_FREE_OBJECTS is the object allocator's own. */
+	if (req->flags)
+		return -EINVAL;
+	arenad__op_from_req(&op, req);
+	ret = arenad__free(st, &op);
+	arenad__op_to_req(req, &op);
 	return ret;
 }
 
@@ -162,21 +181,19 @@ int arenad_alloc(struct arenad_req *req)
 
 	switch (req->op) {
 	case ARENAD_OP_ALLOC:
-		if (uid || !req->pid)
-			arenad__creator_current(req);
 		/* A connection's lease is the daemon's to keep: it alone
 		 * sees the connection close. */
 		if (uid && (req->flags & ARENAD_LEASE_CONNECTION)) {
 			ret = -EPERM;
 			break;
 		}
-		ret = do_alloc(st, req);
+		ret = do_alloc(st, req, uid);
 		/* Quota refusals are counted apart (arenad__over()). */
 		if (ret && ret != -EDQUOT)
 			__sync_fetch_and_add(&st->alloc_failures, 1);
 		break;
 	case ARENAD_OP_FREE:
-		ret = arenad__free(st, req);
+		ret = do_free(st, req);
 		break;
 	case ARENAD_OP_INTERN:
 		ret = do_intern(req);

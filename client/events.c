@@ -72,10 +72,13 @@ static void print_human(const char *method, json_object *p)
 		printf("dropped %lld events%s\n", int_of(p, "count"),
 		       str_of(p, "where") ? " (the kernel's buffer was full)" : " (not read in time)");
 	} else if (!strcmp(kind, "alloc") || !strcmp(kind, "free")) {
+		/* an object page has no name: say what it holds instead */
+		bool objects = json_object_get_boolean(json_object_object_get(p, "objects"));
+
 		printf("%-5s %6lld pages at %s owner %s name %s uid %lld (%lld pages allocated)\n",
 		       kind, int_of(p, "pages"), str_of(p, "addr") ?: "?",
-		       str_of(p, "owner") ?: "-", str_of(p, "name") ?: "-", int_of(p, "uid"),
-		       int_of(p, "pages_allocated"));
+		       str_of(p, "owner") ?: "-", str_of(p, "name") ?: (objects ? "(objects)" : "-"),
+		       int_of(p, "uid"), int_of(p, "pages_allocated"));
 	} else if (!strcmp(kind, "census")) {
 		printf("census: %lld pages unaccounted (was %lld), %lld ledger pages missing\n",
 		       int_of(p, "pages_unaccounted"), int_of(p, "pages_unaccounted_before"),

@@ -79,14 +79,20 @@ int orphans_run(struct cli *cli, __u32 older_than, bool free_them)
 	for (i = 0; i < n; i++) {
 		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)a[i].addr);
 		age_text(a[i].age_s, age, sizeof(age));
-		printf("%-16s %8u %-18s %6u %7u %-15s %6s %s\n", addr, a[i].pages,
+		/* object pages: the program, and "(objects)" after it */
+		printf("%-16s %8u %-18s %6u %7u %-15s %6s %s%s\n", addr, a[i].pages,
 		       a[i].owner[0] ? a[i].owner : "-", a[i].uid, a[i].pid,
-		       a[i].comm[0] ? a[i].comm : "-", age, a[i].program[0] ? a[i].program : "-");
+		       a[i].comm[0] ? a[i].comm : "-", age, a[i].program[0] ? a[i].program : "-",
+		       a[i].objects ? " (objects)" : "");
 	}
 	if (n < out.allocations)
 		printf("... and %llu more\n", (unsigned long long)(out.allocations - n));
 	printf("%s%llu orphaned allocations, %llu pages\n", free_them ? "freed " : "",
 	       (unsigned long long)out.allocations, (unsigned long long)out.pages);
+	if (out.kept_objects)
+		printf("kept %llu holding objects of BPF programs (%llu pages): "
+		       "they go with their last object\n",
+		       (unsigned long long)out.kept_objects, (unsigned long long)out.kept_object_pages);
 	free(a);
 	return 0;
 }

@@ -25,6 +25,46 @@ static void row(const char *what, __u64 pages, __u64 total, __u64 psz, const cha
 	       cli_pct(pages, total), cli_bytes(pages * psz, b, sizeof(b)), note);
 }
 
+/*
+ * Objects of BPF programs (arenad_malloc()), for owners that have or had
+ * some: exact bytes, the pages held for them, and what those pages hold
+ * beyond the objects ("unused": internal fragmentation).
+ */
+static void objects_print(const struct query_view *v, __u64 psz)
+{
+	const struct arenad_stats *st = v->st;
+	bool any = false;
+	char b[32];
+	size_t i;
+
+	for (i = 0; i < v->n_owners && !any; i++)
+		any = v->owners[i].has_objects;
+	if (!any)
+		return;
+	printf("\n%-24s %12s %9s %7s %10s %5s %6s\n", "OBJECTS OF", "BYTES", "OBJECTS",
+	       "PAGES", "UNUSED", "FRAG", "BAD");
+	for (i = 0; i < v->n_owners; i++) {
+		const struct arenad_owner_usage *o = &v->owners[i];
+		const char *name = o->owner[0] ? o->owner : "-";
+		__u64 held = o->object_pages * psz;
+		__u64 unused = held > o->object_bytes ? held - o->object_bytes : 0;
+
+		if (!o->has_objects)
+			continue;
+		if (strlen(name) > 24)
+			printf("%s\n%-24s", name, "");
+		else
+			printf("%-24s", name);
+		printf(" %12llu %9llu %7llu %10s %4.0f%% %6llu\n",
+		       (unsigned long long)o->object_bytes, (unsigned long long)o->objects,
+		       (unsigned long long)o->object_pages, cli_bytes(unused, b, sizeof(b)),
+		       cli_pct(unused, held), (unsigned long long)o->object_bad_frees);
+	}
+	printf("objects     %llu made, %llu freed, %llu failed, %llu bad frees\n",
+	       (unsigned long long)st->object_allocs, (unsigned long long)st->object_frees,
+	       (unsigned long long)st->object_failures, (unsigned long long)st->object_bad_frees);
+}
+
 void query_print(const struct query_view *v)
 {
 	const struct arenad_stats *st = v->st;
@@ -107,6 +147,7 @@ void query_print(const struct query_view *v)
 			printf("(* the default limit)\n");
 			break;
 		}
+	objects_print(v, psz);
 }
 
 int cmd_query(struct cli *cli, int argc, char **argv)

@@ -20,8 +20,11 @@ void ranges_row(const struct arenad_alloc *a)
 	char addr[24];
 
 	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)a->addr);
+	/* Object pages have no name of their own: "(objects)" says what
+	 * they hold, and why a free of them is refused. */
 	printf("%-16s %10llu %8u %6u %-18s %s\n", addr, (unsigned long long)a->offset, a->pages,
-	       a->uid, a->owner[0] ? a->owner : "-", a->name[0] ? a->name : "-");
+	       a->uid, a->owner[0] ? a->owner : "-",
+	       a->name[0] ? a->name : a->objects ? "(objects)" : "-");
 }
 
 int cmd_ranges(struct cli *cli, int argc, char **argv)

@@ -189,6 +189,17 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 	}
 	line(f, "free         %10llu pages %6.1f%%  %s", (unsigned long long)freep, cli_pct(freep, total),
 	     cli_bytes(freep * psz, b1, sizeof(b1)));
+	/* Objects of BPF programs (arenad_malloc()), once there were any:
+	 * exact bytes, the pages held for them (in "used" too), and what
+	 * those pages hold beyond the objects. */
+	if (st->object_allocs || st->object_failures || st->object_bad_frees) {
+		__u64 held = st->object_pages * psz;
+
+		line(f, "objects      %10llu live %12llu bytes %7llu pages  %s unused",
+		     (unsigned long long)st->objects, (unsigned long long)st->object_bytes,
+		     (unsigned long long)st->object_pages,
+		     cli_bytes(held > st->object_bytes ? held - st->object_bytes : 0, b1, sizeof(b1)));
+	}
 	if (prev) {
 		double secs = (u->when.tv_sec - prev->when.tv_sec) +
 			      (u->when.tv_nsec - prev->when.tv_nsec) / 1e9;

@@ -225,7 +225,7 @@ static int run(const struct config *cfg)
 	r = counters_open(arenad_pins__state_fd(d.arena->pins), &d.counters);
 	if (r < 0)
 		return log_error_errno(r, "read the state map");
-	r = owners_new(d.arena->pins, &d.owners);
+	r = owners_new(d.arena->pins, arena_obj_owners(d.arena), &d.owners);
 	if (r < 0)
 		return log_oom();
 	r = methods_state_new(&d.methods);

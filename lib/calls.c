@@ -105,6 +105,16 @@ static void stats_from_json(json_object *r, struct arenad_stats *out)
 				     json_object_is_type(v, json_type_int),
 		.quota_default = proto_get_u64(r, "quota_default"),
 	};
+	/* a daemon from before the objects has no "objects": zeros */
+	if (json_object_object_get_ex(r, "objects", &v) && json_object_is_type(v, json_type_object)) {
+		st.object_bytes = proto_get_u64(v, "bytes");
+		st.objects = proto_get_u64(v, "objects");
+		st.object_pages = proto_get_u64(v, "pages");
+		st.object_allocs = proto_get_u64(v, "allocs");
+		st.object_frees = proto_get_u64(v, "frees");
+		st.object_failures = proto_get_u64(v, "failures");
+		st.object_bad_frees = proto_get_u64(v, "bad_frees");
+	}
 	proto_copy_str(r, "census_method", st.census_method, sizeof(st.census_method));
 	proto_copy_str(r, "census_unavailable", st.census_unavailable, sizeof(st.census_unavailable));
 	proto_copy_str(r, "pin_dir", st.pin_dir, sizeof(st.pin_dir));
@@ -146,6 +156,17 @@ static void owner_from_json(json_object *o, struct arenad_owner_usage *u)
 	u->limit_is_default = proto_get_bool(o, "default");
 	u->quota_refusals = proto_get_u64(o, "quota_refusals");
 	u->failures = proto_get_u64(o, "failures");
+	u->has_objects = json_object_object_get_ex(o, "objects", &v) &&
+			 json_object_is_type(v, json_type_object);
+	if (u->has_objects) {
+		u->object_bytes = proto_get_u64(v, "bytes");
+		u->objects = proto_get_u64(v, "objects");
+		u->object_pages = proto_get_u64(v, "pages");
+		u->object_allocs = proto_get_u64(v, "allocs");
+		u->object_frees = proto_get_u64(v, "frees");
+		u->object_failures = proto_get_u64(v, "failures");
+		u->object_bad_frees = proto_get_u64(v, "bad_frees");
+	}
 }
 
 int arenad_client__owners(struct arenad_client *c, struct arenad_stats *st,
@@ -221,6 +242,7 @@ static void alloc_from_json(json_object *o, struct arenad_alloc *a)
 		.pid = proto_get_u64(o, "pid"),
 		.lease = lease_from_word(proto_get_str(o, "lease")),
 		.age_s = proto_get_u64(o, "age_s"),
+		.objects = proto_get_bool(o, "objects"),
 	};
 	proto_copy_str(o, "owner", a->owner, sizeof(a->owner));
 	proto_copy_str(o, "name", a->name, sizeof(a->name));
@@ -398,6 +420,8 @@ int arenad_client__orphans(struct arenad_client *c, const struct arenad_orphans_
 	o.allocations = proto_get_u64(r, "allocations");
 	o.pages = proto_get_u64(r, "pages");
 	o.freed = json_object_get_boolean(json_object_object_get(r, "freed"));
+	o.kept_objects = proto_get_u64(r, "kept_objects");
+	o.kept_object_pages = proto_get_u64(r, "kept_object_pages");
 	if (allocs)
 		ret = allocs_from_json(json_object_object_get(r, "orphans"), "orphans", allocs,
 				       alloc_sz, n);

@@ -14,6 +14,9 @@ const struct libarenad_pin libarenad_pin_table[LIBARENAD_PIN__COUNT] = {
 	[LIBARENAD_PIN_UIDS]	   = { ARENAD_PIN_UIDS,		"arenad_uids",	  .ledger = true },
 	[LIBARENAD_PIN_EVENTS]	   = { ARENAD_PIN_EVENTS,	"arenad_events",  .ledger = true, .optional = true },
 	[LIBARENAD_PIN_EVENT_DROPS] = { ARENAD_PIN_EVENT_DROPS,	"arenad_ev_drops", .ledger = true, .optional = true },
+	[LIBARENAD_PIN_OBJ_PAGES]  = { ARENAD_PIN_OBJ_PAGES,	"arenad_obj_pages", .ledger = true, .optional = true },
+	[LIBARENAD_PIN_OBJS]	   = { ARENAD_PIN_OBJS,		"arenad_objs",	  .ledger = true, .optional = true },
+	[LIBARENAD_PIN_OBJ_OWNERS] = { ARENAD_PIN_OBJ_OWNERS,	"arenad_obj_owners", .ledger = true, .optional = true },
 	[LIBARENAD_PIN_ALLOC_PROG] = { ARENAD_PIN_ALLOC_PROG,	"arenad_alloc",	  .prog = true },
 	[LIBARENAD_PIN_ARENA]	   = { ARENAD_PIN_ARENA,	"arena" },
 };

@@ -50,7 +50,13 @@ int libarenad_refusal(int err, const struct arenad_req *req, const struct arenad
 			 (int)sizeof(req->name_str), req->name_str);
 		return ARENAD_ERR_CONFLICT;
 	case -EBUSY:
-		snprintf(buf, len, "pages at 0x%llx..+%u are not all free", addr, req->pages);
+		/* A free is refused -EBUSY only for the pages of objects. */
+		if (req->op == ARENAD_OP_FREE)
+			snprintf(buf, len, "the pages at 0x%llx hold objects of a BPF program "
+				 "(arenad_malloc()): freed with its last object, not by a free",
+				 addr);
+		else
+			snprintf(buf, len, "pages at 0x%llx..+%u are not all free", addr, req->pages);
 		return ARENAD_ERR_CONFLICT;
 	case -ENOENT:
 		snprintf(buf, len, "no allocation starts at 0x%llx", addr);

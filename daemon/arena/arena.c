@@ -127,6 +127,9 @@ static int configure_new(struct arenad_alloc_bpf *skel, const struct arena_opts 
 	/* One ledger entry per allocation: never more than pages. */
 	if (r >= 0)
 		r = bpf_map__set_max_entries(skel->maps.arenad_ledger, o->pages);
+	/* One object-page word per page of the arena. */
+	if (r >= 0)
+		r = bpf_map__set_max_entries(skel->maps.arenad_obj_pages, o->pages);
 	if (r < 0)
 		return log_error_errno(r, "configure arena maps");
 	return 0;
@@ -327,6 +330,13 @@ static int add_missing_pins(struct arena *a, const struct arena_opts *o)
 		  ARENAD_EVENTS_BYTES, 0 },
 		{ ARENAD_PIN_EVENT_DROPS, "arenad_ev_drops", BPF_MAP_TYPE_ARRAY, 4, 8, 1,
 		  BPF_F_MMAPABLE },
+		/* entries 0: as many as the arena has pages */
+		{ ARENAD_PIN_OBJ_PAGES, "arenad_obj_pages", BPF_MAP_TYPE_ARRAY, 4,
+		  sizeof(struct arenad_obj_page), 0, 0 },
+		{ ARENAD_PIN_OBJS, "arenad_objs", BPF_MAP_TYPE_HASH, 4, sizeof(struct arenad_obj),
+		  ARENAD_MAX_OBJECTS, BPF_F_NO_PREALLOC },
+		{ ARENAD_PIN_OBJ_OWNERS, "arenad_obj_owners", BPF_MAP_TYPE_ARRAY, 4,
+		  sizeof(struct arenad_obj_owner), ARENAD_MAX_OWNERS, BPF_F_MMAPABLE },
 	};
 	char path[PATH_MAX];
 	unsigned int i;
@@ -342,7 +352,7 @@ static int add_missing_pins(struct arena *a, const struct arena_opts *o)
 		if (access(path, F_OK) == 0)
 			continue;
 		fd = bpf_map_create(maps[i].type, maps[i].name, maps[i].key, maps[i].value,
-				    maps[i].entries, &copts);
+				    maps[i].entries ?: o->pages, &copts);
 		if (fd < 0)
 			return log_error_errno(-errno, "create %s for pins of an older arenad",
 					       maps[i].name);
@@ -380,6 +390,41 @@ static int open_event_pins(struct arena *a, const char *pin_dir)
 		return log_error_errno(-errno, "map %s", path);
 	}
 	return 0;
+}
+
+/*
+ * The per-owner object counters (arenad_abi.h: struct arenad_obj_owner),
+ * mapped read-only like the owners map: stats reads them from memory.
+ * Always there by now: a set from before the objects got it from
+ * add_missing_pins().
+ */
+static int open_object_pins(struct arena *a, const char *pin_dir)
+{
+	_cleanup_close_ int fd = -1;
+	char path[PATH_MAX];
+	size_t len;
+	void *p;
+	int r;
+
+	r = pin_dir_join(path, sizeof(path), pin_dir, ARENAD_PIN_OBJ_OWNERS);
+	if (r < 0)
+		return r;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return log_error_errno(-errno, "open %s", path);
+	len = (ARENAD_MAX_OWNERS * sizeof(struct arenad_obj_owner) + page_size() - 1) /
+	      page_size() * page_size();
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return log_error_errno(-errno, "map %s", path);
+	a->obj_owners = p;
+	a->obj_owners_len = len;
+	return 0;
+}
+
+const struct arenad_obj_owner *arena_obj_owners(const struct arena *a)
+{
+	return a->obj_owners;
 }
 
 __u64 arena_event_drops(const struct arena *a)
@@ -528,6 +573,8 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 		r = create_and_pin(a, o);
 	if (r >= 0)
 		r = open_event_pins(a, o->pin_dir);
+	if (r >= 0)
+		r = open_object_pins(a, o->pin_dir);
 	if (r < 0)
 		return r;
 
@@ -577,6 +624,8 @@ struct arena *arena_free(struct arena *a)
 		munmap((void *)a->event_drops, page_size());
 	closep(&a->events_fd);
 	closep(&a->event_drops_fd);
+	if (a->obj_owners)
+		munmap((void *)a->obj_owners, a->obj_owners_len);
 	free(a);
 	return NULL;
 }

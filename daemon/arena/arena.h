@@ -41,6 +41,9 @@ struct arena {
 	int events_fd;
 	int event_drops_fd;
 	const __u64 *event_drops;	/* its mapping */
+	/* The "obj_owners" map, mapped read-only (arena_obj_owners()). */
+	const struct arenad_obj_owner *obj_owners;
+	size_t obj_owners_len;
 };
 
 /* Create the arena and pin it, or adopt the pins in opts->pin_dir. */
@@ -60,6 +63,10 @@ bool arena_allocator_stale(const struct arena *a);
  * old one on failure); a->ident is left to the caller. Logs.
  */
 int arena_replace_allocator(struct arena *a, __u32 *build);
+/* The "obj_owners" map's ARENAD_MAX_OWNERS entries, mapped read-only,
+ * indexed like the owners map. Copy an entry before reading it: BPF
+ * updates it. */
+const struct arenad_obj_owner *arena_obj_owners(const struct arena *a);
 /* Records the ring buffer had no room for, since the pins were made. */
 __u64 arena_event_drops(const struct arena *a);
 /* The start succeeded: the pins it created stay when the arena is freed. */

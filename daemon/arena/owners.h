@@ -9,10 +9,15 @@
  * per thread (the loop's is owners_strings(); a worker job makes its own).
  *
  * struct owners: the per-owner table (owners with live pages or a limit
- * of their own) as a JSON array of {owner, pages, allocations, limit,
- * default, quota_refusals, failures}, cached: it is rebuilt from the
- * owners map only when the ledger generation changed (counters.h), so a
- * `stats` or a scrape with no allocation in between costs no syscall.
+ * of their own, and owners with objects now or before) as a JSON array of
+ * {owner, pages, allocations, limit, default, quota_refusals, failures,
+ * objects?}, "objects" being the owner's object counters (arenad_abi.h:
+ * struct arenad_obj_owner) with fragmentation_bytes, when it has any.
+ * Cached: it is rebuilt from the owners map and the object counters only
+ * when the ledger generation changed (counters.h), the counters of an
+ * owner with objects did, or a few other owners' counters looked at per
+ * call show a new one (owners.c), so a `stats` or a scrape with no change
+ * in between costs no syscall.
  *
  * Logging: none (log.h).
  */
@@ -46,9 +51,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct owner_strings *, owner_strings_free);
  */
 int owner_strings_get(struct owner_strings *s, __u32 id, const char **str);
 
-/* The owner table of the arena behind pins (mapped at the first table).
+/* The owner table of the arena behind pins (mapped at the first table),
+ * with the object counters obj_mem (arena_obj_owners(); NULL: none).
  * 0 or -ENOMEM. */
-int owners_new(const struct arenad_pins *pins, struct owners **ret);
+int owners_new(const struct arenad_pins *pins, const struct arenad_obj_owner *obj_mem,
+	       struct owners **ret);
 /* Returns NULL, for "o = owners_free(o)". */
 struct owners *owners_free(struct owners *o);
 
@@ -68,6 +75,19 @@ const struct arenad_owner *owners_entries(struct owners *o);
 /* The limit that applies to entry e (its own, else st's default; 0: none);
  * *dflt: it is the default. */
 __u64 owners_limit(const struct arenad_owner *e, const struct arenad_state *st, bool *dflt);
+
+/* The sums of the object counters of the owners in the table: the
+ * arena's objects (those of owners whose string is gone are not in it). */
+struct owners_objects {
+	__u64 bytes, objects, pages, allocs, frees, failures, bad_frees;
+};
+
+/* pages held for objects, in bytes, less the bytes of the objects. */
+__u64 owners_objects_fragmentation(const struct owners_objects *b);
+
+/* The sums for the table owners_table() or owners_text() gave last (so
+ * that they match it); borrowed, valid until the next call. */
+const struct owners_objects *owners_objects(const struct owners *o);
 
 /* The loop's owner strings (4096 of them): the table's, and the error
  * replies'. */

@@ -218,6 +218,9 @@ static void publish_record(struct events *ev, const struct arenad_event *r)
 	json_w_member(&w, "uid", u64, r->uid);
 	json_w_member(&w, "pages_allocated", u64, r->pages_allocated);
 	json_w_member(&w, "time_ns", u64, r->time_ns);
+	/* a page taken or given back by the objects' allocator */
+	if (r->flags & ARENAD_RANGE_OBJECTS)
+		json_w_member(&w, "objects", bool, true);
 	note_publish(ev, &w, &n);
 
 	if (!ev->fill_subscribers)

@@ -135,6 +135,22 @@ static void events_write(struct arenad *d, struct json_writer *w)
 	json_w_object_end(w);
 }
 
+/* The arena's objects: the sums over the owner table's "objects". */
+static void objects_write(const struct owners_objects *b, struct json_writer *w)
+{
+	json_w_key(w, "objects");
+	json_w_object(w);
+	json_w_member(w, "bytes", u64, b->bytes);
+	json_w_member(w, "objects", u64, b->objects);
+	json_w_member(w, "pages", u64, b->pages);
+	json_w_member(w, "fragmentation_bytes", u64, owners_objects_fragmentation(b));
+	json_w_member(w, "allocs", u64, b->allocs);
+	json_w_member(w, "frees", u64, b->frees);
+	json_w_member(w, "failures", u64, b->failures);
+	json_w_member(w, "bad_frees", u64, b->bad_frees);
+	json_w_object_end(w);
+}
+
 /*
  * stats is the method monitors poll: the counters come from the mmapped
  * state map and the owner table's text is cached per ledger generation
@@ -142,7 +158,8 @@ static void events_write(struct arenad *d, struct json_writer *w)
  * and no allocation but the reply's.
  */
 static void stats_write(struct arenad *d, const struct arenad_state *st,
-			const char *owners, size_t owners_len, struct json_writer *w)
+			const char *owners, size_t owners_len, const struct owners_objects *objs,
+			struct json_writer *w)
 {
 	const struct scan_summary *last = scanner_last(d->scanner);
 	__u64 now = now_usec(CLOCK_MONOTONIC);
@@ -179,6 +196,7 @@ static void stats_write(struct arenad *d, const struct arenad_state *st,
 		json_w_member(w, "census_age_s", u64, (now - last->when_usec) / 1000000);
 	}
 	events_write(d, w);
+	objects_write(objs, w);
 	json_w_member(w, "owners", raw, owners, owners_len);
 	json_w_object_end(w);
 }
@@ -187,6 +205,7 @@ static int m_stats(struct rpc_call *call, void *userdata)
 {
 	struct arenad *d = userdata;
 	struct arenad_state st;
+	const struct owners_objects *objs;
 	const char *owners;
 	size_t owners_len;
 	int r;
@@ -197,7 +216,8 @@ static int m_stats(struct rpc_call *call, void *userdata)
 	r = owners_text(d->owners, &st, &owners, &owners_len);
 	if (r < 0)
 		return methods_internal_error(call, r, "owner table");
-	stats_write(d, &st, owners, owners_len, rpc_call_result(call));
+	objs = owners_objects(d->owners);	/* that table's */
+	stats_write(d, &st, owners, owners_len, objs, rpc_call_result(call));
 	return rpc_call_reply(call);
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
 #include "cleanup.h"
 #include "daemon.h"
@@ -186,6 +187,31 @@ static int lease_start(struct rpc_call *call, struct arenad *d, const struct are
 	return r;
 }
 
+/*
+ * A free refused because the pages hold objects of a BPF program
+ * (arenad_malloc()): they go back with their last arenad_free(), never by
+ * a free of the pages, which would pull them from under live objects.
+ * Say whose, from the ledger entry.
+ */
+static int objects_error(struct rpc_call *call, struct arenad *d, const struct arenad_req *req)
+{
+	__u32 pgoff = (req->addr - d->arena->ident.user_vm_start) >> ARENAD_PAGE_SHIFT;
+	struct owner_strings *strs = owners_strings(d->owners);
+	char owner[ARENAD_STR_LEN + 16], what[256];
+	int code = libarenad_refusal(-EBUSY, req, NULL, what, sizeof(what));
+	struct arenad_range r;
+	const char *s;
+
+	if (bpf_map_lookup_elem(arenad_pins__ledger_fd(d->arena->pins), &pgoff, &r))
+		return rpc_call_error(call, code, "%s", what);	/* freed meanwhile */
+	owner_strings_get(strs, r.owner, &s);
+	snprintf(owner, sizeof(owner), "%s", s);
+	return rpc_call_error(call, code,
+			      "0x%llx..+%u holds objects of '%s' (arenad_malloc() in its BPF "
+			      "programs): freed with its last object, not by a free of its pages",
+			      (unsigned long long)req->addr, r.pages, owner);
+}
+
 /* The allocator refused req with r: the words and code of libarenad's
  * table (refusal.h); an error it does not refuse with is ours. */
 static int refused(struct rpc_call *call, struct arenad *d, const struct arenad_req *req, int r)
@@ -194,6 +220,8 @@ static int refused(struct rpc_call *call, struct arenad *d, const struct arenad_
 	char msg[256];
 	int code;
 
+	if (r == -EBUSY && req->op == ARENAD_OP_FREE)
+		return objects_error(call, d, req);
 	if (r == -EBUSY)
 		return busy_error(call, d, req);
 	code = libarenad_refusal(r, req, r == -ENOMEM && !arenad_pins__state(d->arena->pins, &st)

@@ -67,6 +67,10 @@ void methods_range_fields(struct arenad *d, const struct arenad_range *r, const 
 		json_w_member(w, "lease", str, methods_lease_word(r->flags));
 	if (r->flags & ARENAD_RANGE_PROG)
 		json_w_member(w, "program", str, origin ?: "");
+	/* Pages of a program's objects (arenad_malloc()): they go with
+	 * their last object, never by a free of the pages. */
+	if (r->flags & ARENAD_RANGE_OBJECTS)
+		json_w_member(w, "objects", bool, true);
 }
 
 /*

@@ -41,6 +41,8 @@ struct orphans_job {
 	size_t n;
 	__u64 all, pages;		/* every orphan (freed) */
 	__u64 failed;			/* frees that failed otherwise */
+	/* With free: orphans holding objects, not freed (nor in all) */
+	__u64 kept_objects, kept_object_pages;
 	int error;
 };
 
@@ -101,6 +103,15 @@ static void orphans_run(struct worker_job *wj)
 			copy_string(job->strs, recs[i].owner, row->owner, sizeof(row->owner));
 			copy_string(job->strs, recs[i].origin, row->origin, sizeof(row->origin));
 		}
+		/* Pages of a gone loader's objects go with their last
+		 * arenad_free(), which its programs (still loaded, or
+		 * pinned) may yet call; the allocator refuses a free of
+		 * them (-EBUSY). Listed, never freed. */
+		if (job->free && (recs[i].flags & ARENAD_RANGE_OBJECTS)) {
+			job->kept_objects++;
+			job->kept_object_pages += recs[i].pages;
+			continue;
+		}
 		if (job->free && !free_orphan(job, &recs[i]))
 			continue;
 		job->all++;
@@ -135,6 +146,11 @@ static void orphans_done(struct worker_job *wj, int error)
 				 (int)sizeof(job->rows[i].r.comm), job->rows[i].r.comm);
 		if (job->all > job->n)
 			log_info("freed %llu more orphans", (unsigned long long)(job->all - job->n));
+		if (job->kept_objects)
+			log_info("kept %llu orphans (%llu pages) holding objects of BPF programs: "
+				 "they go with their last object",
+				 (unsigned long long)job->kept_objects,
+				 (unsigned long long)job->kept_object_pages);
 		if (job->all)
 			status_changed(d->status);
 		orphans_refresh(d->orphans);
@@ -152,6 +168,10 @@ static void orphans_done(struct worker_job *wj, int error)
 	json_w_member(w, "listed", u64, job->n);
 	if (job->failed)
 		json_w_member(w, "failed", u64, job->failed);
+	if (job->free) {
+		json_w_member(w, "kept_objects", u64, job->kept_objects);
+		json_w_member(w, "kept_object_pages", u64, job->kept_object_pages);
+	}
 	json_w_key(w, "orphans");
 	json_w_array(w);
 	for (i = 0; i < job->n; i++) {

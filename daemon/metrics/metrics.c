@@ -139,6 +139,53 @@ static void quota_families(FILE *f, json_object *table)
 	}
 }
 
+/*
+ * Objects (arenad_malloc() in BPF programs), by owner, for owners that
+ * have or had some: bytes and objects to the byte, the pages held for
+ * them (also in arenad_owner_allocated_bytes), what those pages hold
+ * beyond the objects, and the calls.
+ */
+static void object_families(FILE *f, json_object *table)
+{
+	static const struct {
+		const char *name;
+		enum prom_type type;
+		const char *key, *help;
+	} fams[] = {
+		{ "arenad_owner_object_bytes", PROM_GAUGE, "bytes",
+		  "Bytes of live objects (arenad_malloc() sizes, as asked for), by owner." },
+		{ "arenad_owner_objects", PROM_GAUGE, "objects",
+		  "Live objects, by owner." },
+		{ "arenad_owner_object_pages", PROM_GAUGE, "pages",
+		  "Pages held for objects, by owner (also in arenad_owner_allocated_bytes)." },
+		{ "arenad_owner_object_fragmentation_bytes", PROM_GAUGE, "fragmentation_bytes",
+		  "Bytes of the pages held for objects that no live object uses, by owner." },
+		{ "arenad_owner_object_allocs_total", PROM_COUNTER, "allocs",
+		  "arenad_malloc() calls that returned an object, by owner." },
+		{ "arenad_owner_object_frees_total", PROM_COUNTER, "frees",
+		  "arenad_free() calls that freed an object, by owner." },
+		{ "arenad_owner_object_failures_total", PROM_COUNTER, "failures",
+		  "arenad_malloc() calls that returned NULL, by owner." },
+		{ "arenad_owner_object_bad_frees_total", PROM_COUNTER, "bad_frees",
+		  "arenad_free() calls of no live object's address (double frees), by the "
+		  "caller's owner." },
+	};
+	size_t i, k, n = json_object_array_length(table);
+
+	for (k = 0; k < ARRAY_SIZE(fams); k++) {
+		prom_family(f, fams[k].name, fams[k].type, fams[k].help);
+		for (i = 0; i < n; i++) {
+			json_object *o = json_object_array_get_idx(table, i), *ob;
+
+			if (!json_object_object_get_ex(o, "objects", &ob))
+				continue;
+			prom_sample_u64(f, fams[k].name,
+					(const char *const[]){ "owner", proto_get_str(o, "owner"), NULL },
+					proto_get_u64(ob, fams[k].key));
+		}
+	}
+}
+
 static int owner_families(struct arenad *d, FILE *f, const struct arenad_state *st)
 {
 	json_object *table = owners_table(d->owners, st);	/* borrowed */
@@ -157,6 +204,7 @@ static int owner_families(struct arenad *d, FILE *f, const struct arenad_state *
 				proto_get_u64(o, "pages") << ARENAD_PAGE_SHIFT);
 	}
 	quota_families(f, table);
+	object_families(f, table);
 	return 0;
 }
 

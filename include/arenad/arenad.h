@@ -327,10 +327,20 @@ struct arenad_stats {
 	/* The default limit of owners without one, when has_quota_default. */
 	bool has_quota_default;
 	__u64 quota_default;
+	/* Objects of BPF programs (arenad_malloc()), summed over the owners
+	 * of the owner table: live bytes (as asked for) and objects, the
+	 * pages held for them (in pages_allocated too), and the calls. */
+	__u64 object_bytes;
+	__u64 objects;
+	__u64 object_pages;
+	__u64 object_allocs;
+	__u64 object_frees;
+	__u64 object_failures;
+	__u64 object_bad_frees;
 };
 
-/* One row of the per-owner table of "stats" (owners with live pages or
- * a limit of their own), and of "quota". */
+/* One row of the per-owner table of "stats" (owners with live pages, a
+ * limit of their own, or objects now or before), and of "quota". */
 struct arenad_owner_usage {
 	size_t sz;
 	char owner[ARENAD_STR_LEN];	/* "" for allocations without owner */
@@ -343,6 +353,18 @@ struct arenad_owner_usage {
 	__u64 limit;
 	__u64 quota_refusals;		/* allocations refused over the limit */
 	__u64 failures;			/* allocations that failed otherwise */
+	/* The owner's objects (arenad_malloc() in its BPF programs), when
+	 * has_objects: it has or had some. object_pages are of pages (they
+	 * hold objects, and are in pages too); object_pages * page size -
+	 * object_bytes is what they hold beyond the objects. stats only. */
+	bool has_objects;
+	__u64 object_bytes;		/* live, as asked for */
+	__u64 objects;			/* live */
+	__u64 object_pages;
+	__u64 object_allocs;		/* arenad_malloc() that succeeded, ever */
+	__u64 object_frees;		/* arenad_free() that freed an object */
+	__u64 object_failures;		/* arenad_malloc() that returned NULL */
+	__u64 object_bad_frees;		/* arenad_free() of no live object */
 };
 
 struct arenad_alloc {
@@ -362,6 +384,9 @@ struct arenad_alloc {
 	char program[ARENAD_STR_LEN];
 	__u32 lease;			/* ARENAD_LEASE_*, 0: persistent */
 	__u64 age_s;			/* orphans only: seconds since it was made */
+	/* The pages hold a BPF program's objects (arenad_malloc()): they
+	 * are freed with their last object, and a free of them is refused. */
+	bool objects;
 };
 
 struct arenad_ranges_opts {
@@ -452,6 +477,10 @@ struct arenad_orphans {
 	__u64 allocations;		/* every orphan (freed, with opts->free) */
 	__u64 pages;
 	bool freed;
+	/* With opts->free: orphans not freed because their pages hold
+	 * objects of BPF programs (they go with their last object). */
+	__u64 kept_objects;
+	__u64 kept_object_pages;
 };
 
 /*

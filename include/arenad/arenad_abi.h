@@ -149,6 +149,14 @@ struct arenad_req {
 /* Made by a BPF program through arenad_alloc_pages() (origin: its object),
  * not by a run of the allocator program. */
 #define ARENAD_RANGE_PROG	0x100U
+/* Pages that hold objects (arenad_objects.bpf.h): only the object
+ * allocator frees them, when their last object goes; a free from anywhere
+ * else is refused with -EBUSY, as it would pull the pages from under live
+ * objects. */
+#define ARENAD_RANGE_OBJECTS	0x200U
+/* arenad_req.flags of a FREE made by the object allocator itself: never
+ * accepted from a caller of the allocator program (-EINVAL there). */
+#define ARENAD_FREE_OBJECTS	0x200U
 
 /* Ledger value, keyed by the allocation's first page offset (__u32). */
 struct arenad_range {
@@ -305,6 +313,77 @@ struct arenad_state {
 };
 
 /*
+ * Objects: arenad_malloc()/arenad_free() (arenad_objects.bpf.h) carve
+ * objects of up to a page out of pages taken through the ledger under the
+ * program's owner (ARENAD_RANGE_OBJECTS entries); a larger object is an
+ * allocation of whole pages of its own. All of the allocator's state is
+ * in the three maps below, outside the arena, so that a write into arena
+ * memory can corrupt objects but never the accounting.
+ *
+ * Objects are 8-byte aligned and carved downwards from the top of a page.
+ */
+#define ARENAD_OBJ_ALIGN	8U
+/* Live objects at most (records in "objs"; the map grows with use). */
+#define ARENAD_MAX_OBJECTS	(1U << 22)
+
+/*
+ * Per page ("obj_pages", an array indexed by page offset, as long as the
+ * arena): the state of an object page, one 64-bit word changed with
+ * compare-and-swap only, so that carving, freeing and the release of the
+ * page never race:
+ *   bits  0-15  live objects on the page;
+ *   bits 16-31  the free top: bytes below it are not carved yet;
+ *   bit  32     LIVE: the page holds objects and may be carved;
+ *   bits 33-63  generation, raised each time the page is taken anew, so
+ *               that a CPU's stale idea of "my current page" never
+ *               carves a page that was released and taken again.
+ * The last object's free turns the page not LIVE in the same CAS that
+ * counts it, and then gives the page back to the arena through the
+ * ledger, naming the ledger entry's time_ns.
+ */
+struct arenad_obj_page {
+	__u64 word;
+	__u64 time_ns;		/* the page's ledger entry's */
+};
+
+#define ARENAD_OBJ_COUNT(w)	((__u32)((w) & 0xffff))
+#define ARENAD_OBJ_TOP(w)	((__u32)(((w) >> 16) & 0xffff))
+#define ARENAD_OBJ_LIVE		(1ULL << 32)
+#define ARENAD_OBJ_GEN_SHIFT	33
+#define ARENAD_OBJ_GEN(w)	((__u32)((w) >> ARENAD_OBJ_GEN_SHIFT))
+
+/* Per live object ("objs", a hash keyed by the object's byte offset in
+ * the arena, __u32): what arenad_free() gives back, and to whom. */
+struct arenad_obj {
+	__u32 size;		/* bytes asked for */
+	__u32 owner;		/* owner string id (its pages' owner) */
+	__u32 pages;		/* 0: carved from an object page; else the
+				 * object is a ledger allocation of these pages */
+	__u32 reserved;
+};
+
+/*
+ * Per owner ("obj_owners", an array indexed like "owners": by the owner
+ * string's slot, ARENAD_OWNERS_NONE for none; mmapable). bytes and
+ * objects are exact: the sizes the program asked for. pages are the
+ * pages held for objects (also counted in the owner's "owners" pages), so
+ * pages * ARENAD_PAGE_SIZE - bytes is the owner's internal fragmentation.
+ * A slot claimed by a new string starts its counters at zero.
+ */
+struct arenad_obj_owner {
+	__u64 bytes;		/* live bytes */
+	__u64 objects;		/* live objects */
+	__u64 pages;		/* pages held for objects */
+	__u64 allocs;		/* arenad_malloc() calls that succeeded, cumulative */
+	__u64 frees;		/* arenad_free() calls that freed an object */
+	__u64 failures;		/* arenad_malloc() calls that returned NULL */
+	__u64 bad_frees;	/* arenad_free() of no live object's address
+				 * (a double free, a pointer into an object),
+				 * counted under the calling object's owner */
+	__u64 reserved;
+};
+
+/*
  * The allocator's events (ring buffer "arenad_events", pinned as
  * ARENAD_PIN_EVENTS): one record per successful allocation or free, on
  * every path (the socket, the pinned allocator, external programs calling
@@ -350,6 +429,9 @@ struct arenad_event {
 #define ARENAD_PIN_ALLOC_PROG	"alloc_prog"
 #define ARENAD_PIN_EVENTS	"events"
 #define ARENAD_PIN_EVENT_DROPS	"event_drops"
+#define ARENAD_PIN_OBJ_PAGES	"obj_pages"
+#define ARENAD_PIN_OBJS		"objs"
+#define ARENAD_PIN_OBJ_OWNERS	"obj_owners"
 
 /* Defaults, shared by daemon, client library and docs. */
 #define ARENAD_DEFAULT_PIN_DIR		"/sys/fs/bpf/arenad"

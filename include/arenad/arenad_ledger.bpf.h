@@ -116,8 +116,39 @@ struct {
 } arenad_ev_drops __weak SEC(".maps");
 
 /*
- * Tell the daemon: one bpf_ringbuf_output(), which copies the record and
- * never sleeps or waits for a reader. BPF_RB_NO_WAKEUP: a wake-up per
+ * The object allocator's state (arenad_objects.bpf.h, arenad_abi.h): here
+ * because the ledger's free must see object pages, and so that the
+ * daemon's allocator object makes and pins them with the other maps.
+ * obj_pages' max_entries is set to the arena's page count, as the
+ * ledger's is.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ARENAD_MAX_PAGES);
+	__type(key, __u32);
+	__type(value, struct arenad_obj_page);
+} arenad_obj_pages __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, ARENAD_MAX_OBJECTS);
+	__type(key, __u32);
+	__type(value, struct arenad_obj);
+} arenad_objs __weak SEC(".maps");
+
+/* mmapable: the daemon reads the table from memory */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, ARENAD_MAX_OWNERS);
+	__type(key, __u32);
+	__type(value, struct arenad_obj_owner);
+} arenad_obj_owners __weak SEC(".maps");
+
+/*
+ * Tell the daemon: one record reserved in the ring buffer and submitted,
+ * which never sleeps or waits for a reader. BPF_RB_NO_WAKEUP: a wake-up per
  * record is an irq_work on this CPU and a turn of the daemon's loop per
  * allocation, which tripled the pinned alloc+free pair in a one-CPU
  * guest; the daemon drains the buffer on a timer instead (every 20 ms
@@ -128,30 +159,34 @@ struct {
  */
 __arenad_ledger_fn void arenad__event(__u32 kind, const struct arenad_range *r, __u64 total)
 {
-	struct arenad_event ev = {
-		.kind = kind,
-		.pages = r->pages,
-		.owner = r->owner,
-		.name = r->name,
-		.uid = r->uid,
-		.pgoff = r->pgoff,
-		.pages_allocated = total,
-		.time_ns = kind == ARENAD_EVENT_ALLOC ? r->time_ns : bpf_ktime_get_boot_ns(),
-		.flags = r->flags,
-		.pid = r->pid,
-		.start_ns = r->start_ns,
-		.alloc_ns = r->time_ns,
-	};
 	__u64 wake = kind == ARENAD_EVENT_ALLOC && (r->flags & ARENAD_LEASE_MASK) ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	struct arenad_event *ev;
 	__u32 zero = 0;
 	__u64 *drops;
 
-	if (bpf_ringbuf_output(&arenad_events, &ev, sizeof(ev), wake)) {
+	/* Written in place, not on the stack: callers' chains of calls
+	 * (arenad_malloc() in a bpf_loop() callback) need the room. */
+	ev = bpf_ringbuf_reserve(&arenad_events, sizeof(*ev), 0);
+	if (!ev) {
 		drops = bpf_map_lookup_elem(&arenad_ev_drops, &zero);
 		if (drops)
 			__sync_fetch_and_add(drops, 1);
+		return;
 	}
+	ev->kind = kind;
+	ev->pages = r->pages;
+	ev->owner = r->owner;
+	ev->name = r->name;
+	ev->uid = r->uid;
+	ev->pgoff = r->pgoff;
+	ev->pages_allocated = total;
+	ev->time_ns = kind == ARENAD_EVENT_ALLOC ? r->time_ns : bpf_ktime_get_boot_ns();
+	ev->flags = r->flags;
+	ev->pid = r->pid;
+	ev->start_ns = r->start_ns;
+	ev->alloc_ns = r->time_ns;
+	bpf_ringbuf_submit(ev, wake);
 }
 
 /*
@@ -171,6 +206,63 @@ struct task_struct___arenad {
 #endif
 
 /*
+ * What arenad__alloc() and arenad__free() read and write: the fields of
+ * struct arenad_req they use, under the same names, without its strings.
+ * BPF-side callers (arenad_alloc_pages(), the object allocator) keep one
+ * on the stack, where a whole request would take the verifier's 512 bytes
+ * of combined stack from programs that allocate in a bpf_loop() callback;
+ * the allocator program copies its request in and out
+ * (arenad__op_from_req(), arenad__op_to_req()).
+ */
+struct arenad__op {
+	__u64 addr;
+	__u64 start_ns;
+	__u64 time_ns;
+	__u32 pages;
+	__u32 owner;
+	__u32 name;
+	__u32 uid;
+	__u32 flags;
+	__s32 numa_node;
+	__u32 pid;
+	__u32 quota_kind;
+	__u32 quota_held;
+	__u32 quota_limit;
+	char comm[ARENAD_COMM_LEN];
+};
+
+static __always_inline void arenad__op_from_req(struct arenad__op *op, const struct arenad_req *req)
+{
+	op->addr = req->addr;
+	op->start_ns = req->start_ns;
+	op->time_ns = req->time_ns;
+	op->pages = req->pages;
+	op->owner = req->owner;
+	op->name = req->name;
+	op->uid = req->uid;
+	op->flags = req->flags;
+	op->numa_node = req->numa_node;
+	op->pid = req->pid;
+	op->quota_kind = 0;
+	op->quota_held = 0;
+	op->quota_limit = 0;
+	__builtin_memcpy(op->comm, req->comm, sizeof(op->comm));
+}
+
+/* What an operation answers (arenad_abi.h: struct arenad_req's "out"). */
+static __always_inline void arenad__op_to_req(struct arenad_req *req, const struct arenad__op *op)
+{
+	req->addr = op->addr;
+	req->time_ns = op->time_ns;
+	req->pages = op->pages;
+	req->owner = op->owner;
+	req->name = op->name;
+	req->quota_kind = op->quota_kind;
+	req->quota_held = op->quota_held;
+	req->quota_limit = op->quota_limit;
+}
+
+/*
  * The calling process as an allocation's creator: its thread group id,
  * and the group leader's start time and name (the process's, not the
  * calling thread's). Read with bpf_probe_read_kernel(): program types
@@ -180,7 +272,7 @@ struct task_struct___arenad {
  * (the allocator's request is one). Without CO-RE the start time stays
  * 0 (the pid alone names the creator) and the name is the thread's.
  */
-static __always_inline void arenad__creator_current(struct arenad_req *req)
+static __always_inline void arenad__creator_current(struct arenad__op *req)
 {
 	char comm[ARENAD_COMM_LEN] = {};
 	__u64 start = 0;
@@ -427,10 +519,18 @@ static __always_inline void arenad__owner_fresh(__u32 slot)
 {
 	__u32 key = slot & ARENAD_STR_SLOT_MASK;
 	struct arenad_owner *o = bpf_map_lookup_elem(&arenad_owners, &key);
+	struct arenad_obj_owner *ob = bpf_map_lookup_elem(&arenad_obj_owners, &key);
 
 	if (o) {
 		o->quota_refusals = 0;
 		o->failures = 0;
+	}
+	/* Its live objects are 0 (they hold pages, which hold the string). */
+	if (ob) {
+		ob->allocs = 0;
+		ob->frees = 0;
+		ob->failures = 0;
+		ob->bad_frees = 0;
 	}
 }
 
@@ -640,7 +740,7 @@ static __always_inline int arenad__reserve(__u64 *held, __u64 limit, __u32 pages
 }
 
 /* A refusal over a limit: which, and what the owner or uid held. */
-static __always_inline int arenad__over(struct arenad_state *st, struct arenad_req *req,
+static __always_inline int arenad__over(struct arenad_state *st, struct arenad__op *req,
 					__u64 *refusals, __u32 kind, __u64 held, __u64 limit)
 {
 	__sync_fetch_and_add(refusals, 1);
@@ -659,7 +759,7 @@ static __always_inline int arenad__over(struct arenad_state *st, struct arenad_r
  * and origin are ARENAD_RANGE_PROG and the object's name for a program's
  * allocation, else 0.
  */
-__arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad_req *req,
+__arenad_ledger_fn int arenad__alloc(struct arenad_state *st, struct arenad__op *req,
 				     __u32 rflags, __u32 origin)
 {
 	struct arenad_range rec = {};
@@ -775,7 +875,7 @@ unreserve:
 	return err;
 }
 
-__arenad_ledger_fn int arenad__free(struct arenad_state *st, struct arenad_req *req)
+__arenad_ledger_fn int arenad__free(struct arenad_state *st, struct arenad__op *req)
 {
 	struct arenad_range rec, *r;
 	__u64 total;
@@ -795,6 +895,9 @@ __arenad_ledger_fn int arenad__free(struct arenad_state *st, struct arenad_req *
 		return -EPERM;
 	if (req->time_ns && r->time_ns != req->time_ns)
 		return -ESTALE;
+	/* Pages under live objects go only with their last object. */
+	if ((r->flags & ARENAD_RANGE_OBJECTS) && !(req->flags & ARENAD_FREE_OBJECTS))
+		return -EBUSY;
 	rec = *r;
 	/* Deleting is the commit point: of two racing frees only the one
 	 * whose delete succeeds goes on to free the pages. */
@@ -863,18 +966,17 @@ const volatile char arenad_loader_comm[ARENAD_COMM_LEN] __weak = {};
  * -EEXIST a name in use, -EINVAL, -E2BIG a full table, -ENODEV no arenad
  * state in the maps.
  */
-static __always_inline void __arena *arenad_alloc_pages_err(__u32 owner, __u32 name, __u32 pages,
-							    int *err)
+static __always_inline void __arena *arenad__prog_alloc(struct arenad_state *st, __u32 owner,
+							__u32 name, __u32 pages, __u32 rflags,
+							int *err, __u64 *time_ns)
 {
-	struct arenad_req req = {
-		.op = ARENAD_OP_ALLOC,
+	struct arenad__op req = {
 		.pages = pages,
 		.owner = owner,
 		.name = name,
 		.uid = (__u32)bpf_get_current_uid_gid(),
 		.numa_node = NUMA_NO_NODE,
 	};
-	struct arenad_state *st = arenad__state();
 	int r;
 
 	if (!st) {
@@ -896,7 +998,7 @@ static __always_inline void __arena *arenad_alloc_pages_err(__u32 owner, __u32 n
 		arenad__str_put(owner);
 		goto fail;
 	}
-	r = arenad__alloc(st, &req, ARENAD_RANGE_PROG, arenad_origin_id);
+	r = arenad__alloc(st, &req, ARENAD_RANGE_PROG | rflags, arenad_origin_id);
 	if (r) {
 		arenad__str_put(name);
 		arenad__str_put(owner);
@@ -904,6 +1006,8 @@ static __always_inline void __arena *arenad_alloc_pages_err(__u32 owner, __u32 n
 	}
 	if (err)
 		*err = 0;
+	if (time_ns)
+		*time_ns = req.time_ns;
 	return (void __arena *)req.addr;
 fail:
 	/* Quota refusals are counted apart (arenad__over()). */
@@ -913,6 +1017,12 @@ out:
 	if (err)
 		*err = r;
 	return NULL;
+}
+
+static __always_inline void __arena *arenad_alloc_pages_err(__u32 owner, __u32 name, __u32 pages,
+							    int *err)
+{
+	return arenad__prog_alloc(arenad__state(), owner, name, pages, 0, err, NULL);
 }
 
 /* The same without the reason. */
@@ -978,8 +1088,7 @@ static __always_inline void __arena *arenad_named_pages(__u32 pages)
 /* Free a whole allocation made through the ledger; pages freed or -errno. */
 static __always_inline int arenad_free_pages(void __arena *ptr)
 {
-	struct arenad_req req = {
-		.op = ARENAD_OP_FREE,
+	struct arenad__op req = {
 		.addr = (__u64)ptr,
 	};
 	struct arenad_state *st = arenad__state();
