@@ -14,7 +14,7 @@ TEST_BPF_SRCS	:= $(wildcard tests/bpf/*.bpf.c)
 TEST_SKELS	:= $(patsubst tests/bpf/%.bpf.c,$(BUILD)/%.skel.h,$(TEST_BPF_SRCS))
 
 $(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BUILD)/vmlinux.h
-	$(call bpf_object,$<,-Itests/bpf)
+	$(call bpf_object,$<,-Itests/bpf $(BPF_EXTRA))
 
 # Objects linked from several in tests/bpf/link/, each of which includes
 # the shared BPF headers: the link merges their __weak maps.
@@ -22,7 +22,7 @@ TEST_LINKED	:= ledger_loader
 TEST_SKELS	+= $(patsubst %,$(BUILD)/%.skel.h,$(TEST_LINKED))
 
 $(BUILD)/bpf/link/%.bpf.o: tests/bpf/link/%.bpf.c $(BUILD)/vmlinux.h
-	$(call bpf_object,$<,-Itests/bpf)
+	$(call bpf_object,$<,-Itests/bpf $(BPF_EXTRA))
 
 $(BUILD)/bpf/ledger_loader.bpf.o: $(BUILD)/bpf/link/ledger_alloc.bpf.o $(BUILD)/bpf/link/ledger_counter.bpf.o
 	$(call msg,LINK-BPF,$@)
@@ -122,7 +122,7 @@ TEST_ENV	:= env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 # module, systemd as PID 1). The longest tests come first, so that the
 # guests finish together. One prove, one summary.
 GUEST		:= $(CURDIR)/tests/vm/guest.py
-SMOKE_72	:= 10-basic 20-restart 31-loader-pins 51-memcg 55-census 58-arenas
+SMOKE_72	:= 10-basic 20-restart 31-loader-pins 43-objects 51-memcg 55-census 58-arenas
 # The sanitizer's parts, one by one (sanitize.t:PART), so that guests share them.
 SANITIZE_PARTS	= $(shell tests/sanitize/sanitize.t --list)
 TEST_FILES	= $(patsubst %,tests/sanitize/sanitize.t:%,$(SANITIZE_PARTS)) tests/vm/*.t tests/integration/*.t \
@@ -167,3 +167,21 @@ $(BUILD)/tests/foreign_arena: tests/foreign/foreign_arena.c $(BUILD)/foreign_are
 		$(LIBBPF_A) -lelf -lz
 
 test-build: $(BUILD)/tests/foreign_arena
+
+# Programs written for the selftests' bpf_alloc()/bpf_free(): built
+# against arenad's drop-in (include/arenad/bpf_arena_alloc.h, through the
+# rule above), and the same sources against the page-frag floor
+# (bench/pagefrag/bpf_arena_alloc.h, first on the include path).
+OBJ_ALLOC_FLAGS	:= -Itests/bpf -Itests/porting/headers/selftests
+
+$(BUILD)/bpf/obj_htab.bpf.o $(BUILD)/bpf/obj_calls.bpf.o $(BUILD)/bpf/obj_xdp.bpf.o: BPF_EXTRA := $(OBJ_ALLOC_FLAGS)
+
+$(BUILD)/bpf/%_pagefrag.bpf.o: tests/bpf/%.bpf.c $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibench/pagefrag $(BPF_CPPFLAGS) $(OBJ_ALLOC_FLAGS) \
+		-MF $@.d -MT $@ -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+OBJ_PAGEFRAG	:= $(BUILD)/bpf/obj_htab_pagefrag.bpf.o $(BUILD)/bpf/obj_calls_pagefrag.bpf.o
+test-build: $(OBJ_PAGEFRAG)

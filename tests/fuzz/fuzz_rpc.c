@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		d.inventory = (struct inventory *)&not_null;	/* the seam answers */
 		d.census_worker = d.ledger_worker = seam_worker();
 		d.census = seam_census();
-		if (owners_new(arena.pins, &d.owners) < 0)
+		if (owners_new(arena.pins, NULL, &d.owners) < 0)
 			abort();
 		table = (struct rpc_table) { daemon_methods, daemon_n_methods, &d };
 	}

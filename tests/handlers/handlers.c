@@ -332,7 +332,7 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = counters_open(arenad_pins__state_fd(d.arena->pins), &d.counters);
 	if (r >= 0)
-		r = owners_new(d.arena->pins, &d.owners);
+		r = owners_new(d.arena->pins, arena_obj_owners(d.arena), &d.owners);
 	if (r >= 0)
 		r = methods_state_new(&d.methods);
 	if (r >= 0)

@@ -7,7 +7,8 @@
  * arenad_reuse() with the owner and name given, load, map the arena, then
  * one BPF_PROG_TEST_RUN per PROG (named again to run again), printing
  * "PROG=RETVAL" per run; XDP and tc programs run on a zeroed 64-byte
- * frame (a test run of them needs a packet). --hold keeps the object
+ * frame (a test run of them needs a packet). Programs that do not load by
+ * default (SEC("?...")) load when named. --hold keeps the object
  * loaded after the runs until standard input closes (it prints "held" first). Exit 0 when every step worked, 1 with the reason
  * on stderr otherwise.
  */
@@ -49,6 +50,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "open %s: %s\n", argv[2], strerror(errno));
 		return 1;
 	}
+	bpf_object__for_each_program(prog, obj)
+		for (int k = i; k < argc; k++)
+			if (!strcmp(bpf_program__name(prog), argv[k]))
+				bpf_program__set_autoload(prog, true);
 	r = arenad_reuse(obj, &ro);
 	if (r) {
 		fprintf(stderr, "arenad_reuse: %s\n", arenad_errmsg());

@@ -19,7 +19,7 @@ with at.Fixture(t, pages=256) as fx:
 
     pins = sorted(os.listdir(fx.pin_dir))
     t.eq(pins, sorted(["alloc_prog", "arena", "event_drops", "events", "ledger", "names", "owners",
-                       "state", "strings", "uids"]),
+                       "state", "strings", "uids", "obj_pages", "objs", "obj_owners"]),
          "every pin is in the pin dir")
     maps = {p: at.pinned_id(os.path.join(fx.pin_dir, p)) for p in pins if p != "alloc_prog"}
     t.ok(all(maps.values()) and len(set(maps.values())) == len(maps),

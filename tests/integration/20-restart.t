@@ -108,15 +108,18 @@ with at.Fixture(t, pages=128) as fx:
         t.eq(after[1:], before[1:], "ranges and lookups identical after the replacement")
         prog_id = new_id
 
-    # Pins made by an arenad from before the events lack their two maps:
-    # a start adds them and loads an allocator that writes them (the
-    # pinned one, of any build, writes other maps or none).
+    # Pins made by an arenad from before the events and the objects lack
+    # their maps: a start adds them and loads an allocator that writes
+    # them (the pinned one, of any build, writes other maps or none).
+    newer = ("events", "event_drops", "obj_pages", "objs", "obj_owners")
     fx.stop()
-    for p in ("events", "event_drops"):
+    for p in newer:
         os.unlink(os.path.join(fx.pin_dir, p))
     fx.start()
-    t.ok(all(os.path.exists(os.path.join(fx.pin_dir, p)) for p in ("events", "event_drops")),
-         "a start over pins without the event maps adds them")
+    t.ok(all(os.path.exists(os.path.join(fx.pin_dir, p)) for p in newer),
+         "a start over pins without the event and object maps adds them")
+    # the daemon reads obj_owners: it must be there before the owner table is
+    t.eq(fx.result("stats").get("objects", {}).get("objects"), 0, "... and stats reads the objects' counters")
     with open(fx.log, errors="replace") as f:
         text = f.read()
     t.ok("to the pins of an older arenad" in text, "... and says so in its log")
@@ -143,7 +146,7 @@ with at.Fixture(t, pages=128) as fx:
     # Mismatching options: refused, pins untouched.
     fx.stop()
     pins = pin_ids(fx)
-    t.ok(len(pins) == 10 and all(pins.values()), "ten pins, each a live BPF object")
+    t.ok(len(pins) == 13 and all(pins.values()), "thirteen pins, each a live BPF object")
     for pages, extra, what in ((256, [], "256 pages"),
                                (128, ["--user-addr", "0x200000000000"], "0x200000000000"),
                                (128, ["--segv-on-fault"], "segv-on-fault"),

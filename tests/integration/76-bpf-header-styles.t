@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-# arenad.bpf.h and arenad_ledger.bpf.h compile in every header style an
+# arenad.bpf.h, arenad_ledger.bpf.h and the bpf_arena_alloc.h drop-in
+# (arenad's bpf_alloc()/bpf_free()) compile in every header style an
 # arena program is written in (linux/bpf.h + bpf_helpers.h as the tutorial
 # does; vmlinux.h with and without BPF_NO_KFUNC_PROTOTYPES), next to the
 # kernel selftests' bpf_arena_common.h and sched_ext's arena header, in
@@ -45,6 +46,7 @@ CASES = [
     ("STYLE_VMLINUX", None), ("STYLE_VMLINUX", "SELFTESTS_BEFORE"), ("STYLE_VMLINUX", "SELFTESTS_AFTER"),
     ("STYLE_VMLINUX", "SCX_BEFORE"), ("STYLE_VMLINUX", "SCX_AFTER"),
     ("STYLE_VMLINUX_PROTOS", None),
+    ("STYLE_UAPI", "SELFTESTS_LAST"), ("STYLE_VMLINUX", "SELFTESTS_LAST"),
 ]
 CASES = [c + ("target",) for c in CASES] + [
     # the tutorial's flags with clang -target bpf instead of its pipeline
@@ -119,7 +121,12 @@ with at.Fixture(t, pages=64) as fx:
         if not obj:
             t.ok(False, "loads and runs: %s (did not compile)" % name)
             continue
-        progs = ["reader", "accounted", "accounted"] + ([] if "protos" in name else ["plain"]) + ["reader"]
+        # bpf_alloc()/bpf_free() run where the drop-in's include order or
+        # its idea of "this is a BPF program" differs: with the selftests'
+        # header last, and in each two-stage pipeline (the rest compile it).
+        objects = ["objects"] if "last" in name or "llc" in name else []
+        progs = (["reader", "accounted", "accounted"] + ([] if "protos" in name else ["plain"]) +
+                 objects + ["reader"])
         rc, out, err = fx.helper("obj_run", fx.pin_dir, obj, "--owner", name, *progs)
         want = ["reader=%d" % XDP_PASS] + ["%s=0" % p for p in progs[1:-1]] + ["reader=%d" % XDP_DROP]
         t.eq((rc, out.split()), (0, want),

@@ -130,6 +130,35 @@ with at.Fixture(t, pages=256) as fx:
           after["pages_allocated"]), (200, 200, before["pages_allocated"]),
          "the daemon's ledger counted the 200 pairs, and every page is back")
 
+    # -- the page-frag allocator (bench/pagefrag/): objects.py's floor ----------------
+    fl = fx.track(subprocess.Popen([os.path.join(at.HELPERS, "objects"), "--pagefrag", at.BUILD],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
+
+    def fl_cmd(line):
+        fl.stdin.write(line + "\n")
+        fl.stdin.flush()
+        return fl.stdout.readline().strip()
+
+    def fl_pages():
+        """Pages present in its arenas (one per program object)."""
+        mine = [a for a in fx.result("arenas") if any(p.get("pid") == fl.pid for p in a.get("processes", []))]
+        return sum(a["pages_present"] for a in mine) if len(mine) == 2 else None
+
+    t.eq(fl.stdout.readline().strip(), "ready", "objects --pagefrag: the floor's programs load on their own arena")
+    before = fl_pages()
+    kv = dict(x.split("=") for x in fl_cmd("mix 20000 7").split())
+    t.eq((kv.get("ret"), kv.get("failed")), ("0", "0"), "its mix of 20000 objects allocates every one")
+    after = fl_pages()
+    t.ok(before is not None and after == before,
+         "and gives every page back with its last object (%s pages present before, %s after)" % (before, after))
+    t.eq(fl_cmd("htab-update 0 500 40"), "ok", "it builds a hash table of 500 nodes")
+    t.eq(fl_cmd("htab-read"), "elems=500 sum=%d nodes=500 payload=ok" % sum(4 * k for k in range(500)),
+         "which user space reads back")
+    t.ok(float(fl_cmd("warm 64 100")) > 0 and float(fl_cmd("pairs 64 100")) > 0,
+         "objects warm/pairs: ns per pair, on a kept page and on a page each")
+    fl.stdin.close()
+    t.eq(fl.wait(timeout=at.scaled(30)), 0, "and it exits 0 at the end of its input")
+
     # -- arena_create: the start-up floor --------------------------------------------
     t.eq(tool("arena_create", 256).returncode, 0, "arena_create: creates an arena and exits")
     r = tool("arena_create", 0)

@@ -2,7 +2,8 @@
 /*
  * Owner strings by id (owners.h): what a hit, a released string, a failed
  * lookup and id 0 give, and what is remembered. The strings map is faked
- * here: arenad_pins__str() and arenad_pins__owners_fd() are this file's.
+ * here: arenad_pins__str(), arenad_pins__owners_fd() and
+ * arenad_pins__strings_fd() are this file's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +31,11 @@ int arenad_pins__str(const struct arenad_pins *pins, __u32 id, char *buf, size_t
 }
 
 int arenad_pins__owners_fd(const struct arenad_pins *pins)
+{
+	return -1;
+}
+
+int arenad_pins__strings_fd(const struct arenad_pins *pins)
 {
 	return -1;
 }

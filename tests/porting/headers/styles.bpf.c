@@ -9,7 +9,9 @@
  *   STYLE_VMLINUX_PROTOS  vmlinux.h with its own kfunc prototypes
  * and optionally an arena header of another project, before or after
  * arenad's: SELFTESTS_{BEFORE,AFTER} (bpf_arena_common.h),
- * SCX_{BEFORE,AFTER} (sched_ext's bpf_arena_common.bpf.h).
+ * SCX_{BEFORE,AFTER} (sched_ext's bpf_arena_common.bpf.h), or
+ * SELFTESTS_LAST: bpf_arena_common.h after arenad's bpf_arena_alloc.h,
+ * the drop-in for the selftests' bpf_alloc()/bpf_free().
  */
 #if defined(STYLE_UAPI)
 #include <linux/bpf.h>
@@ -42,6 +44,11 @@
 ARENAD_ARENA_MAP(arena);
 
 #include "arenad_ledger.bpf.h"
+#include "bpf_arena_alloc.h"
+
+#if defined(SELFTESTS_LAST)
+#include "bpf_arena_common.h"
+#endif
 
 struct slot {
 	__u64 counter;
@@ -75,6 +82,27 @@ int named(void *ctx)
 		return -ENOENT;
 	s->counter++;
 	return s->counter;
+}
+
+/* Objects through the selftests' interface, on arenad's allocator: one
+ * carved from a page, one of whole pages. Loaded only when named ("?"):
+ * its verification is most of an object's load time under emulation. */
+SEC("?syscall")
+int objects(void *ctx)
+{
+	__u64 __arena *small = bpf_alloc(24);
+	__u64 __arena *large = bpf_alloc(5000);
+	int ret = small && large ? 0 : -ENOMEM;
+
+	if (small) {
+		*small = 1;
+		bpf_free(small);
+	}
+	if (large) {
+		*large = 2;
+		bpf_free(large);
+	}
+	return ret;
 }
 
 #ifndef STYLE_VMLINUX_PROTOS
