@@ -27,7 +27,8 @@ ARENAD_TEST_KERNEL=host|6.12|6.18|7.2 forces the kernel; unset, it is the
 host when the host can create an arena (build/tests/arena_probe), else
 6.18. ARENAD_TEST_GUESTS sets how many guests of each series run at once
 (default: one per CPU, at most 4), booted when a test first needs that
-series. Console logs: build/vm/guest-SERIES-N.log; each test's whole
+series. ARENAD_TEST_GUEST_CPUS gives each guest that many virtual CPUs
+(default 1; QEMU runs them on host threads). Console logs: build/vm/guest-SERIES-N.log; each test's whole
 output, ending with the emulated CPU time it took: build/vm/tap/SERIES/TEST.log.
 """
 import fcntl
@@ -175,9 +176,14 @@ class Slot:
     def boot(self, kenv, initrd, extra=()):
         os.makedirs(self.dir, exist_ok=True)
         os.makedirs(LOGDIR, exist_ok=True)
-        append = ("console=ttyS0 panic=-1 oops=panic quiet loglevel=4 "
+        # preempt=full: with one virtual CPU, programs that share state
+        # (the object allocator's pages) interleave only where the kernel
+        # may preempt a running program; Debian's kernels choose the mode
+        # at boot (PREEMPT_DYNAMIC) and default to voluntary.
+        append = ("console=ttyS0 panic=-1 oops=panic quiet loglevel=4 preempt=full "
                   "arenad_agent=%s arenad_slot=%s" % (os.path.join(HERE, "guest-agent.sh"), self.dir))
-        argv = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", "1",
+        argv = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
+                "-smp", os.environ.get("ARENAD_TEST_GUEST_CPUS", "1"),
                 "-m", str(GUEST_MEM_MB), "-nographic", "-no-reboot", "-nodefaults",
                 "-serial", "stdio",
                 "-kernel", kenv["VM_VMLINUZ"], "-initrd", initrd, "-append", append,
