@@ -30,5 +30,6 @@ bench: deps
 	python3 bench/ledger.py
 	python3 bench/metrics.py
 	python3 bench/arenas.py
+	python3 bench/objects.py
 
 .PHONY: bench bench-build
