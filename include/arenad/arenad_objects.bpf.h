@@ -94,8 +94,8 @@ static __always_inline __s64 arenad__obj_carve(__u64 hint, __u32 rsize)
 }
 
 /*
- * pages from the ledger for objects, under owner: their address, or 0.
- * A subprogram, not inlined: its request (struct arenad_req) then sits on
+ * Pages from the ledger for objects, under owner: their address, or 0.
+ * A subprogram, not inlined: its request (struct arenad__op) then sits on
  * one stack frame of its own instead of in every caller's, which keeps
  * programs that call arenad_malloc() from a bpf_loop() callback within
  * the verifier's 512 bytes of combined stack.
