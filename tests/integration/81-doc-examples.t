@@ -34,6 +34,7 @@ ELSEWHERE = {
 RUNS = {
     "stats": (lambda fx: [], [r"^0 of 64 pages used$", r"^0 of 64 pages used$"]),
     "counter": (lambda fx: [fx.pin_dir], [r"^1 packets$", r"^2 packets$"]),
+    "list": (lambda fx: [fx.pin_dir], [r"^10 nodes, sum 45$", r"^10 nodes, sum 45$"]),
 }
 HEADER = re.compile(r"^/\* (\S+), built with:$")
 
