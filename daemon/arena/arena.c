@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "arena.h"
+#include "arena_mapped.h"
 #include "arena_refusal.h"
 #include "light_load.h"
 #include "pin_table.h"
@@ -365,73 +366,6 @@ static int add_missing_pins(struct arena *a, const struct arena_opts *o)
 	return 0;
 }
 
-/* The events' maps, by their pins (arenad_pins has no getter for them). */
-static int open_event_pins(struct arena *a, const char *pin_dir)
-{
-	char path[PATH_MAX];
-	int r;
-
-	r = pin_dir_join(path, sizeof(path), pin_dir, ARENAD_PIN_EVENTS);
-	if (r < 0)
-		return r;
-	a->events_fd = bpf_obj_get(path);
-	if (a->events_fd < 0)
-		return log_error_errno(-errno, "open %s", path);
-	r = pin_dir_join(path, sizeof(path), pin_dir, ARENAD_PIN_EVENT_DROPS);
-	if (r < 0)
-		return r;
-	a->event_drops_fd = bpf_obj_get(path);
-	if (a->event_drops_fd < 0)
-		return log_error_errno(-errno, "open %s", path);
-	/* Read from memory, as the counters are: stats makes no syscall. */
-	a->event_drops = mmap(NULL, page_size(), PROT_READ, MAP_SHARED, a->event_drops_fd, 0);
-	if (a->event_drops == MAP_FAILED) {
-		a->event_drops = NULL;
-		return log_error_errno(-errno, "map %s", path);
-	}
-	return 0;
-}
-
-/*
- * The per-owner object counters (arenad_abi.h: struct arenad_obj_owner),
- * mapped read-only like the owners map: stats reads them from memory.
- * Always there by now: a set from before the objects got it from
- * add_missing_pins().
- */
-static int open_object_pins(struct arena *a, const char *pin_dir)
-{
-	_cleanup_close_ int fd = -1;
-	char path[PATH_MAX];
-	size_t len;
-	void *p;
-	int r;
-
-	r = pin_dir_join(path, sizeof(path), pin_dir, ARENAD_PIN_OBJ_OWNERS);
-	if (r < 0)
-		return r;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return log_error_errno(-errno, "open %s", path);
-	len = (ARENAD_MAX_OWNERS * sizeof(struct arenad_obj_owner) + page_size() - 1) /
-	      page_size() * page_size();
-	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return log_error_errno(-errno, "map %s", path);
-	a->obj_owners = p;
-	a->obj_owners_len = len;
-	return 0;
-}
-
-const struct arenad_obj_owner *arena_obj_owners(const struct arena *a)
-{
-	return a->obj_owners;
-}
-
-__u64 arena_event_drops(const struct arena *a)
-{
-	return a->event_drops ? __atomic_load_n(a->event_drops, __ATOMIC_RELAXED) : 0;
-}
-
 static int adopt(struct arena *a, const struct arena_opts *o)
 {
 	int r;
@@ -572,9 +506,9 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 	else
 		r = create_and_pin(a, o);
 	if (r >= 0)
-		r = open_event_pins(a, o->pin_dir);
+		r = arena_open_event_pins(a, o->pin_dir);
 	if (r >= 0)
-		r = open_object_pins(a, o->pin_dir);
+		r = arena_open_object_pins(a, o->pin_dir);
 	if (r < 0)
 		return r;
 
