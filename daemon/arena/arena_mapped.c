@@ -17,24 +17,31 @@
 #include "log.h"
 #include "util.h"
 
+/* An fd on <pin_dir>/<file>, its path in path; logs a failure. */
+static int open_pin(const char *pin_dir, const char *file, char path[static PATH_MAX])
+{
+	int r, fd;
+
+	r = pin_dir_join(path, PATH_MAX, pin_dir, file);
+	if (r < 0)
+		return r;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return log_error_errno(-errno, "open %s", path);
+	return fd;
+}
+
 /* The events' maps, by their pins (arenad_pins has no getter for them). */
 int arena_open_event_pins(struct arena *a, const char *pin_dir)
 {
 	char path[PATH_MAX];
-	int r;
 
-	r = pin_dir_join(path, sizeof(path), pin_dir, ARENAD_PIN_EVENTS);
-	if (r < 0)
-		return r;
-	a->events_fd = bpf_obj_get(path);
+	a->events_fd = open_pin(pin_dir, ARENAD_PIN_EVENTS, path);
 	if (a->events_fd < 0)
-		return log_error_errno(-errno, "open %s", path);
-	r = pin_dir_join(path, sizeof(path), pin_dir, ARENAD_PIN_EVENT_DROPS);
-	if (r < 0)
-		return r;
-	a->event_drops_fd = bpf_obj_get(path);
+		return a->events_fd;
+	a->event_drops_fd = open_pin(pin_dir, ARENAD_PIN_EVENT_DROPS, path);
 	if (a->event_drops_fd < 0)
-		return log_error_errno(-errno, "open %s", path);
+		return a->event_drops_fd;
 	/* Read from memory, as the counters are: stats makes no syscall. */
 	a->event_drops = mmap(NULL, page_size(), PROT_READ, MAP_SHARED, a->event_drops_fd, 0);
 	if (a->event_drops == MAP_FAILED) {
@@ -56,14 +63,10 @@ int arena_open_object_pins(struct arena *a, const char *pin_dir)
 	char path[PATH_MAX];
 	size_t len;
 	void *p;
-	int r;
 
-	r = pin_dir_join(path, sizeof(path), pin_dir, ARENAD_PIN_OBJ_OWNERS);
-	if (r < 0)
-		return r;
-	fd = bpf_obj_get(path);
+	fd = open_pin(pin_dir, ARENAD_PIN_OBJ_OWNERS, path);
 	if (fd < 0)
-		return log_error_errno(-errno, "open %s", path);
+		return fd;
 	len = (ARENAD_MAX_OWNERS * sizeof(struct arenad_obj_owner) + page_size() - 1) /
 	      page_size() * page_size();
 	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
