@@ -511,7 +511,35 @@ class Fixture:
     def rpc(self, method, params=None):
         """One request on a fresh connection: the whole reply."""
         with self.client() as c:
-            return c.call(method, params)
+            try:
+                return c.call(method, params)
+            except socket.timeout:
+                self.dump_stall("%s got no reply in %g s" % (method, scaled(TIMEOUT)))
+                raise
+
+    def dump_stall(self, what):
+        """Where the daemon is while a reply is late: each of its threads'
+        state, wait channel and kernel stack, and every process's state
+        and CPU share (starved, blocked, or waiting on another process)."""
+        lines = [what]
+        pid = self.proc.pid if self.proc else None
+        for tid in sorted(os.listdir("/proc/%d/task" % pid)) if pid and os.path.isdir("/proc/%d" % pid) else []:
+            base = "/proc/%d/task/%s/" % (pid, tid)
+            fields = {}
+            for name in ("comm", "wchan", "stat", "stack"):
+                try:
+                    with open(base + name, errors="replace") as f:
+                        fields[name] = f.read().strip()
+                except OSError as e:
+                    fields[name] = "(%s)" % e.strerror
+            state = (fields["stat"].rsplit(")", 1)[-1].split() or ["?"])[0]
+            lines.append("thread %s %s: state %s, wchan %s" % (tid, fields["comm"], state, fields["wchan"]))
+            lines += ["    " + x for x in fields["stack"].splitlines()]
+        ps = subprocess.run(["ps", "-eo", "pid,ppid,stat,pcpu,time,wchan:24,args"],
+                            capture_output=True, text=True)
+        # user space only: kernel threads are kthreadd's children
+        lines += [x[:200] for x in ps.stdout.splitlines() if x.split()[1:2] != ["2"] and x.split()[:1] != ["2"]]
+        self.tap.diag("\n".join(lines))
 
     def raw(self, line):
         """One raw line (bytes or str, newline added) on a fresh connection."""
