@@ -23,6 +23,7 @@ struct offline {
 	struct arenad_pins *pins;
 	struct arenad_state st;
 	struct arenad_alloc *allocs;
+	__u32 *owner_ids;	/* allocs[i]'s owner string id */
 	size_t n;
 };
 
@@ -30,6 +31,7 @@ static void offline_close(struct offline *o)
 {
 	arenad_pins__close(o->pins);
 	free(o->allocs);
+	free(o->owner_ids);
 }
 
 /* Open the pins and read the state and the whole ledger, strings resolved. */
@@ -59,7 +61,8 @@ static int offline_open(struct cli *cli, struct offline *o)
 		return cli_error(cli, CLI_EXIT_FAILURE, ret, "cannot read the ledger in %s: %s",
 				 cli->pin_dir, arenad_errmsg());
 	o->allocs = calloc(n + 1, sizeof(*o->allocs));
-	if (!o->allocs) {
+	o->owner_ids = calloc(n + 1, sizeof(*o->owner_ids));
+	if (!o->allocs || !o->owner_ids) {
 		free(r);
 		return cli_error(cli, CLI_EXIT_FAILURE, -ENOMEM, "out of memory");
 	}
@@ -71,6 +74,7 @@ static int offline_open(struct cli *cli, struct offline *o)
 		a->addr = o->st.user_vm_start + a->offset;
 		a->pages = r[i].pages;
 		a->uid = r[i].uid;
+		o->owner_ids[i] = r[i].owner;
 		if (r[i].owner)
 			arenad_pins__str(o->pins, r[i].owner, a->owner, sizeof(a->owner));
 		if (r[i].name)
@@ -98,6 +102,65 @@ static json_object *alloc_json(const struct arenad_alloc *a)
 	return o;
 }
 
+/*
+ * The object counters of the owners (their string ids in ids), as stats
+ * has them, and their sums in st. Only owners that hold pages are seen
+ * here: the counters of one whose objects and pages are all gone are in
+ * the daemon's stats alone. Pins of an arenad without objects have none.
+ */
+static int objects_read(struct cli *cli, struct offline *o, struct arenad_owner_usage *owners,
+			const __u32 *ids, size_t n, struct arenad_stats *st)
+{
+	struct arenad_obj_owner ob;
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		struct arenad_owner_usage *u = &owners[i];
+
+		r = arenad_pins__obj_owner(o->pins, ids[i], &ob);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return cli_error(cli, CLI_EXIT_FAILURE, r, "%s", arenad_errmsg());
+		u->has_objects = ob.objects || ob.pages || ob.allocs || ob.failures || ob.bad_frees;
+		u->object_bytes = ob.bytes;
+		u->objects = ob.objects;
+		u->object_pages = ob.pages;
+		u->object_allocs = ob.allocs;
+		u->object_frees = ob.frees;
+		u->object_failures = ob.failures;
+		u->object_bad_frees = ob.bad_frees;
+		st->object_bytes += ob.bytes;
+		st->objects += ob.objects;
+		st->object_pages += ob.pages;
+		st->object_allocs += ob.allocs;
+		st->object_frees += ob.frees;
+		st->object_failures += ob.failures;
+		st->object_bad_frees += ob.bad_frees;
+	}
+	return 0;
+}
+
+/* The objects member of stats' owners (and of stats itself, for sums). */
+static json_object *objects_json(__u64 bytes, __u64 objects, __u64 pages, __u64 allocs,
+				 __u64 frees, __u64 failures, __u64 bad_frees)
+{
+	json_object *o = json_object_new_object();
+	__u64 held = pages * ARENAD_PAGE_SIZE;
+
+	json_object_object_add(o, "bytes", json_object_new_uint64(bytes));
+	json_object_object_add(o, "objects", json_object_new_uint64(objects));
+	json_object_object_add(o, "pages", json_object_new_uint64(pages));
+	json_object_object_add(o, "fragmentation_bytes",
+			       json_object_new_uint64(held > bytes ? held - bytes : 0));
+	json_object_object_add(o, "allocs", json_object_new_uint64(allocs));
+	json_object_object_add(o, "frees", json_object_new_uint64(frees));
+	json_object_object_add(o, "failures", json_object_new_uint64(failures));
+	json_object_object_add(o, "bad_frees", json_object_new_uint64(bad_frees));
+	return o;
+}
+
 static int cmp_owner(const void *a, const void *b)
 {
 	const struct arenad_owner_usage *x = a, *y = b;
@@ -109,11 +172,12 @@ static int cmp_owner(const void *a, const void *b)
 
 int cmd_query_offline(struct cli *cli, int argc, char **argv)
 {
-	struct arenad_owner_usage *owners;
+	struct arenad_owner_usage *owners = NULL;
 	struct arenad_stats st = { .sz = sizeof(st) };
 	struct query_view v = { .st = &st, .offline = true };
 	struct offline o;
 	size_t i, j, n = 0;
+	__u32 *ids = NULL;
 	int r;
 
 	if (argc > 1)
@@ -122,18 +186,24 @@ int cmd_query_offline(struct cli *cli, int argc, char **argv)
 	if (r)
 		goto out;
 	owners = calloc(o.n + 1, sizeof(*owners));
-	if (!owners) {
+	ids = calloc(o.n + 1, sizeof(*ids));
+	if (!owners || !ids) {
 		r = cli_error(cli, CLI_EXIT_FAILURE, -ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < o.n; i++) {
 		for (j = 0; j < n && strcmp(owners[j].owner, o.allocs[i].owner); j++)
 			;
-		if (j == n)
-			memcpy(owners[n++].owner, o.allocs[i].owner, sizeof(owners[0].owner));
+		if (j == n) {
+			memcpy(owners[n].owner, o.allocs[i].owner, sizeof(owners[0].owner));
+			ids[n++] = o.owner_ids[i];
+		}
 		owners[j].pages += o.allocs[i].pages;
 		owners[j].allocations++;
 	}
+	r = objects_read(cli, &o, owners, ids, n, &st);
+	if (r)
+		goto out;
 	qsort(owners, n, sizeof(*owners), cmp_owner);
 	st.page_size = ARENAD_PAGE_SIZE;
 	st.pages_total = o.st.pages_total;
@@ -160,12 +230,23 @@ int cmd_query_offline(struct cli *cli, int argc, char **argv)
 		json_object_object_add(j, "frees_total", json_object_new_uint64(st.frees_total));
 		json_object_object_add(j, "alloc_failures", json_object_new_uint64(st.alloc_failures));
 		json_object_object_add(j, "pin_dir", json_object_new_string(cli->pin_dir));
+		json_object_object_add(j, "objects",
+				       objects_json(st.object_bytes, st.objects, st.object_pages,
+						    st.object_allocs, st.object_frees,
+						    st.object_failures, st.object_bad_frees));
 		for (i = 0; i < n; i++) {
+			const struct arenad_owner_usage *u = &owners[i];
 			json_object *e = json_object_new_object();
 
-			json_object_object_add(e, "owner", json_object_new_string(owners[i].owner));
-			json_object_object_add(e, "pages", json_object_new_uint64(owners[i].pages));
-			json_object_object_add(e, "allocations", json_object_new_uint64(owners[i].allocations));
+			json_object_object_add(e, "owner", json_object_new_string(u->owner));
+			json_object_object_add(e, "pages", json_object_new_uint64(u->pages));
+			json_object_object_add(e, "allocations", json_object_new_uint64(u->allocations));
+			if (u->has_objects)
+				json_object_object_add(e, "objects",
+						       objects_json(u->object_bytes, u->objects,
+								    u->object_pages, u->object_allocs,
+								    u->object_frees, u->object_failures,
+								    u->object_bad_frees));
 			json_object_array_add(arr, e);
 		}
 		json_object_object_add(j, "owners", arr);
@@ -175,8 +256,9 @@ int cmd_query_offline(struct cli *cli, int argc, char **argv)
 		v.n_owners = n;
 		query_print(&v);
 	}
-	free(owners);
 out:
+	free(owners);
+	free(ids);
 	offline_close(&o);
 	return r;
 }

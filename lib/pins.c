@@ -351,6 +351,21 @@ int arenad_pins__str(const struct arenad_pins *pins, __u32 id, char *buf, size_t
 	return 0;
 }
 
+int arenad_pins__obj_owner(const struct arenad_pins *pins, __u32 owner,
+			   struct arenad_obj_owner *ob)
+{
+	__u32 slot = owner ? ARENAD_STR_SLOT(owner) : ARENAD_OWNERS_NONE;
+	int fd = pins->fd[LIBARENAD_PIN_OBJ_OWNERS];
+
+	if (fd < 0)
+		return libarenad_err(-ENOENT, "the pins in %s have no object counters "
+				     "(pinned by an arenad without objects)", pins->dir);
+	if (bpf_map_lookup_elem(fd, &slot, ob))
+		return libarenad_err(-errno, "read %s/" ARENAD_PIN_OBJ_OWNERS ": %s",
+				     pins->dir, strerror(errno));
+	return 0;
+}
+
 int arenad_pins__find_name(const struct arenad_pins *pins, const char *name,
 			   struct arenad_range *r)
 {

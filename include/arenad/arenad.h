@@ -140,6 +140,15 @@ LIBARENAD_API int arenad_pins__find_str(const struct arenad_pins *pins,
 LIBARENAD_API int arenad_pins__str(const struct arenad_pins *pins, __u32 id,
 				   char *buf, size_t len);
 
+/*
+ * The object counters (arenad_malloc() in BPF programs) of an owner string
+ * id, 0 for no owner. The slot is the string's: a slot that a new string
+ * took counts from zero again. -ENOENT: the pins are of an arenad without
+ * objects.
+ */
+LIBARENAD_API int arenad_pins__obj_owner(const struct arenad_pins *pins, __u32 owner,
+					 struct arenad_obj_owner *ob);
+
 /* The ledger entry of the allocation a name refers to. */
 LIBARENAD_API int arenad_pins__find_name(const struct arenad_pins *pins,
 					 const char *name, struct arenad_range *r);

@@ -11,6 +11,7 @@
 # marker, the census (object pages are ledger pages), a free of an object
 # page refused with whose objects it holds, and the objects of a loader
 # that exited listed as orphans but never freed by free --orphans.
+import json
 import os
 import subprocess
 import sys
@@ -103,6 +104,15 @@ def reports(fx, ob):
          "top: a row of the objects (%r)" % row)
     rc, out, err = fx.ctl("-j", "stats")
     t.ok(rc == 0 and '"objects":{"bytes":4113' in out.replace(" ", ""), "-j stats passes them through")
+    # Without the daemon: the same counters, read from the pins.
+    rc, out, err = fx.ctl("--pin-dir", fx.pin_dir, "-j", "query")
+    off = json.loads(out) if rc == 0 else {}
+    row = [o for o in off.get("owners", []) if o.get("owner") == "objs"]
+    t.eq((row[0].get("objects") if row else err.strip(), off.get("objects", {}).get("bytes")),
+         (objects_of(fx, "objs"), 4113), "query --pin-dir -j: the owner's objects as stats has them")
+    rc, out, err = fx.ctl("--pin-dir", fx.pin_dir, "query")
+    t.ok(rc == 0 and ["objs", "4113", "3", "2"] in [ln.split()[:4] for ln in out.splitlines()],
+         "query --pin-dir: the objects' table too")
 
     objpages = [r for r in fx.result("ranges") if r.get("objects")]
     t.eq((len(objpages), {r["owner"] for r in objpages}), (2, {"objs"}),
