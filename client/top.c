@@ -144,6 +144,60 @@ static void render_host(struct frame *f, const struct host *h, int name_w)
 	}
 }
 
+/* Rows of the owners' objects at most; the rest are in `query`. */
+#define OBJECT_ROWS 3
+
+static size_t owners_with_objects(const struct usage *u)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < u->n_owners; i++)
+		n += u->owners[i].has_objects;
+	return n;
+}
+
+/* The lines render_objects() takes: a gap, a head, the rows. */
+static int objects_lines(const struct usage *u)
+{
+	size_t n = owners_with_objects(u);
+
+	return n ? 2 + (int)(n > OBJECT_ROWS + 1 ? OBJECT_ROWS + 1 : n) : 0;
+}
+
+/*
+ * Per owner with objects of BPF programs (arenad_malloc()): their exact
+ * bytes, how many, the pages held for them and what those pages hold
+ * beyond the objects (internal fragmentation), as `query` has them.
+ */
+static void render_objects(struct frame *f, const struct usage *u, __u64 psz, int name_w)
+{
+	size_t i, shown = 0, n = owners_with_objects(u);
+	char b[32];
+
+	if (!n)
+		return;
+	line(f, "%s", "");
+	line(f, "%-*s %12s %9s %7s %10s %5s", name_w, "OBJECTS OF", "BYTES", "OBJECTS", "PAGES",
+	     "UNUSED", "FRAG");
+	for (i = 0; i < u->n_owners; i++) {
+		const struct arenad_owner_usage *o = &u->owners[i];
+		__u64 held = o->object_pages * psz;
+		__u64 unused = held > o->object_bytes ? held - o->object_bytes : 0;
+
+		if (!o->has_objects)
+			continue;
+		if (shown == OBJECT_ROWS && n > OBJECT_ROWS + 1) {
+			line(f, "... %zu more owners with objects ('arenactl-client query')", n - shown);
+			break;
+		}
+		line(f, "%-*.*s %12llu %9llu %7llu %10s %4.0f%%", name_w, name_w,
+		     o->owner[0] ? o->owner : "-", (unsigned long long)o->object_bytes,
+		     (unsigned long long)o->objects, (unsigned long long)o->object_pages,
+		     cli_bytes(unused, b, sizeof(b)), cli_pct(unused, held));
+		shown++;
+	}
+}
+
 static void render(struct cli *cli, struct frame *f, const struct usage *u,
 		   const struct usage *prev, const struct host *h)
 {
@@ -151,7 +205,7 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 	__u64 total = st->pages_total, psz = st->page_size ?: 4096;
 	__u64 freep = usage_free_pages(st);
 	char b1[32], b2[32], bars[512];
-	int name_w = f->cols > 80 ? f->cols - 56 : 24;
+	int name_w = f->cols > 80 ? f->cols - 56 : 24, obj_w;
 	int bar_w = (f->cols > 80 ? f->cols : 80) - 2;
 	time_t now = time(NULL);
 	bool limits = false;
@@ -161,6 +215,7 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 	localtime_r(&now, &tm);
 	if (name_w > 64)
 		name_w = 64;
+	obj_w = name_w;
 	if (bar_w > 200)
 		bar_w = 200;
 	line(f, "arenad top %02d:%02d:%02d  map %llu  up %s  %s", tm.tm_hour, tm.tm_min, tm.tm_sec,
@@ -228,8 +283,9 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 	for (i = 0; i < u->n_owners; i++) {
 		const struct arenad_owner_usage *o = &u->owners[i];
 
-		/* keep one line for "N more", and the host's arenas */
-		if (f->lines >= f->max_lines - 1 - host_lines(h) && i + 1 < u->n_owners) {
+		/* keep one line for "N more", the objects and the host's arenas */
+		if (f->lines >= f->max_lines - 1 - objects_lines(u) - host_lines(h) &&
+		    i + 1 < u->n_owners) {
 			line(f, "... %zu more owners", u->n_owners - i);
 			break;
 		}
@@ -244,6 +300,7 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 	}
 	if (!u->n_owners)
 		line(f, "(no allocations)");
+	render_objects(f, u, psz, obj_w);
 	if (h->valid)
 		render_host(f, h, name_w);
 }

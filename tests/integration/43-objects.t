@@ -102,6 +102,11 @@ def reports(fx, ob):
     row = [ln.split() for ln in out.splitlines() if ln.startswith("objects")]
     t.ok(rc == 0 and row and row[0][1:5] == ["3", "live", "4113", "bytes"],
          "top: a row of the objects (%r)" % row)
+    lines = out.splitlines()
+    head = [i for i, ln in enumerate(lines) if ln.startswith("OBJECTS OF")]
+    rows = [ln.split() for ln in lines[head[0] + 1:]] if head else []
+    t.ok(rows and rows[0][:4] == ["objs", "4113", "3", "2"] and all(len(ln) <= 80 for ln in lines),
+         "top: the owner's objects, bytes exact, within 80 columns (%r)" % (rows[:1]))
     rc, out, err = fx.ctl("-j", "stats")
     t.ok(rc == 0 and '"objects":{"bytes":4113' in out.replace(" ", ""), "-j stats passes them through")
     # Without the daemon: the same counters, read from the pins.
