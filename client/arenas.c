@@ -16,25 +16,43 @@
 #include "cli.h"
 #include "output.h"
 
+/* The value of option name at argv[*i], given as "name VALUE" or
+ * "name=VALUE" (as getopt takes long options); NULL when argv[*i] is not
+ * that option. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(argv[*i], name, len))
+		return NULL;
+	if (argv[*i][len] == '=')
+		return argv[*i] + len + 1;
+	if (argv[*i][len] || *i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
 /* [--json], when map_id is not NULL --map-id N (required), when method is
  * not NULL [--method M]. */
 static int parse_args(struct cli *cli, const char *cmd, const char *args, int argc, char **argv,
 		      __u32 *map_id, const char **method)
 {
+	const char *v;
+
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
 			cli->json = true;
-		} else if (method && !strcmp(argv[i], "--method") && i + 1 < argc) {
-			*method = argv[++i];
-		} else if (map_id && !strcmp(argv[i], "--map-id") && i + 1 < argc) {
+		} else if (method && (v = opt_value(argc, argv, &i, "--method"))) {
+			*method = v;
+		} else if (map_id && (v = opt_value(argc, argv, &i, "--map-id"))) {
 			char *end;
-			unsigned long v;
+			unsigned long id;
 
 			errno = 0;
-			v = strtoul(argv[++i], &end, 10);
-			if (errno || *end || !*argv[i] || argv[i][0] == '-' || !v || v > INT_MAX)
-				return cli_usage(cli, "%s takes %s: bad map id '%s'", cmd, args, argv[i]);
-			*map_id = v;
+			id = strtoul(v, &end, 10);
+			if (errno || *end || !*v || v[0] == '-' || !id || id > INT_MAX)
+				return cli_usage(cli, "%s takes %s: bad map id '%s'", cmd, args, v);
+			*map_id = id;
 		} else {
 			return cli_usage(cli, "%s takes %s, got '%s'", cmd, args, argv[i]);
 		}

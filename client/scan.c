@@ -57,7 +57,7 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 
 	/* Another arena than the daemon's own: arenas.c. */
 	for (i = 1; i < (size_t)argc; i++)
-		if (!strcmp(argv[i], "--map-id"))
+		if (!strcmp(argv[i], "--map-id") || !strncmp(argv[i], "--map-id=", 9))
 			return scan_map_command(cli, argc - 1, argv + 1);
 	while ((c = cli_getopt(cli, argc, argv, "", opts)) != -1) {
 		if (c != 'm')

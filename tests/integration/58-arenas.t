@@ -128,7 +128,13 @@ with at.Fixture(t) as fx:
          and "present   %d pages" % fa.present() in out, "scan --map-id --method full")
     rc, out, err = fx.ctl("scan", "--map-id", str(fa.id), "--method", "kmod")
     t.ok(rc == 1 and "unavailable" in err, "scan --map-id --method kmod: unavailable, with the reason")
+    rc, out, err = fx.ctl("scan", "--map-id=%d" % fa.id, "--method=full")
+    t.ok(rc == 0 and "full method: 256 of 256 pages probed" in out,
+         "scan --map-id=N --method=full: the '=' forms, as getopt takes them (rc %d%s)" % (rc, err))
+    rc, out, err = fx.ctl("who", "--map-id=%d" % fa.id)
+    t.ok(rc == 0 and "arena map %d" % fa.id in out, "who --map-id=N (rc %d%s)" % (rc, err))
     for args in (("who",), ("who", "--map-id"), ("who", "--map-id", "x"), ("who", "--map-id", "-3"),
+                 ("who", "--map-id="), ("who", "--map-idx=3"),
                  ("scan", "--map-id", "0"), ("arenas", "extra")):
         rc, out, err = fx.ctl(*args)
         t.ok(rc == 2 and "arenactl-client" in err, "arenactl-client %s: usage error (rc %d)"
