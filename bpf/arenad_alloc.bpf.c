@@ -18,7 +18,7 @@
 
 ARENAD_ARENA_MAP(arena);
 
-#include "arenad_ledger.bpf.h"
+#include "arenad_objects.bpf.h"
 
 /*
  * The request's owner and name as ids with a reference held: interned from
@@ -53,7 +53,7 @@ static int take_strings(struct arenad_req *req, struct arenad__intern *in)
 	return 0;
 }
 
-static int do_alloc(struct arenad_state *st, struct arenad_req *req, __u32 uid)
+static __noinline int do_alloc(struct arenad_state *st, struct arenad_req *req, __u32 uid)
 {
 	struct arenad__intern in;
 	struct arenad__op op;
@@ -74,7 +74,7 @@ static int do_alloc(struct arenad_state *st, struct arenad_req *req, __u32 uid)
 	return ret;
 }
 
-static int do_free(struct arenad_state *st, struct arenad_req *req)
+static __noinline int do_free(struct arenad_state *st, struct arenad_req *req)
 {
 	struct arenad__op op;
 	int ret;
@@ -88,7 +88,7 @@ static int do_free(struct arenad_state *st, struct arenad_req *req)
 	return ret;
 }
 
-static int do_intern(struct arenad_req *req)
+static __noinline int do_intern(struct arenad_req *req)
 {
 	struct arenad__intern in;
 	int ret;
@@ -113,7 +113,7 @@ static int do_intern(struct arenad_req *req)
  * to clear). Each limit is one 64-bit word, written with one exchange:
  * the allocator reads it once per allocation (arenad__alloc()).
  */
-static int do_quota(struct arenad_state *st, struct arenad_req *req)
+static __noinline int do_quota(struct arenad_state *st, struct arenad_req *req)
 {
 	__u32 target = req->flags & (ARENAD_QUOTA_OWNER | ARENAD_QUOTA_UID | ARENAD_QUOTA_DEFAULT);
 	bool clear = req->flags & ARENAD_QUOTA_CLEAR;
@@ -162,6 +162,114 @@ static int do_quota(struct arenad_state *st, struct arenad_req *req)
 	return 0;
 }
 
+/*
+ * Drop the live object at byte offset key of the arena, as its program's
+ * arenad_free() would: its record deleted (the commit point: a racing
+ * free by the program finds nothing), its owner's counters, and its page
+ * given back with the last. Was there one?
+ */
+static __always_inline bool drop_one(struct arenad_state *st, __u32 key)
+{
+	struct arenad_obj_owner *ob;
+	struct arenad_obj rec, *r;
+
+	r = bpf_map_lookup_elem(&arenad_objs, &key);
+	if (!r)
+		return false;
+	rec = *r;
+	if (bpf_map_delete_elem(&arenad_objs, &key))
+		return false;		/* its program freed it meanwhile */
+	ob = arenad__obj_owner(rec.owner);
+	if (!ob)
+		return false;		/* cannot happen: the slot < max_entries */
+	__sync_fetch_and_add(&ob->bytes, -(__s64)rec.size);
+	__sync_fetch_and_add(&ob->objects, -1);
+	__sync_fetch_and_add(&ob->dropped, 1);
+	arenad__obj_put(st, key, &rec, ob);
+	return true;
+}
+
+struct drop_ctx {
+	__u32 base;		/* the page's byte offset in the arena */
+	__u32 first;		/* its first carved 8-byte slot */
+	__u32 gen;		/* its generation when the drop began */
+	__u32 dropped;
+};
+
+/*
+ * One 8-byte slot of a carved page (a bpf_loop() callback: 512 slots in
+ * a loop would be 512 copies of the drop for the verifier). Stops once
+ * the page was given back: an object found there later is on the page
+ * taken anew, another program's.
+ */
+static long drop_cb(__u64 k, void *data)
+{
+	struct arenad_state *st = arenad__state();
+	struct drop_ctx *c = data;
+	__u32 pgoff = c->base >> ARENAD_PAGE_SHIFT;
+	struct arenad_obj_page *pg = bpf_map_lookup_elem(&arenad_obj_pages, &pgoff);
+	__u64 w;
+
+	if (!st || !pg)
+		return 1;
+	w = arenad__once(pg->word);
+	if (ARENAD_OBJ_GEN(w) != c->gen || !ARENAD_OBJ_COUNT(w))
+		return 1;
+	c->dropped += drop_one(st, c->base + (c->first + (__u32)k) * ARENAD_OBJ_ALIGN);
+	return 0;
+}
+
+/*
+ * Drop every object on the object page (or whole-page object) at
+ * req->addr, whose loader is gone: the daemon's `free --orphans
+ * --objects`. Conditional on the ledger entry's time_ns when given. The
+ * page is first closed to carving, so that a program still running takes
+ * a new page rather than join this one.
+ */
+static __noinline int do_drop_objects(struct arenad_state *st, struct arenad_req *req)
+{
+	__u64 size = (__u64)st->pages_total << ARENAD_PAGE_SHIFT;
+	__u64 off = req->addr - st->user_vm_start;
+	struct drop_ctx c = {};
+	struct arenad_obj_page *pg;
+	struct arenad_range *r;
+	__u32 pgoff;
+	__u64 w;
+
+	if (req->addr < st->user_vm_start || off >= size || (off & (ARENAD_PAGE_SIZE - 1)))
+		return -EINVAL;
+	pgoff = off >> ARENAD_PAGE_SHIFT;
+	r = bpf_map_lookup_elem(&arenad_ledger, &pgoff);
+	if (!r)
+		return -ENOENT;
+	if (!(r->flags & ARENAD_RANGE_OBJECTS))
+		return -EINVAL;		/* not the object allocator's */
+	if (req->time_ns && r->time_ns != req->time_ns)
+		return -ESTALE;
+	c.base = off;
+	if (r->pages > 1) {
+		/* a whole-page object: one, at the start */
+		c.dropped = drop_one(st, c.base);
+	} else {
+		pg = bpf_map_lookup_elem(&arenad_obj_pages, &pgoff);
+		if (!pg)
+			return -EINVAL;	/* cannot happen: obj_pages is as long as the arena */
+		w = __sync_fetch_and_and(&pg->word, ~ARENAD_OBJ_LIVE);
+		c.gen = ARENAD_OBJ_GEN(w);
+		c.first = ARENAD_OBJ_TOP(w) / ARENAD_OBJ_ALIGN;
+		if (ARENAD_OBJ_COUNT(w) && c.first < ARENAD_PAGE_SIZE / ARENAD_OBJ_ALIGN)
+			bpf_loop(ARENAD_PAGE_SIZE / ARENAD_OBJ_ALIGN - c.first, drop_cb, &c, 0);
+	}
+	req->pages = c.dropped;
+	return 0;
+}
+
+/*
+ * Each operation is a subprogram of its own (__noinline): the verifier
+ * counts the stack of a chain of calls, and inlined into the program the
+ * operations' locals would all sit under every chain, the drop's
+ * bpf_loop() callback and its page release too (over the 512 bytes).
+ */
 SEC("syscall")
 int arenad_alloc(struct arenad_req *req)
 {
@@ -206,6 +314,11 @@ int arenad_alloc(struct arenad_req *req)
 		 * limits: another holder of the pinned program's fd must not
 		 * raise its own. */
 		ret = uid ? -EPERM : do_quota(st, req);
+		break;
+	case ARENAD_OP_DROP_OBJECTS:
+		/* Objects are their programs' to free: root alone drops
+		 * those of a loader that is gone. */
+		ret = uid ? -EPERM : do_drop_objects(st, req);
 		break;
 	default:
 		ret = -EINVAL;

@@ -137,10 +137,11 @@ int cmd_free(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "orphans",	no_argument,	   NULL, 'O' },
 		{ "older-than",	required_argument, NULL, 't' },
+		{ "objects",	no_argument,	   NULL, 'o' },
 		{}
 	};
 	__u32 pages = 0, older_than = 0;
-	bool orphans = false, aged = false;
+	bool orphans = false, aged = false, objects = false;
 	__u64 addr;
 	int c, r;
 
@@ -148,6 +149,9 @@ int cmd_free(struct cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'O':
 			orphans = true;
+			break;
+		case 'o':
+			objects = true;
 			break;
 		case 't':
 			if (orphans_parse_duration(optarg, &older_than))
@@ -162,10 +166,10 @@ int cmd_free(struct cli *cli, int argc, char **argv)
 	if (orphans) {
 		if (optind < argc)
 			return cli_usage(cli, "free --orphans takes no address, got '%s'", argv[optind]);
-		return orphans_run(cli, older_than, true);
+		return orphans_run(cli, older_than, true, objects);
 	}
-	if (aged)
-		return cli_usage(cli, "--older-than goes with --orphans");
+	if (aged || objects)
+		return cli_usage(cli, "%s goes with --orphans", aged ? "--older-than" : "--objects");
 	if (optind + 1 != argc || arenad_parse_addr(argv[optind], &addr))
 		return cli_usage(cli, "free needs one address 0x..., got '%s'",
 				 optind < argc ? argv[optind] : "");

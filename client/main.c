@@ -64,10 +64,13 @@ const struct cli_cmd cli_cmds[] = {
 		    "           ARENAD_PAGES in its environment say where they are)\n"
 		    "Needs root, or a uid or group the daemon allows (arenad --allow-uid,\n"
 		    "--allow-gid); anyone who may connect may query." },
-	{ .name = "free", .fn = cmd_free, .args = "ADDR | --orphans [--older-than D]",
+	{ .name = "free", .fn = cmd_free, .args = "ADDR | --orphans [--older-than D] [--objects]",
 	  .help = "free the allocation starting at ADDR, or the orphans",
 	  .detail = "--orphans          free every orphan (see orphans); needs root\n"
-		    "--older-than D     only those made at least D ago (30s, 10m, 2h, 7d)" },
+		    "--older-than D     only those made at least D ago (30s, 10m, 2h, 7d)\n"
+		    "--objects          drop the objects of BPF programs on orphaned pages too,\n"
+		    "                   which --orphans alone keeps (their loader is gone: check\n"
+		    "                   'who' first, a program it attached may still use them)" },
 	{ .name = "orphans", .fn = cmd_orphans, .args = "[--older-than D]",
 	  .help = "allocations nobody will free",
 	  .detail = "Allocations with no name and no lease whose creating process is gone\n"

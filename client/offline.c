@@ -104,12 +104,12 @@ static json_object *alloc_json(const struct arenad_alloc *a)
 
 /*
  * The object counters of the owners (their string ids in ids), as stats
- * has them, and their sums in st. Only owners that hold pages are seen
+ * has them, and their sums in sum. Only owners that hold pages are seen
  * here: the counters of one whose objects and pages are all gone are in
  * the daemon's stats alone. Pins of an arenad without objects have none.
  */
 static int objects_read(struct cli *cli, struct offline *o, struct arenad_owner_usage *owners,
-			const __u32 *ids, size_t n, struct arenad_stats *st)
+			const __u32 *ids, size_t n, struct arenad_owner_usage *sum)
 {
 	struct arenad_obj_owner ob;
 	size_t i;
@@ -131,33 +131,35 @@ static int objects_read(struct cli *cli, struct offline *o, struct arenad_owner_
 		u->object_frees = ob.frees;
 		u->object_failures = ob.failures;
 		u->object_bad_frees = ob.bad_frees;
-		st->object_bytes += ob.bytes;
-		st->objects += ob.objects;
-		st->object_pages += ob.pages;
-		st->object_allocs += ob.allocs;
-		st->object_frees += ob.frees;
-		st->object_failures += ob.failures;
-		st->object_bad_frees += ob.bad_frees;
+		u->object_dropped = ob.dropped;
+		sum->object_bytes += ob.bytes;
+		sum->objects += ob.objects;
+		sum->object_pages += ob.pages;
+		sum->object_allocs += ob.allocs;
+		sum->object_frees += ob.frees;
+		sum->object_failures += ob.failures;
+		sum->object_bad_frees += ob.bad_frees;
+		sum->object_dropped += ob.dropped;
 	}
 	return 0;
 }
 
-/* The objects member of stats' owners (and of stats itself, for sums). */
-static json_object *objects_json(__u64 bytes, __u64 objects, __u64 pages, __u64 allocs,
-				 __u64 frees, __u64 failures, __u64 bad_frees)
+/* The "objects" member of stats and of its owners. */
+static json_object *objects_json(const struct arenad_owner_usage *u)
 {
 	json_object *o = json_object_new_object();
-	__u64 held = pages * ARENAD_PAGE_SIZE;
+	__u64 held = u->object_pages * ARENAD_PAGE_SIZE;
 
-	json_object_object_add(o, "bytes", json_object_new_uint64(bytes));
-	json_object_object_add(o, "objects", json_object_new_uint64(objects));
-	json_object_object_add(o, "pages", json_object_new_uint64(pages));
+	json_object_object_add(o, "bytes", json_object_new_uint64(u->object_bytes));
+	json_object_object_add(o, "objects", json_object_new_uint64(u->objects));
+	json_object_object_add(o, "pages", json_object_new_uint64(u->object_pages));
 	json_object_object_add(o, "fragmentation_bytes",
-			       json_object_new_uint64(held > bytes ? held - bytes : 0));
-	json_object_object_add(o, "allocs", json_object_new_uint64(allocs));
-	json_object_object_add(o, "frees", json_object_new_uint64(frees));
-	json_object_object_add(o, "failures", json_object_new_uint64(failures));
-	json_object_object_add(o, "bad_frees", json_object_new_uint64(bad_frees));
+			       json_object_new_uint64(held > u->object_bytes ? held - u->object_bytes : 0));
+	json_object_object_add(o, "allocs", json_object_new_uint64(u->object_allocs));
+	json_object_object_add(o, "frees", json_object_new_uint64(u->object_frees));
+	json_object_object_add(o, "failures", json_object_new_uint64(u->object_failures));
+	json_object_object_add(o, "bad_frees", json_object_new_uint64(u->object_bad_frees));
+	json_object_object_add(o, "dropped", json_object_new_uint64(u->object_dropped));
 	return o;
 }
 
@@ -172,7 +174,7 @@ static int cmp_owner(const void *a, const void *b)
 
 int cmd_query_offline(struct cli *cli, int argc, char **argv)
 {
-	struct arenad_owner_usage *owners = NULL;
+	struct arenad_owner_usage *owners = NULL, sum = {};
 	struct arenad_stats st = { .sz = sizeof(st) };
 	struct query_view v = { .st = &st, .offline = true };
 	struct offline o;
@@ -201,7 +203,7 @@ int cmd_query_offline(struct cli *cli, int argc, char **argv)
 		owners[j].pages += o.allocs[i].pages;
 		owners[j].allocations++;
 	}
-	r = objects_read(cli, &o, owners, ids, n, &st);
+	r = objects_read(cli, &o, owners, ids, n, &sum);
 	if (r)
 		goto out;
 	qsort(owners, n, sizeof(*owners), cmp_owner);
@@ -215,6 +217,14 @@ int cmd_query_offline(struct cli *cli, int argc, char **argv)
 	st.frees_total = o.st.frees;
 	st.alloc_failures = o.st.alloc_failures;
 	st.user_vm_start = o.st.user_vm_start;
+	st.object_bytes = sum.object_bytes;
+	st.objects = sum.objects;
+	st.object_pages = sum.object_pages;
+	st.object_allocs = sum.object_allocs;
+	st.object_frees = sum.object_frees;
+	st.object_failures = sum.object_failures;
+	st.object_bad_frees = sum.object_bad_frees;
+	st.object_dropped = sum.object_dropped;
 	snprintf(st.pin_dir, sizeof(st.pin_dir), "%s (offline)", cli->pin_dir);
 	if (cli->json) {
 		json_object *j = json_object_new_object(), *arr = json_object_new_array();
@@ -230,10 +240,7 @@ int cmd_query_offline(struct cli *cli, int argc, char **argv)
 		json_object_object_add(j, "frees_total", json_object_new_uint64(st.frees_total));
 		json_object_object_add(j, "alloc_failures", json_object_new_uint64(st.alloc_failures));
 		json_object_object_add(j, "pin_dir", json_object_new_string(cli->pin_dir));
-		json_object_object_add(j, "objects",
-				       objects_json(st.object_bytes, st.objects, st.object_pages,
-						    st.object_allocs, st.object_frees,
-						    st.object_failures, st.object_bad_frees));
+		json_object_object_add(j, "objects", objects_json(&sum));
 		for (i = 0; i < n; i++) {
 			const struct arenad_owner_usage *u = &owners[i];
 			json_object *e = json_object_new_object();
@@ -242,11 +249,7 @@ int cmd_query_offline(struct cli *cli, int argc, char **argv)
 			json_object_object_add(e, "pages", json_object_new_uint64(u->pages));
 			json_object_object_add(e, "allocations", json_object_new_uint64(u->allocations));
 			if (u->has_objects)
-				json_object_object_add(e, "objects",
-						       objects_json(u->object_bytes, u->objects,
-								    u->object_pages, u->object_allocs,
-								    u->object_frees, u->object_failures,
-								    u->object_bad_frees));
+				json_object_object_add(e, "objects", objects_json(u));
 			json_object_array_add(arr, e);
 		}
 		json_object_object_add(j, "owners", arr);

@@ -57,9 +57,10 @@ static void age_text(__u64 s, char *buf, size_t len)
 		snprintf(buf, len, "%llud", (unsigned long long)s / 86400);
 }
 
-int orphans_run(struct cli *cli, __u32 older_than, bool free_them)
+int orphans_run(struct cli *cli, __u32 older_than, bool free_them, bool objects)
 {
-	ARENAD_OPTS(arenad_orphans_opts, oo, .older_than_s = older_than, .free = free_them);
+	ARENAD_OPTS(arenad_orphans_opts, oo, .older_than_s = older_than, .free = free_them,
+		    .objects = objects);
 	ARENAD_OPTS(arenad_orphans, out);
 	struct arenad_alloc *a = NULL;
 	char addr[24], age[24];
@@ -89,10 +90,14 @@ int orphans_run(struct cli *cli, __u32 older_than, bool free_them)
 		printf("... and %llu more\n", (unsigned long long)(out.allocations - n));
 	printf("%s%llu orphaned allocations, %llu pages\n", free_them ? "freed " : "",
 	       (unsigned long long)out.allocations, (unsigned long long)out.pages);
+	if (out.dropped_objects)
+		printf("dropped %llu objects of BPF programs on them\n",
+		       (unsigned long long)out.dropped_objects);
 	if (out.kept_objects)
 		printf("kept %llu holding objects of BPF programs (%llu pages): "
-		       "they go with their last object\n",
-		       (unsigned long long)out.kept_objects, (unsigned long long)out.kept_object_pages);
+		       "they go with their last object%s\n",
+		       (unsigned long long)out.kept_objects, (unsigned long long)out.kept_object_pages,
+		       objects ? "" : " (--objects drops them)");
 	free(a);
 	return 0;
 }
@@ -115,5 +120,5 @@ int cmd_orphans(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage(cli, "orphans takes no arguments, got '%s'", argv[optind]);
-	return orphans_run(cli, older_than, false);
+	return orphans_run(cli, older_than, false, false);
 }

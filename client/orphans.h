@@ -12,6 +12,6 @@
 int orphans_parse_duration(const char *s, __u32 *seconds);
 
 /* List the orphans made at least older_than seconds ago, or free them. */
-int orphans_run(struct cli *cli, __u32 older_than, bool free_them);
+int orphans_run(struct cli *cli, __u32 older_than, bool free_them, bool objects);
 
 #endif /* __ARENACTL_ORPHANS_H */

@@ -60,9 +60,12 @@ static void objects_print(const struct query_view *v, __u64 psz)
 		       (unsigned long long)o->object_pages, cli_bytes(unused, b, sizeof(b)),
 		       cli_pct(unused, held), (unsigned long long)o->object_bad_frees);
 	}
-	printf("objects     %llu made, %llu freed, %llu failed, %llu bad frees\n",
+	printf("objects     %llu made, %llu freed, %llu failed, %llu bad frees",
 	       (unsigned long long)st->object_allocs, (unsigned long long)st->object_frees,
 	       (unsigned long long)st->object_failures, (unsigned long long)st->object_bad_frees);
+	if (st->object_dropped)
+		printf(", %llu dropped", (unsigned long long)st->object_dropped);
+	printf("\n");
 }
 
 void query_print(const struct query_view *v)

@@ -114,6 +114,7 @@ static void stats_from_json(json_object *r, struct arenad_stats *out)
 		st.object_frees = proto_get_u64(v, "frees");
 		st.object_failures = proto_get_u64(v, "failures");
 		st.object_bad_frees = proto_get_u64(v, "bad_frees");
+		st.object_dropped = proto_get_u64(v, "dropped");
 	}
 	proto_copy_str(r, "census_method", st.census_method, sizeof(st.census_method));
 	proto_copy_str(r, "census_unavailable", st.census_unavailable, sizeof(st.census_unavailable));
@@ -166,6 +167,7 @@ static void owner_from_json(json_object *o, struct arenad_owner_usage *u)
 		u->object_frees = proto_get_u64(v, "frees");
 		u->object_failures = proto_get_u64(v, "failures");
 		u->object_bad_frees = proto_get_u64(v, "bad_frees");
+		u->object_dropped = proto_get_u64(v, "dropped");
 	}
 }
 
@@ -413,6 +415,8 @@ int arenad_client__orphans(struct arenad_client *c, const struct arenad_orphans_
 				       json_object_new_uint64(OPTS_GET(opts, older_than_s, 0)));
 	if (OPTS_GET(opts, free, false))
 		json_object_object_add(p, "free", json_object_new_boolean(true));
+	if (OPTS_GET(opts, objects, false))
+		json_object_object_add(p, "objects", json_object_new_boolean(true));
 	ret = libarenad_call(c, "orphans", p, &r);
 	json_object_put(p);
 	if (ret)
@@ -422,6 +426,7 @@ int arenad_client__orphans(struct arenad_client *c, const struct arenad_orphans_
 	o.freed = json_object_get_boolean(json_object_object_get(r, "freed"));
 	o.kept_objects = proto_get_u64(r, "kept_objects");
 	o.kept_object_pages = proto_get_u64(r, "kept_object_pages");
+	o.dropped_objects = proto_get_u64(r, "dropped_objects");
 	if (allocs)
 		ret = allocs_from_json(json_object_object_get(r, "orphans"), "orphans", allocs,
 				       alloc_sz, n);

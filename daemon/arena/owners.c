@@ -235,7 +235,8 @@ static json_object *objects_entry(const struct arenad_obj_owner *v)
 	    put(e, "allocs", json_object_new_uint64(v->allocs)) < 0 ||
 	    put(e, "frees", json_object_new_uint64(v->frees)) < 0 ||
 	    put(e, "failures", json_object_new_uint64(v->failures)) < 0 ||
-	    put(e, "bad_frees", json_object_new_uint64(v->bad_frees)) < 0)
+	    put(e, "bad_frees", json_object_new_uint64(v->bad_frees)) < 0 ||
+	    put(e, "dropped", json_object_new_uint64(v->dropped)) < 0)
 		return NULL;
 	return TAKE_PTR(e);
 }
@@ -323,6 +324,7 @@ static void total_add(struct owners_objects *t, const struct arenad_obj_owner *v
 	t->frees += v->frees;
 	t->failures += v->failures;
 	t->bad_frees += v->bad_frees;
+	t->dropped += v->dropped;
 }
 
 static json_object *owners_read(struct owners *o, const struct arenad_state *st)

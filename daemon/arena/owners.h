@@ -79,7 +79,7 @@ __u64 owners_limit(const struct arenad_owner *e, const struct arenad_state *st, 
 /* The sums of the object counters of the owners in the table: the
  * arena's objects (those of owners whose string is gone are not in it). */
 struct owners_objects {
-	__u64 bytes, objects, pages, allocs, frees, failures, bad_frees;
+	__u64 bytes, objects, pages, allocs, frees, failures, bad_frees, dropped;
 };
 
 /* pages held for objects, in bytes, less the bytes of the objects. */

@@ -148,6 +148,7 @@ static void objects_write(const struct owners_objects *b, struct json_writer *w)
 	json_w_member(w, "frees", u64, b->frees);
 	json_w_member(w, "failures", u64, b->failures);
 	json_w_member(w, "bad_frees", u64, b->bad_frees);
+	json_w_member(w, "dropped", u64, b->dropped);
 	json_w_object_end(w);
 }
 

@@ -94,6 +94,7 @@ int m_lookup(struct rpc_call *call, void *userdata);
 struct orphans_args {
 	__u32 older_than_s;
 	bool free;		/* root only */
+	bool objects;		/* with free: drop the objects of orphaned object pages */
 };
 extern const struct rpc_param m_orphans_params[];
 int m_orphans(struct rpc_call *call, void *userdata);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
 #include "cleanup.h"
 #include "daemon.h"
@@ -36,13 +37,15 @@ struct orphans_job {
 	struct rpc_call *call;
 	struct owner_strings *strs;	/* the worker's while it runs */
 	__u64 min_age_ns;
-	bool free;
+	bool free, objects;
 	struct orphan_row *rows;	/* the first ORPHANS_LISTED */
 	size_t n;
 	__u64 all, pages;		/* every orphan (freed) */
 	__u64 failed;			/* frees that failed otherwise */
 	/* With free: orphans holding objects, not freed (nor in all) */
 	__u64 kept_objects, kept_object_pages;
+	/* With free and objects: objects dropped from orphaned object pages */
+	__u64 dropped_objects;
 	int error;
 };
 
@@ -81,6 +84,34 @@ static bool free_orphan(struct orphans_job *job, const struct arenad_range *r)
 	return err == 0;
 }
 
+/*
+ * Drop the objects on an orphaned object page (or of a whole-page
+ * object), only the one the list found: the allocator gives the page back
+ * with the last. Was it given back? Not when its program freed it
+ * meanwhile, or still holds objects there (carved while this ran).
+ */
+static bool drop_orphan_objects(struct orphans_job *job, const struct arenad_range *r)
+{
+	const struct arenad_pins *pins = job->d->arena->pins;
+	struct arenad_req req = {
+		.op = ARENAD_OP_DROP_OBJECTS,
+		.addr = job->d->arena->ident.user_vm_start + ((__u64)r->pgoff << ARENAD_PAGE_SHIFT),
+		.time_ns = r->time_ns,
+	};
+	struct arenad_range now;
+	__u32 pgoff = r->pgoff;
+	int err = arenad_pins__run(pins, &req);
+
+	if (err < 0) {
+		if (err != -ENOENT && err != -ESTALE)
+			job->failed++;
+		return false;
+	}
+	job->dropped_objects += req.pages;
+	return bpf_map_lookup_elem(arenad_pins__ledger_fd(pins), &pgoff, &now) ||
+	       now.time_ns != r->time_ns;
+}
+
 static void orphans_run(struct worker_job *wj)
 {
 	struct orphans_job *job = (struct orphans_job *)wj;
@@ -106,14 +137,16 @@ static void orphans_run(struct worker_job *wj)
 		/* Pages of a gone loader's objects go with their last
 		 * arenad_free(), which its programs (still loaded, or
 		 * pinned) may yet call; the allocator refuses a free of
-		 * them (-EBUSY). Listed, never freed. */
+		 * them (-EBUSY). Kept, unless asked to drop the objects. */
 		if (job->free && (recs[i].flags & ARENAD_RANGE_OBJECTS)) {
-			job->kept_objects++;
-			job->kept_object_pages += recs[i].pages;
+			if (!job->objects || !drop_orphan_objects(job, &recs[i])) {
+				job->kept_objects++;
+				job->kept_object_pages += recs[i].pages;
+				continue;
+			}
+		} else if (job->free && !free_orphan(job, &recs[i])) {
 			continue;
 		}
-		if (job->free && !free_orphan(job, &recs[i]))
-			continue;
 		job->all++;
 		job->pages += recs[i].pages;
 		if (job->n < ORPHANS_LISTED)
@@ -146,11 +179,15 @@ static void orphans_done(struct worker_job *wj, int error)
 				 (int)sizeof(job->rows[i].r.comm), job->rows[i].r.comm);
 		if (job->all > job->n)
 			log_info("freed %llu more orphans", (unsigned long long)(job->all - job->n));
+		if (job->dropped_objects)
+			log_info("dropped %llu objects of BPF programs whose loaders are gone",
+				 (unsigned long long)job->dropped_objects);
 		if (job->kept_objects)
 			log_info("kept %llu orphans (%llu pages) holding objects of BPF programs: "
-				 "they go with their last object",
+				 "they go with their last object%s",
 				 (unsigned long long)job->kept_objects,
-				 (unsigned long long)job->kept_object_pages);
+				 (unsigned long long)job->kept_object_pages,
+				 job->objects ? "" : " (--objects drops them)");
 		if (job->all)
 			status_changed(d->status);
 		orphans_refresh(d->orphans);
@@ -171,6 +208,7 @@ static void orphans_done(struct worker_job *wj, int error)
 	if (job->free) {
 		json_w_member(w, "kept_objects", u64, job->kept_objects);
 		json_w_member(w, "kept_object_pages", u64, job->kept_object_pages);
+		json_w_member(w, "dropped_objects", u64, job->dropped_objects);
 	}
 	json_w_key(w, "orphans");
 	json_w_array(w);
@@ -191,6 +229,7 @@ const struct rpc_param m_orphans_params[] = {
 	{ .name = "older_than", .type = RPC_PARAM_U32,
 	  .offset = offsetof(struct orphans_args, older_than_s), .max = UINT32_MAX },
 	{ .name = "free", .type = RPC_PARAM_BOOL, .offset = offsetof(struct orphans_args, free) },
+	{ .name = "objects", .type = RPC_PARAM_BOOL, .offset = offsetof(struct orphans_args, objects) },
 	{}
 };
 
@@ -211,7 +250,12 @@ int m_orphans(struct rpc_call *call, void *userdata)
 	job->wj = (struct worker_job) { .run = orphans_run, .done = orphans_done };
 	job->d = d;
 	job->min_age_ns = (__u64)a->older_than_s * 1000000000ULL;
+	if (a->objects && !a->free)
+		return rpc_call_error(call, ARENAD_RPC_INVALID_PARAMS,
+				      "\"objects\" drops objects of orphans that \"free\" frees: "
+				      "give both");
 	job->free = a->free;
+	job->objects = a->objects;
 	job->call = rpc_call_defer(call);
 	if (!job->call)
 		return 0;

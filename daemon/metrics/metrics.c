@@ -169,6 +169,8 @@ static void object_families(FILE *f, json_object *table)
 		{ "arenad_owner_object_bad_frees_total", PROM_COUNTER, "bad_frees",
 		  "arenad_free() calls of no live object's address (double frees), by the "
 		  "caller's owner." },
+		{ "arenad_owner_object_dropped_total", PROM_COUNTER, "dropped",
+		  "Objects dropped by free --orphans --objects after their loader was gone, by owner." },
 	};
 	size_t i, k, n = json_object_array_length(table);
 

@@ -346,6 +346,7 @@ struct arenad_stats {
 	__u64 object_frees;
 	__u64 object_failures;
 	__u64 object_bad_frees;
+	__u64 object_dropped;
 };
 
 /* One row of the per-owner table of "stats" (owners with live pages, a
@@ -374,6 +375,7 @@ struct arenad_owner_usage {
 	__u64 object_frees;		/* arenad_free() that freed an object */
 	__u64 object_failures;		/* arenad_malloc() that returned NULL */
 	__u64 object_bad_frees;		/* arenad_free() of no live object */
+	__u64 object_dropped;		/* dropped by free --orphans --objects */
 };
 
 struct arenad_alloc {
@@ -477,9 +479,12 @@ struct arenad_orphans_opts {
 	size_t sz;			/* sizeof(struct arenad_orphans_opts) */
 	__u32 older_than_s;		/* only those made this long ago */
 	bool free;			/* free them (root only) */
+	/* With free: drop the objects of BPF programs on orphaned object
+	 * pages too (their pages go with the last), which free alone keeps. */
+	bool objects;
 	size_t :0;
 };
-#define arenad_orphans_opts__last_field free
+#define arenad_orphans_opts__last_field objects
 
 struct arenad_orphans {
 	size_t sz;			/* in: sizeof(); out: bytes filled */
@@ -490,6 +495,8 @@ struct arenad_orphans {
 	 * objects of BPF programs (they go with their last object). */
 	__u64 kept_objects;
 	__u64 kept_object_pages;
+	/* With opts->objects: the objects dropped (their pages are freed). */
+	__u64 dropped_objects;
 };
 
 /*

@@ -66,6 +66,12 @@ enum arenad_op {
 				 * ARENAD_QUOTA_*, .pages the limit) of the owner
 				 * owner_str (kept for good), of uid .uid, or the
 				 * default; out: .owner the owner's id */
+	ARENAD_OP_DROP_OBJECTS = 6,	/* root only: drop every live object on
+				 * the object page at .addr, as the program
+				 * that made them would free them (the page
+				 * goes with the last); .time_ns: the page's
+				 * ledger entry's; out: .pages the objects
+				 * dropped */
 };
 
 /*
@@ -380,7 +386,8 @@ struct arenad_obj_owner {
 	__u64 bad_frees;	/* arenad_free() of no live object's address
 				 * (a double free, a pointer into an object),
 				 * counted under the calling object's owner */
-	__u64 reserved;
+	__u64 dropped;		/* objects dropped by root (ARENAD_OP_DROP_OBJECTS)
+				 * when their loader was gone, cumulative */
 };
 
 /*

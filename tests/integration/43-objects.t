@@ -225,18 +225,49 @@ with at.Fixture(t, pages=4096) as fx:
         e = sub.recv_line().get("params", {})
         t.eq((e.get("owner"), e.get("pages"), e.get("objects")), ("gone", 1, True),
              "the event stream marks the page it took for objects")
+    # more on the same page, one freed again, and a whole-page object
+    more = [gone.cmd("malloc %d" % n) for n in (200, 300, 10000)]
+    t.eq(gone.cmd("free " + more[1]), "ok", "and more: 200 and 10000 bytes live, 300 freed")
+    alive = Objects(fx, "alive")
+    t.ok(alive.cmd("malloc 64").startswith("0x"), "another loader, still running, has an object")
     gone.close()
     res = fx.result("orphans")
     rows = [o for o in res["orphans"] if o["owner"] == "gone"]
-    t.ok(len(rows) == 1 and rows[0].get("objects") is True and rows[0]["pages"] == 1,
-         "once it exited, its object page is an orphan, marked (%r)" % rows)
+    t.ok(len(rows) == 2 and all(r.get("objects") is True for r in rows)
+         and sorted(r["pages"] for r in rows) == [1, 3],
+         "once it exited, its object pages are orphans, marked (%r)" % rows)
     res = fx.result("orphans", {"free": True})
-    t.eq((res["allocations"], res.get("kept_objects"), res.get("kept_object_pages")), (0, 1, 1),
-         "free --orphans keeps it, and says so")
+    t.eq((res["allocations"], res.get("kept_objects"), res.get("kept_object_pages")), (0, 2, 4),
+         "free --orphans keeps them, and says so")
     o = objects_of(fx, "gone")
-    t.eq((o.get("bytes"), o.get("objects"), o.get("pages")), (100, 1, 1), "the object is still there")
+    t.eq((o.get("bytes"), o.get("objects"), o.get("pages")), (10300, 3, 4), "the objects are still there")
     rc, out, err = fx.ctl("free", "--orphans")
-    t.ok(rc == 0 and "kept 1 holding objects" in out, "the CLI says it kept it: %s" % out.strip())
+    t.ok(rc == 0 and "kept 2 holding objects" in out and "--objects drops them" in out,
+         "the CLI says it kept them, and how to drop them: %s" % out.strip())
+
+    # Dropping them: root's, and only with free.
+    r = fx.rpc("orphans", {"objects": True})
+    t.eq(at.error_code(r), -32602, "objects without free is refused: %s" % r.get("error", {}).get("message"))
+    rc, out, err = fx.ctl("free", "--objects", "0x1000")
+    t.eq(rc, 2, "free --objects without --orphans is a usage error: %s" % err.strip())
+    before = fx.result("stats")["pages_allocated"]
+    rc, out, err = fx.ctl("free", "--orphans", "--objects")
+    t.ok(rc == 0 and "freed 2 orphaned allocations, 4 pages" in out and "dropped 3 objects" in out,
+         "free --orphans --objects drops the gone loader's objects, and their pages go: %s" % out.strip())
+    o = objects_of(fx, "gone")
+    t.eq((o.get("bytes"), o.get("objects"), o.get("pages"), o.get("dropped"), o.get("frees")),
+         (0, 0, 0, 3, 1), "its counters: nothing live, 3 dropped (apart from its 1 free)")
+    t.eq((fx.result("stats")["pages_allocated"], [x for x in fx.result("ranges") if x["owner"] == "gone"]),
+         (before - 4, []), "its 4 pages are back in the arena, none in the ledger")
+    o = objects_of(fx, "alive")
+    t.eq((o.get("bytes"), o.get("objects"), o.get("dropped")), (64, 1, 0),
+         "the running loader's object is untouched")
+    t.eq(alive.cmd("malloc 32").startswith("0x") and alive.cmd("free " + alive.cmd("malloc 8")), "ok",
+         "and it allocates and frees on")
+    alive.close()
+    with open(fx.log, errors="replace") as f:
+        t.ok("dropped 3 objects of BPF programs whose loaders are gone" in f.read(),
+             "the daemon logs the drop")
 
     # A bad free by an owner that never held a page changes nothing in
     # the ledger: its row shows once the daemon's round of the object
