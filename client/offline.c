@@ -18,6 +18,7 @@
 #include "output.h"
 #include "query.h"
 #include "ranges.h"
+#include "usage.h"
 
 struct offline {
 	struct arenad_pins *pins;
@@ -148,13 +149,13 @@ static int objects_read(struct cli *cli, struct offline *o, struct arenad_owner_
 static json_object *objects_json(const struct arenad_owner_usage *u)
 {
 	json_object *o = json_object_new_object();
-	__u64 held = u->object_pages * ARENAD_PAGE_SIZE;
 
 	json_object_object_add(o, "bytes", json_object_new_uint64(u->object_bytes));
 	json_object_object_add(o, "objects", json_object_new_uint64(u->objects));
 	json_object_object_add(o, "pages", json_object_new_uint64(u->object_pages));
 	json_object_object_add(o, "fragmentation_bytes",
-			       json_object_new_uint64(held > u->object_bytes ? held - u->object_bytes : 0));
+			       json_object_new_uint64(usage_objects_unused(u->object_pages, u->object_bytes,
+									   ARENAD_PAGE_SIZE)));
 	json_object_object_add(o, "allocs", json_object_new_uint64(u->object_allocs));
 	json_object_object_add(o, "frees", json_object_new_uint64(u->object_frees));
 	json_object_object_add(o, "failures", json_object_new_uint64(u->object_failures));

@@ -47,7 +47,7 @@ static void objects_print(const struct query_view *v, __u64 psz)
 		const struct arenad_owner_usage *o = &v->owners[i];
 		const char *name = o->owner[0] ? o->owner : "-";
 		__u64 held = o->object_pages * psz;
-		__u64 unused = held > o->object_bytes ? held - o->object_bytes : 0;
+		__u64 unused = usage_objects_unused(o->object_pages, o->object_bytes, psz);
 
 		if (!o->has_objects)
 			continue;

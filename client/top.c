@@ -182,7 +182,7 @@ static void render_objects(struct frame *f, const struct usage *u, __u64 psz, in
 	for (i = 0; i < u->n_owners; i++) {
 		const struct arenad_owner_usage *o = &u->owners[i];
 		__u64 held = o->object_pages * psz;
-		__u64 unused = held > o->object_bytes ? held - o->object_bytes : 0;
+		__u64 unused = usage_objects_unused(o->object_pages, o->object_bytes, psz);
 
 		if (!o->has_objects)
 			continue;
@@ -205,7 +205,7 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 	__u64 total = st->pages_total, psz = st->page_size ?: 4096;
 	__u64 freep = usage_free_pages(st);
 	char b1[32], b2[32], bars[512];
-	int name_w = f->cols > 80 ? f->cols - 56 : 24, obj_w;
+	int name_w = f->cols > 80 ? f->cols - 56 : 24, obj_w, reserve;
 	int bar_w = (f->cols > 80 ? f->cols : 80) - 2;
 	time_t now = time(NULL);
 	bool limits = false;
@@ -247,14 +247,12 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 	/* Objects of BPF programs (arenad_malloc()), once there were any:
 	 * exact bytes, the pages held for them (in "used" too), and what
 	 * those pages hold beyond the objects. */
-	if (st->object_allocs || st->object_failures || st->object_bad_frees) {
-		__u64 held = st->object_pages * psz;
-
+	if (st->object_allocs || st->object_failures || st->object_bad_frees)
 		line(f, "objects      %10llu live %12llu bytes %7llu pages  %s unused",
 		     (unsigned long long)st->objects, (unsigned long long)st->object_bytes,
 		     (unsigned long long)st->object_pages,
-		     cli_bytes(held > st->object_bytes ? held - st->object_bytes : 0, b1, sizeof(b1)));
-	}
+		     cli_bytes(usage_objects_unused(st->object_pages, st->object_bytes, psz), b1,
+			       sizeof(b1)));
 	if (prev) {
 		double secs = (u->when.tv_sec - prev->when.tv_sec) +
 			      (u->when.tv_nsec - prev->when.tv_nsec) / 1e9;
@@ -280,12 +278,12 @@ static void render(struct cli *cli, struct frame *f, const struct usage *u,
 	else
 		b2[0] = 0;
 	line(f, "%-*s %10s %12s %8s %9s%s", name_w, "OWNER", "PAGES", "BYTES", "ALLOCS", "% OF USED", b2);
+	/* keep one line for "N more", the objects and the host's arenas */
+	reserve = 1 + objects_lines(u) + host_lines(h);
 	for (i = 0; i < u->n_owners; i++) {
 		const struct arenad_owner_usage *o = &u->owners[i];
 
-		/* keep one line for "N more", the objects and the host's arenas */
-		if (f->lines >= f->max_lines - 1 - objects_lines(u) - host_lines(h) &&
-		    i + 1 < u->n_owners) {
+		if (f->lines >= f->max_lines - reserve && i + 1 < u->n_owners) {
 			line(f, "... %zu more owners", u->n_owners - i);
 			break;
 		}

@@ -46,6 +46,13 @@ __u64 usage_free_pages(const struct arenad_stats *st)
 	return taken < st->pages_total ? st->pages_total - taken : 0;
 }
 
+__u64 usage_objects_unused(__u64 pages, __u64 bytes, __u64 page_size)
+{
+	__u64 held = pages * page_size;
+
+	return held > bytes ? held - bytes : 0;
+}
+
 void usage_bar(char *out, int w, const struct arenad_stats *st)
 {
 	__u64 total = st->pages_total, used = st->pages_allocated;

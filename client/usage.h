@@ -30,6 +30,13 @@ void usage_free(struct usage *u);
 __u64 usage_free_pages(const struct arenad_stats *st);
 
 /*
+ * Bytes of pages held for objects that no object uses (their internal
+ * fragmentation): pages * page_size - bytes, never below 0 (the counters
+ * are read while BPF changes them).
+ */
+__u64 usage_objects_unused(__u64 pages, __u64 bytes, __u64 page_size);
+
+/*
  * The usage bar of query and top, w characters and a NUL into out: '#'
  * allocated, '?' present but in no allocation (by the last census), '.'
  * free; each rounded up, so that any use shows.

@@ -44,6 +44,13 @@ extern const struct libarenad_pin libarenad_pin_table[LIBARENAD_PIN__COUNT];
 #define libarenad_for_each_pin(id) \
 	for (id = 0; id < LIBARENAD_PIN__COUNT; id++)
 
+struct arenad_pins;
+
+/* The fd of pin id in pins (owned by pins); -1 for an optional pin that
+ * the set lacks. For the daemon, which reads maps the API has no getter
+ * for. */
+int libarenad_pins_fd(const struct arenad_pins *pins, enum libarenad_pin_id id);
+
 /* Build "<dir>/<file>": 0 or -ENAMETOOLONG. */
 int libarenad_pin_path(char *buf, size_t len, const char *dir, const char *file);
 

@@ -91,6 +91,11 @@ fail:
 	return NULL;
 }
 
+int libarenad_pins_fd(const struct arenad_pins *pins, enum libarenad_pin_id id)
+{
+	return pins->fd[id];
+}
+
 const char *arenad_pins__dir(const struct arenad_pins *pins)
 {
 	return pins->dir;

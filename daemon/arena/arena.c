@@ -370,7 +370,6 @@ static int adopt(struct arena *a, const struct arena_opts *o)
 {
 	int r;
 
-
 	a->pins = arenad_pins__open(o->pin_dir);
 	if (!a->pins)
 		return log_error_errno(-errno, "%s (an incomplete set? 'arenad --unpin' removes it)",
@@ -384,7 +383,12 @@ static int adopt(struct arena *a, const struct arena_opts *o)
 	if (r < 0)
 		return r;
 	a->pin_dir = o->pin_dir;
-	return add_missing_pins(a, o);
+	r = add_missing_pins(a, o);
+	if (r < 0 || !a->pins_added)
+		return r;
+	/* Opened again, to hold the pins just added too. */
+	arenad_pins__close(a->pins);
+	return open_pins(a, o->pin_dir);
 }
 
 bool arena_allocator_stale(const struct arena *a)
@@ -487,7 +491,7 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 		return log_oom();
 	a->opts = *o;
 	a->lock_fd = -1;
-	a->events_fd = a->event_drops_fd = -1;
+	a->events_fd = -1;
 	a->lock_fd = pin_dir_lock(o->pin_dir);
 	if (a->lock_fd < 0)
 		return a->lock_fd;
@@ -506,9 +510,7 @@ int arena_setup(const struct arena_opts *o, struct arena **out)
 	else
 		r = create_and_pin(a, o);
 	if (r >= 0)
-		r = arena_open_event_pins(a, o->pin_dir);
-	if (r >= 0)
-		r = arena_open_object_pins(a, o->pin_dir);
+		r = arena_map_counters(a);
 	if (r < 0)
 		return r;
 
@@ -556,8 +558,6 @@ struct arena *arena_free(struct arena *a)
 	closep(&a->lock_fd);
 	if (a->event_drops)
 		munmap((void *)a->event_drops, page_size());
-	closep(&a->events_fd);
-	closep(&a->event_drops_fd);
 	if (a->obj_owners)
 		munmap((void *)a->obj_owners, a->obj_owners_len);
 	free(a);

@@ -36,11 +36,10 @@ struct arena {
 	const char *created[16];
 	unsigned int n_created;
 	bool keep_pins;
-	/* The allocator's events (arenad_abi.h): the pinned ring buffer and
-	 * the count of records it refused, opened once the set is complete. */
+	/* The allocator's events (arenad_abi.h): the pinned ring buffer
+	 * (a->pins' fd) and the count of records it refused, mapped. */
 	int events_fd;
-	int event_drops_fd;
-	const __u64 *event_drops;	/* its mapping */
+	const __u64 *event_drops;
 	/* The "obj_owners" map, mapped read-only (arena_obj_owners()). */
 	const struct arenad_obj_owner *obj_owners;
 	size_t obj_owners_len;

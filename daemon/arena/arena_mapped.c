@@ -1,77 +1,61 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The pinned maps the daemon reads besides those arenad_pins opens: the
- * events' ring buffer and drop count, and the object allocator's per-owner
- * counters. Counters are mapped read-only, so that stats makes no
- * syscall. Logging: these run at start-up and log their own failures.
+ * The pinned maps the daemon reads that the pins API has no getter for:
+ * the events' ring buffer and drop count, and the object allocator's
+ * per-owner counters, on the fds a->pins holds. Counters are mapped
+ * read-only, so that stats makes no syscall. Logging: this runs at
+ * start-up and logs its own failures.
  */
 #include <errno.h>
-#include <limits.h>
 #include <sys/mman.h>
-#include <bpf/bpf.h>
 
 #include "arena.h"
 #include "arena_mapped.h"
-#include "pindir.h"
-#include "cleanup.h"
 #include "log.h"
+#include "pin_table.h"
 #include "util.h"
 
-/* An fd on <pin_dir>/<file>, its path in path; logs a failure. */
-static int open_pin(const char *pin_dir, const char *file, char path[static PATH_MAX])
+/* The fd of a pin the set must have by now; logs its absence. */
+static int pin_fd(const struct arena *a, enum libarenad_pin_id id)
 {
-	int r, fd;
+	int fd = libarenad_pins_fd(a->pins, id);
 
-	r = pin_dir_join(path, PATH_MAX, pin_dir, file);
-	if (r < 0)
-		return r;
-	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return log_error_errno(-errno, "open %s", path);
+		return log_error_errno(-ENOENT, "the pins lack %s", libarenad_pin_table[id].file);
 	return fd;
 }
 
-/* The events' maps, by their pins (arenad_pins has no getter for them). */
-int arena_open_event_pins(struct arena *a, const char *pin_dir)
-{
-	char path[PATH_MAX];
-
-	a->events_fd = open_pin(pin_dir, ARENAD_PIN_EVENTS, path);
-	if (a->events_fd < 0)
-		return a->events_fd;
-	a->event_drops_fd = open_pin(pin_dir, ARENAD_PIN_EVENT_DROPS, path);
-	if (a->event_drops_fd < 0)
-		return a->event_drops_fd;
-	/* Read from memory, as the counters are: stats makes no syscall. */
-	a->event_drops = mmap(NULL, page_size(), PROT_READ, MAP_SHARED, a->event_drops_fd, 0);
-	if (a->event_drops == MAP_FAILED) {
-		a->event_drops = NULL;
-		return log_error_errno(-errno, "map %s", path);
-	}
-	return 0;
-}
-
 /*
- * The per-owner object counters (arenad_abi.h: struct arenad_obj_owner),
- * mapped read-only like the owners map: stats reads them from memory.
- * Always there by now: a set from before the objects got it from
- * add_missing_pins().
+ * The events' ring buffer (a->events_fd) and drop count, and the
+ * per-owner object counters (arenad_abi.h: struct arenad_obj_owner),
+ * mapped read-only like the owners map. All there by now: a set from
+ * before them got them from add_missing_pins().
  */
-int arena_open_object_pins(struct arena *a, const char *pin_dir)
+int arena_map_counters(struct arena *a)
 {
-	_cleanup_close_ int fd = -1;
-	char path[PATH_MAX];
 	size_t len;
 	void *p;
+	int fd;
 
-	fd = open_pin(pin_dir, ARENAD_PIN_OBJ_OWNERS, path);
+	a->events_fd = pin_fd(a, LIBARENAD_PIN_EVENTS);
+	if (a->events_fd < 0)
+		return a->events_fd;
+	fd = pin_fd(a, LIBARENAD_PIN_EVENT_DROPS);
+	if (fd < 0)
+		return fd;
+	p = mmap(NULL, page_size(), PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return log_error_errno(-errno, "map %s", ARENAD_PIN_EVENT_DROPS);
+	a->event_drops = p;
+
+	fd = pin_fd(a, LIBARENAD_PIN_OBJ_OWNERS);
 	if (fd < 0)
 		return fd;
 	len = (ARENAD_MAX_OWNERS * sizeof(struct arenad_obj_owner) + page_size() - 1) /
 	      page_size() * page_size();
 	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
-		return log_error_errno(-errno, "map %s", path);
+		return log_error_errno(-errno, "map %s", ARENAD_PIN_OBJ_OWNERS);
 	a->obj_owners = p;
 	a->obj_owners_len = len;
 	return 0;

@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The pinned maps the daemon reads besides those arenad_pins opens (the
- * events' and the object counters), opened by their pins at start-up.
+ * The pinned maps the daemon reads that the pins API has no getter for
+ * (the events' and the object counters), on a->pins' fds, at start-up.
  */
 #ifndef __ARENAD_ARENA_MAPPED_H
 #define __ARENAD_ARENA_MAPPED_H
 
 struct arena;
 
-/* The events' ring buffer and drop count (a->events_fd, a->event_drops). */
-int arena_open_event_pins(struct arena *a, const char *pin_dir);
-
-/* The per-owner object counters, mapped read-only (a->obj_owners). */
-int arena_open_object_pins(struct arena *a, const char *pin_dir);
+/* The events' ring buffer (a->events_fd) and drop count (a->event_drops),
+ * and the per-owner object counters (a->obj_owners), mapped read-only. */
+int arena_map_counters(struct arena *a);
 
 #endif /* __ARENAD_ARENA_MAPPED_H */
